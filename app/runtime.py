@@ -1,0 +1,185 @@
+"""Wires feeds to the state: sources, pollers, the cache and the store. No Textual here.
+
+The dashboard and `issdash status` both run on a `Runtime`; only what they do with the state
+differs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from app.settings import FEED_NAMES, FeedSettings, Settings
+from app.state import ElementsInfo, MissionState, Mode, StateStore
+from feeds.cache import FeedCache
+from feeds.clock import Clock, parse_iso_utc
+from feeds.health import FeedHealth
+from feeds.poller import FeedFailure, FeedSpec, FeedUpdate, Parser, Poller, gather_once
+from feeds.position import parse_position
+from feeds.sources import FeedError, FileSource, HttpSource, RawResponse, SourceRouter, make_http_client
+from feeds.tle import parse_elements
+
+log = logging.getLogger(__name__)
+
+# Feeds with an adapter. The others have settings already and are reported as disabled until
+# their adapters exist.
+ADAPTERS: dict[str, Parser[Any]] = {"tle": parse_elements, "position": parse_position}
+# Worth keeping across restarts: slow-changing data. A position fix is stale in seconds.
+CACHEABLE = frozenset({"tle", "crew", "astros", "docked", "launches", "dockings"})
+
+BUNDLED_ELEMENTS = "iss_2025-04-07.tle"
+DEMO_START = parse_iso_utc("2025-04-08T05:30:00Z")
+
+
+def bundled_path(name: str) -> Path:
+    """A data file shipped inside the `feeds` package."""
+    return Path(str(resources.files("feeds.data") / name))
+
+
+def bundled_elements_response() -> RawResponse:
+    """The last-resort element set, dated by its own epoch so its age is shown honestly."""
+    path = bundled_path(BUNDLED_ELEMENTS)
+    body = path.read_text(encoding="utf-8")
+    epoch = parse_elements(RawResponse(path.as_uri(), 200, "text/plain", body, DEMO_START), DEMO_START).epoch
+    return RawResponse(path.as_uri(), 200, "text/plain", body, epoch)
+
+
+def demo_settings(settings: Settings) -> Settings:
+    """Demo feeds: bundled files only, never the network."""
+    feeds = settings.feeds.model_copy(deep=True)
+    for name in FEED_NAMES:
+        feed = feeds.get(name)
+        feed.enabled = False
+    feeds.tle.enabled = True
+    feeds.tle.url = bundled_path(BUNDLED_ELEMENTS).as_uri()
+    return settings.model_copy(update={"feeds": feeds})
+
+
+class Runtime:
+    """Owns the shared HTTP client, the pollers and the state store."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock,
+        mode: Mode = "live",
+        cache: FeedCache | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.mode = mode
+        self.cache = cache if cache is not None else FeedCache(
+            settings.cache_dir if mode == "live" else None
+        )
+        self._client: httpx.AsyncClient | None = None
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self.pollers: dict[str, Poller[Any]] = {}
+        feeds = {
+            name: FeedHealth(
+                name=name,
+                enabled=self._enabled(name),
+                interval_s=settings.feeds.get(name).interval_s,
+            )
+            for name in FEED_NAMES
+        }
+        initial = MissionState(mode=mode, observer=settings.observer).with_feeds(feeds)
+        self.store = StateStore(initial)
+
+    def _enabled(self, name: str) -> bool:
+        return name in ADAPTERS and self.settings.feeds.get(name).enabled
+
+    def spec(self, name: str) -> FeedSpec[Any]:
+        feed: FeedSettings = self.settings.feeds.get(name)
+        return FeedSpec(
+            name=name,
+            url=feed.url,
+            parse=ADAPTERS[name],
+            interval_s=feed.interval_s,
+            timeout_s=feed.timeout_s,
+            retry_max_s=feed.retry_max_s,
+            cacheable=name in CACHEABLE,
+        )
+
+    def _source(self) -> SourceRouter:
+        needs_http = any(
+            self._enabled(n) and self.settings.feeds.get(n).url.startswith(("http:", "https:"))
+            for n in FEED_NAMES
+        )
+        if needs_http and self._client is None:
+            self._client = make_http_client()
+        http = HttpSource(self._client, self.clock) if self._client is not None else None
+        return SourceRouter(http, FileSource(self.clock))
+
+    def load_fallbacks(self) -> None:
+        """Bundled elements and cached responses, so the screen has something at once."""
+        raw = bundled_elements_response()
+        elements = parse_elements(raw, self.clock.now())
+        self.store.update(lambda s: s.with_elements(ElementsInfo(elements, "bundled", raw.received_at)))
+        for name in FEED_NAMES:
+            if name not in CACHEABLE or not self._enabled(name):
+                continue
+            cached = self.cache.load(name)
+            if cached is None:
+                continue
+            try:
+                value = ADAPTERS[name](cached, self.clock.now())
+            except FeedError as exc:
+                log.warning("ignoring cached %s: %s", name, exc.reason)
+                continue
+            self.store.publish(FeedUpdate(name, value, cached.received_at, from_cache=True))
+        if self.cache.notice and self.mode == "live":
+            self.store.update(lambda s: s.with_notice(self.cache.notice or ""))
+
+    def start(self) -> None:
+        """Start one poller task per enabled feed."""
+        source = self._source()
+        for name in FEED_NAMES:
+            if not self._enabled(name) or name in self._tasks:
+                continue
+            poller = Poller(self.spec(name), source, self.clock, self.store.publish, self.cache)
+            self.pollers[name] = poller
+            self._tasks[name] = asyncio.create_task(poller.run(), name=f"poll-{name}")
+
+    async def stop(self) -> None:
+        for task in self._tasks.values():
+            task.cancel()
+        for task in self._tasks.values():
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def gather_once(self, timeout_s: float) -> None:
+        """Ask every enabled feed once, waiting at most `timeout_s`; a feed that has not
+        answered by then is reported as failed."""
+        source = self._source()
+        names = [n for n in FEED_NAMES if self._enabled(n)]
+        tasks = {
+            n: asyncio.create_task(
+                gather_once(self.spec(n), source, self.clock, self.store.publish, self.cache)
+            )
+            for n in names
+        }
+        if tasks:
+            done, pending = await asyncio.wait(tasks.values(), timeout=timeout_s)
+            for name, task in tasks.items():
+                if task in pending:
+                    task.cancel()
+                    self.store.publish(
+                        FeedFailure(name, f"no answer within {timeout_s:g} s", self.clock.now(), None)
+                    )
+            for task in pending:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+

@@ -1,0 +1,119 @@
+"""MissionState: everything the dashboard knows, as immutable snapshots.
+
+Feed events go in through `MissionState.apply`, which returns a new snapshot; nothing is mutated
+in place, so a widget holding an old snapshot never sees it change under it. This module never
+imports Textual: `issdash status --json` and most tests use it with no terminal at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from types import MappingProxyType
+from typing import Literal
+
+from feeds.health import FeedHealth
+from feeds.models import ElementSet, Observer, PositionFix
+from feeds.poller import FeedEvent, FeedFailure, FeedUpdate
+
+Mode = Literal["live", "demo"]
+ElementsOrigin = Literal["live", "cache", "bundled"]
+
+
+@dataclass(frozen=True, slots=True)
+class ElementsInfo:
+    """The element set in use, and where it came from."""
+
+    elements: ElementSet
+    origin: ElementsOrigin
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MissionState:
+    mode: Mode = "live"
+    observer: Observer | None = None
+    elements: ElementsInfo | None = None
+    position_fix: PositionFix | None = None
+    feeds: Mapping[str, FeedHealth] = field(default_factory=lambda: MappingProxyType({}))
+    notices: tuple[str, ...] = ()
+    # Bumped on every change, so a widget can skip work when nothing it draws has changed.
+    version: int = 0
+
+    def with_feeds(self, feeds: Mapping[str, FeedHealth]) -> MissionState:
+        return replace(self, feeds=MappingProxyType(dict(feeds)), version=self.version + 1)
+
+    def with_elements(self, info: ElementsInfo) -> MissionState:
+        """Prefer the element set with the newest epoch, wherever it came from."""
+        current = self.elements
+        if current is not None and current.elements.epoch > info.elements.epoch:
+            return self
+        if current is not None and current.elements.epoch == info.elements.epoch:
+            # Same set again: keep the better provenance (live beats cache beats bundled).
+            rank = {"bundled": 0, "cache": 1, "live": 2}
+            if rank[current.origin] > rank[info.origin]:
+                return self
+        return replace(self, elements=info, version=self.version + 1)
+
+    def with_notice(self, notice: str) -> MissionState:
+        if notice in self.notices:
+            return self
+        return replace(self, notices=(*self.notices, notice), version=self.version + 1)
+
+    def apply(self, event: FeedEvent) -> MissionState:
+        """The snapshot after one feed event."""
+        health = self.feeds.get(event.feed)
+        if isinstance(event, FeedFailure):
+            if health is None:
+                return self
+            feeds = {**self.feeds, event.feed: health.failed(event.at, event.error, event.retry_in_s)}
+            return self.with_feeds(feeds)
+        state = self
+        if health is not None:
+            feeds = {
+                **self.feeds,
+                event.feed: health.succeeded(event.received_at, from_cache=event.from_cache),
+            }
+            state = state.with_feeds(feeds)
+        return state._with_value(event)
+
+    def _with_value(self, event: FeedUpdate[object]) -> MissionState:
+        value = event.value
+        if event.feed == "tle" and isinstance(value, ElementSet):
+            origin: ElementsOrigin = "cache" if event.from_cache else "live"
+            return self.with_elements(ElementsInfo(value, origin, event.received_at))
+        if event.feed == "position" and isinstance(value, PositionFix):
+            return replace(self, position_fix=value, version=self.version + 1)
+        return self
+
+
+Listener = Callable[[MissionState], None]
+
+
+class StateStore:
+    """Holds the current snapshot and tells listeners about each new one."""
+
+    def __init__(self, initial: MissionState) -> None:
+        self._state = initial
+        self._listeners: list[Listener] = []
+
+    @property
+    def state(self) -> MissionState:
+        return self._state
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def publish(self, event: FeedEvent) -> None:
+        self._set(self._state.apply(event))
+
+    def update(self, change: Callable[[MissionState], MissionState]) -> None:
+        self._set(change(self._state))
+
+    def _set(self, new: MissionState) -> None:
+        if new is self._state:
+            return
+        self._state = new
+        for listener in list(self._listeners):
+            listener(new)

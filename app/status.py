@@ -1,0 +1,71 @@
+"""`issdash status --json`: the state as one JSON object (a public interface, see README)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from app.state import MissionState
+from app.telemetry import EngineCache, compute_telemetry, upcoming_passes
+from feeds.clock import iso_z
+
+
+def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -> dict[str, Any]:
+    """Everything `status --json` prints, computed at `now`."""
+    engine = EngineCache().get(state.elements.elements if state.elements else None)
+    position: dict[str, Any] | None = None
+    position_api: dict[str, Any] | None = None
+    passes: list[dict[str, Any]] = []
+    if engine is not None:
+        telemetry = compute_telemetry(engine, state, now)
+        station = telemetry.station
+        position = {
+            "latitude_deg": round(station.latitude_deg, 6),
+            "longitude_deg": round(station.longitude_deg, 6),
+            "altitude_km": round(station.altitude_km, 3),
+            "speed_km_s": round(station.speed_km_s, 4),
+            "sunlit": station.sunlit,
+            "orbit_number": station.orbit_number,
+            "elements_epoch": iso_z(telemetry.elements_epoch),
+            "elements_age_h": round(telemetry.elements_age_h, 2),
+            "elements_origin": telemetry.elements_origin,
+        }
+        if telemetry.fix is not None and telemetry.residual_km is not None:
+            fix = telemetry.fix
+            position_api = {
+                "source": fix.source,
+                "timestamp": iso_z(fix.timestamp),
+                "latitude_deg": fix.latitude_deg,
+                "longitude_deg": fix.longitude_deg,
+                "residual_km": round(telemetry.residual_km, 3),
+            }
+        for p in upcoming_passes(engine, state.observer, now, min_elevation_deg):
+            passes.append(
+                {
+                    "rise": iso_z(p.rise),
+                    "culminate": iso_z(p.culminate),
+                    "set": iso_z(p.set),
+                    "max_elevation_deg": round(p.max_elevation_deg, 1),
+                    "visible": p.visible,
+                }
+            )
+    feeds = {}
+    for name, health in state.feeds.items():
+        age = health.age_s(now)
+        feeds[name] = {
+            "state": health.state(now),
+            "age_s": round(age, 1) if age is not None else None,
+            "error": health.last_error,
+        }
+    return {
+        "time": iso_z(now),
+        "mode": state.mode,
+        "position": position,
+        "position_api": position_api,
+        "passes": passes,
+        "crew": None,
+        "docked": [],
+        "next_event": None,
+        "feeds": feeds,
+        "notices": list(state.notices),
+    }

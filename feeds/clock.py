@@ -1,0 +1,129 @@
+"""The one clock. Nothing else reads the wall clock, so tests can freeze time and the demo can
+run it faster than real time.
+
+Two notions of time are kept apart on purpose: `now()` is the *mission* time shown on screen and
+used for orbit propagation (it may be frozen, replayed or accelerated), while waiting uses
+`sleep()`, which is built on the event loop's monotonic clock so a wall-clock jump can never
+wedge a poller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """Source of mission time, and of waiting measured in mission seconds."""
+
+    def now(self) -> datetime:
+        """Current mission time, timezone-aware UTC."""
+        ...
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait for `seconds` of mission time."""
+        ...
+
+    @property
+    def speed(self) -> float:
+        """Mission seconds per real second (0 when paused or frozen)."""
+        ...
+
+
+class SystemClock:
+    """Real time: the wall clock for `now`, the monotonic event-loop clock for waiting."""
+
+    speed = 1.0
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds))
+
+
+class FrozenClock:
+    """A clock that only moves when told to. Sleeping advances it instead of waiting, so a
+    poller under test runs its whole schedule instantly and deterministically."""
+
+    speed = 0.0
+
+    def __init__(self, at: datetime) -> None:
+        self._now = ensure_utc(at)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, seconds: float) -> None:
+        self._now += timedelta(seconds=seconds)
+
+    def set(self, at: datetime) -> None:
+        self._now = ensure_utc(at)
+
+    async def sleep(self, seconds: float) -> None:
+        self.advance(max(0.0, seconds))
+        # Yield so other tasks run, as a real sleep would let them.
+        await asyncio.sleep(0)
+
+
+class ScaledClock:
+    """Mission time that starts at a chosen instant and runs at `speed` x real time.
+
+    Used by the demo. It is anchored to `time.monotonic()`, so a wall-clock change on the host
+    does not move it. Pausing is speed 0.
+    """
+
+    def __init__(self, start: datetime, speed: float = 1.0) -> None:
+        self._anchor_mission = ensure_utc(start)
+        self._anchor_mono = time.monotonic()
+        self._speed = float(speed)
+
+    @property
+    def speed(self) -> float:
+        return self._speed
+
+    def now(self) -> datetime:
+        elapsed = (time.monotonic() - self._anchor_mono) * self._speed
+        return self._anchor_mission + timedelta(seconds=elapsed)
+
+    def set_speed(self, speed: float) -> None:
+        self._anchor_mission = self.now()
+        self._anchor_mono = time.monotonic()
+        self._speed = float(speed)
+
+    def set(self, at: datetime) -> None:
+        self._anchor_mission = ensure_utc(at)
+        self._anchor_mono = time.monotonic()
+
+    async def sleep(self, seconds: float) -> None:
+        # While paused, wake once a second of real time so a resume is noticed promptly.
+        remaining = max(0.0, seconds)
+        while remaining > 0:
+            if self._speed <= 0:
+                await asyncio.sleep(1.0)
+                continue
+            step = min(remaining / self._speed, 1.0)
+            await asyncio.sleep(step)
+            remaining -= step * self._speed
+
+
+def ensure_utc(value: datetime) -> datetime:
+    """Return `value` as an aware UTC datetime; naive values are taken to be UTC already."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def parse_iso_utc(text: str) -> datetime:
+    """Parse an ISO 8601 time; a missing zone means UTC (as CelesTrak's EPOCH is written)."""
+    cleaned = text.strip()
+    if cleaned.endswith(("Z", "z")):
+        cleaned = cleaned[:-1] + "+00:00"
+    return ensure_utc(datetime.fromisoformat(cleaned))
+
+
+def iso_z(value: datetime) -> str:
+    """ISO 8601 UTC with a `Z` suffix, to the second: the project's one time format on output."""
+    return ensure_utc(value).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,355 @@
+"""The orbit engine: SGP4 propagation of the station with skyfield, fully offline.
+
+The timescale is skyfield's built-in one and the planetary ephemeris (de421, for the Sun) comes
+from the skyfield-data package, so nothing is ever downloaded. Everything that can be is
+vectorised over numpy arrays of times: one call propagates a whole ground track.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from feeds.clock import ensure_utc
+from feeds.models import ElementSet, Observer, PositionFix
+
+# Mean Earth radius, for great-circle distances and the footprint (the horizon circle).
+EARTH_RADIUS_KM = 6371.0088
+# Civil twilight: below this the sky is dark enough to see the station by eye.
+OBSERVER_DARK_SUN_ALT_DEG = -6.0
+# Fine enough that a rising edge or a shadow entry is never stepped over.
+_TRACK_STEP_S = 15.0
+_SHADOW_STEP_S = 20.0
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+
+@cache
+def _skyfield() -> tuple[Any, Any]:
+    """Timescale and ephemeris, loaded once, lazily (importing skyfield costs ~0.2 s)."""
+    from skyfield.api import Loader, load
+
+    with warnings.catch_warnings():
+        # skyfield-data warns that its bundled Earth-orientation table has expired; we use
+        # skyfield's built-in timescale, not that table, so the warning does not apply.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        from skyfield_data import get_skyfield_data_path
+
+        path = get_skyfield_data_path()
+    timescale = load.timescale(builtin=True)
+    ephemeris = Loader(path, expire=False, verbose=False)("de421.bsp")
+    return timescale, ephemeris
+
+
+@dataclass(frozen=True, slots=True)
+class StationState:
+    """The station at one instant, from local propagation."""
+
+    time: datetime
+    latitude_deg: float
+    longitude_deg: float
+    altitude_km: float
+    speed_km_s: float
+    sunlit: bool
+    orbit_number: int
+
+
+@dataclass(frozen=True, slots=True)
+class GroundTrack:
+    """Sub-satellite points at `unix_s` times (vectors of equal length)."""
+
+    unix_s: FloatArray
+    latitude_deg: FloatArray
+    longitude_deg: FloatArray
+
+    def between(self, start: datetime, end: datetime) -> GroundTrack:
+        lo, hi = np.searchsorted(self.unix_s, [start.timestamp(), end.timestamp()])
+        return GroundTrack(
+            self.unix_s[lo:hi], self.latitude_deg[lo:hi], self.longitude_deg[lo:hi]
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Pass:
+    """One pass over the observer above the minimum elevation."""
+
+    rise: datetime
+    culminate: datetime
+    set: datetime
+    max_elevation_deg: float
+    visible: bool
+
+
+class OrbitEngine:
+    """Propagates one element set. Cheap to keep; build a new one when elements change."""
+
+    def __init__(self, elements: ElementSet) -> None:
+        from skyfield.api import EarthSatellite
+
+        self.elements = elements
+        timescale, ephemeris = _skyfield()
+        self._ts = timescale
+        self._sun = ephemeris["sun"]
+        self._earth = ephemeris["earth"]
+        self._eph = ephemeris
+        if elements.tle_line1 and elements.tle_line2:
+            self._sat = EarthSatellite(
+                elements.tle_line1, elements.tle_line2, elements.name, timescale
+            )
+        else:
+            assert elements.omm is not None  # guaranteed by the model's validator
+            self._sat = EarthSatellite.from_omm(timescale, dict(elements.omm))
+        self._track_cache: GroundTrack | None = None
+
+    # -- time helpers -------------------------------------------------------------------
+
+    def _times(self, unix_s: FloatArray | float) -> Any:
+        """skyfield Time(s) for unix seconds, vectorised (ts.utc accepts second arrays).
+
+        Unix time skips leap seconds while `ts.utc(..., seconds)` counts them, so offsets are
+        taken from a calendar instant inside the span rather than from 1970 (which would put
+        the station 37 s, about 280 km, off).
+        """
+        base_s = float(np.min(unix_s))
+        base = datetime.fromtimestamp(math.floor(base_s), tz=UTC)
+        offsets = np.asarray(unix_s, dtype=np.float64) - math.floor(base_s)
+        if np.ndim(unix_s) == 0:
+            offsets = float(offsets)
+        return self._ts.utc(base.year, base.month, base.day, base.hour, base.minute,
+                            base.second + offsets)
+
+    # -- the station now ----------------------------------------------------------------
+
+    @property
+    def period_min(self) -> float:
+        return self.elements.period_min
+
+    def elements_age_h(self, at: datetime) -> float:
+        return (ensure_utc(at) - self.elements.epoch).total_seconds() / 3600.0
+
+    def state_at(self, at: datetime) -> StationState:
+        from skyfield.api import wgs84
+
+        at = ensure_utc(at)
+        t = self._times(at.timestamp())
+        geocentric = self._sat.at(t)
+        lat, lon = wgs84.latlon_of(geocentric)
+        return StationState(
+            time=at,
+            latitude_deg=float(lat.degrees),
+            longitude_deg=float(lon.degrees),
+            altitude_km=float(wgs84.height_of(geocentric).km),
+            speed_km_s=float(np.linalg.norm(geocentric.velocity.km_per_s)),
+            sunlit=bool(geocentric.is_sunlit(self._eph)),
+            orbit_number=self.orbit_number(at),
+        )
+
+    def orbit_number(self, at: datetime) -> int:
+        """Revolution number, counted (as in the TLE) at each ascending node crossing.
+
+        Mean motion times elapsed time plus the mean argument of latitude at epoch tells how
+        many node crossings have happened since the epoch's count was taken.
+        """
+        days = (ensure_utc(at) - self.elements.epoch).total_seconds() / 86400.0
+        u0_rev = ((self.elements.arg_perigee_deg + self.elements.mean_anomaly_deg) % 360.0) / 360
+        return self.elements.rev_at_epoch + math.floor(u0_rev + self.elements.mean_motion_rev_day * days)
+
+    def subsolar_point(self, at: datetime) -> tuple[float, float]:
+        """Latitude and longitude (degrees) where the Sun is overhead."""
+        from skyfield.api import wgs84
+
+        t = self._times(ensure_utc(at).timestamp())
+        lat, lon = wgs84.latlon_of((self._sun - self._earth).at(t))
+        return float(lat.degrees), float(lon.degrees)
+
+    # -- tracks -------------------------------------------------------------------------
+
+    def ground_track(self, start: datetime, end: datetime, step_s: float = _TRACK_STEP_S) -> GroundTrack:
+        """Sub-satellite points from `start` to `end`, one propagation call for all of them."""
+        from skyfield.api import wgs84
+
+        t0 = ensure_utc(start).timestamp()
+        t1 = ensure_utc(end).timestamp()
+        unix_s = np.arange(t0, t1 + step_s / 2, step_s, dtype=np.float64)
+        lat, lon = wgs84.latlon_of(self._sat.at(self._times(unix_s)))
+        return GroundTrack(unix_s, np.asarray(lat.degrees), np.asarray(lon.degrees))
+
+    def track_window(self, at: datetime, past_s: float, future_s: float) -> GroundTrack:
+        """The track from `at - past_s` to `at + future_s`.
+
+        Propagating a few hundred points costs milliseconds, so a span about one orbit longer
+        than asked is computed once and sliced as time moves on; it is recomputed only when
+        the window slides off its end.
+        """
+        at = ensure_utc(at)
+        start = at - timedelta(seconds=past_s)
+        end = at + timedelta(seconds=future_s)
+        cached = self._track_cache
+        if (
+            cached is None
+            or cached.unix_s.size == 0
+            or cached.unix_s[0] > start.timestamp()
+            or cached.unix_s[-1] < end.timestamp()
+        ):
+            margin = timedelta(minutes=self.period_min)
+            cached = self.ground_track(start - timedelta(minutes=5), end + margin)
+            self._track_cache = cached
+        return cached.between(start, end)
+
+    def footprint(
+        self, latitude_deg: float, longitude_deg: float, altitude_km: float, points: int = 120
+    ) -> tuple[FloatArray, FloatArray]:
+        """The horizon circle: where the station is at 0 degrees elevation."""
+        radius_rad = footprint_radius_rad(altitude_km)
+        bearing = np.linspace(0.0, 2 * math.pi, points, endpoint=True)
+        lat1, lon1 = math.radians(latitude_deg), math.radians(longitude_deg)
+        lat2 = np.arcsin(
+            math.sin(lat1) * math.cos(radius_rad)
+            + math.cos(lat1) * math.sin(radius_rad) * np.cos(bearing)
+        )
+        lon2 = lon1 + np.arctan2(
+            np.sin(bearing) * math.sin(radius_rad) * math.cos(lat1),
+            math.cos(radius_rad) - math.sin(lat1) * np.sin(lat2),
+        )
+        lon_deg = (np.degrees(lon2) + 180.0) % 360.0 - 180.0
+        return np.degrees(lat2), lon_deg
+
+    # -- light and shadow ---------------------------------------------------------------
+
+    def sunlit(self, unix_s: FloatArray) -> BoolArray:
+        return np.asarray(self._sat.at(self._times(unix_s)).is_sunlit(self._eph), dtype=bool)
+
+    def next_shadow_change(self, at: datetime) -> datetime | None:
+        """When the station next enters or leaves Earth's shadow (within ~1.2 orbits)."""
+        t0 = ensure_utc(at).timestamp()
+        span = self.period_min * 60 * 1.2
+        grid = np.arange(t0, t0 + span, _SHADOW_STEP_S)
+        lit = self.sunlit(grid)
+        changes = np.flatnonzero(lit[1:] != lit[:-1])
+        if changes.size == 0:
+            return None
+        lo, hi = float(grid[changes[0]]), float(grid[changes[0] + 1])
+        lit_lo = bool(lit[changes[0]])
+        for _ in range(6):  # 20 s / 2**6 < 0.5 s
+            mid = (lo + hi) / 2
+            if bool(self.sunlit(np.array([mid]))[0]) == lit_lo:
+                lo = mid
+            else:
+                hi = mid
+        return datetime.fromtimestamp(hi, tz=UTC)
+
+    # -- the cross-check ----------------------------------------------------------------
+
+    def residual_km(self, fix: PositionFix) -> float:
+        """Distance along the ground between an API fix and our propagation at its timestamp."""
+        t = self._times(fix.timestamp.timestamp())
+        position = self._sat.at(t)
+        if fix.latitude_is_geocentric:
+            x, y, z = _itrs_km(position)
+            lat = math.degrees(math.atan2(z, math.hypot(x, y)))
+            lon = math.degrees(math.atan2(y, x))
+        else:
+            from skyfield.api import wgs84
+
+            lat_a, lon_a = wgs84.latlon_of(position)
+            lat, lon = float(lat_a.degrees), float(lon_a.degrees)
+        return great_circle_km(lat, lon, fix.latitude_deg, fix.longitude_deg)
+
+    # -- passes -------------------------------------------------------------------------
+
+    def passes(
+        self,
+        observer: Observer,
+        start: datetime,
+        end: datetime,
+        min_elevation_deg: float = 10.0,
+    ) -> list[Pass]:
+        """Passes above `min_elevation_deg` between `start` and `end`, in time order.
+
+        A pass is visible to the eye when, at some moment above the minimum elevation, the
+        station is in sunlight while the observer's sky is dark (Sun below -6 degrees).
+        """
+        from skyfield.api import wgs84
+
+        site = wgs84.latlon(
+            observer.latitude_deg, observer.longitude_deg, elevation_m=observer.altitude_m
+        )
+        t0 = self._times(ensure_utc(start).timestamp())
+        t1 = self._times(ensure_utc(end).timestamp())
+        times, kinds = self._sat.find_events(site, t0, t1, altitude_degrees=min_elevation_deg)
+        passes: list[Pass] = []
+        rise: Any = None
+        culminations: list[Any] = []
+        for t, kind in zip(times, kinds, strict=True):
+            if kind == 0:
+                rise, culminations = t, []
+            elif kind == 1 and rise is not None:
+                culminations.append(t)
+            elif kind == 2 and rise is not None and culminations:
+                passes.append(self._describe_pass(site, rise, culminations, t))
+                rise, culminations = None, []
+        return passes
+
+    def _describe_pass(self, site: Any, rise: Any, culminations: list[Any], set_: Any) -> Pass:
+        difference = self._sat - site
+        elevations = [float(difference.at(c).altaz()[0].degrees) for c in culminations]
+        best = int(np.argmax(elevations))
+        samples = np.linspace(_dt(rise).timestamp(), _dt(set_).timestamp(), 24)
+        times = self._times(samples)
+        lit = self._sat.at(times).is_sunlit(self._eph)
+        sun_alt = (self._earth + site).at(times).observe(self._sun).apparent().altaz()[0].degrees
+        visible = bool(np.any(np.asarray(lit) & (np.asarray(sun_alt) < OBSERVER_DARK_SUN_ALT_DEG)))
+        return Pass(
+            rise=_dt(rise),
+            culminate=_dt(culminations[best]),
+            set=_dt(set_),
+            max_elevation_deg=elevations[best],
+            visible=visible,
+        )
+
+
+def footprint_radius_rad(altitude_km: float) -> float:
+    """Earth-central angle from the sub-point to the horizon seen from `altitude_km`."""
+    return math.acos(EARTH_RADIUS_KM / (EARTH_RADIUS_KM + altitude_km))
+
+
+def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def split_at_antimeridian(
+    latitude_deg: FloatArray, longitude_deg: FloatArray
+) -> list[tuple[FloatArray, FloatArray]]:
+    """Cut a track into runs that never jump across the map's edge.
+
+    Consecutive samples more than 180 degrees of longitude apart crossed the antimeridian;
+    drawing straight between them would put a line across the whole map.
+    """
+    if latitude_deg.size == 0:
+        return []
+    jumps = np.flatnonzero(np.abs(np.diff(longitude_deg)) > 180.0) + 1
+    lat_runs = np.split(latitude_deg, jumps)
+    lon_runs = np.split(longitude_deg, jumps)
+    return [(la, lo) for la, lo in zip(lat_runs, lon_runs, strict=True) if la.size]
+
+
+def _itrs_km(position: Any) -> tuple[float, float, float]:
+    from skyfield.framelib import itrs
+
+    x, y, z = position.frame_xyz(itrs).km
+    return float(x), float(y), float(z)
+
+
+def _dt(t: Any) -> datetime:
+    return ensure_utc(t.utc_datetime())
