@@ -13,12 +13,14 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Literal
 
+import logging
+
 from feeds.health import FeedHealth
 from feeds.models import ElementSet, Observer, PositionFix
 from feeds.poller import FeedEvent, FeedFailure, FeedUpdate
 
 Mode = Literal["live", "demo"]
-ElementsOrigin = Literal["live", "cache", "bundled"]
+ElementsOrigin = Literal["feed", "cache", "bundled"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +52,8 @@ class MissionState:
         if current is not None and current.elements.epoch > info.elements.epoch:
             return self
         if current is not None and current.elements.epoch == info.elements.epoch:
-            # Same set again: keep the better provenance (live beats cache beats bundled).
-            rank = {"bundled": 0, "cache": 1, "live": 2}
+            # Same set again: keep the better provenance (feed beats cache beats bundled).
+            rank = {"bundled": 0, "cache": 1, "feed": 2}
             if rank[current.origin] > rank[info.origin]:
                 return self
         return replace(self, elements=info, version=self.version + 1)
@@ -81,12 +83,14 @@ class MissionState:
     def _with_value(self, event: FeedUpdate[object]) -> MissionState:
         value = event.value
         if event.feed == "tle" and isinstance(value, ElementSet):
-            origin: ElementsOrigin = "cache" if event.from_cache else "live"
+            origin: ElementsOrigin = "cache" if event.from_cache else "feed"
             return self.with_elements(ElementsInfo(value, origin, event.received_at))
         if event.feed == "position" and isinstance(value, PositionFix):
             return replace(self, position_fix=value, version=self.version + 1)
         return self
 
+
+log = logging.getLogger(__name__)
 
 Listener = Callable[[MissionState], None]
 
@@ -116,4 +120,8 @@ class StateStore:
             return
         self._state = new
         for listener in list(self._listeners):
-            listener(new)
+            try:
+                listener(new)
+            except Exception:
+                # A broken listener (a widget bug) must not stop the feed that published.
+                log.exception("state listener failed")

@@ -44,16 +44,29 @@ class EngineCache:
         return self._engine
 
 
-def compute_telemetry(engine: OrbitEngine, state: MissionState, now: datetime) -> Telemetry:
+_UNSET: object = object()
+
+
+def compute_telemetry(
+    engine: OrbitEngine,
+    state: MissionState,
+    now: datetime,
+    next_shadow_change: datetime | None | object = _UNSET,
+) -> Telemetry:
+    """Telemetry at `now`. Pass `next_shadow_change` when it is already known (it is the
+    costly part and changes once per half orbit)."""
     assert state.elements is not None
     fix = state.position_fix
+    if next_shadow_change is _UNSET:
+        next_shadow_change = engine.next_shadow_change(now)
+    assert next_shadow_change is None or isinstance(next_shadow_change, datetime)
     return Telemetry(
         station=engine.state_at(now),
         period_min=engine.period_min,
         elements_epoch=engine.elements.epoch,
         elements_age_h=engine.elements_age_h(now),
         elements_origin=state.elements.origin,
-        next_shadow_change=engine.next_shadow_change(now),
+        next_shadow_change=next_shadow_change,
         fix=fix,
         residual_km=engine.residual_km(fix) if fix is not None else None,
     )

@@ -45,8 +45,8 @@ class SystemClock:
 
 
 class FrozenClock:
-    """A clock that only moves when told to. Sleeping advances it instead of waiting, so a
-    poller under test runs its whole schedule instantly and deterministically."""
+    """Mission time stands still (tests, `status --at`); waiting is real, so pollers run
+    their normal schedule while the screen stays reproducible."""
 
     speed = 0.0
 
@@ -63,6 +63,19 @@ class FrozenClock:
         self._now = ensure_utc(at)
 
     async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds))
+
+
+class SteppingClock(FrozenClock):
+    """Sleeping advances mission time instead of waiting, so a poller under test runs a whole
+    schedule of hours instantly and deterministically."""
+
+    def __init__(self, at: datetime) -> None:
+        super().__init__(at)
+        self.slept: list[float] = []
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
         self.advance(max(0.0, seconds))
         # Yield so other tasks run, as a real sleep would let them.
         await asyncio.sleep(0)

@@ -31,6 +31,7 @@ class OmmRecord(BaseModel):
     model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
 
     OBJECT_NAME: str = "UNKNOWN"
+    OBJECT_ID: str = ""
     NORAD_CAT_ID: int
     EPOCH: str
     MEAN_MOTION: float

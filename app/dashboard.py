@@ -1,0 +1,212 @@
+"""The Textual dashboard: one screen of panels drawn from the mission state.
+
+The app owns timing (a tick a second) and turns the state plus the clock into views for the
+widgets; the widgets draw what they are given and do no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import ClassVar
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Static
+from textual.worker import get_current_worker
+
+from app.map_scene import MapToggles, build_scene
+from app.runtime import Runtime
+from app.state import MissionState
+from app.telemetry import EngineCache, Telemetry, compute_telemetry, upcoming_passes
+from feeds.models import ElementSet, Observer
+from feeds.orbit import OrbitEngine, Pass
+from widgets.feed_health import FeedHealthStrip, HealthView
+from widgets.ground_track import GroundTrackMap
+from widgets.mission_bar import MissionBar, MissionBarView
+from widgets.placeholder_panel import PlaceholderPanel
+from widgets.telemetry import TelemetryPanel, TelemetryView
+
+HELP_TEXT = """\
+issdash: the International Space Station, live, in your terminal.
+
+Map
+  ◉  the station now        ━  past track (45 min)    ━  future track (1.5 orbits)
+  ⌂  your observer          ⠿  land                    shaded cells: night side
+  the dotted circle is the footprint: where the station is above the horizon
+
+Keys
+  n  night shading     f  footprint     t  tracks     g  grid
+  ?  this help         ctrl+p  command palette          q  quit
+
+Positions are propagated locally (SGP4, skyfield) from the latest orbital
+elements; an API fix, when one is available, is shown only as a cross-check.
+Feeds that fail keep their last good data on screen, marked stale with its age.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keys, map legend and what the numbers mean."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "dismiss", "Close"),
+    ]
+
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > Static {
+        width: auto; max-width: 90%; height: auto; max-height: 90%;
+        border: round $accent; padding: 1 2; background: $surface;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(HELP_TEXT, markup=False)
+
+
+class IssDashApp(App[None]):
+    """The dashboard."""
+
+    CSS_PATH = "dashboard.tcss"
+    TITLE = "issdash"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("n", "toggle('night')", "Night"),
+        Binding("f", "toggle('footprint')", "Footprint"),
+        Binding("t", "toggle('tracks')", "Tracks"),
+        Binding("g", "toggle('grid')", "Grid"),
+    ]
+
+    def __init__(self, runtime: Runtime, *, tick_s: float = 1.0, start_feeds: bool = True) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.clock = runtime.clock
+        self.tick_s = tick_s
+        self.start_feeds = start_feeds
+        self.toggles = MapToggles()
+        self._engines = EngineCache()
+        self._passes: tuple[Pass, ...] | None = None
+        self._passes_key: tuple[ElementSet, Observer | None, float] | None = None
+        self._shadow_cache: tuple[ElementSet, datetime | None] | None = None
+
+    # -- layout -----------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield MissionBar(id="mission-bar")
+        with Horizontal(id="body"):
+            with Vertical(id="left"):
+                with Vertical(id="map-panel", classes="panel"):
+                    yield GroundTrackMap(id="map")
+                yield PlaceholderPanel(
+                    "Crew roster: not connected yet (crew feed arrives in a later release).",
+                    id="crew-panel",
+                    classes="panel",
+                )
+            with Vertical(id="side"):
+                with Vertical(id="telemetry-panel", classes="panel"):
+                    yield TelemetryPanel(id="telemetry")
+                yield PlaceholderPanel(
+                    "Next event: not connected yet (launch and docking schedule arrives in a "
+                    "later release).",
+                    id="countdown-panel",
+                    classes="panel",
+                )
+        yield FeedHealthStrip(id="feed-health")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#map-panel").border_title = "Ground track"
+        self.query_one("#map-panel").border_subtitle = "◉ ISS  ━ past  ━ next  ◌ footprint"
+        self.query_one("#telemetry-panel").border_title = "Telemetry"
+        self.query_one("#crew-panel").border_title = "Crew"
+        self.query_one("#countdown-panel").border_title = "Next event"
+        self.runtime.load_fallbacks()
+        self.runtime.store.subscribe(self._on_state)
+        if self.start_feeds:
+            self.runtime.start()
+        self._tick()
+        self.set_interval(self.tick_s, self._tick)
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < 100, "-narrow")
+        self.set_class(self.size.height < 30, "-short")
+
+    async def on_unmount(self) -> None:
+        await self.runtime.stop()
+
+    # -- actions ----------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_toggle(self, layer: str) -> None:
+        current = getattr(self.toggles, layer)
+        self.toggles = replace(self.toggles, **{layer: not current})
+        self.notify(f"{layer.capitalize()} {'off' if current else 'on'}", timeout=1.5)
+        self._tick()
+
+    # -- state to views ---------------------------------------------------------------
+
+    def _on_state(self, state: MissionState) -> None:
+        self._tick()
+
+    def _tick(self) -> None:
+        now = self.clock.now()
+        state = self.runtime.store.state
+        engine = self._engines.get(state.elements.elements if state.elements else None)
+        self.query_one(MissionBar).view = MissionBarView(now, state.mode, self.clock.speed, self._detail(state))
+        self.query_one(FeedHealthStrip).view = HealthView(now, state.feeds, state.notices)
+        telemetry: Telemetry | None = None
+        if engine is not None:
+            telemetry = self._telemetry(engine, state, now)
+            self.query_one(GroundTrackMap).scene = build_scene(
+                engine, state, telemetry.station, now, self.runtime.settings.map, self.toggles
+            )
+            self._ensure_passes(engine, state, now)
+        self.query_one(TelemetryPanel).view = TelemetryView(
+            now=now,
+            telemetry=telemetry,
+            observer=state.observer,
+            passes=self._passes,
+            min_elevation_deg=self.runtime.settings.min_elevation_deg,
+        )
+
+    def _detail(self, state: MissionState) -> str:
+        if state.mode == "demo":
+            return "bundled MS-27 elements, no network"
+        return ""
+
+    def _telemetry(self, engine: OrbitEngine, state: MissionState, now: datetime) -> Telemetry:
+        # The shadow search is the costly part; redo it only when its answer has passed or
+        # the elements changed.
+        cached = self._shadow_cache
+        if cached is not None and cached[0] == engine.elements and cached[1] is not None and cached[1] > now:
+            telemetry = compute_telemetry(engine, state, now, next_shadow_change=cached[1])
+        else:
+            telemetry = compute_telemetry(engine, state, now)
+            self._shadow_cache = (engine.elements, telemetry.next_shadow_change)
+        return telemetry
+
+    def _ensure_passes(self, engine: OrbitEngine, state: MissionState, now: datetime) -> None:
+        key = (engine.elements, state.observer, self.runtime.settings.min_elevation_deg)
+        stale = self._passes is not None and (not self._passes or self._passes[0].set <= now)
+        if key != self._passes_key or stale:
+            self._passes_key = key
+            if state.observer is None:
+                self._passes = ()
+                return
+            self._search_passes(engine, state.observer, now, key[2])
+
+    @work(thread=True, exclusive=True, group="passes")
+    def _search_passes(self, engine: OrbitEngine, observer: Observer, now: datetime, min_el: float) -> None:
+        passes = tuple(upcoming_passes(engine, observer, now, min_el))
+        if not get_current_worker().is_cancelled:
+            self.call_from_thread(self._set_passes, passes)
+
+    def _set_passes(self, passes: tuple[Pass, ...]) -> None:
+        self._passes = passes
+        self._tick()

@@ -1,0 +1,70 @@
+"""Building the map's scene from the state at a time (pure; no Textual)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from app.settings import MapSettings
+from app.state import MissionState
+from feeds.orbit import OrbitEngine, StationState, split_at_antimeridian
+from widgets.map_raster import MapScene, Run
+
+
+@dataclass(frozen=True, slots=True)
+class MapToggles:
+    """What the user has switched on (keys n, f, t, g)."""
+
+    night: bool = True
+    footprint: bool = True
+    tracks: bool = True
+    grid: bool = False
+
+
+def build_scene(
+    engine: OrbitEngine,
+    state: MissionState,
+    station: StationState,
+    now: datetime,
+    settings: MapSettings,
+    toggles: MapToggles,
+) -> MapScene:
+    past: tuple[Run, ...] = ()
+    future: tuple[Run, ...] = ()
+    if toggles.tracks:
+        past_s = settings.past_track_min * 60.0
+        future_s = settings.future_track_orbits * engine.period_min * 60.0
+        track = engine.track_window(now, past_s, future_s)
+        split = int(np.searchsorted(track.unix_s, now.timestamp()))
+        here_lat = np.array([station.latitude_deg])
+        here_lon = np.array([station.longitude_deg])
+        # Both halves meet at the station itself, so the line has no gap at the marker.
+        past = tuple(
+            split_at_antimeridian(
+                np.concatenate([track.latitude_deg[:split], here_lat]),
+                np.concatenate([track.longitude_deg[:split], here_lon]),
+            )
+        )
+        future = tuple(
+            split_at_antimeridian(
+                np.concatenate([here_lat, track.latitude_deg[split:]]),
+                np.concatenate([here_lon, track.longitude_deg[split:]]),
+            )
+        )
+    footprint: tuple[Run, ...] = ()
+    if toggles.footprint:
+        lat, lon = engine.footprint(station.latitude_deg, station.longitude_deg, station.altitude_km)
+        footprint = tuple(split_at_antimeridian(lat, lon))
+    observer = state.observer
+    return MapScene(
+        subsolar=engine.subsolar_point(now),
+        past_track=past,
+        future_track=future,
+        footprint=footprint,
+        station=(station.latitude_deg, station.longitude_deg),
+        observer=(observer.latitude_deg, observer.longitude_deg) if observer else None,
+        show_night=toggles.night,
+        show_grid=toggles.grid,
+    )

@@ -1,0 +1,78 @@
+"""Test payloads written by hand from the documented upstream shapes (../shared/design/FEEDS.md).
+
+The elements are the real CelesTrak set for the MS-27 day (MS27.md); everything else is made up
+to the documented field names.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+TLE_NAME = "ISS (ZARYA)"
+TLE_LINE1 = "1 25544U 98067A   25097.52056586  .00011719  00000-0  21806-3 0  9999"
+TLE_LINE2 = "2 25544  51.6365 297.0255 0004979  19.0825 341.0349 15.49320680504205"
+TLE_TEXT = f"{TLE_NAME}\n{TLE_LINE1}\n{TLE_LINE2}\n"
+
+OLDER_LINE1 = "1 25544U 98067A   25096.03700594  .00015269  00000+0  28194-3 0  9999"
+OLDER_LINE2 = "2 25544  51.6369 304.3678 0004922  13.5339 346.5781 15.49280872503978"
+
+# Another object in the same CelesTrak "stations" group (CSS Tianhe), with valid checksums.
+TIANHE_LINE1 = "1 48274U 21035A   25097.50000000  .00020000  00000-0  23000-3 0  9994"
+TIANHE_LINE2 = "2 48274  41.4700 100.0000 0005000  90.0000 270.0000 15.60000000222229"
+
+
+def omm_record(**overrides: Any) -> dict[str, Any]:
+    """The MS-27 day's element set as a CelesTrak OMM JSON record."""
+    record: dict[str, Any] = {
+        "OBJECT_NAME": "ISS (ZARYA)",
+        "OBJECT_ID": "1998-067A",
+        "EPOCH": "2025-04-07T12:29:36.890304",
+        "MEAN_MOTION": 15.4932068,
+        "ECCENTRICITY": 0.0004979,
+        "INCLINATION": 51.6365,
+        "RA_OF_ASC_NODE": 297.0255,
+        "ARG_OF_PERICENTER": 19.0825,
+        "MEAN_ANOMALY": 341.0349,
+        "EPHEMERIS_TYPE": 0,
+        "CLASSIFICATION_TYPE": "U",
+        "NORAD_CAT_ID": 25544,
+        "ELEMENT_SET_NO": 999,
+        "REV_AT_EPOCH": 50420,
+        "BSTAR": 0.00021806,
+        "MEAN_MOTION_DOT": 0.00011719,
+        "MEAN_MOTION_DDOT": 0,
+    }
+    record.update(overrides)
+    return record
+
+
+def wheretheiss(at: datetime, latitude: float, longitude: float, **overrides: Any) -> str:
+    payload: dict[str, Any] = {
+        "name": "iss",
+        "id": 25544,
+        "latitude": latitude,
+        "longitude": longitude,
+        "altitude": 420.3,
+        "velocity": 27597.8,
+        "visibility": "daylight",
+        "footprint": 4490.1,
+        "timestamp": int(at.timestamp()),
+        "daynum": 2460773.74,
+        "solar_lat": 7.3,
+        "solar_lon": 93.6,
+        "units": "kilometers",
+    }
+    payload.update(overrides)
+    return json.dumps(payload)
+
+
+def open_notify_now(at: datetime, latitude: float, longitude: float) -> str:
+    return json.dumps(
+        {
+            "message": "success",
+            "timestamp": int(at.timestamp()),
+            "iss_position": {"latitude": f"{latitude:.4f}", "longitude": f"{longitude:.4f}"},
+        }
+    )

@@ -1,0 +1,105 @@
+"""The feed-health strip: each feed's state and the age of its last good data, plus the
+latest thing that went wrong, in words."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from feeds.health import FeedHealth
+from feeds.text import clean_text
+from widgets import format as fmt
+
+_SYMBOL = {"ok": "●", "stale": "◐", "down": "○", "disabled": "·"}
+
+
+@dataclass(frozen=True, slots=True)
+class HealthView:
+    now: datetime
+    feeds: Mapping[str, FeedHealth]
+    notices: tuple[str, ...] = ()
+
+
+class FeedHealthStrip(Widget):
+    """One line of feed states; a second line for the most recent error, when there is one."""
+
+    COMPONENT_CLASSES = {
+        "feed-health--ok",
+        "feed-health--stale",
+        "feed-health--down",
+        "feed-health--disabled",
+        "feed-health--name",
+        "feed-health--error",
+    }
+
+    DEFAULT_CSS = """
+    FeedHealthStrip { height: auto; max-height: 3; padding: 0 1; background: $panel; }
+    FeedHealthStrip > .feed-health--ok { color: $success; }
+    FeedHealthStrip > .feed-health--stale { color: $warning; text-style: bold; }
+    FeedHealthStrip > .feed-health--down { color: $error; text-style: bold; }
+    FeedHealthStrip > .feed-health--disabled { color: $foreground-darken-3; }
+    FeedHealthStrip > .feed-health--name { color: $foreground; }
+    FeedHealthStrip > .feed-health--error { color: $error; }
+    """
+
+    view: reactive[HealthView | None] = reactive(None, layout=True)
+    """Feed health at one moment; set by the app."""
+
+    def render(self) -> Text:
+        view = self.view
+        if view is None:
+            return Text("")
+        name_style = self.get_component_rich_style("feed-health--name")
+        muted = self.get_component_rich_style("feed-health--disabled")
+        error_style = self.get_component_rich_style("feed-health--error")
+        line = Text(no_wrap=True, overflow="ellipsis", end="")
+        line.append("Feeds", style=name_style)
+        latest_error: FeedHealth | None = None
+        off: list[str] = []
+        for name, health in view.feeds.items():
+            state = health.state(view.now)
+            if state == "disabled":
+                off.append(name)
+                continue
+            style = self.get_component_rich_style(f"feed-health--{state}")
+            line.append(f"  {_SYMBOL[state]} ", style=style)
+            line.append(name, style=name_style)
+            age = health.age_s(view.now)
+            # "ok" is said by the colour and the dot; trouble is also said in words.
+            label = "" if state == "ok" else f" {state}"
+            if age is not None:
+                label += f" {fmt.age(age)}"
+            line.append(label, style=style)
+            if health.last_error and health.last_attempt_at is not None and (
+                latest_error is None
+                or latest_error.last_attempt_at is None
+                or health.last_attempt_at >= latest_error.last_attempt_at
+            ):
+                latest_error = health
+        if off:
+            line.append(f"  · off: {', '.join(off)}", style=muted)
+        lines = [line]
+        if latest_error is not None:
+            health = latest_error
+            detail = Text(no_wrap=True, overflow="ellipsis", end="")
+            detail.append(f"⚠ {health.name}: {clean_text(health.last_error or '', 120)}", style=error_style)
+            if health.retry_in_s is not None and health.last_attempt_at is not None:
+                waited = (view.now - health.last_attempt_at).total_seconds()
+                detail.append(f" · retry in {fmt.duration(max(0.0, health.retry_in_s - waited))}", style=muted)
+            if health.last_success_at is not None:
+                detail.append(" · showing last good data", style=muted)
+            lines.append(detail)
+        for notice in view.notices[-1:]:
+            lines.append(
+                Text(f"ⓘ {clean_text(notice, 120)}", style=self.get_component_rich_style("feed-health--stale"),
+                     no_wrap=True, overflow="ellipsis", end="")
+            )
+        result = Text("\n").join(lines)
+        result.no_wrap = True
+        result.overflow = "ellipsis"
+        return result

@@ -1,0 +1,37 @@
+"""Small, pure formatting helpers shared by the panels."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+
+def duration(seconds: float | None) -> str:
+    """A compact duration: 45s, 12m 05s, 3h 04m, 5d 03h."""
+    if seconds is None or not math.isfinite(seconds):
+        return "–"
+    s = int(round(abs(seconds)))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m {s % 60:02d}s"
+    if s < 86400:
+        return f"{s // 3600}h {(s % 3600) // 60:02d}m"
+    return f"{s // 86400}d {(s % 86400) // 3600:02d}h"
+
+
+def age(seconds: float | None) -> str:
+    """How old something is: "12s", "3m 05s", "–" when unknown."""
+    return duration(seconds)
+
+
+def latitude(value: float) -> str:
+    return f"{abs(value):6.2f}°{'N' if value >= 0 else 'S'}"
+
+
+def longitude(value: float) -> str:
+    return f"{abs(value):6.2f}°{'E' if value >= 0 else 'W'}"
+
+
+def utc_hm(value: datetime) -> str:
+    return value.strftime("%H:%M:%SZ")

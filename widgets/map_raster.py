@@ -1,0 +1,250 @@
+"""Rasterising the ground-track map into braille cells: pure numpy, no Textual.
+
+The map is an equirectangular world drawn with braille characters, each terminal cell holding a
+2 x 4 grid of dots. Layers are composed per cell with a fixed priority (station over observer
+over tracks over footprint over grid over land), and each cell gets a small integer style id;
+the widget turns ids into colours from the theme. Kept apart from the widget so it can be timed
+and tested alone.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import IntEnum
+from functools import lru_cache
+
+import numpy as np
+from numpy.typing import NDArray
+
+from widgets.land_mask import load_land_mask
+
+BRAILLE_BASE = 0x2800
+SPACE = 0x20
+STATION_GLYPH = ord("◉")
+OBSERVER_GLYPH = ord("⌂")
+# Braille dot bits by (column, row) inside the 2 x 4 cell.
+_DOT_BITS = np.array([[0x01, 0x02, 0x04, 0x40], [0x08, 0x10, 0x20, 0x80]], dtype=np.uint8)
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+Run = tuple[FloatArray, FloatArray]
+
+
+class Layer(IntEnum):
+    """What a cell shows, lowest priority first. Style id = layer * 2 + (1 if night)."""
+
+    OCEAN = 0
+    LAND = 1
+    GRID = 2
+    FOOTPRINT = 3
+    PAST = 4
+    FUTURE = 5
+    OBSERVER = 6
+    STATION = 7
+
+
+STYLE_COUNT = len(Layer) * 2
+
+
+@dataclass(frozen=True)
+class MapScene:
+    """Everything drawn on the map at one moment, in degrees. Runs never cross the
+    antimeridian (see `feeds.orbit.split_at_antimeridian`)."""
+
+    subsolar: tuple[float, float] | None = None
+    past_track: tuple[Run, ...] = ()
+    future_track: tuple[Run, ...] = ()
+    footprint: tuple[Run, ...] = ()
+    station: tuple[float, float] | None = None
+    observer: tuple[float, float] | None = None
+    show_night: bool = True
+    show_grid: bool = False
+    key: tuple[object, ...] = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
+class MapFrame:
+    """Composed cells: `codes` are Unicode code points, `styles` the style ids (h x w)."""
+
+    codes: NDArray[np.uint32]
+    styles: NDArray[np.uint8]
+
+    @property
+    def size(self) -> tuple[int, int]:
+        height, width = self.codes.shape
+        return width, height
+
+    def row_text(self, y: int) -> str:
+        return self.codes[y].astype("<u4").tobytes().decode("utf-32-le")
+
+
+def map_size_for(width: int, height: int) -> tuple[int, int]:
+    """The largest map that fits `width` x `height` cells at the world's 2:1 shape.
+
+    A braille cell is 2 dots wide and 4 tall and a terminal cell is about twice as tall as
+    wide, so dots are near square and a 360 x 180 degree world is 4 cells wide per row.
+    """
+    if width <= 0 or height <= 0:
+        return 0, 0
+    rows = min(height, max(1, width // 4))
+    cols = min(width, rows * 4)
+    return cols, rows
+
+
+@lru_cache(maxsize=8)
+def land_bits(width: int, height: int) -> NDArray[np.uint8]:
+    """Braille bits of the land layer for a map of `width` x `height` cells (cached per size).
+
+    Each dot covers a box of the 0.25 degree mask and is land when most of the box is land,
+    found with an integral image so any size costs one pass over the mask.
+    """
+    mask = load_land_mask()
+    rows, cols = mask.shape
+    dots_x, dots_y = width * 2, height * 4
+    integral = np.zeros((rows + 1, cols + 1), dtype=np.int32)
+    integral[1:, 1:] = np.cumsum(np.cumsum(mask, axis=0, dtype=np.int32), axis=1)
+    ys = np.linspace(0, rows, dots_y + 1).round().astype(np.int64)
+    xs = np.linspace(0, cols, dots_x + 1).round().astype(np.int64)
+    y0, y1 = ys[:-1, None], np.maximum(ys[1:], ys[:-1] + 1)[:, None]
+    x0, x1 = xs[None, :-1], np.maximum(xs[1:], xs[:-1] + 1)[None, :]
+    y1 = np.minimum(y1, rows)
+    x1 = np.minimum(x1, cols)
+    land = integral[y1, x1] - integral[y0, x1] - integral[y1, x0] + integral[y0, x0]
+    area = (y1 - y0) * (x1 - x0)
+    dots = land * 2 > area
+    bits = dots_to_bits(dots, width, height)
+    bits.flags.writeable = False
+    return bits
+
+
+def dots_to_bits(dots: BoolArray, width: int, height: int) -> NDArray[np.uint8]:
+    """Fold a (4h x 2w) dot grid into (h x w) braille bit patterns."""
+    cells = dots.reshape(height, 4, width, 2)
+    # (h, 4, w, 2) * bits laid out as (1, 4, 1, 2)
+    weights = _DOT_BITS.T.reshape(1, 4, 1, 2)
+    return (cells * weights).sum(axis=(1, 3)).astype(np.uint8)
+
+
+@lru_cache(maxsize=8)
+def _cell_centres(width: int, height: int) -> tuple[FloatArray, FloatArray]:
+    lat = 90.0 - (np.arange(height) + 0.5) * 180.0 / height
+    lon = -180.0 + (np.arange(width) + 0.5) * 360.0 / width
+    return np.radians(lat)[:, None], np.radians(lon)[None, :]
+
+
+def night_cells(width: int, height: int, subsolar: tuple[float, float]) -> BoolArray:
+    """Cells whose centre has the Sun below the horizon."""
+    lat, lon = _cell_centres(width, height)
+    sun_lat, sun_lon = math.radians(subsolar[0]), math.radians(subsolar[1])
+    cos_zenith = np.sin(lat) * math.sin(sun_lat) + np.cos(lat) * math.cos(sun_lat) * np.cos(
+        lon - sun_lon
+    )
+    return np.asarray(cos_zenith < 0.0)
+
+
+@lru_cache(maxsize=8)
+def grid_bits(width: int, height: int) -> NDArray[np.uint8]:
+    """A dotted graticule every 30 degrees (a dot every other position)."""
+    dots_x, dots_y = width * 2, height * 4
+    dots = np.zeros((dots_y, dots_x), dtype=bool)
+    for lat in range(-60, 61, 30):
+        y = int(round((90 - lat) / 180 * dots_y - 0.5))
+        if 0 <= y < dots_y:
+            dots[y, ::3] = True
+    for lon in range(-150, 180, 30):
+        x = int(round((lon + 180) / 360 * dots_x - 0.5))
+        if 0 <= x < dots_x:
+            dots[::3, x] = True
+    bits = dots_to_bits(dots, width, height)
+    bits.flags.writeable = False
+    return bits
+
+
+def _to_dots(lat: FloatArray, lon: FloatArray, width: int, height: int) -> tuple[FloatArray, FloatArray]:
+    x = (lon + 180.0) / 360.0 * (width * 2) - 0.5
+    y = (90.0 - lat) / 180.0 * (height * 4) - 0.5
+    return x, y
+
+
+def line_dots(runs: tuple[Run, ...], width: int, height: int) -> BoolArray:
+    """Dots along polylines, interpolated so consecutive samples join up at any map size."""
+    dots_x, dots_y = width * 2, height * 4
+    dots = np.zeros((dots_y, dots_x), dtype=bool)
+    xs_all: list[FloatArray] = []
+    ys_all: list[FloatArray] = []
+    for lat, lon in runs:
+        x, y = _to_dots(lat, lon, width, height)
+        if x.size == 1:
+            xs_all.append(x)
+            ys_all.append(y)
+            continue
+        steps = np.maximum(np.ceil(np.maximum(np.abs(np.diff(x)), np.abs(np.diff(y)))), 1).astype(
+            np.int64
+        )
+        # For each segment, fractions 0, 1/n, ..., (n-1)/n; then the final point.
+        seg = np.repeat(np.arange(steps.size), steps)
+        offsets = np.arange(seg.size) - np.repeat(np.cumsum(steps) - steps, steps)
+        frac = offsets / steps[seg]
+        xs_all.append(np.concatenate([x[seg] + (x[seg + 1] - x[seg]) * frac, x[-1:]]))
+        ys_all.append(np.concatenate([y[seg] + (y[seg + 1] - y[seg]) * frac, y[-1:]]))
+    if xs_all:
+        xi = np.rint(np.concatenate(xs_all)).astype(np.int64) % dots_x
+        yi = np.clip(np.rint(np.concatenate(ys_all)).astype(np.int64), 0, dots_y - 1)
+        dots[yi, xi] = True
+    return dots
+
+
+def point_cell(lat: float, lon: float, width: int, height: int) -> tuple[int, int]:
+    """The (x, y) cell holding a point."""
+    x = int((lon + 180.0) / 360.0 * width) % width
+    y = min(height - 1, max(0, int((90.0 - lat) / 180.0 * height)))
+    return x, y
+
+
+def compose(scene: MapScene, width: int, height: int) -> MapFrame:
+    """Compose all layers for a map of `width` x `height` cells."""
+    land = land_bits(width, height)
+    layer = np.where(land > 0, np.uint8(Layer.LAND), np.uint8(Layer.OCEAN))
+    bits = land.copy()
+    if scene.show_grid:
+        grid = grid_bits(width, height)
+        free = (layer == Layer.OCEAN) & (grid > 0)
+        layer[free] = Layer.GRID
+        bits[free] = grid[free]
+    for runs, kind in (
+        (scene.footprint, Layer.FOOTPRINT),
+        (scene.past_track, Layer.PAST),
+        (scene.future_track, Layer.FUTURE),
+    ):
+        if not runs:
+            continue
+        line = dots_to_bits(line_dots(runs, width, height), width, height)
+        hit = line > 0
+        layer[hit] = kind
+        bits[hit] = line[hit]
+    codes = np.where(bits > 0, BRAILLE_BASE + bits.astype(np.uint32), np.uint32(SPACE)).astype(
+        np.uint32
+    )
+    if scene.observer is not None:
+        ox, oy = point_cell(*scene.observer, width, height)
+        layer[oy, ox] = Layer.OBSERVER
+        codes[oy, ox] = OBSERVER_GLYPH
+    if scene.station is not None:
+        sx, sy = point_cell(*scene.station, width, height)
+        layer[sy, sx] = Layer.STATION
+        codes[sy, sx] = STATION_GLYPH
+    styles = layer * 2
+    if scene.show_night and scene.subsolar is not None:
+        styles = styles + night_cells(width, height, scene.subsolar).astype(np.uint8)
+    return MapFrame(codes=codes, styles=styles.astype(np.uint8))
+
+
+def row_runs(styles_row: NDArray[np.uint8]) -> list[tuple[int, int, int]]:
+    """(start, end, style) runs of equal style along one row."""
+    if styles_row.size == 0:
+        return []
+    edges = np.flatnonzero(styles_row[1:] != styles_row[:-1]) + 1
+    starts = np.concatenate(([0], edges))
+    ends = np.concatenate((edges, [styles_row.size]))
+    return [(int(s), int(e), int(styles_row[s])) for s, e in zip(starts, ends, strict=True)]

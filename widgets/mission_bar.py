@@ -1,0 +1,55 @@
+"""The top bar: what this screen is (live or a demo), and the mission clock in UTC."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+
+@dataclass(frozen=True, slots=True)
+class MissionBarView:
+    now: datetime
+    mode: str
+    speed: float
+    detail: str = ""
+
+
+class MissionBar(Widget):
+    """Title, mode badge and the mission clock."""
+
+    COMPONENT_CLASSES = {"mission-bar--title", "mission-bar--live", "mission-bar--demo", "mission-bar--clock", "mission-bar--muted"}
+
+    DEFAULT_CSS = """
+    MissionBar { height: 1; background: $panel; padding: 0 1; }
+    MissionBar > .mission-bar--title { color: $accent; text-style: bold; }
+    MissionBar > .mission-bar--live { background: $success; color: $background; text-style: bold; }
+    MissionBar > .mission-bar--demo { background: $warning; color: $background; text-style: bold; }
+    MissionBar > .mission-bar--clock { color: $foreground; text-style: bold; }
+    MissionBar > .mission-bar--muted { color: $foreground-darken-2; }
+    """
+
+    view: reactive[MissionBarView | None] = reactive(None)
+    """Clock and mode to show; set by the app every tick."""
+
+    def render(self) -> Text:
+        view = self.view
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append("◉ ISSDASH ", style=self.get_component_rich_style("mission-bar--title"))
+        if view is None:
+            return text
+        if view.mode == "demo":
+            text.append(" DEMO ", style=self.get_component_rich_style("mission-bar--demo"))
+        else:
+            text.append(" LIVE ", style=self.get_component_rich_style("mission-bar--live"))
+        text.append(f"  {view.now:%Y-%m-%d %H:%M:%S} UTC", style=self.get_component_rich_style("mission-bar--clock"))
+        muted = self.get_component_rich_style("mission-bar--muted")
+        if view.mode == "demo":
+            speed = "paused" if view.speed == 0 else f"×{view.speed:g}"
+            text.append(f"  {speed}", style=muted)
+        if view.detail:
+            text.append(f"  {view.detail}", style=muted)
+        return text

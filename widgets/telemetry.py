@@ -1,0 +1,150 @@
+"""The telemetry panel: where the station is, how fast, in light or shadow, how old the
+elements are, how well an API agrees with us, and the next pass for the observer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from app.telemetry import Telemetry
+from feeds.models import Observer
+from feeds.orbit import Pass
+from widgets import format as fmt
+
+ELEMENTS_WARN_H = 3 * 24.0
+ELEMENTS_ALARM_H = 14 * 24.0
+
+
+@dataclass(frozen=True, slots=True)
+class TelemetryView:
+    """Everything the panel shows at one moment."""
+
+    now: datetime
+    telemetry: Telemetry | None
+    observer: Observer | None
+    passes: tuple[Pass, ...] | None  # None while the search is still running
+    min_elevation_deg: float
+
+
+class TelemetryPanel(Widget):
+    """Numbers about the station, recomputed every tick by the app."""
+
+    COMPONENT_CLASSES = {
+        "telemetry--label",
+        "telemetry--value",
+        "telemetry--muted",
+        "telemetry--good",
+        "telemetry--warn",
+        "telemetry--alarm",
+        "telemetry--sun",
+        "telemetry--shadow",
+    }
+
+    DEFAULT_CSS = """
+    TelemetryPanel { height: auto; padding: 0 1; }
+    TelemetryPanel > .telemetry--label { color: $foreground-darken-2; }
+    TelemetryPanel > .telemetry--value { color: $foreground; text-style: bold; }
+    TelemetryPanel > .telemetry--muted { color: $foreground-darken-2; }
+    TelemetryPanel > .telemetry--good { color: $success; }
+    TelemetryPanel > .telemetry--warn { color: $warning; text-style: bold; }
+    TelemetryPanel > .telemetry--alarm { color: $error; text-style: bold reverse; }
+    TelemetryPanel > .telemetry--sun { color: $warning; text-style: bold; }
+    TelemetryPanel > .telemetry--shadow { color: $primary; text-style: bold; }
+    """
+
+    view: reactive[TelemetryView | None] = reactive(None, layout=True)
+    """The moment to show; set by the app on every tick."""
+
+    def _s(self, name: str) -> Style:
+        return self.get_component_rich_style(f"telemetry--{name}")
+
+    def render(self) -> Table:
+        table = Table.grid(padding=(0, 1))
+        table.add_column(style=self._s("label"), no_wrap=True)
+        table.add_column()
+        view = self.view
+        if view is None or view.telemetry is None:
+            table.add_row("Orbit", Text("waiting for orbital elements…", style=self._s("muted")))
+            return table
+        t = view.telemetry
+        st = t.station
+        value = self._s("value")
+        muted = self._s("muted")
+        table.add_row(
+            "Position",
+            Text(f"{fmt.latitude(st.latitude_deg).strip()}  {fmt.longitude(st.longitude_deg).strip()}", style=value),
+        )
+        table.add_row("Altitude", Text(f"{st.altitude_km:.1f} km", style=value))
+        speed = Text(f"{st.speed_km_s:.3f} km/s", style=value)
+        if self.size.width >= 40:  # km/h only where it fits on the same line
+            speed.append(f"  {st.speed_km_s * 3600:,.0f} km/h", style=muted)
+        table.add_row("Speed", speed)
+        table.add_row(
+            "Orbit",
+            Text.assemble((f"#{st.orbit_number}", value), (f"  {t.period_min:.1f} min", muted)),
+        )
+        table.add_row("Light", self._light(view.now, t))
+        table.add_row("Elements", self._elements(t))
+        table.add_row("Epoch", Text(f"{t.elements_epoch:%Y-%m-%d %H:%M}Z", style=muted))
+        table.add_row("API fix", self._residual(view.now, t))
+        pass_lines = self._next_pass(view)
+        table.add_row("Next pass", pass_lines[0])
+        for line in pass_lines[1:]:
+            table.add_row("", line)
+        return table
+
+    def _light(self, now: datetime, t: Telemetry) -> Text:
+        lit = t.station.sunlit
+        text = Text("☀ sunlit" if lit else "● eclipse", style=self._s("sun" if lit else "shadow"))
+        if t.next_shadow_change is not None:
+            change = "shadow" if lit else "sun"
+            seconds = (t.next_shadow_change - now).total_seconds()
+            text.append(f"  {change} {fmt.duration(seconds)}", style=self._s("muted"))
+        return text
+
+    def _elements(self, t: Telemetry) -> Text:
+        level = "good"
+        if t.elements_age_h > ELEMENTS_ALARM_H:
+            level = "alarm"
+        elif t.elements_age_h > ELEMENTS_WARN_H:
+            level = "warn"
+        text = Text(f"{fmt.duration(t.elements_age_h * 3600.0)} old", style=self._s(level))
+        text.append(f"  {t.elements_origin}", style=self._s("muted"))
+        if level == "alarm":
+            text.append("  unreliable", style=self._s("alarm"))
+        return text
+
+    def _residual(self, now: datetime, t: Telemetry) -> Text:
+        if t.fix is None or t.residual_km is None:
+            return Text("none yet", style=self._s("muted"))
+        residual = t.residual_km
+        level = "good" if residual < 5 else "warn" if residual < 50 else "alarm"
+        text = Text(f"Δ {residual:.2f} km", style=self._s(level))
+        fix_age = (now - t.fix.timestamp).total_seconds()
+        text.append(f"  {fmt.age(fix_age)} ago", style=self._s("muted"))
+        return text
+
+    def _next_pass(self, view: TelemetryView) -> list[Text]:
+        muted = self._s("muted")
+        if view.observer is None:
+            return [Text("no observer set", style=muted), Text("(--observer LAT,LON)", style=muted)]
+        if view.passes is None:
+            return [Text("searching…", style=muted)]
+        upcoming = [p for p in view.passes if p.set > view.now]
+        if not upcoming:
+            return [Text(f"none above {view.min_elevation_deg:.0f}° in 24 h", style=muted)]
+        p = upcoming[0]
+        if p.rise <= view.now:
+            head = Text("overhead now", style=self._s("warn"))
+        else:
+            head = Text(f"in {fmt.duration((p.rise - view.now).total_seconds())}", style=self._s("value"))
+            head.append(f"  {p.rise:%H:%M}Z", style=muted)
+        detail = Text(f"max {p.max_elevation_deg:.0f}°  ", style=muted)
+        detail.append("visible" if p.visible else "not visible", style=self._s("good" if p.visible else "muted"))
+        return [head, detail]
