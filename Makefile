@@ -19,7 +19,7 @@ demo: $(STAMP)
 run: $(STAMP)
 	$(BIN)/issdash
 
-test: $(STAMP)
+test: $(STAMP) lint
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

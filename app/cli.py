@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import re
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -35,12 +36,17 @@ def _observer(text: str) -> Observer:
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="TOML settings file")
-    parser.add_argument("--observer", type=_observer, metavar="LAT,LON[,ALT_M]",
-                        help="where to predict passes for")
-    parser.add_argument("--min-elevation", type=float, metavar="DEG", dest="min_elevation",
-                        help="lowest elevation that counts as a pass (default 10)")
-    parser.add_argument("--demo", action="store_true",
-                        help="run on bundled data, no network")
+    parser.add_argument(
+        "--observer", type=_observer, metavar="LAT,LON[,ALT_M]", help="where to predict passes for"
+    )
+    parser.add_argument(
+        "--min-elevation",
+        type=float,
+        metavar="DEG",
+        dest="min_elevation",
+        help="lowest elevation that counts as a pass (default 10)",
+    )
+    parser.add_argument("--demo", action="store_true", help="run on bundled data, no network")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,8 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
     _common(status)
     status.add_argument("--json", action="store_true", help="print JSON (the stable interface)")
     status.add_argument("--at", type=_iso, metavar="ISO", help="time to report for (default now)")
-    status.add_argument("--timeout", type=float, default=5.0, metavar="S",
-                        help="longest wait for the feeds (default 5)")
+    status.add_argument(
+        "--timeout",
+        type=float,
+        default=5.0,
+        metavar="S",
+        help="longest wait for the feeds (default 5)",
+    )
     return parser
 
 
@@ -71,9 +82,29 @@ def _settings(args: argparse.Namespace) -> Any:
     return load_settings(args.config, **overrides)
 
 
+def _join_negative_values(argv: Sequence[str]) -> list[str]:
+    """`--observer -33.9,18.4` would look like an option to argparse; southern and western
+    observers are normal, so such a value is glued to its flag."""
+    joined: list[str] = []
+    args = list(argv)
+    i = 0
+    while i < len(args):
+        if args[i] in _VALUE_FLAGS and i + 1 < len(args) and _NEGATIVE.match(args[i + 1]):
+            joined.append(f"{args[i]}={args[i + 1]}")
+            i += 2
+            continue
+        joined.append(args[i])
+        i += 1
+    return joined
+
+
+_VALUE_FLAGS = {"--observer", "--min-elevation"}
+_NEGATIVE = re.compile(r"^-[\d.]")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_join_negative_values(sys.argv[1:] if argv is None else argv))
     try:
         settings = _settings(args)
     except ValidationError as exc:
@@ -87,10 +118,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _status(args: argparse.Namespace, settings: Any) -> int:
     from app.runtime import DEMO_START, Runtime, demo_settings
+    from app.state import Mode
     from app.status import build_status
 
     logging.basicConfig(level=logging.ERROR)
-    mode = "demo" if args.demo else "live"
+    mode: Mode = "demo" if args.demo else "live"
     if args.demo:
         settings = demo_settings(settings)
     at = args.at or (DEMO_START if args.demo else SystemClock().now())
@@ -118,8 +150,10 @@ def _print_status(status: dict[str, Any]) -> None:
             f"elements {pos['elements_age_h']:.1f} h old"
         )
     for p in status["passes"][:3]:
-        print(f"  pass {p['rise']}  max {p['max_elevation_deg']:.0f} deg  "
-              f"{'visible' if p['visible'] else 'not visible'}")
+        print(
+            f"  pass {p['rise']}  max {p['max_elevation_deg']:.0f} deg  "
+            f"{'visible' if p['visible'] else 'not visible'}"
+        )
     for name, feed in status["feeds"].items():
         error = f"  {feed['error']}" if feed["error"] else ""
         print(f"  {name:<9} {feed['state']}{error}")

@@ -30,22 +30,29 @@ from widgets.mission_bar import MissionBar, MissionBarView
 from widgets.placeholder_panel import PlaceholderPanel
 from widgets.telemetry import TelemetryPanel, TelemetryView
 
-HELP_TEXT = """\
-issdash: the International Space Station, live, in your terminal.
+# Our own text, so markup is safe here (feed text never is). Colours match the map's.
+HELP_MARKUP = """\
+[b]issdash[/b]: the International Space Station, in your terminal.
 
-Map
-  ◉  the station now        ━  past track (45 min)    ━  future track (1.5 orbits)
-  ⌂  your observer          ⠿  land                    shaded cells: night side
-  the dotted circle is the footprint: where the station is above the horizon
+[b $accent]Map[/]
+  [$error]◉[/]  the station now       [$primary]━━[/]  past track (45 min)
+  [$accent]⌂[/]  your observer         [$warning]━━[/]  future track (1.5 orbits)
+  [$success]⣿[/]  land                  [$foreground-darken-1]◌[/]   footprint (above the horizon)
+  darker cells are the night side of the Earth
 
-Keys
-  n  night shading     f  footprint     t  tracks     g  grid
-  ?  this help         ctrl+p  command palette          q  quit
+[b $accent]Keys[/]
+  [b]n[/]  night shading     [b]f[/]  footprint     [b]t[/]  tracks     [b]g[/]  grid
+  [b]?[/]  this help         [b]ctrl+p[/]  command palette          [b]q[/]  quit
 
 Positions are propagated locally (SGP4, skyfield) from the latest orbital
 elements; an API fix, when one is available, is shown only as a cross-check.
 Feeds that fail keep their last good data on screen, marked stale with its age.
 """
+
+MAP_LEGEND = (
+    "[$error]◉[/] ISS  [$primary]━[/] past  [$warning]━[/] next  "
+    "[$foreground-darken-1]◌[/] footprint"
+)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -64,7 +71,7 @@ class HelpScreen(ModalScreen[None]):
     """
 
     def compose(self) -> ComposeResult:
-        yield Static(HELP_TEXT, markup=False)
+        yield Static(HELP_MARKUP)
 
 
 class IssDashApp(App[None]):
@@ -75,10 +82,10 @@ class IssDashApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("n", "toggle('night')", "Night"),
-        Binding("f", "toggle('footprint')", "Footprint"),
-        Binding("t", "toggle('tracks')", "Tracks"),
-        Binding("g", "toggle('grid')", "Grid"),
+        Binding("n", "toggle_layer('night')", "Night"),
+        Binding("f", "toggle_layer('footprint')", "Footprint"),
+        Binding("t", "toggle_layer('tracks')", "Tracks"),
+        Binding("g", "toggle_layer('grid')", "Grid"),
     ]
 
     def __init__(self, runtime: Runtime, *, tick_s: float = 1.0, start_feeds: bool = True) -> None:
@@ -120,7 +127,7 @@ class IssDashApp(App[None]):
 
     def on_mount(self) -> None:
         self.query_one("#map-panel").border_title = "Ground track"
-        self.query_one("#map-panel").border_subtitle = "◉ ISS  ━ past  ━ next  ◌ footprint"
+        self.query_one("#map-panel").border_subtitle = MAP_LEGEND
         self.query_one("#telemetry-panel").border_title = "Telemetry"
         self.query_one("#crew-panel").border_title = "Crew"
         self.query_one("#countdown-panel").border_title = "Next event"
@@ -143,7 +150,7 @@ class IssDashApp(App[None]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
-    def action_toggle(self, layer: str) -> None:
+    def action_toggle_layer(self, layer: str) -> None:
         current = getattr(self.toggles, layer)
         self.toggles = replace(self.toggles, **{layer: not current})
         self.notify(f"{layer.capitalize()} {'off' if current else 'on'}", timeout=1.5)
@@ -158,7 +165,9 @@ class IssDashApp(App[None]):
         now = self.clock.now()
         state = self.runtime.store.state
         engine = self._engines.get(state.elements.elements if state.elements else None)
-        self.query_one(MissionBar).view = MissionBarView(now, state.mode, self.clock.speed, self._detail(state))
+        self.query_one(MissionBar).view = MissionBarView(
+            now, state.mode, self.clock.speed, self._detail(state)
+        )
         self.query_one(FeedHealthStrip).view = HealthView(now, state.feeds, state.notices)
         telemetry: Telemetry | None = None
         if engine is not None:
@@ -177,14 +186,19 @@ class IssDashApp(App[None]):
 
     def _detail(self, state: MissionState) -> str:
         if state.mode == "demo":
-            return "bundled MS-27 elements, no network"
+            return "bundled elements, offline"
         return ""
 
     def _telemetry(self, engine: OrbitEngine, state: MissionState, now: datetime) -> Telemetry:
         # The shadow search is the costly part; redo it only when its answer has passed or
         # the elements changed.
         cached = self._shadow_cache
-        if cached is not None and cached[0] == engine.elements and cached[1] is not None and cached[1] > now:
+        if (
+            cached is not None
+            and cached[0] == engine.elements
+            and cached[1] is not None
+            and cached[1] > now
+        ):
             telemetry = compute_telemetry(engine, state, now, next_shadow_change=cached[1])
         else:
             telemetry = compute_telemetry(engine, state, now)
@@ -202,7 +216,9 @@ class IssDashApp(App[None]):
             self._search_passes(engine, state.observer, now, key[2])
 
     @work(thread=True, exclusive=True, group="passes")
-    def _search_passes(self, engine: OrbitEngine, observer: Observer, now: datetime, min_el: float) -> None:
+    def _search_passes(
+        self, engine: OrbitEngine, observer: Observer, now: datetime, min_el: float
+    ) -> None:
         passes = tuple(upcoming_passes(engine, observer, now, min_el))
         if not get_current_worker().is_cancelled:
             self.call_from_thread(self._set_passes, passes)

@@ -55,7 +55,9 @@ def build_scene(
         )
     footprint: tuple[Run, ...] = ()
     if toggles.footprint:
-        lat, lon = engine.footprint(station.latitude_deg, station.longitude_deg, station.altitude_km)
+        lat, lon = engine.footprint(
+            station.latitude_deg, station.longitude_deg, station.altitude_km
+        )
         footprint = tuple(split_at_antimeridian(lat, lon))
     observer = state.observer
     return MapScene(

@@ -22,7 +22,14 @@ from feeds.clock import Clock, parse_iso_utc
 from feeds.health import FeedHealth
 from feeds.poller import FeedFailure, FeedSpec, FeedUpdate, Parser, Poller, gather_once
 from feeds.position import parse_position
-from feeds.sources import FeedError, FileSource, HttpSource, RawResponse, SourceRouter, make_http_client
+from feeds.sources import (
+    FeedError,
+    FileSource,
+    HttpSource,
+    RawResponse,
+    SourceRouter,
+    make_http_client,
+)
 from feeds.tle import parse_elements
 
 log = logging.getLogger(__name__)
@@ -46,7 +53,9 @@ def bundled_elements_response() -> RawResponse:
     """The last-resort element set, dated by its own epoch so its age is shown honestly."""
     path = bundled_path(BUNDLED_ELEMENTS)
     body = path.read_text(encoding="utf-8")
-    epoch = parse_elements(RawResponse(path.as_uri(), 200, "text/plain", body, DEMO_START), DEMO_START).epoch
+    epoch = parse_elements(
+        RawResponse(path.as_uri(), 200, "text/plain", body, DEMO_START), DEMO_START
+    ).epoch
     return RawResponse(path.as_uri(), 200, "text/plain", body, epoch)
 
 
@@ -74,8 +83,10 @@ class Runtime:
         self.settings = settings
         self.clock = clock
         self.mode = mode
-        self.cache = cache if cache is not None else FeedCache(
-            settings.cache_dir if mode == "live" else None
+        self.cache = (
+            cache
+            if cache is not None
+            else FeedCache(settings.cache_dir if mode == "live" else None)
         )
         self._client: httpx.AsyncClient | None = None
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -120,7 +131,9 @@ class Runtime:
         """Bundled elements and cached responses, so the screen has something at once."""
         raw = bundled_elements_response()
         elements = parse_elements(raw, self.clock.now())
-        self.store.update(lambda s: s.with_elements(ElementsInfo(elements, "bundled", raw.received_at)))
+        self.store.update(
+            lambda s: s.with_elements(ElementsInfo(elements, "bundled", raw.received_at))
+        )
         for name in FEED_NAMES:
             if name not in CACHEABLE or not self._enabled(name):
                 continue
@@ -169,12 +182,14 @@ class Runtime:
             for n in names
         }
         if tasks:
-            done, pending = await asyncio.wait(tasks.values(), timeout=timeout_s)
+            _, pending = await asyncio.wait(tasks.values(), timeout=timeout_s)
             for name, task in tasks.items():
                 if task in pending:
                     task.cancel()
                     self.store.publish(
-                        FeedFailure(name, f"no answer within {timeout_s:g} s", self.clock.now(), None)
+                        FeedFailure(
+                            name, f"no answer within {timeout_s:g} s", self.clock.now(), None
+                        )
                     )
             for task in pending:
                 with contextlib.suppress(asyncio.CancelledError):
@@ -182,4 +197,3 @@ class Runtime:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
-

@@ -7,13 +7,12 @@ imports Textual: `issdash status --json` and most tests use it with no terminal 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import MappingProxyType
 from typing import Literal
-
-import logging
 
 from feeds.health import FeedHealth
 from feeds.models import ElementSet, Observer, PositionFix
@@ -69,7 +68,10 @@ class MissionState:
         if isinstance(event, FeedFailure):
             if health is None:
                 return self
-            feeds = {**self.feeds, event.feed: health.failed(event.at, event.error, event.retry_in_s)}
+            feeds = {
+                **self.feeds,
+                event.feed: health.failed(event.at, event.error, event.retry_in_s),
+            }
             return self.with_feeds(feeds)
         state = self
         if health is not None:

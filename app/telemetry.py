@@ -51,7 +51,7 @@ def compute_telemetry(
     engine: OrbitEngine,
     state: MissionState,
     now: datetime,
-    next_shadow_change: datetime | None | object = _UNSET,
+    next_shadow_change: datetime | object | None = _UNSET,
 ) -> Telemetry:
     """Telemetry at `now`. Pass `next_shadow_change` when it is already known (it is the
     costly part and changes once per half orbit)."""

@@ -72,9 +72,7 @@ class GroundTrack:
 
     def between(self, start: datetime, end: datetime) -> GroundTrack:
         lo, hi = np.searchsorted(self.unix_s, [start.timestamp(), end.timestamp()])
-        return GroundTrack(
-            self.unix_s[lo:hi], self.latitude_deg[lo:hi], self.longitude_deg[lo:hi]
-        )
+        return GroundTrack(self.unix_s[lo:hi], self.latitude_deg[lo:hi], self.longitude_deg[lo:hi])
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,11 +118,12 @@ class OrbitEngine:
         """
         base_s = float(np.min(unix_s))
         base = datetime.fromtimestamp(math.floor(base_s), tz=UTC)
-        offsets = np.asarray(unix_s, dtype=np.float64) - math.floor(base_s)
+        offsets: FloatArray | float = np.asarray(unix_s, dtype=np.float64) - math.floor(base_s)
         if np.ndim(unix_s) == 0:
-            offsets = float(offsets)
-        return self._ts.utc(base.year, base.month, base.day, base.hour, base.minute,
-                            base.second + offsets)
+            offsets = float(np.asarray(offsets))
+        return self._ts.utc(
+            base.year, base.month, base.day, base.hour, base.minute, base.second + offsets
+        )
 
     # -- the station now ----------------------------------------------------------------
 
@@ -160,7 +159,9 @@ class OrbitEngine:
         """
         days = (ensure_utc(at) - self.elements.epoch).total_seconds() / 86400.0
         u0_rev = ((self.elements.arg_perigee_deg + self.elements.mean_anomaly_deg) % 360.0) / 360
-        return self.elements.rev_at_epoch + math.floor(u0_rev + self.elements.mean_motion_rev_day * days)
+        return self.elements.rev_at_epoch + math.floor(
+            u0_rev + self.elements.mean_motion_rev_day * days
+        )
 
     def subsolar_point(self, at: datetime) -> tuple[float, float]:
         """Latitude and longitude (degrees) where the Sun is overhead."""
@@ -172,7 +173,9 @@ class OrbitEngine:
 
     # -- tracks -------------------------------------------------------------------------
 
-    def ground_track(self, start: datetime, end: datetime, step_s: float = _TRACK_STEP_S) -> GroundTrack:
+    def ground_track(
+        self, start: datetime, end: datetime, step_s: float = _TRACK_STEP_S
+    ) -> GroundTrack:
         """Sub-satellite points from `start` to `end`, one propagation call for all of them."""
         from skyfield.api import wgs84
 

@@ -80,7 +80,7 @@ class Poller(Generic[T]):
         self._cache = cache if spec.cacheable else None
         # Jitter so many dashboards started together do not poll in lock-step.
         self._backoff = wait_exponential_jitter(
-            initial=spec.interval_s,
+            multiplier=spec.interval_s,
             max=max(spec.retry_max_s, spec.interval_s),
             jitter=spec.interval_s * 0.5,
         )

@@ -71,7 +71,9 @@ def parse_elements(raw: RawResponse, now: datetime, norad_id: int = ISS_NORAD_ID
 
 def _from_json(data: Any, norad_id: int) -> ElementSet:
     if isinstance(data, dict) and "line1" in data and "line2" in data:
-        return elements_from_tle(str(data.get("name", "ISS")), str(data["line1"]), str(data["line2"]))
+        return elements_from_tle(
+            str(data.get("name", "ISS")), str(data["line1"]), str(data["line2"])
+        )
     records = data if isinstance(data, list) else [data]
     if not records:
         raise FeedError("no element sets in the response")

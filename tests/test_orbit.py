@@ -137,7 +137,13 @@ def test_footprint_across_the_antimeridian_wraps(engine: OrbitEngine) -> None:
 def test_passes_over_london_on_ms27_day(engine: OrbitEngine) -> None:
     day = datetime(2025, 4, 8, tzinfo=UTC)
     passes = engine.passes(LONDON, day, day + timedelta(days=1), 10.0)
-    assert [p.rise.strftime("%H:%M") for p in passes] == ["08:50", "10:25", "12:02", "13:38", "15:15"]
+    assert [p.rise.strftime("%H:%M") for p in passes] == [
+        "08:50",
+        "10:25",
+        "12:02",
+        "13:38",
+        "15:15",
+    ]
     for p in passes:
         assert p.rise < p.culminate < p.set
         assert p.max_elevation_deg >= 10.0
@@ -160,7 +166,9 @@ def test_visible_pass_at_dawn_in_cape_town(engine: OrbitEngine) -> None:
     ts = load.timescale(builtin=True)
     eph = Loader(get_skyfield_data_path(), expire=False, verbose=False)("de421.bsp")
     seconds = np.arange(0, (p.set - p.rise).total_seconds(), 5.0)
-    t = ts.utc(p.rise.year, p.rise.month, p.rise.day, p.rise.hour, p.rise.minute, p.rise.second + seconds)
+    t = ts.utc(
+        p.rise.year, p.rise.month, p.rise.day, p.rise.hour, p.rise.minute, p.rise.second + seconds
+    )
     place = wgs84.latlon(CAPE_TOWN.latitude_deg, CAPE_TOWN.longitude_deg)
     sun_alt = (eph["earth"] + place).at(t).observe(eph["sun"]).apparent().altaz()[0].degrees
     lit = engine._sat.at(t).is_sunlit(eph)
@@ -183,18 +191,19 @@ def test_residual_is_zero_for_our_own_fix_and_geocentric_is_handled(engine: Orbi
     x, y, z = _itrs(engine, LAUNCH)
     geocentric_lat = math.degrees(math.atan2(z, math.hypot(x, y)))
     assert state.latitude_deg - geocentric_lat == pytest.approx(0.19, abs=0.03)
-    as_geocentric = fix.model_copy(update={"latitude_deg": geocentric_lat, "latitude_is_geocentric": True})
+    as_geocentric = fix.model_copy(
+        update={"latitude_deg": geocentric_lat, "latitude_is_geocentric": True}
+    )
     assert engine.residual_km(as_geocentric) < 0.01
     misread = fix.model_copy(update={"latitude_deg": geocentric_lat})
     assert engine.residual_km(misread) > 15.0
 
 
 def _itrs(engine: OrbitEngine, at: datetime) -> tuple[float, float, float]:
-    from skyfield.api import load
+    from skyfield.api import EarthSatellite, load
     from skyfield.framelib import itrs
 
     from tests.payloads import TLE_LINE1, TLE_LINE2
-    from skyfield.api import EarthSatellite
 
     ts = load.timescale(builtin=True)
     sat = EarthSatellite(TLE_LINE1, TLE_LINE2, "ISS", ts)

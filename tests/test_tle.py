@@ -101,7 +101,10 @@ def test_checksum_of_published_lines() -> None:
         (json.dumps([omm_record(EPOCH="yesterday")]), "bad EPOCH"),
         (json.dumps([omm_record(EPOCH="2090-01-01T00:00:00")]), "in the future"),
         ('[{"NORAD_CAT_ID": 25544, "INCLINATION": NaN}]', "invalid OMM record"),
-        (json.dumps([omm_record(INCLINATION=float("inf"))]).replace("Infinity", "1e999"), "inclination"),
+        (
+            json.dumps([omm_record(INCLINATION=float("inf"))]).replace("Infinity", "1e999"),
+            "inclination",
+        ),
     ],
 )
 def test_rejections_give_a_reason(body: str, reason: str) -> None:

@@ -75,10 +75,14 @@ class FeedHealthStrip(Widget):
             if age is not None:
                 label += f" {fmt.age(age)}"
             line.append(label, style=style)
-            if health.last_error and health.last_attempt_at is not None and (
-                latest_error is None
-                or latest_error.last_attempt_at is None
-                or health.last_attempt_at >= latest_error.last_attempt_at
+            if (
+                health.last_error
+                and health.last_attempt_at is not None
+                and (
+                    latest_error is None
+                    or latest_error.last_attempt_at is None
+                    or health.last_attempt_at >= latest_error.last_attempt_at
+                )
             ):
                 latest_error = health
         if off:
@@ -87,17 +91,26 @@ class FeedHealthStrip(Widget):
         if latest_error is not None:
             health = latest_error
             detail = Text(no_wrap=True, overflow="ellipsis", end="")
-            detail.append(f"⚠ {health.name}: {clean_text(health.last_error or '', 120)}", style=error_style)
+            detail.append(
+                f"⚠ {health.name}: {clean_text(health.last_error or '', 120)}", style=error_style
+            )
             if health.retry_in_s is not None and health.last_attempt_at is not None:
                 waited = (view.now - health.last_attempt_at).total_seconds()
-                detail.append(f" · retry in {fmt.duration(max(0.0, health.retry_in_s - waited))}", style=muted)
+                detail.append(
+                    f" · retry in {fmt.duration(max(0.0, health.retry_in_s - waited))}", style=muted
+                )
             if health.last_success_at is not None:
                 detail.append(" · showing last good data", style=muted)
             lines.append(detail)
         for notice in view.notices[-1:]:
             lines.append(
-                Text(f"ⓘ {clean_text(notice, 120)}", style=self.get_component_rich_style("feed-health--stale"),
-                     no_wrap=True, overflow="ellipsis", end="")
+                Text(
+                    f"ⓘ {clean_text(notice, 120)}",
+                    style=self.get_component_rich_style("feed-health--stale"),
+                    no_wrap=True,
+                    overflow="ellipsis",
+                    end="",
+                )
             )
         result = Text("\n").join(lines)
         result.no_wrap = True

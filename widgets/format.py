@@ -10,7 +10,7 @@ def duration(seconds: float | None) -> str:
     """A compact duration: 45s, 12m 05s, 3h 04m, 5d 03h."""
     if seconds is None or not math.isfinite(seconds):
         return "–"
-    s = int(round(abs(seconds)))
+    s = round(abs(seconds))
     if s < 60:
         return f"{s}s"
     if s < 3600:
@@ -26,11 +26,11 @@ def age(seconds: float | None) -> str:
 
 
 def latitude(value: float) -> str:
-    return f"{abs(value):6.2f}°{'N' if value >= 0 else 'S'}"
+    return f"{abs(value):.2f}°{'N' if value >= 0 else 'S'}"
 
 
 def longitude(value: float) -> str:
-    return f"{abs(value):6.2f}°{'E' if value >= 0 else 'W'}"
+    return f"{abs(value):.2f}°{'E' if value >= 0 else 'W'}"
 
 
 def utc_hm(value: datetime) -> str:

@@ -10,7 +10,15 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from widgets.map_raster import STYLE_COUNT, Layer, MapFrame, MapScene, compose, map_size_for, row_runs
+from widgets.map_raster import (
+    STYLE_COUNT,
+    Layer,
+    MapFrame,
+    MapScene,
+    compose,
+    frame_runs,
+    map_size_for,
+)
 
 _LAYER_CLASSES = {
     Layer.OCEAN: "ground-track--ocean",
@@ -29,7 +37,11 @@ _DIMMED_AT_NIGHT = {Layer.OCEAN, Layer.LAND, Layer.GRID}
 class GroundTrackMap(Widget):
     """World map with night side, past and future track, footprint, station and observer."""
 
-    COMPONENT_CLASSES = {*_LAYER_CLASSES.values(), "ground-track--night", "ground-track--night-land"}
+    COMPONENT_CLASSES = {
+        *_LAYER_CLASSES.values(),
+        "ground-track--night",
+        "ground-track--night-land",
+    }
 
     DEFAULT_CSS = """
     GroundTrackMap {
@@ -45,18 +57,25 @@ class GroundTrackMap(Widget):
     GroundTrackMap > .ground-track--future { color: $warning; }
     GroundTrackMap > .ground-track--observer { color: $accent; text-style: bold; }
     GroundTrackMap > .ground-track--station { color: $error; text-style: bold; }
-    GroundTrackMap > .ground-track--night { background: $panel-darken-3; color: $foreground-darken-3; }
+    GroundTrackMap > .ground-track--night {
+        background: $panel-darken-3;
+        color: $foreground-darken-3;
+    }
     GroundTrackMap > .ground-track--night-land { color: $success-darken-3; }
     """
 
-    scene: reactive[MapScene | None] = reactive(None, layout=False, repaint=False, always_update=True)
+    scene: reactive[MapScene | None] = reactive(
+        None, layout=False, repaint=False, always_update=True
+    )
     """What to draw; the widget repaints only when the composed frame actually changes."""
 
-    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._frame: MapFrame | None = None
         self._strips: list[Strip] | None = None
-        self._frame_size: tuple[int, int] = (0, 0)
+        self._style_table: list[Style] | None = None
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         """With `height: auto`, as tall as the world map is at this width (2:1 in dots)."""
@@ -71,6 +90,7 @@ class GroundTrackMap(Widget):
     def notify_style_update(self) -> None:
         # A theme change alters colours, not cells.
         super().notify_style_update()
+        self._style_table = None
         self._strips = None
 
     def _recompose_frame(self, force: bool = False) -> None:
@@ -94,6 +114,9 @@ class GroundTrackMap(Widget):
             self.refresh()
 
     def _styles(self) -> list[Style]:
+        """Rich styles by style id, resolved from the theme once and kept until it changes."""
+        if self._style_table is not None:
+            return self._style_table
         night = self.get_component_rich_style("ground-track--night")
         night_land = self.get_component_rich_style("ground-track--night-land")
         night_bg = Style(bgcolor=night.bgcolor)
@@ -108,31 +131,38 @@ class GroundTrackMap(Widget):
                     base = base + Style(color=night.color)
                 base = base + night_bg
             styles.append(base)
+        self._style_table = styles
         return styles
 
     def build_strips(self) -> list[Strip]:
         """All rows of the widget as strips (the map centred, blank around it)."""
         width, height = self.size.width, self.size.height
         background = self.rich_style
+        blank = Strip([Segment(" " * width, background)], width)
         frame = self._frame
         if frame is None:
-            blank = Strip([Segment(" " * width, background)], width)
             return [blank] * height
         styles = self._styles()
         map_w, map_h = frame.size
         left = (width - map_w) // 2
         top = (height - map_h) // 2
-        pad_left = Segment(" " * left, background) if left else None
-        pad_right_n = width - map_w - left
-        pad_right = Segment(" " * pad_right_n, background) if pad_right_n else None
-        blank = Strip([Segment(" " * width, background)], width)
+        right = width - map_w - left
+        pad_left = [Segment(" " * left, background)] if left else []
+        pad_right = [Segment(" " * right, background)] if right else []
+        text = frame.text()
+        starts, row_ptr = frame_runs(frame.styles)
+        bounds = starts.tolist()
+        run_styles = [styles[i] for i in frame.styles.ravel()[starts].tolist()]
         strips = [blank] * top
         for y in range(map_h):
-            text = frame.row_text(y)
-            segments = [pad_left] if pad_left else []
-            segments.extend(Segment(text[s:e], styles[sid]) for s, e, sid in row_runs(frame.styles[y]))
-            if pad_right:
-                segments.append(pad_right)
+            row_end = (y + 1) * map_w
+            first, last = int(row_ptr[y]), int(row_ptr[y + 1])
+            segments = list(pad_left)
+            for i in range(first, last):
+                start = bounds[i]
+                end = bounds[i + 1] if i + 1 < last else row_end
+                segments.append(Segment(text[start:end], run_styles[i]))
+            segments.extend(pad_right)
             strips.append(Strip(segments, width))
         strips.extend([blank] * (height - len(strips)))
         return strips

@@ -23,8 +23,6 @@ BRAILLE_BASE = 0x2800
 SPACE = 0x20
 STATION_GLYPH = ord("◉")
 OBSERVER_GLYPH = ord("⌂")
-# Braille dot bits by (column, row) inside the 2 x 4 cell.
-_DOT_BITS = np.array([[0x01, 0x02, 0x04, 0x40], [0x08, 0x10, 0x20, 0x80]], dtype=np.uint8)
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -75,8 +73,12 @@ class MapFrame:
         height, width = self.codes.shape
         return width, height
 
+    def text(self) -> str:
+        """All cells as one string, row after row (one decode for the whole frame)."""
+        return str(self.codes.astype("<u4", copy=False).tobytes().decode("utf-32-le"))
+
     def row_text(self, y: int) -> str:
-        return self.codes[y].astype("<u4").tobytes().decode("utf-32-le")
+        return str(self.codes[y].astype("<u4").tobytes().decode("utf-32-le"))
 
 
 def map_size_for(width: int, height: int) -> tuple[int, int]:
@@ -118,12 +120,15 @@ def land_bits(width: int, height: int) -> NDArray[np.uint8]:
     return bits
 
 
+# Dot order inside a cell for `np.packbits(bitorder="little")`: braille dots 1-8 are
+# (x, y) = (0,0) (0,1) (0,2) (1,0) (1,1) (1,2) (0,3) (1,3); index = x * 4 + y.
+_BRAILLE_ORDER = np.array([0, 1, 2, 4, 5, 6, 3, 7])
+
+
 def dots_to_bits(dots: BoolArray, width: int, height: int) -> NDArray[np.uint8]:
     """Fold a (4h x 2w) dot grid into (h x w) braille bit patterns."""
-    cells = dots.reshape(height, 4, width, 2)
-    # (h, 4, w, 2) * bits laid out as (1, 4, 1, 2)
-    weights = _DOT_BITS.T.reshape(1, 4, 1, 2)
-    return (cells * weights).sum(axis=(1, 3)).astype(np.uint8)
+    cells = dots.reshape(height, 4, width, 2).transpose(0, 2, 3, 1).reshape(height, width, 8)
+    return np.packbits(cells[:, :, _BRAILLE_ORDER], axis=-1, bitorder="little")[:, :, 0]
 
 
 @lru_cache(maxsize=8)
@@ -149,11 +154,11 @@ def grid_bits(width: int, height: int) -> NDArray[np.uint8]:
     dots_x, dots_y = width * 2, height * 4
     dots = np.zeros((dots_y, dots_x), dtype=bool)
     for lat in range(-60, 61, 30):
-        y = int(round((90 - lat) / 180 * dots_y - 0.5))
+        y = round((90 - lat) / 180 * dots_y - 0.5)
         if 0 <= y < dots_y:
             dots[y, ::3] = True
     for lon in range(-150, 180, 30):
-        x = int(round((lon + 180) / 360 * dots_x - 0.5))
+        x = round((lon + 180) / 360 * dots_x - 0.5)
         if 0 <= x < dots_x:
             dots[::3, x] = True
     bits = dots_to_bits(dots, width, height)
@@ -161,7 +166,9 @@ def grid_bits(width: int, height: int) -> NDArray[np.uint8]:
     return bits
 
 
-def _to_dots(lat: FloatArray, lon: FloatArray, width: int, height: int) -> tuple[FloatArray, FloatArray]:
+def _to_dots(
+    lat: FloatArray, lon: FloatArray, width: int, height: int
+) -> tuple[FloatArray, FloatArray]:
     x = (lon + 180.0) / 360.0 * (width * 2) - 0.5
     y = (90.0 - lat) / 180.0 * (height * 4) - 0.5
     return x, y
@@ -240,11 +247,15 @@ def compose(scene: MapScene, width: int, height: int) -> MapFrame:
     return MapFrame(codes=codes, styles=styles.astype(np.uint8))
 
 
-def row_runs(styles_row: NDArray[np.uint8]) -> list[tuple[int, int, int]]:
-    """(start, end, style) runs of equal style along one row."""
-    if styles_row.size == 0:
-        return []
-    edges = np.flatnonzero(styles_row[1:] != styles_row[:-1]) + 1
-    starts = np.concatenate(([0], edges))
-    ends = np.concatenate((edges, [styles_row.size]))
-    return [(int(s), int(e), int(styles_row[s])) for s, e in zip(starts, ends, strict=True)]
+def frame_runs(styles: NDArray[np.uint8]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Where runs of equal style start, for the whole frame at once.
+
+    Returns `(starts, row_ptr)`: `starts` are flat cell indices (row-major) where a run
+    begins, and the runs of row `y` are `starts[row_ptr[y]:row_ptr[y + 1]]`.
+    """
+    height, width = styles.shape
+    begins = np.ones((height, width), dtype=bool)
+    begins[:, 1:] = styles[:, 1:] != styles[:, :-1]
+    starts = np.flatnonzero(begins)
+    row_ptr = np.searchsorted(starts, np.arange(height + 1) * width)
+    return starts, row_ptr

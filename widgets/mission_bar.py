@@ -21,7 +21,13 @@ class MissionBarView:
 class MissionBar(Widget):
     """Title, mode badge and the mission clock."""
 
-    COMPONENT_CLASSES = {"mission-bar--title", "mission-bar--live", "mission-bar--demo", "mission-bar--clock", "mission-bar--muted"}
+    COMPONENT_CLASSES = {
+        "mission-bar--title",
+        "mission-bar--live",
+        "mission-bar--demo",
+        "mission-bar--clock",
+        "mission-bar--muted",
+    }
 
     DEFAULT_CSS = """
     MissionBar { height: 1; background: $panel; padding: 0 1; }
@@ -45,7 +51,10 @@ class MissionBar(Widget):
             text.append(" DEMO ", style=self.get_component_rich_style("mission-bar--demo"))
         else:
             text.append(" LIVE ", style=self.get_component_rich_style("mission-bar--live"))
-        text.append(f"  {view.now:%Y-%m-%d %H:%M:%S} UTC", style=self.get_component_rich_style("mission-bar--clock"))
+        text.append(
+            f"  {view.now:%Y-%m-%d %H:%M:%S} UTC",
+            style=self.get_component_rich_style("mission-bar--clock"),
+        )
         muted = self.get_component_rich_style("mission-bar--muted")
         if view.mode == "demo":
             speed = "paused" if view.speed == 0 else f"×{view.speed:g}"

@@ -78,7 +78,9 @@ class TelemetryPanel(Widget):
         muted = self._s("muted")
         table.add_row(
             "Position",
-            Text(f"{fmt.latitude(st.latitude_deg).strip()}  {fmt.longitude(st.longitude_deg).strip()}", style=value),
+            Text(
+                f"{fmt.latitude(st.latitude_deg)}  {fmt.longitude(st.longitude_deg)}", style=value
+            ),
         )
         table.add_row("Altitude", Text(f"{st.altitude_km:.1f} km", style=value))
         speed = Text(f"{st.speed_km_s:.3f} km/s", style=value)
@@ -143,8 +145,13 @@ class TelemetryPanel(Widget):
         if p.rise <= view.now:
             head = Text("overhead now", style=self._s("warn"))
         else:
-            head = Text(f"in {fmt.duration((p.rise - view.now).total_seconds())}", style=self._s("value"))
+            head = Text(
+                f"in {fmt.duration((p.rise - view.now).total_seconds())}", style=self._s("value")
+            )
             head.append(f"  {p.rise:%H:%M}Z", style=muted)
         detail = Text(f"max {p.max_elevation_deg:.0f}°  ", style=muted)
-        detail.append("visible" if p.visible else "not visible", style=self._s("good" if p.visible else "muted"))
+        detail.append(
+            "visible" if p.visible else "not visible",
+            style=self._s("good" if p.visible else "muted"),
+        )
         return [head, detail]

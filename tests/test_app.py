@@ -1,0 +1,130 @@
+"""The dashboard, driven headless with a frozen clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from app.dashboard import HelpScreen, IssDashApp
+from app.runtime import DEMO_START, Runtime, demo_settings
+from app.settings import load_settings
+from feeds.clock import FrozenClock
+from tests.loopback import Reply, loopback_server
+from tests.payloads import TLE_TEXT
+from widgets.feed_health import FeedHealthStrip
+from widgets.ground_track import GroundTrackMap
+from widgets.map_raster import STATION_GLYPH, point_cell
+from widgets.telemetry import TelemetryPanel
+
+LONDON = "51.5074,-0.1278"
+
+
+def demo_app(observer: str | None = LONDON, at: datetime = DEMO_START) -> IssDashApp:
+    overrides: dict[str, Any] = {"observer": observer} if observer else {}
+    runtime = Runtime(demo_settings(load_settings(**overrides)), FrozenClock(at), mode="demo")
+    return IssDashApp(runtime)
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Wait for the background pass search and the repaint after it."""
+    app = pilot.app
+    assert isinstance(app, IssDashApp)
+    for _ in range(200):
+        if app._passes is not None:
+            break
+        await pilot.pause(0.02)
+    await pilot.pause()
+
+
+async def test_map_shows_the_station_where_the_engine_puts_it() -> None:
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        map_widget = app.query_one(GroundTrackMap)
+        scene = map_widget.scene
+        assert scene is not None and scene.station is not None
+        frame = map_widget._frame
+        assert frame is not None
+        width, height = frame.size
+        assert width == 4 * height  # the world keeps its 2:1 shape
+        x, y = point_cell(*scene.station, width, height)
+        assert frame.codes[y, x] == STATION_GLYPH
+        # Braille on the row of the marker: the map really drew land and tracks.
+        assert any(0x2800 < c <= 0x28FF for c in frame.codes.ravel())
+        telemetry = app.query_one(TelemetryPanel)
+        assert telemetry.view is not None and telemetry.view.telemetry is not None
+        station = telemetry.view.telemetry.station
+        assert (station.latitude_deg, station.longitude_deg) == scene.station
+
+
+async def test_keys_toggle_layers_and_help_opens_and_q_quits() -> None:
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        map_widget = app.query_one(GroundTrackMap)
+        assert map_widget.scene is not None and map_widget.scene.show_night
+        await pilot.press("n")
+        assert not map_widget.scene.show_night
+        await pilot.press("t")
+        assert map_widget.scene.past_track == () and map_widget.scene.future_track == ()
+        await pilot.press("f")
+        assert map_widget.scene.footprint == ()
+        await pilot.press("g")
+        assert map_widget.scene.show_grid
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+async def test_failing_feed_is_shown_in_words_and_the_app_keeps_running(tmp_path: Path) -> None:
+    tle = tmp_path / "iss.tle"
+    tle.write_text(TLE_TEXT)
+    with loopback_server() as server:
+        server.route("/iss", Reply(503, "Service Unavailable"))
+        settings = load_settings(
+            cache_dir=tmp_path / "cache",
+            feeds={
+                "tle": {"url": tle.as_uri()},
+                "position": {"url": server.url("/iss"), "interval_s": 1.0},
+            },
+        )
+        runtime = Runtime(
+            settings, FrozenClock(datetime(2025, 4, 8, 6, 0, tzinfo=UTC)), mode="live"
+        )
+        app = IssDashApp(runtime)
+        async with app.run_test(size=(120, 40)) as pilot:
+            for _ in range(200):
+                if runtime.store.state.feeds["position"].last_error:
+                    break
+                await pilot.pause(0.02)
+            await pilot.pause()
+            text = app.query_one(FeedHealthStrip).render().plain
+            assert "position down" in text
+            assert "⚠ position: HTTP 503" in text
+            assert "retry in" in text
+            assert app.query_one(GroundTrackMap).scene is not None  # the map still draws
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+def test_dashboard_snapshot(snap_compare: Callable[..., bool], size: tuple[int, int]) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+
+    assert snap_compare(demo_app(), terminal_size=size, run_before=run_before)
+
+
+def test_help_snapshot(snap_compare: Callable[..., bool]) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    assert snap_compare(demo_app(), terminal_size=(120, 40), run_before=run_before)

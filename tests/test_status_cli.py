@@ -1,0 +1,151 @@
+"""`issdash status --json`, the machine-readable interface, end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.cli import main
+from tests.loopback import Reply, loopback_server
+from tests.payloads import TLE_TEXT, wheretheiss
+
+LAUNCH = datetime(2025, 4, 8, 5, 47, 15, tzinfo=UTC)
+KEYS = {
+    "time",
+    "mode",
+    "position",
+    "position_api",
+    "passes",
+    "crew",
+    "docked",
+    "next_event",
+    "feeds",
+}
+
+
+def run_status(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
+    assert main(["status", "--json", *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_bundled_elements_place_the_station_near_baikonur(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # No feed answers (nothing listens on port 9): the bundled set is the last resort.
+    monkeypatch.setenv("ISSDASH_FEEDS__TLE__URL", "http://127.0.0.1:9/gp")
+    monkeypatch.setenv("ISSDASH_FEEDS__POSITION__URL", "http://127.0.0.1:9/iss")
+    status = run_status(capsys, "--at", "2025-04-08T05:47:15Z", "--timeout", "2")
+    assert status.keys() >= KEYS
+    assert status["time"] == "2025-04-08T05:47:15Z"
+    assert status["mode"] == "live"
+    pos = status["position"]
+    assert pos["latitude_deg"] == pytest.approx(43.9, abs=0.05)
+    assert pos["longitude_deg"] == pytest.approx(59.2, abs=0.05)
+    assert pos["elements_epoch"] == "2025-04-07T12:29:36Z"
+    assert pos["elements_age_h"] == pytest.approx(17.3, abs=0.05)
+    assert pos["sunlit"] is True
+    assert pos["orbit_number"] == 50431
+    assert status["passes"] == []  # no observer
+    assert status["crew"] is None and status["docked"] == [] and status["next_event"] is None
+    assert status["feeds"]["tle"]["state"] == "down"
+    assert "cannot connect" in status["feeds"]["tle"]["error"]
+    assert status["feeds"]["crew"]["state"] == "disabled"
+
+
+def test_live_feeds_over_loopback_with_residual_and_passes(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with loopback_server() as server:
+        server.route("/gp", Reply(body=TLE_TEXT, content_type="text/plain"))
+        # The API's fix, 0.01 degree of longitude east of our propagation (~0.8 km at 44 N).
+        server.route("/iss", Reply(body=wheretheiss(LAUNCH, 43.908835, 59.173286)))
+        monkeypatch.setenv("ISSDASH_FEEDS__TLE__URL", server.url("/gp"))
+        monkeypatch.setenv("ISSDASH_FEEDS__POSITION__URL", server.url("/iss"))
+        status = run_status(
+            capsys,
+            "--at",
+            "2025-04-08T05:47:20Z",
+            "--observer",
+            "-33.92,18.42",
+            "--min-elevation",
+            "10",
+        )
+    assert status["feeds"]["tle"] == {"state": "ok", "age_s": 0.0, "error": None}, status["feeds"]
+    assert status["feeds"]["position"]["state"] == "ok"
+    assert status["position"]["elements_origin"] == "feed"
+    api = status["position_api"]
+    assert api["source"] == "wheretheiss.at"
+    assert api["timestamp"] == "2025-04-08T05:47:15Z"
+    assert api["residual_km"] == pytest.approx(0.80, abs=0.05)
+    assert [p["rise"][:16] for p in status["passes"]] == [
+        "2025-04-08T18:48",
+        "2025-04-08T20:26",
+        "2025-04-09T01:21",
+        "2025-04-09T02:57",
+    ]
+    assert [p["visible"] for p in status["passes"]] == [False, False, False, True]
+    assert set(status["passes"][0]) == {"rise", "culminate", "set", "max_elevation_deg", "visible"}
+    assert all(p["max_elevation_deg"] >= 10 for p in status["passes"])
+
+
+def test_timeout_reports_what_did_not_answer(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with loopback_server() as server:
+        server.route("/iss", Reply(delay_s=3.0, body="{}"))
+        monkeypatch.setenv("ISSDASH_FEEDS__TLE__ENABLED", "false")
+        monkeypatch.setenv("ISSDASH_FEEDS__POSITION__URL", server.url("/iss"))
+        monkeypatch.setenv("ISSDASH_FEEDS__POSITION__TIMEOUT_S", "30")
+        status = run_status(capsys, "--timeout", "0.5")
+    assert status["feeds"]["position"]["state"] == "down"
+    assert status["feeds"]["position"]["error"] == "no answer within 0.5 s"
+    assert status["feeds"]["tle"]["state"] == "disabled"
+    assert status["position"] is not None  # bundled elements still give a position
+
+
+def test_bad_arguments_are_clear_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["status", "--json", "--observer", "95,0"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "observer" in err.lower() and "Traceback" not in err
+    with pytest.raises(SystemExit):
+        main(["status", "--at", "yesterday"])
+    assert "not an ISO 8601 time" in capsys.readouterr().err
+
+
+def test_installed_command_runs_as_a_process(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ISSDASH_")}
+    env.update(
+        ISSDASH_FEEDS__TLE__URL="http://127.0.0.1:9/gp",
+        ISSDASH_FEEDS__POSITION__ENABLED="false",
+        ISSDASH_CACHE_DIR=str(tmp_path),
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "status",
+            "--json",
+            "--at",
+            "2025-04-08T05:47:15Z",
+            "--timeout",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=True,
+    )
+    status = json.loads(result.stdout)
+    assert status["position"]["latitude_deg"] == pytest.approx(43.9, abs=0.05)
+    assert status["position"]["longitude_deg"] == pytest.approx(59.2, abs=0.05)
