@@ -6,15 +6,17 @@ widgets; the widgets draw what they are given and do no I/O.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
-from typing import ClassVar
+from functools import partial
+from typing import Any, ClassVar
 
 from textual import work
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
@@ -146,6 +148,20 @@ class IssDashApp(App[None]):
         await self.runtime.stop()
 
     # -- actions ----------------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for layer, what in (
+            ("night", "night-side shading"),
+            ("footprint", "the footprint circle"),
+            ("tracks", "past and future tracks"),
+            ("grid", "the latitude/longitude grid"),
+        ):
+            yield SystemCommand(
+                f"Map: toggle {layer}",
+                f"Show or hide {what} on the ground-track map",
+                partial(self.action_toggle_layer, layer),
+            )
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

@@ -102,7 +102,7 @@ async def test_500_backs_off_exponentially_with_jitter_then_recovers(
         d is not None and 5.0 <= d <= 60.0 for d in delays
     )  # never faster than the interval, bounded
     assert delays[3] > delays[0]  # it grows
-    assert script.hits == 7
+    assert script.hits >= 7  # six failures, then the success (it may poll again before we stop it)
     # What the state makes of it: stale-free recovery.
     health = FeedHealth("position", True, 5.0)
     state = MissionState().with_feeds({"position": health})
