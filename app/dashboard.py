@@ -15,17 +15,19 @@ from typing import Any, ClassVar
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from app.map_scene import MapToggles, build_scene
+from app.roster import build_roster
 from app.runtime import Runtime
 from app.state import MissionState
 from app.telemetry import EngineCache, Telemetry, compute_telemetry, upcoming_passes
 from feeds.models import ElementSet, Observer
 from feeds.orbit import OrbitEngine, Pass
+from widgets.crew_roster import CrewRoster, RosterView
 from widgets.feed_health import FeedHealthStrip, HealthView
 from widgets.ground_track import GroundTrackMap
 from widgets.mission_bar import MissionBar, MissionBarView
@@ -110,11 +112,8 @@ class IssDashApp(App[None]):
             with Vertical(id="left"):
                 with Vertical(id="map-panel", classes="panel"):
                     yield GroundTrackMap(id="map")
-                yield PlaceholderPanel(
-                    "Crew roster: not connected yet (crew feed arrives in a later release).",
-                    id="crew-panel",
-                    classes="panel",
-                )
+                with VerticalScroll(id="crew-panel", classes="panel"):
+                    yield CrewRoster(id="crew")
             with Vertical(id="side"):
                 with Vertical(id="telemetry-panel", classes="panel"):
                     yield TelemetryPanel(id="telemetry")
@@ -131,7 +130,8 @@ class IssDashApp(App[None]):
         self.query_one("#map-panel").border_title = "Ground track"
         self.query_one("#map-panel").border_subtitle = MAP_LEGEND
         self.query_one("#telemetry-panel").border_title = "Telemetry"
-        self.query_one("#crew-panel").border_title = "Crew"
+        self.query_one("#crew-panel").border_title = "Crew aboard the ISS"
+
         self.query_one("#countdown-panel").border_title = "Next event"
         self.runtime.load_fallbacks()
         self.runtime.store.subscribe(self._on_state)
@@ -141,7 +141,10 @@ class IssDashApp(App[None]):
         self.set_interval(self.tick_s, self._tick)
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width < 100, "-narrow")
+        narrow = self.size.width < 100
+        self.set_class(narrow, "-narrow")
+        # The column legend only describes the wide roster.
+        self.query_one("#crew-panel").border_subtitle = "" if narrow else CrewRoster.LEGEND
         self.set_class(self.size.height < 30, "-short")
 
     async def on_unmount(self) -> None:
@@ -185,6 +188,9 @@ class IssDashApp(App[None]):
             now, state.mode, self.clock.speed, self._detail(state)
         )
         self.query_one(FeedHealthStrip).view = HealthView(now, state.feeds, state.notices)
+        self.query_one(CrewRoster).view = RosterView(
+            now, build_roster(state, now), self.runtime.settings.flags
+        )
         telemetry: Telemetry | None = None
         if engine is not None:
             telemetry = self._telemetry(engine, state, now)

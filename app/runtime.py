@@ -19,6 +19,7 @@ from app.settings import FEED_NAMES, FeedSettings, Settings
 from app.state import ElementsInfo, MissionState, Mode, StateStore
 from feeds.cache import FeedCache
 from feeds.clock import Clock, parse_iso_utc
+from feeds.crew import parse_astros, parse_corquaid
 from feeds.health import FeedHealth
 from feeds.poller import FeedFailure, FeedSpec, FeedUpdate, Parser, Poller, gather_once
 from feeds.position import parse_position
@@ -36,7 +37,12 @@ log = logging.getLogger(__name__)
 
 # Feeds with an adapter. The others have settings already and are reported as disabled until
 # their adapters exist.
-ADAPTERS: dict[str, Parser[Any]] = {"tle": parse_elements, "position": parse_position}
+ADAPTERS: dict[str, Parser[Any]] = {
+    "tle": parse_elements,
+    "position": parse_position,
+    "crew": parse_corquaid,
+    "astros": parse_astros,
+}
 # Worth keeping across restarts: slow-changing data. A position fix is stale in seconds.
 CACHEABLE = frozenset({"tle", "crew", "astros", "docked", "launches", "dockings"})
 

@@ -12,13 +12,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import MappingProxyType
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
+from feeds.crew import CrewReport
 from feeds.health import FeedHealth
 from feeds.models import ElementSet, Observer, PositionFix
 from feeds.poller import FeedEvent, FeedFailure, FeedUpdate
 
 Mode = Literal["live", "demo"]
+T = TypeVar("T")
 ElementsOrigin = Literal["feed", "cache", "bundled"]
 
 
@@ -32,11 +34,22 @@ class ElementsInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class Received(Generic[T]):
+    """A feed's last good value and when it arrived."""
+
+    value: T
+    received_at: datetime
+    from_cache: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class MissionState:
     mode: Mode = "live"
     observer: Observer | None = None
     elements: ElementsInfo | None = None
     position_fix: PositionFix | None = None
+    crew: Received[CrewReport] | None = None
+    astros: Received[CrewReport] | None = None
     feeds: Mapping[str, FeedHealth] = field(default_factory=lambda: MappingProxyType({}))
     notices: tuple[str, ...] = ()
     # Bumped on every change, so a widget can skip work when nothing it draws has changed.
@@ -89,6 +102,11 @@ class MissionState:
             return self.with_elements(ElementsInfo(value, origin, event.received_at))
         if event.feed == "position" and isinstance(value, PositionFix):
             return replace(self, position_fix=value, version=self.version + 1)
+        if event.feed in ("crew", "astros") and isinstance(value, CrewReport):
+            received = Received(value, event.received_at, event.from_cache)
+            if event.feed == "crew":
+                return replace(self, crew=received, version=self.version + 1)
+            return replace(self, astros=received, version=self.version + 1)
         return self
 
 

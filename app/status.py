@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from app.roster import build_roster
 from app.state import MissionState
 from app.telemetry import EngineCache, compute_telemetry, upcoming_passes
 from feeds.clock import iso_z
@@ -49,7 +50,7 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
                     "visible": p.visible,
                 }
             )
-    feeds = {}
+    feeds: dict[str, Any] = {}
     for name, health in state.feeds.items():
         age = health.age_s(now)
         feeds[name] = {
@@ -63,9 +64,40 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
         "position": position,
         "position_api": position_api,
         "passes": passes,
-        "crew": None,
+        "crew": crew_status(state, now),
         "docked": [],
         "next_event": None,
         "feeds": feeds,
         "notices": list(state.notices),
+    }
+
+
+def crew_status(state: MissionState, now: datetime) -> dict[str, Any] | None:
+    """The roster as JSON; `by_country` keys are ISO alpha-2, "unknown" for no nationality."""
+    roster = build_roster(state, now)
+    if roster is None:
+        return None
+    return {
+        "aboard": roster.aboard,
+        "by_country": {(code or "unknown"): n for code, n in roster.by_country.items()},
+        "expedition": roster.expedition,
+        "source": roster.source,
+        "stale": roster.stale,
+        "disagreement": roster.disagreement,
+        "people": [
+            {
+                "name": p.name,
+                "country": p.country,
+                "agency": p.agency,
+                "role": p.role,
+                "spacecraft": p.spacecraft,
+                "launched": iso_z(p.launched) if p.launched else None,
+                "days_on_mission": p.days_on_mission,
+                "days_in_space": p.days_in_space,
+            }
+            for group in roster.groups
+            for p in group.people
+        ],
+        "elsewhere": roster.elsewhere_count,
+        "elsewhere_by_station": dict(roster.elsewhere),
     }

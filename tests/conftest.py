@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 
 _real_connect = socket.socket.connect
+_real_getaddrinfo = socket.getaddrinfo
+_LOCAL_NAMES = {"localhost", "127.0.0.1", "::1", None}
 
 
 def _loopback_only(self: socket.socket, address: Any) -> Any:
@@ -26,10 +28,18 @@ def _loopback_only(self: socket.socket, address: Any) -> Any:
     return _real_connect(self, address)
 
 
+def _local_names_only(host: Any, *args: Any, **kwargs: Any) -> Any:
+    name = host.decode() if isinstance(host, bytes) else host
+    if name not in _LOCAL_NAMES:
+        raise socket.gaierror(socket.EAI_NONAME, f"tests may not resolve {name}: loopback only")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
 @pytest.fixture(autouse=True)
 def no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Any attempt to connect beyond 127.0.0.1 fails loudly instead of going out."""
+    """Any attempt to resolve or connect beyond 127.0.0.1 fails loudly instead of going out."""
     monkeypatch.setattr(socket.socket, "connect", _loopback_only)
+    monkeypatch.setattr(socket, "getaddrinfo", _local_names_only)
 
 
 @pytest.fixture(autouse=True)

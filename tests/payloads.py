@@ -76,3 +76,93 @@ def open_notify_now(at: datetime, latitude: float, longitude: float) -> str:
             "iss_position": {"latitude": f"{latitude:.4f}", "longitude": f"{longitude:.4f}"},
         }
     )
+
+
+def _unix(text: str) -> int:
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+
+
+# The MS-27 day's people in space (MS27.md), as rows of corquaid's people-in-space.json.
+MS26 = ("Soyuz MS-26", "2024-09-11T16:23:00Z")
+CREW10 = ("Crew-10 Dragon", "2025-03-14T23:03:00Z")
+MS27 = ("Soyuz MS-27", "2025-04-08T05:47:15Z")
+SZ19 = ("Shenzhou 19", "2024-10-29T20:27:00Z")
+
+ISS_CREW_BEFORE_MS27: list[tuple[str, str, str, str, str, tuple[str, str], int]] = [
+    ("Aleksey Ovchinin", "Russia", "ru", "Roscosmos", "Commander", MS26, 375),
+    ("Ivan Wagner", "Russia", "ru", "Roscosmos", "Flight Engineer", MS26, 195),
+    ("Don Pettit", "United States", "us", "NASA", "Flight Engineer", MS26, 369),
+    ("Anne McClain", "United States", "us", "NASA", "Flight Engineer", CREW10, 204),
+    ("Nichole Ayers", "United States", "us", "NASA", "Flight Engineer", CREW10, 0),
+    ("Takuya Onishi", "Japan", "jp", "JAXA", "Flight Engineer", CREW10, 115),
+    ("Kirill Peskov", "Russia", "ru", "Roscosmos", "Flight Engineer", CREW10, 0),
+]
+MS27_CREW = [
+    ("Sergey Ryzhikov", "Russia", "ru", "Roscosmos", "Flight Engineer", MS27, 358),
+    ("Alexey Zubritsky", "Russia", "ru", "Roscosmos", "Flight Engineer", MS27, 0),
+    ("Jonny Kim", "United States", "us", "NASA", "Flight Engineer", MS27, 0),
+]
+SHENZHOU_19 = [
+    ("Cai Xuzhe", "China", "cn", "CMSA", "Commander", SZ19, 182),
+    ("Song Lingdong", "China", "cn", "CMSA", "Operator", SZ19, 0),
+    ("Wang Haoze", "China", "cn", "CMSA", "Flight Engineer", SZ19, 0),
+]
+
+
+def corquaid_person(
+    row: tuple[str, str, str, str, str, tuple[str, str], int], person_id: int
+) -> dict[str, Any]:
+    name, country, flag_code, agency, position, (craft, launched), days = row
+    return {
+        "id": person_id,
+        "name": name,
+        "country": country,
+        "flag_code": flag_code,
+        "agency": agency,
+        "position": position,
+        "spacecraft": craft,
+        "launched": _unix(launched),
+        "iss": craft != "Shenzhou 19",
+        "days_in_space": days,
+        "url": f"https://en.wikipedia.org/wiki/{name.replace(' ', '_')}",
+        "image": "",
+        "instagram": "",
+        "twitter": "",
+        "facebook": "",
+    }
+
+
+def corquaid_people(rows: list[Any] | None = None, expedition: int | None = 72) -> dict[str, Any]:
+    """people-in-space.json after hatch opening: ten on the ISS, three on Tiangong."""
+    if rows is None:
+        rows = ISS_CREW_BEFORE_MS27 + SHENZHOU_19 + MS27_CREW
+    people = [corquaid_person(row, i + 1) for i, row in enumerate(rows)]
+    return {
+        "number": len(people),
+        "iss_expedition": expedition,
+        "expedition_patch": "",
+        "expedition_url": "",
+        "expedition_image": "",
+        "expedition_start_date": _unix("2024-09-23T07:37:00Z"),
+        "expedition_end_date": _unix("2025-04-19T21:57:00Z"),
+        "people": people,
+    }
+
+
+def astros(names_and_craft: list[tuple[str, str]] | None = None) -> dict[str, Any]:
+    """Open Notify astros.json: names and craft only."""
+    if names_and_craft is None:
+        spelt = {
+            "Ivan Wagner": "Ivan Vagner",
+            "Alexey Zubritsky": "Aleksei Zubritskii",
+            "Jonny Kim": "Jonathan Kim",
+            "Don Pettit": "Donald Pettit",
+        }
+        rows = ISS_CREW_BEFORE_MS27 + MS27_CREW
+        names_and_craft = [(spelt.get(r[0], r[0]), "ISS") for r in rows]
+        names_and_craft += [(r[0], "Tiangong") for r in SHENZHOU_19]
+    return {
+        "message": "success",
+        "number": len(names_and_craft),
+        "people": [{"name": n, "craft": c} for n, c in names_and_craft],
+    }

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Group
+from rich.text import Text
 from textual.pilot import Pilot
 
 from app.dashboard import HelpScreen, IssDashApp
@@ -15,7 +18,8 @@ from app.runtime import DEMO_START, Runtime, demo_settings
 from app.settings import load_settings
 from feeds.clock import FrozenClock
 from tests.loopback import Reply, loopback_server
-from tests.payloads import TLE_TEXT
+from tests.payloads import TLE_TEXT, astros, corquaid_people
+from widgets.crew_roster import CrewRoster
 from widgets.feed_health import FeedHealthStrip
 from widgets.ground_track import GroundTrackMap
 from widgets.map_raster import STATION_GLYPH, point_cell
@@ -94,6 +98,10 @@ async def test_failing_feed_is_shown_in_words_and_the_app_keeps_running(tmp_path
             feeds={
                 "tle": {"url": tle.as_uri()},
                 "position": {"url": server.url("/iss"), "interval_s": 1.0},
+                **{
+                    f: {"enabled": False}
+                    for f in ("crew", "astros", "docked", "launches", "dockings")
+                },
             },
         )
         runtime = Runtime(
@@ -119,6 +127,73 @@ def test_dashboard_snapshot(snap_compare: Callable[..., bool], size: tuple[int, 
         await settle(pilot)
 
     assert snap_compare(demo_app(), terminal_size=size, run_before=run_before)
+
+
+def file_feeds_app(
+    tmp_path: Path, at: datetime, observer: str | None = LONDON, **payloads: Any
+) -> IssDashApp:
+    """The live dashboard reading the given payloads from files (other feeds off)."""
+    feeds: dict[str, Any] = {}
+    for feed in ("tle", "position", "crew", "astros", "docked", "launches", "dockings"):
+        if feed in payloads:
+            path = tmp_path / f"{feed}.json"
+            body = payloads[feed]
+            path.write_text(body if isinstance(body, str) else json.dumps(body))
+            feeds[feed] = {"url": path.as_uri()}
+        else:
+            feeds[feed] = {"enabled": False}
+    overrides: dict[str, Any] = {"observer": observer} if observer else {}
+    settings = load_settings(cache_dir=tmp_path / "cache", feeds=feeds, **overrides)
+    return IssDashApp(Runtime(settings, FrozenClock(at), mode="live"))
+
+
+async def wait_for_feeds(pilot: Pilot[None], *feeds: str) -> None:
+    app = pilot.app
+    assert isinstance(app, IssDashApp)
+    for _ in range(250):
+        state = app.runtime.store.state
+        if (
+            all(state.feeds[f].last_success_at is not None for f in feeds)
+            and app._passes is not None
+        ):
+            break
+        await pilot.pause(0.02)
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+def test_crew_roster_snapshot(
+    snap_compare: Callable[..., bool], tmp_path: Path, size: tuple[int, int]
+) -> None:
+    app = file_feeds_app(
+        tmp_path, datetime(2025, 4, 8, 12, 0, tzinfo=UTC), tle=TLE_TEXT, crew=corquaid_people()
+    )
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await wait_for_feeds(pilot, "tle", "crew")
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+async def test_roster_from_astros_shows_the_disagreement_badge(tmp_path: Path) -> None:
+    names = [(n, "ISS") for n in ("Takuya Onishi", "Don Pettit", "Anne McClain")]
+    app = file_feeds_app(
+        tmp_path,
+        datetime(2025, 4, 8, 12, 0, tzinfo=UTC),
+        tle=TLE_TEXT,
+        crew=corquaid_people(),
+        astros=astros(names),
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_feeds(pilot, "crew", "astros")
+        roster = app.query_one(CrewRoster)
+        assert roster.view is not None and roster.view.roster is not None
+        shown = roster.render()
+        assert isinstance(shown, Group)
+        rendered = "\n".join(line.plain for line in shown.renderables if isinstance(line, Text))
+        assert "SOURCES DISAGREE" in rendered
+        assert "open-notify lists 3 aboard, corquaid 10" in rendered
+        assert "10 aboard: RU 5 · US 4 · JP 1" in rendered
 
 
 def test_help_snapshot(snap_compare: Callable[..., bool]) -> None:

@@ -41,6 +41,8 @@ def test_bundled_elements_place_the_station_near_baikonur(
     # No feed answers (nothing listens on port 9): the bundled set is the last resort.
     monkeypatch.setenv("ISSDASH_FEEDS__TLE__URL", "http://127.0.0.1:9/gp")
     monkeypatch.setenv("ISSDASH_FEEDS__POSITION__URL", "http://127.0.0.1:9/iss")
+    for feed in ("CREW", "ASTROS", "DOCKED", "LAUNCHES", "DOCKINGS"):
+        monkeypatch.setenv(f"ISSDASH_FEEDS__{feed}__ENABLED", "false")
     status = run_status(capsys, "--at", "2025-04-08T05:47:15Z", "--timeout", "2")
     assert status.keys() >= KEYS
     assert status["time"] == "2025-04-08T05:47:15Z"
@@ -149,3 +151,56 @@ def test_installed_command_runs_as_a_process(tmp_path: Path) -> None:
     status = json.loads(result.stdout)
     assert status["position"]["latitude_deg"] == pytest.approx(43.9, abs=0.05)
     assert status["position"]["longitude_deg"] == pytest.approx(59.2, abs=0.05)
+
+
+def _feed_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **payloads: Any) -> None:
+    """Point feeds at files (or switch them off), so status reads exactly these payloads."""
+    for feed in ("tle", "position", "crew", "astros", "docked", "launches", "dockings"):
+        if feed in payloads:
+            path = tmp_path / f"{feed}.json"
+            path.write_text(json.dumps(payloads[feed]))
+            monkeypatch.setenv(f"ISSDASH_FEEDS__{feed.upper()}__URL", path.as_uri())
+        else:
+            monkeypatch.setenv(f"ISSDASH_FEEDS__{feed.upper()}__ENABLED", "false")
+
+
+def test_crew_ten_aboard_three_elsewhere(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tests.payloads import corquaid_people
+
+    _feed_files(tmp_path, monkeypatch, crew=corquaid_people())
+    status = run_status(capsys, "--at", "2025-04-08T12:00:00Z")
+    crew = status["crew"]
+    assert crew["aboard"] == 10
+    assert crew["by_country"] == {"RU": 5, "US": 4, "JP": 1}
+    assert crew["elsewhere"] == 3
+    assert crew["expedition"] == 72
+    assert crew["source"] == "corquaid"
+    kim = next(p for p in crew["people"] if p["name"] == "Jonny Kim")
+    assert kim == {
+        "name": "Jonny Kim",
+        "country": "US",
+        "agency": "NASA",
+        "role": "Flight Engineer",
+        "spacecraft": "Soyuz MS-27",
+        "launched": "2025-04-08T05:47:15Z",
+        "days_on_mission": 0,
+        "days_in_space": 0,
+    }
+
+
+def test_crew_from_astros_alone(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tests.payloads import astros
+
+    _feed_files(tmp_path, monkeypatch, astros=astros())
+    status = run_status(capsys, "--at", "2025-04-08T12:00:00Z")
+    crew = status["crew"]
+    assert crew["source"] == "open-notify"
+    assert crew["aboard"] == 10
+    assert crew["by_country"] == {"RU": 5, "US": 4, "JP": 1}
+    assert crew["elsewhere"] == 3
+    names = {p["name"] for p in crew["people"]}
+    assert {"Ivan Vagner", "Jonathan Kim", "Aleksei Zubritskii", "Donald Pettit"} <= names

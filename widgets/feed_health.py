@@ -38,7 +38,14 @@ class FeedHealthStrip(Widget):
     }
 
     DEFAULT_CSS = """
-    FeedHealthStrip { height: auto; max-height: 3; padding: 0 1; background: $panel; }
+    FeedHealthStrip {
+        height: auto;
+        max-height: 3;
+        padding: 0 1;
+        background: $panel;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
     FeedHealthStrip > .feed-health--ok { color: $success; }
     FeedHealthStrip > .feed-health--stale { color: $warning; text-style: bold; }
     FeedHealthStrip > .feed-health--down { color: $error; text-style: bold; }

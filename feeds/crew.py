@@ -1,0 +1,254 @@
+"""Adapters for the `crew` feed (corquaid people-in-space) and the `astros` feed (Open Notify).
+
+Both become a `CrewReport`: everyone in space with what the source knows about them. Names and
+other text are untrusted and cleaned here; nationality for a name that arrives without one
+comes from the project's reference table, never from a guess.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+import pycountry
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from feeds.clock import ensure_utc
+from feeds.models import FrozenModel, UtcDatetime
+from feeds.names import lookup, same_person
+from feeds.sources import FeedError, RawResponse
+from feeds.text import clean_text
+from feeds.validation import describe_validation_error
+
+log = logging.getLogger(__name__)
+
+CrewSource = Literal["corquaid", "open-notify"]
+NAME_MAX_CHARS = 40
+# Where a crew that is not on the ISS is, by the craft it flew up in.
+_STATIONS_BY_CRAFT = (("shenzhou", "Tiangong"), ("tiangong", "Tiangong"))
+# The longest single stay in space is 437 days: someone launched more than three years ago
+# is not still up there, so such a launch time is a broken field.
+MAX_MISSION = timedelta(days=3 * 365)
+
+
+class CrewMember(FrozenModel):
+    """One person in space, as a source reports them."""
+
+    name: str = Field(min_length=1)
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    agency: str | None = None
+    role: str | None = None
+    spacecraft: str | None = None
+    launched: UtcDatetime | None = None
+    on_iss: bool
+    station: str
+    prior_days: int | None = Field(default=None, ge=0, le=5000)
+
+    @property
+    def is_commander(self) -> bool:
+        return bool(self.role and "commander" in self.role.lower())
+
+
+class CrewReport(FrozenModel):
+    """Everyone a source says is in space."""
+
+    source: CrewSource
+    people: tuple[CrewMember, ...]
+    expedition: int | None = Field(default=None, ge=1, le=1000)
+
+    @property
+    def on_iss(self) -> tuple[CrewMember, ...]:
+        return tuple(p for p in self.people if p.on_iss)
+
+
+class _CorquaidPerson(BaseModel):
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+
+    name: str
+    country: str | None = None
+    flag_code: str | None = None
+    agency: str | None = None
+    position: str | None = None
+    spacecraft: str | None = None
+    launched: float | None = None
+    iss: bool | None = None
+    days_in_space: int | None = None
+
+    @field_validator(
+        "name", "country", "flag_code", "agency", "position", "spacecraft", mode="before"
+    )
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        return value if value is None or isinstance(value, str) else str(value)
+
+
+class _CorquaidPeople(BaseModel):
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+
+    people: list[dict[str, Any]]
+    iss_expedition: int | None = None
+
+
+class _Astronaut(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: str
+    craft: str | None = None
+
+
+class _Astros(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    message: str = "success"
+    people: list[dict[str, Any]]
+
+
+def _json(raw: RawResponse) -> Any:
+    text = raw.body.strip()
+    if not text:
+        raise FeedError("empty body")
+    if text.startswith("<"):
+        raise FeedError("got an HTML page, not crew data")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FeedError(f"malformed JSON at line {exc.lineno} column {exc.colno}") from None
+
+
+def country_code(flag_code: str | None, name: str) -> str | None:
+    """ISO alpha-2 from the feed's flag code if it is a real country, else the reference
+    table's entry for the name, else None ("unknown nationality")."""
+    if flag_code:
+        code = flag_code.strip().upper()
+        if len(code) == 2 and code.isalpha() and pycountry.countries.get(alpha_2=code) is not None:
+            return code
+    person = lookup(name)
+    return person.country if person else None
+
+
+def station_for(craft: str | None, on_iss: bool) -> str:
+    if on_iss:
+        return "ISS"
+    lowered = (craft or "").lower()
+    for prefix, station in _STATIONS_BY_CRAFT:
+        if lowered.startswith(prefix):
+            return station
+    return clean_text(craft, 24) if craft else "in orbit"
+
+
+def _unix_or_none(seconds: float | None, now: datetime) -> datetime | None:
+    if seconds is None or seconds <= 0:
+        return None
+    try:
+        when = datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    now = ensure_utc(now)
+    if when < now - MAX_MISSION or when > now + timedelta(days=1):
+        return None
+    return when
+
+
+def _optional_text(value: str | None, max_chars: int) -> str | None:
+    return clean_text(value, max_chars) or None if value else None
+
+
+def _dedupe(people: list[CrewMember]) -> tuple[CrewMember, ...]:
+    """The same person listed twice (or spelt two ways) is kept once: the fuller entry."""
+    kept: list[CrewMember] = []
+    for person in people:
+        for i, other in enumerate(kept):
+            if same_person(person.name, other.name) and person.on_iss == other.on_iss:
+                fuller = sum(v is not None for v in person.model_dump().values())
+                if fuller > sum(v is not None for v in other.model_dump().values()):
+                    kept[i] = person
+                break
+        else:
+            kept.append(person)
+    return tuple(kept)
+
+
+def parse_corquaid(raw: RawResponse, now: datetime) -> CrewReport:
+    """corquaid people-in-space.json -> CrewReport."""
+    data = _json(raw)
+    if not isinstance(data, dict):
+        raise FeedError(f"expected a JSON object, got {type(data).__name__}")
+    if not isinstance(data.get("people"), list):
+        raise FeedError("no people list in the response")
+    try:
+        envelope = _CorquaidPeople.model_validate(data)
+    except ValidationError as exc:
+        raise FeedError(f"invalid crew data: {describe_validation_error(exc)}") from None
+    people: list[CrewMember] = []
+    skipped = 0
+    for row in envelope.people:
+        try:
+            person = _CorquaidPerson.model_validate(row)
+            name = clean_text(person.name, NAME_MAX_CHARS)
+            if not name:
+                raise ValueError("empty name")
+            on_iss = bool(person.iss) if person.iss is not None else True
+            people.append(
+                CrewMember(
+                    name=name,
+                    country=country_code(person.flag_code, name),
+                    agency=_optional_text(person.agency, 24),
+                    role=_optional_text(person.position, 32),
+                    spacecraft=_optional_text(person.spacecraft, 32),
+                    launched=_unix_or_none(person.launched, now),
+                    on_iss=on_iss,
+                    station=station_for(person.spacecraft, on_iss),
+                    prior_days=person.days_in_space
+                    if person.days_in_space is not None and 0 <= person.days_in_space <= 5000
+                    else None,
+                )
+            )
+        except (ValidationError, ValueError, TypeError) as exc:
+            skipped += 1
+            log.warning("skipping a crew entry: %s", exc)
+    if envelope.people and not people:
+        raise FeedError(f"none of the {len(envelope.people)} crew entries is valid")
+    expedition = envelope.iss_expedition
+    if expedition is not None and not 0 < expedition <= 1000:
+        expedition = None
+    return CrewReport(source="corquaid", people=_dedupe(people), expedition=expedition)
+
+
+def parse_astros(raw: RawResponse, now: datetime) -> CrewReport:
+    """Open Notify astros.json -> CrewReport (names and craft; nationality from the table)."""
+    data = _json(raw)
+    if not isinstance(data, dict):
+        raise FeedError(f"expected a JSON object, got {type(data).__name__}")
+    if not isinstance(data.get("people"), list):
+        raise FeedError("no people list in the response")
+    try:
+        envelope = _Astros.model_validate(data)
+    except ValidationError as exc:
+        raise FeedError(f"invalid astros data: {describe_validation_error(exc)}") from None
+    if envelope.message != "success":
+        raise FeedError(f"Open Notify says {clean_text(envelope.message, 60)!r}")
+    people: list[CrewMember] = []
+    for row in envelope.people:
+        try:
+            entry = _Astronaut.model_validate(row)
+        except ValidationError as exc:
+            log.warning("skipping an astros entry: %s", exc)
+            continue
+        name = clean_text(entry.name, NAME_MAX_CHARS)
+        if not name:
+            continue
+        craft = clean_text(entry.craft, 24) if entry.craft else None
+        on_iss = (craft or "").upper() == "ISS"
+        known = lookup(name)
+        people.append(
+            CrewMember(
+                name=name,
+                country=known.country if known else None,
+                agency=known.agency if known else None,
+                on_iss=on_iss,
+                station="ISS" if on_iss else (craft or "in orbit"),
+            )
+        )
+    return CrewReport(source="open-notify", people=_dedupe(people))

@@ -1,0 +1,87 @@
+"""Lenient matching of people's names across sources.
+
+Feeds spell the same cosmonaut differently (Vagner/Wagner, Zubritsky/Zubritskii,
+Aleksey/Alexey), shorten first names (Jonny/Jonathan, Don/Donald) and order Chinese names
+either way. A person must be counted once, so names are compared by a folded key, through the
+reference table's aliases, and finally by surname plus first initial.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+# Letters NFKD does not decompose into ASCII.
+_SPECIAL = str.maketrans({"ł": "l", "Ł": "L", "ı": "i", "ø": "o", "Ø": "O", "ß": "ss", "đ": "d"})
+# Transliteration variants of Russian names, folded to one spelling per token. Order matters.
+_TOKEN_RULES: tuple[tuple[str, str], ...] = (
+    (r"x", "ks"),  # Alexey / Aleksey
+    (r"w", "v"),  # Wagner / Vagner
+    (r"(ii|iy|yi|yy)$", "y"),  # Zubritskii / Zubritsky, Dmitriy / Dmitry
+    (r"ei$", "ey"),  # Sergei / Sergey
+    (r"ie", "ye"),  # Kononyenko-style
+    (r"j", "y"),  # Yury / Jurij
+    (r"kh", "h"),  # Mikhail / Mihail
+)
+_QUOTED = re.compile(r"[\"“”‘’«»][^\"“”‘’«»]*[\"“”‘’«»]")  # nicknames: Nichole "Vapor" Ayers
+
+
+def fold(name: str) -> tuple[str, ...]:
+    """Name tokens, ASCII, lower case, transliteration-folded."""
+    text = _QUOTED.sub(" ", name).translate(_SPECIAL)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = re.sub(r"[^a-z\s]", " ", text.replace("'", "").replace("’", ""))
+    tokens = []
+    for token in text.split():
+        for pattern, replacement in _TOKEN_RULES:
+            token = re.sub(pattern, replacement, token)
+        tokens.append(token)
+    return tuple(tokens)
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A row of the reference table."""
+
+    name: str
+    country: str
+    agency: str
+
+
+@cache
+def reference_table() -> dict[tuple[str, ...], Person]:
+    """Folded name (and each alias, and each in reversed word order) -> person."""
+    path = resources.files("feeds.data") / "people.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    table: dict[tuple[str, ...], Person] = {}
+    for row in data["people"]:
+        person = Person(row["name"], row["country"], row["agency"])
+        for spelling in [row["name"], *row.get("aliases", [])]:
+            key = fold(spelling)
+            table.setdefault(key, person)
+            table.setdefault(tuple(reversed(key)), person)
+    return table
+
+
+def lookup(name: str) -> Person | None:
+    """The reference-table entry for a name, or None. Never a guess."""
+    return reference_table().get(fold(name))
+
+
+def same_person(a: str, b: str) -> bool:
+    """Whether two spellings name the same person."""
+    fa, fb = fold(a), fold(b)
+    if not fa or not fb:
+        return False
+    if fa == fb or sorted(fa) == sorted(fb):
+        return True
+    pa, pb = lookup(a), lookup(b)
+    if pa is not None and pb is not None:
+        return pa == pb
+    # Short forms: same surname and the same first initial (Jonny / Jonathan Kim).
+    return len(fa) >= 2 and len(fb) >= 2 and fa[-1] == fb[-1] and fa[0][0] == fb[0][0]

@@ -1,0 +1,173 @@
+"""The crew roster: who is aboard the ISS, grouped by nationality."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.cells import cell_len
+from rich.console import Group
+from rich.style import Style
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from app.roster import Roster
+from widgets import format as fmt
+from widgets.countries import country_name, flag
+
+WIDE_MIN = 66  # below this many columns the roster condenses; it never hides a person
+
+
+@dataclass(frozen=True, slots=True)
+class RosterView:
+    now: datetime
+    roster: Roster | None
+    flags: str = "emoji"
+
+
+class CrewRoster(Widget):
+    """Grouped by country, largest group first; commander marked ★."""
+
+    COMPONENT_CLASSES = {
+        "crew--summary",
+        "crew--muted",
+        "crew--country",
+        "crew--name",
+        "crew--commander",
+        "crew--badge",
+        "crew--stale",
+    }
+
+    LEGEND = "agency · role · arrived on · days this mission · days in space"
+
+    DEFAULT_CSS = """
+    CrewRoster { height: auto; padding: 0 1; }
+    CrewRoster > .crew--summary { color: $foreground; text-style: bold; }
+    CrewRoster > .crew--muted { color: $foreground-darken-2; }
+    CrewRoster > .crew--country { color: $accent; text-style: bold; }
+    CrewRoster > .crew--name { color: $foreground; }
+    CrewRoster > .crew--commander { color: $warning; text-style: bold; }
+    CrewRoster > .crew--badge { background: $error; color: $background; text-style: bold; }
+    CrewRoster > .crew--stale { color: $warning; text-style: bold; }
+    """
+
+    view: reactive[RosterView | None] = reactive(None, layout=True)
+    """The roster at one moment; set by the app."""
+
+    def _s(self, name: str) -> Style:
+        return self.get_component_rich_style(f"crew--{name}")
+
+    def render(self) -> Group | Text:
+        view = self.view
+        if view is None or view.roster is None:
+            return Text("waiting for the crew feeds…", style=self._s("muted"))
+        roster = view.roster
+        lines = self._head(view.now, roster, wide=self.size.width >= WIDE_MIN)
+        if self.size.width >= WIDE_MIN:
+            lines.extend(self._table(roster, view.flags))
+        else:
+            lines.extend(self._compact(roster, view.flags))
+        if roster.elsewhere:
+            where = ", ".join(f"{n} on {station}" for station, n in roster.elsewhere)
+            lines.append(_line(f"Elsewhere in space: {where}", self._s("muted")))
+        return Group(*lines)
+
+    def _head(self, now: datetime, roster: Roster, wide: bool) -> list[Text]:
+        """Summary, expedition and provenance on one line; trouble on a second."""
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f"{roster.aboard} aboard", style=self._s("summary"))
+        parts = [f"{g.country or '??'} {len(g.people)}" for g in roster.groups]
+        if parts:
+            text.append(": " + " · ".join(parts), style=self._s("summary"))
+        muted = self._s("muted")
+        if roster.expedition is not None:
+            text.append(f"  Exp {roster.expedition}", style=muted)
+        age = fmt.age((now - roster.received_at).total_seconds())
+        source = f"  {roster.source}, {age} old"
+        text.append(source, style=self._s("stale") if roster.stale else muted)
+        lines = [text]
+        if roster.stale or roster.disagreement:
+            trouble = Text(no_wrap=True, overflow="ellipsis")
+            if roster.stale:
+                trouble.append("STALE ", style=self._s("stale"))
+            if roster.disagreement:
+                trouble.append(" ⚠ SOURCES DISAGREE ", style=self._s("badge"))
+                trouble.append(f" {roster.disagreement}", style=muted)
+            lines.append(trouble)
+        return lines
+
+    def _table(self, roster: Roster, flags: str) -> list[Text]:
+        people = [p for g in roster.groups for p in g.people]
+        widths = [
+            max((cell_len(p.name) for p in people), default=4),
+            max((cell_len(p.agency or "") for p in people), default=0),
+            max((cell_len(role_abbreviation(p.role)) for p in people), default=0),
+            max((cell_len(p.spacecraft or "") for p in people), default=0),
+        ]
+        muted = self._s("muted")
+        lines: list[Text] = []
+        for group in roster.groups:
+            head = Text(no_wrap=True, overflow="ellipsis")
+            head.append(
+                f"{flag(group.country, flags)} {country_name(group.country)}",
+                style=self._s("country"),
+            )
+            head.append(f"  {len(group.people)}", style=muted)
+            lines.append(head)
+            for p in group.people:
+                row = Text(no_wrap=True, overflow="ellipsis")
+                name_style = self._s("commander" if p.is_commander else "name")
+                row.append("  ★ " if p.is_commander else "    ", style=name_style)
+                row.append(_pad(p.name, widths[0]), style=name_style)
+                row.append("  " + _pad(p.agency or "", widths[1]), style=muted)
+                row.append("  " + _pad(role_abbreviation(p.role), widths[2]), style=muted)
+                row.append("  " + _pad(p.spacecraft or "", widths[3]), style=muted)
+                row.append(f"  {_days(p.days_on_mission):>5}", style=self._s("name"))
+                row.append(f"  {_days(p.days_in_space):>6}", style=muted)
+                lines.append(row)
+        return lines
+
+    def _compact(self, roster: Roster, flags: str) -> list[Text]:
+        """One line per country, surnames only; lines wrap rather than hide anyone."""
+        lines: list[Text] = []
+        for group in roster.groups:
+            text = Text()
+            text.append(
+                f"{flag(group.country, flags)} {len(group.people)} ", style=self._s("country")
+            )
+            for i, p in enumerate(group.people):
+                if i:
+                    text.append(" · ", style=self._s("muted"))
+                style = self._s("commander" if p.is_commander else "name")
+                text.append(("★" if p.is_commander else "") + surname(p.name), style=style)
+            lines.append(text)
+        return lines
+
+
+_ROLES = {"commander": "CDR", "flight engineer": "FE", "operator": "OPR", "pilot": "PLT"}
+
+
+def role_abbreviation(role: str | None) -> str:
+    """NASA's short forms for the usual roles; anything else as it came (already cleaned)."""
+    if not role:
+        return ""
+    return _ROLES.get(role.strip().lower(), role)
+
+
+def surname(name: str) -> str:
+    parts = name.split()
+    return parts[-1] if len(parts) > 1 else name
+
+
+def _days(days: int | None) -> str:
+    return "–" if days is None else f"{days} d"
+
+
+def _line(text: str, style: Style) -> Text:
+    return Text(text, style=style, no_wrap=True, overflow="ellipsis")
+
+
+def _pad(text: str, width: int) -> str:
+    """Pad to `width` terminal cells (names may hold wide characters)."""
+    return text + " " * max(0, width - cell_len(text))
