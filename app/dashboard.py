@@ -20,6 +20,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
+from app.events import build_timelines, docked_vehicles, last_event, next_event
 from app.map_scene import MapToggles, build_scene
 from app.roster import build_roster
 from app.runtime import Runtime
@@ -27,11 +28,11 @@ from app.state import MissionState
 from app.telemetry import EngineCache, Telemetry, compute_telemetry, upcoming_passes
 from feeds.models import ElementSet, Observer
 from feeds.orbit import OrbitEngine, Pass
+from widgets.countdown import CountdownView, NextEventPanel
 from widgets.crew_roster import CrewRoster, RosterView
 from widgets.feed_health import FeedHealthStrip, HealthView
 from widgets.ground_track import GroundTrackMap
 from widgets.mission_bar import MissionBar, MissionBarView
-from widgets.placeholder_panel import PlaceholderPanel
 from widgets.telemetry import TelemetryPanel, TelemetryView
 
 # Our own text, so markup is safe here (feed text never is). Colours match the map's.
@@ -117,12 +118,8 @@ class IssDashApp(App[None]):
             with Vertical(id="side"):
                 with Vertical(id="telemetry-panel", classes="panel"):
                     yield TelemetryPanel(id="telemetry")
-                yield PlaceholderPanel(
-                    "Next event: not connected yet (launch and docking schedule arrives in a "
-                    "later release).",
-                    id="countdown-panel",
-                    classes="panel",
-                )
+                with VerticalScroll(id="countdown-panel", classes="panel"):
+                    yield NextEventPanel(id="countdown")
         yield FeedHealthStrip(id="feed-health")
         yield Footer()
 
@@ -191,6 +188,7 @@ class IssDashApp(App[None]):
         self.query_one(CrewRoster).view = RosterView(
             now, build_roster(state, now), self.runtime.settings.flags
         )
+        self.query_one(NextEventPanel).view = self._countdown(state, now)
         telemetry: Telemetry | None = None
         if engine is not None:
             telemetry = self._telemetry(engine, state, now)
@@ -204,6 +202,20 @@ class IssDashApp(App[None]):
             observer=state.observer,
             passes=self._passes,
             min_elevation_deg=self.runtime.settings.min_elevation_deg,
+        )
+
+    def _countdown(self, state: MissionState, now: datetime) -> CountdownView:
+        timelines = build_timelines(state, now)
+        received = [r.received_at for r in (state.launches, state.dockings) if r is not None]
+        schedule_health = [state.feeds[f] for f in ("launches", "dockings") if f in state.feeds]
+        return CountdownView(
+            now=now,
+            timezone=self.runtime.settings.tzinfo(),
+            next=next_event(timelines, now),
+            last=last_event(timelines, now),
+            docked=tuple(docked_vehicles(state, now)),
+            schedule_age_s=(now - max(received)).total_seconds() if received else None,
+            schedule_stale=any(h.state(now) in ("stale", "down") for h in schedule_health),
         )
 
     def _detail(self, state: MissionState) -> str:

@@ -12,6 +12,7 @@ import logging
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import httpx
 
@@ -21,8 +22,9 @@ from feeds.cache import FeedCache
 from feeds.clock import Clock, parse_iso_utc
 from feeds.crew import parse_astros, parse_corquaid
 from feeds.health import FeedHealth
-from feeds.poller import FeedFailure, FeedSpec, FeedUpdate, Parser, Poller, gather_once
+from feeds.poller import FeedFailure, FeedSpec, FeedUpdate, Parser, Poller, RateGate, gather_once
 from feeds.position import parse_position
+from feeds.schedule import parse_docked, parse_dockings, parse_launches
 from feeds.sources import (
     FeedError,
     FileSource,
@@ -42,9 +44,16 @@ ADAPTERS: dict[str, Parser[Any]] = {
     "position": parse_position,
     "crew": parse_corquaid,
     "astros": parse_astros,
+    "docked": parse_docked,
+    "launches": parse_launches,
+    "dockings": parse_dockings,
 }
 # Worth keeping across restarts: slow-changing data. A position fix is stale in seconds.
 CACHEABLE = frozenset({"tle", "crew", "astros", "docked", "launches", "dockings"})
+
+# Upstreams whose rate limit covers all their endpoints together: seconds between requests
+# from every feed pointed at that host (Launch Library 2: ~15 anonymous requests an hour).
+SHARED_LIMITS_BY_HOST: dict[str, float] = {"ll.thespacedevs.com": 600.0}
 
 BUNDLED_ELEMENTS = "iss_2025-04-07.tle"
 DEMO_START = parse_iso_utc("2025-04-08T05:30:00Z")
@@ -158,10 +167,14 @@ class Runtime:
     def start(self) -> None:
         """Start one poller task per enabled feed."""
         source = self._source()
+        gates = {host: RateGate(s, self.clock) for host, s in SHARED_LIMITS_BY_HOST.items()}
         for name in FEED_NAMES:
             if not self._enabled(name) or name in self._tasks:
                 continue
-            poller = Poller(self.spec(name), source, self.clock, self.store.publish, self.cache)
+            gate = gates.get(urlparse(self.settings.feeds.get(name).url).hostname or "")
+            poller = Poller(
+                self.spec(name), source, self.clock, self.store.publish, self.cache, gate
+            )
             self.pollers[name] = poller
             self._tasks[name] = asyncio.create_task(poller.run(), name=f"poll-{name}")
 

@@ -7,8 +7,10 @@ use `__` in the environment, e.g. `ISSDASH_FEEDS__TLE__URL=file:///tmp/iss.tle`.
 from __future__ import annotations
 
 from contextvars import ContextVar
+from datetime import tzinfo
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 from pydantic import BaseModel, Field, field_validator
@@ -71,7 +73,8 @@ class DockedFeed(FeedSettings):
 class LaunchesFeed(FeedSettings):
     url: str = f"{LL2}/launches/upcoming/?search=ISS&limit=10&mode=detailed"
     # Launch Library 2 allows ~15 anonymous requests an hour across all its endpoints; two
-    # feeds at 20 min each is 6 an hour, leaving room for retries.
+    # feeds at 20 min each is 6 an hour, and the runtime spaces the two feeds' requests at
+    # least 10 min apart (app.runtime.SHARED_LIMITS_BY_HOST).
     interval_s: float = Field(default=1200.0, ge=600.0)
     retry_max_s: float = 3600.0
 
@@ -125,6 +128,24 @@ class Settings(BaseSettings):
     flags: Literal["emoji", "letters"] = Field(
         default="emoji", description="Country flags as emoji, or two letters for plain terminals."
     )
+    timezone: str | None = Field(
+        default=None,
+        description='IANA zone for "local" times (e.g. "Europe/London"); default: the system\'s.',
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    def tzinfo(self) -> tzinfo | None:
+        """The zone for local times; None means the system's own."""
+        return ZoneInfo(self.timezone) if self.timezone else None
 
     @field_validator("observer", mode="before")
     @classmethod

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Generic, Literal, TypeVar
 
@@ -18,6 +18,7 @@ from feeds.crew import CrewReport
 from feeds.health import FeedHealth
 from feeds.models import ElementSet, Observer, PositionFix
 from feeds.poller import FeedEvent, FeedFailure, FeedUpdate
+from feeds.schedule import Docked, Dockings, Launches, scheduled_times
 
 Mode = Literal["live", "demo"]
 T = TypeVar("T")
@@ -43,6 +44,27 @@ class Received(Generic[T]):
 
 
 @dataclass(frozen=True, slots=True)
+class Slip:
+    """A scheduled time that a newer schedule moved."""
+
+    previous: datetime
+    current: datetime
+    noticed_at: datetime
+
+    @property
+    def delta_s(self) -> float:
+        return (self.current - self.previous).total_seconds()
+
+    @property
+    def scrubbed(self) -> bool:
+        """Moved at the last moment (within 2 h of, or after, the old time): a scrub."""
+        return self.noticed_at >= self.previous - SCRUB_WINDOW
+
+
+SCRUB_WINDOW = timedelta(hours=2)
+
+
+@dataclass(frozen=True, slots=True)
 class MissionState:
     mode: Mode = "live"
     observer: Observer | None = None
@@ -50,6 +72,11 @@ class MissionState:
     position_fix: PositionFix | None = None
     crew: Received[CrewReport] | None = None
     astros: Received[CrewReport] | None = None
+    launches: Received[Launches] | None = None
+    dockings: Received[Dockings] | None = None
+    docked: Received[Docked] | None = None
+    # Schedule changes noticed so far, by "vehicle|kind" (see feeds.schedule.scheduled_times).
+    slips: Mapping[str, Slip] = field(default_factory=lambda: MappingProxyType({}))
     feeds: Mapping[str, FeedHealth] = field(default_factory=lambda: MappingProxyType({}))
     notices: tuple[str, ...] = ()
     # Bumped on every change, so a widget can skip work when nothing it draws has changed.
@@ -95,6 +122,24 @@ class MissionState:
             state = state.with_feeds(feeds)
         return state._with_value(event)
 
+    def _with_slips(self, before: MissionState) -> MissionState:
+        """Record every scheduled time that moved by a minute or more since `before`."""
+        old, new = _schedule(before), _schedule(self)
+        noticed = max(
+            (r.received_at for r in (self.launches, self.dockings) if r is not None),
+            default=None,
+        )
+        if noticed is None:
+            return self
+        slips = dict(self.slips)
+        for key, when in new.items():
+            previous = old.get(key)
+            if previous is not None and abs((when - previous).total_seconds()) >= 60:
+                slips[key] = Slip(previous, when, noticed)
+        if slips == dict(self.slips):
+            return self
+        return replace(self, slips=MappingProxyType(slips))
+
     def _with_value(self, event: FeedUpdate[object]) -> MissionState:
         value = event.value
         if event.feed == "tle" and isinstance(value, ElementSet):
@@ -107,12 +152,28 @@ class MissionState:
             if event.feed == "crew":
                 return replace(self, crew=received, version=self.version + 1)
             return replace(self, astros=received, version=self.version + 1)
+        if event.feed == "docked" and isinstance(value, Docked):
+            docked = Received(value, event.received_at, event.from_cache)
+            return replace(self, docked=docked, version=self.version + 1)
+        if event.feed == "launches" and isinstance(value, Launches):
+            launches = Received(value, event.received_at, event.from_cache)
+            return replace(self, launches=launches, version=self.version + 1)._with_slips(self)
+        if event.feed == "dockings" and isinstance(value, Dockings):
+            dockings = Received(value, event.received_at, event.from_cache)
+            return replace(self, dockings=dockings, version=self.version + 1)._with_slips(self)
         return self
 
 
 log = logging.getLogger(__name__)
 
 Listener = Callable[[MissionState], None]
+
+
+def _schedule(state: MissionState) -> dict[str, datetime]:
+    return scheduled_times(
+        state.launches.value if state.launches else None,
+        state.dockings.value if state.dockings else None,
+    )
 
 
 class StateStore:

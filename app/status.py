@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from app.events import build_timelines, docked_vehicles, next_event
 from app.roster import build_roster
 from app.state import MissionState
 from app.telemetry import EngineCache, compute_telemetry, upcoming_passes
@@ -65,8 +66,8 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
         "position_api": position_api,
         "passes": passes,
         "crew": crew_status(state, now),
-        "docked": [],
-        "next_event": None,
+        "docked": docked_status(state, now),
+        "next_event": next_event_status(state, now),
         "feeds": feeds,
         "notices": list(state.notices),
     }
@@ -101,3 +102,34 @@ def crew_status(state: MissionState, now: datetime) -> dict[str, Any] | None:
         "elsewhere": roster.elsewhere_count,
         "elsewhere_by_station": dict(roster.elsewhere),
     }
+
+
+def next_event_status(state: MissionState, now: datetime) -> dict[str, Any] | None:
+    """The soonest phase to come for any visiting vehicle, or null when nothing is scheduled."""
+    found = next_event(build_timelines(state, now), now)
+    if found is None:
+        return None
+    timeline, phase = found
+    event: dict[str, Any] = {
+        "kind": phase.kind,
+        "vehicle": timeline.vehicle,
+        "time": iso_z(phase.time),
+        "t_minus_s": round((phase.time - now).total_seconds(), 1),
+        "estimated": phase.estimated,
+        "port": timeline.port,
+    }
+    if phase.slip is not None:
+        event["slipped_from"] = iso_z(phase.slip.previous)
+    return event
+
+
+def docked_status(state: MissionState, now: datetime) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": v.name,
+            "type": v.type,
+            "port": v.port,
+            "docked": iso_z(v.docked) if v.docked else None,
+        }
+        for v in docked_vehicles(state, now)
+    ]

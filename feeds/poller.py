@@ -7,6 +7,7 @@ the state turns events into health. Nothing here knows about the screen.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -62,6 +63,26 @@ class FeedSpec(Generic[T]):
     cacheable: bool = False
 
 
+class RateGate:
+    """Spaces requests to one upstream shared by several feeds (Launch Library 2 allows about
+    15 anonymous requests an hour across all its endpoints). Times are mission time, so a
+    replay at 60x keeps the same schedule relative to what it replays."""
+
+    def __init__(self, min_spacing_s: float, clock: Clock) -> None:
+        self.min_spacing_s = min_spacing_s
+        self._clock = clock
+        self._last: datetime | None = None
+        self._lock = asyncio.Lock()
+
+    async def wait_turn(self) -> None:
+        async with self._lock:
+            if self._last is not None:
+                wait = self.min_spacing_s - (self._clock.now() - self._last).total_seconds()
+                if wait > 0:
+                    await self._clock.sleep(wait)
+            self._last = self._clock.now()
+
+
 class Poller(Generic[T]):
     """Polls one feed for as long as `run()` is awaited."""
 
@@ -72,8 +93,10 @@ class Poller(Generic[T]):
         clock: Clock,
         publish: Publish,
         cache: FeedCache | None = None,
+        gate: RateGate | None = None,
     ) -> None:
         self.spec = spec
+        self._gate = gate
         self._source = source
         self._clock = clock
         self._publish = publish
@@ -88,6 +111,8 @@ class Poller(Generic[T]):
 
     async def poll_once(self) -> T:
         """Fetch and parse once; publish and cache the value. Raises `FeedError` on failure."""
+        if self._gate is not None:
+            await self._gate.wait_turn()
         self.polls += 1
         try:
             raw = await self._source.fetch(self.spec.url, self.spec.timeout_s)

@@ -166,3 +166,160 @@ def astros(names_and_craft: list[tuple[str, str]] | None = None) -> dict[str, An
         "number": len(names_and_craft),
         "people": [{"name": n, "craft": c} for n, c in names_and_craft],
     }
+
+
+# Launch Library 2 (v2.3.0) shapes, written from FEEDS.md, for the MS-27 day.
+def ll2_launch(
+    name: str,
+    net: str,
+    status: str = "Go",
+    launch_id: str = "ms27-launch",
+    mission: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "id": launch_id,
+        "url": f"https://ll.thespacedevs.com/2.3.0/launches/{launch_id}/",
+        "name": name,
+        "status": {"id": 1, "name": "Go for Launch", "abbrev": status},
+        "net": net,
+        "net_precision": {"id": 0, "name": "Second", "abbrev": "SEC"},
+        "window_start": net,
+        "window_end": net,
+        "mission": {
+            "id": 7001,
+            "name": mission if mission is not None else name.split("|")[-1].strip(),
+            "type": "Human Exploration",
+            "orbit": {"id": 8, "name": "Low Earth Orbit", "abbrev": "LEO"},
+        },
+        "rocket": {"id": 8123, "configuration": {"id": 14, "name": name.split("|")[0].strip()}},
+        "pad": {
+            "id": 85,
+            "name": "31/6",
+            "location": {"id": 15, "name": "Baikonur Cosmodrome, Republic of Kazakhstan"},
+        },
+    }
+
+
+def ll2_launches(*launches: dict[str, Any]) -> dict[str, Any]:
+    if not launches:
+        launches = (ll2_launch("Soyuz 2.1a | Soyuz MS-27", "2025-04-08T05:47:15Z"),)
+    return {"count": len(launches), "next": None, "previous": None, "results": list(launches)}
+
+
+def ll2_docking(
+    vehicle: str,
+    docking: str,
+    port: str,
+    departure: str | None = None,
+    launch_net: str | None = None,
+    event_id: int = 1,
+) -> dict[str, Any]:
+    return {
+        "id": event_id,
+        "url": f"https://ll.thespacedevs.com/2.3.0/docking_events/{event_id}/",
+        "docking": docking,
+        "departure": departure,
+        "docking_location": {"id": 20, "name": port},
+        "flight_vehicle_chaser": {
+            "id": 900 + event_id,
+            "destination": "International Space Station",
+            "launch": {
+                "id": f"launch-{event_id}",
+                "name": f"Soyuz 2.1a | {vehicle}",
+                "net": launch_net,
+            },
+            "spacecraft": {"id": 800 + event_id, "name": vehicle, "serial_number": None},
+        },
+    }
+
+
+def ll2_dockings(*events: dict[str, Any]) -> dict[str, Any]:
+    if not events:
+        events = (
+            ll2_docking(
+                "Soyuz MS-26",
+                "2024-09-11T19:32:00Z",
+                "Rassvet nadir",
+                departure="2025-04-19T21:57:00Z",
+                launch_net="2024-09-11T16:23:00Z",
+                event_id=1,
+            ),
+            ll2_docking(
+                "Soyuz MS-27",
+                "2025-04-08T08:57:00Z",
+                "Prichal nadir",
+                launch_net="2025-04-08T05:47:15Z",
+                event_id=2,
+            ),
+        )
+    return {"count": len(events), "next": None, "previous": None, "results": list(events)}
+
+
+DOCKED_BEFORE_MS27 = [
+    (
+        "Soyuz MS-26",
+        "Crew",
+        "Rassvet nadir",
+        "2024-09-11T16:23:00Z",
+        "2024-09-11T19:32:00Z",
+        ["Aleksey Ovchinin", "Ivan Wagner", "Donald Pettit"],
+    ),
+    (
+        "Progress MS-29",
+        "Cargo",
+        "Poisk zenith",
+        "2024-11-21T05:22:00Z",
+        "2024-11-23T07:31:00Z",
+        None,
+    ),
+    ("Progress MS-30", "Cargo", "Zvezda aft", "2025-02-27T21:24:00Z", "2025-03-01T23:02:00Z", None),
+    (
+        "Crew-10 Dragon",
+        "Crew",
+        "Harmony forward",
+        "2025-03-14T23:03:00Z",
+        "2025-03-16T04:04:00Z",
+        ["Anne McClain", "Nichole Ayers", "Takuya Onishi", "Kirill Peskov"],
+    ),
+]
+MS27_DOCKED = (
+    "Soyuz MS-27",
+    "Crew",
+    "Prichal nadir",
+    "2025-04-08T05:47:15Z",
+    "2025-04-08T08:57:00Z",
+    ["Sergey Ryzhikov", "Alexey Zubritsky", "Jonny Kim"],
+)
+
+
+def corquaid_docked(rows: list[Any] | None = None) -> dict[str, Any]:
+    """iss-docked-spacecraft.json; by default after MS-27 docked."""
+    if rows is None:
+        rows = [*DOCKED_BEFORE_MS27, MS27_DOCKED]
+    craft = [
+        {
+            "id": i + 1,
+            "name": name,
+            "country": "Russia" if "Soyuz" in name or "Progress" in name else "United States",
+            "flag_code": "ru" if "Soyuz" in name or "Progress" in name else "us",
+            "operator": "Roscosmos" if "Soyuz" in name or "Progress" in name else "SpaceX",
+            "manufacturer": "Energia" if "Soyuz" in name or "Progress" in name else "SpaceX",
+            "spacecraft_name": "Endurance" if "Dragon" in name else None,
+            "launched": _unix(launched),
+            "launch_site": "Site 31/6, Baikonur",
+            "iss": True,
+            "docked": _unix(docked),
+            "docking_port": port,
+            "launch_mass": None,
+            "payload_mass": None,
+            "launch_vehicle": "Soyuz 2.1a",
+            "launch_vehicle_name": None,
+            "mission_type": kind,
+            "crew": crew,
+            "mission_patch": None,
+            "url": "",
+            "image": "",
+        }
+        for i, (name, kind, port, launched, docked, crew) in enumerate(rows)
+    ]
+    return {"number": len(craft), "spacecraft": craft}

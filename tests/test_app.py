@@ -18,7 +18,18 @@ from app.runtime import DEMO_START, Runtime, demo_settings
 from app.settings import load_settings
 from feeds.clock import FrozenClock
 from tests.loopback import Reply, loopback_server
-from tests.payloads import TLE_TEXT, astros, corquaid_people
+from tests.payloads import (
+    DOCKED_BEFORE_MS27,
+    ISS_CREW_BEFORE_MS27,
+    MS27_CREW,
+    SHENZHOU_19,
+    TLE_TEXT,
+    astros,
+    corquaid_docked,
+    corquaid_people,
+    ll2_dockings,
+    ll2_launches,
+)
 from widgets.crew_roster import CrewRoster
 from widgets.feed_health import FeedHealthStrip
 from widgets.ground_track import GroundTrackMap
@@ -130,7 +141,11 @@ def test_dashboard_snapshot(snap_compare: Callable[..., bool], size: tuple[int, 
 
 
 def file_feeds_app(
-    tmp_path: Path, at: datetime, observer: str | None = LONDON, **payloads: Any
+    tmp_path: Path,
+    at: datetime,
+    observer: str | None = LONDON,
+    timezone: str = "Asia/Almaty",
+    **payloads: Any,
 ) -> IssDashApp:
     """The live dashboard reading the given payloads from files (other feeds off)."""
     feeds: dict[str, Any] = {}
@@ -143,7 +158,9 @@ def file_feeds_app(
         else:
             feeds[feed] = {"enabled": False}
     overrides: dict[str, Any] = {"observer": observer} if observer else {}
-    settings = load_settings(cache_dir=tmp_path / "cache", feeds=feeds, **overrides)
+    settings = load_settings(
+        cache_dir=tmp_path / "cache", feeds=feeds, timezone=timezone, **overrides
+    )
     return IssDashApp(Runtime(settings, FrozenClock(at), mode="live"))
 
 
@@ -194,6 +211,41 @@ async def test_roster_from_astros_shows_the_disagreement_badge(tmp_path: Path) -
         assert "SOURCES DISAGREE" in rendered
         assert "open-notify lists 3 aboard, corquaid 10" in rendered
         assert "10 aboard: RU 5 · US 4 · JP 1" in rendered
+
+
+def ms27_day_app(tmp_path: Path, at: datetime) -> IssDashApp:
+    before_docking = at < datetime(2025, 4, 8, 8, 57, tzinfo=UTC)
+    before_hatch = at < datetime(2025, 4, 8, 11, 28, tzinfo=UTC)
+    crew_rows = ISS_CREW_BEFORE_MS27 + SHENZHOU_19 + ([] if before_hatch else MS27_CREW)
+    return file_feeds_app(
+        tmp_path,
+        at,
+        tle=TLE_TEXT,
+        crew=corquaid_people(crew_rows),
+        docked=corquaid_docked(DOCKED_BEFORE_MS27 if before_docking else None),
+        launches=ll2_launches(),
+        dockings=ll2_dockings(),
+    )
+
+
+@pytest.mark.parametrize("moment", ["05:30", "08:00", "10:00"])
+def test_countdown_snapshot(snap_compare: Callable[..., bool], tmp_path: Path, moment: str) -> None:
+    hh, mm = (int(x) for x in moment.split(":"))
+    app = ms27_day_app(tmp_path, datetime(2025, 4, 8, hh, mm, tzinfo=UTC))
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await wait_for_feeds(pilot, "tle", "crew", "docked", "launches", "dockings")
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+
+
+def test_countdown_snapshot_narrow(snap_compare: Callable[..., bool], tmp_path: Path) -> None:
+    app = ms27_day_app(tmp_path, datetime(2025, 4, 8, 8, 0, tzinfo=UTC))
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await wait_for_feeds(pilot, "tle", "crew", "docked", "launches", "dockings")
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
 
 def test_help_snapshot(snap_compare: Callable[..., bool]) -> None:

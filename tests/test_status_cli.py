@@ -204,3 +204,49 @@ def test_crew_from_astros_alone(
     assert crew["elsewhere"] == 3
     names = {p["name"] for p in crew["people"]}
     assert {"Ivan Vagner", "Jonathan Kim", "Aleksei Zubritskii", "Donald Pettit"} <= names
+
+
+@pytest.mark.parametrize(
+    ("at", "kind", "t_minus_s", "estimated"),
+    [
+        ("2025-04-08T05:30:00Z", "launch", 1035.0, False),
+        ("2025-04-08T08:00:00Z", "docking", 3420.0, False),
+        ("2025-04-08T10:00:00Z", "hatch", 5220.0, True),
+    ],
+)
+def test_next_event_through_the_ms27_day(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    at: str,
+    kind: str,
+    t_minus_s: float,
+    estimated: bool,
+) -> None:
+    from tests.payloads import DOCKED_BEFORE_MS27, corquaid_docked, ll2_dockings, ll2_launches
+
+    _feed_files(
+        tmp_path,
+        monkeypatch,
+        launches=ll2_launches(),
+        dockings=ll2_dockings(),
+        docked=corquaid_docked(DOCKED_BEFORE_MS27),
+    )
+    status = run_status(capsys, "--at", at)
+    event = status["next_event"]
+    assert event["vehicle"] == "Soyuz MS-27"
+    assert event["kind"] == kind
+    assert event["t_minus_s"] == t_minus_s
+    assert event["estimated"] is estimated
+    assert event["port"] == "Prichal nadir"
+    docked = {v["name"]: v for v in status["docked"]}
+    if at >= "2025-04-08T08:57":
+        assert docked["Soyuz MS-27"] == {
+            "name": "Soyuz MS-27",
+            "type": "crew",
+            "port": "Prichal nadir",
+            "docked": "2025-04-08T08:57:00Z",
+        }
+    else:
+        assert "Soyuz MS-27" not in docked
+    assert docked["Progress MS-29"]["type"] == "cargo"

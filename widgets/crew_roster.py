@@ -119,10 +119,10 @@ class CrewRoster(Widget):
                 row = Text(no_wrap=True, overflow="ellipsis")
                 name_style = self._s("commander" if p.is_commander else "name")
                 row.append("  ★ " if p.is_commander else "    ", style=name_style)
-                row.append(_pad(p.name, widths[0]), style=name_style)
-                row.append("  " + _pad(p.agency or "", widths[1]), style=muted)
-                row.append("  " + _pad(role_abbreviation(p.role), widths[2]), style=muted)
-                row.append("  " + _pad(p.spacecraft or "", widths[3]), style=muted)
+                row.append(fmt.pad(p.name, widths[0]), style=name_style)
+                row.append("  " + fmt.pad(p.agency or "", widths[1]), style=muted)
+                row.append("  " + fmt.pad(role_abbreviation(p.role), widths[2]), style=muted)
+                row.append("  " + fmt.pad(p.spacecraft or "", widths[3]), style=muted)
                 row.append(f"  {_days(p.days_on_mission):>5}", style=self._s("name"))
                 row.append(f"  {_days(p.days_in_space):>6}", style=muted)
                 lines.append(row)
@@ -166,8 +166,3 @@ def _days(days: int | None) -> str:
 
 def _line(text: str, style: Style) -> Text:
     return Text(text, style=style, no_wrap=True, overflow="ellipsis")
-
-
-def _pad(text: str, width: int) -> str:
-    """Pad to `width` terminal cells (names may hold wide characters)."""
-    return text + " " * max(0, width - cell_len(text))

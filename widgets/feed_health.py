@@ -78,7 +78,8 @@ class FeedHealthStrip(Widget):
             line.append(name, style=name_style)
             age = health.age_s(view.now)
             # "ok" is said by the colour and the dot; trouble is also said in words.
-            label = "" if state == "ok" else f" {state}"
+            waiting = health.last_success_at is None and health.last_error is None
+            label = "" if state == "ok" else " waiting" if waiting else f" {state}"
             if age is not None:
                 label += f" {fmt.age(age)}"
             line.append(label, style=style)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
+from rich.cells import cell_len
+
 
 def duration(seconds: float | None) -> str:
     """A compact duration: 45s, 12m 05s, 3h 04m, 5d 03h."""
@@ -35,3 +37,8 @@ def longitude(value: float) -> str:
 
 def utc_hm(value: datetime) -> str:
     return value.strftime("%H:%M:%SZ")
+
+
+def pad(text: str, width: int) -> str:
+    """Pad to `width` terminal cells (names may hold wide characters)."""
+    return text + " " * max(0, width - cell_len(text))

@@ -1,0 +1,234 @@
+"""The visiting-vehicle timeline: launch, insertion, docking, hatch; undocking, landing.
+
+Built from the schedule feeds and the docked list (pure; no Textual). Where the schedule gives
+a launch but no docking time, the docking is estimated from the vehicle's rendezvous profile and
+marked so. When a newer schedule moves a time, the slip is kept and shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+from app.state import MissionState, Slip
+from feeds.schedule import DockedVehicle, vehicle_key
+
+PhaseKind = Literal["launch", "insertion", "docking", "hatch", "undocking", "landing"]
+PHASE_LABELS: dict[str, str] = {
+    "launch": "Launch",
+    "insertion": "Orbit insertion",
+    "docking": "Docking",
+    "hatch": "Hatch opening",
+    "undocking": "Undocking",
+    "landing": "Landing",
+}
+# How long a finished timeline stays on screen as "the last event".
+RECENT = timedelta(hours=12)
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """Typical durations for a vehicle family (FEEDS.md, "Rendezvous profiles")."""
+
+    family: str
+    crewed: bool
+    insertion: timedelta
+    docking: timedelta | None
+    hatch: timedelta | None
+    landing: timedelta | None
+
+
+_H, _M = timedelta(hours=1), timedelta(minutes=1)
+_PROFILES: tuple[tuple[tuple[str, ...], Profile], ...] = (
+    # Soyuz and Progress fly the two-orbit "ultra-fast" profile: docking ~3 h 10 min after launch.
+    (
+        ("soyuz",),
+        Profile(
+            "Soyuz",
+            True,
+            8 * _M + timedelta(seconds=45),
+            3 * _H + 10 * _M,
+            2 * _H + 30 * _M,
+            3 * _H + 25 * _M,
+        ),
+    ),
+    (
+        ("progress",),
+        Profile("Progress", False, 8 * _M + timedelta(seconds=45), 3 * _H + 10 * _M, None, None),
+    ),
+    # Crew Dragon: typically 25 to 30 h to docking.
+    (
+        ("crew dragon", "crew-", "axiom", "ax-"),
+        Profile("Crew Dragon", True, 12 * _M, 28 * _H, 2 * _H, 18 * _H),
+    ),
+    (("starliner",), Profile("Starliner", True, 15 * _M, 26 * _H, 2 * _H, 6 * _H)),
+    # Cygnus and Cargo Dragon: one to three days.
+    (
+        ("cargo dragon", "crs-", "dragon"),
+        Profile("Cargo Dragon", False, 12 * _M, 48 * _H, None, None),
+    ),
+    (("cygnus", "ng-"), Profile("Cygnus", False, 15 * _M, 48 * _H, None, None)),
+)
+
+
+def profile_for(vehicle: str) -> Profile | None:
+    name = vehicle.lower()
+    for prefixes, profile in _PROFILES:
+        if any(p in name for p in prefixes):
+            return profile
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    kind: PhaseKind
+    time: datetime
+    estimated: bool
+    done: bool
+    slip: Slip | None = None
+
+    @property
+    def label(self) -> str:
+        return PHASE_LABELS[self.kind]
+
+    @property
+    def status(self) -> str:
+        """scheduled, estimated or done."""
+        return "done" if self.done else "estimated" if self.estimated else "scheduled"
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """One vehicle's phases, in time order."""
+
+    vehicle: str
+    port: str | None
+    crewed: bool
+    phases: tuple[Phase, ...]
+    launch_status: str | None = None
+
+    @property
+    def launch(self) -> Phase | None:
+        return next((p for p in self.phases if p.kind == "launch"), None)
+
+
+@dataclass
+class _Builder:
+    vehicle: str
+    port: str | None = None
+    launch: datetime | None = None
+    launch_status: str | None = None
+    docking: datetime | None = None
+    departure: datetime | None = None
+    docked_now: bool = False
+    sources: dict[str, datetime] = field(default_factory=dict)
+
+
+def build_timelines(state: MissionState, now: datetime) -> list[Timeline]:
+    """Timelines for vehicles arriving or leaving now or soon (or within the last 12 h)."""
+    builders: dict[str, _Builder] = {}
+
+    def builder(name: str) -> _Builder:
+        return builders.setdefault(vehicle_key(name), _Builder(vehicle=name))
+
+    launches = state.launches
+    dockings = state.dockings
+    launches_at = launches.received_at if launches else None
+    dockings_at = dockings.received_at if dockings else None
+    for launch in launches.value.launches if launches else ():
+        b = builder(launch.vehicle)
+        b.launch, b.launch_status = launch.net, launch.status
+    for docking in dockings.value.dockings if dockings else ():
+        b = builder(docking.vehicle)
+        b.docking, b.departure, b.port = docking.docking, docking.departure, docking.port or b.port
+        # Both feeds may give the launch time: the newer schedule wins.
+        if docking.launch_net is not None and (
+            b.launch is None or (dockings_at and launches_at and dockings_at > launches_at)
+        ):
+            b.launch = docking.launch_net
+    docked = docked_vehicles(state, now)
+    for vehicle in docked:
+        key = vehicle_key(vehicle.name)
+        if key in builders:
+            builders[key].docked_now = True
+            builders[key].port = builders[key].port or vehicle.port
+    timelines = [t for b in builders.values() if (t := _timeline(b, state, now)) is not None]
+    return sorted(timelines, key=lambda t: t.phases[0].time)
+
+
+def _timeline(b: _Builder, state: MissionState, now: datetime) -> Timeline | None:
+    profile = profile_for(b.vehicle)
+    key = vehicle_key(b.vehicle)
+    phases: list[Phase] = []
+
+    def add(
+        kind: PhaseKind, time: datetime | None, estimated: bool, done: bool | None = None
+    ) -> None:
+        if time is not None:
+            finished = time <= now if done is None else done or time <= now
+            phases.append(Phase(kind, time, estimated, finished, state.slips.get(f"{key}|{kind}")))
+
+    arriving = b.launch is not None and (b.docking is None or b.docking > now - RECENT)
+    if arriving:
+        add("launch", b.launch, estimated=False)
+        if profile is not None and b.launch is not None:
+            add("insertion", b.launch + profile.insertion, estimated=True)
+    docking = b.docking
+    estimated_docking = False
+    if docking is not None and b.launch is not None and docking < b.launch:
+        # The launch moved (a scrub) and the docking schedule has not caught up: a docking
+        # cannot come before its launch, so that time is stale.
+        docking = None
+    if docking is None and b.launch is not None and profile is not None and profile.docking:
+        docking, estimated_docking = b.launch + profile.docking, True
+    if arriving or (docking is not None and docking > now - RECENT):
+        add("docking", docking, estimated_docking, done=b.docked_now)
+        if profile is not None and profile.hatch is not None and docking is not None:
+            add("hatch", docking + profile.hatch, estimated=True)
+    if b.departure is not None and b.departure > now - RECENT:
+        add("undocking", b.departure, estimated=False)
+        if profile is not None and profile.landing is not None:
+            add("landing", b.departure + profile.landing, estimated=True)
+    if not phases:
+        return None
+    phases.sort(key=lambda p: p.time)
+    crewed = profile.crewed if profile else False
+    return Timeline(b.vehicle, b.port, crewed, tuple(phases), b.launch_status)
+
+
+def next_event(timelines: list[Timeline], now: datetime) -> tuple[Timeline, Phase] | None:
+    """The soonest phase still to come, over all vehicles. Never one in the past."""
+    upcoming = [(t, p) for t in timelines for p in t.phases if p.time > now and not p.done]
+    return min(upcoming, key=lambda tp: tp[1].time, default=None)
+
+
+def last_event(timelines: list[Timeline], now: datetime) -> tuple[Timeline, Phase] | None:
+    past = [(t, p) for t in timelines for p in t.phases if p.done or p.time <= now]
+    return max(past, key=lambda tp: tp[1].time, default=None)
+
+
+def docked_vehicles(state: MissionState, now: datetime) -> list[DockedVehicle]:
+    """The docked list, plus a vehicle whose scheduled docking has passed but that the
+    hand-maintained list does not show yet (it lags reality)."""
+    vehicles = list(state.docked.value.vehicles) if state.docked else []
+    known = {vehicle_key(v.name) for v in vehicles}
+    for docking in state.dockings.value.dockings if state.dockings else ():
+        key = vehicle_key(docking.vehicle)
+        departed = docking.departure is not None and docking.departure <= now
+        if docking.docking <= now and not departed and key not in known:
+            profile = profile_for(docking.vehicle)
+            kind: Literal["crew", "cargo"] = "crew" if profile and profile.crewed else "cargo"
+            vehicles.append(
+                DockedVehicle(
+                    name=docking.vehicle, type=kind, port=docking.port, docked=docking.docking
+                )
+            )
+            known.add(key)
+    # A vehicle whose scheduled departure has passed has left, whatever the list says.
+    departed_keys = {
+        vehicle_key(d.vehicle)
+        for d in (state.dockings.value.dockings if state.dockings else ())
+        if d.departure is not None and d.departure <= now
+    }
+    return [v for v in vehicles if vehicle_key(v.name) not in departed_keys]

@@ -1,0 +1,264 @@
+"""Adapters for the schedule feeds: `launches` and `dockings` (Launch Library 2) and `docked`
+(corquaid iss-docked-spacecraft).
+
+All text is untrusted and cleaned here. Times are validated: a schedule decades out or before
+the station existed is a broken field, not an event to count down to.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from feeds.clock import ensure_utc, parse_iso_utc
+from feeds.models import FrozenModel, UtcDatetime
+from feeds.sources import FeedError, RawResponse
+from feeds.text import clean_text
+
+log = logging.getLogger(__name__)
+
+TEXT_MAX = 40
+STATION_EPOCH = datetime(1998, 11, 20, tzinfo=UTC)
+# A launch schedule looks a few years ahead at most.
+SCHEDULE_HORIZON = timedelta(days=5 * 365)
+
+
+class Launch(FrozenModel):
+    """An upcoming (or recent) launch to the station."""
+
+    id: str
+    vehicle: str  # the spacecraft or mission, e.g. "Soyuz MS-27"
+    rocket: str | None = None
+    net: UtcDatetime
+    status: str | None = None  # LL2 abbreviation: Go, TBD, TBC, Hold, Success, ...
+    pad: str | None = None
+
+
+class Docking(FrozenModel):
+    """A docking event: a vehicle's arrival at a port, and its departure when known."""
+
+    id: str
+    vehicle: str
+    docking: UtcDatetime
+    departure: UtcDatetime | None = None
+    port: str | None = None
+    launch_id: str | None = None
+    launch_net: UtcDatetime | None = None
+
+
+class DockedVehicle(FrozenModel):
+    name: str
+    type: Literal["crew", "cargo"]
+    port: str | None = None
+    docked: UtcDatetime | None = None
+    launched: UtcDatetime | None = None
+    crew: tuple[str, ...] = ()
+
+
+class Launches(FrozenModel):
+    launches: tuple[Launch, ...]
+
+
+class Dockings(FrozenModel):
+    dockings: tuple[Docking, ...]
+
+
+class Docked(FrozenModel):
+    vehicles: tuple[DockedVehicle, ...]
+
+
+class _Loose(BaseModel):
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+
+
+class _Named(_Loose):
+    name: str | None = None
+
+
+class _LL2Launch(_Loose):
+    id: str | int
+    name: str = Field(min_length=1)
+    net: str
+    status: dict[str, Any] | None = None
+    mission: dict[str, Any] | None = None
+    rocket: dict[str, Any] | None = None
+    pad: dict[str, Any] | None = None
+
+
+class _LL2Docking(_Loose):
+    id: str | int
+    docking: str
+    departure: str | None = None
+    docking_location: dict[str, Any] | None = None
+    flight_vehicle_chaser: dict[str, Any] | None = None
+    payload_flight_chaser: dict[str, Any] | None = None
+
+
+class _CorquaidCraft(_Loose):
+    name: str = Field(min_length=1)
+    mission_type: str | None = None
+    docking_port: str | None = None
+    docked: float | None = None
+    launched: float | None = None
+    iss: bool | None = None
+    crew: list[Any] | None = None
+
+
+def _json_object(raw: RawResponse, list_key: str) -> list[Any]:
+    text = raw.body.strip()
+    if not text:
+        raise FeedError("empty body")
+    if text.startswith("<"):
+        raise FeedError("got an HTML page, not schedule data")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FeedError(f"malformed JSON at line {exc.lineno} column {exc.colno}") from None
+    if not isinstance(data, dict):
+        raise FeedError(f"expected a JSON object, got {type(data).__name__}")
+    if "detail" in data and list_key not in data:
+        # LL2 explains throttling and errors in a "detail" field.
+        raise FeedError(f"Launch Library says: {clean_text(data['detail'], 80)}")
+    items = data.get(list_key)
+    if not isinstance(items, list):
+        raise FeedError(f"no {list_key} list in the response")
+    return items
+
+
+def _time(text: Any, now: datetime, what: str) -> datetime:
+    if not isinstance(text, str):
+        raise ValueError(f"{what} is not a time")
+    when = parse_iso_utc(text)
+    if when < STATION_EPOCH or when > ensure_utc(now) + SCHEDULE_HORIZON:
+        raise ValueError(f"{what} {when:%Y-%m-%d} is implausible")
+    return when
+
+
+def _unix(seconds: float | None, now: datetime) -> datetime | None:
+    if seconds is None or seconds <= 0:
+        return None
+    try:
+        when = datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return when if STATION_EPOCH <= when <= ensure_utc(now) + timedelta(days=1) else None
+
+
+def _text(value: Any, limit: int = TEXT_MAX) -> str | None:
+    if value is None:
+        return None
+    cleaned = clean_text(value, limit)
+    return cleaned or None
+
+
+def vehicle_from_launch_name(name: str) -> str:
+    """LL2 names launches "Rocket | Mission": the part after the bar names the vehicle."""
+    return name.split("|", 1)[1].strip() if "|" in name else name.strip()
+
+
+def parse_launches(raw: RawResponse, now: datetime) -> Launches:
+    launches: list[Launch] = []
+    for item in _json_object(raw, "results"):
+        try:
+            row = _LL2Launch.model_validate(item)
+            mission = row.mission or {}
+            vehicle = _text(mission.get("name")) or _text(vehicle_from_launch_name(row.name))
+            if not vehicle:
+                raise ValueError("no vehicle name")
+            rocket = ((row.rocket or {}).get("configuration") or {}).get("name")
+            pad = row.pad or {}
+            location = (pad.get("location") or {}).get("name")
+            launches.append(
+                Launch(
+                    id=str(row.id),
+                    vehicle=vehicle,
+                    rocket=_text(rocket),
+                    net=_time(row.net, now, "net"),
+                    status=_text((row.status or {}).get("abbrev"), 16),
+                    pad=_text(", ".join(p for p in (pad.get("name"), location) if p), 64),
+                )
+            )
+        except (ValidationError, ValueError, TypeError, AttributeError) as exc:
+            log.warning("skipping a launch: %s", exc)
+    return Launches(launches=tuple(sorted(launches, key=lambda x: x.net)))
+
+
+def parse_dockings(raw: RawResponse, now: datetime) -> Dockings:
+    dockings: list[Docking] = []
+    for item in _json_object(raw, "results"):
+        try:
+            row = _LL2Docking.model_validate(item)
+            chaser = row.flight_vehicle_chaser or row.payload_flight_chaser or {}
+            spacecraft = chaser.get("spacecraft") or chaser.get("payload") or {}
+            launch = chaser.get("launch") or {}
+            vehicle = _text(spacecraft.get("name")) or _text(
+                vehicle_from_launch_name(str(launch.get("name") or ""))
+            )
+            if not vehicle:
+                raise ValueError("no vehicle name")
+            net = launch.get("net")
+            dockings.append(
+                Docking(
+                    id=str(row.id),
+                    vehicle=vehicle,
+                    docking=_time(row.docking, now, "docking"),
+                    departure=_time(row.departure, now, "departure") if row.departure else None,
+                    port=_text((row.docking_location or {}).get("name")),
+                    launch_id=str(launch["id"]) if launch.get("id") is not None else None,
+                    launch_net=_time(net, now, "launch net") if net else None,
+                )
+            )
+        except (ValidationError, ValueError, TypeError, AttributeError) as exc:
+            log.warning("skipping a docking event: %s", exc)
+    return Dockings(dockings=tuple(sorted(dockings, key=lambda x: x.docking)))
+
+
+def parse_docked(raw: RawResponse, now: datetime) -> Docked:
+    vehicles: list[DockedVehicle] = []
+    for item in _json_object(raw, "spacecraft"):
+        try:
+            row = _CorquaidCraft.model_validate(item)
+            if row.iss is False:
+                continue
+            name = _text(row.name)
+            if not name:
+                raise ValueError("no name")
+            kind: Literal["crew", "cargo"] = (
+                "crew" if (row.mission_type or "").strip().lower() == "crew" else "cargo"
+            )
+            crew = tuple(c for c in (_text(n) for n in (row.crew or [])) if c)
+            vehicles.append(
+                DockedVehicle(
+                    name=name,
+                    type=kind,
+                    port=_text(row.docking_port),
+                    docked=_unix(row.docked, now),
+                    launched=_unix(row.launched, now),
+                    crew=crew,
+                )
+            )
+        except (ValidationError, ValueError, TypeError) as exc:
+            log.warning("skipping a docked vehicle: %s", exc)
+    return Docked(vehicles=tuple(vehicles))
+
+
+def vehicle_key(name: str) -> str:
+    """One key per vehicle across sources: "Soyuz MS-27", "SOYUZ MS 27" -> "soyuzms27"."""
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+def scheduled_times(launches: Launches | None, dockings: Dockings | None) -> dict[str, datetime]:
+    """Every scheduled time by "vehicle|kind", for noticing when a schedule slips."""
+    times: dict[str, datetime] = {}
+    for launch in launches.launches if launches else ():
+        times[f"{vehicle_key(launch.vehicle)}|launch"] = launch.net
+    for docking in dockings.dockings if dockings else ():
+        key = vehicle_key(docking.vehicle)
+        times[f"{key}|docking"] = docking.docking
+        if docking.departure is not None:
+            times[f"{key}|undocking"] = docking.departure
+    return times

@@ -1,0 +1,271 @@
+"""The next-event panel: a large countdown, the vehicle's phase timeline, the docked vehicles.
+
+Only the parts whose text changed are updated, so the ticking countdown repaints itself and
+not the rest of the screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from rich.cells import cell_len
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.reactive import reactive
+from textual.widgets import Digits, Static
+
+from app.events import Phase, Timeline
+from feeds.schedule import DockedVehicle
+from widgets import format as fmt
+
+_MARK = {"done": "✓", "current": "▶", "scheduled": "○", "estimated": "○"}
+
+
+@dataclass(frozen=True, slots=True)
+class CountdownView:
+    now: datetime
+    timezone: tzinfo | None
+    next: tuple[Timeline, Phase] | None
+    last: tuple[Timeline, Phase] | None
+    docked: tuple[DockedVehicle, ...]
+    schedule_age_s: float | None = None
+    schedule_stale: bool = False
+
+
+def clock_text(seconds: float) -> str:
+    """H:MM:SS for the big digits (hours grow past 24 rather than hide days)."""
+    s = max(0, int(seconds))
+    return f"{s // 3600:02d}:{(s % 3600) // 60:02d}:{s % 60:02d}"
+
+
+class NextEventPanel(Vertical):
+    """Countdown to the next launch, docking, hatch opening, undocking or landing."""
+
+    COMPONENT_CLASSES = {
+        "countdown--vehicle",
+        "countdown--event",
+        "countdown--muted",
+        "countdown--done",
+        "countdown--current",
+        "countdown--upcoming",
+        "countdown--warn",
+        "countdown--crew",
+        "countdown--cargo",
+    }
+
+    DEFAULT_CSS = """
+    NextEventPanel { height: auto; padding: 0 1; }
+    NextEventPanel > Static { height: auto; }
+    NextEventPanel > Digits { width: auto; color: $warning; text-style: bold; }
+    NextEventPanel > .countdown--vehicle { color: $foreground; text-style: bold; }
+    NextEventPanel > .countdown--event { color: $accent; text-style: bold; }
+    NextEventPanel > .countdown--muted { color: $foreground-darken-2; }
+    NextEventPanel > .countdown--done { color: $success; }
+    NextEventPanel > .countdown--current { color: $warning; text-style: bold; }
+    NextEventPanel > .countdown--upcoming { color: $foreground; }
+    NextEventPanel > .countdown--warn {
+        color: $background;
+        background: $warning;
+        text-style: bold;
+    }
+    NextEventPanel > .countdown--crew { color: $accent; }
+    NextEventPanel > .countdown--cargo { color: $foreground-darken-2; }
+    NextEventPanel.-compact #countdown-timeline { display: none; }
+    NextEventPanel.-compact #countdown-timeline-short { display: block; }
+    #countdown-timeline-short { display: none; }
+    """
+
+    view: reactive[CountdownView | None] = reactive(None, layout=False, repaint=False)
+    """The moment to show; set by the app every tick."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._shown: dict[str, object] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="countdown-head", markup=False)
+        yield Digits("", id="countdown-digits")
+        yield Static("", id="countdown-when", markup=False)
+        yield Static("", id="countdown-timeline", markup=False)
+        yield Static("", id="countdown-timeline-short", markup=False)
+        yield Static("", id="countdown-docked", markup=False)
+
+    def _s(self, name: str) -> Style:
+        return self.get_component_rich_style(f"countdown--{name}")
+
+    def _set(self, child_id: str, content: Text | str) -> None:
+        """Update a part only when its content changed (the countdown must not repaint the
+        timeline and the docked list every second)."""
+        key = content.markup if isinstance(content, Text) else content
+        if self._shown.get(child_id) == key:
+            return
+        self._shown[child_id] = key
+        widget = self.query_one(f"#{child_id}")
+        if isinstance(widget, Digits):
+            widget.update(str(content))
+        elif isinstance(widget, Static):
+            widget.update(content)
+
+    def on_resize(self) -> None:
+        # Too little room for the full timeline: a one-line version instead.
+        self.set_class(self.size.width < 36 or self.app.size.height < 30, "-compact")
+
+    def watch_view(self, view: CountdownView | None) -> None:
+        if view is None or not self.is_mounted:
+            return
+        self._set("countdown-head", self._head(view))
+        if view.next is not None:
+            seconds = (view.next[1].time - view.now).total_seconds()
+            self._set("countdown-digits", clock_text(seconds))
+        else:
+            self._set("countdown-digits", "--:--:--")
+        self._set("countdown-when", self._when(view))
+        timeline = view.next[0] if view.next else (view.last[0] if view.last else None)
+        self._set("countdown-timeline", self._timeline(view, timeline))
+        self._set("countdown-timeline-short", self._timeline_short(view, timeline))
+        self._set("countdown-docked", self._docked(view))
+
+    # -- parts ----------------------------------------------------------------------
+
+    def _head(self, view: CountdownView) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if view.next is None:
+            text.append("Nothing scheduled", style=self._s("event"))
+            if view.last is not None:
+                timeline, phase = view.last
+                ago = fmt.duration((view.now - phase.time).total_seconds())
+                text.append(
+                    f"\nlast: {timeline.vehicle} {phase.label.lower()}, {ago} ago",
+                    style=self._s("muted"),
+                )
+            return text
+        timeline, phase = view.next
+        text.append(f"{phase.label.upper()}", style=self._s("event"))
+        text.append(f"  {timeline.vehicle}", style=self._s("vehicle"))
+        if phase.kind in ("docking", "hatch", "undocking") and timeline.port:
+            text.append(
+                f"\n{'at' if phase.kind != 'undocking' else 'from'} {timeline.port}",
+                style=self._s("muted"),
+            )
+        elif timeline.launch_status and phase.kind == "launch":
+            text.append(f"\nstatus {timeline.launch_status}", style=self._s("muted"))
+        return text
+
+    def _when(self, view: CountdownView) -> Text:
+        text = Text()
+        muted = self._s("muted")
+        if view.next is None:
+            text.append("no launch or docking in the schedule", style=muted)
+        else:
+            timeline, phase = view.next
+            sign = "T-" if phase.kind == "launch" else "in"
+            text.append(
+                f"{sign} {fmt.duration((phase.time - view.now).total_seconds())}",
+                style=self._s("current"),
+            )
+            text.append(f"  {phase.time:%H:%M:%S}Z", style=self._s("upcoming"))
+            local = phase.time.astimezone(view.timezone)
+            text.append(f"  {local:%H:%M} {local.tzname() or 'local'}", style=muted)
+            if phase.estimated:
+                text.append("  estimated", style=muted)
+            launch = timeline.launch
+            if launch is not None and launch.done and phase.kind != "launch":
+                text.append(
+                    f"\nT+ {clock_text((view.now - launch.time).total_seconds())} since launch",
+                    style=muted,
+                )
+            if phase.slip is not None:
+                what = "SCRUB" if phase.kind == "launch" and phase.slip.scrubbed else "SLIP"
+                delta = phase.slip.delta_s
+                direction = "later" if delta > 0 else "earlier"
+                text.append("\n")
+                text.append(f" {what} ", style=self._s("warn"))
+                text.append(
+                    f" was {phase.slip.previous:%m-%d %H:%M}Z, {fmt.duration(delta)} {direction}",
+                    style=self._s("upcoming"),
+                )
+        if view.schedule_stale and view.schedule_age_s is not None:
+            text.append("\n")
+            text.append(" STALE ", style=self._s("warn"))
+            text.append(f" schedule {fmt.age(view.schedule_age_s)} old", style=muted)
+        return text
+
+    def _phase_style(self, view: CountdownView, phase: Phase) -> tuple[str, Style]:
+        if phase.done:
+            return _MARK["done"], self._s("done")
+        if view.next is not None and phase is view.next[1]:
+            return _MARK["current"], self._s("current")
+        return _MARK[phase.status], self._s("upcoming")
+
+    def _timeline(self, view: CountdownView, timeline: Timeline | None) -> Text:
+        text = Text()
+        if timeline is None:
+            return text
+        text.append(f"{timeline.vehicle}\n", style=self._s("vehicle"))
+        width = max(cell_len(p.label) for p in timeline.phases)
+        for phase in timeline.phases:
+            mark, style = self._phase_style(view, phase)
+            text.append(f" {mark} {phase.label.ljust(width)}  ", style=style)
+            text.append(f"{phase.time:%H:%M:%S}Z", style=style)
+            if phase.time.date() != view.now.date():
+                text.append(f" {phase.time:%b %d}", style=self._s("muted"))
+            if phase.estimated and not phase.done:
+                text.append(" ~est", style=self._s("muted"))
+            text.append("\n")
+        text.append(self._progress(view, timeline))
+        return text
+
+    def _timeline_short(self, view: CountdownView, timeline: Timeline | None) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if timeline is None:
+            return text
+        for phase in timeline.phases:
+            mark, style = self._phase_style(view, phase)
+            short = {"insertion": "Orbit", "hatch": "Hatch"}.get(phase.kind, phase.label)
+            text.append(f"{mark}{short} ", style=style)
+        return text
+
+    def _progress(self, view: CountdownView, timeline: Timeline) -> Text:
+        start, end = timeline.phases[0].time, timeline.phases[-1].time
+        span = (end - start).total_seconds()
+        done = 1.0 if span <= 0 else min(1.0, max(0.0, (view.now - start).total_seconds() / span))
+        bar_w = 30
+        filled = round(done * bar_w)
+        text = Text(" ")
+        text.append("━" * filled, style=self._s("done"))
+        text.append("━" * (bar_w - filled), style=self._s("muted"))
+        text.append(f" {done * 100:3.0f}%", style=self._s("muted"))
+        return text
+
+    def _docked(self, view: CountdownView) -> Text:
+        text = Text()
+        muted = self._s("muted")
+        text.append(f"\nDocked ({len(view.docked)})", style=self._s("vehicle"))
+        text.append("  ● crew  ▪ cargo\n", style=muted)
+        if not view.docked:
+            text.append(" none reported", style=muted)
+            return text
+        name_w = max(cell_len(v.name) for v in view.docked)
+        port_w = max(cell_len(v.port or "") for v in view.docked)
+        available = max(20, self.content_size.width)
+        # The port gives way first: a long one is cut, the vehicle and its days never.
+        port_w = max(6, min(port_w, available - name_w - 12))
+        for v in sorted(view.docked, key=lambda v: v.docked or view.now):
+            mark, style = ("●", self._s("crew")) if v.type == "crew" else ("▪", self._s("cargo"))
+            line = Text(no_wrap=True, overflow="ellipsis")
+            line.append(f" {mark} ", style=style)
+            line.append(fmt.pad(v.name, name_w), style=self._s("upcoming"))
+            port = Text(v.port or "", style=muted)
+            port.truncate(port_w, overflow="ellipsis", pad=True)
+            line.append("  ")
+            line.append(port)
+            if v.docked is not None:
+                days = max(0, int((view.now - v.docked).total_seconds() // 86400))
+                line.append(f"  {days:>3} d", style=muted)
+            text.append(line)
+            text.append("\n")
+        text.rstrip()
+        return text
