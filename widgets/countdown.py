@@ -112,6 +112,9 @@ class NextEventPanel(Vertical):
     def on_resize(self) -> None:
         # Too little room for the full timeline: a one-line version instead.
         self.set_class(self.size.width < 36 or self.app.size.height < 30, "-compact")
+        # Column widths depend on the size: redraw every part once at the new size.
+        self._shown.clear()
+        self.watch_view(self.view)
 
     def watch_view(self, view: CountdownView | None) -> None:
         if view is None or not self.is_mounted:
