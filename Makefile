@@ -13,11 +13,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Extra flags for the dashboard, e.g. `make demo ARGS="--speed 60"`.
+ARGS ?=
+
 demo: $(STAMP)
-	$(BIN)/issdash --demo
+	$(BIN)/issdash --demo $(ARGS)
 
 run: $(STAMP)
-	$(BIN)/issdash
+	$(BIN)/issdash $(ARGS)
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from feeds.clock import FrozenClock, ScaledClock, SystemClock, parse_iso_utc
 from feeds.models import Observer
+from feeds.recording import RecordingError
 from feeds.validation import describe_validation_error
 
 
@@ -34,6 +35,30 @@ def _observer(text: str) -> Observer:
         raise argparse.ArgumentTypeError(str(exc).splitlines()[0]) from None
 
 
+def _duration(text: str) -> float:
+    """ "2h", "90m", "45s", "1h30m" or plain seconds."""
+    match = re.fullmatch(
+        r"\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*", text
+    )
+    if not match or not any(match.groups()):
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (try 2h, 30m, 90s)")
+    hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
+    total = hours * 3600 + minutes * 60 + seconds
+    if total <= 0:
+        raise argparse.ArgumentTypeError("duration must be positive")
+    return total
+
+
+def _speed(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value <= 10000:
+        raise argparse.ArgumentTypeError("speed must be between 0 and 10000")
+    return value
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="TOML settings file")
     parser.add_argument(
@@ -46,7 +71,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
         dest="min_elevation",
         help="lowest elevation that counts as a pass (default 10)",
     )
-    parser.add_argument("--demo", action="store_true", help="run on bundled data, no network")
+    parser.add_argument(
+        "--demo",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="PATH",
+        help="replay a recording (default: the bundled Soyuz MS-27 day); no network",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,8 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="issdash", description="A mission-control dashboard for the ISS, in the terminal."
     )
     _common(parser)
-    parser.add_argument("--start", type=_iso, metavar="ISO", help="demo clock start time")
-    parser.add_argument("--speed", type=float, default=1.0, help="demo clock speed (x real time)")
+    parser.add_argument("--start", type=_iso, metavar="ISO", help="replay start time")
+    parser.add_argument("--speed", type=_speed, default=1.0, help="replay speed (x real time)")
+    parser.add_argument(
+        "--loop", action="store_true", help="replay again from the start at the end"
+    )
     sub = parser.add_subparsers(dest="command")
     status = sub.add_parser("status", help="print the current state once and exit")
     _common(status)
@@ -68,6 +103,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="longest wait for the feeds (default 5)",
     )
+    record = sub.add_parser("record", help="record the live feeds to a file for replay")
+    record.add_argument(
+        "out", type=Path, metavar="OUT", help="recording file (.jsonl or .jsonl.gz)"
+    )
+    record.add_argument("--config", type=Path, help="TOML settings file")
+    record.add_argument("--duration", type=_duration, metavar="TIME", help="stop after (e.g. 2h)")
+    record.add_argument(
+        "--feeds", metavar="NAMES", help="comma-separated feeds to record (default: all enabled)"
+    )
+    record.add_argument("--description", default="", help="what this recording is")
     return parser
 
 
@@ -75,9 +120,9 @@ def _settings(args: argparse.Namespace) -> Any:
     from app.settings import load_settings
 
     overrides: dict[str, Any] = {}
-    if args.observer is not None:
+    if getattr(args, "observer", None) is not None:
         overrides["observer"] = args.observer
-    if args.min_elevation is not None:
+    if getattr(args, "min_elevation", None) is not None:
         overrides["min_elevation_deg"] = args.min_elevation
     return load_settings(args.config, **overrides)
 
@@ -111,23 +156,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"bad settings: {describe_validation_error(exc)}")
     except (FileNotFoundError, ValueError) as exc:
         parser.error(str(exc))
-    if args.command == "status":
-        return _status(args, settings)
-    return _dashboard(args, settings)
+    try:
+        if args.command == "status":
+            return _status(args, settings)
+        if args.command == "record":
+            return _record(args, settings)
+        return _dashboard(args, settings)
+    except RecordingError as exc:
+        parser.error(str(exc))
+
+
+def _recording(args: argparse.Namespace) -> Any:
+    """The recording to replay; what was skipped in it is said on stderr."""
+    from app.runtime import load_demo_recording
+
+    recording = load_demo_recording(Path(args.demo) if args.demo else None)
+    for problem in recording.problems:
+        print(f"issdash: recording: {problem}", file=sys.stderr)
+    return recording
 
 
 def _status(args: argparse.Namespace, settings: Any) -> int:
-    from app.runtime import DEMO_START, Runtime, demo_settings
-    from app.state import Mode
+    from app.runtime import Runtime
     from app.status import build_status
 
     logging.basicConfig(level=logging.ERROR)
-    mode: Mode = "demo" if args.demo else "live"
-    if args.demo:
-        settings = demo_settings(settings)
-    at = args.at or (DEMO_START if args.demo else SystemClock().now())
-    clock = FrozenClock(at)
-    runtime = Runtime(settings, clock, mode=mode)
+    if args.demo is not None:
+        recording = _recording(args)
+        at = args.at or recording.start
+        runtime = Runtime.for_demo(settings, recording, FrozenClock(at))
+    else:
+        at = args.at or SystemClock().now()
+        runtime = Runtime(settings, FrozenClock(at), mode="live")
     runtime.load_fallbacks()
     asyncio.run(runtime.gather_once(args.timeout))
     status = build_status(runtime.store.state, at, settings.min_elevation_deg)
@@ -136,6 +196,21 @@ def _status(args: argparse.Namespace, settings: Any) -> int:
         sys.stdout.write("\n")
     else:
         _print_status(status)
+    return 0
+
+
+def _record(args: argparse.Namespace, settings: Any) -> int:
+    from app.recorder import record
+    from app.settings import FEED_NAMES
+
+    feeds = [f.strip() for f in args.feeds.split(",")] if args.feeds else None
+    unknown = [f for f in feeds or [] if f not in FEED_NAMES]
+    if unknown:
+        print(f"issdash record: unknown feed(s): {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.WARNING)
+    summary = asyncio.run(record(settings, args.out, args.duration, feeds, args.description))
+    print(summary)
     return 0
 
 
@@ -161,15 +236,16 @@ def _print_status(status: dict[str, Any]) -> None:
 
 def _dashboard(args: argparse.Namespace, settings: Any) -> int:
     from app.dashboard import IssDashApp
-    from app.runtime import DEMO_START, Runtime, demo_settings
+    from app.runtime import Runtime
 
     logging.basicConfig(level=logging.CRITICAL)
-    if args.demo:
-        clock: Any = ScaledClock(args.start or DEMO_START, args.speed)
-        runtime = Runtime(demo_settings(settings), clock, mode="demo")
+    if args.demo is not None:
+        recording = _recording(args)
+        clock = ScaledClock(args.start or recording.start, args.speed)
+        runtime = Runtime.for_demo(settings, recording, clock)
     else:
         runtime = Runtime(settings, SystemClock(), mode="live")
-    IssDashApp(runtime).run()
+    IssDashApp(runtime, loop=args.loop).run()
     return 0
 
 

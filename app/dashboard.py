@@ -17,17 +17,20 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from app.events import build_timelines, docked_vehicles, last_event, next_event
 from app.map_scene import MapToggles, build_scene
+from app.replay_control import ReplayControl
 from app.roster import build_roster
 from app.runtime import Runtime
 from app.state import MissionState
 from app.telemetry import EngineCache, Telemetry, compute_telemetry, upcoming_passes
 from feeds.models import ElementSet, Observer
 from feeds.orbit import OrbitEngine, Pass
+from feeds.text import clean_text
 from widgets.countdown import CountdownView, NextEventPanel
 from widgets.crew_roster import CrewRoster, RosterView
 from widgets.feed_health import FeedHealthStrip, HealthView
@@ -46,8 +49,9 @@ HELP_MARKUP = """\
   darker cells are the night side of the Earth
 
 [b $accent]Keys[/]
-  [b]n[/]  night shading     [b]f[/]  footprint     [b]t[/]  tracks     [b]g[/]  grid
+  [b]d[/]  day/night shading [b]f[/]  footprint     [b]t[/]  tracks     [b]g[/]  grid
   [b]?[/]  this help         [b]ctrl+p[/]  command palette          [b]q[/]  quit
+  replay: [b]space[/] pause  [b]+[/]/[b]-[/] speed 1-1000x  [b]n[/] next event  [b]r[/] restart
 
 Positions are propagated locally (SGP4, skyfield) from the latest orbital
 elements; an API fix, when one is available, is shown only as a cross-check.
@@ -69,14 +73,25 @@ class HelpScreen(ModalScreen[None]):
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > Static {
-        width: auto; max-width: 90%; height: auto; max-height: 90%;
+    HelpScreen #help-box {
+        width: 88; max-width: 95%; height: auto; max-height: 95%;
         border: round $accent; padding: 1 2; background: $surface;
     }
+    HelpScreen .help-about-title { color: $accent; text-style: bold; margin-top: 1; }
+    HelpScreen .help-about { color: $foreground-darken-1; }
     """
 
+    def __init__(self, about: str = "") -> None:
+        super().__init__()
+        self.about = about
+
     def compose(self) -> ComposeResult:
-        yield Static(HELP_MARKUP)
+        with Vertical(id="help-box"):
+            yield Static(HELP_MARKUP)
+            if self.about:
+                yield Static("About this data", classes="help-about-title")
+                # Recording descriptions come from files: plain text, never markup.
+                yield Static(clean_text(self.about, 600), markup=False, classes="help-about")
 
 
 class IssDashApp(App[None]):
@@ -87,18 +102,33 @@ class IssDashApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("n", "toggle_layer('night')", "Night"),
+        Binding("d", "toggle_layer('night')", "Night"),
         Binding("f", "toggle_layer('footprint')", "Footprint"),
         Binding("t", "toggle_layer('tracks')", "Tracks"),
         Binding("g", "toggle_layer('grid')", "Grid"),
+        # Replay only (hidden in live mode by check_action).
+        Binding("space", "pause", "Pause"),
+        Binding("plus,equals_sign", "speed(1)", "Speed", key_display="+/-"),
+        Binding("minus", "speed(-1)", "Slower", show=False),
+        Binding("n", "next_event", "Next"),
+        Binding("r", "restart", "Restart"),
     ]
 
-    def __init__(self, runtime: Runtime, *, tick_s: float = 1.0, start_feeds: bool = True) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        tick_s: float | None = None,
+        start_feeds: bool = True,
+        loop: bool = False,
+    ) -> None:
         super().__init__()
         self.runtime = runtime
         self.clock = runtime.clock
-        self.tick_s = tick_s
+        self.replay = ReplayControl(runtime.clock, runtime.recording, loop=loop)
+        self.fixed_tick_s = tick_s
         self.start_feeds = start_feeds
+        self._timer: Timer | None = None
         self.toggles = MapToggles()
         self._engines = EngineCache()
         self._passes: tuple[Pass, ...] | None = None
@@ -135,7 +165,14 @@ class IssDashApp(App[None]):
         if self.start_feeds:
             self.runtime.start()
         self._tick()
-        self.set_interval(self.tick_s, self._tick)
+        self._schedule_ticks()
+
+    def _schedule_ticks(self) -> None:
+        """(Re)start the tick timer at the interval the replay speed needs."""
+        interval = self.fixed_tick_s or self.replay.tick_interval_s()
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_interval(interval, self._tick)
 
     def on_resize(self) -> None:
         narrow = self.size.width < 100
@@ -163,8 +200,53 @@ class IssDashApp(App[None]):
                 partial(self.action_toggle_layer, layer),
             )
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("pause", "speed", "next_event", "restart"):
+            return self.replay.active
+        return True
+
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(self._about()))
+
+    def _about(self) -> str:
+        recording = self.runtime.recording
+        if recording is None:
+            return "Live: data from the public APIs named in the README, polled politely."
+        return recording.description
+
+    def action_pause(self) -> None:
+        self.replay.toggle_pause()
+        self._tick()
+
+    def action_speed(self, direction: int) -> None:
+        speed = self.replay.step_speed(direction)
+        self.notify(f"Replay speed ×{speed:g}", timeout=1.5)
+        self._schedule_ticks()
+        self._tick()
+
+    async def action_next_event(self) -> None:
+        now = self.clock.now()
+        found = next_event(build_timelines(self.runtime.store.state, now), now)
+        target = self.replay.jump_target(found[1].time if found else None)
+        if target is None or found is None:
+            self.notify("No later event in this recording", timeout=2)
+            return
+        self.replay.jump(target)
+        self.notify(f"Jumped to {found[1].label.lower()}, {found[0].vehicle}", timeout=2)
+        await self._replay_from_here()
+
+    async def action_restart(self) -> None:
+        self.replay.restart()
+        await self._replay_from_here()
+
+    async def _replay_from_here(self) -> None:
+        """After the clock jumps, the state is rebuilt from what was recorded by then."""
+        self._passes = None
+        self._passes_key = None
+        self._shadow_cache = None
+        await self.runtime.restart()
+        self._schedule_ticks()
+        self._tick()
 
     def action_toggle_layer(self, layer: str) -> None:
         current = getattr(self.toggles, layer)
@@ -179,11 +261,16 @@ class IssDashApp(App[None]):
 
     def _tick(self) -> None:
         now = self.clock.now()
+        end = self.replay.check_end(now)
+        if end == "loop":
+            self.replay.restart()
+            self.run_worker(self._replay_from_here(), exclusive=True, group="replay")
+            return
+        if end == "ended":
+            now = self.clock.now()
         state = self.runtime.store.state
         engine = self._engines.get(state.elements.elements if state.elements else None)
-        self.query_one(MissionBar).view = MissionBarView(
-            now, state.mode, self.clock.speed, self._detail(state)
-        )
+        self.query_one(MissionBar).view = self._bar(state, now)
         self.query_one(FeedHealthStrip).view = HealthView(now, state.feeds, state.notices)
         self.query_one(CrewRoster).view = RosterView(
             now, build_roster(state, now), self.runtime.settings.flags
@@ -218,10 +305,18 @@ class IssDashApp(App[None]):
             schedule_stale=any(h.state(now) in ("stale", "down") for h in schedule_health),
         )
 
-    def _detail(self, state: MissionState) -> str:
-        if state.mode == "demo":
-            return "bundled elements, offline"
-        return ""
+    def _bar(self, state: MissionState, now: datetime) -> MissionBarView:
+        recording = self.runtime.recording
+        if recording is None:
+            return MissionBarView(now, state.mode, self.clock.speed)
+        return MissionBarView(
+            now,
+            state.mode,
+            self.replay.speed,
+            detail=recording.title,
+            paused=self.replay.paused,
+            ended=self.replay.ended,
+        )
 
     def _telemetry(self, engine: OrbitEngine, state: MissionState, now: datetime) -> Telemetry:
         # The shadow search is the costly part; redo it only when its answer has passed or

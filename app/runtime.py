@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,21 +20,24 @@ import httpx
 from app.settings import FEED_NAMES, FeedSettings, Settings
 from app.state import ElementsInfo, MissionState, Mode, StateStore
 from feeds.cache import FeedCache
-from feeds.clock import Clock, parse_iso_utc
+from feeds.clock import Clock
 from feeds.crew import parse_astros, parse_corquaid
 from feeds.health import FeedHealth
 from feeds.poller import FeedFailure, FeedSpec, FeedUpdate, Parser, Poller, RateGate, gather_once
 from feeds.position import parse_position
+from feeds.recording import Recording, RecordingSource, RecordingWriter, load_recording
+from feeds.replay import ReplaySource, replay_url
 from feeds.schedule import parse_docked, parse_dockings, parse_launches
 from feeds.sources import (
     FeedError,
     FileSource,
     HttpSource,
     RawResponse,
+    Source,
     SourceRouter,
     make_http_client,
 )
-from feeds.tle import parse_elements
+from feeds.tle import elements_from_tle, parse_elements
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +60,7 @@ CACHEABLE = frozenset({"tle", "crew", "astros", "docked", "launches", "dockings"
 SHARED_LIMITS_BY_HOST: dict[str, float] = {"ll.thespacedevs.com": 600.0}
 
 BUNDLED_ELEMENTS = "iss_2025-04-07.tle"
-DEMO_START = parse_iso_utc("2025-04-08T05:30:00Z")
+BUNDLED_RECORDING = "ms27-2025-04-08.jsonl.gz"
 
 
 def bundled_path(name: str) -> Path:
@@ -68,21 +72,49 @@ def bundled_elements_response() -> RawResponse:
     """The last-resort element set, dated by its own epoch so its age is shown honestly."""
     path = bundled_path(BUNDLED_ELEMENTS)
     body = path.read_text(encoding="utf-8")
-    epoch = parse_elements(
-        RawResponse(path.as_uri(), 200, "text/plain", body, DEMO_START), DEMO_START
-    ).epoch
+    name, line1, line2 = body.strip().splitlines()
+    epoch = elements_from_tle(name, line1, line2).epoch
     return RawResponse(path.as_uri(), 200, "text/plain", body, epoch)
 
 
-def demo_settings(settings: Settings) -> Settings:
-    """Demo feeds: bundled files only, never the network."""
+def load_demo_recording(path: Path | None = None) -> Recording:
+    """The recording to replay: `path`, or the bundled Soyuz MS-27 day."""
+    return load_recording(path or bundled_path(BUNDLED_RECORDING), FEED_NAMES)
+
+
+def demo_settings(settings: Settings, recording: Recording) -> Settings:
+    """Demo feeds: every feed the recording holds, replayed; never the network."""
     feeds = settings.feeds.model_copy(deep=True)
     for name in FEED_NAMES:
         feed = feeds.get(name)
-        feed.enabled = False
-    feeds.tle.enabled = True
-    feeds.tle.url = bundled_path(BUNDLED_ELEMENTS).as_uri()
+        feed.enabled = name in recording.feeds
+        feed.url = replay_url(name)
+        # Data is only as fresh as the recording's own cadence (a fix every 30 s, say):
+        # judging its age against a 5 s live interval would call good data stale.
+        cadence = recording.cadence_s(name)
+        if cadence is not None:
+            feed.interval_s = max(feed.interval_s, cadence)
     return settings.model_copy(update={"feeds": feeds})
+
+
+class PacedClock:
+    """The clock pollers see in a replay: at 1000x a 5 s poll interval would be 200 polls a
+    second, so no poller waits less than half a second of real time between polls."""
+
+    MIN_REAL_WAIT_S = 0.5
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+
+    @property
+    def speed(self) -> float:
+        return self._clock.speed
+
+    def now(self) -> datetime:
+        return self._clock.now()
+
+    async def sleep(self, seconds: float) -> None:
+        await self._clock.sleep(max(seconds, self._clock.speed * self.MIN_REAL_WAIT_S))
 
 
 class Runtime:
@@ -94,10 +126,16 @@ class Runtime:
         clock: Clock,
         mode: Mode = "live",
         cache: FeedCache | None = None,
+        recording: Recording | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
         self.mode = mode
+        self.recording = recording
+        # Set by `issdash record`: every answer of every feed is also written there.
+        self.recorder: RecordingWriter | None = None
+        # Replayed feeds poll on a paced clock (see PacedClock); live feeds on the real one.
+        self.poll_clock: Clock = PacedClock(clock) if recording is not None else clock
         self.cache = (
             cache
             if cache is not None
@@ -114,8 +152,13 @@ class Runtime:
             )
             for name in FEED_NAMES
         }
-        initial = MissionState(mode=mode, observer=settings.observer).with_feeds(feeds)
-        self.store = StateStore(initial)
+        self._initial = MissionState(mode=mode, observer=settings.observer).with_feeds(feeds)
+        self.store = StateStore(self._initial)
+
+    @classmethod
+    def for_demo(cls, settings: Settings, recording: Recording, clock: Clock) -> Runtime:
+        """A runtime replaying `recording` through the normal adapters, never the network."""
+        return cls(demo_settings(settings, recording), clock, mode="demo", recording=recording)
 
     def _enabled(self, name: str) -> bool:
         return name in ADAPTERS and self.settings.feeds.get(name).enabled
@@ -140,15 +183,22 @@ class Runtime:
         if needs_http and self._client is None:
             self._client = make_http_client()
         http = HttpSource(self._client, self.clock) if self._client is not None else None
-        return SourceRouter(http, FileSource(self.clock))
+        replay = ReplaySource(self.recording, self.clock) if self.recording is not None else None
+        return SourceRouter(http, FileSource(self.clock), replay)
 
     def load_fallbacks(self) -> None:
-        """Bundled elements and cached responses, so the screen has something at once."""
-        raw = bundled_elements_response()
-        elements = parse_elements(raw, self.clock.now())
-        self.store.update(
-            lambda s: s.with_elements(ElementsInfo(elements, "bundled", raw.received_at))
-        )
+        """Bundled elements and cached responses, so the screen has something at once.
+
+        A replay brings its own elements and must not mix in data from outside it.
+        """
+        if self.recording is None or "tle" not in self.recording.feeds:
+            raw = bundled_elements_response()
+            elements = parse_elements(raw, self.clock.now())
+            self.store.update(
+                lambda s: s.with_elements(ElementsInfo(elements, "bundled", raw.received_at))
+            )
+        if self.recording is not None:
+            return
         for name in FEED_NAMES:
             if name not in CACHEABLE or not self._enabled(name):
                 continue
@@ -172,19 +222,34 @@ class Runtime:
             if not self._enabled(name) or name in self._tasks:
                 continue
             gate = gates.get(urlparse(self.settings.feeds.get(name).url).hostname or "")
+            feed_source: Source = source
+            if self.recorder is not None:
+                feed_source = RecordingSource(source, name, self.recorder, self.clock)
             poller = Poller(
-                self.spec(name), source, self.clock, self.store.publish, self.cache, gate
+                self.spec(name), feed_source, self.poll_clock, self.store.publish, self.cache, gate
             )
             self.pollers[name] = poller
             self._tasks[name] = asyncio.create_task(poller.run(), name=f"poll-{name}")
 
-    async def stop(self) -> None:
+    async def restart(self) -> None:
+        """Forget everything and poll afresh: after the replay clock jumps, what was known
+        at the old time must not leak into the new one."""
+        await self._cancel_pollers()
+        self.store.reset(self._initial)
+        self.load_fallbacks()
+        self.start()
+
+    async def _cancel_pollers(self) -> None:
         for task in self._tasks.values():
             task.cancel()
         for task in self._tasks.values():
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        self.pollers.clear()
+
+    async def stop(self) -> None:
+        await self._cancel_pollers()
         if self._client is not None:
             await self._client.aclose()
             self._client = None

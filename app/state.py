@@ -193,6 +193,9 @@ class StateStore:
     def publish(self, event: FeedEvent) -> None:
         self._set(self._state.apply(event))
 
+    def reset(self, state: MissionState) -> None:
+        self._set(state)
+
     def update(self, change: Callable[[MissionState], MissionState]) -> None:
         self._set(change(self._state))
 

@@ -39,10 +39,13 @@ class RawResponse:
 class FeedError(Exception):
     """A fetch or parse failed. `reason` is short and fit to show on screen."""
 
-    def __init__(self, reason: str, *, retry_after_s: float | None = None) -> None:
+    def __init__(
+        self, reason: str, *, retry_after_s: float | None = None, status: int | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after_s = retry_after_s
+        self.status = status
 
 
 class Source(Protocol):
@@ -87,6 +90,7 @@ class HttpSource:
                     retry_after_s=parse_retry_after(
                         response.headers.get("retry-after"), self._clock.now()
                     ),
+                    status=response.status_code,
                 )
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > self._max_body_bytes:
@@ -133,14 +137,19 @@ class FileSource:
 class SourceRouter:
     """Picks the source for a URL by its scheme."""
 
-    def __init__(self, http: Source | None, file: Source) -> None:
+    def __init__(self, http: Source | None, file: Source, replay: Source | None = None) -> None:
         self._http = http
         self._file = file
+        self._replay = replay
 
     async def fetch(self, url: str, timeout_s: float) -> RawResponse:
         scheme = urlparse(url).scheme.lower()
         if scheme == "file":
             return await self._file.fetch(url, timeout_s)
+        if scheme == "replay":
+            if self._replay is None:
+                raise FeedError("no recording is loaded")
+            return await self._replay.fetch(url, timeout_s)
         if scheme in ("http", "https"):
             if self._http is None:
                 raise FeedError("network sources are off in this mode")

@@ -14,7 +14,7 @@ import platform
 import statistics
 import sys
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from textual.app import App, ComposeResult  # noqa: E402
 
 from app.map_scene import MapToggles, build_scene  # noqa: E402
-from app.runtime import DEMO_START, Runtime, bundled_elements_response, demo_settings  # noqa: E402
+from app.runtime import Runtime, bundled_elements_response, load_demo_recording  # noqa: E402
 from app.settings import load_settings  # noqa: E402
 from feeds.clock import FrozenClock  # noqa: E402
 from feeds.orbit import OrbitEngine  # noqa: E402
@@ -33,6 +33,7 @@ from widgets.ground_track import GroundTrackMap  # noqa: E402
 from widgets.map_raster import MapScene  # noqa: E402
 
 RUNS = 300
+DEMO_START = datetime(2025, 4, 8, 5, 44, tzinfo=UTC)
 BUDGET_MS = 5.0
 
 
@@ -44,8 +45,8 @@ class MapOnly(App[None]):
 
 
 def scenes(count: int) -> list[MapScene]:
-    settings = demo_settings(load_settings(observer="51.5074,-0.1278"))
-    runtime = Runtime(settings, FrozenClock(DEMO_START), mode="demo")
+    settings = load_settings(observer="51.5074,-0.1278")
+    runtime = Runtime.for_demo(settings, load_demo_recording(), FrozenClock(DEMO_START))
     runtime.load_fallbacks()
     state = runtime.store.state
     engine = OrbitEngine(parse_elements(bundled_elements_response(), DEMO_START))
@@ -58,8 +59,8 @@ def scenes(count: int) -> list[MapScene]:
 
 
 def time_scene_building(count: int) -> list[float]:
-    settings = demo_settings(load_settings(observer="51.5074,-0.1278"))
-    runtime = Runtime(settings, FrozenClock(DEMO_START), mode="demo")
+    settings = load_settings(observer="51.5074,-0.1278")
+    runtime = Runtime.for_demo(settings, load_demo_recording(), FrozenClock(DEMO_START))
     runtime.load_fallbacks()
     engine = OrbitEngine(parse_elements(bundled_elements_response(), DEMO_START))
     times = []

@@ -1,36 +1,46 @@
 """Regenerate the SVG screenshots in screenshots/ (run by `make screenshots`).
 
-The dashboard runs headless on the bundled demo data with the clock frozen at
-2025-04-08 05:30 UTC and an observer in London, so the pictures are reproducible.
+The dashboard replays the bundled Soyuz MS-27 recording headless, with the clock frozen at
+chosen moments of the day and an observer in London, so the pictures are reproducible.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.dashboard import IssDashApp  # noqa: E402
-from app.runtime import DEMO_START, Runtime, demo_settings  # noqa: E402
+from app.runtime import Runtime, load_demo_recording  # noqa: E402
 from app.settings import load_settings  # noqa: E402
 from feeds.clock import FrozenClock  # noqa: E402
 
-SHOTS: list[tuple[str, tuple[int, int], list[str]]] = [
-    ("dashboard-120x40", (120, 40), []),
-    ("dashboard-80x24", (80, 24), []),
-    ("help-120x40", (120, 40), ["question_mark"]),
+DAY = datetime(2025, 4, 8, tzinfo=UTC)
+SHOTS: list[tuple[str, tuple[int, int], datetime, list[str]]] = [
+    # Waiting for docking: the countdown, the timeline, the crew of seven.
+    ("dashboard-120x40", (120, 40), DAY.replace(hour=8), []),
+    ("dashboard-80x24", (80, 24), DAY.replace(hour=8), []),
+    # Three minutes before launch, where the replay starts.
+    ("launch-120x40", (120, 40), DAY.replace(hour=5, minute=44), []),
+    # After the hatches opened: ten aboard, and Open Notify not caught up yet.
+    ("hatch-open-120x40", (120, 40), DAY.replace(hour=11, minute=45), []),
+    ("help-120x40", (120, 40), DAY.replace(hour=8), ["question_mark"]),
 ]
 
 
-async def shoot(name: str, size: tuple[int, int], keys: list[str], out: Path) -> Path:
-    settings = demo_settings(load_settings(observer="51.5074,-0.1278"))
-    app = IssDashApp(Runtime(settings, FrozenClock(DEMO_START), mode="demo"))
+async def shoot(name: str, size: tuple[int, int], at: datetime, keys: list[str], out: Path) -> Path:
+    settings = load_settings(observer="51.5074,-0.1278", timezone="Europe/London")
+    app = IssDashApp(Runtime.for_demo(settings, load_demo_recording(), FrozenClock(at)))
     async with app.run_test(size=size) as pilot:
-        for _ in range(250):  # the pass search runs in a thread; wait for it
-            if app._passes is not None:
+        state = app.runtime.store.state
+        for _ in range(250):  # feeds answer and the pass search runs in a thread: wait
+            state = app.runtime.store.state
+            enabled = [h for h in state.feeds.values() if h.enabled]
+            if app._passes is not None and all(h.last_attempt_at for h in enabled):
                 break
             await pilot.pause(0.02)
         for key in keys:
@@ -44,8 +54,8 @@ async def shoot(name: str, size: tuple[int, int], keys: list[str], out: Path) ->
 async def main() -> None:
     out = ROOT / "screenshots"
     out.mkdir(exist_ok=True)
-    for name, size, keys in SHOTS:
-        print(await shoot(name, size, keys, out))
+    for name, size, at, keys in SHOTS:
+        print(await shoot(name, size, at, keys, out))
 
 
 if __name__ == "__main__":

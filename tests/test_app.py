@@ -14,11 +14,10 @@ from rich.text import Text
 from textual.pilot import Pilot
 
 from app.dashboard import HelpScreen, IssDashApp
-from app.runtime import DEMO_START, Runtime, demo_settings
+from app.runtime import Runtime, load_demo_recording
 from app.settings import load_settings
 from feeds.clock import FrozenClock
-from tests.loopback import Reply, loopback_server
-from tests.payloads import (
+from scripts.ms27_payloads import (
     DOCKED_BEFORE_MS27,
     ISS_CREW_BEFORE_MS27,
     MS27_CREW,
@@ -30,6 +29,7 @@ from tests.payloads import (
     ll2_dockings,
     ll2_launches,
 )
+from tests.loopback import Reply, loopback_server
 from widgets.crew_roster import CrewRoster
 from widgets.feed_health import FeedHealthStrip
 from widgets.ground_track import GroundTrackMap
@@ -39,9 +39,12 @@ from widgets.telemetry import TelemetryPanel
 LONDON = "51.5074,-0.1278"
 
 
+DEMO_START = datetime(2025, 4, 8, 5, 44, tzinfo=UTC)
+
+
 def demo_app(observer: str | None = LONDON, at: datetime = DEMO_START) -> IssDashApp:
     overrides: dict[str, Any] = {"observer": observer} if observer else {}
-    runtime = Runtime(demo_settings(load_settings(**overrides)), FrozenClock(at), mode="demo")
+    runtime = Runtime.for_demo(load_settings(**overrides), load_demo_recording(), FrozenClock(at))
     return IssDashApp(runtime)
 
 
@@ -83,7 +86,7 @@ async def test_keys_toggle_layers_and_help_opens_and_q_quits() -> None:
         await settle(pilot)
         map_widget = app.query_one(GroundTrackMap)
         assert map_widget.scene is not None and map_widget.scene.show_night
-        await pilot.press("n")
+        await pilot.press("d")
         assert not map_widget.scene.show_night
         await pilot.press("t")
         assert map_widget.scene.past_track == () and map_widget.scene.future_track == ()

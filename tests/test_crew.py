@@ -15,7 +15,13 @@ from feeds.health import FeedHealth
 from feeds.names import lookup, same_person
 from feeds.poller import FeedFailure, FeedUpdate
 from feeds.sources import FeedError, RawResponse
-from tests.payloads import ISS_CREW_BEFORE_MS27, MS27_CREW, astros, corquaid_people, corquaid_person
+from scripts.ms27_payloads import (
+    ISS_CREW_BEFORE_MS27,
+    MS27_CREW,
+    astros,
+    corquaid_people,
+    corquaid_person,
+)
 
 NOW = datetime(2025, 4, 8, 12, 0, tzinfo=UTC)
 MS27_NAMES_ALL_SPELLINGS = [

@@ -16,7 +16,7 @@ from feeds.health import FeedHealth
 from feeds.poller import FeedUpdate, RateGate
 from feeds.schedule import parse_docked, parse_dockings, parse_launches
 from feeds.sources import FeedError, RawResponse
-from tests.payloads import (
+from scripts.ms27_payloads import (
     DOCKED_BEFORE_MS27,
     corquaid_docked,
     ll2_docking,

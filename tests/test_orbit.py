@@ -18,7 +18,7 @@ from feeds.orbit import (
 )
 from feeds.sources import RawResponse
 from feeds.tle import parse_elements
-from tests.payloads import TLE_TEXT
+from scripts.ms27_payloads import TLE_TEXT
 
 LAUNCH = datetime(2025, 4, 8, 5, 47, 15, tzinfo=UTC)
 CAPE_TOWN = Observer(latitude_deg=-33.92, longitude_deg=18.42)
@@ -43,7 +43,7 @@ def test_propagation_matches_skyfield_directly(engine: OrbitEngine) -> None:
     # Unix seconds skip leap seconds; a conversion that forgot that would be 37 s off.
     from skyfield.api import EarthSatellite, load, wgs84
 
-    from tests.payloads import TLE_LINE1, TLE_LINE2
+    from scripts.ms27_payloads import TLE_LINE1, TLE_LINE2
 
     ts = load.timescale(builtin=True)
     sat = EarthSatellite(TLE_LINE1, TLE_LINE2, "ISS", ts)
@@ -203,7 +203,7 @@ def _itrs(engine: OrbitEngine, at: datetime) -> tuple[float, float, float]:
     from skyfield.api import EarthSatellite, load
     from skyfield.framelib import itrs
 
-    from tests.payloads import TLE_LINE1, TLE_LINE2
+    from scripts.ms27_payloads import TLE_LINE1, TLE_LINE2
 
     ts = load.timescale(builtin=True)
     sat = EarthSatellite(TLE_LINE1, TLE_LINE2, "ISS", ts)

@@ -17,8 +17,8 @@ from feeds.health import FeedHealth
 from feeds.poller import FeedEvent, FeedFailure, FeedSpec, FeedUpdate, Poller
 from feeds.position import parse_position
 from feeds.sources import USER_AGENT, FileSource, HttpSource, SourceRouter, make_http_client
+from scripts.ms27_payloads import wheretheiss
 from tests.loopback import LoopbackServer, Reply, loopback_server
-from tests.payloads import wheretheiss
 
 START = datetime(2025, 4, 8, 5, 47, 15, tzinfo=UTC)
 GOOD = Reply(body=wheretheiss(START, 43.9, 59.2))

@@ -9,7 +9,7 @@ import pytest
 
 from feeds.position import parse_position
 from feeds.sources import FeedError, RawResponse
-from tests.payloads import open_notify_now, wheretheiss
+from scripts.ms27_payloads import open_notify_now, wheretheiss
 
 NOW = datetime(2025, 4, 8, 5, 47, 20, tzinfo=UTC)
 FIX_AT = datetime(2025, 4, 8, 5, 47, 15, tzinfo=UTC)

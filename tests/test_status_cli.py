@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from app.cli import main
+from scripts.ms27_payloads import TLE_TEXT, wheretheiss
 from tests.loopback import Reply, loopback_server
-from tests.payloads import TLE_TEXT, wheretheiss
 
 LAUNCH = datetime(2025, 4, 8, 5, 47, 15, tzinfo=UTC)
 KEYS = {
@@ -167,7 +167,7 @@ def _feed_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **payloads: Any
 def test_crew_ten_aboard_three_elsewhere(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from tests.payloads import corquaid_people
+    from scripts.ms27_payloads import corquaid_people
 
     _feed_files(tmp_path, monkeypatch, crew=corquaid_people())
     status = run_status(capsys, "--at", "2025-04-08T12:00:00Z")
@@ -193,7 +193,7 @@ def test_crew_ten_aboard_three_elsewhere(
 def test_crew_from_astros_alone(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from tests.payloads import astros
+    from scripts.ms27_payloads import astros
 
     _feed_files(tmp_path, monkeypatch, astros=astros())
     status = run_status(capsys, "--at", "2025-04-08T12:00:00Z")
@@ -223,7 +223,12 @@ def test_next_event_through_the_ms27_day(
     t_minus_s: float,
     estimated: bool,
 ) -> None:
-    from tests.payloads import DOCKED_BEFORE_MS27, corquaid_docked, ll2_dockings, ll2_launches
+    from scripts.ms27_payloads import (
+        DOCKED_BEFORE_MS27,
+        corquaid_docked,
+        ll2_dockings,
+        ll2_launches,
+    )
 
     _feed_files(
         tmp_path,

@@ -9,7 +9,7 @@ import pytest
 
 from feeds.sources import FeedError, RawResponse
 from feeds.tle import check_tle_line, parse_elements, tle_checksum
-from tests.payloads import (
+from scripts.ms27_payloads import (
     OLDER_LINE1,
     OLDER_LINE2,
     TIANHE_LINE1,

@@ -16,6 +16,8 @@ class MissionBarView:
     mode: str
     speed: float
     detail: str = ""
+    paused: bool = False
+    ended: bool = False
 
 
 class MissionBar(Widget):
@@ -48,7 +50,7 @@ class MissionBar(Widget):
         if view is None:
             return text
         if view.mode == "demo":
-            text.append(" DEMO ", style=self.get_component_rich_style("mission-bar--demo"))
+            text.append(" REPLAY ", style=self.get_component_rich_style("mission-bar--demo"))
         else:
             text.append(" LIVE ", style=self.get_component_rich_style("mission-bar--live"))
         text.append(
@@ -57,8 +59,20 @@ class MissionBar(Widget):
         )
         muted = self.get_component_rich_style("mission-bar--muted")
         if view.mode == "demo":
-            speed = "paused" if view.speed == 0 else f"×{view.speed:g}"
-            text.append(f"  {speed}", style=muted)
+            if view.ended:
+                text.append("  ")
+                text.append(
+                    " END OF RECORDING · r restarts ",
+                    style=self.get_component_rich_style("mission-bar--demo"),
+                )
+            elif view.paused:
+                text.append("  ")
+                text.append(" PAUSED ", style=self.get_component_rich_style("mission-bar--demo"))
+                text.append(f" ×{view.speed:g}", style=muted)
+            else:
+                text.append(
+                    f"  ×{view.speed:g}", style=self.get_component_rich_style("mission-bar--clock")
+                )
         if view.detail:
             text.append(f"  {view.detail}", style=muted)
         return text

@@ -1,7 +1,9 @@
-"""Test payloads written by hand from the documented upstream shapes (../shared/design/FEEDS.md).
+"""Payloads in the upstream APIs' documented shapes (../shared/design/FEEDS.md) for the
+Soyuz MS-27 day, written from public facts (../shared/design/MS27.md).
 
-The elements are the real CelesTrak set for the MS-27 day (MS27.md); everything else is made up
-to the documented field names.
+One source for both the bundled demo recording (scripts/build_ms27_recording.py) and the
+tests. The element sets are CelesTrak's real ones for the day; everything else is written to
+the documented field names, not copied from any capture.
 """
 
 from __future__ import annotations
