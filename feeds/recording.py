@@ -22,10 +22,10 @@ import json
 import os
 import tempfile
 from bisect import bisect_right
-from itertools import pairwise
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
