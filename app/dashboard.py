@@ -23,7 +23,7 @@ from textual.worker import get_current_worker
 
 from app.events import build_timelines, docked_vehicles, last_event, next_event
 from app.map_scene import MapToggles, build_scene
-from app.replay_control import ReplayControl
+from app.replay_control import JUMP_LEAD, ReplayControl
 from app.roster import build_roster
 from app.runtime import Runtime
 from app.state import MissionState
@@ -226,13 +226,18 @@ class IssDashApp(App[None]):
 
     async def action_next_event(self) -> None:
         now = self.clock.now()
-        found = next_event(build_timelines(self.runtime.store.state, now), now)
-        target = self.replay.jump_target(found[1].time if found else None)
-        if target is None or found is None:
+        phases = [
+            (p.time, f"{p.label.lower()}, {t.vehicle}")
+            for t in build_timelines(self.runtime.store.state, now)
+            for p in t.phases
+        ]
+        target = self.replay.jump_target([when for when, _ in phases])
+        if target is None:
             self.notify("No later event in this recording", timeout=2)
             return
+        label = min((w, what) for w, what in phases if w - JUMP_LEAD == target)[1]
         self.replay.jump(target)
-        self.notify(f"Jumped to {found[1].label.lower()}, {found[0].vehicle}", timeout=2)
+        self.notify(f"Jumped to {label}", timeout=2)
         await self._replay_from_here()
 
     async def action_restart(self) -> None:

@@ -66,12 +66,14 @@ class ReplayControl:
             return 0.5
         return 0.25
 
-    def jump_target(self, event_time: datetime | None) -> datetime | None:
-        if self.clock is None or event_time is None:
+    def jump_target(self, event_times: list[datetime]) -> datetime | None:
+        """Just before the first event the viewer has not yet been brought to (an event
+        already within the lead counts as reached, so pressing again moves on)."""
+        if self.clock is None:
             return None
-        target = event_time - JUMP_LEAD
-        now = self.clock.now()
-        return target if target > now else None
+        now = self.clock.now() + timedelta(seconds=1)
+        targets = sorted(t - JUMP_LEAD for t in event_times if t - JUMP_LEAD > now)
+        return targets[0] if targets else None
 
     def jump(self, to: datetime) -> None:
         if self.clock is not None:
@@ -94,6 +96,6 @@ class ReplayControl:
         if self.loop:
             return "loop"
         self.ended = True
-        self.clock.set(self.recording.end)
         self.clock.set_speed(0.0)
+        self.clock.set(self.recording.end)
         return "ended"

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import datetime
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,7 @@ class Runtime:
             else FeedCache(settings.cache_dir if mode == "live" else None)
         )
         self._client: httpx.AsyncClient | None = None
+        self._replay: ReplaySource | None = None
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self.pollers: dict[str, Poller[Any]] = {}
         feeds = {
@@ -183,8 +185,9 @@ class Runtime:
         if needs_http and self._client is None:
             self._client = make_http_client()
         http = HttpSource(self._client, self.clock) if self._client is not None else None
-        replay = ReplaySource(self.recording, self.clock) if self.recording is not None else None
-        return SourceRouter(http, FileSource(self.clock), replay)
+        if self.recording is not None and self._replay is None:
+            self._replay = ReplaySource(self.recording, self.clock)
+        return SourceRouter(http, FileSource(self.clock), self._replay)
 
     def load_fallbacks(self) -> None:
         """Bundled elements and cached responses, so the screen has something at once.
@@ -225,8 +228,16 @@ class Runtime:
             feed_source: Source = source
             if self.recorder is not None:
                 feed_source = RecordingSource(source, name, self.recorder, self.clock)
+            replay = self._replay
+            wake = partial(replay.seconds_to_next, name) if replay is not None else None
             poller = Poller(
-                self.spec(name), feed_source, self.poll_clock, self.store.publish, self.cache, gate
+                self.spec(name),
+                feed_source,
+                self.poll_clock,
+                self.store.publish,
+                self.cache,
+                gate,
+                wake,
             )
             self.pollers[name] = poller
             self._tasks[name] = asyncio.create_task(poller.run(), name=f"poll-{name}")

@@ -94,9 +94,13 @@ class Poller(Generic[T]):
         publish: Publish,
         cache: FeedCache | None = None,
         gate: RateGate | None = None,
+        wake: Callable[[], float | None] | None = None,
     ) -> None:
         self.spec = spec
         self._gate = gate
+        # A replay knows when its next recorded answer is due: poll then, not a whole
+        # interval later, so the screen changes when the recording does.
+        self._wake = wake
         self._source = source
         self._clock = clock
         self._publish = publish
@@ -159,7 +163,11 @@ class Poller(Generic[T]):
             async for attempt in retrying:
                 with attempt:
                     await self.poll_once()
-            await self._clock.sleep(self.spec.interval_s)
+            await self._clock.sleep(self._next_wait_s())
+
+    def _next_wait_s(self) -> float:
+        due = self._wake() if self._wake is not None else None
+        return self.spec.interval_s if due is None else min(self.spec.interval_s, max(due, 0.0))
 
 
 async def gather_once(

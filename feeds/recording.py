@@ -85,6 +85,12 @@ class Recording:
         gaps = sorted((b - a).total_seconds() for a, b in pairwise(times))
         return gaps[len(gaps) // 2] if gaps else None
 
+    def next_after(self, feed: str, at: datetime) -> Entry | None:
+        """The first entry for `feed` received after `at`."""
+        entries = self.entries.get(feed, [])
+        index = bisect_right(entries, at, key=lambda e: e.received_at)
+        return entries[index] if index < len(entries) else None
+
     def latest(self, feed: str, at: datetime) -> Entry | None:
         """The last entry for `feed` received at or before `at`."""
         entries = self.entries.get(feed, [])
@@ -138,13 +144,16 @@ def load_recording(path: Path, known_feeds: Iterable[str]) -> Recording:
         handle = _open_text(path)
     except OSError as exc:
         raise RecordingError(f"cannot read {path}: {exc.strerror or exc}") from None
+    lines: list[tuple[int, str]] = []
     with handle:
         try:
-            lines = list(enumerate(handle, start=1))
+            for number, line in enumerate(handle, start=1):
+                lines.append((number, line))
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
             # A truncated gzip stream: keep the lines read so far.
-            problems.append(f"file ends early ({exc}); loaded what came before")
-            lines = []
+            problems.append(
+                f"file ends early after line {len(lines)} ({exc}); loaded what came before"
+            )
     for number, line in lines:
         text = line.strip()
         if not text:

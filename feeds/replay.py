@@ -25,6 +25,11 @@ class ReplaySource:
         self.recording = recording
         self._clock = clock
 
+    def seconds_to_next(self, feed: str) -> float | None:
+        """Mission seconds until the next recorded answer of `feed` is due (None: no more)."""
+        entry = self.recording.next_after(feed, self._clock.now())
+        return None if entry is None else (entry.received_at - self._clock.now()).total_seconds()
+
     async def fetch(self, url: str, timeout_s: float) -> RawResponse:
         feed = urlparse(url).netloc
         entry = self.recording.latest(feed, self._clock.now())

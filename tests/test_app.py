@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from textual.pilot import Pilot
 from app.dashboard import HelpScreen, IssDashApp
 from app.runtime import Runtime, load_demo_recording
 from app.settings import load_settings
-from feeds.clock import FrozenClock
+from feeds.clock import FrozenClock, ScaledClock
 from scripts.ms27_payloads import (
     DOCKED_BEFORE_MS27,
     ISS_CREW_BEFORE_MS27,
@@ -34,6 +34,7 @@ from widgets.crew_roster import CrewRoster
 from widgets.feed_health import FeedHealthStrip
 from widgets.ground_track import GroundTrackMap
 from widgets.map_raster import STATION_GLYPH, point_cell
+from widgets.mission_bar import MissionBar
 from widgets.telemetry import TelemetryPanel
 
 LONDON = "51.5074,-0.1278"
@@ -258,3 +259,64 @@ def test_help_snapshot(snap_compare: Callable[..., bool]) -> None:
         await pilot.pause()
 
     assert snap_compare(demo_app(), terminal_size=(120, 40), run_before=run_before)
+
+
+async def test_replay_keys_pause_speed_jump_and_restart() -> None:
+    recording = load_demo_recording()
+    clock = ScaledClock(recording.start, 1)
+    app = IssDashApp(Runtime.for_demo(load_settings(), recording, clock))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.2)
+        bar = app.query_one(MissionBar)
+        await pilot.press("plus")
+        assert clock.speed == 10
+        await pilot.press("minus", "minus")
+        assert clock.speed == 1
+        await pilot.press("space")
+        assert clock.speed == 0
+        assert bar.view is not None and bar.view.paused
+        assert "PAUSED" in bar.render().plain
+        await pilot.press("space")
+        assert clock.speed == 1
+        # n: to just before the launch, then just before orbit insertion.
+        for expected in ("05:46:55", "05:55:40"):
+            for _ in range(100):
+                if app.runtime.store.state.launches is not None:
+                    break
+                await pilot.pause(0.02)
+            await pilot.press("n")
+            await pilot.pause(0.1)
+            assert f"{clock.now():%H:%M:%S}" in (expected, _plus_seconds(expected, 1))
+        # r: back to the start, and the state is rebuilt from what was known then.
+        await pilot.press("r")
+        await pilot.pause(0.2)
+        assert abs((clock.now() - recording.start).total_seconds()) < 2
+        assert "REPLAY" in bar.render().plain and "reconstruction" in bar.render().plain
+
+
+async def test_roster_grows_at_hatch_opening_and_the_replay_ends() -> None:
+    recording = load_demo_recording()
+    clock = ScaledClock(datetime(2025, 4, 8, 11, 27, 0, tzinfo=UTC), 60)
+    app = IssDashApp(Runtime.for_demo(load_settings(), recording, clock))
+    async with app.run_test(size=(120, 40)) as pilot:
+        roster = app.query_one(CrewRoster)
+        seen: list[int] = []
+        for _ in range(150):
+            view = roster.view
+            if view is not None and view.roster is not None:
+                seen.append(view.roster.aboard)
+                if view.roster.aboard == 10:
+                    break
+            await pilot.pause(0.05)
+        assert seen[0] == 7 and seen[-1] == 10
+        assert clock.now() < datetime(2025, 4, 8, 11, 36, tzinfo=UTC)  # seen within minutes
+        # Jump near the end: the replay stops there and says so.
+        app.replay.jump(recording.end - timedelta(seconds=2))
+        await pilot.pause(1.5)
+        assert app.replay.ended and clock.speed == 0
+        assert "END OF RECORDING" in app.query_one(MissionBar).render().plain
+
+
+def _plus_seconds(hms: str, seconds: int) -> str:
+    t = datetime.strptime(hms, "%H:%M:%S") + timedelta(seconds=seconds)
+    return f"{t:%H:%M:%S}"
