@@ -105,6 +105,27 @@ class MapSettings(BaseModel):
     future_track_orbits: float = Field(default=1.5, ge=0, le=5, description="Track ahead, orbits.")
 
 
+class KioskSettings(BaseModel):
+    """For a screen on a wall that nobody touches for weeks."""
+
+    unlock: str = Field(
+        default="unlock", min_length=1, description="Type this, then Enter, to leave kiosk mode."
+    )
+    cycle_s: float = Field(default=20.0, ge=3, description="Seconds per emphasised view.")
+    shift_s: float = Field(
+        default=240.0, ge=10, description="Burn-in care: the layout moves a cell this often."
+    )
+    dim: str | None = Field(
+        default=None,
+        pattern=r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$",
+        description='Local hours to dim the screen, e.g. "22:00-06:30".',
+    )
+    heartbeat_file: Path | None = Field(
+        default=None, description="Touched every minute, for an external supervisor."
+    )
+    watchdog_s: float = Field(default=30.0, ge=1, description="How often pollers are checked.")
+
+
 _CONFIG_FILE: ContextVar[Path | None] = ContextVar("issdash_config_file", default=None)
 
 
@@ -117,6 +138,11 @@ class Settings(BaseSettings):
 
     feeds: FeedsSettings = FeedsSettings()
     map: MapSettings = MapSettings()
+    kiosk: KioskSettings = KioskSettings()
+    log_file: Path = Field(
+        default_factory=lambda: platformdirs.user_log_path("issdash") / "issdash.log",
+        description="Warnings and errors go here (rotated at 1 MB, 3 kept).",
+    )
     observer: Annotated[Observer | None, NoDecode] = Field(
         default=None, description='Where passes are predicted for: "LAT,LON[,ALT_M]".'
     )

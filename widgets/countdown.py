@@ -20,6 +20,7 @@ from textual.widgets import Digits, Static
 from app.events import Phase, Timeline
 from feeds.schedule import DockedVehicle
 from widgets import format as fmt
+from widgets.guard import guarded
 
 _MARK = {"done": "✓", "current": "▶", "scheduled": "○", "estimated": "○"}
 
@@ -116,6 +117,7 @@ class NextEventPanel(Vertical):
         self._shown.clear()
         self.watch_view(self.view)
 
+    @guarded(lambda self, view: None)
     def watch_view(self, view: CountdownView | None) -> None:
         if view is None or not self.is_mounted:
             return

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rich.cells import cell_len
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.style import Style
 from rich.text import Text
 from textual.reactive import reactive
@@ -15,6 +15,7 @@ from textual.widget import Widget
 from app.roster import Roster
 from widgets import format as fmt
 from widgets.countries import country_name, flag
+from widgets.guard import guarded, render_failed
 
 WIDE_MIN = 66  # below this many columns the roster condenses; it never hides a person
 
@@ -58,7 +59,8 @@ class CrewRoster(Widget):
     def _s(self, name: str) -> Style:
         return self.get_component_rich_style(f"crew--{name}")
 
-    def render(self) -> Group | Text:
+    @guarded(render_failed)
+    def render(self) -> RenderableType:
         view = self.view
         if view is None or view.roster is None:
             return Text("waiting for the crew feeds…", style=self._s("muted"))

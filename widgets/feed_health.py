@@ -14,6 +14,7 @@ from textual.widget import Widget
 from feeds.health import FeedHealth
 from feeds.text import clean_text
 from widgets import format as fmt
+from widgets.guard import guarded, render_failed
 
 _SYMBOL = {"ok": "●", "stale": "◐", "down": "○", "disabled": "·"}
 
@@ -57,6 +58,7 @@ class FeedHealthStrip(Widget):
     view: reactive[HealthView | None] = reactive(None, layout=True)
     """Feed health at one moment; set by the app."""
 
+    @guarded(render_failed)
     def render(self) -> Text:
         view = self.view
         if view is None:

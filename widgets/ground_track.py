@@ -10,6 +10,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
+from widgets.guard import guarded
 from widgets.map_raster import (
     STYLE_COUNT,
     Layer,
@@ -134,6 +135,14 @@ class GroundTrackMap(Widget):
         self._style_table = styles
         return styles
 
+    def _strips_failed(self) -> list[Strip]:
+        width = self.size.width
+        notice = Strip(
+            [Segment("⚠ map failed to draw (logged); retrying".ljust(width)[:width])], width
+        )
+        return [notice] + [Strip.blank(width)] * max(0, self.size.height - 1)
+
+    @guarded(lambda self: self._strips_failed())
     def build_strips(self) -> list[Strip]:
         """All rows of the widget as strips (the map centred, blank around it)."""
         width, height = self.size.width, self.size.height

@@ -9,6 +9,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from widgets.guard import guarded, render_failed
+
 
 @dataclass(frozen=True, slots=True)
 class MissionBarView:
@@ -43,6 +45,7 @@ class MissionBar(Widget):
     view: reactive[MissionBarView | None] = reactive(None)
     """Clock and mode to show; set by the app every tick."""
 
+    @guarded(render_failed)
     def render(self) -> Text:
         view = self.view
         text = Text(no_wrap=True, overflow="ellipsis")

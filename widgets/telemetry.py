@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from rich.console import RenderableType
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
@@ -16,6 +17,7 @@ from app.telemetry import Telemetry
 from feeds.models import Observer
 from feeds.orbit import Pass
 from widgets import format as fmt
+from widgets.guard import guarded, render_failed
 
 ELEMENTS_WARN_H = 3 * 24.0
 ELEMENTS_ALARM_H = 14 * 24.0
@@ -64,7 +66,8 @@ class TelemetryPanel(Widget):
     def _s(self, name: str) -> Style:
         return self.get_component_rich_style(f"telemetry--{name}")
 
-    def render(self) -> Table:
+    @guarded(render_failed)
+    def render(self) -> RenderableType:
         table = Table.grid(padding=(0, 1))
         table.add_column(style=self._s("label"), no_wrap=True)
         table.add_column()
