@@ -10,6 +10,7 @@ import re
 import sys
 from collections.abc import Sequence
 from datetime import datetime
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--speed", type=_speed, default=1.0, help="replay speed (x real time)")
     parser.add_argument(
         "--loop", action="store_true", help="replay again from the start at the end"
+    )
+    parser.add_argument(
+        "--kiosk",
+        action="store_true",
+        help="unattended wall display: locked keys (type the unlock word, then Enter, to leave)",
     )
     sub = parser.add_subparsers(dest="command")
     status = sub.add_parser("status", help="print the current state once and exit")
@@ -236,17 +242,33 @@ def _print_status(status: dict[str, Any]) -> None:
 
 def _dashboard(args: argparse.Namespace, settings: Any) -> int:
     from app.dashboard import IssDashApp
+    from app.kiosk import KioskController
     from app.runtime import Runtime
 
-    logging.basicConfig(level=logging.CRITICAL)
+    _log_to_file(settings.log_file)
     if args.demo is not None:
         recording = _recording(args)
         clock = ScaledClock(args.start or recording.start, args.speed)
         runtime = Runtime.for_demo(settings, recording, clock)
     else:
         runtime = Runtime(settings, SystemClock(), mode="live")
-    IssDashApp(runtime, loop=args.loop).run()
+    kiosk = KioskController(settings.kiosk) if args.kiosk else None
+    IssDashApp(runtime, loop=args.loop, kiosk=kiosk).run()
     return 0
+
+
+def _log_to_file(path: Path) -> None:
+    """While the dashboard owns the terminal, warnings and errors go to a rotating file."""
+    root = logging.getLogger()
+    root.setLevel(logging.WARNING)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    except OSError as exc:
+        print(f"issdash: cannot write the log file {path}: {exc}; not logging", file=sys.stderr)
+        handler = logging.NullHandler()
+    root.addHandler(handler)
 
 
 if __name__ == "__main__":

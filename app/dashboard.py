@@ -6,13 +6,18 @@ widgets; the widgets draw what they are given and do no I/O.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import os
+import signal
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from typing import Any, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -22,6 +27,7 @@ from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from app.events import build_timelines, docked_vehicles, last_event, next_event
+from app.kiosk import VIEWS, KioskController
 from app.map_scene import MapToggles, build_scene
 from app.replay_control import JUMP_LEAD, ReplayControl
 from app.roster import build_roster
@@ -31,10 +37,12 @@ from app.telemetry import EngineCache, Telemetry, compute_telemetry, upcoming_pa
 from feeds.models import ElementSet, Observer
 from feeds.orbit import OrbitEngine, Pass
 from feeds.text import clean_text
+from widgets.alert_banner import AlertBanner, AlertView
 from widgets.countdown import CountdownView, NextEventPanel
 from widgets.crew_roster import CrewRoster, RosterView
 from widgets.feed_health import FeedHealthStrip, HealthView
 from widgets.ground_track import GroundTrackMap
+from widgets.guard import simulate_crash
 from widgets.mission_bar import MissionBar, MissionBarView
 from widgets.telemetry import TelemetryPanel, TelemetryView
 
@@ -62,6 +70,19 @@ MAP_LEGEND = (
     "[$error]◉[/] ISS  [$primary]━[/] past  [$warning]━[/] next  "
     "[$foreground-darken-1]◌[/] footprint"
 )
+
+
+log = logging.getLogger(__name__)
+
+
+def all_feeds_down(state: MissionState, now: datetime) -> AlertView:
+    """Every enabled feed failing: the banner says so, with the age of the freshest data."""
+    enabled = [h for h in state.feeds.values() if h.enabled]
+    down = bool(enabled) and all(h.last_error is not None for h in enabled)
+    ages = [a for h in enabled if (a := h.age_s(now)) is not None]
+    return AlertView(
+        all_down=down, newest_data_age_s=min(ages) if ages else None, feeds=len(enabled)
+    )
 
 
 class HelpScreen(ModalScreen[None]):
@@ -121,8 +142,10 @@ class IssDashApp(App[None]):
         tick_s: float | None = None,
         start_feeds: bool = True,
         loop: bool = False,
+        kiosk: KioskController | None = None,
     ) -> None:
         super().__init__()
+        self.kiosk = kiosk
         self.runtime = runtime
         self.clock = runtime.clock
         self.replay = ReplayControl(runtime.clock, runtime.recording, loop=loop)
@@ -139,6 +162,7 @@ class IssDashApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield MissionBar(id="mission-bar")
+        yield AlertBanner(id="alert")
         with Horizontal(id="body"):
             with Vertical(id="left"):
                 with Vertical(id="map-panel", classes="panel"):
@@ -158,14 +182,51 @@ class IssDashApp(App[None]):
         self.query_one("#map-panel").border_subtitle = MAP_LEGEND
         self.query_one("#telemetry-panel").border_title = "Telemetry"
         self.query_one("#crew-panel").border_title = "Crew aboard the ISS"
-
         self.query_one("#countdown-panel").border_title = "Next event"
         self.runtime.load_fallbacks()
         self.runtime.store.subscribe(self._on_state)
         if self.start_feeds:
             self.runtime.start()
+        self._install_signal_handlers()
+        watchdog_s = self.runtime.settings.kiosk.watchdog_s
+        self.set_interval(watchdog_s, self.runtime.watchdog)
+        if self.kiosk is not None:
+            self.add_class("-kiosk")
+            for panel in self.query(VerticalScroll):
+                panel.can_focus = False  # no focus outline on a wall screen
+            if self.runtime.settings.kiosk.heartbeat_file is not None:
+                self._heartbeat()
+                self.set_interval(60.0, self._heartbeat)
         self._tick()
         self._schedule_ticks()
+
+    def _install_signal_handlers(self) -> None:
+        """SIGTERM exits cleanly (a supervisor stopping us); SIGUSR1 makes the next panel
+        drawing fail, to show on a live screen that a widget failure is survived."""
+        loop = asyncio.get_running_loop()
+        for sig, handler in ((signal.SIGTERM, self.exit), (signal.SIGUSR1, simulate_crash)):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, handler)
+
+    def _heartbeat(self) -> None:
+        path = self.runtime.settings.kiosk.heartbeat_file
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch()
+            os.utime(path)
+        except OSError as exc:
+            log.warning("heartbeat file %s not touched: %s", path, exc)
+
+    def on_key(self, event: events.Key) -> None:
+        """In kiosk mode every key is swallowed; only the unlock sequence then Enter leaves."""
+        if self.kiosk is None:
+            return
+        event.stop()
+        event.prevent_default()
+        if self.kiosk.key(event.character, event.key):
+            self.exit()
 
     def _schedule_ticks(self) -> None:
         """(Re)start the tick timer at the interval the replay speed needs."""
@@ -201,6 +262,8 @@ class IssDashApp(App[None]):
             )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.kiosk is not None:
+            return False  # locked: no quitting, no palette, no toggles
         if action in ("pause", "speed", "next_event", "restart"):
             return self.replay.active
         return True
@@ -265,6 +328,14 @@ class IssDashApp(App[None]):
         self._tick()
 
     def _tick(self) -> None:
+        try:
+            self._update_views()
+        except Exception:
+            # A bug computing one moment's views must not end a kiosk's run: log it and
+            # try again on the next tick with the state as it is then.
+            log.exception("updating the views failed")
+
+    def _update_views(self) -> None:
         now = self.clock.now()
         end = self.replay.check_end(now)
         if end == "loop":
@@ -276,6 +347,9 @@ class IssDashApp(App[None]):
         state = self.runtime.store.state
         engine = self._engines.get(state.elements.elements if state.elements else None)
         self.query_one(MissionBar).view = self._bar(state, now)
+        self.query_one(AlertBanner).view = all_feeds_down(state, now)
+        if self.kiosk is not None:
+            self._kiosk_layout(now)
         self.query_one(FeedHealthStrip).view = HealthView(now, state.feeds, state.notices)
         self.query_one(CrewRoster).view = RosterView(
             now, build_roster(state, now), self.runtime.settings.flags
@@ -309,6 +383,15 @@ class IssDashApp(App[None]):
             schedule_age_s=(now - max(received)).total_seconds() if received else None,
             schedule_stale=any(h.state(now) in ("stale", "down") for h in schedule_health),
         )
+
+    def _kiosk_layout(self, now: datetime) -> None:
+        assert self.kiosk is not None
+        view = self.kiosk.view()
+        for name in VIEWS:
+            self.set_class(name == view, f"-emphasis-{name}")
+        top, left = self.kiosk.shift()
+        self.screen.styles.padding = (top, 1 - left, 1 - top, left)
+        self.set_class(self.kiosk.dimmed(now.astimezone(self.runtime.settings.tzinfo())), "-dim")
 
     def _bar(self, state: MissionState, now: datetime) -> MissionBarView:
         recording = self.runtime.recording

@@ -242,6 +242,21 @@ class Runtime:
             self.pollers[name] = poller
             self._tasks[name] = asyncio.create_task(poller.run(), name=f"poll-{name}")
 
+    def watchdog(self) -> list[str]:
+        """Restart any poller whose task ended (it never should: a poller swallows feed
+        errors, so an ended task is a bug), logging why. Returns the feeds restarted."""
+        restarted = []
+        for name, task in list(self._tasks.items()):
+            if not task.done():
+                continue
+            reason = "cancelled" if task.cancelled() else repr(task.exception())
+            log.error("poller for %s stopped (%s); restarting it", name, reason)
+            del self._tasks[name]
+            restarted.append(name)
+        if restarted:
+            self.start()
+        return restarted
+
     async def restart(self) -> None:
         """Forget everything and poll afresh: after the replay clock jumps, what was known
         at the old time must not leak into the new one."""
