@@ -82,11 +82,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="issdash", description="A mission-control dashboard for the ISS, in the terminal."
-    )
-    _common(parser)
+def _replay_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--start", type=_iso, metavar="ISO", help="replay start time")
     parser.add_argument("--speed", type=_speed, default=1.0, help="replay speed (x real time)")
     parser.add_argument(
@@ -97,6 +93,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="unattended wall display: locked keys (type the unlock word, then Enter, to leave)",
     )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="issdash", description="A mission-control dashboard for the ISS, in the terminal."
+    )
+    _common(parser)
+    _replay_flags(parser)
     sub = parser.add_subparsers(dest="command")
     status = sub.add_parser("status", help="print the current state once and exit")
     _common(status)
@@ -109,6 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="longest wait for the feeds (default 5)",
     )
+    serve = sub.add_parser("serve", help="serve the dashboard to web browsers (textual-serve)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    _common(serve)
+    _replay_flags(serve)
     record = sub.add_parser("record", help="record the live feeds to a file for replay")
     record.add_argument(
         "out", type=Path, metavar="OUT", help="recording file (.jsonl or .jsonl.gz)"
@@ -167,6 +176,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _status(args, settings)
         if args.command == "record":
             return _record(args, settings)
+        if args.command == "serve":
+            return _serve(args)
         return _dashboard(args, settings)
     except RecordingError as exc:
         parser.error(str(exc))
@@ -202,6 +213,28 @@ def _status(args: argparse.Namespace, settings: Any) -> int:
         sys.stdout.write("\n")
     else:
         _print_status(status)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from app.serve import serve
+
+    passed: list[str] = []
+    if args.config:
+        passed += ["--config", str(args.config)]
+    if args.observer:
+        o = args.observer
+        passed += [f"--observer={o.latitude_deg},{o.longitude_deg},{o.altitude_m}"]
+    if args.min_elevation is not None:
+        passed += [f"--min-elevation={args.min_elevation}"]
+    if args.demo is not None:
+        passed += ["--demo", args.demo] if args.demo else ["--demo"]
+    if args.start:
+        passed += ["--start", args.start.isoformat()]
+    passed += ["--speed", str(args.speed)]
+    passed += ["--loop"] if args.loop else []
+    passed += ["--kiosk"] if args.kiosk else []
+    serve(args.host, args.port, passed)
     return 0
 
 
