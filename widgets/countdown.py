@@ -256,13 +256,16 @@ class NextEventPanel(Vertical):
         name_w = max(cell_len(v.name) for v in view.docked)
         port_w = max(cell_len(v.port or "") for v in view.docked)
         available = max(20, self.content_size.width)
-        # The port gives way first: a long one is cut, the vehicle and its days never.
+        # The port gives way first, then an absurdly long name; the days always fit.
+        name_w = min(name_w, available - 18)
         port_w = max(6, min(port_w, available - name_w - 12))
         for v in sorted(view.docked, key=lambda v: v.docked or view.now):
             mark, style = ("●", self._s("crew")) if v.type == "crew" else ("▪", self._s("cargo"))
             line = Text(no_wrap=True, overflow="ellipsis")
             line.append(f" {mark} ", style=style)
-            line.append(fmt.pad(v.name, name_w), style=self._s("upcoming"))
+            name = Text(v.name, style=self._s("upcoming"))
+            name.truncate(name_w, overflow="ellipsis", pad=True)
+            line.append(name)
             port = Text(v.port or "", style=muted)
             port.truncate(port_w, overflow="ellipsis", pad=True)
             line.append("  ")
