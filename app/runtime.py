@@ -156,6 +156,10 @@ class Runtime:
         }
         self._initial = MissionState(mode=mode, observer=settings.observer).with_feeds(feeds)
         self.store = StateStore(self._initial)
+        self.cache.on_notice = self._notice
+
+    def _notice(self, notice: str) -> None:
+        self.store.update(lambda s: s.with_notice(notice))
 
     @classmethod
     def for_demo(cls, settings: Settings, recording: Recording, clock: Clock) -> Runtime:

@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from feeds.clock import iso_z, parse_iso_utc
@@ -25,6 +26,8 @@ class FeedCache:
         self._directory = directory
         self._memory: dict[str, RawResponse] = {}
         self.notice: str | None = None if directory else "cache off: memory only"
+        # Told when the cache degrades to memory, so the screen can say so.
+        self.on_notice: Callable[[str], None] | None = None
 
     def path(self, feed: str) -> Path | None:
         return self._directory / f"{feed}.json" if self._directory else None
@@ -55,8 +58,12 @@ class FeedCache:
                 Path(tmp).unlink(missing_ok=True)
                 raise
         except OSError as exc:
-            self.notice = f"cache not writable ({exc.strerror or exc}): memory only"
+            notice = f"cache not writable ({exc.strerror or exc}): keeping data in memory only"
             log.warning("cache write for %s failed: %s", feed, exc)
+            if notice != self.notice:
+                self.notice = notice
+                if self.on_notice is not None:
+                    self.on_notice(notice)
 
     def load(self, feed: str) -> RawResponse | None:
         if feed in self._memory:

@@ -63,3 +63,79 @@ async def test_file_source_size_cap(tmp_path: Path) -> None:
     source = FileSource(FrozenClock(NOW), max_body_bytes=1000)
     with pytest.raises(FeedError, match="too large"):
         await source.fetch(path.as_uri(), 1.0)
+
+
+def test_full_disk_keeps_the_old_file_and_degrades_to_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    cache = FeedCache(tmp_path)
+    old = RawResponse("u", 200, "text/plain", "old", NOW)
+    cache.save("tle", old)
+    notices: list[str] = []
+    cache.on_notice = notices.append
+
+    def no_space(*_: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", no_space)
+    new = RawResponse("u", 200, "text/plain", "new", NOW)
+    cache.save("tle", new)
+    assert cache.load("tle") == new  # this run keeps the newest in memory
+    assert notices == ["cache not writable (No space left on device): keeping data in memory only"]
+    assert [p.name for p in tmp_path.iterdir()] == ["tle.json"]  # no temp file left behind
+    monkeypatch.undo()
+    assert FeedCache(tmp_path).load("tle") == old  # the file on disk is whole, not half-written
+
+
+def test_read_only_cache_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    def denied(*_: object, **__: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", denied)
+    cache = FeedCache(tmp_path)
+    cache.save("crew", RawResponse("u", 200, "", "{}", NOW))
+    assert cache.notice is not None and "Permission denied" in cache.notice
+    assert cache.load("crew") is not None
+
+
+def test_corrupt_cache_is_replaced_by_the_next_good_fetch(tmp_path: Path) -> None:
+    (tmp_path / "docked.json").write_text("\x00\x01garbage")
+    assert FeedCache(tmp_path).load("docked") is None
+    good = RawResponse("u", 200, "application/json", '{"spacecraft": []}', NOW)
+    FeedCache(tmp_path).save("docked", good)
+    assert FeedCache(tmp_path).load("docked") == good
+
+
+async def test_cache_trouble_reaches_the_screen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    from app.runtime import Runtime
+    from app.settings import load_settings
+    from scripts.ms27_payloads import TLE_TEXT
+
+    tle = tmp_path / "iss.tle"
+    tle.write_text(TLE_TEXT)
+    feeds = {
+        f: {"enabled": False}
+        for f in ("position", "crew", "astros", "docked", "launches", "dockings")
+    }
+    runtime = Runtime(
+        load_settings(cache_dir=tmp_path / "c", feeds={"tle": {"url": tle.as_uri()}, **feeds}),
+        FrozenClock(NOW),
+    )
+
+    def denied(*_: object, **__: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", denied)
+    await runtime.gather_once(2.0)
+    state = runtime.store.state
+    assert state.feeds["tle"].state(NOW) == "ok"  # the data is fine, only the disk is not
+    assert any("cache not writable" in n for n in state.notices)
