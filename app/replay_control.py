@@ -60,9 +60,9 @@ class ReplayControl:
         """Redraw often enough that the station glides across the map at any speed, and no
         more: the countdown needs a second, the map moves a cell in ~16 s of mission time."""
         speed = 0.0 if self.clock is None else self.clock.speed
-        if speed <= 2:
-            return 1.0
         if speed <= 60:
+            return 1.0
+        if speed <= 300:
             return 0.5
         return 0.25
 

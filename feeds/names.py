@@ -12,7 +12,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 # Letters NFKD does not decompose into ASCII.
@@ -30,6 +30,7 @@ _TOKEN_RULES: tuple[tuple[str, str], ...] = (
 _QUOTED = re.compile(r"[\"“”‘’«»][^\"“”‘’«»]*[\"“”‘’«»]")  # nicknames: Nichole "Vapor" Ayers
 
 
+@lru_cache(maxsize=4096)
 def fold(name: str) -> tuple[str, ...]:
     """Name tokens, ASCII, lower case, transliteration-folded."""
     text = _QUOTED.sub(" ", name).translate(_SPECIAL)

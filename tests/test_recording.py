@@ -226,7 +226,10 @@ def test_speed_ladder_and_pause() -> None:
     assert control.step_speed(+1) == 10 and clock.speed == 0  # still paused, speed remembered
     control.toggle_pause()
     assert clock.speed == 10
-    assert control.tick_interval_s() == 0.5
+    assert control.tick_interval_s() == 1.0
+    control.step_speed(+1)
+    control.step_speed(+1)
+    assert clock.speed == 300 and control.tick_interval_s() == 0.5
 
 
 def test_end_of_recording_stops_or_loops() -> None:

@@ -101,14 +101,18 @@ class NextEventPanel(Vertical):
         """Update a part only when its content changed (the countdown must not repaint the
         timeline and the docked list every second)."""
         key = content.markup if isinstance(content, Text) else content
-        if self._shown.get(child_id) == key:
+        previous = self._shown.get(child_id)
+        if previous == key:
             return
         self._shown[child_id] = key
         widget = self.query_one(f"#{child_id}")
         if isinstance(widget, Digits):
             widget.update(str(content))
         elif isinstance(widget, Static):
-            widget.update(content)
+            # A relayout redraws the whole screen; the ticking parts keep their height, so
+            # ask for one only when the number of lines changes.
+            lines = str(key).count("\n")
+            widget.update(content, layout=previous is None or str(previous).count("\n") != lines)
 
     def on_resize(self) -> None:
         # Too little room for the full timeline: a one-line version instead.

@@ -53,8 +53,25 @@ class CrewRoster(Widget):
     CrewRoster > .crew--stale { color: $warning; text-style: bold; }
     """
 
-    view: reactive[RosterView | None] = reactive(None, layout=True)
+    view: reactive[RosterView | None] = reactive(None)
     """The roster at one moment; set by the app."""
+
+    def watch_view(self, view: RosterView | None) -> None:
+        # Relayout (a whole-screen redraw) only when the number of lines can have changed.
+        roster = view.roster if view is not None else None
+        shape = (
+            None
+            if roster is None
+            else (
+                roster.aboard,
+                len(roster.groups),
+                bool(roster.stale or roster.disagreement),
+                bool(roster.elsewhere),
+            )
+        )
+        if shape != getattr(self, "_shape", None):
+            self._shape = shape
+            self.refresh(layout=True)
 
     def _s(self, name: str) -> Style:
         return self.get_component_rich_style(f"crew--{name}")

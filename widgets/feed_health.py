@@ -55,8 +55,18 @@ class FeedHealthStrip(Widget):
     FeedHealthStrip > .feed-health--error { color: $error; }
     """
 
-    view: reactive[HealthView | None] = reactive(None, layout=True)
+    view: reactive[HealthView | None] = reactive(None)
     """Feed health at one moment; set by the app."""
+
+    def watch_view(self, view: HealthView | None) -> None:
+        # One, two or three lines: relayout only when that changes.
+        shape = view is not None and (
+            any(h.last_error for h in view.feeds.values()),
+            bool(view.notices),
+        )
+        if shape != getattr(self, "_shape", None):
+            self._shape = shape
+            self.refresh(layout=True)
 
     @guarded(render_failed)
     def render(self) -> Text:

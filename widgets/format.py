@@ -23,7 +23,10 @@ def duration(seconds: float | None) -> str:
 
 
 def age(seconds: float | None) -> str:
-    """How old something is: "12s", "3m 05s", "–" when unknown."""
+    """How old something is: "12s", "14m", "3h 04m"; "–" when unknown. Past a minute the
+    seconds are dropped: they add nothing to an age and would redraw panels every second."""
+    if seconds is not None and math.isfinite(seconds) and 60 <= abs(seconds) < 3600:
+        return f"{round(abs(seconds)) // 60}m"
     return duration(seconds)
 
 

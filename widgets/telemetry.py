@@ -8,7 +8,6 @@ from datetime import datetime
 
 from rich.console import RenderableType
 from rich.style import Style
-from rich.table import Table
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -60,49 +59,61 @@ class TelemetryPanel(Widget):
     TelemetryPanel > .telemetry--shadow { color: $primary; text-style: bold; }
     """
 
-    view: reactive[TelemetryView | None] = reactive(None, layout=True)
+    view: reactive[TelemetryView | None] = reactive(None)
     """The moment to show; set by the app on every tick."""
+
+    def watch_view(self, view: TelemetryView | None) -> None:
+        # A relayout redraws the whole screen: ask for one only when the panel's height can
+        # have changed, not on every tick's new numbers.
+        shape = (view is None or view.telemetry is None, view is not None and view.passes is None)
+        if shape != getattr(self, "_shape", None):
+            self._shape = shape
+            self.refresh(layout=True)
 
     def _s(self, name: str) -> Style:
         return self.get_component_rich_style(f"telemetry--{name}")
 
     @guarded(render_failed)
     def render(self) -> RenderableType:
-        table = Table.grid(padding=(0, 1))
-        table.add_column(style=self._s("label"), no_wrap=True)
-        table.add_column()
+        # Plain lines rather than a Rich Table: this panel redraws every second, and a table
+        # costs several times as much to lay out for the same picture.
+        rows: list[tuple[str, Text]] = []
         view = self.view
         if view is None or view.telemetry is None:
-            table.add_row("Orbit", Text("waiting for orbital elements…", style=self._s("muted")))
-            return table
+            rows.append(("Orbit", Text("waiting for orbital elements…", style=self._s("muted"))))
+            return self._lines(rows)
         t = view.telemetry
         st = t.station
         value = self._s("value")
         muted = self._s("muted")
-        table.add_row(
-            "Position",
-            Text(
-                f"{fmt.latitude(st.latitude_deg)}  {fmt.longitude(st.longitude_deg)}", style=value
-            ),
-        )
-        table.add_row("Altitude", Text(f"{st.altitude_km:.1f} km", style=value))
+        position = f"{fmt.latitude(st.latitude_deg)}  {fmt.longitude(st.longitude_deg)}"
+        rows.append(("Position", Text(position, style=value)))
+        rows.append(("Altitude", Text(f"{st.altitude_km:.1f} km", style=value)))
         speed = Text(f"{st.speed_km_s:.3f} km/s", style=value)
         if self.size.width >= 40:  # km/h only where it fits on the same line
             speed.append(f"  {st.speed_km_s * 3600:,.0f} km/h", style=muted)
-        table.add_row("Speed", speed)
-        table.add_row(
-            "Orbit",
-            Text.assemble((f"#{st.orbit_number}", value), (f"  {t.period_min:.1f} min", muted)),
-        )
-        table.add_row("Light", self._light(view.now, t))
-        table.add_row("Elements", self._elements(t))
-        table.add_row("Epoch", Text(f"{t.elements_epoch:%Y-%m-%d %H:%M}Z", style=muted))
-        table.add_row("API fix", self._residual(view.now, t))
+        rows.append(("Speed", speed))
+        orbit = Text.assemble((f"#{st.orbit_number}", value), (f"  {t.period_min:.1f} min", muted))
+        rows.append(("Orbit", orbit))
+        rows.append(("Light", self._light(view.now, t)))
+        rows.append(("Elements", self._elements(t)))
+        rows.append(("Epoch", Text(f"{t.elements_epoch:%Y-%m-%d %H:%M}Z", style=muted)))
+        rows.append(("API fix", self._residual(view.now, t)))
         pass_lines = self._next_pass(view)
-        table.add_row("Next pass", pass_lines[0])
-        for line in pass_lines[1:]:
-            table.add_row("", line)
-        return table
+        rows.append(("Next pass", pass_lines[0]))
+        rows.extend(("", line) for line in pass_lines[1:])
+        return self._lines(rows)
+
+    def _lines(self, rows: list[tuple[str, Text]]) -> Text:
+        label_style = self._s("label")
+        width = max(len(label) for label, _ in rows) + 1
+        lines = []
+        for label, value in rows:
+            line = Text(label.ljust(width), style=label_style, no_wrap=True, overflow="ellipsis")
+            line.append_text(value)
+            lines.append(line)
+        text = Text("\n", no_wrap=True, overflow="ellipsis").join(lines)
+        return text
 
     def _light(self, now: datetime, t: Telemetry) -> Text:
         lit = t.station.sunlit
