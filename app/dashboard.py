@@ -80,9 +80,8 @@ def all_feeds_down(state: MissionState, now: datetime) -> AlertView:
     enabled = [h for h in state.feeds.values() if h.enabled]
     down = bool(enabled) and all(h.last_error is not None for h in enabled)
     ages = [a for h in enabled if (a := h.age_s(now)) is not None]
-    return AlertView(
-        all_down=down, newest_data_age_s=min(ages) if ages else None, feeds=len(enabled)
-    )
+    newest = min(ages) if ages and down else None  # only needed (and changing) when shown
+    return AlertView(all_down=down, newest_data_age_s=newest, feeds=len(enabled))
 
 
 class HelpScreen(ModalScreen[None]):

@@ -53,10 +53,37 @@ class CrewRoster(Widget):
     CrewRoster > .crew--stale { color: $warning; text-style: bold; }
     """
 
-    view: reactive[RosterView | None] = reactive(None)
+    view: reactive[RosterView | None] = reactive(None, repaint=False)
     """The roster at one moment; set by the app."""
 
+    # What the widget last drew and its shape (height); redraw / relayout only on change.
+    _looks: object = None
+    _shape: object = None
+
     def watch_view(self, view: RosterView | None) -> None:
+        # The app sets a new view every tick; the roster only looks different when the data,
+        # its (minute-grained) age or a day count changes, so only then is it redrawn.
+        roster = view.roster if view is not None else None
+        looks = None
+        if view is not None and roster is not None:
+            age = fmt.age((view.now - roster.received_at).total_seconds())
+            looks = (roster, age, view.now.date(), view.flags, self.size.width >= WIDE_MIN)
+        if looks != self._looks:
+            self._looks = looks
+            self.refresh()
+        self._relayout_if_needed(view)
+
+    def on_resize(self) -> None:
+        # Wide or condensed, and so the height, depends on the width just given; a layout
+        # asked for during this layout pass would be lost, so ask after it.
+        self.call_after_refresh(self._redraw_at_new_size)
+
+    def _redraw_at_new_size(self) -> None:
+        self._shape = None
+        self._looks = None
+        self.watch_view(self.view)
+
+    def _relayout_if_needed(self, view: RosterView | None) -> None:
         # Relayout (a whole-screen redraw) only when the number of lines can have changed.
         roster = view.roster if view is not None else None
         shape = (
@@ -67,10 +94,12 @@ class CrewRoster(Widget):
                 len(roster.groups),
                 bool(roster.stale or roster.disagreement),
                 bool(roster.elsewhere),
+                self.size.width >= WIDE_MIN,
             )
         )
-        if shape != getattr(self, "_shape", None):
+        if shape != self._shape:
             self._shape = shape
+            self.clear_cached_dimensions()
             self.refresh(layout=True)
 
     def _s(self, name: str) -> Style:

@@ -55,17 +55,41 @@ class FeedHealthStrip(Widget):
     FeedHealthStrip > .feed-health--error { color: $error; }
     """
 
-    view: reactive[HealthView | None] = reactive(None)
+    view: reactive[HealthView | None] = reactive(None, repaint=False)
     """Feed health at one moment; set by the app."""
 
+    # What the widget last drew and its shape (height); redraw / relayout only on change.
+    _looks: object = None
+    _shape: object = None
+
     def watch_view(self, view: HealthView | None) -> None:
+        # Redraw only when what the strip says changes (ages are second-grained only for
+        # data under a minute old).
+        looks = None
+        if view is not None:
+            looks = (
+                tuple(
+                    (n, h.state(view.now), fmt.age(h.age_s(view.now)), h.last_error, h.retry_in_s)
+                    for n, h in view.feeds.items()
+                ),
+                view.notices,
+                # the "retry in" countdown of the error line
+                int(view.now.timestamp()) if any(h.last_error for h in view.feeds.values()) else 0,
+            )
+        if looks != self._looks:
+            self._looks = looks
+            self.refresh()
+        self._relayout_if_needed(view)
+
+    def _relayout_if_needed(self, view: HealthView | None) -> None:
         # One, two or three lines: relayout only when that changes.
         shape = view is not None and (
             any(h.last_error for h in view.feeds.values()),
             bool(view.notices),
         )
-        if shape != getattr(self, "_shape", None):
+        if shape != self._shape:
             self._shape = shape
+            self.clear_cached_dimensions()
             self.refresh(layout=True)
 
     @guarded(render_failed)

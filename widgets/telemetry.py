@@ -62,12 +62,16 @@ class TelemetryPanel(Widget):
     view: reactive[TelemetryView | None] = reactive(None)
     """The moment to show; set by the app on every tick."""
 
+    # The shape (height) last laid out; relayout only when it changes.
+    _shape: object = None
+
     def watch_view(self, view: TelemetryView | None) -> None:
         # A relayout redraws the whole screen: ask for one only when the panel's height can
         # have changed, not on every tick's new numbers.
         shape = (view is None or view.telemetry is None, view is not None and view.passes is None)
-        if shape != getattr(self, "_shape", None):
+        if shape != self._shape:
             self._shape = shape
+            self.clear_cached_dimensions()
             self.refresh(layout=True)
 
     def _s(self, name: str) -> Style:
