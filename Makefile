@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo run test lint screenshots bench clean
+.PHONY: demo run test lint screenshots bench soak clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,7 +34,11 @@ screenshots: $(STAMP)
 	$(BIN)/python scripts/screenshots.py
 
 bench: $(STAMP)
-	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench.py $(ARGS)
+
+# A day of simulated time with random feed faults, headless (a few minutes).
+soak: $(STAMP)
+	$(BIN)/python scripts/soak.py --hours 24 --speed 600 --json soak-results.json
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -13,10 +13,11 @@ from datetime import datetime
 from functools import partial
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 from app.settings import FEED_NAMES, FeedSettings, Settings
 from app.state import ElementsInfo, MissionState, Mode, StateStore
@@ -27,6 +28,7 @@ from feeds.health import FeedHealth
 from feeds.poller import FeedFailure, FeedSpec, FeedUpdate, Parser, Poller, RateGate, gather_once
 from feeds.position import parse_position
 from feeds.recording import Recording, RecordingSource, RecordingWriter, load_recording
+from feeds.replay import SCHEME as REPLAY_SCHEME
 from feeds.replay import ReplaySource, replay_url
 from feeds.schedule import parse_docked, parse_dockings, parse_launches
 from feeds.sources import (
@@ -233,7 +235,11 @@ class Runtime:
             if self.recorder is not None:
                 feed_source = RecordingSource(source, name, self.recorder, self.clock)
             replay = self._replay
-            wake = partial(replay.seconds_to_next, name) if replay is not None else None
+            url = self.settings.feeds.get(name).url
+            replayed = replay is not None and urlparse(url).scheme == REPLAY_SCHEME
+            wake = (
+                partial(replay.seconds_to_next, name) if replay is not None and replayed else None
+            )
             poller = Poller(
                 self.spec(name),
                 feed_source,

@@ -1,0 +1,175 @@
+"""`make soak`: the demo recording plus random faults, for a day of simulated time, headless.
+
+    python scripts/soak.py [--hours 24] [--speed 600] [--seed 1] [--json out.json]
+
+The dashboard replays the bundled MS-27 recording in a loop at high speed while three of its
+feeds (position, crew, astros) are served instead by the fault server's `flaky` scenario over
+real HTTP on 127.0.0.1. At the end it reports: unhandled exceptions (must be 0), peak and final
+RSS and the growth after warm-up, asyncio tasks and Textual timers at warm-up and at the end
+(must be equal), and polls per feed against each feed's rate limit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import resource
+import sys
+import time
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.dashboard import IssDashApp  # noqa: E402
+from app.runtime import Runtime, demo_settings, load_demo_recording  # noqa: E402
+from app.settings import load_settings  # noqa: E402
+from feeds.clock import ScaledClock  # noqa: E402
+from tests.faultserver import FaultServer  # noqa: E402
+from widgets import guard  # noqa: E402
+
+FAULTY_FEEDS = ("position", "crew", "astros")
+
+
+class ErrorCounter(logging.Handler):
+    """Counts ERROR and worse log records: every swallowed failure is logged at that level."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.records: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(f"{record.name}: {record.getMessage()}")
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def timers(app: IssDashApp) -> int:
+    """Active Textual timers on the app and every widget (a leak would grow this)."""
+    nodes = [app, app.screen, *app.screen.query("*")]
+    return sum(
+        len(
+            [
+                t
+                for t in getattr(n, "_timers", ())
+                if not getattr(t, "_task", None) or not t._task.done()
+            ]
+        )
+        for n in nodes
+    )
+
+
+async def soak(
+    hours: float, speed: float, seed: int = 1, fault_timeout_s: float = 2.0
+) -> dict[str, Any]:
+    errors = ErrorCounter()
+    logging.getLogger().addHandler(errors)
+    loop_errors: list[str] = []
+    asyncio.get_running_loop().set_exception_handler(
+        lambda _, ctx: loop_errors.append(str(ctx.get("message")))
+    )
+    recording = load_demo_recording()
+    with FaultServer("flaky", seed=seed, stall_s=fault_timeout_s * 2, drip_s=0.02) as faults:
+        settings = demo_settings(load_settings(observer="51.5074,-0.1278"), recording)
+        for feed in FAULTY_FEEDS:
+            feed_settings = settings.feeds.get(feed)
+            feed_settings.url = faults.url(feed)
+            feed_settings.timeout_s = fault_timeout_s
+        clock = ScaledClock(recording.start, speed)
+        runtime = Runtime(settings, clock, mode="demo", recording=recording)
+        app = IssDashApp(runtime, loop=True)
+        failures_before = guard.failures
+        simulated_s = hours * 3600.0
+        real_s = simulated_s / speed
+        warm_up_s = real_s * 0.1
+        samples: list[tuple[float, float]] = []
+        async with app.run_test(size=(120, 40)) as pilot:
+            started = time.monotonic()
+            warm: dict[str, Any] | None = None
+            while (elapsed := time.monotonic() - started) < real_s:
+                await pilot.pause(0.5)
+                samples.append((elapsed * speed / 3600.0, rss_mb()))
+                if warm is None and elapsed >= warm_up_s:
+                    warm = {
+                        "rss_mb": rss_mb(),
+                        "tasks": len(asyncio.all_tasks()),
+                        "timers": timers(app),
+                    }
+            assert warm is not None
+            end = {"rss_mb": rss_mb(), "tasks": len(asyncio.all_tasks()), "timers": timers(app)}
+            hits = {feed: [h.at for h in faults.hits(feed)] for feed in FAULTY_FEEDS}
+    logging.getLogger().removeHandler(errors)
+    hours_run = hours
+
+    # Gaps between a feed's requests, in simulated seconds. A replay that loops back to its
+    # start begins afresh (as a restarted dashboard would), so that one gap is left out.
+    def gaps(times: list[float]) -> list[float]:
+        return [(b - a) * speed for a, b in pairwise(times)]
+
+    loops = int(simulated_s // (recording.end - recording.start).total_seconds())
+
+    return {
+        "simulated_hours": hours_run,
+        "speed": speed,
+        "real_seconds": round(real_s, 1),
+        "unhandled_exceptions": len(errors.records)
+        + len(loop_errors)
+        + (guard.failures - failures_before),
+        "error_samples": (errors.records + loop_errors)[:5],
+        "rss_mb": {
+            "warm_up": round(warm["rss_mb"], 1),
+            "peak": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "final": round(end["rss_mb"], 1),
+            "growth_after_warm_up": round(end["rss_mb"] - warm["rss_mb"], 1),
+        },
+        "asyncio_tasks": {"warm_up": warm["tasks"], "end": end["tasks"]},
+        "timers": {"warm_up": warm["timers"], "end": end["timers"]},
+        "http_polls": {
+            feed: {
+                "requests": len(times),
+                "interval_s": settings.feeds.get(feed).interval_s,
+                # smallest gap, leaving out the one restart per loop of the recording
+                "shortest_gap_s": round(sorted(gaps(times))[loops], 1)
+                if len(times) > loops + 1
+                else None,
+            }
+            for feed, times in sorted(hits.items())
+        },
+        "rss_trace": [
+            (round(h, 2), round(m, 1)) for h, m in samples[:: max(1, len(samples) // 12)]
+        ],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--hours", type=float, default=24.0)
+    parser.add_argument("--speed", type=float, default=600.0)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    report = asyncio.run(soak(args.hours, args.speed, args.seed))
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.json:
+        args.json.write_text(text)
+    ok = (
+        report["unhandled_exceptions"] == 0
+        and report["asyncio_tasks"]["warm_up"] == report["asyncio_tasks"]["end"]
+        and report["timers"]["warm_up"] == report["timers"]["end"]
+    )
+    print("SOAK PASS" if ok else "SOAK FAIL")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
