@@ -68,6 +68,13 @@ def timers(app: IssDashApp) -> int:
     )
 
 
+async def snapshot(app: IssDashApp) -> dict[str, Any]:
+    """Memory, tasks and timers, counted between bursts of work: a pass search or a poll in
+    flight is a task that comes and goes, not a leak."""
+    await app.workers.wait_for_complete()
+    return {"rss_mb": rss_mb(), "tasks": len(asyncio.all_tasks()), "timers": timers(app)}
+
+
 async def soak(
     hours: float, speed: float, seed: int = 1, fault_timeout_s: float = 2.0
 ) -> dict[str, Any]:
@@ -99,13 +106,9 @@ async def soak(
                 await pilot.pause(0.5)
                 samples.append((elapsed * speed / 3600.0, rss_mb()))
                 if warm is None and elapsed >= warm_up_s:
-                    warm = {
-                        "rss_mb": rss_mb(),
-                        "tasks": len(asyncio.all_tasks()),
-                        "timers": timers(app),
-                    }
+                    warm = await snapshot(app)
             assert warm is not None
-            end = {"rss_mb": rss_mb(), "tasks": len(asyncio.all_tasks()), "timers": timers(app)}
+            end = await snapshot(app)
             hits = {feed: [h.at for h in faults.hits(feed)] for feed in FAULTY_FEEDS}
     logging.getLogger().removeHandler(errors)
     hours_run = hours
