@@ -158,6 +158,9 @@ class Runtime:
         }
         self._initial = MissionState(mode=mode, observer=settings.observer).with_feeds(feeds)
         self.store = StateStore(self._initial)
+        # One gate per rate-limited host for the whole run, so feeds restarted by the
+        # watchdog still share it with the others.
+        self._gates = {host: RateGate(s, clock) for host, s in SHARED_LIMITS_BY_HOST.items()}
         self.cache.on_notice = self._notice
 
     def _notice(self, notice: str) -> None:
@@ -226,11 +229,10 @@ class Runtime:
     def start(self) -> None:
         """Start one poller task per enabled feed."""
         source = self._source()
-        gates = {host: RateGate(s, self.clock) for host, s in SHARED_LIMITS_BY_HOST.items()}
         for name in FEED_NAMES:
             if not self._enabled(name) or name in self._tasks:
                 continue
-            gate = gates.get(urlparse(self.settings.feeds.get(name).url).hostname or "")
+            gate = self._gates.get(urlparse(self.settings.feeds.get(name).url).hostname or "")
             feed_source: Source = source
             if self.recorder is not None:
                 feed_source = RecordingSource(source, name, self.recorder, self.clock)

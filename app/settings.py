@@ -58,16 +58,19 @@ class PositionFeed(FeedSettings):
 class CrewFeed(FeedSettings):
     url: str = f"{CORQUAID}/people-in-space.json"
     interval_s: float = Field(default=1800.0, ge=60.0)
+    retry_max_s: float = 4 * 3600.0
 
 
 class AstrosFeed(FeedSettings):
     url: str = "http://api.open-notify.org/astros.json"
     interval_s: float = Field(default=1800.0, ge=60.0)
+    retry_max_s: float = 4 * 3600.0
 
 
 class DockedFeed(FeedSettings):
     url: str = f"{CORQUAID}/iss-docked-spacecraft.json"
     interval_s: float = Field(default=1800.0, ge=60.0)
+    retry_max_s: float = 4 * 3600.0
 
 
 class LaunchesFeed(FeedSettings):

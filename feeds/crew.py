@@ -81,7 +81,11 @@ class _CorquaidPerson(BaseModel):
     )
     @classmethod
     def _text(cls, value: Any) -> Any:
-        return value if value is None or isinstance(value, str) else str(value)
+        # A number is a fair name for a craft ("Crew 10"); a list or an object is not text
+        # at all and must fail validation, not turn into its Python repr on screen.
+        return (
+            str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+        )
 
 
 class _CorquaidPeople(BaseModel):
@@ -251,4 +255,6 @@ def parse_astros(raw: RawResponse, now: datetime) -> CrewReport:
                 station="ISS" if on_iss else (craft or "in orbit"),
             )
         )
+    if envelope.people and not people:
+        raise FeedError(f"none of the {len(envelope.people)} astros entries is valid")
     return CrewReport(source="open-notify", people=_dedupe(people))

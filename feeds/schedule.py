@@ -160,9 +160,18 @@ def vehicle_from_launch_name(name: str) -> str:
     return name.split("|", 1)[1].strip() if "|" in name else name.strip()
 
 
+def _refuse_if_all_invalid(total: int, invalid: int, what: str) -> None:
+    """Entries came but none was usable: that is a broken response, not "nothing scheduled",
+    and must not replace the last good data with emptiness."""
+    if total and invalid == total:
+        raise FeedError(f"none of the {total} {what} entries is valid")
+
+
 def parse_launches(raw: RawResponse, now: datetime) -> Launches:
     launches: list[Launch] = []
-    for item in _json_object(raw, "results"):
+    items = _json_object(raw, "results")
+    invalid = 0
+    for item in items:
         try:
             row = _LL2Launch.model_validate(item)
             mission = row.mission or {}
@@ -183,13 +192,17 @@ def parse_launches(raw: RawResponse, now: datetime) -> Launches:
                 )
             )
         except (ValidationError, ValueError, TypeError, AttributeError) as exc:
+            invalid += 1
             log.warning("skipping a launch: %s", exc)
+    _refuse_if_all_invalid(len(items), invalid, "launch")
     return Launches(launches=tuple(sorted(launches, key=lambda x: x.net)))
 
 
 def parse_dockings(raw: RawResponse, now: datetime) -> Dockings:
     dockings: list[Docking] = []
-    for item in _json_object(raw, "results"):
+    items = _json_object(raw, "results")
+    invalid = 0
+    for item in items:
         try:
             row = _LL2Docking.model_validate(item)
             chaser = row.flight_vehicle_chaser or row.payload_flight_chaser or {}
@@ -213,13 +226,17 @@ def parse_dockings(raw: RawResponse, now: datetime) -> Dockings:
                 )
             )
         except (ValidationError, ValueError, TypeError, AttributeError) as exc:
+            invalid += 1
             log.warning("skipping a docking event: %s", exc)
+    _refuse_if_all_invalid(len(items), invalid, "docking event")
     return Dockings(dockings=tuple(sorted(dockings, key=lambda x: x.docking)))
 
 
 def parse_docked(raw: RawResponse, now: datetime) -> Docked:
     vehicles: list[DockedVehicle] = []
-    for item in _json_object(raw, "spacecraft"):
+    items = _json_object(raw, "spacecraft")
+    invalid = 0
+    for item in items:
         try:
             row = _CorquaidCraft.model_validate(item)
             if row.iss is False:
@@ -242,7 +259,9 @@ def parse_docked(raw: RawResponse, now: datetime) -> Docked:
                 )
             )
         except (ValidationError, ValueError, TypeError) as exc:
+            invalid += 1
             log.warning("skipping a docked vehicle: %s", exc)
+    _refuse_if_all_invalid(len(items), invalid, "spacecraft")
     return Docked(vehicles=tuple(vehicles))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -83,7 +84,7 @@ class HttpSource:
         except httpx.TooManyRedirects:
             raise FeedError("too many redirects") from None
         except httpx.ConnectError as exc:
-            raise FeedError(f"cannot connect: {_short(exc)}") from None
+            raise FeedError(f"cannot connect: {_connect_reason(exc)}") from None
         except httpx.HTTPError as exc:
             raise FeedError(f"network error: {_short(exc)}") from None
 
@@ -193,6 +194,18 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - now).total_seconds())
+
+
+def _connect_reason(exc: BaseException) -> str:
+    """Say what lies beneath httpx's "All connection attempts failed"."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(seen, socket.gaierror):
+            return "no DNS answer for the host"
+        seen = seen.__cause__ or seen.__context__
+    return _short(exc)
 
 
 def _short(exc: BaseException) -> str:

@@ -37,6 +37,11 @@ class Script:
         return reply
 
 
+class _Server(ThreadingHTTPServer):
+    # Many feeds connect at once; the default backlog of 5 can drop one for a second.
+    request_queue_size = 128
+
+
 class LoopbackServer:
     def __init__(self) -> None:
         self.routes: dict[str, Script] = {}
@@ -74,7 +79,7 @@ class LoopbackServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = _Server(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(
