@@ -242,6 +242,7 @@ class IssDashApp(App[None]):
         self.set_class(self.size.height < 30, "-short")
 
     async def on_unmount(self) -> None:
+        self.runtime.store.unsubscribe(self._on_state)
         await self.runtime.stop()
 
     # -- actions ----------------------------------------------------------------------
@@ -335,6 +336,9 @@ class IssDashApp(App[None]):
             log.exception("updating the views failed")
 
     def _update_views(self) -> None:
+        if not self.screen.query(MissionBar):
+            # The screen is being taken down (quitting) while a feed still published.
+            return
         now = self.clock.now()
         end = self.replay.check_end(now)
         if end == "loop":

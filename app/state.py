@@ -193,6 +193,10 @@ class StateStore:
     def publish(self, event: FeedEvent) -> None:
         self._set(self._state.apply(event))
 
+    def unsubscribe(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     def reset(self, state: MissionState) -> None:
         self._set(state)
 

@@ -43,7 +43,15 @@ class ErrorCounter(logging.Handler):
         self.records: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(f"{record.name}: {record.getMessage()}")
+        detail = ""
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            tb = exc.__traceback__
+            while tb is not None and tb.tb_next is not None:
+                tb = tb.tb_next
+            where = f" at {tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb else ""
+            detail = f" ({type(exc).__name__}: {exc}{where})"
+        self.records.append(f"{record.name}: {record.getMessage()}{detail}")
 
 
 def _window(samples: list[tuple[float, float]], lo: float, hi: float) -> float:
