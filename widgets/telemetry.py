@@ -101,7 +101,9 @@ class TelemetryPanel(Widget):
         rows.append(("Orbit", orbit))
         rows.append(("Light", self._light(view.now, t)))
         rows.append(("Elements", self._elements(t)))
-        rows.append(("Epoch", Text(f"{t.elements_epoch:%Y-%m-%d %H:%M}Z", style=muted)))
+        epoch = Text(f"{t.elements_epoch:%Y-%m-%d %H:%M}Z", style=muted)
+        epoch.append(f"  {t.elements_origin}", style=muted)
+        rows.append(("Epoch", epoch))
         rows.append(("API fix", self._residual(view.now, t)))
         pass_lines = self._next_pass(view)
         rows.append(("Next pass", pass_lines[0]))
@@ -135,9 +137,10 @@ class TelemetryPanel(Widget):
         elif t.elements_age_h > ELEMENTS_WARN_H:
             level = "warn"
         text = Text(f"{fmt.duration(t.elements_age_h * 3600.0)} old", style=self._s(level))
-        text.append(f"  {t.elements_origin}", style=self._s("muted"))
         if level == "alarm":
-            text.append("  unreliable", style=self._s("alarm"))
+            # Weeks-old elements put the station thousands of km off: say so, first.
+            text.append("  ")
+            text.append(" UNRELIABLE ", style=self._s("alarm"))
         return text
 
     def _residual(self, now: datetime, t: Telemetry) -> Text:
