@@ -7,7 +7,6 @@ comes from the project's reference table, never from a guess.
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -20,7 +19,7 @@ from feeds.models import FrozenModel, UtcDatetime
 from feeds.names import lookup, same_person
 from feeds.sources import FeedError, RawResponse
 from feeds.text import clean_text
-from feeds.validation import describe_validation_error
+from feeds.validation import describe_validation_error, json_object_with_list
 
 log = logging.getLogger(__name__)
 
@@ -109,18 +108,6 @@ class _Astros(BaseModel):
     people: list[dict[str, Any]]
 
 
-def _json(raw: RawResponse) -> Any:
-    text = raw.body.strip()
-    if not text:
-        raise FeedError("empty body")
-    if text.startswith("<"):
-        raise FeedError("got an HTML page, not crew data")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FeedError(f"malformed JSON at line {exc.lineno} column {exc.colno}") from None
-
-
 def country_code(flag_code: str | None, name: str) -> str | None:
     """ISO alpha-2 from the feed's flag code if it is a real country, else the reference
     table's entry for the name, else None ("unknown nationality")."""
@@ -176,11 +163,7 @@ def _dedupe(people: list[CrewMember]) -> tuple[CrewMember, ...]:
 
 def parse_corquaid(raw: RawResponse, now: datetime) -> CrewReport:
     """corquaid people-in-space.json -> CrewReport."""
-    data = _json(raw)
-    if not isinstance(data, dict):
-        raise FeedError(f"expected a JSON object, got {type(data).__name__}")
-    if not isinstance(data.get("people"), list):
-        raise FeedError("no people list in the response")
+    data = json_object_with_list(raw, "people", "crew data")
     try:
         envelope = _CorquaidPeople.model_validate(data)
     except ValidationError as exc:
@@ -222,11 +205,7 @@ def parse_corquaid(raw: RawResponse, now: datetime) -> CrewReport:
 
 def parse_astros(raw: RawResponse, now: datetime) -> CrewReport:
     """Open Notify astros.json -> CrewReport (names and craft; nationality from the table)."""
-    data = _json(raw)
-    if not isinstance(data, dict):
-        raise FeedError(f"expected a JSON object, got {type(data).__name__}")
-    if not isinstance(data.get("people"), list):
-        raise FeedError("no people list in the response")
+    data = json_object_with_list(raw, "people", "crew data")
     try:
         envelope = _Astros.model_validate(data)
     except ValidationError as exc:

@@ -8,7 +8,6 @@ never the source of what the map draws.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from feeds.clock import ensure_utc
 from feeds.models import PositionFix
 from feeds.sources import FeedError, RawResponse
-from feeds.validation import describe_validation_error
+from feeds.validation import describe_validation_error, json_body
 
 # A fix from the future is a broken clock upstream; a little slack covers skew between hosts.
 MAX_FIX_AHEAD = timedelta(minutes=10)
@@ -52,15 +51,7 @@ class _OpenNotifyNow(BaseModel):
 
 def parse_position(raw: RawResponse, now: datetime) -> PositionFix:
     """Parse a position payload into a `PositionFix`, or raise `FeedError` with the reason."""
-    text = raw.body.strip()
-    if not text:
-        raise FeedError("empty body")
-    if text.startswith("<"):
-        raise FeedError("got an HTML page, not a position")
-    try:
-        data: Any = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FeedError(f"malformed JSON at line {exc.lineno} column {exc.colno}") from None
+    data: Any = json_body(raw, "a position")
     if isinstance(data, list) and data:
         data = data[-1]  # the /positions endpoint answers with a list; the newest is last
     if not isinstance(data, dict):

@@ -7,7 +7,6 @@ the station existed is a broken field, not an event to count down to.
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -18,6 +17,7 @@ from feeds.clock import ensure_utc, parse_iso_utc
 from feeds.models import FrozenModel, UtcDatetime
 from feeds.sources import FeedError, RawResponse
 from feeds.text import clean_text
+from feeds.validation import json_body
 
 log = logging.getLogger(__name__)
 
@@ -109,15 +109,7 @@ class _CorquaidCraft(_Loose):
 
 
 def _json_object(raw: RawResponse, list_key: str) -> list[Any]:
-    text = raw.body.strip()
-    if not text:
-        raise FeedError("empty body")
-    if text.startswith("<"):
-        raise FeedError("got an HTML page, not schedule data")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FeedError(f"malformed JSON at line {exc.lineno} column {exc.colno}") from None
+    data = json_body(raw, "schedule data")
     if not isinstance(data, dict):
         raise FeedError(f"expected a JSON object, got {type(data).__name__}")
     if "detail" in data and list_key not in data:
