@@ -48,7 +48,6 @@ from scripts.ms27_payloads import (  # noqa: E402
     astros,
     corquaid_docked,
     corquaid_people,
-    ll2_docking,
     ll2_dockings,
     ll2_launch,
     ll2_launches,
@@ -134,23 +133,9 @@ def launches_at(at: datetime) -> dict[str, object]:
 
 
 def dockings_at(at: datetime) -> dict[str, object]:
-    return ll2_dockings(
-        ll2_docking(
-            "Soyuz MS-26",
-            "2024-09-11T19:32:00Z",
-            "Rassvet nadir",
-            departure="2025-04-19T21:57:00Z",
-            launch_net="2024-09-11T16:23:00Z",
-            event_id=1,
-        ),
-        ll2_docking(
-            "Soyuz MS-27",
-            "2025-04-08T08:57:00Z",
-            "Prichal nadir",
-            launch_net="2025-04-08T05:47:15Z",
-            event_id=2,
-        ),
-    )
+    # The day's docking schedule did not change: MS-26 leaving Rassvet on the 19th, MS-27
+    # docking to Prichal at 08:57 (the shared payload's default).
+    return ll2_dockings()
 
 
 def main() -> None:
