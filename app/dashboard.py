@@ -28,14 +28,14 @@ from textual.worker import get_current_worker
 
 from app.events import build_timelines, docked_vehicles, last_event, next_event
 from app.kiosk import VIEWS, KioskController
-from app.map_scene import MapToggles, build_scene
+from app.map_scene import MapToggles, build_scene, scene_step
 from app.replay_control import JUMP_LEAD, ReplayControl
 from app.roster import build_roster
 from app.runtime import Runtime
 from app.state import MissionState
 from app.telemetry import EngineCache, Telemetry, compute_telemetry, upcoming_passes
 from feeds.models import ElementSet, Observer
-from feeds.orbit import OrbitEngine, Pass
+from feeds.orbit import OrbitEngine, Pass, StationState
 from feeds.text import clean_text
 from widgets.alert_banner import AlertBanner, AlertView
 from widgets.countdown import CountdownView, NextEventPanel
@@ -155,25 +155,36 @@ class IssDashApp(App[None]):
         self._engines = EngineCache()
         self._passes: tuple[Pass, ...] | None = None
         self._passes_key: tuple[ElementSet, Observer | None, float] | None = None
-        self._shadow_cache: tuple[ElementSet, datetime | None] | None = None
+        self._state_tick_pending = False
+        self._scene_key: tuple[object, ...] | None = None
+        self._scene_station: tuple[float, float] | None = None
 
     # -- layout -----------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield MissionBar(id="mission-bar")
-        yield AlertBanner(id="alert")
+        # Kept by reference: the tick updates all of them every second, and a DOM query
+        # per widget per tick was a measurable share of the idle CPU.
+        self._bar_widget = MissionBar(id="mission-bar")
+        self._alert = AlertBanner(id="alert")
+        self._map = GroundTrackMap(id="map")
+        self._roster = CrewRoster(id="crew")
+        self._telemetry_panel = TelemetryPanel(id="telemetry")
+        self._countdown_panel = NextEventPanel(id="countdown")
+        self._health = FeedHealthStrip(id="feed-health")
+        yield self._bar_widget
+        yield self._alert
         with Horizontal(id="body"):
             with Vertical(id="left"):
                 with Vertical(id="map-panel", classes="panel"):
-                    yield GroundTrackMap(id="map")
+                    yield self._map
                 with VerticalScroll(id="crew-panel", classes="panel"):
-                    yield CrewRoster(id="crew")
+                    yield self._roster
             with Vertical(id="side"):
                 with Vertical(id="telemetry-panel", classes="panel"):
-                    yield TelemetryPanel(id="telemetry")
+                    yield self._telemetry_panel
                 with VerticalScroll(id="countdown-panel", classes="panel"):
-                    yield NextEventPanel(id="countdown")
-        yield FeedHealthStrip(id="feed-health")
+                    yield self._countdown_panel
+        yield self._health
         yield Footer()
 
     def on_mount(self) -> None:
@@ -311,7 +322,6 @@ class IssDashApp(App[None]):
         """After the clock jumps, the state is rebuilt from what was recorded by then."""
         self._passes = None
         self._passes_key = None
-        self._shadow_cache = None
         await self.runtime.restart()
         self._schedule_ticks()
         self._tick()
@@ -325,6 +335,14 @@ class IssDashApp(App[None]):
     # -- state to views ---------------------------------------------------------------
 
     def _on_state(self, state: MissionState) -> None:
+        # Feeds often publish in bursts (all of them at start-up, several after a replay
+        # jump): one redraw after the burst, not one per feed.
+        if not self._state_tick_pending:
+            self._state_tick_pending = True
+            self.call_later(self._tick_after_state)
+
+    def _tick_after_state(self) -> None:
+        self._state_tick_pending = False
         self._tick()
 
     def _tick(self) -> None:
@@ -336,8 +354,8 @@ class IssDashApp(App[None]):
             log.exception("updating the views failed")
 
     def _update_views(self) -> None:
-        if not self.screen.query(MissionBar):
-            # The screen is being taken down (quitting) while a feed still published.
+        if not self._bar_widget.is_attached:
+            # The app is exiting (or the screen is being taken down) while a feed published.
             return
         now = self.clock.now()
         end = self.replay.check_end(now)
@@ -349,29 +367,62 @@ class IssDashApp(App[None]):
             now = self.clock.now()
         state = self.runtime.store.state
         engine = self._engines.get(state.elements.elements if state.elements else None)
-        self.query_one(MissionBar).view = self._bar(state, now)
-        self.query_one(AlertBanner).view = all_feeds_down(state, now)
+        self._bar_widget.view = self._bar(state, now)
+        self._alert.view = all_feeds_down(state, now)
         if self.kiosk is not None:
             self._kiosk_layout(now)
-        self.query_one(FeedHealthStrip).view = HealthView(now, state.feeds, state.notices)
-        self.query_one(CrewRoster).view = RosterView(
-            now, build_roster(state, now), self.runtime.settings.flags
-        )
-        self.query_one(NextEventPanel).view = self._countdown(state, now)
+        self._health.view = HealthView(now, state.feeds, state.notices)
+        self._roster.view = RosterView(now, build_roster(state, now), self.runtime.settings.flags)
+        self._countdown_panel.view = self._countdown(state, now)
         telemetry: Telemetry | None = None
         if engine is not None:
-            telemetry = self._telemetry(engine, state, now)
-            self.query_one(GroundTrackMap).scene = build_scene(
-                engine, state, telemetry.station, now, self.runtime.settings.map, self.toggles
-            )
+            telemetry = compute_telemetry(engine, state, now)
+            if self._scene_due(engine, state, telemetry.station, now):
+                self._map.scene = build_scene(
+                    engine, state, telemetry.station, now, self.runtime.settings.map, self.toggles
+                )
             self._ensure_passes(engine, state, now)
-        self.query_one(TelemetryPanel).view = TelemetryView(
+        self._telemetry_panel.view = TelemetryView(
             now=now,
             telemetry=telemetry,
             observer=state.observer,
             passes=self._passes,
             min_elevation_deg=self.runtime.settings.min_elevation_deg,
         )
+
+    def _scene_due(
+        self, engine: OrbitEngine, state: MissionState, station: StationState, now: datetime
+    ) -> bool:
+        """Whether the map needs a new scene: something it shows changed, a 10 s step passed
+        (Sun and track ends), or the station moved a quarter of a dot since the last one.
+
+        At replay speed 1 the station crosses a dot in 10-30 s, so rebuilding the scene every
+        second only recomposed an identical map.
+        """
+        key = (
+            engine.elements,
+            state.observer,
+            self.toggles,
+            self.runtime.settings.map,
+            self._map.size,
+            scene_step(now),
+        )
+        last = self._scene_station
+        dot = self._map.degrees_per_dot
+        moved = (
+            last is None
+            or dot is None
+            or max(
+                abs(station.latitude_deg - last[0]),
+                abs((station.longitude_deg - last[1] + 180.0) % 360.0 - 180.0),
+            )
+            >= dot / 4
+        )
+        if key == self._scene_key and not moved:
+            return False
+        self._scene_key = key
+        self._scene_station = (station.latitude_deg, station.longitude_deg)
+        return True
 
     def _countdown(self, state: MissionState, now: datetime) -> CountdownView:
         timelines = build_timelines(state, now)
@@ -408,22 +459,6 @@ class IssDashApp(App[None]):
             paused=self.replay.paused,
             ended=self.replay.ended,
         )
-
-    def _telemetry(self, engine: OrbitEngine, state: MissionState, now: datetime) -> Telemetry:
-        # The shadow search is the costly part; redo it only when its answer has passed or
-        # the elements changed.
-        cached = self._shadow_cache
-        if (
-            cached is not None
-            and cached[0] == engine.elements
-            and cached[1] is not None
-            and cached[1] > now
-        ):
-            telemetry = compute_telemetry(engine, state, now, next_shadow_change=cached[1])
-        else:
-            telemetry = compute_telemetry(engine, state, now)
-            self._shadow_cache = (engine.elements, telemetry.next_shadow_change)
-        return telemetry
 
     def _ensure_passes(self, engine: OrbitEngine, state: MissionState, now: datetime) -> None:
         key = (engine.elements, state.observer, self.runtime.settings.min_elevation_deg)

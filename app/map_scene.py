@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -11,6 +11,10 @@ from app.settings import MapSettings
 from app.state import MissionState
 from feeds.orbit import OrbitEngine, StationState, split_at_antimeridian
 from widgets.map_raster import MapScene, Run
+
+# The terminator moves 0.04 degrees in 10 s, far less than a map cell on any terminal, so the
+# Sun is placed once per 10-second step and the engine answers repeats from its cache.
+SUBSOLAR_STEP_S = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +65,7 @@ def build_scene(
         footprint = tuple(split_at_antimeridian(lat, lon))
     observer = state.observer
     return MapScene(
-        subsolar=engine.subsolar_point(now),
+        subsolar=engine.subsolar_point(_step_start(now, SUBSOLAR_STEP_S)),
         past_track=past,
         future_track=future,
         footprint=footprint,
@@ -70,3 +74,13 @@ def build_scene(
         show_night=toggles.night,
         show_grid=toggles.grid,
     )
+
+
+def scene_step(at: datetime) -> int:
+    """Which 10-second step `at` is in: the scene's Sun (and track ends) change per step."""
+    return int(at.timestamp() // SUBSOLAR_STEP_S)
+
+
+def _step_start(at: datetime, step_s: int) -> datetime:
+    unix_s = at.timestamp()
+    return datetime.fromtimestamp(unix_s - unix_s % step_s, tz=UTC)

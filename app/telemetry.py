@@ -44,22 +44,13 @@ class EngineCache:
         return self._engine
 
 
-_UNSET: object = object()
-
-
-def compute_telemetry(
-    engine: OrbitEngine,
-    state: MissionState,
-    now: datetime,
-    next_shadow_change: datetime | object | None = _UNSET,
-) -> Telemetry:
-    """Telemetry at `now`. Pass `next_shadow_change` when it is already known (it is the
-    costly part and changes once per half orbit)."""
+def compute_telemetry(engine: OrbitEngine, state: MissionState, now: datetime) -> Telemetry:
+    """Telemetry at `now`. Called every second with the same engine, this is cheap: the
+    engine keeps its shadow search (asked first, so the light comes from it) and its last
+    fix comparison."""
     assert state.elements is not None
     fix = state.position_fix
-    if next_shadow_change is _UNSET:
-        next_shadow_change = engine.next_shadow_change(now)
-    assert next_shadow_change is None or isinstance(next_shadow_change, datetime)
+    next_shadow_change = engine.next_shadow_change(now)
     return Telemetry(
         station=engine.state_at(now),
         period_min=engine.period_min,

@@ -76,6 +76,17 @@ class GroundTrack:
 
 
 @dataclass(frozen=True, slots=True)
+class _LightSpan:
+    """From `start_s` until `end_s` (unix seconds) the station is `sunlit` throughout;
+    `change` is the shadow entry or exit at `end_s`, or None if none was found."""
+
+    start_s: float
+    end_s: float
+    sunlit: bool
+    change: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class Pass:
     """One pass over the observer above the minimum elevation."""
 
@@ -106,24 +117,41 @@ class OrbitEngine:
             assert elements.omm is not None  # guaranteed by the model's validator
             self._sat = EarthSatellite.from_omm(timescale, dict(elements.omm))
         self._track_cache: GroundTrack | None = None
+        # A dashboard asks about the same light span and the same API fix every second;
+        # these one-entry caches answer those repeats without touching the ephemeris.
+        self._light: _LightSpan | None = None
+        self._residual: tuple[PositionFix, float] | None = None
+        self._subsolar: tuple[float, tuple[float, float]] | None = None
 
     # -- time helpers -------------------------------------------------------------------
 
-    def _times(self, unix_s: FloatArray | float) -> Any:
+    def _times(self, unix_s: FloatArray | float, *, coarse_nutation: bool = False) -> Any:
         """skyfield Time(s) for unix seconds, vectorised (ts.utc accepts second arrays).
 
         Unix time skips leap seconds while `ts.utc(..., seconds)` counts them, so offsets are
         taken from a calendar instant inside the span rather than from 1970 (which would put
         the station 37 s, about 280 km, off).
+
+        `coarse_nutation` swaps the full IAU 2000A nutation series (1,365 terms, most of the
+        cost of a vectorised track) for IAU 2000B (77 terms, within 1 milliarcsecond, about
+        3 cm on the ground). Tracks and shadow searches use it; the station's own position
+        keeps the full series.
         """
         base_s = float(np.min(unix_s))
         base = datetime.fromtimestamp(math.floor(base_s), tz=UTC)
         offsets: FloatArray | float = np.asarray(unix_s, dtype=np.float64) - math.floor(base_s)
         if np.ndim(unix_s) == 0:
             offsets = float(np.asarray(offsets))
-        return self._ts.utc(
+        t = self._ts.utc(
             base.year, base.month, base.day, base.hour, base.minute, base.second + offsets
         )
+        if coarse_nutation:
+            from skyfield.nutationlib import iau2000b_radians
+
+            # Setting the angles on the Time is the pattern skyfield keeps supporting for this
+            # (see `Time._nutation_angles` in skyfield/timelib.py).
+            t._nutation_angles_radians = iau2000b_radians(t)
+        return t
 
     # -- the station now ----------------------------------------------------------------
 
@@ -141,13 +169,14 @@ class OrbitEngine:
         t = self._times(at.timestamp())
         geocentric = self._sat.at(t)
         lat, lon = wgs84.latlon_of(geocentric)
+        sunlit = self._known_sunlit(at.timestamp())
         return StationState(
             time=at,
             latitude_deg=float(lat.degrees),
             longitude_deg=float(lon.degrees),
             altitude_km=float(wgs84.height_of(geocentric).km),
             speed_km_s=float(np.linalg.norm(geocentric.velocity.km_per_s)),
-            sunlit=bool(geocentric.is_sunlit(self._eph)),
+            sunlit=bool(geocentric.is_sunlit(self._eph)) if sunlit is None else sunlit,
             orbit_number=self.orbit_number(at),
         )
 
@@ -167,9 +196,13 @@ class OrbitEngine:
         """Latitude and longitude (degrees) where the Sun is overhead."""
         from skyfield.api import wgs84
 
-        t = self._times(ensure_utc(at).timestamp())
-        lat, lon = wgs84.latlon_of((self._sun - self._earth).at(t))
-        return float(lat.degrees), float(lon.degrees)
+        unix_s = ensure_utc(at).timestamp()
+        if self._subsolar is not None and self._subsolar[0] == unix_s:
+            return self._subsolar[1]
+        lat, lon = wgs84.latlon_of((self._sun - self._earth).at(self._times(unix_s)))
+        point = (float(lat.degrees), float(lon.degrees))
+        self._subsolar = (unix_s, point)
+        return point
 
     # -- tracks -------------------------------------------------------------------------
 
@@ -182,7 +215,7 @@ class OrbitEngine:
         t0 = ensure_utc(start).timestamp()
         t1 = ensure_utc(end).timestamp()
         unix_s = np.arange(t0, t1 + step_s / 2, step_s, dtype=np.float64)
-        lat, lon = wgs84.latlon_of(self._sat.at(self._times(unix_s)))
+        lat, lon = wgs84.latlon_of(self._sat.at(self._times(unix_s, coarse_nutation=True)))
         return GroundTrack(unix_s, np.asarray(lat.degrees), np.asarray(lon.degrees))
 
     def track_window(self, at: datetime, past_s: float, future_s: float) -> GroundTrack:
@@ -228,16 +261,25 @@ class OrbitEngine:
     # -- light and shadow ---------------------------------------------------------------
 
     def sunlit(self, unix_s: FloatArray) -> BoolArray:
-        return np.asarray(self._sat.at(self._times(unix_s)).is_sunlit(self._eph), dtype=bool)
+        times = self._times(unix_s, coarse_nutation=True)
+        return np.asarray(self._sat.at(times).is_sunlit(self._eph), dtype=bool)
 
     def next_shadow_change(self, at: datetime) -> datetime | None:
-        """When the station next enters or leaves Earth's shadow (within ~1.2 orbits)."""
+        """When the station next enters or leaves Earth's shadow (within ~1.2 orbits).
+
+        The answer holds until that change, so it is kept: asking again at any time before
+        it costs nothing, and `state_at` reads its light from it too.
+        """
         t0 = ensure_utc(at).timestamp()
+        known = self._light
+        if known is not None and known.start_s <= t0 < known.end_s:
+            return known.change
         span = self.period_min * 60 * 1.2
         grid = np.arange(t0, t0 + span, _SHADOW_STEP_S)
         lit = self.sunlit(grid)
         changes = np.flatnonzero(lit[1:] != lit[:-1])
         if changes.size == 0:
+            self._light = _LightSpan(t0, float(grid[-1]), bool(lit[0]), None)
             return None
         lo, hi = float(grid[changes[0]]), float(grid[changes[0] + 1])
         lit_lo = bool(lit[changes[0]])
@@ -247,12 +289,28 @@ class OrbitEngine:
                 lo = mid
             else:
                 hi = mid
-        return datetime.fromtimestamp(hi, tz=UTC)
+        change = datetime.fromtimestamp(hi, tz=UTC)
+        # Up to `lo` the light is known to be unchanged; `hi` is what the screen announces.
+        self._light = _LightSpan(t0, lo, lit_lo, change)
+        return change
+
+    def _known_sunlit(self, unix_s: float) -> bool | None:
+        known = self._light
+        if known is not None and known.start_s <= unix_s < known.end_s:
+            return known.sunlit
+        return None
 
     # -- the cross-check ----------------------------------------------------------------
 
     def residual_km(self, fix: PositionFix) -> float:
         """Distance along the ground between an API fix and our propagation at its timestamp."""
+        if self._residual is not None and self._residual[0] == fix:
+            return self._residual[1]
+        residual = self._residual_km(fix)
+        self._residual = (fix, residual)
+        return residual
+
+    def _residual_km(self, fix: PositionFix) -> float:
         t = self._times(fix.timestamp.timestamp())
         position = self._sat.at(t)
         if fix.latitude_is_geocentric:
@@ -306,7 +364,7 @@ class OrbitEngine:
         elevations = [float(difference.at(c).altaz()[0].degrees) for c in culminations]
         best = int(np.argmax(elevations))
         samples = np.linspace(_dt(rise).timestamp(), _dt(set_).timestamp(), 24)
-        times = self._times(samples)
+        times = self._times(samples, coarse_nutation=True)
         lit = self._sat.at(times).is_sunlit(self._eph)
         sun_alt = (self._earth + site).at(times).observe(self._sun).apparent().altaz()[0].degrees
         visible = bool(np.any(np.asarray(lit) & (np.asarray(sun_alt) < OBSERVER_DARK_SUN_ALT_DEG)))

@@ -55,6 +55,19 @@ def test_propagation_matches_skyfield_directly(engine: OrbitEngine) -> None:
     assert track.latitude_deg[0] == pytest.approx(lat.degrees, abs=1e-9)
 
 
+def test_tracks_use_the_short_nutation_series_within_a_milliarcsecond(
+    engine: OrbitEngine,
+) -> None:
+    # Tracks take IAU 2000B for speed; every point must still agree with the full-series
+    # position of the station to far better than one map cell (1e-6 deg is about 10 cm).
+    track = engine.ground_track(LAUNCH, LAUNCH + timedelta(minutes=92), step_s=300)
+    assert track.unix_s.size == 19
+    for unix_s, lat, lon in zip(track.unix_s, track.latitude_deg, track.longitude_deg, strict=True):
+        full = engine.state_at(datetime.fromtimestamp(float(unix_s), tz=UTC))
+        assert lat == pytest.approx(full.latitude_deg, abs=1e-6)
+        assert lon == pytest.approx(full.longitude_deg, abs=1e-6)
+
+
 def test_orbit_number_counts_from_the_epoch(engine: OrbitEngine) -> None:
     epoch = engine.elements.epoch
     assert engine.orbit_number(epoch) == 50420
@@ -91,6 +104,25 @@ def test_sunlit_and_shadow_change(engine: OrbitEngine) -> None:
     before = engine.state_at(change - timedelta(seconds=5)).sunlit
     after = engine.state_at(change + timedelta(seconds=5)).sunlit
     assert before != after
+
+
+def test_light_asked_every_second_agrees_with_a_fresh_computation(engine: OrbitEngine) -> None:
+    # The dashboard asks the same engine every tick; its kept shadow search must give the
+    # same light and the same next change as an engine that computes everything afresh,
+    # through at least one entry into and one exit from the shadow (and a jump back).
+    elements = engine.elements
+    changes = set()
+    times = [LAUNCH + timedelta(seconds=s) for s in range(0, int(engine.period_min * 60), 19)]
+    for at in [*times, LAUNCH]:
+        kept_change = engine.next_shadow_change(at)
+        fresh_change = OrbitEngine(elements).next_shadow_change(at)
+        assert kept_change is not None and fresh_change is not None
+        # Searches started at different times bisect to within 0.5 s of the same change.
+        assert abs((kept_change - fresh_change).total_seconds()) < 0.5
+        changes.add(kept_change.replace(second=0, microsecond=0))
+        if abs((kept_change - at).total_seconds()) > 1:
+            assert engine.state_at(at).sunlit == OrbitEngine(elements).state_at(at).sunlit
+    assert len(changes) >= 2  # both a shadow entry and an exit were crossed
 
 
 def test_track_split_at_antimeridian(engine: OrbitEngine) -> None:

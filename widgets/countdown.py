@@ -21,6 +21,7 @@ from app.events import Phase, Timeline
 from feeds.schedule import DockedVehicle
 from widgets import format as fmt
 from widgets.guard import guarded
+from widgets.text_lines import same_text
 
 _MARK = {"done": "✓", "current": "▶", "scheduled": "○", "estimated": "○"}
 
@@ -84,7 +85,7 @@ class NextEventPanel(Vertical):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._shown: dict[str, object] = {}
+        self._shown: dict[str, Text | str] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("", id="countdown-head", markup=False)
@@ -100,18 +101,20 @@ class NextEventPanel(Vertical):
     def _set(self, child_id: str, content: Text | str) -> None:
         """Update a part only when its content changed (the countdown must not repaint the
         timeline and the docked list every second)."""
-        key = content.markup if isinstance(content, Text) else content
         previous = self._shown.get(child_id)
-        if previous == key:
+        if isinstance(content, Text) and isinstance(previous, Text):
+            if same_text(previous, content):
+                return
+        elif previous == content:
             return
-        self._shown[child_id] = key
+        self._shown[child_id] = content
         widget = self.query_one(f"#{child_id}")
         if isinstance(widget, Digits):
             widget.update(str(content))
         elif isinstance(widget, Static):
             # A relayout redraws the whole screen; the ticking parts keep their height, so
             # ask for one only when the number of lines changes.
-            lines = str(key).count("\n")
+            lines = str(content).count("\n")
             widget.update(content, layout=previous is None or str(previous).count("\n") != lines)
 
     def on_resize(self) -> None:

@@ -9,12 +9,11 @@ from datetime import datetime
 
 from rich.text import Text
 from textual.reactive import reactive
-from textual.widget import Widget
 
 from feeds.health import FeedHealth
 from feeds.text import clean_text
 from widgets import format as fmt
-from widgets.guard import guarded, render_failed
+from widgets.text_lines import TextLines
 
 _SYMBOL = {"ok": "●", "stale": "◐", "down": "○", "disabled": "·"}
 
@@ -26,7 +25,7 @@ class HealthView:
     notices: tuple[str, ...] = ()
 
 
-class FeedHealthStrip(Widget):
+class FeedHealthStrip(TextLines):
     """One line of feed states; a second line for the most recent error, when there is one."""
 
     COMPONENT_CLASSES = {
@@ -55,48 +54,17 @@ class FeedHealthStrip(Widget):
     FeedHealthStrip > .feed-health--error { color: $error; }
     """
 
-    view: reactive[HealthView | None] = reactive(None, repaint=False)
+    view: reactive[HealthView | None] = reactive(None, layout=False, repaint=False)
     """Feed health at one moment; set by the app."""
 
-    # What the widget last drew and its shape (height); redraw / relayout only on change.
-    _looks: object = None
-    _shape: object = None
+    def watch_view(self) -> None:
+        # Only changed lines are redrawn; most seconds only the position feed's age moves.
+        self.redraw_lines()
 
-    def watch_view(self, view: HealthView | None) -> None:
-        # Redraw only when what the strip says changes (ages are second-grained only for
-        # data under a minute old).
-        looks = None
-        if view is not None:
-            looks = (
-                tuple(
-                    (n, h.state(view.now), fmt.age(h.age_s(view.now)), h.last_error, h.retry_in_s)
-                    for n, h in view.feeds.items()
-                ),
-                view.notices,
-                # the "retry in" countdown of the error line
-                int(view.now.timestamp()) if any(h.last_error for h in view.feeds.values()) else 0,
-            )
-        if looks != self._looks:
-            self._looks = looks
-            self.refresh()
-        self._relayout_if_needed(view)
-
-    def _relayout_if_needed(self, view: HealthView | None) -> None:
-        # One, two or three lines: relayout only when that changes.
-        shape = view is not None and (
-            any(h.last_error for h in view.feeds.values()),
-            bool(view.notices),
-        )
-        if shape != self._shape:
-            self._shape = shape
-            self.clear_cached_dimensions()
-            self.refresh(layout=True)
-
-    @guarded(render_failed)
-    def render(self) -> Text:
+    def build_lines(self) -> list[Text]:
         view = self.view
         if view is None:
-            return Text("")
+            return []
         name_style = self.get_component_rich_style("feed-health--name")
         muted = self.get_component_rich_style("feed-health--disabled")
         error_style = self.get_component_rich_style("feed-health--error")
@@ -156,7 +124,4 @@ class FeedHealthStrip(Widget):
                     end="",
                 )
             )
-        result = Text("\n").join(lines)
-        result.no_wrap = True
-        result.overflow = "ellipsis"
-        return result
+        return lines

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
@@ -75,8 +77,10 @@ class GroundTrackMap(Widget):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._frame: MapFrame | None = None
-        self._strips: list[Strip] | None = None
+        self._rows: _FrameRows | None = None
+        self._strips: dict[int, Strip] = {}
         self._style_table: list[Style] | None = None
+        self._row_ok = True
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         """With `height: auto`, as tall as the world map is at this width (2:1 in dots)."""
@@ -92,27 +96,44 @@ class GroundTrackMap(Widget):
         # A theme change alters colours, not cells.
         super().notify_style_update()
         self._style_table = None
-        self._strips = None
+        self._rows = None
+        self._strips.clear()
+
+    @property
+    def degrees_per_dot(self) -> float | None:
+        """Longitude spanned by one braille dot at the current size (None before layout)."""
+        width, _ = map_size_for(self.size.width, self.size.height)
+        return 180.0 / width if width else None
+
+    def _compose_frame(self) -> MapFrame | None:
+        width, height = map_size_for(self.size.width, self.size.height)
+        if self.scene is None or width == 0:
+            return None
+        return compose(self.scene, width, height)
 
     def _recompose_frame(self, force: bool = False) -> None:
-        scene = self.scene
-        width, height = map_size_for(self.size.width, self.size.height)
-        if scene is None or width == 0:
-            changed = self._frame is not None
-            self._frame = None
-        else:
-            frame = compose(scene, width, height)
-            old = self._frame
-            changed = (
-                old is None
-                or old.size != frame.size
-                or not np.array_equal(old.codes, frame.codes)
-                or not np.array_equal(old.styles, frame.styles)
-            )
-            self._frame = frame
-        if changed or force:
-            self._strips = None
+        """Compose the scene; repaint only the map rows whose cells changed.
+
+        At replay speed 1 the station crosses a cell in about half a minute: most seconds
+        nothing changes, and otherwise a handful of rows do, not the whole map.
+        """
+        old, frame = self._frame, self._compose_frame()
+        self._frame = frame
+        self._rows = None
+        if force or old is None or frame is None or old.size != frame.size:
+            self._strips.clear()
             self.refresh()
+            return
+        changed = np.flatnonzero(
+            np.any(old.codes != frame.codes, axis=1) | np.any(old.styles != frame.styles, axis=1)
+        )
+        top = self._top(frame)
+        for row in changed.tolist():
+            self._strips.pop(top + row, None)
+            self.refresh(Region(0, top + row, self.size.width, 1))
+
+    def _top(self, frame: MapFrame) -> int:
+        return (self.size.height - frame.size[1]) // 2
 
     def _styles(self) -> list[Style]:
         """Rich styles by style id, resolved from the theme once and kept until it changes."""
@@ -135,50 +156,66 @@ class GroundTrackMap(Widget):
         self._style_table = styles
         return styles
 
-    def _strips_failed(self) -> list[Strip]:
+    def _row_failed(self, y: int) -> Strip:
+        # Not kept: the row is drawn again on the next repaint, a second from now.
+        self._row_ok = False
+        self.set_timer(1.0, self.refresh)
+        text = "⚠ map failed to draw (logged); retrying" if y == 0 else ""
         width = self.size.width
-        notice = Strip(
-            [Segment("⚠ map failed to draw (logged); retrying".ljust(width)[:width])], width
-        )
-        return [notice] + [Strip.blank(width)] * max(0, self.size.height - 1)
+        return Strip([Segment(text.ljust(width)[:width])], width)
 
-    @guarded(lambda self: self._strips_failed())
-    def build_strips(self) -> list[Strip]:
-        """All rows of the widget as strips (the map centred, blank around it)."""
-        width, height = self.size.width, self.size.height
+    def _frame_rows(self, frame: MapFrame) -> _FrameRows:
+        """The frame's text and style runs, worked out once for all its rows."""
+        if self._rows is None:
+            styles = self._styles()
+            starts, row_ptr = frame_runs(frame.styles)
+            run_styles = [styles[i] for i in frame.styles.ravel()[starts].tolist()]
+            self._rows = _FrameRows(frame.text(), starts.tolist(), row_ptr.tolist(), run_styles)
+        return self._rows
+
+    @guarded(lambda self, y: self._row_failed(y))
+    def build_row(self, y: int) -> Strip:
+        """One row of the widget: a map row centred, or blank around the map."""
+        width = self.size.width
         background = self.rich_style
-        blank = Strip([Segment(" " * width, background)], width)
         frame = self._frame
         if frame is None:
-            return [blank] * height
-        styles = self._styles()
+            # The scene can arrive before the first layout gave us a size; compose it now so
+            # the very first frame has the map rather than waiting for the resize event.
+            frame = self._frame = self._compose_frame()
+        if frame is None:
+            return Strip.blank(width, background)
         map_w, map_h = frame.size
+        map_y = y - self._top(frame)
+        if not 0 <= map_y < map_h:
+            return Strip.blank(width, background)
+        rows = self._frame_rows(frame)
         left = (width - map_w) // 2
-        top = (height - map_h) // 2
         right = width - map_w - left
-        pad_left = [Segment(" " * left, background)] if left else []
-        pad_right = [Segment(" " * right, background)] if right else []
-        text = frame.text()
-        starts, row_ptr = frame_runs(frame.styles)
-        bounds = starts.tolist()
-        run_styles = [styles[i] for i in frame.styles.ravel()[starts].tolist()]
-        strips = [blank] * top
-        for y in range(map_h):
-            row_end = (y + 1) * map_w
-            first, last = int(row_ptr[y]), int(row_ptr[y + 1])
-            segments = list(pad_left)
-            for i in range(first, last):
-                start = bounds[i]
-                end = bounds[i + 1] if i + 1 < last else row_end
-                segments.append(Segment(text[start:end], run_styles[i]))
-            segments.extend(pad_right)
-            strips.append(Strip(segments, width))
-        strips.extend([blank] * (height - len(strips)))
-        return strips
+        segments = [Segment(" " * left, background)] if left else []
+        row_end = (map_y + 1) * map_w
+        first, last = rows.row_ptr[map_y], rows.row_ptr[map_y + 1]
+        for i in range(first, last):
+            start = rows.starts[i]
+            end = rows.starts[i + 1] if i + 1 < last else row_end
+            segments.append(Segment(rows.text[start:end], rows.run_styles[i]))
+        if right:
+            segments.append(Segment(" " * right, background))
+        return Strip(segments, width)
 
     def render_line(self, y: int) -> Strip:
-        if self._strips is None or len(self._strips) != self.size.height:
-            self._strips = self.build_strips()
-        if 0 <= y < len(self._strips):
-            return self._strips[y]
-        return Strip.blank(self.size.width, self.rich_style)
+        strip = self._strips.get(y)
+        if strip is None:
+            self._row_ok = True
+            strip = self.build_row(y)
+            if self._row_ok:
+                self._strips[y] = strip
+        return strip
+
+
+@dataclass(frozen=True, slots=True)
+class _FrameRows:
+    text: str
+    starts: list[int]
+    row_ptr: list[int]
+    run_styles: list[Style]

@@ -7,9 +7,8 @@ from datetime import datetime
 
 from rich.text import Text
 from textual.reactive import reactive
-from textual.widget import Widget
 
-from widgets.guard import guarded, render_failed
+from widgets.text_lines import TextLines
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +21,7 @@ class MissionBarView:
     ended: bool = False
 
 
-class MissionBar(Widget):
+class MissionBar(TextLines):
     """Title, mode badge and the mission clock."""
 
     COMPONENT_CLASSES = {
@@ -42,11 +41,16 @@ class MissionBar(Widget):
     MissionBar > .mission-bar--muted { color: $foreground-darken-2; }
     """
 
-    view: reactive[MissionBarView | None] = reactive(None)
+    view: reactive[MissionBarView | None] = reactive(None, layout=False, repaint=False)
     """Clock and mode to show; set by the app every tick."""
 
-    @guarded(render_failed)
-    def render(self) -> Text:
+    def watch_view(self) -> None:
+        self.redraw_lines()
+
+    def build_lines(self) -> list[Text]:
+        return [self._line()]
+
+    def _line(self) -> Text:
         view = self.view
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append("◉ ISSDASH ", style=self.get_component_rich_style("mission-bar--title"))

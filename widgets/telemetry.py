@@ -6,17 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from rich.console import RenderableType
 from rich.style import Style
 from rich.text import Text
 from textual.reactive import reactive
-from textual.widget import Widget
 
 from app.telemetry import Telemetry
 from feeds.models import Observer
 from feeds.orbit import Pass
 from widgets import format as fmt
-from widgets.guard import guarded, render_failed
+from widgets.text_lines import TextLines
 
 ELEMENTS_WARN_H = 3 * 24.0
 ELEMENTS_ALARM_H = 14 * 24.0
@@ -33,7 +31,7 @@ class TelemetryView:
     min_elevation_deg: float
 
 
-class TelemetryPanel(Widget):
+class TelemetryPanel(TextLines):
     """Numbers about the station, recomputed every tick by the app."""
 
     COMPONENT_CLASSES = {
@@ -59,33 +57,25 @@ class TelemetryPanel(Widget):
     TelemetryPanel > .telemetry--shadow { color: $primary; text-style: bold; }
     """
 
-    view: reactive[TelemetryView | None] = reactive(None)
+    view: reactive[TelemetryView | None] = reactive(None, layout=False, repaint=False)
     """The moment to show; set by the app on every tick."""
 
-    # The shape (height) last laid out; relayout only when it changes.
-    _shape: object = None
-
-    def watch_view(self, view: TelemetryView | None) -> None:
-        # A relayout redraws the whole screen: ask for one only when the panel's height can
-        # have changed, not on every tick's new numbers.
-        shape = (view is None or view.telemetry is None, view is not None and view.passes is None)
-        if shape != self._shape:
-            self._shape = shape
-            self.clear_cached_dimensions()
-            self.refresh(layout=True)
+    def watch_view(self) -> None:
+        # Only the rows whose text changed are redrawn (a few per second); a relayout, which
+        # redraws the whole screen, happens only when the number of rows changes.
+        self.redraw_lines()
 
     def _s(self, name: str) -> Style:
         return self.get_component_rich_style(f"telemetry--{name}")
 
-    @guarded(render_failed)
-    def render(self) -> RenderableType:
-        # Plain lines rather than a Rich Table: this panel redraws every second, and a table
+    def build_lines(self) -> list[Text]:
+        # Plain lines rather than a Rich Table: this panel changes every second, and a table
         # costs several times as much to lay out for the same picture.
         rows: list[tuple[str, Text]] = []
         view = self.view
         if view is None or view.telemetry is None:
             rows.append(("Orbit", Text("waiting for orbital elements…", style=self._s("muted"))))
-            return self._lines(rows)
+            return self._label_rows(rows)
         t = view.telemetry
         st = t.station
         value = self._s("value")
@@ -108,9 +98,9 @@ class TelemetryPanel(Widget):
         pass_lines = self._next_pass(view)
         rows.append(("Next pass", pass_lines[0]))
         rows.extend(("", line) for line in pass_lines[1:])
-        return self._lines(rows)
+        return self._label_rows(rows)
 
-    def _lines(self, rows: list[tuple[str, Text]]) -> Text:
+    def _label_rows(self, rows: list[tuple[str, Text]]) -> list[Text]:
         label_style = self._s("label")
         width = max(len(label) for label, _ in rows) + 1
         lines = []
@@ -118,8 +108,7 @@ class TelemetryPanel(Widget):
             line = Text(label.ljust(width), style=label_style, no_wrap=True, overflow="ellipsis")
             line.append_text(value)
             lines.append(line)
-        text = Text("\n", no_wrap=True, overflow="ellipsis").join(lines)
-        return text
+        return lines
 
     def _light(self, now: datetime, t: Telemetry) -> Text:
         lit = t.station.sunlit

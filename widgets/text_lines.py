@@ -1,0 +1,99 @@
+"""A panel drawn as lines of Rich Text, redrawing only the lines that changed.
+
+The telemetry panel and the mission bar change every second, but only a few of their lines
+do (the clock, the position, a countdown). Textual's usual `render()` path turns the whole
+panel into strips again on any change; here each line is kept as a strip, only changed lines
+are re-rendered, and only their rows are refreshed. That halves what an idle dashboard costs.
+"""
+
+from __future__ import annotations
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.text import Text
+from textual.geometry import Region, Size
+from textual.strip import Strip
+from textual.widget import Widget
+
+from widgets.guard import guarded, render_failed
+
+
+def same_text(a: Text, b: Text) -> bool:
+    """Whether two Texts draw the same (Text's own == ignores the base style)."""
+    return a.plain == b.plain and a.style == b.style and a.spans == b.spans
+
+
+class TextLines(Widget):
+    """Subclasses implement `build_lines` and call `redraw_lines` when their view changes."""
+
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._lines: list[Text] = []
+        self._strips: dict[int, Strip] = {}
+
+    def build_lines(self) -> list[Text]:
+        """The lines to show now, from the widget's view and size (one Text per row)."""
+        raise NotImplementedError
+
+    @guarded(lambda self: [render_failed()])
+    def _build(self) -> list[Text]:
+        return self.build_lines()
+
+    def redraw_lines(self) -> None:
+        """Rebuild the lines; repaint the rows that changed, relayout if the count did."""
+        lines = self._build()
+        old, self._lines = self._lines, lines
+        if len(lines) != len(old):
+            self._strips.clear()
+            self.clear_cached_dimensions()
+            self.refresh(layout=True)
+            return
+        width = self.size.width
+        for y, (before, after) in enumerate(zip(old, lines, strict=True)):
+            if not same_text(before, after):
+                self._strips.pop(y, None)
+                self.refresh(Region(0, y, width, 1))
+
+    def on_resize(self) -> None:
+        # Widths decide truncation (and some panels' content): redraw every row.
+        self._strips.clear()
+        self.redraw_lines()
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        # Colours come from the theme when the lines are built: a theme change rebuilds them.
+        super().notify_style_update()
+        self._strips.clear()
+        if self.is_mounted:
+            self.redraw_lines()
+
+    def render(self) -> Text:
+        """All the lines as one Text (what the widget shows; drawing goes by `render_line`)."""
+        return Text("\n").join(self._lines)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._lines)
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        return max((line.cell_len for line in self._lines), default=0)
+
+    def render_line(self, y: int) -> Strip:
+        strip = self._strips.get(y)
+        if strip is None:
+            strip = self._render_row(y)
+            self._strips[y] = strip
+        return strip
+
+    def _render_row(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        if y >= len(self._lines) or width <= 0:
+            return Strip.blank(width, base)
+        line = self._lines[y]
+        if cell_len(line.plain) > width:
+            line = line.copy()
+            line.truncate(width, overflow="ellipsis")
+        segments = Segment.apply_style(line.render(self.app.console), base)
+        return Strip(segments).adjust_cell_length(width, base)
