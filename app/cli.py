@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from app.startup import pause_collector, resume_collector
 from feeds.clock import FrozenClock, ScaledClock, SystemClock, parse_iso_utc
 from feeds.models import Observer
 from feeds.recording import RecordingError
@@ -170,6 +171,7 @@ _ENVIRONMENT_DEFAULTS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    pause_collector()  # until the first frame; see app/startup.py
     for name, value in _ENVIRONMENT_DEFAULTS.items():
         os.environ.setdefault(name, value)
     parser = build_parser()
@@ -180,6 +182,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"bad settings: {describe_validation_error(exc)}")
     except (FileNotFoundError, ValueError) as exc:
         parser.error(str(exc))
+    if args.command is not None:
+        resume_collector()  # only the dashboard waits for its first frame
     try:
         if args.command == "status":
             return _status(args, settings)

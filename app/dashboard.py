@@ -32,6 +32,7 @@ from app.map_scene import MapToggles, build_scene, scene_step
 from app.replay_control import JUMP_LEAD, ReplayControl
 from app.roster import build_roster
 from app.runtime import Runtime
+from app.startup import resume_collector
 from app.state import MissionState
 from app.telemetry import EngineCache, Telemetry, compute_telemetry, upcoming_passes
 from feeds.models import ElementSet, Observer
@@ -82,6 +83,22 @@ def all_feeds_down(state: MissionState, now: datetime) -> AlertView:
     ages = [a for h in enabled if (a := h.age_s(now)) is not None]
     newest = min(ages) if ages and down else None  # only needed (and changing) when shown
     return AlertView(all_down=down, newest_data_age_s=newest, feeds=len(enabled))
+
+
+def _data_shape(state: MissionState) -> tuple[object, ...]:
+    """Which kinds of data the state has at all, which feeds are failing, and the notices:
+    changes to any of these are drawn at once, not at the next tick."""
+    held = (
+        state.elements,
+        state.position_fix,
+        state.crew,
+        state.astros,
+        state.launches,
+        state.dockings,
+        state.docked,
+    )
+    failing = tuple(h.last_error is not None for h in state.feeds.values())
+    return (state.mode, *(x is None for x in held), failing, state.notices)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -156,6 +173,7 @@ class IssDashApp(App[None]):
         self._passes: tuple[Pass, ...] | None = None
         self._passes_key: tuple[ElementSet, Observer | None, float] | None = None
         self._state_tick_pending = False
+        self._drawn_shape: tuple[object, ...] = ()
         self._scene_key: tuple[object, ...] | None = None
         self._scene_station: tuple[float, float] | None = None
 
@@ -209,6 +227,7 @@ class IssDashApp(App[None]):
                 self.set_interval(60.0, self._heartbeat)
         self._tick()
         self._schedule_ticks()
+        self.call_after_refresh(resume_collector)
 
     def _install_signal_handlers(self) -> None:
         """SIGTERM exits cleanly (a supervisor stopping us); SIGUSR1 makes the next panel
@@ -335,6 +354,14 @@ class IssDashApp(App[None]):
     # -- state to views ---------------------------------------------------------------
 
     def _on_state(self, state: MissionState) -> None:
+        # A feed's first answer is drawn at once (the first frame waits for nothing); later
+        # answers are drawn by the next tick, at most one tick interval away. At replay
+        # speed 60 the feeds publish several times a second, and each publish redrew the
+        # whole screen again between ticks.
+        shape = _data_shape(state)
+        if shape == self._drawn_shape:
+            return
+        self._drawn_shape = shape
         # Feeds often publish in bursts (all of them at start-up, several after a replay
         # jump): one redraw after the burst, not one per feed.
         if not self._state_tick_pending:

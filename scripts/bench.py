@@ -91,9 +91,8 @@ async def time_map_redraw() -> list[float]:
         for scene in all_scenes[1:]:
             t0 = time.perf_counter()
             widget.scene = scene  # composes the frame
-            # A full redraw, as after a theme change: every row's strip is rebuilt (normally
-            # only the rows that changed are).
-            widget.notify_style_update()
+            # A full redraw: every row's strip is rebuilt (normally only changed rows are).
+            widget.redraw_all_rows()
             strips = [widget.render_line(y) for y in range(widget.size.height)]
             times.append((time.perf_counter() - t0) * 1000)
             assert len(strips) == 45 and all(s.cell_length == 160 for s in strips)

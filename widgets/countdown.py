@@ -86,6 +86,7 @@ class NextEventPanel(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._shown: dict[str, Text | str] = {}
+        self._docked_text: tuple[object, Text] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="countdown-head", markup=False)
@@ -121,7 +122,16 @@ class NextEventPanel(Vertical):
         # Too little room for the full timeline: a one-line version instead.
         self.set_class(self.size.width < 36 or self.app.size.height < 30, "-compact")
         # Column widths depend on the size: redraw every part once at the new size.
+        self._redraw_all()
+
+    def notify_style_update(self) -> None:
+        # Colours are baked into the parts' Text: a theme change redraws them.
+        super().notify_style_update()
+        self._redraw_all()
+
+    def _redraw_all(self) -> None:
         self._shown.clear()
+        self._docked_text = None
         self.watch_view(self.view)
 
     @guarded(lambda self, view: None)
@@ -253,6 +263,17 @@ class NextEventPanel(Vertical):
         return text
 
     def _docked(self, view: CountdownView) -> Text:
+        # Rebuilt only when the list, its day counts or the width change (not every second).
+        key = (
+            view.docked,
+            tuple(v.docked and (view.now - v.docked).days for v in view.docked),
+            self.content_size.width,
+        )
+        if self._docked_text is None or key != self._docked_text[0]:
+            self._docked_text = (key, self._docked_list(view))
+        return self._docked_text[1]
+
+    def _docked_list(self, view: CountdownView) -> Text:
         text = Text()
         muted = self._s("muted")
         text.append(f"\nDocked ({len(view.docked)})", style=self._s("vehicle"))

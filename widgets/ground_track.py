@@ -96,8 +96,13 @@ class GroundTrackMap(Widget):
         # A theme change alters colours, not cells.
         super().notify_style_update()
         self._style_table = None
+        self.redraw_all_rows()
+
+    def redraw_all_rows(self) -> None:
+        """Draw every row again on the next repaint (normally only changed rows are)."""
         self._rows = None
         self._strips.clear()
+        self.refresh()
 
     @property
     def degrees_per_dot(self) -> float | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.geometry import Region, Size
 from textual.strip import Strip
@@ -32,6 +33,7 @@ class TextLines(Widget):
         super().__init__(name=name, id=id, classes=classes)
         self._lines: list[Text] = []
         self._strips: dict[int, Strip] = {}
+        self._base_style: Style | None = None
 
     def build_lines(self) -> list[Text]:
         """The lines to show now, from the widget's view and size (one Text per row)."""
@@ -66,8 +68,10 @@ class TextLines(Widget):
         # Colours come from the theme when the lines are built: a theme change rebuilds them.
         super().notify_style_update()
         self._strips.clear()
+        self._base_style = None
         if self.is_mounted:
             self.redraw_lines()
+            self.refresh()
 
     def render(self) -> Text:
         """All the lines as one Text (what the widget shows; drawing goes by `render_line`)."""
@@ -88,7 +92,9 @@ class TextLines(Widget):
 
     def _render_row(self, y: int) -> Strip:
         width = self.size.width
-        base = self.rich_style
+        if self._base_style is None:
+            self._base_style = self.rich_style  # walks the ancestors: once per style change
+        base = self._base_style
         if y >= len(self._lines) or width <= 0:
             return Strip.blank(width, base)
         line = self._lines[y]
