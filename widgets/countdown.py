@@ -87,6 +87,7 @@ class NextEventPanel(Vertical):
         super().__init__(id=id)
         self._shown: dict[str, Text | str] = {}
         self._docked_text: tuple[object, Text] | None = None
+        self._kept_styles: dict[str, Style] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("", id="countdown-head", markup=False)
@@ -97,7 +98,11 @@ class NextEventPanel(Vertical):
         yield Static("", id="countdown-docked", markup=False)
 
     def _s(self, name: str) -> Style:
-        return self.get_component_rich_style(f"countdown--{name}")
+        # Kept until the styles change: Textual drops its own cache on every refresh.
+        style = self._kept_styles.get(name)
+        if style is None:
+            style = self._kept_styles[name] = self.get_component_rich_style(f"countdown--{name}")
+        return style
 
     def _set(self, child_id: str, content: Text | str) -> None:
         """Update a part only when its content changed (the countdown must not repaint the
@@ -127,6 +132,7 @@ class NextEventPanel(Vertical):
     def notify_style_update(self) -> None:
         # Colours are baked into the parts' Text: a theme change redraws them.
         super().notify_style_update()
+        self._kept_styles.clear()
         self._redraw_all()
 
     def _redraw_all(self) -> None:

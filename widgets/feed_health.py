@@ -65,9 +65,9 @@ class FeedHealthStrip(TextLines):
         view = self.view
         if view is None:
             return []
-        name_style = self.get_component_rich_style("feed-health--name")
-        muted = self.get_component_rich_style("feed-health--disabled")
-        error_style = self.get_component_rich_style("feed-health--error")
+        name_style = self.component_style("feed-health--name")
+        muted = self.component_style("feed-health--disabled")
+        error_style = self.component_style("feed-health--error")
         line = Text(no_wrap=True, overflow="ellipsis", end="")
         line.append("Feeds", style=name_style)
         latest_error: FeedHealth | None = None
@@ -77,7 +77,7 @@ class FeedHealthStrip(TextLines):
             if state == "disabled":
                 off.append(name)
                 continue
-            style = self.get_component_rich_style(f"feed-health--{state}")
+            style = self.component_style(f"feed-health--{state}")
             line.append(f"  {_SYMBOL[state]} ", style=style)
             line.append(name, style=name_style)
             age = health.age_s(view.now)
@@ -118,7 +118,7 @@ class FeedHealthStrip(TextLines):
             lines.append(
                 Text(
                     f"ⓘ {clean_text(notice, 120)}",
-                    style=self.get_component_rich_style("feed-health--stale"),
+                    style=self.component_style("feed-health--stale"),
                     no_wrap=True,
                     overflow="ellipsis",
                     end="",

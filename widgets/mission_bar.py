@@ -53,33 +53,31 @@ class MissionBar(TextLines):
     def _line(self) -> Text:
         view = self.view
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append("◉ ISSDASH ", style=self.get_component_rich_style("mission-bar--title"))
+        text.append("◉ ISSDASH ", style=self.component_style("mission-bar--title"))
         if view is None:
             return text
         if view.mode == "demo":
-            text.append(" REPLAY ", style=self.get_component_rich_style("mission-bar--demo"))
+            text.append(" REPLAY ", style=self.component_style("mission-bar--demo"))
         else:
-            text.append(" LIVE ", style=self.get_component_rich_style("mission-bar--live"))
+            text.append(" LIVE ", style=self.component_style("mission-bar--live"))
         text.append(
             f"  {view.now:%Y-%m-%d %H:%M:%S} UTC",
-            style=self.get_component_rich_style("mission-bar--clock"),
+            style=self.component_style("mission-bar--clock"),
         )
-        muted = self.get_component_rich_style("mission-bar--muted")
+        muted = self.component_style("mission-bar--muted")
         if view.mode == "demo":
             if view.ended:
                 text.append("  ")
                 text.append(
                     " END OF RECORDING · r restarts ",
-                    style=self.get_component_rich_style("mission-bar--demo"),
+                    style=self.component_style("mission-bar--demo"),
                 )
             elif view.paused:
                 text.append("  ")
-                text.append(" PAUSED ", style=self.get_component_rich_style("mission-bar--demo"))
+                text.append(" PAUSED ", style=self.component_style("mission-bar--demo"))
                 text.append(f" ×{view.speed:g}", style=muted)
             else:
-                text.append(
-                    f"  ×{view.speed:g}", style=self.get_component_rich_style("mission-bar--clock")
-                )
+                text.append(f"  ×{view.speed:g}", style=self.component_style("mission-bar--clock"))
         if view.detail:
             text.append(f"  {view.detail}", style=muted)
         return text

@@ -66,7 +66,7 @@ class TelemetryPanel(TextLines):
         self.redraw_lines()
 
     def _s(self, name: str) -> Style:
-        return self.get_component_rich_style(f"telemetry--{name}")
+        return self.component_style(f"telemetry--{name}")
 
     def build_lines(self) -> list[Text]:
         # Plain lines rather than a Rich Table: this panel changes every second, and a table

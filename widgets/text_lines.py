@@ -34,6 +34,18 @@ class TextLines(Widget):
         self._lines: list[Text] = []
         self._strips: dict[int, Strip] = {}
         self._base_style: Style | None = None
+        self._kept_styles: dict[str, Style] = {}
+
+    def component_style(self, name: str) -> Style:
+        """A component class's Rich style, kept until the widget's styles change.
+
+        Textual drops its own cache of these on every refresh, and this panel refreshes every
+        second: resolving some twenty styles each time was a large part of a tick.
+        """
+        style = self._kept_styles.get(name)
+        if style is None:
+            style = self._kept_styles[name] = self.get_component_rich_style(name)
+        return style
 
     def build_lines(self) -> list[Text]:
         """The lines to show now, from the widget's view and size (one Text per row)."""
@@ -69,6 +81,7 @@ class TextLines(Widget):
         super().notify_style_update()
         self._strips.clear()
         self._base_style = None
+        self._kept_styles.clear()
         if self.is_mounted:
             self.redraw_lines()
             self.refresh()
