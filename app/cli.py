@@ -182,8 +182,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"bad settings: {describe_validation_error(exc)}")
     except (FileNotFoundError, ValueError) as exc:
         parser.error(str(exc))
-    if args.command is not None:
-        resume_collector()  # only the dashboard waits for its first frame
+    if args.command in ("record", "serve"):
+        resume_collector()  # long-running; `status` answers and exits, the dashboard resumes
+        # the collector after its first frame
     try:
         if args.command == "status":
             return _status(args, settings)

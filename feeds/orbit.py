@@ -27,6 +27,7 @@ OBSERVER_DARK_SUN_ALT_DEG = -6.0
 # Fine enough that a rising edge or a shadow entry is never stepped over.
 _TRACK_STEP_S = 15.0
 _SHADOW_STEP_S = 20.0
+_SHADOW_REFINE_POINTS = 65  # 20 s in 64 intervals: the change is known to 0.31 s
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -283,12 +284,13 @@ class OrbitEngine:
             return None
         lo, hi = float(grid[changes[0]]), float(grid[changes[0] + 1])
         lit_lo = bool(lit[changes[0]])
-        for _ in range(6):  # 20 s / 2**6 < 0.5 s
-            mid = (lo + hi) / 2
-            if bool(self.sunlit(np.array([mid]))[0]) == lit_lo:
-                lo = mid
-            else:
-                hi = mid
+        # Refine inside the 20 s step with one vectorised call (0.31 s apart) rather than
+        # a bisection of six separate calls.
+        fine = np.linspace(lo, hi, _SHADOW_REFINE_POINTS)
+        flipped = np.flatnonzero(self.sunlit(fine) != lit_lo)
+        if flipped.size:
+            first = max(int(flipped[0]), 1)
+            lo, hi = float(fine[first - 1]), float(fine[first])
         change = datetime.fromtimestamp(hi, tz=UTC)
         # Up to `lo` the light is known to be unchanged; `hi` is what the screen announces.
         self._light = _LightSpan(t0, lo, lit_lo, change)

@@ -101,3 +101,29 @@ def test_lookup_is_vectorised_and_matches_cells() -> None:
     assert result.shape == (50, 40)
     assert result.dtype == np.bool_
     np.testing.assert_array_equal(result, mask[rows, cols])
+
+
+@pytest.mark.parametrize("size", [(16, 4), (41, 10), (76, 19), (200, 50)])
+def test_map_land_dots_are_the_majority_of_their_mask_box(size: tuple[int, int]) -> None:
+    # The map's land layer, checked dot by dot against a plain loop over the mask: a dot is
+    # land when more than half of the 0.25-degree cells in its box are land.
+    from widgets.map_raster import _BRAILLE_ORDER, land_bits
+
+    width, height = size
+    mask = load_land_mask()
+    rows, cols = MASK_SHAPE
+    ys = np.linspace(0, rows, height * 4 + 1).round().astype(int)
+    xs = np.linspace(0, cols, width * 2 + 1).round().astype(int)
+    expected = np.zeros((height * 4, width * 2), dtype=bool)
+    for j in range(height * 4):
+        for i in range(width * 2):
+            box = mask[ys[j] : max(ys[j + 1], ys[j] + 1), xs[i] : max(xs[i + 1], xs[i] + 1)]
+            expected[j, i] = box.sum() * 2 > box.size
+    bits = land_bits(width, height)
+    # Unfold the braille bytes back into dots (bit k of a cell is dot _BRAILLE_ORDER[k]).
+    unpacked = np.unpackbits(bits[:, :, None], axis=-1, bitorder="little")
+    cells = np.zeros((height, width, 8), dtype=bool)
+    cells[:, :, _BRAILLE_ORDER] = unpacked.astype(bool)
+    dots = cells.reshape(height, width, 2, 4).transpose(0, 3, 1, 2).reshape(height * 4, width * 2)
+    assert np.array_equal(dots, expected)
+    assert 0.15 < dots.mean() < 0.45  # land, not all ocean or all land

@@ -98,22 +98,23 @@ def map_size_for(width: int, height: int) -> tuple[int, int]:
 def land_bits(width: int, height: int) -> NDArray[np.uint8]:
     """Braille bits of the land layer for a map of `width` x `height` cells (cached per size).
 
-    Each dot covers a box of the 0.25 degree mask and is land when most of the box is land,
-    found with an integral image so any size costs one pass over the mask.
+    Each dot covers a box of the 0.25 degree mask and is land when most of the box is land;
+    the box sums take one pass over the mask at any size.
     """
     mask = load_land_mask()
     rows, cols = mask.shape
     dots_x, dots_y = width * 2, height * 4
-    integral = np.zeros((rows + 1, cols + 1), dtype=np.int32)
-    integral[1:, 1:] = np.cumsum(np.cumsum(mask, axis=0, dtype=np.int32), axis=1)
-    ys = np.linspace(0, rows, dots_y + 1).round().astype(np.int64)
-    xs = np.linspace(0, cols, dots_x + 1).round().astype(np.int64)
-    y0, y1 = ys[:-1, None], np.maximum(ys[1:], ys[:-1] + 1)[:, None]
-    x0, x1 = xs[None, :-1], np.maximum(xs[1:], xs[:-1] + 1)[None, :]
-    y1 = np.minimum(y1, rows)
-    x1 = np.minimum(x1, cols)
-    land = integral[y1, x1] - integral[y0, x1] - integral[y1, x0] + integral[y0, x0]
-    area = (y1 - y0) * (x1 - x0)
+    # Box edges; a box narrower than one mask cell still takes the cell it starts in (that is
+    # what reduceat does when an edge does not advance).
+    ys = np.minimum(np.linspace(0, rows, dots_y + 1).round().astype(np.intp), rows - 1)
+    xs = np.minimum(np.linspace(0, cols, dots_x + 1).round().astype(np.intp), cols - 1)
+    ys[-1], xs[-1] = rows, cols
+    # Sums over bands of rows, then over bands of columns: one pass over the mask.
+    by_rows = np.add.reduceat(mask.view(np.uint8), ys[:-1], axis=0, dtype=np.int32)
+    land = np.add.reduceat(by_rows, xs[:-1], axis=1)
+    heights = np.maximum(ys[1:] - ys[:-1], 1)[:, None]
+    widths = np.maximum(xs[1:] - xs[:-1], 1)[None, :]
+    area = heights * widths
     dots = land * 2 > area
     bits = dots_to_bits(dots, width, height)
     bits.flags.writeable = False
