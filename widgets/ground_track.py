@@ -170,43 +170,54 @@ class GroundTrackMap(Widget):
         return Strip([Segment(text.ljust(width)[:width])], width)
 
     def _frame_rows(self, frame: MapFrame) -> _FrameRows:
-        """The frame's text and style runs, worked out once for all its rows."""
+        """What every row of this frame shares, worked out once: the text, the style runs,
+        the placement and the padding."""
         if self._rows is None:
             styles = self._styles()
             starts, row_ptr = frame_runs(frame.styles)
-            run_styles = [styles[i] for i in frame.styles.ravel()[starts].tolist()]
-            self._rows = _FrameRows(frame.text(), starts.tolist(), row_ptr.tolist(), run_styles)
+            width, height = self.size
+            map_w, map_h = frame.size
+            left = (width - map_w) // 2
+            right = width - map_w - left
+            background = self.rich_style
+            self._rows = _FrameRows(
+                text=frame.text(),
+                starts=starts.tolist(),
+                row_ptr=row_ptr.tolist(),
+                run_styles=[styles[i] for i in frame.styles.ravel()[starts].tolist()],
+                width=width,
+                top=(height - map_h) // 2,
+                pad_left=[Segment(" " * left, background)] if left else [],
+                pad_right=[Segment(" " * right, background)] if right else [],
+                blank=Strip.blank(width, background),
+            )
         return self._rows
 
     @guarded(lambda self, y: self._row_failed(y))
     def build_row(self, y: int) -> Strip:
         """One row of the widget: a map row centred, or blank around the map."""
-        width = self.size.width
-        background = self.rich_style
         frame = self._frame
         if frame is None:
             # The scene can arrive before the first layout gave us a size; compose it now so
             # the very first frame has the map rather than waiting for the resize event.
             frame = self._frame = self._compose_frame()
         if frame is None:
-            return Strip.blank(width, background)
-        map_w, map_h = frame.size
-        map_y = y - self._top(frame)
-        if not 0 <= map_y < map_h:
-            return Strip.blank(width, background)
+            return Strip.blank(self.size.width, self.rich_style)
         rows = self._frame_rows(frame)
-        left = (width - map_w) // 2
-        right = width - map_w - left
-        segments = [Segment(" " * left, background)] if left else []
+        map_w, map_h = frame.size
+        map_y = y - rows.top
+        if not 0 <= map_y < map_h:
+            return rows.blank
+        segments = list(rows.pad_left)
         row_end = (map_y + 1) * map_w
         first, last = rows.row_ptr[map_y], rows.row_ptr[map_y + 1]
+        starts, text, run_styles = rows.starts, rows.text, rows.run_styles
         for i in range(first, last):
-            start = rows.starts[i]
-            end = rows.starts[i + 1] if i + 1 < last else row_end
-            segments.append(Segment(rows.text[start:end], rows.run_styles[i]))
-        if right:
-            segments.append(Segment(" " * right, background))
-        return Strip(segments, width)
+            start = starts[i]
+            end = starts[i + 1] if i + 1 < last else row_end
+            segments.append(Segment(text[start:end], run_styles[i]))
+        segments.extend(rows.pad_right)
+        return Strip(segments, rows.width)
 
     def render_line(self, y: int) -> Strip:
         strip = self._strips.get(y)
@@ -224,3 +235,8 @@ class _FrameRows:
     starts: list[int]
     row_ptr: list[int]
     run_styles: list[Style]
+    width: int
+    top: int
+    pad_left: list[Segment]
+    pad_right: list[Segment]
+    blank: Strip
