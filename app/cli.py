@@ -171,7 +171,14 @@ _ENVIRONMENT_DEFAULTS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    pause_collector()  # until the first frame; see app/startup.py
+    pause_collector()  # see app/startup.py
+    try:
+        return _main(argv)
+    finally:
+        resume_collector()  # a no-op if the dashboard already did, after its first frame
+
+
+def _main(argv: Sequence[str] | None) -> int:
     for name, value in _ENVIRONMENT_DEFAULTS.items():
         os.environ.setdefault(name, value)
     parser = build_parser()
@@ -183,8 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (FileNotFoundError, ValueError) as exc:
         parser.error(str(exc))
     if args.command in ("record", "serve"):
-        resume_collector()  # long-running; `status` answers and exits, the dashboard resumes
-        # the collector after its first frame
+        resume_collector()  # long-running, and nobody waits for their first output
     try:
         if args.command == "status":
             return _status(args, settings)

@@ -32,7 +32,7 @@ from app.map_scene import MapToggles, build_scene, scene_step
 from app.replay_control import JUMP_LEAD, ReplayControl
 from app.roster import build_roster
 from app.runtime import Runtime
-from app.startup import resume_collector
+from app.startup import collector_paused, resume_collector
 from app.state import MissionState
 from app.telemetry import EngineCache, Telemetry, compute_telemetry, upcoming_passes
 from feeds.models import ElementSet, Observer
@@ -74,6 +74,8 @@ MAP_LEGEND = (
 
 
 log = logging.getLogger(__name__)
+
+_RESUME_COLLECTOR_AFTER_S = 2.0
 
 
 def all_feeds_down(state: MissionState, now: datetime) -> AlertView:
@@ -227,7 +229,10 @@ class IssDashApp(App[None]):
                 self.set_interval(60.0, self._heartbeat)
         self._tick()
         self._schedule_ticks()
-        self.call_after_refresh(resume_collector)
+        if collector_paused():
+            # By then the first complete frame is on screen (about 1 s here): collect and
+            # freeze what start-up built, then let the collector run as usual.
+            self.set_timer(_RESUME_COLLECTOR_AFTER_S, partial(resume_collector, freeze=True))
 
     def _install_signal_handlers(self) -> None:
         """SIGTERM exits cleanly (a supervisor stopping us); SIGUSR1 makes the next panel
@@ -404,9 +409,16 @@ class IssDashApp(App[None]):
         telemetry: Telemetry | None = None
         if engine is not None:
             telemetry = compute_telemetry(engine, state, now)
-            if self._scene_due(engine, state, telemetry.station, now):
+            scene_key = self._scene_key_if_due(engine, state, telemetry.station, now)
+            if scene_key is not None:
                 self._map.scene = build_scene(
                     engine, state, telemetry.station, now, self.runtime.settings.map, self.toggles
+                )
+                # Recorded only once the scene is built: a failure retries on the next tick.
+                self._scene_key = scene_key
+                self._scene_station = (
+                    telemetry.station.latitude_deg,
+                    telemetry.station.longitude_deg,
                 )
             self._ensure_passes(engine, state, now)
         self._telemetry_panel.view = TelemetryView(
@@ -417,11 +429,12 @@ class IssDashApp(App[None]):
             min_elevation_deg=self.runtime.settings.min_elevation_deg,
         )
 
-    def _scene_due(
+    def _scene_key_if_due(
         self, engine: OrbitEngine, state: MissionState, station: StationState, now: datetime
-    ) -> bool:
-        """Whether the map needs a new scene: something it shows changed, a 10 s step passed
-        (Sun and track ends), or the station moved a quarter of a dot since the last one.
+    ) -> tuple[object, ...] | None:
+        """The map's inputs, if it needs a new scene: something it shows changed, a 10 s step
+        passed (the Sun, and the track's ends, are redrawn per step), or the station moved a
+        quarter of a dot since the last one. None when the last scene still stands.
 
         At replay speed 1 the station crosses a dot in 10-30 s, so rebuilding the scene every
         second only recomposed an identical map.
@@ -445,11 +458,7 @@ class IssDashApp(App[None]):
             )
             >= dot / 4
         )
-        if key == self._scene_key and not moved:
-            return False
-        self._scene_key = key
-        self._scene_station = (station.latitude_deg, station.longitude_deg)
-        return True
+        return key if key != self._scene_key or moved else None
 
     def _countdown(self, state: MissionState, now: datetime) -> CountdownView:
         timelines = build_timelines(state, now)

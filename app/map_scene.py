@@ -77,7 +77,8 @@ def build_scene(
 
 
 def scene_step(at: datetime) -> int:
-    """Which 10-second step `at` is in: the scene's Sun (and track ends) change per step."""
+    """Which 10-second step `at` is in: the app builds a new scene at least once a step, so
+    the Sun and the ends of the tracks are never more than 10 s behind."""
     return int(at.timestamp() // SUBSOLAR_STEP_S)
 
 

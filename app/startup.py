@@ -1,12 +1,13 @@
 """Start-up without the cyclic garbage collector.
 
-Importing Textual, pydantic, numpy and skyfield and building the screen creates several
-hundred thousand objects and almost no garbage, yet the collector kept walking through
-them: about 100 ms of a 0.8 s import on the reference machine. So the command line pauses
-the collector first thing, and once the first frame is drawn (or a command without a screen
-is about to do its work) the objects made so far are frozen, never to be scanned again,
-and the collector runs as usual. On a kiosk that also keeps every later full collection
-from walking the whole of Textual.
+Importing Textual, numpy and skyfield, building pydantic models and the screen creates
+several hundred thousand objects and almost no garbage, yet the collector kept walking
+through them: about 100 ms of a 0.8 s start on the reference machine. So `main()` pauses
+the collector as it begins (after the command line module's own imports). The dashboard,
+once its first frame is drawn, collects once, freezes what start-up built (never to be
+scanned again; on a kiosk every later full collection stays small) and turns the collector
+back on. Every other way out of `main()` (a subcommand finishing, an argument error) simply
+turns it back on.
 """
 
 from __future__ import annotations
@@ -23,10 +24,18 @@ def pause_collector() -> None:
         _paused = True
 
 
-def resume_collector() -> None:
-    """Freeze what start-up built and turn the collector back on (if we paused it)."""
+def collector_paused() -> bool:
+    """Whether `pause_collector` paused it and nothing has resumed it since."""
+    return _paused
+
+
+def resume_collector(*, freeze: bool = False) -> None:
+    """Turn the collector back on if we paused it; with `freeze`, first collect and freeze
+    the survivors (start-up's long-lived objects)."""
     global _paused
     if _paused:
         _paused = False
-        gc.freeze()
+        if freeze:
+            gc.collect()
+            gc.freeze()
         gc.enable()

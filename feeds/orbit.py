@@ -27,6 +27,7 @@ OBSERVER_DARK_SUN_ALT_DEG = -6.0
 # Fine enough that a rising edge or a shadow entry is never stepped over.
 _TRACK_STEP_S = 15.0
 _SHADOW_STEP_S = 20.0
+_NO_CHANGE_KEPT_S = 60.0
 _SHADOW_REFINE_POINTS = 65  # 20 s in 64 intervals: the change is known to 0.31 s
 
 FloatArray = NDArray[np.float64]
@@ -280,7 +281,9 @@ class OrbitEngine:
         lit = self.sunlit(grid)
         changes = np.flatnonzero(lit[1:] != lit[:-1])
         if changes.size == 0:
-            self._light = _LightSpan(t0, float(grid[-1]), bool(lit[0]), None)
+            # "No change within the search" holds for this start only: a search begun later
+            # reaches further. Keep the answer for a minute, then look again.
+            self._light = _LightSpan(t0, t0 + _NO_CHANGE_KEPT_S, bool(lit[0]), None)
             return None
         lo, hi = float(grid[changes[0]]), float(grid[changes[0] + 1])
         lit_lo = bool(lit[changes[0]])

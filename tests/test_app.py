@@ -320,3 +320,23 @@ async def test_roster_grows_at_hatch_opening_and_the_replay_ends() -> None:
 def _plus_seconds(hms: str, seconds: int) -> str:
     t = datetime.strptime(hms, "%H:%M:%S") + timedelta(seconds=seconds)
     return f"{t:%H:%M:%S}"
+
+
+async def test_panels_take_the_new_theme_colours() -> None:
+    # Textual updates component styles after telling a widget its styles changed; panels
+    # that keep their styles must pick up the new ones, not re-keep the old.
+    app = demo_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        telemetry = app.query_one(TelemetryPanel)
+        app.theme = "textual-light"
+        await pilot.pause(0.3)
+        label = telemetry.get_component_rich_style("telemetry--label")
+        drawn = next(s for s in telemetry.render_line(0) if s.text.strip())
+        assert drawn.text.startswith("Position")
+        assert drawn.style is not None and drawn.style.color == label.color
+        health = app.query_one(FeedHealthStrip)
+        name = health.get_component_rich_style("feed-health--name")
+        drawn = next(s for s in health.render_line(0) if s.text.strip())
+        assert drawn.text.startswith("Feeds")
+        assert drawn.style is not None and drawn.style.color == name.color

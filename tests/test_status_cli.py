@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -32,6 +33,8 @@ KEYS = {
 
 def run_status(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
     assert main(["status", "--json", *args]) == 0
+    # main() pauses the garbage collector while it starts; it must be back on afterwards.
+    assert gc.isenabled()
     return json.loads(capsys.readouterr().out)
 
 
@@ -121,6 +124,7 @@ def test_bad_arguments_are_clear_errors(capsys: pytest.CaptureFixture[str]) -> N
     with pytest.raises(SystemExit):
         main(["status", "--at", "yesterday"])
     assert "not an ISO 8601 time" in capsys.readouterr().err
+    assert gc.isenabled()  # an argument error too leaves the collector running
 
 
 def test_installed_command_runs_as_a_process(tmp_path: Path) -> None:

@@ -130,8 +130,14 @@ class NextEventPanel(Vertical):
         self._redraw_all()
 
     def notify_style_update(self) -> None:
-        # Colours are baked into the parts' Text: a theme change redraws them.
+        # Colours are baked into the parts' Text: a theme change redraws them, on the next
+        # turn of the message loop (Textual updates component styles after this call).
         super().notify_style_update()
+        self._kept_styles.clear()
+        if self.is_mounted:
+            self.call_later(self._restyle)
+
+    def _restyle(self) -> None:
         self._kept_styles.clear()
         self._redraw_all()
 

@@ -81,6 +81,7 @@ class GroundTrackMap(Widget):
         self._strips: dict[int, Strip] = {}
         self._style_table: list[Style] | None = None
         self._row_ok = True
+        self._retry_pending = False
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         """With `height: auto`, as tall as the world map is at this width (2:1 in dots)."""
@@ -162,12 +163,14 @@ class GroundTrackMap(Widget):
         return styles
 
     def _row_failed(self, y: int) -> Strip:
-        # Not kept: the row is drawn again on the next repaint, a second from now.
+        # Not kept: every row is drawn again a second from now (see render_line).
         self._row_ok = False
-        self.set_timer(1.0, self.refresh)
-        text = "⚠ map failed to draw (logged); retrying" if y == 0 else ""
         width = self.size.width
-        return Strip([Segment(text.ljust(width)[:width])], width)
+        return Strip([Segment("⚠ map failed to draw (logged); retrying".ljust(width)[:width])])
+
+    def _retry_rows(self) -> None:
+        self._retry_pending = False
+        self.redraw_all_rows()
 
     def _frame_rows(self, frame: MapFrame) -> _FrameRows:
         """What every row of this frame shares, worked out once: the text, the style runs,
@@ -226,6 +229,11 @@ class GroundTrackMap(Widget):
             strip = self.build_row(y)
             if self._row_ok:
                 self._strips[y] = strip
+            elif not self._retry_pending:
+                # One retry for the whole map, redrawing every row: a failure is never left
+                # as rows that are silently blank or stale next to cached ones.
+                self._retry_pending = True
+                self.set_timer(1.0, self._retry_rows)
         return strip
 
 

@@ -78,13 +78,22 @@ class TextLines(Widget):
 
     def notify_style_update(self) -> None:
         # Colours come from the theme when the lines are built: a theme change rebuilds them.
+        # Textual calls this before it updates the component styles, so the rebuild waits for
+        # the next turn of the message loop (and forgets what it kept again then).
         super().notify_style_update()
+        self._forget_styles()
+        if self.is_mounted:
+            self.call_later(self._restyle)
+
+    def _forget_styles(self) -> None:
         self._strips.clear()
         self._base_style = None
         self._kept_styles.clear()
-        if self.is_mounted:
-            self.redraw_lines()
-            self.refresh()
+
+    def _restyle(self) -> None:
+        self._forget_styles()
+        self.redraw_lines()
+        self.refresh()
 
     def render(self) -> Text:
         """All the lines as one Text (what the widget shows; drawing goes by `render_line`)."""
@@ -114,5 +123,8 @@ class TextLines(Widget):
         if cell_len(line.plain) > width:
             line = line.copy()
             line.truncate(width, overflow="ellipsis")
-        segments = Segment.apply_style(line.render(self.app.console), base)
+        console = self.app.console
+        # Text.render leaves out the Text's own style when it has no spans; apply it here.
+        style = base + console.get_style(line.style) if line.style else base
+        segments = Segment.apply_style(line.render(console), style)
         return Strip(segments).adjust_cell_length(width, base)
