@@ -173,21 +173,23 @@ class GroundTrackMap(Widget):
         self.redraw_all_rows()
 
     def _frame_rows(self, frame: MapFrame) -> _FrameRows:
-        """What every row of this frame shares, worked out once: the text, the style runs,
-        the placement and the padding."""
+        """What every row of this frame shares, worked out once: one segment per style run
+        (runs never cross a row), the placement and the padding."""
         if self._rows is None:
             styles = self._styles()
             starts, row_ptr = frame_runs(frame.styles)
+            text = frame.text()
+            bounds = starts.tolist()
+            pieces = [text[a:b] for a, b in zip(bounds, [*bounds[1:], len(text)], strict=True)]
+            run_styles = [styles[i] for i in frame.styles.ravel()[starts].tolist()]
             width, height = self.size
             map_w, map_h = frame.size
             left = (width - map_w) // 2
             right = width - map_w - left
             background = self.rich_style
             self._rows = _FrameRows(
-                text=frame.text(),
-                starts=starts.tolist(),
+                segments=list(map(Segment, pieces, run_styles)),
                 row_ptr=row_ptr.tolist(),
-                run_styles=[styles[i] for i in frame.styles.ravel()[starts].tolist()],
                 width=width,
                 top=(height - map_h) // 2,
                 pad_left=[Segment(" " * left, background)] if left else [],
@@ -207,20 +209,11 @@ class GroundTrackMap(Widget):
         if frame is None:
             return Strip.blank(self.size.width, self.rich_style)
         rows = self._frame_rows(frame)
-        map_w, map_h = frame.size
         map_y = y - rows.top
-        if not 0 <= map_y < map_h:
+        if not 0 <= map_y < frame.size[1]:
             return rows.blank
-        segments = list(rows.pad_left)
-        row_end = (map_y + 1) * map_w
-        first, last = rows.row_ptr[map_y], rows.row_ptr[map_y + 1]
-        starts, text, run_styles = rows.starts, rows.text, rows.run_styles
-        for i in range(first, last):
-            start = starts[i]
-            end = starts[i + 1] if i + 1 < last else row_end
-            segments.append(Segment(text[start:end], run_styles[i]))
-        segments.extend(rows.pad_right)
-        return Strip(segments, rows.width)
+        runs = rows.segments[rows.row_ptr[map_y] : rows.row_ptr[map_y + 1]]
+        return Strip([*rows.pad_left, *runs, *rows.pad_right], rows.width)
 
     def render_line(self, y: int) -> Strip:
         strip = self._strips.get(y)
@@ -239,10 +232,8 @@ class GroundTrackMap(Widget):
 
 @dataclass(frozen=True, slots=True)
 class _FrameRows:
-    text: str
-    starts: list[int]
+    segments: list[Segment]
     row_ptr: list[int]
-    run_styles: list[Style]
     width: int
     top: int
     pad_left: list[Segment]
