@@ -127,3 +127,24 @@ def test_map_land_dots_are_the_majority_of_their_mask_box(size: tuple[int, int])
     dots = cells.reshape(height, width, 2, 4).transpose(0, 3, 1, 2).reshape(height * 4, width * 2)
     assert np.array_equal(dots, expected)
     assert 0.15 < dots.mean() < 0.45  # land, not all ocean or all land
+
+
+def test_line_dots_land_in_the_right_braille_bit() -> None:
+    # Tracks are set dot by dot straight into the cells; every dot must light the same bit
+    # that packing a full dot grid gives (the land and grid layers are packed that way).
+    from widgets.map_raster import dots_to_bits, line_bits
+
+    width, height = 16, 4
+    rng = np.random.default_rng(7)
+    xs = rng.integers(0, width * 2, 60)
+    ys = rng.integers(0, height * 4, 60)
+    runs = tuple(
+        (
+            np.array([90.0 - (y + 0.5) / (height * 4) * 180.0]),
+            np.array([(x + 0.5) / (width * 2) * 360.0 - 180.0]),
+        )
+        for x, y in zip(xs, ys, strict=True)
+    )
+    grid = np.zeros((height * 4, width * 2), dtype=bool)
+    grid[ys, xs] = True
+    assert np.array_equal(line_bits(runs, width, height), dots_to_bits(grid, width, height))

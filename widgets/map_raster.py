@@ -175,10 +175,17 @@ def _to_dots(
     return x, y
 
 
-def line_dots(runs: tuple[Run, ...], width: int, height: int) -> BoolArray:
-    """Dots along polylines, interpolated so consecutive samples join up at any map size."""
+# The braille bit of the dot at (x % 2, y % 4) of a cell, indexed [y % 4, x % 2]: dots 1-3
+# and 7 are the left column, 4-6 and 8 the right (the same order as _BRAILLE_ORDER).
+_DOT_BIT = np.array([[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]], dtype=np.uint8)
+
+
+def line_bits(runs: tuple[Run, ...], width: int, height: int) -> NDArray[np.uint8]:
+    """Braille bits of polylines, interpolated so consecutive samples join up at any map
+    size. Lines are sparse, so their dots are set straight into the cells rather than
+    drawn on a full dot grid and packed."""
+    bits = np.zeros((height, width), dtype=np.uint8)
     dots_x, dots_y = width * 2, height * 4
-    dots = np.zeros((dots_y, dots_x), dtype=bool)
     xs_all: list[FloatArray] = []
     ys_all: list[FloatArray] = []
     for lat, lon in runs:
@@ -199,8 +206,8 @@ def line_dots(runs: tuple[Run, ...], width: int, height: int) -> BoolArray:
     if xs_all:
         xi = np.rint(np.concatenate(xs_all)).astype(np.int64) % dots_x
         yi = np.clip(np.rint(np.concatenate(ys_all)).astype(np.int64), 0, dots_y - 1)
-        dots[yi, xi] = True
-    return dots
+        np.bitwise_or.at(bits, (yi // 4, xi // 2), _DOT_BIT[yi % 4, xi % 2])
+    return bits
 
 
 def point_cell(lat: float, lon: float, width: int, height: int) -> tuple[int, int]:
@@ -227,7 +234,7 @@ def compose(scene: MapScene, width: int, height: int) -> MapFrame:
     ):
         if not runs:
             continue
-        line = dots_to_bits(line_dots(runs, width, height), width, height)
+        line = line_bits(runs, width, height)
         hit = line > 0
         layer[hit] = kind
         bits[hit] = line[hit]
