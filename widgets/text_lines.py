@@ -3,7 +3,7 @@
 The telemetry panel and the mission bar change every second, but only a few of their lines
 do (the clock, the position, a countdown). Textual's usual `render()` path turns the whole
 panel into strips again on any change; here each line is kept as a strip, only changed lines
-are re-rendered, and only their rows are refreshed. That halves what an idle dashboard costs.
+are re-rendered, and only their rows are refreshed.
 """
 
 from __future__ import annotations
