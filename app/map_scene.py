@@ -65,7 +65,9 @@ def build_scene(
         footprint = tuple(split_at_antimeridian(lat, lon))
     observer = state.observer
     return MapScene(
-        subsolar=engine.subsolar_point(_step_start(now, SUBSOLAR_STEP_S)),
+        subsolar=engine.subsolar_point(
+            datetime.fromtimestamp(scene_step(now) * SUBSOLAR_STEP_S, tz=UTC)
+        ),
         past_track=past,
         future_track=future,
         footprint=footprint,
@@ -80,8 +82,3 @@ def scene_step(at: datetime) -> int:
     """Which 10-second step `at` is in: the app builds a new scene at least once a step, so
     the Sun and the ends of the tracks are never more than 10 s behind."""
     return int(at.timestamp() // SUBSOLAR_STEP_S)
-
-
-def _step_start(at: datetime, step_s: int) -> datetime:
-    unix_s = at.timestamp()
-    return datetime.fromtimestamp(unix_s - unix_s % step_s, tz=UTC)

@@ -21,6 +21,7 @@ from app.events import Phase, Timeline
 from feeds.schedule import DockedVehicle
 from widgets import format as fmt
 from widgets.guard import guarded
+from widgets.kept_styles import KeptStyles
 from widgets.text_lines import same_text
 
 _MARK = {"done": "✓", "current": "▶", "scheduled": "○", "estimated": "○"}
@@ -43,7 +44,7 @@ def clock_text(seconds: float) -> str:
     return f"{s // 3600:02d}:{(s % 3600) // 60:02d}:{s % 60:02d}"
 
 
-class NextEventPanel(Vertical):
+class NextEventPanel(KeptStyles, Vertical):
     """Countdown to the next launch, docking, hatch opening, undocking or landing."""
 
     COMPONENT_CLASSES = {
@@ -87,7 +88,6 @@ class NextEventPanel(Vertical):
         super().__init__(id=id)
         self._shown: dict[str, Text | str] = {}
         self._docked_text: tuple[object, Text] | None = None
-        self._kept_styles: dict[str, Style] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("", id="countdown-head", markup=False)
@@ -98,11 +98,7 @@ class NextEventPanel(Vertical):
         yield Static("", id="countdown-docked", markup=False)
 
     def _s(self, name: str) -> Style:
-        # Kept until the styles change: Textual drops its own cache on every refresh.
-        style = self._kept_styles.get(name)
-        if style is None:
-            style = self._kept_styles[name] = self.get_component_rich_style(f"countdown--{name}")
-        return style
+        return self.component_style(f"countdown--{name}")
 
     def _set(self, child_id: str, content: Text | str) -> None:
         """Update a part only when its content changed (the countdown must not repaint the
@@ -129,16 +125,8 @@ class NextEventPanel(Vertical):
         # Column widths depend on the size: redraw every part once at the new size.
         self._redraw_all()
 
-    def notify_style_update(self) -> None:
-        # Colours are baked into the parts' Text: a theme change redraws them, on the next
-        # turn of the message loop (Textual updates component styles after this call).
-        super().notify_style_update()
-        self._kept_styles.clear()
-        if self.is_mounted:
-            self.call_later(self._restyle)
-
-    def _restyle(self) -> None:
-        self._kept_styles.clear()
+    def restyle(self) -> None:
+        # Colours are baked into the parts' Text: redraw them all.
         self._redraw_all()
 
     def _redraw_all(self) -> None:

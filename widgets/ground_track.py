@@ -182,8 +182,8 @@ class GroundTrackMap(Widget):
             bounds = starts.tolist()
             pieces = [text[a:b] for a, b in zip(bounds, [*bounds[1:], len(text)], strict=True)]
             run_styles = [styles[i] for i in frame.styles.ravel()[starts].tolist()]
-            width, height = self.size
-            map_w, map_h = frame.size
+            width = self.size.width
+            map_w = frame.size[0]
             left = (width - map_w) // 2
             right = width - map_w - left
             background = self.rich_style
@@ -191,7 +191,7 @@ class GroundTrackMap(Widget):
                 segments=list(map(Segment, pieces, run_styles)),
                 row_ptr=row_ptr.tolist(),
                 width=width,
-                top=(height - map_h) // 2,
+                top=self._top(frame),
                 pad_left=[Segment(" " * left, background)] if left else [],
                 pad_right=[Segment(" " * right, background)] if right else [],
                 blank=Strip.blank(width, background),

@@ -14,9 +14,9 @@ from rich.style import Style
 from rich.text import Text
 from textual.geometry import Region, Size
 from textual.strip import Strip
-from textual.widget import Widget
 
 from widgets.guard import guarded, render_failed
+from widgets.kept_styles import KeptStyles
 
 
 def same_text(a: Text, b: Text) -> bool:
@@ -24,7 +24,7 @@ def same_text(a: Text, b: Text) -> bool:
     return a.plain == b.plain and a.style == b.style and a.spans == b.spans
 
 
-class TextLines(Widget):
+class TextLines(KeptStyles):
     """Subclasses implement `build_lines` and call `redraw_lines` when their view changes."""
 
     def __init__(
@@ -34,18 +34,6 @@ class TextLines(Widget):
         self._lines: list[Text] = []
         self._strips: dict[int, Strip] = {}
         self._base_style: Style | None = None
-        self._kept_styles: dict[str, Style] = {}
-
-    def component_style(self, name: str) -> Style:
-        """A component class's Rich style, kept until the widget's styles change.
-
-        Textual drops its own cache of these on every refresh, and this panel refreshes every
-        second: resolving some twenty styles each time was a large part of a tick.
-        """
-        style = self._kept_styles.get(name)
-        if style is None:
-            style = self._kept_styles[name] = self.get_component_rich_style(name)
-        return style
 
     def build_lines(self) -> list[Text]:
         """The lines to show now, from the widget's view and size (one Text per row)."""
@@ -77,21 +65,14 @@ class TextLines(Widget):
         self.refresh()
 
     def notify_style_update(self) -> None:
-        # Colours come from the theme when the lines are built: a theme change rebuilds them.
-        # Textual calls this before it updates the component styles, so the rebuild waits for
-        # the next turn of the message loop (and forgets what it kept again then).
         super().notify_style_update()
-        self._forget_styles()
-        if self.is_mounted:
-            self.call_later(self._restyle)
-
-    def _forget_styles(self) -> None:
         self._strips.clear()
         self._base_style = None
-        self._kept_styles.clear()
 
-    def _restyle(self) -> None:
-        self._forget_styles()
+    def restyle(self) -> None:
+        # Colours come from the theme when the lines are built: rebuild them all.
+        self._strips.clear()
+        self._base_style = None
         self.redraw_lines()
         self.refresh()
 
