@@ -28,6 +28,7 @@ from scripts.ms27_payloads import (
     corquaid_docked,
     corquaid_people,
     ll2_dockings,
+    ll2_launch,
     ll2_launches,
 )
 from tests.loopback import Reply, loopback_server
@@ -222,13 +223,22 @@ def ms27_day_app(tmp_path: Path, at: datetime) -> IssDashApp:
     before_docking = at < datetime(2025, 4, 8, 8, 57, tzinfo=UTC)
     before_hatch = at < datetime(2025, 4, 8, 11, 28, tzinfo=UTC)
     crew_rows = ISS_CREW_BEFORE_MS27 + SHENZHOU_19 + ([] if before_hatch else MS27_CREW)
+    # Launch Library reports the launch a success once it happened (it confirms the orbit
+    # insertion, an estimate until then).
+    launched = at > datetime(2025, 4, 8, 6, 0, tzinfo=UTC)
     return file_feeds_app(
         tmp_path,
         at,
         tle=TLE_TEXT,
         crew=corquaid_people(crew_rows),
         docked=corquaid_docked(DOCKED_BEFORE_MS27 if before_docking else None),
-        launches=ll2_launches(),
+        launches=ll2_launches(
+            ll2_launch(
+                "Soyuz 2.1a | Soyuz MS-27",
+                "2025-04-08T05:47:15Z",
+                "Success" if launched else "Go",
+            )
+        ),
         dockings=ll2_dockings(),
     )
 
