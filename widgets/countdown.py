@@ -32,14 +32,15 @@ from widgets.kept_styles import KeptStyles
 from widgets.text_lines import same_text
 
 _MARK = {"done": "✓", "current": "▶", "scheduled": "○", "estimated": "○"}
-# What would confirm an estimate (see app.events), said while waiting for it.
+# What would confirm an estimate (see app.events), said while waiting for it; short enough to
+# share a 40-column line with the NOT CONFIRMED mark.
 _CONFIRMED_BY = {
-    "launch": "by the schedule",
-    "insertion": "launch not yet reported a success",
-    "docking": "not yet in the docked list",
-    "hatch": "crew list not yet showing its crew",
-    "undocking": "by the schedule",
-    "landing": "crew list still showing its crew",
+    "launch": "per schedule",
+    "insertion": "no launch report yet",
+    "docking": "not in docked list yet",
+    "hatch": "crew not listed aboard",
+    "undocking": "per schedule",
+    "landing": "crew still listed",
 }
 
 
