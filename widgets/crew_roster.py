@@ -42,6 +42,7 @@ class CrewRoster(Widget):
         "crew--commander",
         "crew--badge",
         "crew--stale",
+        "crew--unknown",
     }
 
     LEGEND = "agency · role · arrived on · days this mission · days in space"
@@ -55,6 +56,7 @@ class CrewRoster(Widget):
     CrewRoster > .crew--commander { color: $warning; text-style: bold; }
     CrewRoster > .crew--badge { background: $error; color: $background; text-style: bold; }
     CrewRoster > .crew--stale { color: $warning; text-style: bold; }
+    CrewRoster > .crew--unknown { background: $warning; color: $background; text-style: bold; }
     """
 
     view: reactive[RosterView | None] = reactive(None, repaint=False)
@@ -118,7 +120,7 @@ class CrewRoster(Widget):
                 return Text("waiting for the crew feeds…", style=self._s("muted"))
             # Not "0 aboard": nobody knows, and the reason is said.
             text = Text()
-            text.append(" NOT KNOWN ", style=self._s("badge"))
+            text.append(" NOT KNOWN ", style=self._s("unknown"))
             text.append("  who is aboard: no crew feed has a usable answer", style=self._s("stale"))
             for gap in gaps:
                 text.append(f"\n  {clean_text(gap.words, 120)}", style=self._s("muted"))
