@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from scripts.ms27_payloads import (
+    DOCKED_BEFORE_MS27,
     ISS_CREW_BEFORE_MS27,
     SHENZHOU_19,
     TLE_TEXT,
@@ -141,3 +142,35 @@ def test_a_feed_switched_off_is_not_known_but_not_degraded(tmp_path: Path) -> No
     assert report["docked"] is None
     assert "docked vehicles not known (docked feed off)" in report["notices"]
     assert code == 0
+
+
+def test_a_schedule_known_in_part_says_so(tmp_path: Path) -> None:
+    before, seven = corquaid_docked(DOCKED_BEFORE_MS27), ISS_CREW_BEFORE_MS27 + SHENZHOU_19
+    env = ms27_feeds(tmp_path, "2025-04-08T08:00:00Z", docked=before, crew=corquaid_people(seven))
+    env["ISSDASH_FEEDS__LAUNCHES__URL"] = "http://127.0.0.1:9/launches"
+    code, report = status(tmp_path, "--at", "2025-04-08T08:00:00Z", "--timeout", "2", **env)
+    assert code == 3
+    event = report["next_event"]
+    # From the dockings schedule alone: without the launch report, orbit insertion (an
+    # estimate) is not confirmed, and it stays the next event.
+    assert (event["kind"], event["vehicle"], event["overdue"]) == ("insertion", "Soyuz MS-27", True)
+    assert any(
+        n.startswith("schedule known only in part (launches: cannot") for n in report["notices"]
+    )
+
+
+def test_cached_answers_too_old_to_describe_now_are_not_known(tmp_path: Path) -> None:
+    # A first run with every feed answering fills the cache; three days later, offline, the
+    # cached docked list and schedule are too old to say what is docked or coming now.
+    code, _ = status(tmp_path, "--at", NOON, **ms27_feeds(tmp_path))
+    assert code == 0
+    later = "2025-04-11T12:00:00Z"
+    code, report = status(tmp_path, "--at", later, "--timeout", "2", **offline())
+    assert code == 3
+    assert report["docked"] is None and report["next_event"] is None
+    assert "docked vehicles not known (docked: last answer 3d 00h old)" in report["notices"]
+    assert report["crew"] is None  # trusted for two days
+    assert (
+        "crew not known (crew: last answer 3d 00h old; astros: last answer 3d 00h old)"
+        in (report["notices"])
+    )
