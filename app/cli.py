@@ -214,8 +214,8 @@ def _recording(args: argparse.Namespace) -> Any:
 
 
 def _status(args: argparse.Namespace, settings: Any) -> int:
+    from app.model.status import build_status
     from app.runtime import Runtime
-    from app.status import build_status
 
     logging.basicConfig(level=logging.ERROR)
     if args.demo is not None:
@@ -297,9 +297,9 @@ def _print_status(status: dict[str, Any]) -> None:
 
 
 def _dashboard(args: argparse.Namespace, settings: Any) -> int:
-    from app.dashboard import IssDashApp
-    from app.kiosk import KioskController
+    from app.model.kiosk import KioskController
     from app.runtime import Runtime
+    from app.tui.dashboard import IssDashApp
 
     _log_to_file(settings.log_file)
     if args.demo is not None:

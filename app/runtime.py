@@ -19,18 +19,19 @@ from urllib.parse import urlparse
 if TYPE_CHECKING:
     import httpx
 
+from app.model.state import ElementsInfo, MissionState, Mode, StateStore
 from app.settings import FEED_NAMES, FeedSettings, Settings
-from app.state import ElementsInfo, MissionState, Mode, StateStore
+from feeds.adapters.crew import parse_astros, parse_corquaid
+from feeds.adapters.position import parse_position
+from feeds.adapters.schedule import parse_docked, parse_dockings, parse_launches
+from feeds.adapters.tle import elements_from_tle, parse_elements
 from feeds.cache import FeedCache
 from feeds.clock import Clock
-from feeds.crew import parse_astros, parse_corquaid
 from feeds.health import FeedHealth
 from feeds.poller import FeedFailure, FeedSpec, FeedUpdate, Parser, Poller, RateGate, gather_once
-from feeds.position import parse_position
 from feeds.recording import Recording, RecordingSource, RecordingWriter, load_recording
 from feeds.replay import SCHEME as REPLAY_SCHEME
 from feeds.replay import ReplaySource, replay_url
-from feeds.schedule import parse_docked, parse_dockings, parse_launches
 from feeds.sources import (
     FeedError,
     FileSource,
@@ -40,7 +41,6 @@ from feeds.sources import (
     SourceRouter,
     make_http_client,
 )
-from feeds.tle import elements_from_tle, parse_elements
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.dashboard import IssDashApp  # noqa: E402
 from app.runtime import Runtime, load_demo_recording  # noqa: E402
 from app.settings import load_settings  # noqa: E402
+from app.tui.dashboard import IssDashApp  # noqa: E402
 from feeds.clock import FrozenClock  # noqa: E402
 
 DAY = datetime(2025, 4, 8, tzinfo=UTC)

@@ -14,9 +14,10 @@ from rich.text import Text
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from app.dashboard import HelpScreen, IssDashApp
+from app.model.map_raster import STATION_GLYPH, point_cell
 from app.runtime import Runtime, load_demo_recording
 from app.settings import load_settings
+from app.tui.dashboard import HelpScreen, IssDashApp
 from feeds.clock import FrozenClock, ScaledClock
 from scripts.ms27_payloads import (
     DOCKED_BEFORE_MS27,
@@ -35,7 +36,6 @@ from tests.loopback import Reply, loopback_server
 from widgets.crew_roster import CrewRoster
 from widgets.feed_health import FeedHealthStrip
 from widgets.ground_track import GroundTrackMap
-from widgets.map_raster import STATION_GLYPH, point_cell
 from widgets.mission_bar import MissionBar
 from widgets.telemetry import TelemetryPanel
 

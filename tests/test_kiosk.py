@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from app.dashboard import IssDashApp, all_feeds_down
-from app.kiosk import VIEWS, KioskController
+from app.model.kiosk import VIEWS, KioskController
+from app.model.state import MissionState
 from app.runtime import Runtime, load_demo_recording
 from app.settings import KioskSettings, load_settings
-from app.state import MissionState
+from app.tui.dashboard import IssDashApp, all_feeds_down
 from feeds.clock import FrozenClock
 from feeds.health import FeedHealth
 from feeds.poller import FeedFailure, FeedUpdate

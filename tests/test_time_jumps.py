@@ -6,8 +6,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from app.events import build_timelines, next_event
-from app.state import MissionState
+from app.model.state import MissionState
+from app.model.timeline import build_timelines, next_event
 from feeds.health import FeedHealth
 from feeds.poller import FeedEvent, FeedSpec, FeedUpdate, Poller
 from feeds.sources import RawResponse
@@ -68,7 +68,7 @@ def test_ages_and_countdowns_never_go_negative_after_a_jump_back() -> None:
     assert health.state(T0 - timedelta(hours=3)) == "ok"
     import json
 
-    from feeds.schedule import parse_dockings, parse_launches
+    from feeds.adapters.schedule import parse_dockings, parse_launches
     from scripts.ms27_payloads import ll2_dockings, ll2_launches
 
     state = MissionState().with_feeds(

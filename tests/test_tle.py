@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from feeds.adapters.tle import check_tle_line, parse_elements, tle_checksum
 from feeds.sources import FeedError, RawResponse
-from feeds.tle import check_tle_line, parse_elements, tle_checksum
 from scripts.ms27_payloads import (
     OLDER_LINE1,
     OLDER_LINE2,
@@ -63,7 +63,7 @@ def test_omm_list_and_single_object() -> None:
 
 
 def test_omm_and_tle_propagate_to_the_same_place() -> None:
-    from feeds.orbit import OrbitEngine
+    from app.model.orbit import OrbitEngine
 
     at = datetime(2025, 4, 8, 5, 47, 15, tzinfo=UTC)
     a = OrbitEngine(parse_elements(raw(TLE_TEXT), NOW)).state_at(at)

@@ -22,9 +22,9 @@ from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import Digits, Static
 
-from app.events import Phase, Timeline
-from app.knowledge import Unknown
-from feeds.schedule import DockedVehicle
+from app.model.knowledge import Unknown
+from app.model.timeline import Phase, Timeline
+from feeds.adapters.schedule import DockedVehicle
 from feeds.text import clean_text
 from widgets import format as fmt
 from widgets.guard import guarded
@@ -32,7 +32,7 @@ from widgets.kept_styles import KeptStyles
 from widgets.text_lines import same_text
 
 _MARK = {"done": "✓", "current": "▶", "scheduled": "○", "estimated": "○"}
-# What would confirm an estimate (see app.events), said while waiting for it; short enough to
+# What would confirm an estimate (app.model.timeline), said while waiting for it; short enough to
 # share a 40-column line with the NOT CONFIRMED mark.
 _CONFIRMED_BY = {
     "launch": "per schedule",

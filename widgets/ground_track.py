@@ -12,8 +12,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from widgets.guard import guarded
-from widgets.map_raster import (
+from app.model.map_raster import (
     STYLE_COUNT,
     Layer,
     MapFrame,
@@ -22,6 +21,7 @@ from widgets.map_raster import (
     frame_runs,
     map_size_for,
 )
+from widgets.guard import guarded
 
 _LAYER_CLASSES = {
     Layer.OCEAN: "ground-track--ocean",

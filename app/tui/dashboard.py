@@ -26,19 +26,19 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
-from app.events import build_timelines, docked_vehicles, last_event, next_event
-from app.kiosk import VIEWS, KioskController
-from app.knowledge import Unknown, mode_badge, part_gaps, trusted, unknown
-from app.knowledge import all_feeds_down as feeds_down
-from app.map_scene import MapToggles, build_scene, scene_step
-from app.replay_control import JUMP_LEAD, ReplayControl
-from app.roster import build_roster
+from app.model.kiosk import VIEWS, KioskController
+from app.model.knowledge import Unknown, mode_badge, part_gaps, trusted, unknown
+from app.model.knowledge import all_feeds_down as feeds_down
+from app.model.map_scene import MapToggles, build_scene, scene_step
+from app.model.orbit import OrbitEngine, Pass, StationState
+from app.model.replay_control import JUMP_LEAD, ReplayControl
+from app.model.roster import build_roster
+from app.model.state import MissionState
+from app.model.telemetry import EngineCache, Telemetry, compute_telemetry, upcoming_passes
+from app.model.timeline import build_timelines, docked_vehicles, last_event, next_event
 from app.runtime import Runtime
 from app.startup import collector_paused, resume_collector
-from app.state import MissionState
-from app.telemetry import EngineCache, Telemetry, compute_telemetry, upcoming_passes
 from feeds.models import ElementSet, Observer
-from feeds.orbit import OrbitEngine, Pass, StationState
 from feeds.text import clean_text
 from widgets.alert_banner import AlertBanner, AlertView
 from widgets.countdown import CountdownView, NextEventPanel

@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Generic, Literal, TypeVar
 
-from feeds.crew import CrewReport
+from feeds.adapters.crew import CrewReport
+from feeds.adapters.schedule import Docked, Dockings, Launches, scheduled_times
 from feeds.health import FeedHealth
 from feeds.models import ElementSet, Observer, PositionFix
 from feeds.poller import FeedEvent, FeedFailure, FeedUpdate
-from feeds.schedule import Docked, Dockings, Launches, scheduled_times
 
 Mode = Literal["live", "demo"]
 T = TypeVar("T")
@@ -75,7 +75,7 @@ class MissionState:
     launches: Received[Launches] | None = None
     dockings: Received[Dockings] | None = None
     docked: Received[Docked] | None = None
-    # Schedule changes noticed so far, by "vehicle|kind" (see feeds.schedule.scheduled_times).
+    # Schedule changes noticed so far, by "vehicle|kind" (feeds.adapters.schedule.scheduled_times).
     slips: Mapping[str, Slip] = field(default_factory=lambda: MappingProxyType({}))
     feeds: Mapping[str, FeedHealth] = field(default_factory=lambda: MappingProxyType({}))
     notices: tuple[str, ...] = ()

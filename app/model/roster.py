@@ -11,8 +11,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.state import MissionState, Received
-from feeds.crew import CrewMember, CrewReport
+from app.model.state import MissionState, Received
+from feeds.adapters.crew import CrewMember, CrewReport
 from feeds.names import same_person
 
 DAY_S = 86400.0

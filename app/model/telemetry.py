@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from app.state import ElementsOrigin, MissionState
+from app.model.orbit import OrbitEngine, Pass, StationState
+from app.model.state import ElementsOrigin, MissionState
 from feeds.models import ElementSet, Observer, PositionFix
-from feeds.orbit import OrbitEngine, Pass, StationState
 
 PASS_SEARCH_SPAN = timedelta(hours=24)
 

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from app.model.map_raster import MapScene, Run
+from app.model.orbit import OrbitEngine, StationState, split_at_antimeridian
+from app.model.state import MissionState
 from app.settings import MapSettings
-from app.state import MissionState
-from feeds.orbit import OrbitEngine, StationState, split_at_antimeridian
-from widgets.map_raster import MapScene, Run
 
 # The terminator moves 0.04 degrees in 10 s, far less than a map cell on any terminal, so the
 # Sun is placed once per 10-second step and the engine answers repeats from its cache.

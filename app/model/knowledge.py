@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-from app.state import MissionState, Received
+from app.model.state import MissionState, Received
 from widgets.format import age as age_words
 
 # Past this age a feed's last good answer no longer describes now and the part is shown as

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from app.events import build_timelines, docked_vehicles, next_event
-from app.knowledge import Unknown, feed_trouble, part_gaps, trusted, unknown
-from app.roster import build_roster
-from app.state import MissionState
-from app.telemetry import EngineCache, compute_telemetry, upcoming_passes
+from app.model.knowledge import Unknown, feed_trouble, part_gaps, trusted, unknown
+from app.model.roster import build_roster
+from app.model.state import MissionState
+from app.model.telemetry import EngineCache, compute_telemetry, upcoming_passes
+from app.model.timeline import build_timelines, docked_vehicles, next_event
 from feeds.clock import iso_z
 
 
@@ -101,7 +101,7 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
 
 def crew_status(state: MissionState, now: datetime) -> dict[str, Any] | None:
     """The roster as JSON; `by_country` keys are ISO alpha-2, "unknown" for no nationality.
-    Null when no crew feed has an answer recent enough (see app.knowledge)."""
+    Null when no crew feed has an answer recent enough (see app.model.knowledge)."""
     roster = build_roster(trusted(state, now), now)
     if roster is None:
         return None

@@ -17,7 +17,7 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
-from widgets.land_mask import load_land_mask
+from app.model.land_mask import load_land_mask
 
 BRAILLE_BASE = 0x2800
 SPACE = 0x20
@@ -48,7 +48,7 @@ STYLE_COUNT = len(Layer) * 2
 @dataclass(frozen=True)
 class MapScene:
     """Everything drawn on the map at one moment, in degrees. Runs never cross the
-    antimeridian (see `feeds.orbit.split_at_antimeridian`)."""
+    antimeridian (see `app.model.orbit.split_at_antimeridian`)."""
 
     subsolar: tuple[float, float] | None = None
     past_track: tuple[Run, ...] = ()
