@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from app.model.state import MissionState, Received
-from widgets.format import age as age_words
+from app.model.wording import age as age_words
 
 # Past this age a feed's last good answer no longer describes now and the part is shown as
 # not known (younger but failing or old answers are shown, marked stale). The docked list and
