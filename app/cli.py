@@ -261,7 +261,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _record(args: argparse.Namespace, settings: Any) -> int:
     from app.recorder import record
-    from app.settings import FEED_NAMES
+    from feeds.registry import FEED_NAMES
 
     feeds = [f.strip() for f in args.feeds.split(",")] if args.feeds else None
     unknown = [f for f in feeds or [] if f not in FEED_NAMES]

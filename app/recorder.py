@@ -8,10 +8,11 @@ import contextlib
 import signal
 from pathlib import Path
 
-from app.runtime import ADAPTERS, Runtime
-from app.settings import FEED_NAMES, Settings
+from app.runtime import Runtime
+from app.settings import Settings
 from feeds.clock import Clock, SystemClock
 from feeds.recording import RecordingWriter
+from feeds.registry import FEED_NAMES
 
 
 def only_feeds(settings: Settings, feeds: list[str]) -> Settings:
@@ -33,7 +34,7 @@ async def record(
     """Record until `duration_s` passes, `stop` is set, or Ctrl+C / SIGTERM; always leaves a
     valid, complete file. Returns a one-line summary."""
     clock = clock or SystemClock()
-    chosen = feeds or [n for n in FEED_NAMES if n in ADAPTERS and settings.feeds.get(n).enabled]
+    chosen = feeds or [n for n in FEED_NAMES if settings.feeds.get(n).enabled]
     runtime = Runtime(only_feeds(settings, chosen), clock, mode="live")
     writer = RecordingWriter(
         out,

@@ -9,27 +9,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Mapping
 from datetime import datetime
 from functools import partial
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 if TYPE_CHECKING:
     import httpx
 
 from app.model.state import ElementsInfo, MissionState, Mode, StateStore
-from app.settings import FEED_NAMES, FeedSettings, Settings
-from feeds.adapters.crew import parse_astros, parse_corquaid
-from feeds.adapters.position import parse_position
-from feeds.adapters.schedule import parse_docked, parse_dockings, parse_launches
-from feeds.adapters.tle import elements_from_tle, parse_elements
+from app.settings import FeedSettings, Settings
+from feeds.adapters.tle import elements_from_tle
 from feeds.cache import FeedCache
 from feeds.clock import Clock
 from feeds.health import FeedHealth
 from feeds.poller import FeedFailure, FeedSpec, FeedUpdate, Parser, Poller, RateGate, gather_once
 from feeds.recording import Recording, RecordingSource, RecordingWriter, load_recording
+from feeds.registry import BY_NAME, FEED_NAMES, FEEDS, TLE, shared_limits_by_host
 from feeds.replay import SCHEME as REPLAY_SCHEME
 from feeds.replay import ReplaySource, replay_url
 from feeds.sources import (
@@ -44,23 +43,12 @@ from feeds.sources import (
 
 log = logging.getLogger(__name__)
 
-# Feeds with an adapter. The others have settings already and are reported as disabled until
-# their adapters exist.
-ADAPTERS: dict[str, Parser[Any]] = {
-    "tle": parse_elements,
-    "position": parse_position,
-    "crew": parse_corquaid,
-    "astros": parse_astros,
-    "docked": parse_docked,
-    "launches": parse_launches,
-    "dockings": parse_dockings,
-}
-# Worth keeping across restarts: slow-changing data. A position fix is stale in seconds.
-CACHEABLE = frozenset({"tle", "crew", "astros", "docked", "launches", "dockings"})
+# Every feed's parser, by name (from the registry; tests feed payloads straight to them).
+ADAPTERS: Mapping[str, Parser[object]] = {f.name: f.parse for f in FEEDS}
 
 # Upstreams whose rate limit covers all their endpoints together: seconds between requests
-# from every feed pointed at that host (Launch Library 2: ~15 anonymous requests an hour).
-SHARED_LIMITS_BY_HOST: dict[str, float] = {"ll.thespacedevs.com": 600.0}
+# from every feed pointed at that host (from the registry's `host_spacing_s`).
+SHARED_LIMITS_BY_HOST: dict[str, float] = shared_limits_by_host()
 
 BUNDLED_ELEMENTS = "iss_2025-04-07.tle"
 BUNDLED_RECORDING = "ms27-2025-04-08.jsonl.gz"
@@ -147,7 +135,7 @@ class Runtime:
         self._client: httpx.AsyncClient | None = None
         self._replay: ReplaySource | None = None
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self.pollers: dict[str, Poller[Any]] = {}
+        self.pollers: dict[str, Poller[object]] = {}
         feeds = {
             name: FeedHealth(
                 name=name,
@@ -173,18 +161,18 @@ class Runtime:
         return cls(demo_settings(settings, recording), clock, mode="demo", recording=recording)
 
     def _enabled(self, name: str) -> bool:
-        return name in ADAPTERS and self.settings.feeds.get(name).enabled
+        return self.settings.feeds.get(name).enabled
 
-    def spec(self, name: str) -> FeedSpec[Any]:
+    def spec(self, name: str) -> FeedSpec[object]:
         feed: FeedSettings = self.settings.feeds.get(name)
         return FeedSpec(
             name=name,
             url=feed.url,
-            parse=ADAPTERS[name],
+            parse=BY_NAME[name].parse,
             interval_s=feed.interval_s,
             timeout_s=feed.timeout_s,
             retry_max_s=feed.retry_max_s,
-            cacheable=name in CACHEABLE,
+            cacheable=BY_NAME[name].cacheable,
         )
 
     def _source(self) -> SourceRouter:
@@ -206,20 +194,21 @@ class Runtime:
         """
         if self.recording is None or "tle" not in self.recording.feeds:
             raw = bundled_elements_response()
-            elements = parse_elements(raw, self.clock.now())
+            elements = TLE.parse(raw, self.clock.now())
             self.store.update(
                 lambda s: s.with_elements(ElementsInfo(elements, "bundled", raw.received_at))
             )
         if self.recording is not None:
             return
-        for name in FEED_NAMES:
-            if name not in CACHEABLE or not self._enabled(name):
+        for feed in FEEDS:
+            name = feed.name
+            if not feed.cacheable or not self._enabled(name):
                 continue
             cached = self.cache.load(name)
             if cached is None:
                 continue
             try:
-                value = ADAPTERS[name](cached, self.clock.now())
+                value = feed.parse(cached, self.clock.now())
             except FeedError as exc:
                 log.warning("ignoring cached %s: %s", name, exc.reason)
                 continue

@@ -9,11 +9,11 @@ from __future__ import annotations
 from contextvars import ContextVar
 from datetime import tzinfo
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, create_model, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -23,10 +23,9 @@ from pydantic_settings import (
 )
 
 from feeds.models import Observer
+from feeds.registry import FEED_NAMES, FEEDS, FeedDef
 
-FEED_NAMES = ("tle", "position", "crew", "astros", "docked", "launches", "dockings")
-LL2 = "https://ll.thespacedevs.com/2.3.0"
-CORQUAID = "https://corquaid.github.io/international-space-station-APIs/JSON"
+__all__ = ["FEED_NAMES", "FeedSettings", "FeedsSettings", "Settings", "load_settings"]
 
 
 class FeedSettings(BaseModel):
@@ -39,68 +38,39 @@ class FeedSettings(BaseModel):
     retry_max_s: float = Field(default=900.0, gt=0, description="Longest backoff after failures.")
 
 
-class TleFeed(FeedSettings):
-    url: str = "https://celestrak.org/NORAD/elements/gp.php?CATNR=25544&FORMAT=JSON"
-    # CelesTrak answers 403 to clients that ask more than once every two hours; the floor is
-    # lower only so a local mirror or file can be polled faster.
-    interval_s: float = Field(default=7200.0, ge=60.0)
-    retry_max_s: float = 4 * 3600.0
+def _feed_settings(feed: FeedDef[object]) -> type[FeedSettings]:
+    """One feed's settings, with the defaults and the interval floor of its registry entry."""
+    return create_model(
+        f"{feed.name.title()}Feed",
+        __base__=FeedSettings,
+        url=(str, feed.url),
+        interval_s=(float, Field(default=feed.interval_s, ge=feed.min_interval_s)),
+        timeout_s=(float, Field(default=feed.timeout_s, gt=0, le=300)),
+        retry_max_s=(float, Field(default=feed.retry_max_s, gt=0)),
+    )
 
 
-class PositionFeed(FeedSettings):
-    url: str = "https://api.wheretheiss.at/v1/satellites/25544"
-    # wheretheiss.at allows about one request per second per client.
-    interval_s: float = Field(default=5.0, ge=1.0)
-    timeout_s: float = 5.0
-    retry_max_s: float = 300.0
-
-
-class CrewFeed(FeedSettings):
-    url: str = f"{CORQUAID}/people-in-space.json"
-    interval_s: float = Field(default=1800.0, ge=60.0)
-    retry_max_s: float = 4 * 3600.0
-
-
-class AstrosFeed(FeedSettings):
-    url: str = "http://api.open-notify.org/astros.json"
-    interval_s: float = Field(default=1800.0, ge=60.0)
-    retry_max_s: float = 4 * 3600.0
-
-
-class DockedFeed(FeedSettings):
-    url: str = f"{CORQUAID}/iss-docked-spacecraft.json"
-    interval_s: float = Field(default=1800.0, ge=60.0)
-    retry_max_s: float = 4 * 3600.0
-
-
-class LaunchesFeed(FeedSettings):
-    url: str = f"{LL2}/launches/upcoming/?search=ISS&limit=10&mode=detailed"
-    # Launch Library 2 allows ~15 anonymous requests an hour across all its endpoints; two
-    # feeds at 20 min each is 6 an hour, and the runtime spaces the two feeds' requests at
-    # least 10 min apart (app.runtime.SHARED_LIMITS_BY_HOST).
-    interval_s: float = Field(default=1200.0, ge=600.0)
-    retry_max_s: float = 3600.0
-
-
-class DockingsFeed(FeedSettings):
-    url: str = f"{LL2}/docking_events/?space_station_target__id=4&limit=10"
-    interval_s: float = Field(default=1200.0, ge=600.0)
-    retry_max_s: float = 3600.0
-
-
-class FeedsSettings(BaseModel):
-    tle: TleFeed = TleFeed()
-    position: PositionFeed = PositionFeed()
-    crew: CrewFeed = CrewFeed()
-    astros: AstrosFeed = AstrosFeed()
-    docked: DockedFeed = DockedFeed()
-    launches: LaunchesFeed = LaunchesFeed()
-    dockings: DockingsFeed = DockingsFeed()
-
+class _FeedsBase(BaseModel):
     def get(self, name: str) -> FeedSettings:
         value = getattr(self, name)
         assert isinstance(value, FeedSettings)
         return value
+
+
+# One field per registry entry (`feeds.tle`, `ISSDASH_FEEDS__TLE__URL`, ...): a new feed gets
+# its settings from its entry alone. Type checkers see the base, which has `get(name)`.
+if TYPE_CHECKING:
+    FeedsSettings = _FeedsBase
+else:
+    FeedsSettings = create_model(
+        "FeedsSettings",
+        __base__=_FeedsBase,
+        **{
+            f.name: (model, Field(default_factory=model))
+            for f in FEEDS
+            for model in (_feed_settings(f),)
+        },
+    )
 
 
 class MapSettings(BaseModel):

@@ -22,6 +22,7 @@ from app.runtime import Runtime, load_demo_recording  # noqa: E402
 from app.settings import load_settings  # noqa: E402
 from app.tui.dashboard import IssDashApp  # noqa: E402
 from feeds.clock import FrozenClock  # noqa: E402
+from feeds.registry import FEED_NAMES  # noqa: E402
 
 DAY = datetime(2025, 4, 8, tzinfo=UTC)
 SHOTS: list[tuple[str, tuple[int, int], datetime, list[str]]] = [
@@ -56,9 +57,6 @@ async def shoot(name: str, size: tuple[int, int], at: datetime, keys: list[str],
 
 
 OFFLINE_SHOT = ("offline-120x40", (120, 40), DAY.replace(hour=12))
-FEED_NAMES = ("tle", "position", "crew", "astros", "docked", "launches", "dockings")
-
-
 async def shoot_offline(name: str, size: tuple[int, int], at: datetime, out: Path) -> Path:
     """Live mode, every feed refused, nothing cached: the screen says what it does not know."""
     random.seed(0)  # the retry jitter shown in the feed strip

@@ -10,12 +10,13 @@ yet, last answer too old). The mode badge says LIVE only while feeds are answeri
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from app.model.state import MissionState, Received
+from app.model.state import MissionState
 from app.model.wording import age as age_words
+from feeds.registry import Received
 
 # Past this age a feed's last good answer no longer describes now and the part is shown as
 # not known (younger but failing or old answers are shown, marked stale). The docked list and
@@ -123,14 +124,7 @@ def trusted(state: MissionState, now: datetime) -> MissionState:
     old = [f for f in TRUST_FOR if (g := feed_gap(state, f, now)) and g.why == "too old"]
     if not old:
         return state
-    return replace(
-        state,
-        crew=None if "crew" in old else state.crew,
-        astros=None if "astros" in old else state.astros,
-        docked=None if "docked" in old else state.docked,
-        launches=None if "launches" in old else state.launches,
-        dockings=None if "dockings" in old else state.dockings,
-    )
+    return state.without(old)
 
 
 # -- the mode badge --------------------------------------------------------------------

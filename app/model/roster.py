@@ -11,9 +11,10 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.model.state import MissionState, Received
+from app.model.state import MissionState
 from feeds.adapters.crew import CrewMember, CrewReport
 from feeds.names import same_person
+from feeds.registry import Received
 
 DAY_S = 86400.0
 

@@ -8,17 +8,29 @@ imports Textual: `issdash status --json` and most tests use it with no terminal 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import Generic, Literal, TypeVar
+from typing import Literal, TypeVar, cast
 
 from feeds.adapters.crew import CrewReport
 from feeds.adapters.schedule import Docked, Dockings, Launches, scheduled_times
 from feeds.health import FeedHealth
 from feeds.models import ElementSet, Observer, PositionFix
 from feeds.poller import FeedEvent, FeedFailure, FeedUpdate
+from feeds.registry import (
+    ASTROS,
+    BY_NAME,
+    CREW,
+    DOCKED,
+    DOCKINGS,
+    LAUNCHES,
+    POSITION,
+    TLE,
+    FeedDef,
+    Received,
+)
 
 Mode = Literal["live", "demo"]
 T = TypeVar("T")
@@ -32,15 +44,6 @@ class ElementsInfo:
     elements: ElementSet
     origin: ElementsOrigin
     received_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Received(Generic[T]):
-    """A feed's last good value and when it arrived."""
-
-    value: T
-    received_at: datetime
-    from_cache: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,18 +72,50 @@ class MissionState:
     mode: Mode = "live"
     observer: Observer | None = None
     elements: ElementsInfo | None = None
-    position_fix: PositionFix | None = None
-    crew: Received[CrewReport] | None = None
-    astros: Received[CrewReport] | None = None
-    launches: Received[Launches] | None = None
-    dockings: Received[Dockings] | None = None
-    docked: Received[Docked] | None = None
+    # Each feed's last good value, by feed name; read typed with `latest(FEED)`.
+    received: Mapping[str, Received[object]] = field(default_factory=lambda: MappingProxyType({}))
     # Schedule changes noticed so far, by "vehicle|kind" (feeds.adapters.schedule.scheduled_times).
     slips: Mapping[str, Slip] = field(default_factory=lambda: MappingProxyType({}))
     feeds: Mapping[str, FeedHealth] = field(default_factory=lambda: MappingProxyType({}))
     notices: tuple[str, ...] = ()
     # Bumped on every change, so a widget can skip work when nothing it draws has changed.
     version: int = 0
+
+    def latest(self, feed: FeedDef[T]) -> Received[T] | None:
+        """The feed's last good value, typed by its registry entry."""
+        # Stored only by `_with_value`, after `feed.received` checked the value's type.
+        return cast("Received[T] | None", self.received.get(feed.name))
+
+    @property
+    def position_fix(self) -> PositionFix | None:
+        fix = self.latest(POSITION)
+        return fix.value if fix is not None else None
+
+    @property
+    def crew(self) -> Received[CrewReport] | None:
+        return self.latest(CREW)
+
+    @property
+    def astros(self) -> Received[CrewReport] | None:
+        return self.latest(ASTROS)
+
+    @property
+    def docked(self) -> Received[Docked] | None:
+        return self.latest(DOCKED)
+
+    @property
+    def launches(self) -> Received[Launches] | None:
+        return self.latest(LAUNCHES)
+
+    @property
+    def dockings(self) -> Received[Dockings] | None:
+        return self.latest(DOCKINGS)
+
+    def without(self, feeds: Iterable[str]) -> MissionState:
+        """The state with these feeds' values set aside, as if never received."""
+        gone = set(feeds)
+        kept = {f: r for f, r in self.received.items() if f not in gone}
+        return replace(self, received=MappingProxyType(kept))
 
     def with_feeds(self, feeds: Mapping[str, FeedHealth]) -> MissionState:
         return replace(self, feeds=MappingProxyType(dict(feeds)), version=self.version + 1)
@@ -141,27 +176,47 @@ class MissionState:
         return replace(self, slips=MappingProxyType(slips))
 
     def _with_value(self, event: FeedUpdate[object]) -> MissionState:
-        value = event.value
-        if event.feed == "tle" and isinstance(value, ElementSet):
-            origin: ElementsOrigin = "cache" if event.from_cache else "feed"
-            return self.with_elements(ElementsInfo(value, origin, event.received_at))
-        if event.feed == "position" and isinstance(value, PositionFix):
-            return replace(self, position_fix=value, version=self.version + 1)
-        if event.feed in ("crew", "astros") and isinstance(value, CrewReport):
-            received = Received(value, event.received_at, event.from_cache)
-            if event.feed == "crew":
-                return replace(self, crew=received, version=self.version + 1)
-            return replace(self, astros=received, version=self.version + 1)
-        if event.feed == "docked" and isinstance(value, Docked):
-            docked = Received(value, event.received_at, event.from_cache)
-            return replace(self, docked=docked, version=self.version + 1)
-        if event.feed == "launches" and isinstance(value, Launches):
-            launches = Received(value, event.received_at, event.from_cache)
-            return replace(self, launches=launches, version=self.version + 1)._with_slips(self)
-        if event.feed == "dockings" and isinstance(value, Dockings):
-            dockings = Received(value, event.received_at, event.from_cache)
-            return replace(self, dockings=dockings, version=self.version + 1)._with_slips(self)
-        return self
+        reduce = _REDUCERS.get(event.feed, _store)
+        return reduce(self, event)
+
+    def _stored(self, received: Received[object], feed: str) -> MissionState:
+        values = MappingProxyType({**self.received, feed: received})
+        return replace(self, received=values, version=self.version + 1)
+
+
+Reduce = Callable[[MissionState, FeedUpdate[object]], MissionState]
+
+
+def _store(state: MissionState, event: FeedUpdate[object]) -> MissionState:
+    """What most feeds do to the state: their answer becomes the feed's latest value. A value
+    that is not what the feed's entry says it gives is ignored."""
+    feed = BY_NAME.get(event.feed)
+    received = feed.received(event) if feed is not None else None
+    return state if received is None else state._stored(received, event.feed)
+
+
+def _store_schedule(state: MissionState, event: FeedUpdate[object]) -> MissionState:
+    """A schedule is stored, then compared with the one before it for slips."""
+    stored = _store(state, event)
+    return stored if stored is state else stored._with_slips(state)
+
+
+def _elements(state: MissionState, event: FeedUpdate[object]) -> MissionState:
+    """Element sets are not just the latest answer: the best set of every origin is kept."""
+    received = TLE.received(event)
+    if received is None:
+        return state
+    origin: ElementsOrigin = "cache" if received.from_cache else "feed"
+    return state.with_elements(ElementsInfo(received.value, origin, received.received_at))
+
+
+# Feeds whose answer changes more of the state than their latest value. A new feed needs no
+# entry here: `_store` keeps its answers and views read them with `MissionState.latest`.
+_REDUCERS: Mapping[str, Reduce] = {
+    TLE.name: _elements,
+    LAUNCHES.name: _store_schedule,
+    DOCKINGS.name: _store_schedule,
+}
 
 
 log = logging.getLogger(__name__)
