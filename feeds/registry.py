@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 from urllib.parse import urlparse
 
@@ -66,6 +66,9 @@ class FeedDef(Generic[T_co]):
     # Seconds between requests from every feed pointed at this feed's default host, when the
     # upstream's limit covers all its endpoints together (Launch Library 2).
     host_spacing_s: float | None = None
+    # Past this age the last good answer no longer describes now: what is built from it is
+    # shown as not known (see app.model.knowledge). None: the feed's age is judged elsewhere.
+    trust_for: timedelta | None = None
 
     def received(self, update: FeedUpdate[object]) -> Received[T_co] | None:
         """The update as this feed's typed value; None when it is another feed's or carries
@@ -99,6 +102,8 @@ POSITION = FeedDef(
     retry_max_s=300.0,
     cacheable=False,
 )
+# The docked list and the schedule change within a day around every arrival (`trust_for`); the
+# crew changes more rarely.
 CREW = FeedDef(
     name="crew",
     parse=parse_corquaid,
@@ -107,6 +112,7 @@ CREW = FeedDef(
     interval_s=1800.0,
     min_interval_s=60.0,
     retry_max_s=4 * 3600.0,
+    trust_for=timedelta(days=2),
 )
 ASTROS = FeedDef(
     name="astros",
@@ -116,6 +122,7 @@ ASTROS = FeedDef(
     interval_s=1800.0,
     min_interval_s=60.0,
     retry_max_s=4 * 3600.0,
+    trust_for=timedelta(days=2),
 )
 DOCKED = FeedDef(
     name="docked",
@@ -125,6 +132,7 @@ DOCKED = FeedDef(
     interval_s=1800.0,
     min_interval_s=60.0,
     retry_max_s=4 * 3600.0,
+    trust_for=timedelta(days=1),
 )
 # Launch Library 2 allows ~15 anonymous requests an hour across all its endpoints; two feeds at
 # 20 min each is 6 an hour, and every feed pointed at its host is spaced at least 10 min from
@@ -138,6 +146,7 @@ LAUNCHES = FeedDef(
     min_interval_s=600.0,
     retry_max_s=3600.0,
     host_spacing_s=600.0,
+    trust_for=timedelta(days=1),
 )
 DOCKINGS = FeedDef(
     name="dockings",
@@ -148,6 +157,7 @@ DOCKINGS = FeedDef(
     min_interval_s=600.0,
     retry_max_s=3600.0,
     host_spacing_s=600.0,
+    trust_for=timedelta(days=1),
 )
 
 # Every feed, in the order they are shown and started.

@@ -57,6 +57,8 @@ async def shoot(name: str, size: tuple[int, int], at: datetime, keys: list[str],
 
 
 OFFLINE_SHOT = ("offline-120x40", (120, 40), DAY.replace(hour=12))
+
+
 async def shoot_offline(name: str, size: tuple[int, int], at: datetime, out: Path) -> Path:
     """Live mode, every feed refused, nothing cached: the screen says what it does not know."""
     random.seed(0)  # the retry jitter shown in the feed strip
