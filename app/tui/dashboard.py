@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import events, work
@@ -38,6 +39,7 @@ from app.model.telemetry import EngineCache, Telemetry, compute_telemetry, upcom
 from app.model.timeline import build_timelines, docked_vehicles, last_event, next_event
 from app.runtime import Runtime
 from app.startup import collector_paused, resume_collector
+from app.tui.messages import StateChanged
 from feeds.models import ElementSet, Observer
 from feeds.text import clean_text
 from widgets.alert_banner import AlertBanner, AlertView
@@ -90,17 +92,8 @@ def all_feeds_down(state: MissionState, now: datetime) -> AlertView:
 def _data_shape(state: MissionState) -> tuple[object, ...]:
     """Which kinds of data the state has at all, which feeds are failing, and the notices:
     changes to any of these are drawn at once, not at the next tick."""
-    held = (
-        state.elements,
-        state.position_fix,
-        state.crew,
-        state.astros,
-        state.launches,
-        state.dockings,
-        state.docked,
-    )
     failing = tuple(h.last_error is not None for h in state.feeds.values())
-    return (state.mode, *(x is None for x in held), failing, state.notices)
+    return (state.mode, state.elements is None, frozenset(state.received), failing, state.notices)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -136,7 +129,8 @@ class HelpScreen(ModalScreen[None]):
 class IssDashApp(App[None]):
     """The dashboard."""
 
-    CSS_PATH = "dashboard.tcss"
+    # Absolute, so a subclass defined elsewhere (a test's) finds it too.
+    CSS_PATH = Path(__file__).with_name("dashboard.tcss")
     TITLE = "issdash"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
@@ -174,7 +168,6 @@ class IssDashApp(App[None]):
         self._engines = EngineCache()
         self._passes: tuple[Pass, ...] | None = None
         self._passes_key: tuple[ElementSet, Observer | None, float] | None = None
-        self._state_tick_pending = False
         self._drawn_shape: tuple[object, ...] = ()
         self._scene_key: tuple[object, ...] | None = None
         self._scene_station: tuple[float, float] | None = None
@@ -367,14 +360,11 @@ class IssDashApp(App[None]):
         if shape == self._drawn_shape:
             return
         self._drawn_shape = shape
-        # Feeds often publish in bursts (all of them at start-up, several after a replay
-        # jump): one redraw after the burst, not one per feed.
-        if not self._state_tick_pending:
-            self._state_tick_pending = True
-            self.call_later(self._tick_after_state)
+        self.post_message(StateChanged(state))
 
-    def _tick_after_state(self) -> None:
-        self._state_tick_pending = False
+    def on_state_changed(self, _message: StateChanged) -> None:
+        # Views are built from the store's state at the time they are drawn, which is at
+        # least as new as the message's.
         self._tick()
 
     def _tick(self) -> None:
