@@ -11,7 +11,13 @@ import json
 import subprocess
 import sys
 import textwrap
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+
+import pytest
+
+from feeds.clock import FrozenClock
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,3 +81,91 @@ def test_status_runs_without_textual_or_rich() -> None:
     )
     assert result["code"] in (["0"], ["3"])
     assert result["loaded"] == []
+
+
+# -- the recipes of docs/architecture.md work as written --------------------------------
+
+
+async def test_a_declared_panel_is_mounted_titled_and_shown_every_tick(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from textual.widgets import Static
+
+    from app.model.state import MissionState
+    from app.runtime import Runtime, load_demo_recording
+    from app.settings import load_settings
+    from app.tui import panels
+    from app.tui.dashboard import IssDashApp
+
+    def show_version(widget: Static, state: MissionState, now: datetime) -> None:
+        widget.update(f"state {state.version} at {now:%H:%M:%S}")
+
+    toy = panels.Panel(id="toy", title="Toy panel", column="side", widget=Static, show=show_version)
+    monkeypatch.setattr(panels, "PANELS", (toy,))
+    at = datetime(2025, 4, 8, 9, 0, tzinfo=UTC)
+    runtime = Runtime.for_demo(load_settings(), load_demo_recording(), FrozenClock(at))
+    app = IssDashApp(runtime, start_feeds=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        box = app.query_one("#toy-panel")
+        assert box.parent is not None and box.parent.id == "side"
+        assert box.border_title == "Toy panel"
+        shown = str(box.query_one(Static).content)
+        assert shown.startswith("state ") and shown.endswith("at 09:00:00")
+
+
+def test_a_new_feed_is_one_registry_entry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings, the runtime's specs and the state's typed values follow the registry alone."""
+    import importlib
+
+    from feeds import registry
+    from feeds.poller import FeedUpdate
+    from feeds.sources import RawResponse
+
+    def parse_toy(raw: RawResponse, now: datetime) -> ToyReading:
+        return ToyReading(float(raw.body))
+
+    toy = registry.FeedDef(
+        name="toy",
+        parse=parse_toy,
+        value_type=ToyReading,
+        url="http://127.0.0.1:9/toy",
+        interval_s=30.0,
+        min_interval_s=10.0,
+    )
+    monkeypatch.setattr(registry, "FEEDS", (*registry.FEEDS, toy))
+    monkeypatch.setattr(registry, "FEED_NAMES", (*registry.FEED_NAMES, "toy"))
+    monkeypatch.setattr(registry, "BY_NAME", {**registry.BY_NAME, "toy": toy})
+    import app.model.state as state_module
+    import app.runtime as runtime_module
+    import app.settings as settings_module
+
+    monkeypatch.setattr(state_module, "BY_NAME", registry.BY_NAME)
+    settings_module = importlib.reload(settings_module)
+    runtime_module = importlib.reload(runtime_module)
+    try:
+        settings = settings_module.load_settings(feeds={"toy": {"interval_s": 60}})
+        assert settings.feeds.get("toy").interval_s == 60
+        with pytest.raises(ValueError, match="greater than or equal to 10"):
+            settings_module.load_settings(feeds={"toy": {"interval_s": 1}})
+        runtime = runtime_module.Runtime(settings, FrozenClock(AT))
+        assert runtime.spec("toy").parse is parse_toy
+        assert "toy" in runtime.store.state.feeds
+        runtime.store.publish(FeedUpdate("toy", ToyReading(4.5), AT))
+        latest = runtime.store.state.latest(toy)
+        assert latest is not None and latest.value == ToyReading(4.5)
+        # A value of another type is never stored as the feed's.
+        runtime.store.publish(FeedUpdate("toy", "4.5", AT))
+        assert runtime.store.state.latest(toy) == latest
+    finally:
+        monkeypatch.undo()
+        importlib.reload(settings_module)
+        importlib.reload(runtime_module)
+
+
+@dataclass(frozen=True)
+class ToyReading:
+    value: float
+
+
+AT = datetime(2025, 4, 8, 9, 0, tzinfo=UTC)

@@ -11,7 +11,7 @@ import contextlib
 import logging
 import os
 import signal
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
@@ -39,6 +39,7 @@ from app.model.telemetry import EngineCache, Telemetry, compute_telemetry, upcom
 from app.model.timeline import build_timelines, docked_vehicles, last_event, next_event
 from app.runtime import Runtime
 from app.startup import collector_paused, resume_collector
+from app.tui import panels
 from app.tui.messages import StateChanged
 from feeds.models import ElementSet, Observer
 from feeds.text import clean_text
@@ -171,6 +172,8 @@ class IssDashApp(App[None]):
         self._drawn_shape: tuple[object, ...] = ()
         self._scene_key: tuple[object, ...] | None = None
         self._scene_station: tuple[float, float] | None = None
+        # How to update each declared panel (app.tui.panels), in the order they were made.
+        self._shows: list[Callable[[MissionState, datetime], None]] = []
 
     # -- layout -----------------------------------------------------------------------
 
@@ -192,13 +195,26 @@ class IssDashApp(App[None]):
                     yield self._map
                 with VerticalScroll(id="crew-panel", classes="panel"):
                     yield self._roster
+                yield from self._declared("left")
             with Vertical(id="side"):
                 with Vertical(id="telemetry-panel", classes="panel"):
                     yield self._telemetry_panel
                 with VerticalScroll(id="countdown-panel", classes="panel"):
                     yield self._countdown_panel
+                yield from self._declared("side")
         yield self._health
         yield Footer()
+
+    def _declared(self, column: str) -> ComposeResult:
+        """The panels of app.tui.panels.PANELS that go in `column`, each in a titled box."""
+        for panel in panels.PANELS:
+            if panel.column != column:
+                continue
+            widget, show = panel.mount_show()
+            self._shows.append(show)
+            box = Vertical(widget, id=f"{panel.id}-panel", classes="panel declared")
+            box.border_title = panel.title
+            yield box
 
     def on_mount(self) -> None:
         self.query_one("#map-panel").border_title = "Ground track"
@@ -414,6 +430,8 @@ class IssDashApp(App[None]):
                     telemetry.station.longitude_deg,
                 )
             self._ensure_passes(engine, state, now)
+        for show in self._shows:
+            show(known, now)
         self._telemetry_panel.view = TelemetryView(
             now=now,
             telemetry=telemetry,
