@@ -10,7 +10,7 @@ and tested alone.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
 
@@ -58,7 +58,6 @@ class MapScene:
     observer: tuple[float, float] | None = None
     show_night: bool = True
     show_grid: bool = False
-    key: tuple[object, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
