@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.state import ElementsOrigin, MissionState
-from feeds.elements import ElementsChoice, ExpectedError
+from feeds.elements import ElementsChoice, ExpectedError, describe_age
 from feeds.models import ElementSet, Observer, PositionFix
 from feeds.orbit import ElementsUnusable, OrbitEngine, Pass, StationState
 
@@ -107,8 +107,7 @@ def passes_withheld(choice: ElementsChoice) -> str | None:
     if choice.problem is not None:
         return "elements unusable"
     if choice.error.level == "uncertain":
-        error = choice.error
-        return f"elements too old (may be {error.median_km:,.0f} km off)"
+        return f"elements too old ({describe_age(choice.age_h)})"
     return None
 
 

@@ -161,11 +161,7 @@ class ElementsChoice:
             )
         error = self.error
         if error.level == "uncertain":
-            notices.append(
-                f"elements {describe_age(self.age_h)}: the position may be off by "
-                f"{error.median_km:,.0f} km (1 in 10: {error.p90_km:,.0f} km); "
-                "passes withheld"
-            )
+            notices.append(f"elements {describe_age(self.age_h)}: {error.describe()}")
         elif error.level == "approximate":
             notices.append(
                 f"elements {describe_age(self.age_h)}: position approximate "
@@ -249,6 +245,13 @@ class ExpectedError:
     median_km: float
     p90_km: float
     level: Level
+
+    def describe(self) -> str:
+        if self.median_km >= MAX_ERROR_KM:
+            return "the station may be anywhere along its orbit"
+        return (
+            f"the position may be off by {self.median_km:,.0f} km (1 in 10: {self.p90_km:,.0f} km)"
+        )
 
 
 def expected_error_km(age_h: float) -> ExpectedError:

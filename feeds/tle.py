@@ -257,8 +257,12 @@ def elements_from_tle(name: str, line1: str, line2: str) -> ElementSet:
     except (ValueError, IndexError) as exc:
         raise FeedError(f"TLE does not parse: {exc}") from None
     epoch_jd = sat.jdsatepoch + sat.jdsatepochF
-    # Julian date 2440587.5 is the Unix epoch.
-    epoch = datetime.fromtimestamp((epoch_jd - 2440587.5) * 86400.0, tz=UTC)
+    try:
+        # Julian date 2440587.5 is the Unix epoch.
+        epoch = datetime.fromtimestamp((epoch_jd - 2440587.5) * 86400.0, tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        # A day of the year in the millions still parses as a number.
+        raise FeedError(f"TLE epoch {line1[18:32]!r} is not a date") from None
     return _validated(
         name=name or "UNKNOWN",
         norad_id=int(sat.satnum),
