@@ -61,6 +61,7 @@ HUBBLE_LINES = tle_lines(
     eccentricity=0.0002,
     mean_motion_rev_day=15.2708,
     rev=2347,
+    epoch=NOW - timedelta(hours=3),  # newer than the bundled set, which it would replace
 )
 
 
