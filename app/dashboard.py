@@ -55,6 +55,8 @@ HELP_MARKUP = """\
   [$error]◉[/]  the station now       [$primary]━━[/]  past track (45 min)
   [$accent]⌂[/]  your observer         [$warning]━━[/]  future track (1.5 orbits)
   [$success]⣿[/]  land                  [$foreground-darken-1]◌[/]   footprint (above the horizon)
+  [$error]○[/]  elements over 3 days old: approximate; over 14 days, a [$error]━━[/] stretch of
+     track where the station may be, instead of a marker
   darker cells are the night side of the Earth
 
 [b $accent]Keys[/]
@@ -71,6 +73,13 @@ MAP_LEGEND = (
     "[$error]◉[/] ISS  [$primary]━[/] past  [$warning]━[/] next  "
     "[$foreground-darken-1]◌[/] footprint"
 )
+# The marker's meaning changes with the elements' age (see feeds.elements): the legend says so.
+MAP_LEGENDS = {
+    "good": MAP_LEGEND,
+    "approximate": MAP_LEGEND.replace("[$error]◉[/] ISS", "[$error]○[/] ISS (approximate)"),
+    "uncertain": MAP_LEGEND.replace("[$error]◉[/] ISS", "[$error]━[/] ISS somewhere here"),
+    "unusable": "elements unusable: no position",
+}
 
 
 log = logging.getLogger(__name__)
@@ -176,6 +185,7 @@ class IssDashApp(App[None]):
         self._passes_key: tuple[ElementSet, Observer | None, float] | None = None
         # Why the last pass search gave nothing usable (elements that decay within it).
         self._passes_problem: str | None = None
+        self._map_legend = MAP_LEGEND
         self._state_tick_pending = False
         self._drawn_shape: tuple[object, ...] = ()
         self._scene_key: tuple[object, ...] | None = None
@@ -429,6 +439,12 @@ class IssDashApp(App[None]):
         """A new scene when one is due; elements unusable at `now` draw no station at all
         (never the last place it was seen, as if it were still there)."""
         telemetry = orbit.telemetry
+        error = telemetry.error if telemetry is not None else None
+        level = "unusable" if error is None else error.level
+        legend = MAP_LEGENDS[level]
+        if self._map_legend != legend:
+            self._map_legend = legend
+            self.query_one("#map-panel").border_subtitle = legend
         if telemetry is None:
             key: tuple[object, ...] = ("unusable", state.observer, self.toggles, scene_step(now))
             if key != self._scene_key:

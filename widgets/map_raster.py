@@ -23,7 +23,7 @@ BRAILLE_BASE = 0x2800
 SPACE = 0x20
 STATION_GLYPH = ord("◉")
 # Elements a few days old: the marker is hollow, a place to look near rather than a fix.
-APPROXIMATE_STATION_GLYPH = ord("◌")
+APPROXIMATE_STATION_GLYPH = ord("○")
 OBSERVER_GLYPH = ord("⌂")
 
 FloatArray = NDArray[np.float64]
@@ -57,7 +57,7 @@ class MapScene:
     future_track: tuple[Run, ...] = ()
     footprint: tuple[Run, ...] = ()
     station: tuple[float, float] | None = None
-    # Drawn as ◌ instead of ◉: the elements are old enough for the position to be approximate.
+    # Drawn as ○ instead of ◉: the elements are old enough for the position to be approximate.
     station_approximate: bool = False
     # Where along the track the station may be, drawn instead of a marker when the elements are
     # too old for any one place to be claimed (`station` is then None).

@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.reactive import reactive
 
 from app.telemetry import Telemetry
-from feeds.elements import describe_age
+from feeds.elements import MAX_ERROR_KM, describe_age
 from feeds.models import Observer
 from feeds.orbit import Pass
 from widgets import format as fmt
@@ -152,6 +152,8 @@ class TelemetryPanel(TextLines):
             return Text("unknown", style=self._s("muted"))
         level = t.error.level
         style = "good" if level == "good" else "warn" if level == "approximate" else "alarm"
+        if t.error.median_km >= MAX_ERROR_KM:
+            return Text("anywhere along its orbit", style=self._s(style))
         text = Text(f"~{t.error.median_km:,.0f} km", style=self._s(style))
         text.append(f"  1 in 10: {t.error.p90_km:,.0f} km", style=self._s("muted"))
         return text
