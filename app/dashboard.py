@@ -64,8 +64,9 @@ HELP_MARKUP = """\
   [b]?[/]  this help         [b]ctrl+p[/]  command palette          [b]q[/]  quit
   replay: [b]space[/] pause  [b]+[/]/[b]-[/] speed 1-1000x  [b]n[/] next event  [b]r[/] restart
 
-Positions are propagated locally (SGP4, skyfield) from the latest orbital
-elements; an API fix, when one is available, is shown only as a cross-check.
+Positions are propagated locally (SGP4, skyfield) from the orbital elements
+for the time shown (the newest set not after it), with their age and expected
+error; an API fix, when one is available, is shown only as a cross-check.
 Feeds that fail keep their last good data on screen, marked stale with its age.
 """
 
