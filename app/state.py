@@ -144,9 +144,17 @@ class MissionState:
         value = event.value
         if event.feed == "tle" and isinstance(value, ElementSets):
             origin: ElementsOrigin = "cache" if event.from_cache else "feed"
-            return self.with_elements(
+            state = self.with_elements(
                 *(ElementsInfo(s, origin, event.received_at) for s in value.sets)
             )
+            if value.rejected:
+                # The good sets are used; the skipped ones are said, not silently dropped.
+                skipped = value.rejected_count
+                state = state.with_notice(
+                    f"tle: {skipped} element set{'s' if skipped > 1 else ''} skipped, "
+                    f"the first because: {value.rejected[0]}"
+                )
+            return state
         if event.feed == "position" and isinstance(value, PositionFix):
             return replace(self, position_fix=value, version=self.version + 1)
         if event.feed in ("crew", "astros") and isinstance(value, CrewReport):

@@ -108,7 +108,8 @@ class ElementSets:
     why the others were left out."""
 
     sets: tuple[ElementSet, ...]
-    rejected: tuple[str, ...] = ()
+    rejected: tuple[str, ...] = ()  # the first few reasons
+    rejected_count: int = 0
 
     def for_time(self, at: datetime) -> ElementSet:
         """The newest set whose epoch is not after `at`, else the earliest one."""

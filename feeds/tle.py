@@ -131,7 +131,7 @@ def _checked(builders: Iterator[Builder], now: datetime | None, norad_id: int) -
         if reasons:
             raise FeedError(reasons[0])
         raise FeedError(f"no element set for catalog number {norad_id}")
-    return ElementSets(tuple(sets), tuple(reasons[:_REASONS_KEPT]))
+    return ElementSets(tuple(sets), tuple(reasons[:_REASONS_KEPT]), len(reasons))
 
 
 def _problem(elements: ElementSet, limit: datetime | None, norad_id: int) -> str | None:

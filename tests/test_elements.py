@@ -310,8 +310,13 @@ def test_a_body_with_one_bad_set_among_good_ones_keeps_the_good_ones() -> None:
     records = omm_history(5)
     records[2]["MEAN_MOTION"] = 1.0027  # geostationary
     sets = parse_element_sets(raw(json.dumps(records)), None)
-    assert len(sets.sets) == 4
+    assert len(sets.sets) == 4 and sets.rejected_count == 1
     assert any("altitude" in r for r in sets.rejected)
+    from feeds.poller import FeedUpdate
+
+    state = MissionState().apply(FeedUpdate("tle", sets, NOW))
+    assert len(state.element_sets) == 4
+    assert any(n.startswith("tle: 1 element set skipped") for n in state.notices)
 
 
 # -- uncertainty from age -------------------------------------------------------------------
