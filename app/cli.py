@@ -317,7 +317,12 @@ def _print_status(status: dict[str, Any]) -> None:
             f"elements {describe_age(pos['elements_age_h'])}"
             f"{'  approximate' if pos['approximate'] else ''}"
         )
-    for p in status["passes"][:3]:
+    elements = status.get("elements")
+    if not pos and elements and elements.get("problem"):
+        print(f"  ISS  elements unusable at this time: {elements['problem']}")
+    if status["passes"] is None and pos:
+        print("  passes withheld (see notices)")
+    for p in (status["passes"] or [])[:3]:
         print(
             f"  pass {p['rise']}  max {p['max_elevation_deg']:.0f} deg  "
             f"{'visible' if p['visible'] else 'not visible'}"

@@ -496,3 +496,24 @@ def test_elementsets_for_time() -> None:
 def test_real_ms27_lines_are_accepted() -> None:
     sets = parse_element_sets(raw(f"{TLE_LINE1}\n{TLE_LINE2}\n"), NOW)
     assert len(sets.sets) == 1 and sets.rejected == ()
+
+
+@pytest.mark.parametrize(
+    ("at", "said"),
+    [
+        (BUNDLED_EPOCH + timedelta(days=15), "passes withheld"),
+        (datetime(1970, 1, 1, tzinfo=UTC), "elements unusable at this time"),
+    ],
+)
+def test_status_text_says_what_is_withheld_or_unusable(
+    at: datetime,
+    said: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("ISSDASH_FEEDS__TLE__URL", (tmp_path / "absent.tle").as_uri())
+    for feed in OTHER_FEEDS:
+        monkeypatch.setenv(f"ISSDASH_FEEDS__{feed}__ENABLED", "false")
+    assert main(["status", "--at", at.isoformat(), "--observer", "51.5,-0.1"]) in (0, 3)
+    assert said in capsys.readouterr().out
