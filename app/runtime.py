@@ -241,15 +241,28 @@ class Runtime:
             try:
                 value = ADAPTERS[name](cached, self.clock.now())
             except FeedError as exc:
-                # A poisoned cache (an answer that no longer passes its adapter's checks) is
-                # discarded and said, never trusted: the feed polls afresh at start.
                 log.warning("ignoring cached %s: %s", name, exc.reason)
-                self.cache.discard(name)
-                self._notice(f"cached {name} discarded: {exc.reason}")
+                if self._poisoned(name, cached):
+                    # It fails its checks even at the time it was received: discarded, and
+                    # said, never trusted again. The feed polls afresh at start.
+                    self.cache.discard(name)
+                    self._notice(f"cached {name} discarded: {exc.reason}")
+                else:
+                    # Good when received, not for this time (`status --at` long before it):
+                    # kept on disk for later, not used now.
+                    self._notice(f"cached {name} not used at this time: {exc.reason}")
                 continue
             self.store.publish(FeedUpdate(name, value, cached.received_at, from_cache=True))
         if self.cache.notice and self.mode == "live":
             self.store.update(lambda s: s.with_notice(self.cache.notice or ""))
+
+    @staticmethod
+    def _poisoned(name: str, cached: RawResponse) -> bool:
+        try:
+            ADAPTERS[name](cached, cached.received_at)
+        except FeedError:
+            return True
+        return False
 
     def start(self) -> None:
         """Start one poller task per enabled feed."""

@@ -517,3 +517,13 @@ def test_status_text_says_what_is_withheld_or_unusable(
         monkeypatch.setenv(f"ISSDASH_FEEDS__{feed}__ENABLED", "false")
     assert main(["status", "--at", at.isoformat(), "--observer", "51.5,-0.1"]) in (0, 3)
     assert said in capsys.readouterr().out
+
+
+def test_a_good_cache_is_not_deleted_for_a_time_long_before_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    cache = FeedCache(tmp_path / "issdash-cache")
+    cache.save("tle", RawResponse("https://x", 200, "text/plain", tle_text(epoch=NOW), NOW))
+    out = status(capsys, monkeypatch, tmp_path, "--at", "2024-01-01T00:00:00Z")
+    assert any("cached tle not used at this time" in n for n in out["notices"])
+    assert (tmp_path / "issdash-cache" / "tle.json").exists()
