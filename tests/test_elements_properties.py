@@ -161,3 +161,43 @@ def test_expected_error_is_finite_and_grows_with_age(age_h: float) -> None:
     assert 1.0 <= error.median_km <= error.p90_km
     later = expected_error_km(abs(age_h) + 24.0)
     assert later.median_km >= error.median_km
+
+
+_HISTORY = None
+
+
+def _history_sets() -> tuple[Any, ...]:
+    global _HISTORY
+    if _HISTORY is None:
+        from tests.element_fixtures import omm_history
+
+        body = json.dumps(omm_history(30))
+        raw = RawResponse("file:///x", 200, "text/plain", body, NOW)
+        _HISTORY = parse_element_sets(raw, None).sets
+    return _HISTORY
+
+
+@PROPERTY_SETTINGS
+@given(
+    picks=st.lists(st.integers(0, 29), min_size=1, max_size=8, unique=True),
+    origins=st.lists(st.sampled_from(["feed", "cache", "history", "bundled"]), min_size=8),
+    at_h=st.floats(-100, 400),
+)
+def test_choice_is_the_newest_epoch_not_after_the_time(
+    picks: list[int], origins: list[str], at_h: float
+) -> None:
+    from feeds.elements import choose, merge
+    from tests.element_fixtures import HISTORY_START
+
+    sets = _history_sets()
+    infos = [ElementsInfo(sets[i], origins[n], NOW) for n, i in enumerate(picks)]  # type: ignore[arg-type]
+    candidates = merge((), infos)
+    at = HISTORY_START + timedelta(hours=at_h)
+    choice = choose(candidates, at)
+    assert choice is not None and choice.problem is None
+    epochs = sorted(sets[i].epoch for i in picks)
+    earlier = [e for e in epochs if e <= at]
+    if earlier:
+        assert choice.elements.epoch == earlier[-1] and not choice.after_time
+    else:
+        assert choice.elements.epoch == epochs[0] and choice.after_time
