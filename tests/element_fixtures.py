@@ -106,3 +106,23 @@ def omm_history(count: int = 499) -> list[dict[str, Any]]:
         record["date_fetched"] = (epoch + timedelta(hours=4)).isoformat() + "Z"
         records.append(record)
     return records
+
+
+# Element sets seen breaking the dashboard (issue 12, issue 14), for tests and the fault server.
+BAD_SETS_AT = datetime(2025, 4, 8, 5, 47, 15, tzinfo=UTC)
+# Parses, but SGP4 gives NaN: a high eccentricity with an epoch a little ahead.
+NAN_TLE = tle_text(eccentricity=0.99, epoch=BAD_SETS_AT + timedelta(days=1))
+# A geostationary orbit labelled 25544 (35,786 km).
+GEOSTATIONARY_TLE = tle_text(mean_motion_rev_day=1.0027, eccentricity=0.0002, inclination_deg=0.05)
+# 19.9 revolutions a day: below the ground (-610 km).
+TOO_FAST_TLE = tle_text(mean_motion_rev_day=19.9)
+# Hubble (catalog 20580), dated after the bundled ISS set it would have replaced.
+HUBBLE_LINES = tle_lines(
+    catalog=20580,
+    inclination_deg=28.4699,
+    raan_deg=101.2,
+    eccentricity=0.0002,
+    mean_motion_rev_day=15.2708,
+    rev=2347,
+    epoch=BAD_SETS_AT - timedelta(hours=3),
+)

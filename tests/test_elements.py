@@ -36,11 +36,14 @@ from feeds.sources import FeedError, RawResponse
 from feeds.tle import parse_element_sets
 from scripts.ms27_payloads import TLE_LINE1, TLE_LINE2
 from tests.element_fixtures import (
+    GEOSTATIONARY_TLE,
     HISTORY_START,
     HISTORY_STEP,
+    HUBBLE_LINES,
+    NAN_TLE,
+    TOO_FAST_TLE,
     omm,
     omm_history,
-    tle_lines,
     tle_text,
 )
 from widgets.map_raster import APPROXIMATE_STATION_GLYPH, STATION_GLYPH, compose, point_cell
@@ -48,21 +51,6 @@ from widgets.map_raster import APPROXIMATE_STATION_GLYPH, STATION_GLYPH, compose
 NOW = datetime(2025, 4, 8, 5, 47, 15, tzinfo=UTC)
 BUNDLED_EPOCH = datetime(2025, 4, 7, 12, 29, 36, tzinfo=UTC)
 OTHER_FEEDS = ("POSITION", "CREW", "ASTROS", "DOCKED", "LAUNCHES", "DOCKINGS")
-
-# Elements that parse but make SGP4 produce NaN: a high eccentricity, an epoch a little ahead.
-NAN_TLE = tle_text(eccentricity=0.99, epoch=NOW + timedelta(days=1))
-GEOSTATIONARY_TLE = tle_text(mean_motion_rev_day=1.0027, eccentricity=0.0002, inclination_deg=0.05)
-TOO_FAST_TLE = tle_text(mean_motion_rev_day=19.9)  # -610 km
-# Hubble (catalog 20580), as wheretheiss.at-style line1/line2 JSON.
-HUBBLE_LINES = tle_lines(
-    catalog=20580,
-    inclination_deg=28.4699,
-    raan_deg=101.2,
-    eccentricity=0.0002,
-    mean_motion_rev_day=15.2708,
-    rev=2347,
-    epoch=NOW - timedelta(hours=3),  # newer than the bundled set, which it would replace
-)
 
 
 def raw(body: str, now: datetime = NOW) -> RawResponse:
