@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.state import ElementsOrigin, MissionState
-from feeds.elements import ElementsChoice, ExpectedError, describe_age
+from feeds.elements import ElementsChoice, ExpectedError, describe_age, physical_problem
 from feeds.models import ElementSet, Observer, PositionFix
 from feeds.orbit import ElementsUnusable, OrbitEngine, Pass, StationState
 
@@ -124,4 +124,8 @@ def upcoming_passes(
     except (ValueError, ArithmeticError) as exc:
         # Elements that decay into nonsense within the search span.
         raise ElementsUnusable(f"the pass search failed: {type(exc).__name__}") from exc
-    return [p for p in passes if p.set > now]
+    # Where the elements decay into nonsense within the span, the "passes" found there are
+    # of an orbit nobody flies: only those at a physical state of the station are kept.
+    return [
+        p for p in passes if p.set > now and physical_problem(engine.elements, p.culminate) is None
+    ]

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from feeds.clock import ensure_utc
-from feeds.elements import physical_problem, satrec
+from feeds.elements import MAX_ALTITUDE_KM, MIN_ALTITUDE_KM, physical_problem, satrec
 from feeds.models import ElementSet, Observer, PositionFix
 
 # Mean Earth radius, for great-circle distances and the footprint (the horizon circle).
@@ -321,13 +321,22 @@ class OrbitEngine:
         t1 = ensure_utc(end).timestamp()
         unix_s = np.arange(t0, t1 + step_s / 2, step_s, dtype=np.float64)
         with np.errstate(all="ignore"):
-            lat, lon = wgs84.latlon_of(self._sat.at(self._times(unix_s, coarse_nutation=True)))
+            position = self._sat.at(self._times(unix_s, coarse_nutation=True))
+            lat, lon = wgs84.latlon_of(position)
+            radius_km = np.linalg.norm(np.asarray(position.position.km), axis=0)
         lat_deg, lon_deg = np.asarray(lat.degrees), np.asarray(lon.degrees)
-        # Elements that decay into nonsense part of the way along give NaN there: those points
-        # are left out rather than drawn (a NaN reaching the map's rasteriser is a crash).
-        finite = np.isfinite(lat_deg) & np.isfinite(lon_deg)
-        if not finite.all():
-            unix_s, lat_deg, lon_deg = unix_s[finite], lat_deg[finite], lon_deg[finite]
+        # Elements that decay into nonsense part of the way along give NaN there, or (where
+        # SGP4 reports an error) finite numbers underground: those points are left out rather
+        # than drawn (a NaN reaching the map's rasteriser is a crash, a point underground a lie).
+        altitude_km = radius_km - EARTH_RADIUS_KM
+        keep = (
+            np.isfinite(lat_deg)
+            & np.isfinite(lon_deg)
+            & (altitude_km >= MIN_ALTITUDE_KM)
+            & (altitude_km <= MAX_ALTITUDE_KM)
+        )
+        if not keep.all():
+            unix_s, lat_deg, lon_deg = unix_s[keep], lat_deg[keep], lon_deg[keep]
         return GroundTrack(unix_s, lat_deg, lon_deg)
 
     def track_window(self, at: datetime, past_s: float, future_s: float) -> GroundTrack:
