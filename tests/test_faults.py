@@ -127,6 +127,14 @@ PAYLOAD_ERRORS: dict[tuple[str, str, str], str] = {
         r"invalid OMM record: implausible elements: inclination_deg: "
         r"Input should be less than or equal to 180"
     ),
+    ("tle", "absurd_values", "propagates_to_nan"): r"implausible elements: SGP4 error 4 .*",
+    ("tle", "absurd_values", "geostationary"): (
+        r"implausible elements: altitude 35,786 km .* outside the station's band .*"
+    ),
+    ("tle", "absurd_values", "mean_motion_19_9"): r"implausible elements: SGP4 error 6 .*",
+    ("tle", "absurd_values", "hubble_line1_line2"): (
+        r"catalog number 20580 is not the station's \(25544\)"
+    ),
     ("position", "wrong_shape", "other_api"): SCHEMA_V2_ERRORS["position"],
     ("position", "missing_fields", "no_altitude"): (
         r"invalid position: altitude: Field required \(\+1 more\)"
