@@ -12,24 +12,33 @@ from datetime import datetime
 from typing import Any
 
 from app.events import build_timelines, docked_vehicles, next_event
+from app.knowledge import Unknown, feed_trouble, part_gaps, trusted, unknown
 from app.roster import build_roster
 from app.state import MissionState
 from app.telemetry import EngineCache, orbit_at, passes_withheld, upcoming_passes
 from feeds.clock import iso_z
-from feeds.orbit import ElementsUnusable
+from feeds.orbit import ElementsUnusable, Pass
 
 
 def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -> dict[str, Any]:
-    """Everything `status --json` prints, computed at `now`."""
+    """Everything `status --json` prints, computed at `now`.
+
+    What is not known is null, never empty: `"docked": []` means the list was read and is
+    empty, `"docked": null` that it could not be, with the reason in `notices`. `degraded` is
+    true when an enabled feed is not answering well or a part is not known; the command then
+    exits with status 3.
+    """
     orbit = orbit_at(EngineCache(), state, now)
     position: dict[str, Any] | None = None
     position_api: dict[str, Any] | None = None
-    passes: list[dict[str, Any]] | None = []
-    notices: list[str] = []
+    # Null without usable elements, or withheld (not known); empty when known to be none (or
+    # no observer).
+    passes: list[dict[str, Any]] | None = None
+    element_notices: list[str] = []
     elements: dict[str, Any] | None = None
     if orbit is not None:
         choice = orbit.choice
-        notices.extend(choice.notices())
+        element_notices.extend(choice.notices())
         error = choice.error
         elements = {
             "epoch": iso_z(choice.elements.epoch),
@@ -69,16 +78,15 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
                 "residual_km": round(telemetry.residual_km, 3),
             }
         withheld = passes_withheld(orbit.choice)
+        found: list[Pass] = []
         if withheld is not None:
-            passes = None
-            notices.append(f"passes withheld: {withheld}")
+            element_notices.append(f"passes withheld: {withheld}")
         else:
             try:
                 found = upcoming_passes(orbit.engine, state.observer, now, min_elevation_deg)
+                passes = []
             except ElementsUnusable as exc:
-                passes = None
-                notices.append(f"passes withheld: {exc}")
-                found = []
+                element_notices.append(f"passes withheld: {exc}")
             for p in found:
                 assert passes is not None
                 passes.append(
@@ -91,8 +99,6 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
                         "approximate": orbit.choice.error.level != "good",
                     }
                 )
-    elif orbit is not None:
-        passes = None
     feeds: dict[str, Any] = {}
     for name, health in state.feeds.items():
         age = health.age_s(now)
@@ -101,6 +107,26 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
             "age_s": round(age, 1) if age is not None else None,
             "error": health.last_error,
         }
+    notices = [*state.notices, *element_notices]
+    gaps = [u for part in ("crew", "docked", "schedule") if (u := unknown(state, part, now))]
+    notices += [u.notice for u in gaps]
+    schedule_part = part_gaps(state, "schedule", now)
+    if schedule_part and not any(u.part == "schedule" for u in gaps):
+        partly = Unknown("schedule", schedule_part)
+        notices.append(f"schedule known only in part ({partly.reason})")
+    event = next_event_status(state, now)
+    if event is not None and event.get("overdue"):
+        notices.append(
+            f"{event['kind']} of {event['vehicle']} expected {event['time']}, not confirmed"
+        )
+    if orbit is None:
+        notices.append("position not known (no orbital elements)")
+    trouble = feed_trouble(state, now)
+    # No position, or elements too old for passes to be offered, is degraded data too.
+    elements_degraded = position is None or (
+        orbit is not None and orbit.choice.error.level != "good"
+    )
+    degraded = bool(trouble) or elements_degraded or any(not u.only_switched_off for u in gaps)
     return {
         "time": iso_z(now),
         "mode": state.mode,
@@ -112,15 +138,17 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
         "passes": passes,
         "crew": crew_status(state, now),
         "docked": docked_status(state, now),
-        "next_event": next_event_status(state, now),
+        "next_event": event,
         "feeds": feeds,
-        "notices": [*state.notices, *notices],
+        "notices": notices,
+        "degraded": degraded,
     }
 
 
 def crew_status(state: MissionState, now: datetime) -> dict[str, Any] | None:
-    """The roster as JSON; `by_country` keys are ISO alpha-2, "unknown" for no nationality."""
-    roster = build_roster(state, now)
+    """The roster as JSON; `by_country` keys are ISO alpha-2, "unknown" for no nationality.
+    Null when no crew feed has an answer recent enough (see app.knowledge)."""
+    roster = build_roster(trusted(state, now), now)
     if roster is None:
         return None
     return {
@@ -150,8 +178,13 @@ def crew_status(state: MissionState, now: datetime) -> dict[str, Any] | None:
 
 
 def next_event_status(state: MissionState, now: datetime) -> dict[str, Any] | None:
-    """The soonest phase to come for any visiting vehicle, or null when nothing is scheduled."""
-    found = next_event(build_timelines(state, now), now)
+    """The soonest phase not done for any visiting vehicle: one to come, or an estimate whose
+    time passed unconfirmed (`overdue`, negative `t_minus_s`). Null when nothing is scheduled
+    or when the schedule is not known (then `notices` says why)."""
+    if unknown(state, "schedule", now) is not None:
+        return None
+    known = trusted(state, now)
+    found = next_event(build_timelines(known, now), now)
     if found is None:
         return None
     timeline, phase = found
@@ -161,6 +194,7 @@ def next_event_status(state: MissionState, now: datetime) -> dict[str, Any] | No
         "time": iso_z(phase.time),
         "t_minus_s": round((phase.time - now).total_seconds(), 1),
         "estimated": phase.estimated,
+        "overdue": phase.unconfirmed(now),
         "port": timeline.port,
     }
     if phase.slip is not None:
@@ -168,7 +202,10 @@ def next_event_status(state: MissionState, now: datetime) -> dict[str, Any] | No
     return event
 
 
-def docked_status(state: MissionState, now: datetime) -> list[dict[str, Any]]:
+def docked_status(state: MissionState, now: datetime) -> list[dict[str, Any]] | None:
+    """The vehicles docked now; null when the docked list is not known."""
+    if unknown(state, "docked", now) is not None:
+        return None
     return [
         {
             "name": v.name,
@@ -176,7 +213,7 @@ def docked_status(state: MissionState, now: datetime) -> list[dict[str, Any]]:
             "port": v.port,
             "docked": iso_z(v.docked) if v.docked else None,
         }
-        for v in docked_vehicles(state, now)
+        for v in docked_vehicles(trusted(state, now), now)
     ]
 
 
