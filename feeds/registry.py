@@ -9,7 +9,7 @@ docs/architecture.md). No Textual here, and nothing above `feeds/`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
@@ -25,8 +25,9 @@ from feeds.adapters.schedule import (
     parse_dockings,
     parse_launches,
 )
-from feeds.adapters.tle import parse_elements
-from feeds.models import ElementSet, PositionFix
+from feeds.adapters.tle import parse_element_sets
+from feeds.elements import APPROXIMATE_AFTER_H, ElementSets
+from feeds.models import PositionFix
 from feeds.poller import FeedUpdate, Parser
 
 T_co = TypeVar("T_co", covariant=True)
@@ -69,6 +70,10 @@ class FeedDef(Generic[T_co]):
     # Past this age the last good answer no longer describes now: what is built from it is
     # shown as not known (see app.model.knowledge). None: the feed's age is judged elsewhere.
     trust_for: timedelta | None = None
+    # When the data itself is from, if not when it was fetched (elements age from their
+    # epoch), and past what age that makes the feed stale even while it answers.
+    data_time: Callable[[T_co], datetime] | None = None
+    max_data_age_s: float | None = None
 
     def received(self, update: FeedUpdate[object]) -> Received[T_co] | None:
         """The update as this feed's typed value; None when it is another feed's or carries
@@ -78,17 +83,29 @@ class FeedDef(Generic[T_co]):
             return None
         return Received(value, update.received_at, update.from_cache)
 
+    def data_time_of(self, update: FeedUpdate[object]) -> datetime | None:
+        """When the update's data is from, for a feed that says (`data_time`)."""
+        received = self.received(update) if self.data_time is not None else None
+        return self.data_time(received.value) if self.data_time and received else None
+
+
+def _newest_epoch(sets: ElementSets) -> datetime:
+    return sets.sets[-1].epoch
+
 
 TLE = FeedDef(
     name="tle",
-    parse=parse_elements,
-    value_type=ElementSet,
+    parse=parse_element_sets,
+    value_type=ElementSets,
     url="https://celestrak.org/NORAD/elements/gp.php?CATNR=25544&FORMAT=JSON",
     # CelesTrak answers 403 to clients that ask more than once every two hours; the floor is
     # lower only so a local mirror or file can be polled faster.
     interval_s=7200.0,
     min_interval_s=60.0,
     retry_max_s=4 * 3600.0,
+    # Elements age from their epoch: a feed answering with 40-day-old elements is not "ok".
+    data_time=_newest_epoch,
+    max_data_age_s=APPROXIMATE_AFTER_H * 3600.0,
 )
 POSITION = FeedDef(
     name="position",

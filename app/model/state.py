@@ -16,8 +16,9 @@ from typing import Literal, TypeVar, cast
 
 from feeds.adapters.crew import CrewReport
 from feeds.adapters.schedule import Docked, Dockings, Launches, scheduled_times
+from feeds.elements import ElementsChoice, ElementsInfo, ElementsOrigin, choose, merge
 from feeds.health import FeedHealth
-from feeds.models import ElementSet, Observer, PositionFix
+from feeds.models import Observer, PositionFix
 from feeds.poller import FeedEvent, FeedFailure, FeedUpdate
 from feeds.registry import (
     ASTROS,
@@ -34,16 +35,7 @@ from feeds.registry import (
 
 Mode = Literal["live", "demo"]
 T = TypeVar("T")
-ElementsOrigin = Literal["feed", "cache", "bundled"]
-
-
-@dataclass(frozen=True, slots=True)
-class ElementsInfo:
-    """The element set in use, and where it came from."""
-
-    elements: ElementSet
-    origin: ElementsOrigin
-    received_at: datetime
+__all__ = ["ElementsChoice", "ElementsInfo", "ElementsOrigin", "MissionState", "StateStore"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +63,9 @@ SCRUB_WINDOW = timedelta(hours=2)
 class MissionState:
     mode: Mode = "live"
     observer: Observer | None = None
-    elements: ElementsInfo | None = None
+    # Every element set available (feed, cache, history file, bundled), oldest epoch first;
+    # which one is used depends on the time asked (`elements_at`).
+    element_sets: tuple[ElementsInfo, ...] = ()
     # Each feed's last good value, by feed name; read typed with `latest(FEED)`.
     received: Mapping[str, Received[object]] = field(default_factory=lambda: MappingProxyType({}))
     # Schedule changes noticed so far, by "vehicle|kind" (feeds.adapters.schedule.scheduled_times).
@@ -120,17 +114,21 @@ class MissionState:
     def with_feeds(self, feeds: Mapping[str, FeedHealth]) -> MissionState:
         return replace(self, feeds=MappingProxyType(dict(feeds)), version=self.version + 1)
 
-    def with_elements(self, info: ElementsInfo) -> MissionState:
-        """Prefer the element set with the newest epoch, wherever it came from."""
-        current = self.elements
-        if current is not None and current.elements.epoch > info.elements.epoch:
+    def with_elements(self, *infos: ElementsInfo) -> MissionState:
+        """Add element sets. A feed's (or the cache's) new body replaces what that feed said
+        before; the sets of other origins stay, and the choice is made per time."""
+        origins = {i.origin for i in infos}
+        kept = self.element_sets
+        if origins & {"feed", "cache"}:
+            kept = tuple(i for i in kept if i.origin not in ("feed", "cache"))
+        merged = merge(kept, infos)
+        if merged == self.element_sets:
             return self
-        if current is not None and current.elements.epoch == info.elements.epoch:
-            # Same set again: keep the better provenance (feed beats cache beats bundled).
-            rank = {"bundled": 0, "cache": 1, "feed": 2}
-            if rank[current.origin] > rank[info.origin]:
-                return self
-        return replace(self, elements=info, version=self.version + 1)
+        return replace(self, element_sets=merged, version=self.version + 1)
+
+    def elements_at(self, at: datetime) -> ElementsChoice | None:
+        """The element set to use at `at` (see `feeds.elements.choose`), or None if none."""
+        return choose(self.element_sets, at)
 
     def with_notice(self, notice: str) -> MissionState:
         if notice in self.notices:
@@ -150,10 +148,14 @@ class MissionState:
             return self.with_feeds(feeds)
         state = self
         if health is not None:
-            feeds = {
-                **self.feeds,
-                event.feed: health.succeeded(event.received_at, from_cache=event.from_cache),
-            }
+            health = health.succeeded(event.received_at, from_cache=event.from_cache)
+            feed = BY_NAME.get(event.feed)
+            data_time = feed.data_time_of(event) if feed is not None else None
+            if data_time is not None:
+                # The data is older than its fetch (elements age from their epoch): a feed
+                # that answers every time with 40-day-old elements is not "ok".
+                health = replace(health, data_time=data_time)
+            feeds = {**self.feeds, event.feed: health}
             state = state.with_feeds(feeds)
         return state._with_value(event)
 
@@ -202,12 +204,22 @@ def _store_schedule(state: MissionState, event: FeedUpdate[object]) -> MissionSt
 
 
 def _elements(state: MissionState, event: FeedUpdate[object]) -> MissionState:
-    """Element sets are not just the latest answer: the best set of every origin is kept."""
+    """Element sets are not just the latest answer: every set of every origin is kept, and
+    the one to use is chosen per time (`elements_at`)."""
     received = TLE.received(event)
     if received is None:
         return state
+    value = received.value
     origin: ElementsOrigin = "cache" if received.from_cache else "feed"
-    return state.with_elements(ElementsInfo(received.value, origin, received.received_at))
+    new = state.with_elements(*(ElementsInfo(s, origin, received.received_at) for s in value.sets))
+    if value.rejected:
+        # The good sets are used; the skipped ones are said, not silently dropped.
+        skipped = value.rejected_count
+        new = new.with_notice(
+            f"tle: {skipped} element set{'s' if skipped > 1 else ''} skipped, "
+            f"the first because: {value.rejected[0]}"
+        )
+    return new
 
 
 # Feeds whose answer changes more of the state than their latest value. A new feed needs no
