@@ -11,11 +11,11 @@ import contextlib
 import logging
 import os
 import signal
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -24,7 +24,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, WorkType, get_current_worker
 
 from app.events import build_timelines, docked_vehicles, last_event, next_event
 from app.kiosk import VIEWS, KioskController
@@ -74,6 +74,9 @@ MAP_LEGEND = (
 
 
 log = logging.getLogger(__name__)
+R = TypeVar("R")
+# After the pass search fails, how long before it is tried again with the same inputs.
+PASSES_RETRY = timedelta(minutes=10)
 
 _RESUME_COLLECTOR_AFTER_S = 2.0
 
@@ -173,6 +176,7 @@ class IssDashApp(App[None]):
         self.toggles = MapToggles()
         self._engines = EngineCache()
         self._passes: tuple[Pass, ...] | None = None
+        self._passes_retry_at: datetime | None = None
         self._passes_key: tuple[ElementSet, Observer | None, float] | None = None
         self._state_tick_pending = False
         self._drawn_shape: tuple[object, ...] = ()
@@ -346,6 +350,7 @@ class IssDashApp(App[None]):
         """After the clock jumps, the state is rebuilt from what was recorded by then."""
         self._passes = None
         self._passes_key = None
+        self._passes_retry_at = None
         await self.runtime.restart()
         self._schedule_ticks()
         self._tick()
@@ -355,6 +360,50 @@ class IssDashApp(App[None]):
         self.toggles = replace(self.toggles, **{layer: not current})
         self.notify(f"{layer.capitalize()} {'off' if current else 'on'}", timeout=1.5)
         self._tick()
+
+    # -- background work --------------------------------------------------------------
+
+    def run_worker(
+        self,
+        work: WorkType[Any],
+        name: str | None = "",
+        group: str = "default",
+        description: str = "",
+        exit_on_error: bool = True,
+        start: bool = True,
+        exclusive: bool = False,
+        thread: bool = False,
+    ) -> Worker[Any]:
+        """Textual ends the app when a worker raises (exit_on_error defaults to True): here no
+        worker may, whoever starts it; its failure is reported by `on_worker_state_changed`."""
+        return super().run_worker(
+            work,
+            name=name,
+            group=group,
+            description=description,
+            exit_on_error=False,
+            start=start,
+            exclusive=exclusive,
+            thread=thread,
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place worker failures go: logged with the traceback, said on screen, and
+        the work left to be tried again when its inputs change."""
+        worker = event.worker
+        if event.state != WorkerState.ERROR:
+            return
+        error = worker.error
+        what = worker.group if worker.group != "default" else (worker.name or "background task")
+        log.error("worker %s failed", what, exc_info=error)
+        notice = f"{what} failed ({type(error).__name__}); logged, will retry"
+        if worker.group == "passes":
+            # Searched again with the next elements or observer, or in ten minutes.
+            self._passes = ()
+            self._passes_retry_at = self.clock.now() + PASSES_RETRY
+        self.runtime.store.update(lambda s: s.with_notice(notice))
+        with contextlib.suppress(Exception):
+            self.notify(notice, severity="error", timeout=5)
 
     # -- state to views ---------------------------------------------------------------
 
@@ -393,41 +442,77 @@ class IssDashApp(App[None]):
         end = self.replay.check_end(now)
         if end == "loop":
             self.replay.restart()
-            self.run_worker(self._replay_from_here(), exclusive=True, group="replay")
+            self.run_worker(
+                self._replay_from_here(), exclusive=True, group="replay", exit_on_error=False
+            )
             return
         if end == "ended":
             now = self.clock.now()
         state = self.runtime.store.state
-        engine = self._engines.get(state.elements.elements if state.elements else None)
-        self._bar_widget.view = self._bar(state, now)
-        self._alert.view = all_feeds_down(state, now)
+        # Each panel's view is built on its own: a failure costs that panel this frame, and
+        # the others (the clock in the top bar first of all) still move.
+        panel = self._panel
+        panel("mission bar", lambda: setattr(self._bar_widget, "view", self._bar(state, now)))
+        panel("alert", lambda: setattr(self._alert, "view", all_feeds_down(state, now)))
         if self.kiosk is not None:
-            self._kiosk_layout(now)
-        self._health.view = HealthView(now, state.feeds, state.notices)
-        self._roster.view = RosterView(now, build_roster(state, now), self.runtime.settings.flags)
-        self._countdown_panel.view = self._countdown(state, now)
-        telemetry: Telemetry | None = None
-        if engine is not None:
-            telemetry = compute_telemetry(engine, state, now)
-            scene_key = self._scene_key_if_due(engine, state, telemetry.station, now)
-            if scene_key is not None:
-                self._map.scene = build_scene(
-                    engine, state, telemetry.station, now, self.runtime.settings.map, self.toggles
-                )
-                # Recorded only once the scene is built: a failure retries on the next tick.
-                self._scene_key = scene_key
-                self._scene_station = (
-                    telemetry.station.latitude_deg,
-                    telemetry.station.longitude_deg,
-                )
-            self._ensure_passes(engine, state, now)
-        self._telemetry_panel.view = TelemetryView(
-            now=now,
-            telemetry=telemetry,
-            observer=state.observer,
-            passes=self._passes,
-            min_elevation_deg=self.runtime.settings.min_elevation_deg,
+            panel("kiosk layout", lambda: self._kiosk_layout(now))
+        panel(
+            "feed health",
+            lambda: setattr(self._health, "view", HealthView(now, state.feeds, state.notices)),
         )
+        panel(
+            "crew",
+            lambda: setattr(
+                self._roster,
+                "view",
+                RosterView(now, build_roster(state, now), self.runtime.settings.flags),
+            ),
+        )
+        panel(
+            "countdown", lambda: setattr(self._countdown_panel, "view", self._countdown(state, now))
+        )
+        telemetry = panel("telemetry", lambda: self._orbit_views(state, now))
+        panel(
+            "telemetry panel",
+            lambda: setattr(
+                self._telemetry_panel,
+                "view",
+                TelemetryView(
+                    now=now,
+                    telemetry=telemetry,
+                    observer=state.observer,
+                    passes=self._passes,
+                    min_elevation_deg=self.runtime.settings.min_elevation_deg,
+                ),
+            ),
+        )
+
+    def _panel(self, name: str, build: Callable[[], R]) -> R | None:
+        try:
+            return build()
+        except Exception:
+            log.exception("building the %s view failed; trying again next tick", name)
+            return None
+
+    def _orbit_views(self, state: MissionState, now: datetime) -> Telemetry | None:
+        """Telemetry now, the map's scene when due, and the pass search when needed."""
+        engine = self._engines.get(state.elements.elements if state.elements else None)
+        if engine is None:
+            return None
+        telemetry = compute_telemetry(engine, state, now)
+        scene_key = self._scene_key_if_due(engine, state, telemetry.station, now)
+        if scene_key is not None:
+            self._map.scene = build_scene(
+                engine, state, telemetry.station, now, self.runtime.settings.map, self.toggles
+            )
+            # Recorded only once the scene is built: a failure retries on the next tick.
+            self._scene_key = scene_key
+            self._scene_station = (
+                telemetry.station.latitude_deg,
+                telemetry.station.longitude_deg,
+            )
+        self._ensure_passes(engine, state, now)
+        return telemetry
 
     def _scene_key_if_due(
         self, engine: OrbitEngine, state: MissionState, station: StationState, now: datetime
@@ -499,6 +584,13 @@ class IssDashApp(App[None]):
     def _ensure_passes(self, engine: OrbitEngine, state: MissionState, now: datetime) -> None:
         key = (engine.elements, state.observer, self.runtime.settings.min_elevation_deg)
         stale = self._passes is not None and (not self._passes or self._passes[0].set <= now)
+        if self._passes_retry_at is not None:
+            # The last search failed: not again every tick, only when its inputs change or
+            # the retry time comes.
+            if key == self._passes_key and now < self._passes_retry_at:
+                return
+            self._passes_retry_at = None
+            stale = True
         if key != self._passes_key or stale:
             self._passes_key = key
             if state.observer is None:
@@ -506,7 +598,7 @@ class IssDashApp(App[None]):
                 return
             self._search_passes(engine, state.observer, now, key[2])
 
-    @work(thread=True, exclusive=True, group="passes")
+    @work(thread=True, exclusive=True, group="passes", exit_on_error=False)
     def _search_passes(
         self, engine: OrbitEngine, observer: Observer, now: datetime, min_el: float
     ) -> None:
