@@ -567,17 +567,26 @@ def truncated_body(feed: str) -> str:
 # --- hostile payloads -----------------------------------------------------------------------
 
 
+def letters(i: int, width: int = 4) -> str:
+    """A distinct word per number, letters only (names are compared without digits)."""
+    word = ""
+    for _ in range(width):
+        i, digit = divmod(i, 26)
+        word += chr(ord("a") + digit)
+    return word.title()
+
+
 @functools.lru_cache(maxsize=16)
 def huge_document(feed: str, count: int = HUGE_COUNT) -> str:
     """`count` entries of `feed`'s own shape: valid enough to be parsed entry by entry."""
     if feed == "crew":
         rows = [
-            {"name": f"Astronaut{i:05d} Surname{i * 7919 % 10007:05d}", "iss": True}
+            {"name": f"{letters(i)} {letters(i * 7919 % 10007)}son", "iss": True}
             for i in range(count)
         ]
         return json.dumps({"number": count, "iss_expedition": 72, "people": rows})
     if feed == "astros":
-        rows = [{"name": f"Cosmonaut{i:05d} Family{i:05d}", "craft": "ISS"} for i in range(count)]
+        rows = [{"name": f"{letters(i)} {letters(i)}ov", "craft": "ISS"} for i in range(count)]
         return json.dumps({"message": "success", "number": count, "people": rows})
     if feed in ("launches", "dockings"):
         base = datetime(2025, 4, 8, tzinfo=UTC)
@@ -622,6 +631,12 @@ NONSENSE_ELEMENTS = {
 
 def nonsense_elements(fault: str) -> str:
     return json.dumps([omm_record(**NONSENSE_ELEMENTS[fault])])
+
+
+@functools.lru_cache(maxsize=1)
+def exotic_body(chars: int = 3_000) -> bytes:
+    """Punycode of `chars` astral characters (slow to build: cached)."""
+    return "".join(chr(0x10000 + i * 7919 % 0xFFFFF) for i in range(chars)).encode("punycode")
 
 
 _BOMBS: dict[int, bytes] = {}
@@ -828,6 +843,7 @@ class FaultServer:
     def prepare_hostile(self) -> None:
         """Build the big hostile bodies now, not while a client waits (they are cached)."""
         gzip_bomb(self.bomb_bytes)
+        exotic_body()
         for feed in FEEDS:
             huge_document(feed)
 
@@ -1032,9 +1048,9 @@ class FaultServer:
             bomb = gzip_bomb(self.bomb_bytes)
             self._raw(handler, "application/json", bomb, answer, **{"Content-Encoding": "gzip"})
         elif answer == "charset_exotic":
-            # Valid punycode of a long body: decoding it is quadratic in pure Python.
-            text = ("a" * 400_000 + "-" + "b" * 20).encode()
-            self._raw(handler, "application/json; charset=punycode", text, answer)
+            # Valid punycode that only a pure-Python codec decodes (its time grows with the
+            # square of its length): refused unread.
+            self._raw(handler, "application/json; charset=punycode", exotic_body(), answer)
         elif answer == "charset_lying":
             self._raw(handler, "application/json; charset=utf-16", data, answer)
         elif answer == "endless_chunked":
