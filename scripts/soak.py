@@ -1,6 +1,7 @@
 """`make soak`: the demo recording plus random faults, for a day of simulated time, headless.
 
-    python scripts/soak.py [--hours 24] [--speed 600] [--seed 1] [--json out.json]
+    python scripts/soak.py [--hours 24] [--speed 600] [--seed 1] [--scenario flaky|hostile]
+                           [--json out.json]
 
 The dashboard replays the bundled MS-27 recording in a loop at high speed while three of its
 feeds (position, crew, astros) are served instead by the fault server's `flaky` scenario over
@@ -29,10 +30,16 @@ from app.dashboard import IssDashApp  # noqa: E402
 from app.runtime import Runtime, demo_settings, load_demo_recording  # noqa: E402
 from app.settings import load_settings  # noqa: E402
 from feeds.clock import ScaledClock  # noqa: E402
-from tests.faultserver import FaultServer  # noqa: E402
+from tests.faultserver import SCENARIOS, FaultServer  # noqa: E402
 from widgets import guard  # noqa: E402
 
 FAULTY_FEEDS = ("position", "crew", "astros")
+# The hostile scenario replaces every feed but the elements (whose nonsense the elements
+# checks own) with hostile answers: encodings, bombs, charsets, endless bodies, redirects off
+# the site, 10,000-entry lists.
+HOSTILE_FEEDS = ("position", "crew", "astros", "docked", "launches", "dockings")
+# Peak RSS a soak may reach (the dashboard itself is ~90 MB).
+MAX_PEAK_RSS_MB = 200.0
 
 
 class ErrorCounter(logging.Handler):
@@ -92,7 +99,12 @@ async def snapshot(app: IssDashApp) -> dict[str, Any]:
 
 
 async def soak(
-    hours: float, speed: float, seed: int = 1, fault_timeout_s: float = 2.0
+    hours: float,
+    speed: float,
+    seed: int = 1,
+    fault_timeout_s: float = 2.0,
+    scenario: str = "flaky",
+    bomb_bytes: int = 256 * 1024 * 1024,
 ) -> dict[str, Any]:
     errors = ErrorCounter()
     logging.getLogger().addHandler(errors)
@@ -101,9 +113,14 @@ async def soak(
         lambda _, ctx: loop_errors.append(str(ctx.get("message")))
     )
     recording = load_demo_recording()
-    with FaultServer("flaky", seed=seed, stall_s=fault_timeout_s * 2, drip_s=0.02) as faults:
+    faulty = HOSTILE_FEEDS if scenario == "hostile" else FAULTY_FEEDS
+    with FaultServer(
+        scenario, seed=seed, stall_s=fault_timeout_s * 2, drip_s=0.02, bomb_bytes=bomb_bytes
+    ) as faults:
+        if scenario == "hostile":
+            faults.prepare_hostile()
         settings = demo_settings(load_settings(observer="51.5074,-0.1278"), recording)
-        for feed in FAULTY_FEEDS:
+        for feed in faulty:
             feed_settings = settings.feeds.get(feed)
             feed_settings.url = faults.url(feed)
             feed_settings.timeout_s = fault_timeout_s
@@ -125,7 +142,7 @@ async def soak(
                     warm = await snapshot(app)
             assert warm is not None
             end = await snapshot(app)
-            hits = {feed: [h.at for h in faults.hits(feed)] for feed in FAULTY_FEEDS}
+            hits = {feed: [h.at for h in faults.hits(feed)] for feed in faulty}
     logging.getLogger().removeHandler(errors)
     hours_run = hours
 
@@ -137,6 +154,7 @@ async def soak(
     loops = int(simulated_s // (recording.end - recording.start).total_seconds())
 
     return {
+        "scenario": scenario,
         "simulated_hours": hours_run,
         "speed": speed,
         "real_seconds": round(real_s, 1),
@@ -178,9 +196,10 @@ def main() -> int:
     parser.add_argument("--hours", type=float, default=24.0)
     parser.add_argument("--speed", type=float, default=600.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--scenario", default="flaky", choices=SCENARIOS)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    report = asyncio.run(soak(args.hours, args.speed, args.seed))
+    report = asyncio.run(soak(args.hours, args.speed, args.seed, scenario=args.scenario))
     text = json.dumps(report, indent=2)
     print(text)
     if args.json:
@@ -189,6 +208,7 @@ def main() -> int:
         report["unhandled_exceptions"] == 0
         and report["asyncio_tasks"]["warm_up"] == report["asyncio_tasks"]["end"]
         and report["timers"]["warm_up"] == report["timers"]["end"]
+        and report["rss_mb"]["peak"] < MAX_PEAK_RSS_MB
     )
     print("SOAK PASS" if ok else "SOAK FAIL")
     return 0 if ok else 1
