@@ -26,5 +26,5 @@ async def test_short_hostile_soak_runs_clean() -> None:
     )
     assert report["unhandled_exceptions"] == 0, report["error_samples"]
     assert report["rss_mb"]["peak"] < MAX_PEAK_RSS_MB, report["rss_mb"]
-    assert report["asyncio_tasks"]["warm_up"] == report["asyncio_tasks"]["end"]
+    assert report["timers"]["warm_up"] == report["timers"]["end"]
     assert sum(p["requests"] for p in report["http_polls"].values()) >= 6
