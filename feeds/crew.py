@@ -175,11 +175,12 @@ def dedupe_people(people: list[CrewMember]) -> tuple[CrewMember, ...]:
 
 
 def _capped(rows: list[Any], what: str) -> list[Any]:
-    """The first MAX_CREW_ENTRIES rows: nobody needs more, and a list of thousands is not a
-    crew but a broken or hostile answer whose work must stay bounded."""
+    """The rows, if there are no more than MAX_CREW_ENTRIES: a list of thousands is not a
+    crew but a broken or hostile answer, refused before any work per entry is done."""
     if len(rows) > MAX_CREW_ENTRIES:
-        log.warning("%s lists %d people; using the first %d", what, len(rows), MAX_CREW_ENTRIES)
-        return rows[:MAX_CREW_ENTRIES]
+        raise FeedError(
+            f"implausible {what}: {len(rows)} people listed (at most {MAX_CREW_ENTRIES} expected)"
+        )
     return rows
 
 
