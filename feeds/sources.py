@@ -31,6 +31,8 @@ USER_AGENT = "issdash/0.1 (terminal ISS dashboard; polite polling, cached)"
 # reading it all would let a misbehaving server fill memory.
 DEFAULT_MAX_BODY_BYTES = 2_000_000
 MAX_REDIRECTS = 5
+# How long after a request's own deadline the last-resort cancellation comes.
+DEADLINE_GRACE_S = 1.0
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 
@@ -92,10 +94,20 @@ class HttpSource:
         import httpx
 
         try:
-            # The overall deadline also covers a body that drips in slower than any single
-            # read timeout would notice, and every redirect hop.
-            async with asyncio.timeout(timeout_s):
-                return await self._fetch(url, timeout_s)
+            # One deadline covers every redirect hop, connect, headers and the whole body. It
+            # is enforced by httpx's own timeouts (each phase gets the time left) and a check
+            # after every chunk, not by cancelling httpx: a request cancelled from outside
+            # can leave its connection counted in the pool for good, and after eight of them
+            # (an endless body a few times) every feed would time out forever. The outer
+            # timeout, a little later, only backs this up.
+            #
+            # For the same reason the request runs in a task of its own that a caller's
+            # cancellation (a poller stopped mid-request) does not reach: it ends by its own
+            # deadline and hands its connection back to the pool.
+            inner = asyncio.ensure_future(self._fetch(url, timeout_s))
+            inner.add_done_callback(_consume_outcome)
+            async with asyncio.timeout(timeout_s + DEADLINE_GRACE_S):
+                return await asyncio.shield(inner)
         except TimeoutError:
             raise FeedError(f"timed out after {timeout_s:g} s") from None
         except httpx.TimeoutException:
@@ -109,10 +121,19 @@ class HttpSource:
             raise FeedError(f"bad answer: {_short(exc)}") from None
 
     async def _fetch(self, url: str, timeout_s: float) -> RawResponse:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+
+        def time_left() -> float:
+            left = deadline - loop.time()
+            if left <= 0:
+                raise FeedError(f"timed out after {timeout_s:g} s")
+            return left
+
         current = url
         for _ in range(self._max_redirects + 1):
             async with self._client.stream(
-                "GET", current, timeout=timeout_s, follow_redirects=False
+                "GET", current, timeout=time_left(), follow_redirects=False
             ) as response:
                 status = response.status_code
                 if status in REDIRECT_STATUSES:
@@ -147,6 +168,7 @@ class HttpSource:
                     raise FeedError(f"body too large ({int(declared)} bytes)")
                 async for chunk in response.aiter_raw():
                     decoder.feed(chunk)
+                    time_left()
                 body = decoder.finish().decode(codec, errors="replace")
                 return RawResponse(
                     url=url,
@@ -156,6 +178,13 @@ class HttpSource:
                     received_at=self._clock.now(),
                 )
         raise FeedError("too many redirects")
+
+
+def _consume_outcome(task: asyncio.Future[RawResponse]) -> None:
+    # Nobody may be waiting any more (the caller was cancelled): the outcome is read here so
+    # asyncio does not report it as never retrieved.
+    if not task.cancelled():
+        task.exception()
 
 
 def redirect_target(current: str, location: str | None) -> str:

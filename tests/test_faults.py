@@ -55,6 +55,7 @@ from tests.faultserver import (
     FEEDS,
     FLIP_BAD,
     GOOD,
+    HOSTILE_FAULTS,
     PAYLOAD_FAULTS,
     PER_REQUEST_FAULTS,
     SCENARIOS,
@@ -980,7 +981,7 @@ def test_flaky_is_seeded_and_about_half_bad() -> None:
 
 
 def test_scenario_names() -> None:
-    assert (GOOD, "flaky", *FAULTS) == SCENARIOS
+    assert (GOOD, "flaky", "hostile", *FAULTS, *HOSTILE_FAULTS) == SCENARIOS
     assert set(SLOW_FAULTS) <= set(PER_REQUEST_FAULTS)
     with pytest.raises(ValueError, match="unknown scenario"):
         FaultServer("sometimes")
