@@ -439,4 +439,3 @@ async def test_a_failing_panel_costs_that_panel_only(monkeypatch: pytest.MonkeyP
         await pilot.resize_terminal(100, 35)
         await pilot.pause(0.3)
         assert app.is_running
-
