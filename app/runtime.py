@@ -330,9 +330,7 @@ class Runtime:
         """Ask every enabled feed once, waiting at most `timeout_s`; a feed that has not
         answered by then is reported as failed."""
         source = self._source()
-        # A feed with a fresh cached answer (already published by load_fallbacks) is not
-        # asked again: `status` run from cron every minute must be as polite as a dashboard.
-        names = [n for n in FEED_NAMES if self._enabled(n) and self.fresh_for_s(n) <= 0.0]
+        names = [n for n in FEED_NAMES if self._enabled(n)]
         tasks = {
             n: asyncio.create_task(
                 gather_once(self.spec(n), source, self.clock, self.store.publish, self.cache)

@@ -31,6 +31,8 @@ USER_AGENT = "issdash/0.1 (terminal ISS dashboard; polite polling, cached)"
 # reading it all would let a misbehaving server fill memory.
 DEFAULT_MAX_BODY_BYTES = 2_000_000
 MAX_REDIRECTS = 5
+# Names of the tasks requests run in (a leak check can leave requests in flight out).
+FETCH_TASK_PREFIX = "http-fetch "
 # How long after a request's own deadline the last-resort cancellation comes.
 DEADLINE_GRACE_S = 1.0
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -104,7 +106,9 @@ class HttpSource:
             # For the same reason the request runs in a task of its own that a caller's
             # cancellation (a poller stopped mid-request) does not reach: it ends by its own
             # deadline and hands its connection back to the pool.
-            inner = asyncio.ensure_future(self._fetch(url, timeout_s))
+            inner = asyncio.get_running_loop().create_task(
+                self._fetch(url, timeout_s), name=f"{FETCH_TASK_PREFIX}{url}"
+            )
             inner.add_done_callback(_consume_outcome)
             async with asyncio.timeout(timeout_s + DEADLINE_GRACE_S):
                 return await asyncio.shield(inner)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import resource
@@ -30,6 +31,7 @@ from app.dashboard import IssDashApp  # noqa: E402
 from app.runtime import Runtime, demo_settings, load_demo_recording  # noqa: E402
 from app.settings import load_settings  # noqa: E402
 from feeds.clock import ScaledClock  # noqa: E402
+from feeds.sources import FETCH_TASK_PREFIX  # noqa: E402
 from tests.faultserver import SCENARIOS, FaultServer  # noqa: E402
 from tests.hostile_probe import LagMeter  # noqa: E402
 from widgets import guard  # noqa: E402
@@ -70,6 +72,20 @@ def _window(samples: list[tuple[float, float]], lo: float, hi: float) -> float:
     return values[len(values) // 2] if values else 0.0
 
 
+def reset_peak_rss() -> None:
+    """Start VmHWM afresh (Linux): the peak reported is then this soak's, not that of whatever
+    ran before in the process (a test session, say)."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def peak_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -96,7 +112,8 @@ async def snapshot(app: IssDashApp) -> dict[str, Any]:
     """Memory, tasks and timers, counted between bursts of work: a pass search or a poll in
     flight is a task that comes and goes, not a leak."""
     await app.workers.wait_for_complete()
-    return {"rss_mb": rss_mb(), "tasks": len(asyncio.all_tasks()), "timers": timers(app)}
+    tasks = [t for t in asyncio.all_tasks() if not t.get_name().startswith(FETCH_TASK_PREFIX)]
+    return {"rss_mb": rss_mb(), "tasks": len(tasks), "timers": timers(app)}
 
 
 async def soak(
@@ -114,6 +131,7 @@ async def soak(
         lambda _, ctx: loop_errors.append(str(ctx.get("message")))
     )
     recording = load_demo_recording()
+    reset_peak_rss()
     faulty = HOSTILE_FEEDS if scenario == "hostile" else FAULTY_FEEDS
     with FaultServer(
         scenario, seed=seed, stall_s=fault_timeout_s * 2, drip_s=0.02, bomb_bytes=bomb_bytes
@@ -170,7 +188,7 @@ async def soak(
         "worst_loop_lag_s": round(lag.worst_s, 3),
         "rss_mb": {
             "warm_up": round(warm["rss_mb"], 1),
-            "peak": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "peak": round(peak_rss_mb(), 1),
             "final": round(end["rss_mb"], 1),
             # RSS wanders by a few MB as Python's allocator and the GC work, so growth is
             # the median of the last fifth of the run against the fifth after warm-up.
