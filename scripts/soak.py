@@ -132,6 +132,7 @@ async def soak(
     )
     recording = load_demo_recording()
     reset_peak_rss()
+    rss_at_start = rss_mb()
     faulty = HOSTILE_FEEDS if scenario == "hostile" else FAULTY_FEEDS
     with FaultServer(
         scenario, seed=seed, stall_s=fault_timeout_s * 2, drip_s=0.02, bomb_bytes=bomb_bytes
@@ -187,6 +188,7 @@ async def soak(
         "error_samples": (errors.records + loop_errors)[:5],
         "worst_loop_lag_s": round(lag.worst_s, 3),
         "rss_mb": {
+            "at_start": round(rss_at_start, 1),
             "warm_up": round(warm["rss_mb"], 1),
             "peak": round(peak_rss_mb(), 1),
             "final": round(end["rss_mb"], 1),

@@ -22,9 +22,12 @@ async def test_short_hostile_soak_runs_clean() -> None:
     and unknown encodings, a 64 MB gzip bomb, exotic charsets, endless bodies, off-site
     redirects, 10,000-entry lists): nothing unhandled, memory bounded."""
     report = await soak(
-        hours=1.0, speed=1000.0, seed=11, scenario="hostile", bomb_bytes=64 * 1024 * 1024
+        hours=1.0, speed=1000.0, seed=11, scenario="hostile", bomb_bytes=256 * 1024 * 1024
     )
     assert report["unhandled_exceptions"] == 0, report["error_samples"]
-    assert report["rss_mb"]["peak"] < MAX_PEAK_RSS_MB, report["rss_mb"]
+    # In a test session the process already holds everything earlier tests built: what the
+    # soak adds is what counts (scripts/soak.py, alone, checks the absolute peak).
+    rss = report["rss_mb"]
+    assert rss["peak"] - rss["at_start"] < MAX_PEAK_RSS_MB / 2, rss
     assert report["timers"]["warm_up"] == report["timers"]["end"]
     assert sum(p["requests"] for p in report["http_polls"].values()) >= 6
