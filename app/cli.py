@@ -233,7 +233,8 @@ def _status(args: argparse.Namespace, settings: Any) -> int:
         sys.stdout.write("\n")
     else:
         _print_status(status)
-    return 0
+    # 3: the report is degraded (a feed not answering, a part not known); see README.
+    return 3 if status["degraded"] else 0
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -291,6 +292,8 @@ def _print_status(status: dict[str, Any]) -> None:
     for name, feed in status["feeds"].items():
         error = f"  {feed['error']}" if feed["error"] else ""
         print(f"  {name:<9} {feed['state']}{error}")
+    for notice in status["notices"]:
+        print(f"  ! {notice}")
 
 
 def _dashboard(args: argparse.Namespace, settings: Any) -> int:

@@ -28,6 +28,8 @@ from textual.worker import Worker, WorkerState, WorkType, get_current_worker
 
 from app.events import build_timelines, docked_vehicles, last_event, next_event
 from app.kiosk import VIEWS, KioskController
+from app.knowledge import Unknown, mode_badge, part_gaps, trusted, unknown
+from app.knowledge import all_feeds_down as feeds_down
 from app.map_scene import MapToggles, build_scene, scene_step
 from app.replay_control import JUMP_LEAD, ReplayControl
 from app.roster import build_roster
@@ -82,12 +84,10 @@ _RESUME_COLLECTOR_AFTER_S = 2.0
 
 
 def all_feeds_down(state: MissionState, now: datetime) -> AlertView:
-    """Every enabled feed failing: the banner says so, with the age of the freshest data."""
-    enabled = [h for h in state.feeds.values() if h.enabled]
-    down = bool(enabled) and all(h.last_error is not None for h in enabled)
-    ages = [a for h in enabled if (a := h.age_s(now)) is not None]
-    newest = min(ages) if ages and down else None  # only needed (and changing) when shown
-    return AlertView(all_down=down, newest_data_age_s=newest, feeds=len(enabled))
+    """Every enabled feed failing, or silent past its first deadline: the banner says so,
+    with the age of the freshest data."""
+    down = feeds_down(state, now)
+    return AlertView(down.all_down, down.newest_data_age_s, down.feeds)
 
 
 def _data_shape(state: MissionState) -> tuple[object, ...]:
@@ -460,17 +460,26 @@ class IssDashApp(App[None]):
             "feed health",
             lambda: setattr(self._health, "view", HealthView(now, state.feeds, state.notices)),
         )
-        panel(
-            "crew",
-            lambda: setattr(
-                self._roster,
-                "view",
-                RosterView(now, build_roster(state, now), self.runtime.settings.flags),
-            ),
-        )
-        panel(
-            "countdown", lambda: setattr(self._countdown_panel, "view", self._countdown(state, now))
-        )
+        # Answers too old to describe now are set aside.
+        known = panel("known state", lambda: trusted(state, now))
+        if known is not None:
+            panel(
+                "crew",
+                lambda: setattr(
+                    self._roster,
+                    "view",
+                    RosterView(
+                        now,
+                        build_roster(known, now),
+                        self.runtime.settings.flags,
+                        unknown(state, "crew", now),
+                    ),
+                ),
+            )
+            panel(
+                "countdown",
+                lambda: setattr(self._countdown_panel, "view", self._countdown(state, known, now)),
+            )
         telemetry = panel("telemetry", lambda: self._orbit_views(state, now))
         panel(
             "telemetry panel",
@@ -545,18 +554,32 @@ class IssDashApp(App[None]):
         )
         return key if key != self._scene_key or moved else None
 
-    def _countdown(self, state: MissionState, now: datetime) -> CountdownView:
-        timelines = build_timelines(state, now)
-        received = [r.received_at for r in (state.launches, state.dockings) if r is not None]
+    def _countdown(self, state: MissionState, known: MissionState, now: datetime) -> CountdownView:
+        """`known` is `state` without the answers too old to describe now."""
+        timelines = build_timelines(known, now)
+        received = [r.received_at for r in (known.launches, known.dockings) if r is not None]
         schedule_health = [state.feeds[f] for f in ("launches", "dockings") if f in state.feeds]
+        schedule_unknown = unknown(state, "schedule", now)
+        schedule_gaps = part_gaps(state, "schedule", now)
+        docked_unknown = unknown(state, "docked", now)
+        docked_health = state.feeds.get("docked")
         return CountdownView(
             now=now,
             timezone=self.runtime.settings.tzinfo(),
             next=next_event(timelines, now),
             last=last_event(timelines, now),
-            docked=tuple(docked_vehicles(state, now)),
+            docked=None if docked_unknown else tuple(docked_vehicles(known, now)),
             schedule_age_s=(now - max(received)).total_seconds() if received else None,
             schedule_stale=any(h.state(now) in ("stale", "down") for h in schedule_health),
+            schedule_unknown=schedule_unknown,
+            schedule_partly=(
+                Unknown("schedule", schedule_gaps)
+                if schedule_gaps and not schedule_unknown
+                else None
+            ),
+            docked_unknown=docked_unknown,
+            docked_age_s=(now - known.docked.received_at).total_seconds() if known.docked else None,
+            docked_stale=docked_health is not None and docked_health.state(now) != "ok",
         )
 
     def _kiosk_layout(self, now: datetime) -> None:
@@ -571,7 +594,7 @@ class IssDashApp(App[None]):
     def _bar(self, state: MissionState, now: datetime) -> MissionBarView:
         recording = self.runtime.recording
         if recording is None:
-            return MissionBarView(now, state.mode, self.clock.speed)
+            return MissionBarView(now, state.mode, self.clock.speed, badge=mode_badge(state, now))
         return MissionBarView(
             now,
             state.mode,

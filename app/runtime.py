@@ -165,6 +165,7 @@ class Runtime:
                 name=name,
                 enabled=self._enabled(name),
                 interval_s=settings.feeds.get(name).interval_s,
+                timeout_s=settings.feeds.get(name).timeout_s,
             )
             for name in FEED_NAMES
         }
@@ -251,9 +252,11 @@ class Runtime:
     def start(self) -> None:
         """Start one poller task per enabled feed."""
         source = self._source()
+        started: list[str] = []
         for name in FEED_NAMES:
             if not self._enabled(name) or name in self._tasks:
                 continue
+            started.append(name)
             gate = self._gates.get(urlparse(self.settings.feeds.get(name).url).hostname or "")
             feed_source: Source = source
             if self.recorder is not None:
@@ -276,6 +279,16 @@ class Runtime:
             )
             self.pollers[name] = poller
             self._tasks[name] = asyncio.create_task(poller.run(), name=f"poll-{name}")
+        self._mark_started(started)
+
+    def _mark_started(self, names: list[str]) -> None:
+        """From now on a feed that never answers becomes overdue (see FeedHealth.overdue)."""
+        now = self.clock.now()
+        self.store.update(
+            lambda s: s.with_feeds(
+                {n: h.started(now) if n in names else h for n, h in s.feeds.items()}
+            )
+        )
 
     def fresh_for_s(self, name: str) -> float:
         """How much longer the cached answer accepted at start stays younger than the feed's

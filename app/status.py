@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from app.events import build_timelines, docked_vehicles, next_event
+from app.knowledge import Unknown, feed_trouble, part_gaps, trusted, unknown
 from app.roster import build_roster
 from app.state import MissionState
 from app.telemetry import EngineCache, compute_telemetry, upcoming_passes
@@ -13,12 +14,20 @@ from feeds.clock import iso_z
 
 
 def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -> dict[str, Any]:
-    """Everything `status --json` prints, computed at `now`."""
+    """Everything `status --json` prints, computed at `now`.
+
+    What is not known is null, never empty: `"docked": []` means the list was read and is
+    empty, `"docked": null` that it could not be, with the reason in `notices`. `degraded` is
+    true when an enabled feed is not answering well or a part is not known; the command then
+    exits with status 3.
+    """
     engine = EngineCache().get(state.elements.elements if state.elements else None)
     position: dict[str, Any] | None = None
     position_api: dict[str, Any] | None = None
-    passes: list[dict[str, Any]] = []
+    # Null without elements (not known); empty when known to be none (or no observer).
+    passes: list[dict[str, Any]] | None = None
     if engine is not None:
+        passes = []
         telemetry = compute_telemetry(engine, state, now)
         station = telemetry.station
         position = {
@@ -59,6 +68,22 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
             "age_s": round(age, 1) if age is not None else None,
             "error": health.last_error,
         }
+    notices = list(state.notices)
+    gaps = [u for part in ("crew", "docked", "schedule") if (u := unknown(state, part, now))]
+    notices += [u.notice for u in gaps]
+    schedule_part = part_gaps(state, "schedule", now)
+    if schedule_part and not any(u.part == "schedule" for u in gaps):
+        partly = Unknown("schedule", schedule_part)
+        notices.append(f"schedule known only in part ({partly.reason})")
+    event = next_event_status(state, now)
+    if event is not None and event.get("overdue"):
+        notices.append(
+            f"{event['kind']} of {event['vehicle']} expected {event['time']}, not confirmed"
+        )
+    if engine is None:
+        notices.append("position not known (no orbital elements)")
+    trouble = feed_trouble(state, now)
+    degraded = bool(trouble) or engine is None or any(not u.only_switched_off for u in gaps)
     return {
         "time": iso_z(now),
         "mode": state.mode,
@@ -67,15 +92,17 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
         "passes": passes,
         "crew": crew_status(state, now),
         "docked": docked_status(state, now),
-        "next_event": next_event_status(state, now),
+        "next_event": event,
         "feeds": feeds,
-        "notices": list(state.notices),
+        "notices": notices,
+        "degraded": degraded,
     }
 
 
 def crew_status(state: MissionState, now: datetime) -> dict[str, Any] | None:
-    """The roster as JSON; `by_country` keys are ISO alpha-2, "unknown" for no nationality."""
-    roster = build_roster(state, now)
+    """The roster as JSON; `by_country` keys are ISO alpha-2, "unknown" for no nationality.
+    Null when no crew feed has an answer recent enough (see app.knowledge)."""
+    roster = build_roster(trusted(state, now), now)
     if roster is None:
         return None
     return {
@@ -105,8 +132,13 @@ def crew_status(state: MissionState, now: datetime) -> dict[str, Any] | None:
 
 
 def next_event_status(state: MissionState, now: datetime) -> dict[str, Any] | None:
-    """The soonest phase to come for any visiting vehicle, or null when nothing is scheduled."""
-    found = next_event(build_timelines(state, now), now)
+    """The soonest phase not done for any visiting vehicle: one to come, or an estimate whose
+    time passed unconfirmed (`overdue`, negative `t_minus_s`). Null when nothing is scheduled
+    or when the schedule is not known (then `notices` says why)."""
+    if unknown(state, "schedule", now) is not None:
+        return None
+    known = trusted(state, now)
+    found = next_event(build_timelines(known, now), now)
     if found is None:
         return None
     timeline, phase = found
@@ -116,6 +148,7 @@ def next_event_status(state: MissionState, now: datetime) -> dict[str, Any] | No
         "time": iso_z(phase.time),
         "t_minus_s": round((phase.time - now).total_seconds(), 1),
         "estimated": phase.estimated,
+        "overdue": phase.unconfirmed(now),
         "port": timeline.port,
     }
     if phase.slip is not None:
@@ -123,7 +156,10 @@ def next_event_status(state: MissionState, now: datetime) -> dict[str, Any] | No
     return event
 
 
-def docked_status(state: MissionState, now: datetime) -> list[dict[str, Any]]:
+def docked_status(state: MissionState, now: datetime) -> list[dict[str, Any]] | None:
+    """The vehicles docked now; null when the docked list is not known."""
+    if unknown(state, "docked", now) is not None:
+        return None
     return [
         {
             "name": v.name,
@@ -131,5 +167,5 @@ def docked_status(state: MissionState, now: datetime) -> list[dict[str, Any]]:
             "port": v.port,
             "docked": iso_z(v.docked) if v.docked else None,
         }
-        for v in docked_vehicles(state, now)
+        for v in docked_vehicles(trusted(state, now), now)
     ]
