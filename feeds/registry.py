@@ -103,6 +103,9 @@ TLE = FeedDef(
     interval_s=7200.0,
     min_interval_s=60.0,
     retry_max_s=4 * 3600.0,
+    # CelesTrak blocks clients that download the same elements more than once every two hours,
+    # whichever feed asks (and across restarts: the runtime keeps the last request time).
+    host_spacing_s=7200.0,
     # Elements age from their epoch: a feed answering with 40-day-old elements is not "ok".
     data_time=_newest_epoch,
     max_data_age_s=APPROXIMATE_AFTER_H * 3600.0,

@@ -13,10 +13,10 @@ import os
 import signal
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -25,7 +25,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, WorkType, get_current_worker
 
 from app.model.kiosk import VIEWS, KioskController
 from app.model.knowledge import Unknown, mode_badge, part_gaps, trusted, unknown
@@ -95,6 +95,9 @@ MAP_LEGENDS = {
 
 
 log = logging.getLogger(__name__)
+R = TypeVar("R")
+# After the pass search fails, how long before it is tried again with the same inputs.
+PASSES_RETRY = timedelta(minutes=10)
 
 _RESUME_COLLECTOR_AFTER_S = 2.0
 
@@ -184,6 +187,7 @@ class IssDashApp(App[None]):
         self.toggles = MapToggles()
         self._engines = EngineCache()
         self._passes: tuple[Pass, ...] | None = None
+        self._passes_retry_at: datetime | None = None
         self._passes_key: tuple[ElementSet, Observer | None, float] | None = None
         # Why the last pass search gave nothing usable (elements that decay within it).
         self._passes_problem: str | None = None
@@ -192,7 +196,7 @@ class IssDashApp(App[None]):
         self._scene_key: tuple[object, ...] | None = None
         self._scene_station: tuple[float, float] | None = None
         # How to update each declared panel (app.tui.panels), in the order they were made.
-        self._shows: list[Callable[[MissionState, datetime], None]] = []
+        self._shows: list[tuple[str, Callable[[MissionState, datetime], None]]] = []
 
     # -- layout -----------------------------------------------------------------------
 
@@ -230,7 +234,7 @@ class IssDashApp(App[None]):
             if panel.column != column:
                 continue
             widget, show = panel.mount_show()
-            self._shows.append(show)
+            self._shows.append((panel.id, show))
             box = Vertical(widget, id=f"{panel.id}-panel", classes="panel declared")
             box.border_title = panel.title
             yield box
@@ -374,6 +378,7 @@ class IssDashApp(App[None]):
         """After the clock jumps, the state is rebuilt from what was recorded by then."""
         self._passes = None
         self._passes_key = None
+        self._passes_retry_at = None
         await self.runtime.restart()
         self._schedule_ticks()
         self._tick()
@@ -383,6 +388,50 @@ class IssDashApp(App[None]):
         self.toggles = replace(self.toggles, **{layer: not current})
         self.notify(f"{layer.capitalize()} {'off' if current else 'on'}", timeout=1.5)
         self._tick()
+
+    # -- background work --------------------------------------------------------------
+
+    def run_worker(
+        self,
+        work: WorkType[Any],
+        name: str | None = "",
+        group: str = "default",
+        description: str = "",
+        exit_on_error: bool = True,
+        start: bool = True,
+        exclusive: bool = False,
+        thread: bool = False,
+    ) -> Worker[Any]:
+        """Textual ends the app when a worker raises (exit_on_error defaults to True): here no
+        worker may, whoever starts it; its failure is reported by `on_worker_state_changed`."""
+        return super().run_worker(
+            work,
+            name=name,
+            group=group,
+            description=description,
+            exit_on_error=False,
+            start=start,
+            exclusive=exclusive,
+            thread=thread,
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place worker failures go: logged with the traceback, said on screen, and
+        the work left to be tried again when its inputs change."""
+        worker = event.worker
+        if event.state != WorkerState.ERROR:
+            return
+        error = worker.error
+        what = worker.group if worker.group != "default" else (worker.name or "background task")
+        log.error("worker %s failed", what, exc_info=error)
+        notice = f"{what} failed ({type(error).__name__}); logged, will retry"
+        if worker.group == "passes":
+            # Searched again with the next elements or observer, or in ten minutes.
+            self._passes = ()
+            self._passes_retry_at = self.clock.now() + PASSES_RETRY
+        self.runtime.store.update(lambda s: s.with_notice(notice))
+        with contextlib.suppress(Exception):
+            self.notify(notice, severity="error", timeout=5)
 
     # -- state to views ---------------------------------------------------------------
 
@@ -418,31 +467,65 @@ class IssDashApp(App[None]):
         end = self.replay.check_end(now)
         if end == "loop":
             self.replay.restart()
-            self.run_worker(self._replay_from_here(), exclusive=True, group="replay")
+            self.run_worker(
+                self._replay_from_here(), exclusive=True, group="replay", exit_on_error=False
+            )
             return
         if end == "ended":
             now = self.clock.now()
         state = self.runtime.store.state
-        orbit = orbit_at(self._engines, state, now)
-        self._bar_widget.view = self._bar(state, now)
-        self._alert.view = all_feeds_down(state, now)
+        # Each panel's view is built on its own: a failure costs that panel this frame, and
+        # the others (the clock in the top bar first of all) still move.
+        panel = self._panel
+        orbit = panel("orbit", lambda: orbit_at(self._engines, state, now))
+        panel("mission bar", lambda: setattr(self._bar_widget, "view", self._bar(state, now)))
+        panel("alert", lambda: setattr(self._alert, "view", all_feeds_down(state, now)))
         if self.kiosk is not None:
-            self._kiosk_layout(now)
-        self._health.view = HealthView(now, state.feeds, state.notices)
-        known = trusted(state, now)  # answers too old to describe now are set aside
-        self._roster.view = RosterView(
-            now, build_roster(known, now), self.runtime.settings.flags, unknown(state, "crew", now)
+            panel("kiosk layout", lambda: self._kiosk_layout(now))
+        panel(
+            "feed health",
+            lambda: setattr(self._health, "view", HealthView(now, state.feeds, state.notices)),
         )
-        self._countdown_panel.view = self._countdown(state, known, now)
+        # Answers too old to describe now are set aside.
+        known = panel("known state", lambda: trusted(state, now))
+        if known is not None:
+            panel(
+                "crew",
+                lambda: setattr(
+                    self._roster,
+                    "view",
+                    RosterView(
+                        now,
+                        build_roster(known, now),
+                        self.runtime.settings.flags,
+                        unknown(state, "crew", now),
+                    ),
+                ),
+            )
+            panel(
+                "countdown",
+                lambda: setattr(self._countdown_panel, "view", self._countdown(state, known, now)),
+            )
+            for name, show in self._shows:
+                panel(name, partial(show, known, now))
+        panel("telemetry", lambda: self._orbit_views(orbit, state, now))
+
+    def _panel(self, name: str, build: Callable[[], R]) -> R | None:
+        try:
+            return build()
+        except Exception:
+            log.exception("building the %s view failed; trying again next tick", name)
+            return None
+
+    def _orbit_views(self, orbit: Orbit | None, state: MissionState, now: datetime) -> None:
+        """The map (guarded on its own), the pass search when needed, and the telemetry."""
         withheld: str | None = None
         if orbit is not None:
-            self._update_map(orbit, state, now)
+            self._panel("map", lambda: self._update_map(orbit, state, now))
             withheld = passes_withheld(orbit.choice)
             if withheld is None and orbit.telemetry is not None:
                 self._ensure_passes(orbit.engine, state, now)
                 withheld = self._passes_problem
-        for show in self._shows:
-            show(known, now)
         self._telemetry_panel.view = TelemetryView(
             now=now,
             telemetry=orbit.telemetry if orbit is not None else None,
@@ -574,6 +657,13 @@ class IssDashApp(App[None]):
     def _ensure_passes(self, engine: OrbitEngine, state: MissionState, now: datetime) -> None:
         key = (engine.elements, state.observer, self.runtime.settings.min_elevation_deg)
         stale = self._passes is not None and (not self._passes or self._passes[0].set <= now)
+        if self._passes_retry_at is not None:
+            # The last search failed: not again every tick, only when its inputs change or
+            # the retry time comes.
+            if key == self._passes_key and now < self._passes_retry_at:
+                return
+            self._passes_retry_at = None
+            stale = True
         if key != self._passes_key or stale:
             self._passes_key = key
             if state.observer is None:
@@ -581,7 +671,7 @@ class IssDashApp(App[None]):
                 return
             self._search_passes(engine, state.observer, now, key[2])
 
-    @work(thread=True, exclusive=True, group="passes")
+    @work(thread=True, exclusive=True, group="passes", exit_on_error=False)
     def _search_passes(
         self, engine: OrbitEngine, observer: Observer, now: datetime, min_el: float
     ) -> None:
