@@ -32,6 +32,7 @@ from app.model.knowledge import Unknown, mode_badge, part_gaps, trusted, unknown
 from app.model.knowledge import all_feeds_down as feeds_down
 from app.model.map_scene import MapToggles, build_scene, scene_step
 from app.model.orbit import ElementsUnusable, OrbitEngine, Pass, StationState
+from app.model.passes import passes_withheld, upcoming_passes
 from app.model.replay_control import JUMP_LEAD, ReplayControl
 from app.model.roster import build_roster
 from app.model.state import MissionState
@@ -39,8 +40,6 @@ from app.model.telemetry import (
     EngineCache,
     Orbit,
     orbit_at,
-    passes_withheld,
-    upcoming_passes,
 )
 from app.model.timeline import build_timelines, docked_vehicles, last_event, next_event
 from app.runtime import Runtime
