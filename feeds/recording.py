@@ -17,10 +17,10 @@ from URLs before they are written).
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import os
 import tempfile
+import zlib
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -31,11 +31,14 @@ from typing import IO, Any
 from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
 
 from feeds.clock import Clock, iso_z, parse_iso_utc
+from feeds.localfiles import RECORDING_MAX_BYTES, LocalFileError, describe_os_error, open_regular
 from feeds.sources import FeedError, RawResponse, Source
 from feeds.text import clean_text
+from feeds.validation import loads_limited
 
 FORMAT = "issdash-recording"
 VERSION = 1
+GZIP_MAGIC = b"\x1f\x8b"
 SECRET_PARAMS = ("key", "token", "secret", "password", "passwd", "auth", "signature", "sig")
 
 
@@ -126,45 +129,81 @@ def scrub_url(url: str) -> str:
     )
 
 
-def _open_text(path: Path) -> IO[str]:
-    with path.open("rb") as probe:
-        magic = probe.read(2)
-    if magic == b"\x1f\x8b":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace")
-    return path.open("r", encoding="utf-8", errors="replace")
+def _read_text(path: Path) -> tuple[str, str | None]:
+    """The recording's text (gunzipped when it is gzip), read within `RECORDING_MAX_BYTES`,
+    and a problem when a gzip stream ends early (what came before it is kept)."""
+    try:
+        fd = open_regular(path, "recording", RECORDING_MAX_BYTES)
+    except LocalFileError as exc:
+        raise RecordingError(str(exc)) from None
+    problem: str | None = None
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            magic = handle.read(2)
+            handle.seek(0)
+            if magic != GZIP_MAGIC:
+                data = handle.read(RECORDING_MAX_BYTES + 1)
+            else:
+                data, problem = _gunzip_bounded(handle)
+    except OSError as exc:
+        raise RecordingError(f"recording {path}: cannot read ({describe_os_error(exc)})") from None
+    if len(data) > RECORDING_MAX_BYTES:
+        how = " once decompressed" if magic == GZIP_MAGIC else ""
+        raise RecordingError(
+            f"recording {path}: more than {RECORDING_MAX_BYTES:,} bytes{how}, over the limit"
+        )
+    return data.decode("utf-8", errors="replace"), problem
+
+
+def _gunzip_bounded(handle: IO[bytes]) -> tuple[bytes, str | None]:
+    """Decompress at most one byte past the cap (a small file can hold a huge stream)."""
+    chunks: list[bytes] = []
+    total = 0
+    try:
+        with gzip.GzipFile(fileobj=handle, mode="rb") as stream:
+            while total <= RECORDING_MAX_BYTES:
+                # read1: one decompression step at a time, so a stream cut short still
+                # gives back everything before the cut.
+                chunk = stream.read1(min(1 << 16, RECORDING_MAX_BYTES + 1 - total))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
+    except (OSError, EOFError, zlib.error) as exc:
+        # A truncated or damaged gzip stream: keep what was decompressed so far, whole
+        # lines only (the loader reports a cut last line as truncated).
+        return b"".join(chunks), f"({clean_text(exc, 80)}); loaded what came before"
+    return b"".join(chunks), None
 
 
 def load_recording(path: Path, known_feeds: Iterable[str]) -> Recording:
-    """Load what is valid; every skipped line is reported with its number and the reason."""
+    """Load what is valid; every skipped line is reported with its number and the reason.
+
+    Raises `RecordingError` (one line naming the file) when there is no usable recording:
+    not a regular file, over the size cap, no header.
+    """
     known = set(known_feeds)
     problems: list[str] = []
     entries: dict[str, list[Entry]] = {}
     header: dict[str, Any] | None = None
-    try:
-        handle = _open_text(path)
-    except OSError as exc:
-        raise RecordingError(f"cannot read {path}: {exc.strerror or exc}") from None
-    lines: list[tuple[int, str]] = []
-    with handle:
-        try:
-            for number, line in enumerate(handle, start=1):
-                lines.append((number, line))
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
-            # A truncated gzip stream: keep the lines read so far.
-            problems.append(
-                f"file ends early after line {len(lines)} ({exc}); loaded what came before"
-            )
+    text, problem = _read_text(path)
+    lines = list(enumerate(text.splitlines(), start=1))
+    if problem:
+        problems.append(f"file ends early after line {len(lines)} {problem}")
     for number, line in lines:
         text = line.strip()
         if not text:
             continue
         try:
-            data = json.loads(text)
+            data = loads_limited(text)
         except json.JSONDecodeError:
             last = number == lines[-1][0]
             problems.append(
                 f"line {number}: {'truncated last line' if last else 'not valid JSON'}, skipped"
             )
+            continue
+        except ValueError as exc:
+            problems.append(f"line {number}: {exc}, skipped")
             continue
         if not isinstance(data, dict):
             problems.append(f"line {number}: not a JSON object, skipped")
@@ -174,7 +213,8 @@ def load_recording(path: Path, known_feeds: Iterable[str]) -> Recording:
                 raise RecordingError(f"{path}: line {number} is not an {FORMAT} header")
             if data.get("version") != VERSION:
                 raise RecordingError(
-                    f"{path}: format version {data.get('version')!r}, expected {VERSION}"
+                    f"{path}: format version {clean_text(data.get('version'), 20)},"
+                    f" expected {VERSION}"
                 )
             header = data
             continue
@@ -187,12 +227,14 @@ def load_recording(path: Path, known_feeds: Iterable[str]) -> Recording:
     try:
         start = parse_iso_utc(str(header["start"])) if header.get("start") else min(all_times)
         end = parse_iso_utc(str(header["end"])) if header.get("end") else max(all_times)
-    except (ValueError, KeyError):
+    except (ValueError, KeyError, OverflowError):
         raise RecordingError(f"{path}: the header has no usable start and end") from None
+    if end < start:
+        raise RecordingError(f"{path}: the header's end is before its start")
     return Recording(
         start=start,
         end=end,
-        description=str(header.get("description", "")),
+        description=clean_text(header.get("description", ""), 2000),
         feeds=tuple(sorted(entries)),
         entries=entries,
         problems=problems,
@@ -206,7 +248,7 @@ def _add_entry(
 ) -> str | None:
     feed = data.get("feed")
     if feed not in known:
-        return f"line {number}: unknown feed {str(feed)[:30]!r}, skipped"
+        return f"line {number}: unknown feed {clean_text(feed, 30)!r}, skipped"
     try:
         received_at = parse_iso_utc(str(data["received_at"]))
         status = data.get("status")
@@ -219,8 +261,8 @@ def _add_entry(
             body=str(data["body"]) if "body" in data and data.get("error") is None else None,
             error=str(data["error"]) if data.get("error") is not None else None,
         )
-    except (KeyError, ValueError, TypeError) as exc:
-        return f"line {number}: bad entry ({type(exc).__name__}: {exc}), skipped"
+    except (KeyError, ValueError, TypeError, OverflowError) as exc:
+        return f"line {number}: bad entry ({type(exc).__name__}: {clean_text(exc, 80)}), skipped"
     if entry.body is None and entry.error is None:
         return f"line {number}: neither body nor error, skipped"
     feed_entries = entries.setdefault(entry.feed, [])
