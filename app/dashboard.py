@@ -11,6 +11,7 @@ import contextlib
 import logging
 import os
 import signal
+import time
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
@@ -35,9 +36,11 @@ from app.runtime import Runtime
 from app.startup import collector_paused, resume_collector
 from app.state import MissionState
 from app.telemetry import EngineCache, Telemetry, compute_telemetry, upcoming_passes
+from feeds.clock import clock_doubt
 from feeds.models import ElementSet, Observer
 from feeds.orbit import OrbitEngine, Pass, StationState
 from feeds.text import clean_text
+from widgets import guard
 from widgets.alert_banner import AlertBanner, AlertView
 from widgets.countdown import CountdownView, NextEventPanel
 from widgets.crew_roster import CrewRoster, RosterView
@@ -76,6 +79,13 @@ MAP_LEGEND = (
 log = logging.getLogger(__name__)
 
 _RESUME_COLLECTOR_AFTER_S = 2.0
+# The heartbeat is touched only when every view was computed within this many seconds and no
+# panel failed to draw in that time: a screen that is blank or stuck stops it.
+HEARTBEAT_FRESH_S = 90.0
+HEARTBEAT_EVERY_S = 60.0
+# Passes found for one time are kept while the clock moves on normally; a jump back, or a
+# long run, searches again ("next pass in 697d" came from a list found before a jump back).
+PASSES_REUSE_S = 6 * 3600.0
 
 
 def all_feeds_down(state: MissionState, now: datetime) -> AlertView:
@@ -85,6 +95,28 @@ def all_feeds_down(state: MissionState, now: datetime) -> AlertView:
     ages = [a for h in enabled if (a := h.age_s(now)) is not None]
     newest = min(ages) if ages and down else None  # only needed (and changing) when shown
     return AlertView(all_down=down, newest_data_age_s=newest, feeds=len(enabled))
+
+
+def propagation_problem(engine: OrbitEngine, now: datetime) -> str | None:
+    """Why no position can be shown at `now` from these elements, or None.
+
+    SGP4 far from the elements' epoch (a clock years off, or elements years old) does not
+    fail: it returns a station 280,000 km up or underground, and drawing that ended every
+    tick in a math domain error. Such a result is reported as no position, with the reason.
+    """
+    try:
+        altitude_km = engine.state_at(now).altitude_km
+    except (ValueError, ArithmeticError) as exc:
+        return f"no position: propagation failed ({exc})"
+    if not PLAUSIBLE_ALTITUDE_KM[0] <= altitude_km <= PLAUSIBLE_ALTITUDE_KM[1]:
+        days = (now - engine.elements.epoch).total_seconds() / 86400
+        when = f"{abs(days):.0f} days {'after' if days >= 0 else 'before'}"
+        return f"no position: {when} the elements' epoch they give nonsense"
+    return None
+
+
+# Where the station can be at all (it has flown between about 330 and 460 km).
+PLAUSIBLE_ALTITUDE_KM = (150.0, 1000.0)
 
 
 def _data_shape(state: MissionState) -> tuple[object, ...]:
@@ -178,6 +210,11 @@ class IssDashApp(App[None]):
         self._drawn_shape: tuple[object, ...] = ()
         self._scene_key: tuple[object, ...] | None = None
         self._scene_station: tuple[float, float] | None = None
+        self._passes_searched_at: datetime | None = None
+        # Monotonic time of the last tick whose views were all computed (the heartbeat).
+        self._views_ok_at: float | None = None
+        self._mounted_at = time.monotonic()
+        self.clock_warning: str | None = None
 
     # -- layout -----------------------------------------------------------------------
 
@@ -224,11 +261,12 @@ class IssDashApp(App[None]):
             self.add_class("-kiosk")
             for panel in self.query(VerticalScroll):
                 panel.can_focus = False  # no focus outline on a wall screen
-            if self.runtime.settings.kiosk.heartbeat_file is not None:
-                self._heartbeat()
-                self.set_interval(60.0, self._heartbeat)
+        self._mounted_at = time.monotonic()
         self._tick()
         self._schedule_ticks()
+        if self.kiosk is not None and self.runtime.settings.kiosk.heartbeat_file is not None:
+            self._heartbeat()  # after the first tick: it needs views drawn
+            self.set_interval(HEARTBEAT_EVERY_S, self._heartbeat)
         if collector_paused():
             # By then the first complete frame is on screen (about 1 s here): collect and
             # freeze what start-up built, then let the collector run as usual.
@@ -242,16 +280,30 @@ class IssDashApp(App[None]):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(sig, handler)
 
-    def _heartbeat(self) -> None:
+    def screen_is_healthy(self) -> bool:
+        """Every view computed recently and no panel failed to draw recently."""
+        now = time.monotonic()
+        if self._views_ok_at is None or now - self._views_ok_at > HEARTBEAT_FRESH_S:
+            return False
+        failed = guard.last_failure_monotonic
+        return failed is None or failed < self._mounted_at or now - failed > HEARTBEAT_FRESH_S
+
+    def _heartbeat(self) -> bool:
+        """Touch the heartbeat file if the screen is healthy; True when touched."""
         path = self.runtime.settings.kiosk.heartbeat_file
         if path is None:
-            return
+            return False
+        if not self.screen_is_healthy():
+            log.error("heartbeat withheld: the screen has not drawn every panel recently")
+            return False
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.touch()
             os.utime(path)
         except OSError as exc:
             log.warning("heartbeat file %s not touched: %s", path, exc)
+            return False
+        return True
 
     def on_key(self, event: events.Key) -> None:
         """In kiosk mode every key is swallowed; only the unlock sequence then Enter leaves."""
@@ -399,6 +451,12 @@ class IssDashApp(App[None]):
             now = self.clock.now()
         state = self.runtime.store.state
         engine = self._engines.get(state.elements.elements if state.elements else None)
+        # Only the machine's own clock can be wrong: a replay's clock is the recording's.
+        self.clock_warning = (
+            clock_doubt(now, state.elements.elements.epoch if state.elements else None)
+            if self.runtime.recording is None
+            else None
+        )
         self._bar_widget.view = self._bar(state, now)
         self._alert.view = all_feeds_down(state, now)
         if self.kiosk is not None:
@@ -407,6 +465,12 @@ class IssDashApp(App[None]):
         self._roster.view = RosterView(now, build_roster(state, now), self.runtime.settings.flags)
         self._countdown_panel.view = self._countdown(state, now)
         telemetry: Telemetry | None = None
+        unavailable = propagation_problem(engine, now) if engine is not None else None
+        if unavailable is not None:
+            engine = None
+            self._map.scene = None
+            self._scene_key = None
+            self._passes, self._passes_key = (), None
         if engine is not None:
             telemetry = compute_telemetry(engine, state, now)
             scene_key = self._scene_key_if_due(engine, state, telemetry.station, now)
@@ -427,7 +491,9 @@ class IssDashApp(App[None]):
             observer=state.observer,
             passes=self._passes,
             min_elevation_deg=self.runtime.settings.min_elevation_deg,
+            unavailable=unavailable or "",
         )
+        self._views_ok_at = time.monotonic()
 
     def _scene_key_if_due(
         self, engine: OrbitEngine, state: MissionState, station: StationState, now: datetime
@@ -486,7 +552,9 @@ class IssDashApp(App[None]):
     def _bar(self, state: MissionState, now: datetime) -> MissionBarView:
         recording = self.runtime.recording
         if recording is None:
-            return MissionBarView(now, state.mode, self.clock.speed)
+            return MissionBarView(
+                now, state.mode, self.clock.speed, clock_warning=self.clock_warning or ""
+            )
         return MissionBarView(
             now,
             state.mode,
@@ -498,9 +566,16 @@ class IssDashApp(App[None]):
 
     def _ensure_passes(self, engine: OrbitEngine, state: MissionState, now: datetime) -> None:
         key = (engine.elements, state.observer, self.runtime.settings.min_elevation_deg)
-        stale = self._passes is not None and (not self._passes or self._passes[0].set <= now)
+        searched = self._passes_searched_at
+        age_s = (now - searched).total_seconds() if searched is not None else -1.0
+        stale = self._passes is not None and (
+            not 0 <= age_s <= PASSES_REUSE_S  # the clock jumped, or it has been hours
+            or (not self._passes and age_s > 600)  # none found: look again now and then
+            or (bool(self._passes) and self._passes[0].set <= now)
+        )
         if key != self._passes_key or stale:
             self._passes_key = key
+            self._passes_searched_at = now
             if state.observer is None:
                 self._passes = ()
                 return

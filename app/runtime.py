@@ -205,10 +205,16 @@ class Runtime:
         """
         if self.recording is None or "tle" not in self.recording.feeds:
             raw = bundled_elements_response()
-            elements = parse_elements(raw, self.clock.now())
-            self.store.update(
-                lambda s: s.with_elements(ElementsInfo(elements, "bundled", raw.received_at))
-            )
+            try:
+                elements = parse_elements(raw, self.clock.now())
+            except FeedError as exc:
+                # A clock far off (1970 on a board without a real-time clock) must not stop
+                # the start: the screen says the clock looks wrong and recovers with it.
+                log.warning("bundled elements not usable now: %s", exc.reason)
+            else:
+                self.store.update(
+                    lambda s: s.with_elements(ElementsInfo(elements, "bundled", raw.received_at))
+                )
         if self.recording is not None:
             return
         for name in FEED_NAMES:

@@ -19,6 +19,7 @@ class MissionBarView:
     detail: str = ""
     paused: bool = False
     ended: bool = False
+    clock_warning: str = ""  # the machine's clock looks wrong: said next to the clock
 
 
 class MissionBar(TextLines):
@@ -30,6 +31,7 @@ class MissionBar(TextLines):
         "mission-bar--demo",
         "mission-bar--clock",
         "mission-bar--muted",
+        "mission-bar--alarm",
     }
 
     DEFAULT_CSS = """
@@ -39,6 +41,7 @@ class MissionBar(TextLines):
     MissionBar > .mission-bar--demo { background: $warning; color: $background; text-style: bold; }
     MissionBar > .mission-bar--clock { color: $foreground; text-style: bold; }
     MissionBar > .mission-bar--muted { color: $foreground-darken-2; }
+    MissionBar > .mission-bar--alarm { background: $error; color: $background; text-style: bold; }
     """
 
     view: reactive[MissionBarView | None] = reactive(None, layout=False, repaint=False)
@@ -65,6 +68,10 @@ class MissionBar(TextLines):
             style=self.component_style("mission-bar--clock"),
         )
         muted = self.component_style("mission-bar--muted")
+        if view.clock_warning:
+            text.append("  ")
+            text.append(" CLOCK? ", style=self.component_style("mission-bar--alarm"))
+            text.append(f" {view.clock_warning}", style=self.component_style("mission-bar--clock"))
         if view.mode == "demo":
             if view.ended:
                 text.append("  ")

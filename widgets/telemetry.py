@@ -29,6 +29,7 @@ class TelemetryView:
     observer: Observer | None
     passes: tuple[Pass, ...] | None  # None while the search is still running
     min_elevation_deg: float
+    unavailable: str = ""  # why there is no position although there are elements
 
 
 class TelemetryPanel(TextLines):
@@ -73,6 +74,9 @@ class TelemetryPanel(TextLines):
         # costs several times as much to lay out for the same picture.
         rows: list[tuple[str, Text]] = []
         view = self.view
+        if view is not None and view.telemetry is None and view.unavailable:
+            rows.append(("Orbit", Text(view.unavailable, style=self._s("warn"))))
+            return self._label_rows(rows)
         if view is None or view.telemetry is None:
             rows.append(("Orbit", Text("waiting for orbital elements…", style=self._s("muted"))))
             return self._label_rows(rows)
@@ -120,6 +124,10 @@ class TelemetryPanel(TextLines):
         return text
 
     def _elements(self, t: Telemetry) -> Text:
+        if t.elements_age_h < 0:
+            # Dated after the time shown: never a negative or inverted age.
+            ahead = fmt.duration(-t.elements_age_h * 3600.0)
+            return Text(f"dated {ahead} ahead of this time", style=self._s("alarm"))
         level = "good"
         if t.elements_age_h > ELEMENTS_ALARM_H:
             level = "alarm"
@@ -139,7 +147,8 @@ class TelemetryPanel(TextLines):
         level = "good" if residual < 5 else "warn" if residual < 50 else "alarm"
         text = Text(f"Δ {residual:.2f} km", style=self._s(level))
         fix_age = (now - t.fix.timestamp).total_seconds()
-        text.append(f"  {fmt.age(fix_age)} ago", style=self._s("muted"))
+        when = f"{fmt.age(fix_age)} ago" if fix_age >= 0 else f"{fmt.age(-fix_age)} ahead"
+        text.append(f"  {when}", style=self._s("muted"))
         return text
 
     def _next_pass(self, view: TelemetryView) -> list[Text]:
