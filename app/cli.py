@@ -493,6 +493,7 @@ def _dashboard(args: argparse.Namespace, settings: Any) -> int:
     from app.runtime import Runtime
 
     _log_to_file(settings.log_file)
+    _keyless_stdin_if_needed()
     if args.demo is not None:
         recording = _recording(args)
         clock = ScaledClock(args.start or recording.start, args.speed)
@@ -508,6 +509,40 @@ def _dashboard(args: argparse.Namespace, settings: Any) -> int:
     if code != 0:
         _say(f"issdash: the dashboard stopped on an internal error (exit status {code})")
     return EXIT_CRASH if code != 0 else EXIT_OK
+
+
+def _keyless_stdin_if_needed() -> None:
+    """Without a terminal on stdin, run display-only, calmly.
+
+    Textual's input thread waits on stdin with select() and, at end of file, goes straight
+    back to waiting: /dev/null is always "readable" and always at end of file, so it spun a
+    whole core forever; a closed stdin (no fd 0) crashed it at start. In both cases stdin is
+    replaced by the read end of a pipe nobody writes to: never readable, the thread sleeps in
+    select(), and the dashboard runs without keys (SIGTERM or Ctrl+C ends it). Left alone
+    when another Textual driver is chosen (textual-serve talks to the app over stdin).
+    """
+    if os.environ.get("TEXTUAL_DRIVER"):
+        return
+    stdin = sys.__stdin__
+    try:
+        if stdin is not None and os.isatty(stdin.fileno()):
+            return
+    except (OSError, ValueError):
+        pass
+    read_end, write_end = os.pipe()
+    os.dup2(read_end, 0)
+    os.close(read_end)
+    # The write end stays open for the life of the process, so the pipe never reports EOF.
+    global _KEPT_PIPE_END
+    _KEPT_PIPE_END = write_end
+    sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115 - for the process's life
+    setattr(sys, "__stdin__", sys.stdin)  # Textual's driver reads sys.__stdin__  # noqa: B010
+    logging.getLogger(__name__).warning(
+        "stdin is not a terminal: running display-only (no keys; SIGTERM or Ctrl+C ends it)"
+    )
+
+
+_KEPT_PIPE_END: int | None = None
 
 
 def _log_to_file(path: Path) -> None:
