@@ -262,6 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run a command; the exit status follows README "Exit statuses": 0 success, 1 crash,
     2 usage or local input error, 3 degraded data."""
     pause_collector()  # see app/startup.py
+    _reserve_standard_fds()
     try:
         return _main(argv)
     except LocalInputError as exc:
@@ -279,6 +280,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CRASH
     finally:
         resume_collector()  # a no-op if the dashboard already did, after its first frame
+
+
+def _reserve_standard_fds() -> None:
+    """A closed stdin, stdout or stderr is given /dev/null before anything else opens a file:
+    otherwise the next file opened (the log) would get that number, and a later write meant
+    for the terminal, or a replacement of stdin, would land in it."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.open(os.devnull, os.O_RDWR)  # the lowest free number: this one
 
 
 def _say(line: str) -> None:
