@@ -293,7 +293,7 @@ def entry(n: int, error: str | None = None) -> Entry:
     at = datetime(2025, 4, 8, 8, 0, n % 60, tzinfo=UTC)
     if error:
         return Entry("position", "http://x/", at, 503, error=error)
-    return Entry("position", "http://x/", at, 200, "application/json", '{"n": %d}' % n)
+    return Entry("position", "http://x/", at, 200, "application/json", f'{{"n": {n}}}')
 
 
 def test_a_second_recorder_on_the_same_file_is_refused(
@@ -305,9 +305,9 @@ def test_a_second_recorder_on_the_same_file_is_refused(
     offline(monkeypatch)
     assert main(["record", str(out), "--duration", "1"]) == 2
     err = capsys.readouterr().err
-    assert (
-        err
-        == f"issdash: error: {out} is in use: another issdash record is writing it (lock on rec.jsonl.part)\n"
+    assert err == (
+        f"issdash: error: {out} is in use: another issdash record is writing it"
+        " (lock on rec.jsonl.part)\n"
     )
     first.write(entry(2))  # the first is untouched and goes on
     first.close(T0)

@@ -253,7 +253,7 @@ def test_unknown_keys_are_reported_with_the_valid_ones(
     with pytest.raises(SettingsError, match=r"'feeds.tle.urll' .* in \[feeds.tle\]: enabled, "):
         load_settings(path)
     monkeypatch.setenv("ISSDASH_KIOSK__DIMM", "22:00-06:00")
-    with pytest.raises(SettingsError, match="ISSDASH_KIOSK__DIMM .* ISSDASH_KIOSK__DIM, "):
+    with pytest.raises(SettingsError, match=r"ISSDASH_KIOSK__DIMM .* ISSDASH_KIOSK__DIM, "):
         load_settings()
 
 
@@ -264,7 +264,7 @@ def test_impossible_dim_times_are_rejected_at_load(
     monkeypatch: pytest.MonkeyPatch, dim: str
 ) -> None:
     monkeypatch.setenv("ISSDASH_KIOSK__DIM", dim)
-    with pytest.raises(ValidationError, match="kiosk.dim"):
+    with pytest.raises(ValidationError, match=r"kiosk\.dim"):
         load_settings()
 
 

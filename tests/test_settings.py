@@ -64,7 +64,7 @@ def test_default_config_file_in_platform_dir(tmp_path: Path) -> None:
 
 
 def test_missing_named_config_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(SettingsError, match="nope.toml: cannot read: no such file"):
+    with pytest.raises(SettingsError, match=r"nope\.toml: cannot read: no such file"):
         load_settings(tmp_path / "nope.toml")
 
 
