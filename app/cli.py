@@ -456,7 +456,7 @@ def _record(args: argparse.Namespace, settings: Any) -> int:
 
 
 def _print_clean(line: str) -> None:
-    print(clean_text(line, 400))
+    print(clean_text(line, 400, keep_spacing=True))
 
 
 def _elements_epoch(runtime: Any) -> datetime | None:
@@ -468,7 +468,7 @@ def _print_status(status: dict[str, Any]) -> None:
     """The human form of `status`. Every line is cleaned like the dashboard's text (errors
     and names come from feeds and files: no escape sequence may reach the terminal)."""
     for line in _status_lines(status):
-        print(clean_text(line, 300))
+        print(clean_text(line, 300, keep_spacing=True))
 
 
 def _status_lines(status: dict[str, Any]) -> Iterator[str]:

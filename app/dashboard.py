@@ -35,7 +35,13 @@ from app.roster import build_roster
 from app.runtime import Runtime
 from app.startup import collector_paused, resume_collector
 from app.state import MissionState
-from app.telemetry import EngineCache, Telemetry, compute_telemetry, upcoming_passes
+from app.telemetry import (
+    EngineCache,
+    Telemetry,
+    compute_telemetry,
+    propagation_problem,
+    upcoming_passes,
+)
 from feeds.clock import clock_doubt
 from feeds.models import ElementSet, Observer
 from feeds.orbit import OrbitEngine, Pass, StationState
@@ -95,28 +101,6 @@ def all_feeds_down(state: MissionState, now: datetime) -> AlertView:
     ages = [a for h in enabled if (a := h.age_s(now)) is not None]
     newest = min(ages) if ages and down else None  # only needed (and changing) when shown
     return AlertView(all_down=down, newest_data_age_s=newest, feeds=len(enabled))
-
-
-def propagation_problem(engine: OrbitEngine, now: datetime) -> str | None:
-    """Why no position can be shown at `now` from these elements, or None.
-
-    SGP4 far from the elements' epoch (a clock years off, or elements years old) does not
-    fail: it returns a station 280,000 km up or underground, and drawing that ended every
-    tick in a math domain error. Such a result is reported as no position, with the reason.
-    """
-    try:
-        altitude_km = engine.state_at(now).altitude_km
-    except (ValueError, ArithmeticError) as exc:
-        return f"no position: propagation failed ({exc})"
-    if not PLAUSIBLE_ALTITUDE_KM[0] <= altitude_km <= PLAUSIBLE_ALTITUDE_KM[1]:
-        days = (now - engine.elements.epoch).total_seconds() / 86400
-        when = f"{abs(days):.0f} days {'after' if days >= 0 else 'before'}"
-        return f"no position: {when} the elements' epoch they give nonsense"
-    return None
-
-
-# Where the station can be at all (it has flown between about 330 and 460 km).
-PLAUSIBLE_ALTITUDE_KM = (150.0, 1000.0)
 
 
 def _data_shape(state: MissionState) -> tuple[object, ...]:

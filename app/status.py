@@ -8,13 +8,18 @@ from typing import Any
 from app.events import build_timelines, docked_vehicles, next_event
 from app.roster import build_roster
 from app.state import MissionState
-from app.telemetry import EngineCache, compute_telemetry, upcoming_passes
+from app.telemetry import EngineCache, compute_telemetry, propagation_problem, upcoming_passes
 from feeds.clock import iso_z
 
 
 def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -> dict[str, Any]:
     """Everything `status --json` prints, computed at `now`."""
     engine = EngineCache().get(state.elements.elements if state.elements else None)
+    notices = list(state.notices)
+    problem = propagation_problem(engine, now) if engine is not None else None
+    if problem is not None:
+        notices.append(problem)  # a position from nonsense propagation is no position
+        engine = None
     position: dict[str, Any] | None = None
     position_api: dict[str, Any] | None = None
     passes: list[dict[str, Any]] = []
@@ -69,7 +74,7 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
         "docked": docked_status(state, now),
         "next_event": next_event_status(state, now),
         "feeds": feeds,
-        "notices": list(state.notices),
+        "notices": notices,
     }
 
 

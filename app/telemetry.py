@@ -73,3 +73,28 @@ def upcoming_passes(
     start = now - timedelta(minutes=15)
     passes = engine.passes(observer, start, now + PASS_SEARCH_SPAN, min_elevation_deg)
     return [p for p in passes if p.set > now]
+
+
+def propagation_problem(engine: OrbitEngine, now: datetime) -> str | None:
+    """Why no position can be shown at `now` from these elements, or None.
+
+    SGP4 far from the elements' epoch (a clock years off, or elements years old) does not
+    fail: it returns a station 280,000 km up or underground, and drawing that ended every
+    tick in a math domain error. Such a result is reported as no position, with the reason.
+    """
+    try:
+        altitude_km = engine.state_at(now).altitude_km
+    except (ValueError, ArithmeticError) as exc:
+        return f"no position: propagation failed ({exc})"
+    if not PLAUSIBLE_ALTITUDE_KM[0] <= altitude_km <= PLAUSIBLE_ALTITUDE_KM[1]:
+        days = (now - engine.elements.epoch).total_seconds() / 86400
+        when = f"{abs(days):.0f} days {'after' if days >= 0 else 'before'}"
+        return (
+            f"no position: this time is {when} the elements' epoch"
+            f" ({engine.elements.epoch:%Y-%m-%d}), too far to propagate"
+        )
+    return None
+
+
+# Where the station can be at all (it has flown between about 330 and 460 km).
+PLAUSIBLE_ALTITUDE_KM = (150.0, 1000.0)
