@@ -436,11 +436,18 @@ class IssDashApp(App[None]):
         state = self.runtime.store.state
         engine = self._engines.get(state.elements.elements if state.elements else None)
         # Only the machine's own clock can be wrong: a replay's clock is the recording's.
-        self.clock_warning = (
+        warning = (
             clock_doubt(now, state.elements.elements.epoch if state.elements else None)
             if self.runtime.recording is None
             else None
         )
+        # The clock changed its story (NTP answered): the bundled elements refused at a
+        # clock of 1970 may be usable now.
+        retry = warning != self.clock_warning and state.elements is None
+        if retry and not self.replay.active and self.runtime.load_bundled_elements():
+            state = self.runtime.store.state
+            engine = self._engines.get(state.elements.elements if state.elements else None)
+        self.clock_warning = warning
         self._bar_widget.view = self._bar(state, now)
         self._alert.view = all_feeds_down(state, now)
         if self.kiosk is not None:

@@ -204,17 +204,7 @@ class Runtime:
         A replay brings its own elements and must not mix in data from outside it.
         """
         if self.recording is None or "tle" not in self.recording.feeds:
-            raw = bundled_elements_response()
-            try:
-                elements = parse_elements(raw, self.clock.now())
-            except FeedError as exc:
-                # A clock far off (1970 on a board without a real-time clock) must not stop
-                # the start: the screen says the clock looks wrong and recovers with it.
-                log.warning("bundled elements not usable now: %s", exc.reason)
-            else:
-                self.store.update(
-                    lambda s: s.with_elements(ElementsInfo(elements, "bundled", raw.received_at))
-                )
+            self.load_bundled_elements()
         if self.recording is not None:
             return
         for name in FEED_NAMES:
@@ -231,6 +221,23 @@ class Runtime:
             self.store.publish(FeedUpdate(name, value, cached.received_at, from_cache=True))
         if self.cache.notice and self.mode == "live":
             self.store.update(lambda s: s.with_notice(self.cache.notice or ""))
+
+    def load_bundled_elements(self) -> bool:
+        """The last-resort element set; False when it cannot be used at the clock's time.
+
+        A clock far off (1970 on a board without a real-time clock) must not stop the start:
+        the screen says the clock looks wrong, and this is tried again when it changes.
+        """
+        raw = bundled_elements_response()
+        try:
+            elements = parse_elements(raw, self.clock.now())
+        except FeedError as exc:
+            log.warning("bundled elements not usable now: %s", exc.reason)
+            return False
+        self.store.update(
+            lambda s: s.with_elements(ElementsInfo(elements, "bundled", raw.received_at))
+        )
+        return True
 
     def start(self) -> None:
         """Start one poller task per enabled feed."""

@@ -87,12 +87,9 @@ def propagation_problem(engine: OrbitEngine, now: datetime) -> str | None:
     except (ValueError, ArithmeticError) as exc:
         return f"no position: propagation failed ({exc})"
     if not PLAUSIBLE_ALTITUDE_KM[0] <= altitude_km <= PLAUSIBLE_ALTITUDE_KM[1]:
-        days = (now - engine.elements.epoch).total_seconds() / 86400
-        when = f"{abs(days):.0f} days {'after' if days >= 0 else 'before'}"
-        return (
-            f"no position: this time is {when} the elements' epoch"
-            f" ({engine.elements.epoch:%Y-%m-%d}), too far to propagate"
-        )
+        days = abs(now - engine.elements.epoch).total_seconds() / 86400
+        # Short: the telemetry panel has one narrow line for it.
+        return f"no position: elements {days:.0f} d off"
     return None
 
 

@@ -157,21 +157,21 @@ def clock_doubt(now: datetime, elements_epoch: datetime | None) -> str | None:
 
     Checked every tick, so a clock that is corrected (NTP answering at last) clears it.
     """
-    day = f"{now:%Y-%m-%d %H:%M}"
+    # Short: it is shown next to the clock itself, on one line of the top bar.
     if now < EARLIEST_PLAUSIBLE:
-        return f"clock looks wrong: it says {day} UTC, before {EARLIEST_PLAUSIBLE:%Y}"
+        return f"clock looks wrong: before {EARLIEST_PLAUSIBLE:%Y}"
     if elements_epoch is None:
         return None
     if now < elements_epoch - ELEMENTS_AHEAD_TOLERANCE:
         days = (elements_epoch - now).total_seconds() / 86400
         return (
-            f"clock looks wrong: it says {day} UTC, {days:.0f} days before"
+            f"clock looks wrong: {days:.0f} days before"
             f" the orbital elements' epoch ({elements_epoch:%Y-%m-%d})"
         )
     if now > elements_epoch + ELEMENTS_BEHIND_LIMIT:
         years = (now - elements_epoch).total_seconds() / (365.25 * 86400)
         return (
-            f"clock looks wrong: it says {day} UTC, {years:.1f} years after"
+            f"clock looks wrong: {years:.1f} years after"
             f" the newest orbital elements ({elements_epoch:%Y-%m-%d})"
         )
     return None

@@ -44,13 +44,15 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(f"ISSDASH_FEEDS__{feed.upper()}__URL", "http://127.0.0.1:9/x")
 
 
-def issdash(*args: str, env: dict[str, str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+def issdash(
+    *args: str, env: dict[str, str], timeout_s: float = 120, **kwargs: Any
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "app", *args],
         capture_output=True,
         text=True,
         env=env,
-        timeout=120,
+        timeout=timeout_s,
         cwd=ROOT,
         **kwargs,
     )
@@ -143,14 +145,14 @@ def test_config_before_the_subcommand_is_used_and_a_missing_one_is_an_error(
     assert "unknown key 'obsever'" in capsys.readouterr().err
 
 
-def test_bad_dim_is_rejected_at_start(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv("ISSDASH_KIOSK__DIM", "99:99-99:99")
-    assert main(["--kiosk", "--demo"]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("issdash: error: bad settings: kiosk.dim:")
-    assert "'99:99'" in err and len(err.splitlines()) == 1
+def test_bad_dim_is_rejected_at_start(tmp_path: Path) -> None:
+    # It used to pass validation, then fail on every tick with a blank screen: a process
+    # that keeps running past the timeout is the old failure.
+    env = offline_env(tmp_path, ISSDASH_KIOSK__DIM="99:99-99:99")
+    result = issdash("--kiosk", "--demo", env=env, stdin=subprocess.DEVNULL, timeout_s=60)
+    assert result.returncode == 2
+    assert result.stderr.startswith("issdash: error: bad settings: kiosk.dim:")
+    assert "'99:99'" in result.stderr and len(result.stderr.splitlines()) == 1
 
 
 @pytest.mark.parametrize(

@@ -111,9 +111,7 @@ EPOCH = datetime(2025, 4, 7, 12, 29, 36, tzinfo=UTC)  # the bundled elements'
 
 
 def test_clock_doubt() -> None:
-    assert clock_doubt(datetime(1970, 1, 1, tzinfo=UTC), None) == (
-        "clock looks wrong: it says 1970-01-01 00:00 UTC, before 2024"
-    )
+    assert clock_doubt(datetime(1970, 1, 1, tzinfo=UTC), None) == ("clock looks wrong: before 2024")
     assert "96 days before the orbital elements' epoch (2025-04-07)" in str(
         clock_doubt(EPOCH - timedelta(days=96), EPOCH)
     )
