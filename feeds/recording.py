@@ -344,6 +344,8 @@ class RecordingWriter:
             raise RecordingWriteError(
                 f"cannot record to {self.path}: the folder {folder} does not exist"
             )
+        if os.path.lexists(self.path) and not self.path.is_file():
+            raise RecordingWriteError(f"cannot record to {self.path}: not a regular file")
         try:
             # No O_TRUNC: the file may be another recorder's, still being written.
             fd = os.open(self._work, os.O_WRONLY | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
@@ -445,6 +447,13 @@ class RecordingWriter:
             if self.path.suffix == ".gz" and not self._compress():
                 self.compressed_note = "kept uncompressed: no room to compress"
             os.replace(self._work, self.path)
+        except OSError as exc:
+            # Everything is in the working file still: say where, rather than lose it.
+            self.compressed_note = (
+                f"could not rename it to {self.path.name} ({describe_os_error(exc)}):"
+                f" the recording is {self._work}"
+            )
+            return self._work
         finally:
             self._release()
         return self.path

@@ -138,7 +138,7 @@ def test_config_before_the_subcommand_is_used_and_a_missing_one_is_an_error(
     )
     config = tmp_path / "c.toml"
     config.write_text('observer = "51.5,-0.13"\n')
-    assert main(["--config", str(config), "status", *at]) == 0
+    assert main(["--config", str(config), "status", *at]) in (0, 3)  # 3: feeds down
     assert json.loads(capsys.readouterr().out)["passes"]  # the file's observer was used
     config.write_text('obsever = "51.5,-0.13"\n')
     assert main(["status", "--config", str(config), *at]) == 2
@@ -183,8 +183,8 @@ def test_at_inside_the_range_answers(
     status = json.loads(capsys.readouterr().out)
     assert status["time"] == at
     position = status["position"]
-    if position is not None:  # elements decades away give no position, never a negative age
-        assert position["elements_age_h"] >= 0 or position.get("elements_origin")
+    # Elements decades away give no position (a notice says why), never a made-up one.
+    assert position is None or 150 < position["altitude_km"] < 1000
 
 
 def test_9999_with_an_offset_is_a_clean_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -416,3 +416,9 @@ def test_full_disk_stops_with_a_valid_file_and_a_clear_message(
     assert len(loaded.entries["position"]) == good  # every answer counted is in the file
     assert all(e.error is None for e in loaded.entries["position"])  # not an upstream failure
     assert not (small_disk / (name + ".part")).exists()
+
+
+def test_recording_over_something_that_is_not_a_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "dir.jsonl").mkdir()
+    with pytest.raises(RecordingWriteError, match="not a regular file"):
+        RecordingWriter(tmp_path / "dir.jsonl", ["tle"], T0, "")
