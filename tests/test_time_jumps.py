@@ -187,27 +187,26 @@ async def test_passes_are_searched_again_after_a_jump_back(tmp_path: Path) -> No
 
 
 def test_no_negative_element_age_in_status_text(capsys: pytest.CaptureFixture[str]) -> None:
-    from app.cli import _status_lines
+    from app.cli import _print_status
 
-    lines = list(
-        _status_lines(
-            {
-                "time": "2025-01-01T00:00:00Z",
-                "mode": "live",
-                "position": {
-                    "latitude_deg": 1.0,
-                    "longitude_deg": 2.0,
-                    "altitude_km": 420.0,
-                    "speed_km_s": 7.66,
-                    "sunlit": True,
-                    "orbit_number": 1,
-                    "elements_age_h": -2304.0,
-                },
-                "passes": [],
-                "feeds": {},
-            }
-        )
+    _print_status(
+        {
+            "time": "2025-01-01T00:00:00Z",
+            "mode": "live",
+            "position": {
+                "latitude_deg": 1.0,
+                "longitude_deg": 2.0,
+                "altitude_km": 420.0,
+                "speed_km_s": 7.66,
+                "sunlit": True,
+                "orbit_number": 1,
+                "elements_age_h": -2304.0,
+            },
+            "passes": [],
+            "feeds": {},
+        }
     )
+    lines = capsys.readouterr().out.splitlines()
     assert "elements dated 2304.0 h after this time" in lines[1]
     assert "-2304" not in lines[1]
 
