@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
@@ -158,8 +158,16 @@ def _replay_flags(parser: argparse.ArgumentParser, top: bool = False) -> None:
     )
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse quoting a bad value must not send its escape sequences to the terminal."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {clean_text(message, 300)}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="issdash", description="A mission-control dashboard for the ISS, in the terminal."
     )
     _common(parser, top=True)
@@ -520,7 +528,14 @@ def _dashboard(args: argparse.Namespace, settings: Any) -> int:
     # must reach our exit status, or a supervisor (systemd Restart=on-failure) sees success.
     code = app.return_code or 0
     if code != 0:
-        _say(f"issdash: the dashboard stopped on an internal error (exit status {code})")
+        error = getattr(app, "_exception", None)  # Textual keeps the exception that ended it
+        logged = ""
+        if isinstance(error, BaseException):
+            logging.getLogger(__name__).error(
+                "the dashboard stopped on an internal error", exc_info=error
+            )
+            logged = f"; full traceback in {settings.log_file}"
+        _say(f"issdash: the dashboard stopped on an internal error (exit status {code}){logged}")
     return EXIT_CRASH if code != 0 else EXIT_OK
 
 

@@ -101,8 +101,10 @@ def test_a_dashboard_crash_is_a_non_zero_exit(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "RuntimeError: panel bug" in result.stderr
     assert result.stderr.strip().splitlines()[-1] == (
-        "issdash: the dashboard stopped on an internal error (exit status 1)"
+        "issdash: the dashboard stopped on an internal error (exit status 1);"
+        f" full traceback in {tmp_path / 'issdash.log'}"
     )
+    assert "RuntimeError: panel bug" in (tmp_path / "issdash.log").read_text()
 
 
 # -- flags and settings ---------------------------------------------------------------
@@ -185,6 +187,17 @@ def test_at_inside_the_range_answers(
     position = status["position"]
     # Elements decades away give no position (a notice says why), never a made-up one.
     assert position is None or 150 < position["altitude_km"] < 1000
+
+
+def test_flag_errors_quote_values_without_their_escapes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["status", "--at", f"{ESCAPES}yesterday"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "not an ISO 8601 time" in err and "yesterday" in err
+    assert "\x1b" not in err and "\x07" not in err
 
 
 def test_9999_with_an_offset_is_a_clean_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -428,3 +441,27 @@ def test_recording_over_something_that_is_not_a_file_is_refused(tmp_path: Path) 
     (tmp_path / "dir.jsonl").mkdir()
     with pytest.raises(RecordingWriteError, match="not a regular file"):
         RecordingWriter(tmp_path / "dir.jsonl", ["tle"], T0, "")
+
+
+def test_record_max_size_stops_the_run_with_a_valid_file(tmp_path: Path) -> None:
+    payload = json.loads(wheretheiss(T0, 10.0, 20.0))
+    payload["padding"] = "x" * 2000
+    with loopback_server() as server:
+        server.route("/iss", Reply(body=json.dumps(payload)))
+        env = offline_env(
+            tmp_path,
+            ISSDASH_FEEDS__POSITION__URL=server.url("/iss"),
+            ISSDASH_FEEDS__POSITION__INTERVAL_S="1",
+        )
+        out = tmp_path / "capped.jsonl"
+        started = time.monotonic()
+        result = issdash(
+            "record", str(out), "--feeds", "position", "--max-size", "6k", "--max-duration", "60",
+            env=env,
+        )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert time.monotonic() - started < 30  # the cap ended it, not the duration
+    assert "stopped early: reached the size cap of 6,000 bytes" in result.stderr
+    assert out.stat().st_size <= 6000
+    loaded = load_recording(out, FEED_NAMES)
+    assert loaded.problems == [] and len(loaded.entries["position"]) >= 2
