@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import re
@@ -121,6 +120,13 @@ def _common(parser: argparse.ArgumentParser, top: bool = False) -> None:
         help="lowest elevation that counts as a pass (default 10)",
     )
     parser.add_argument(
+        "--elements-history",
+        type=Path,
+        metavar="PATH",
+        dest="elements_history",
+        help="past ISS element sets (OMM JSON list or TLE text): the set for each time is used",
+    )
+    parser.add_argument(
         "--demo",
         nargs="?",
         const="",
@@ -223,6 +229,8 @@ def _settings(args: argparse.Namespace) -> Any:
         overrides["observer"] = args.observer
     if getattr(args, "min_elevation", None) is not None:
         overrides["min_elevation_deg"] = args.min_elevation
+    if getattr(args, "elements_history", None) is not None:
+        overrides["elements_history"] = args.elements_history
     return load_settings(args.config, **overrides)
 
 
@@ -362,7 +370,7 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.command == "serve":
             return _serve(args)
         return _dashboard(args, settings)
-    except RecordingError as exc:
+    except (RecordingError, HistoryError) as exc:
         raise LocalInputError(str(exc)) from None
 
 
@@ -380,7 +388,7 @@ def _recording(args: argparse.Namespace) -> Any:
 
 def _status(args: argparse.Namespace, settings: Any) -> int:
     from app.runtime import Runtime
-    from app.status import build_status
+    from app.status import build_status, dumps_status
 
     logging.basicConfig(level=logging.ERROR)
     if args.at is not None and not EARLIEST_AT <= args.at <= LATEST_AT:
@@ -396,19 +404,41 @@ def _status(args: argparse.Namespace, settings: Any) -> int:
     else:
         at = args.at or SystemClock().now()
         runtime = Runtime(settings, FrozenClock(at), mode="live")
+    runtime.element_history = _element_history(settings)
     runtime.load_fallbacks()
     asyncio.run(runtime.gather_once(args.timeout))
     status = build_status(runtime.store.state, at, settings.min_elevation_deg)
-    doubt = clock_doubt(at, _elements_epoch(runtime)) if args.at is None else None
+    doubt = clock_doubt(at, _elements_epoch(runtime, at)) if args.at is None else None
     if doubt is not None and args.demo is None:
         status["notices"] = [*status["notices"], doubt]
     if args.json:
-        json.dump(status, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(dumps_status(status) + "\n")
     else:
         _print_status(status)
     sys.stdout.flush()
-    return EXIT_OK
+    # 3: the report is degraded (a feed not answering, a part not known); see README.
+    return EXIT_DEGRADED if status["degraded"] else EXIT_OK
+
+
+def _element_history(settings: Any) -> Any:
+    """The sets of the history file, if one is set; a file that cannot be used is a usage
+    error naming it (exit 2), not a traceback."""
+    from app.runtime import load_element_history
+    from feeds.sources import FeedError
+
+    path = settings.elements_history
+    if path is None:
+        return ()
+    try:
+        return load_element_history(path)
+    except FeedError as exc:
+        raise HistoryError(f"elements history {path}: {exc.reason}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise HistoryError(f"elements history {path}: cannot read it ({exc})") from None
+
+
+class HistoryError(Exception):
+    """The element history file cannot be used."""
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -422,6 +452,8 @@ def _serve(args: argparse.Namespace) -> int:
         passed += [f"--observer={o.latitude_deg},{o.longitude_deg},{o.altitude_m}"]
     if args.min_elevation is not None:
         passed += [f"--min-elevation={args.min_elevation}"]
+    if args.elements_history is not None:
+        passed += ["--elements-history", str(args.elements_history)]
     if args.demo is not None:
         passed += ["--demo", args.demo] if args.demo else ["--demo"]
     if args.start:
@@ -467,9 +499,9 @@ def _print_clean(line: str) -> None:
     print(clean_text(line, 400, keep_spacing=True))
 
 
-def _elements_epoch(runtime: Any) -> datetime | None:
-    info = runtime.store.state.elements
-    return info.elements.epoch if info is not None else None
+def _elements_epoch(runtime: Any, at: datetime) -> datetime | None:
+    choice = runtime.store.state.elements_at(at)
+    return choice.elements.epoch if choice is not None else None
 
 
 def _print_status(status: dict[str, Any]) -> None:
@@ -480,6 +512,8 @@ def _print_status(status: dict[str, Any]) -> None:
 
 
 def _status_lines(status: dict[str, Any]) -> Iterator[str]:
+    from feeds.elements import describe_age
+
     yield f"issdash status at {status['time']} ({status['mode']})"
     pos = status["position"]
     if pos:
@@ -487,9 +521,15 @@ def _status_lines(status: dict[str, Any]) -> Iterator[str]:
             f"  ISS  {pos['latitude_deg']:+.3f} {pos['longitude_deg']:+.3f}  "
             f"{pos['altitude_km']:.1f} km  {pos['speed_km_s']:.3f} km/s  "
             f"{'sunlit' if pos['sunlit'] else 'eclipsed'}  orbit {pos['orbit_number']}  "
-            f"{_elements_age(pos['elements_age_h'])}"
+            f"elements {describe_age(pos['elements_age_h'])}"
+            f"{'  approximate' if pos.get('approximate') else ''}"
         )
-    for p in status["passes"][:3]:
+    elements = status.get("elements")
+    if not pos and elements and elements.get("problem"):
+        yield f"  ISS  elements unusable at this time: {elements['problem']}"
+    if status.get("passes") is None and pos:
+        yield "  passes withheld (see notices)"
+    for p in (status.get("passes") or [])[:3]:
         yield (
             f"  pass {p['rise']}  max {p['max_elevation_deg']:.0f} deg  "
             f"{'visible' if p['visible'] else 'not visible'}"
@@ -498,14 +538,7 @@ def _status_lines(status: dict[str, Any]) -> Iterator[str]:
         error = f"  {feed['error']}" if feed["error"] else ""
         yield f"  {name:<9} {feed['state']}{error}"
     for notice in status.get("notices") or []:
-        yield f"  notice: {notice}"
-
-
-def _elements_age(age_h: float) -> str:
-    """Never a negative age: elements dated after the time are said to be so."""
-    if age_h < 0:
-        return f"elements dated {-age_h:.1f} h after this time"
-    return f"elements {age_h:.1f} h old"
+        yield f"  ! {notice}"
 
 
 def _dashboard(args: argparse.Namespace, settings: Any) -> int:
@@ -521,6 +554,7 @@ def _dashboard(args: argparse.Namespace, settings: Any) -> int:
         runtime = Runtime.for_demo(settings, recording, clock)
     else:
         runtime = Runtime(settings, SystemClock(), mode="live")
+    runtime.element_history = _element_history(settings)
     kiosk = KioskController(settings.kiosk) if args.kiosk else None
     app = IssDashApp(runtime, loop=args.loop, kiosk=kiosk)
     app.run()

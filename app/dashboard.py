@@ -12,11 +12,11 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -25,26 +25,22 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, WorkType, get_current_worker
 
 from app.events import build_timelines, docked_vehicles, last_event, next_event
 from app.kiosk import VIEWS, KioskController
+from app.knowledge import Unknown, mode_badge, part_gaps, trusted, unknown
+from app.knowledge import all_feeds_down as feeds_down
 from app.map_scene import MapToggles, build_scene, scene_step
 from app.replay_control import JUMP_LEAD, ReplayControl
 from app.roster import build_roster
 from app.runtime import Runtime
 from app.startup import collector_paused, resume_collector
 from app.state import MissionState
-from app.telemetry import (
-    EngineCache,
-    Telemetry,
-    compute_telemetry,
-    propagation_problem,
-    upcoming_passes,
-)
+from app.telemetry import EngineCache, Orbit, orbit_at, passes_withheld, upcoming_passes
 from feeds.clock import clock_doubt
 from feeds.models import ElementSet, Observer
-from feeds.orbit import OrbitEngine, Pass, StationState
+from feeds.orbit import ElementsUnusable, OrbitEngine, Pass, StationState
 from feeds.text import clean_text
 from widgets import guard
 from widgets.alert_banner import AlertBanner, AlertView
@@ -64,6 +60,8 @@ HELP_MARKUP = """\
   [$error]◉[/]  the station now       [$primary]━━[/]  past track (45 min)
   [$accent]⌂[/]  your observer         [$warning]━━[/]  future track (1.5 orbits)
   [$success]⣿[/]  land                  [$foreground-darken-1]◌[/]   footprint (above the horizon)
+  [$error]○[/]  elements over 3 days old: approximate; over 14 days, a [$error]━━[/] stretch of
+     track where the station may be, instead of a marker
   darker cells are the night side of the Earth
 
 [b $accent]Keys[/]
@@ -71,8 +69,9 @@ HELP_MARKUP = """\
   [b]?[/]  this help         [b]ctrl+p[/]  command palette          [b]q[/]  quit
   replay: [b]space[/] pause  [b]+[/]/[b]-[/] speed 1-1000x  [b]n[/] next event  [b]r[/] restart
 
-Positions are propagated locally (SGP4, skyfield) from the latest orbital
-elements; an API fix, when one is available, is shown only as a cross-check.
+Positions are propagated locally (SGP4, skyfield) from the orbital elements
+for the time shown (the newest set not after it), with their age and expected
+error; an API fix, when one is available, is shown only as a cross-check.
 Feeds that fail keep their last good data on screen, marked stale with its age.
 """
 
@@ -80,9 +79,19 @@ MAP_LEGEND = (
     "[$error]◉[/] ISS  [$primary]━[/] past  [$warning]━[/] next  "
     "[$foreground-darken-1]◌[/] footprint"
 )
+# The marker's meaning changes with the elements' age (see feeds.elements): the legend says so.
+MAP_LEGENDS = {
+    "good": MAP_LEGEND,
+    "approximate": MAP_LEGEND.replace("[$error]◉[/] ISS", "[$error]○[/] ISS (approximate)"),
+    "uncertain": MAP_LEGEND.replace("[$error]◉[/] ISS", "[$error]━[/] ISS somewhere here"),
+    "unusable": "elements unusable: no position",
+}
 
 
 log = logging.getLogger(__name__)
+R = TypeVar("R")
+# After the pass search fails, how long before it is tried again with the same inputs.
+PASSES_RETRY = timedelta(minutes=10)
 
 _RESUME_COLLECTOR_AFTER_S = 2.0
 # The heartbeat is touched only when every view was computed within this many seconds and no
@@ -95,19 +104,17 @@ PASSES_REUSE_S = 6 * 3600.0
 
 
 def all_feeds_down(state: MissionState, now: datetime) -> AlertView:
-    """Every enabled feed failing: the banner says so, with the age of the freshest data."""
-    enabled = [h for h in state.feeds.values() if h.enabled]
-    down = bool(enabled) and all(h.last_error is not None for h in enabled)
-    ages = [a for h in enabled if (a := h.age_s(now)) is not None]
-    newest = min(ages) if ages and down else None  # only needed (and changing) when shown
-    return AlertView(all_down=down, newest_data_age_s=newest, feeds=len(enabled))
+    """Every enabled feed failing, or silent past its first deadline: the banner says so,
+    with the age of the freshest data."""
+    down = feeds_down(state, now)
+    return AlertView(down.all_down, down.newest_data_age_s, down.feeds)
 
 
 def _data_shape(state: MissionState) -> tuple[object, ...]:
     """Which kinds of data the state has at all, which feeds are failing, and the notices:
     changes to any of these are drawn at once, not at the next tick."""
     held = (
-        state.elements,
+        state.element_sets or None,
         state.position_fix,
         state.crew,
         state.astros,
@@ -189,7 +196,11 @@ class IssDashApp(App[None]):
         self.toggles = MapToggles()
         self._engines = EngineCache()
         self._passes: tuple[Pass, ...] | None = None
+        self._passes_retry_at: datetime | None = None
         self._passes_key: tuple[ElementSet, Observer | None, float] | None = None
+        # Why the last pass search gave nothing usable (elements that decay within it).
+        self._passes_problem: str | None = None
+        self._map_legend = MAP_LEGEND
         self._state_tick_pending = False
         self._drawn_shape: tuple[object, ...] = ()
         self._scene_key: tuple[object, ...] | None = None
@@ -197,6 +208,7 @@ class IssDashApp(App[None]):
         self._passes_searched_at: datetime | None = None
         # Monotonic time of the last tick whose views were all computed (the heartbeat).
         self._views_ok_at: float | None = None
+        self._panel_failed_at: float | None = None
         self._mounted_at = time.monotonic()
         self.clock_warning: str | None = None
 
@@ -269,6 +281,8 @@ class IssDashApp(App[None]):
         now = time.monotonic()
         if self._views_ok_at is None or now - self._views_ok_at > HEARTBEAT_FRESH_S:
             return False
+        if self._panel_failed_at is not None and now - self._panel_failed_at <= HEARTBEAT_FRESH_S:
+            return False  # a panel's view could not be built
         failed = guard.last_failure_monotonic
         return failed is None or failed < self._mounted_at or now - failed > HEARTBEAT_FRESH_S
 
@@ -382,6 +396,7 @@ class IssDashApp(App[None]):
         """After the clock jumps, the state is rebuilt from what was recorded by then."""
         self._passes = None
         self._passes_key = None
+        self._passes_retry_at = None
         await self.runtime.restart()
         self._schedule_ticks()
         self._tick()
@@ -391,6 +406,50 @@ class IssDashApp(App[None]):
         self.toggles = replace(self.toggles, **{layer: not current})
         self.notify(f"{layer.capitalize()} {'off' if current else 'on'}", timeout=1.5)
         self._tick()
+
+    # -- background work --------------------------------------------------------------
+
+    def run_worker(
+        self,
+        work: WorkType[Any],
+        name: str | None = "",
+        group: str = "default",
+        description: str = "",
+        exit_on_error: bool = True,
+        start: bool = True,
+        exclusive: bool = False,
+        thread: bool = False,
+    ) -> Worker[Any]:
+        """Textual ends the app when a worker raises (exit_on_error defaults to True): here no
+        worker may, whoever starts it; its failure is reported by `on_worker_state_changed`."""
+        return super().run_worker(
+            work,
+            name=name,
+            group=group,
+            description=description,
+            exit_on_error=False,
+            start=start,
+            exclusive=exclusive,
+            thread=thread,
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place worker failures go: logged with the traceback, said on screen, and
+        the work left to be tried again when its inputs change."""
+        worker = event.worker
+        if event.state != WorkerState.ERROR:
+            return
+        error = worker.error
+        what = worker.group if worker.group != "default" else (worker.name or "background task")
+        log.error("worker %s failed", what, exc_info=error)
+        notice = f"{what} failed ({type(error).__name__}); logged, will retry"
+        if worker.group == "passes":
+            # Searched again with the next elements or observer, or in ten minutes.
+            self._passes = ()
+            self._passes_retry_at = self.clock.now() + PASSES_RETRY
+        self.runtime.store.update(lambda s: s.with_notice(notice))
+        with contextlib.suppress(Exception):
+            self.notify(notice, severity="error", timeout=5)
 
     # -- state to views ---------------------------------------------------------------
 
@@ -429,62 +488,119 @@ class IssDashApp(App[None]):
         end = self.replay.check_end(now)
         if end == "loop":
             self.replay.restart()
-            self.run_worker(self._replay_from_here(), exclusive=True, group="replay")
+            self.run_worker(
+                self._replay_from_here(), exclusive=True, group="replay", exit_on_error=False
+            )
             return
         if end == "ended":
             now = self.clock.now()
         state = self.runtime.store.state
-        engine = self._engines.get(state.elements.elements if state.elements else None)
+        # Each panel's view is built on its own: a failure costs that panel this frame, and
+        # the others (the clock in the top bar first of all) still move.
+        panel = self._panel
+        orbit = panel("orbit", lambda: orbit_at(self._engines, state, now))
         # Only the machine's own clock can be wrong: a replay's clock is the recording's.
-        warning = (
-            clock_doubt(now, state.elements.elements.epoch if state.elements else None)
-            if self.runtime.recording is None
-            else None
-        )
-        # The clock changed its story (NTP answered): the bundled elements refused at a
-        # clock of 1970 may be usable now.
-        retry = warning != self.clock_warning and state.elements is None
-        if retry and not self.replay.active and self.runtime.load_bundled_elements():
-            state = self.runtime.store.state
-            engine = self._engines.get(state.elements.elements if state.elements else None)
-        self.clock_warning = warning
-        self._bar_widget.view = self._bar(state, now)
-        self._alert.view = all_feeds_down(state, now)
+        self.clock_warning = panel("clock check", lambda: self._clock_doubt(state, now))
+        panel("mission bar", lambda: setattr(self._bar_widget, "view", self._bar(state, now)))
+        panel("alert", lambda: setattr(self._alert, "view", all_feeds_down(state, now)))
         if self.kiosk is not None:
-            self._kiosk_layout(now)
-        self._health.view = HealthView(now, state.feeds, state.notices)
-        self._roster.view = RosterView(now, build_roster(state, now), self.runtime.settings.flags)
-        self._countdown_panel.view = self._countdown(state, now)
-        telemetry: Telemetry | None = None
-        unavailable = propagation_problem(engine, now) if engine is not None else None
-        if unavailable is not None:
-            engine = None
-            self._map.scene = None
-            self._scene_key = None
-            self._passes, self._passes_key = (), None
-        if engine is not None:
-            telemetry = compute_telemetry(engine, state, now)
-            scene_key = self._scene_key_if_due(engine, state, telemetry.station, now)
-            if scene_key is not None:
-                self._map.scene = build_scene(
-                    engine, state, telemetry.station, now, self.runtime.settings.map, self.toggles
-                )
-                # Recorded only once the scene is built: a failure retries on the next tick.
-                self._scene_key = scene_key
-                self._scene_station = (
-                    telemetry.station.latitude_deg,
-                    telemetry.station.longitude_deg,
-                )
-            self._ensure_passes(engine, state, now)
+            panel("kiosk layout", lambda: self._kiosk_layout(now))
+        panel(
+            "feed health",
+            lambda: setattr(self._health, "view", HealthView(now, state.feeds, state.notices)),
+        )
+        # Answers too old to describe now are set aside.
+        known = panel("known state", lambda: trusted(state, now))
+        if known is not None:
+            panel(
+                "crew",
+                lambda: setattr(
+                    self._roster,
+                    "view",
+                    RosterView(
+                        now,
+                        build_roster(known, now),
+                        self.runtime.settings.flags,
+                        unknown(state, "crew", now),
+                    ),
+                ),
+            )
+            panel(
+                "countdown",
+                lambda: setattr(self._countdown_panel, "view", self._countdown(state, known, now)),
+            )
+        panel("telemetry", lambda: self._orbit_views(orbit, state, now))
+        self._views_ok_at = time.monotonic()  # every view was attempted (the heartbeat)
+
+    def _clock_doubt(self, state: MissionState, now: datetime) -> str | None:
+        if self.runtime.recording is not None:
+            return None
+        choice = state.elements_at(now)
+        return clock_doubt(now, choice.elements.epoch if choice is not None else None)
+
+    def _panel(self, name: str, build: Callable[[], R]) -> R | None:
+        try:
+            return build()
+        except Exception:
+            self._panel_failed_at = time.monotonic()  # withholds the kiosk heartbeat a while
+            log.exception("building the %s view failed; trying again next tick", name)
+            return None
+
+    def _orbit_views(self, orbit: Orbit | None, state: MissionState, now: datetime) -> None:
+        """The map (guarded on its own), the pass search when needed, and the telemetry."""
+        withheld: str | None = None
+        if orbit is not None:
+            self._panel("map", lambda: self._update_map(orbit, state, now))
+            withheld = passes_withheld(orbit.choice)
+            if withheld is None and orbit.telemetry is not None:
+                self._ensure_passes(orbit.engine, state, now)
+                withheld = self._passes_problem
         self._telemetry_panel.view = TelemetryView(
             now=now,
-            telemetry=telemetry,
+            telemetry=orbit.telemetry if orbit is not None else None,
             observer=state.observer,
             passes=self._passes,
             min_elevation_deg=self.runtime.settings.min_elevation_deg,
-            unavailable=unavailable or "",
+            elements_problem=orbit.problem if orbit is not None else None,
+            passes_withheld=withheld,
         )
-        self._views_ok_at = time.monotonic()
+
+    def _update_map(self, orbit: Orbit, state: MissionState, now: datetime) -> None:
+        """A new scene when one is due; elements unusable at `now` draw no station at all
+        (never the last place it was seen, as if it were still there)."""
+        telemetry = orbit.telemetry
+        error = telemetry.error if telemetry is not None else None
+        level = "unusable" if error is None else error.level
+        legend = MAP_LEGENDS[level]
+        if self._map_legend != legend:
+            self._map_legend = legend
+            self.query_one("#map-panel").border_subtitle = legend
+        if telemetry is None:
+            key: tuple[object, ...] = ("unusable", state.observer, self.toggles, scene_step(now))
+            if key != self._scene_key:
+                self._map.scene = build_scene(
+                    orbit.engine, state, None, now, self.runtime.settings.map, self.toggles
+                )
+                self._scene_key = key
+                self._scene_station = None
+            return
+        scene_key = self._scene_key_if_due(orbit.engine, state, telemetry.station, now)
+        if scene_key is not None:
+            self._map.scene = build_scene(
+                orbit.engine,
+                state,
+                telemetry.station,
+                now,
+                self.runtime.settings.map,
+                self.toggles,
+                telemetry.error,
+            )
+            # Recorded only once the scene is built: a failure retries on the next tick.
+            self._scene_key = scene_key
+            self._scene_station = (
+                telemetry.station.latitude_deg,
+                telemetry.station.longitude_deg,
+            )
 
     def _scene_key_if_due(
         self, engine: OrbitEngine, state: MissionState, station: StationState, now: datetime
@@ -517,18 +633,32 @@ class IssDashApp(App[None]):
         )
         return key if key != self._scene_key or moved else None
 
-    def _countdown(self, state: MissionState, now: datetime) -> CountdownView:
-        timelines = build_timelines(state, now)
-        received = [r.received_at for r in (state.launches, state.dockings) if r is not None]
+    def _countdown(self, state: MissionState, known: MissionState, now: datetime) -> CountdownView:
+        """`known` is `state` without the answers too old to describe now."""
+        timelines = build_timelines(known, now)
+        received = [r.received_at for r in (known.launches, known.dockings) if r is not None]
         schedule_health = [state.feeds[f] for f in ("launches", "dockings") if f in state.feeds]
+        schedule_unknown = unknown(state, "schedule", now)
+        schedule_gaps = part_gaps(state, "schedule", now)
+        docked_unknown = unknown(state, "docked", now)
+        docked_health = state.feeds.get("docked")
         return CountdownView(
             now=now,
             timezone=self.runtime.settings.tzinfo(),
             next=next_event(timelines, now),
             last=last_event(timelines, now),
-            docked=tuple(docked_vehicles(state, now)),
+            docked=None if docked_unknown else tuple(docked_vehicles(known, now)),
             schedule_age_s=(now - max(received)).total_seconds() if received else None,
             schedule_stale=any(h.state(now) in ("stale", "down") for h in schedule_health),
+            schedule_unknown=schedule_unknown,
+            schedule_partly=(
+                Unknown("schedule", schedule_gaps)
+                if schedule_gaps and not schedule_unknown
+                else None
+            ),
+            docked_unknown=docked_unknown,
+            docked_age_s=(now - known.docked.received_at).total_seconds() if known.docked else None,
+            docked_stale=docked_health is not None and docked_health.state(now) != "ok",
         )
 
     def _kiosk_layout(self, now: datetime) -> None:
@@ -544,7 +674,11 @@ class IssDashApp(App[None]):
         recording = self.runtime.recording
         if recording is None:
             return MissionBarView(
-                now, state.mode, self.clock.speed, clock_warning=self.clock_warning or ""
+                now,
+                state.mode,
+                self.clock.speed,
+                badge=mode_badge(state, now),
+                clock_warning=self.clock_warning or "",
             )
         return MissionBarView(
             now,
@@ -564,6 +698,13 @@ class IssDashApp(App[None]):
             or (not self._passes and age_s > 600)  # none found: look again now and then
             or (bool(self._passes) and self._passes[0].set <= now)
         )
+        if self._passes_retry_at is not None:
+            # The last search failed: not again every tick, only when its inputs change or
+            # the retry time comes.
+            if key == self._passes_key and now < self._passes_retry_at:
+                return
+            self._passes_retry_at = None
+            stale = True
         if key != self._passes_key or stale:
             self._passes_key = key
             self._passes_searched_at = now
@@ -572,14 +713,19 @@ class IssDashApp(App[None]):
                 return
             self._search_passes(engine, state.observer, now, key[2])
 
-    @work(thread=True, exclusive=True, group="passes")
+    @work(thread=True, exclusive=True, group="passes", exit_on_error=False)
     def _search_passes(
         self, engine: OrbitEngine, observer: Observer, now: datetime, min_el: float
     ) -> None:
-        passes = tuple(upcoming_passes(engine, observer, now, min_el))
+        problem: str | None = None
+        try:
+            passes = tuple(upcoming_passes(engine, observer, now, min_el))
+        except ElementsUnusable as exc:
+            passes, problem = (), str(exc)
         if not get_current_worker().is_cancelled:
-            self.call_from_thread(self._set_passes, passes)
+            self.call_from_thread(self._set_passes, passes, problem)
 
-    def _set_passes(self, passes: tuple[Pass, ...]) -> None:
+    def _set_passes(self, passes: tuple[Pass, ...], problem: str | None = None) -> None:
         self._passes = passes
+        self._passes_problem = problem
         self._tick()

@@ -3,15 +3,22 @@
 Built from the schedule feeds and the docked list (pure; no Textual). Where the schedule gives
 a launch but no docking time, the docking is estimated from the vehicle's rendezvous profile and
 marked so. When a newer schedule moves a time, the slip is kept and shown.
+
+An estimate stays an estimate after its time passes: it is done only when a source confirms it
+(orbit insertion: the launch reported a success; docking: the docked list; hatch opening: the
+crew list shows the vehicle's crew aboard the station; landing: a crew list from after it no
+longer has anyone from the vehicle), or when a later phase of the same vehicle is done. Until
+then it is "expected HH:MM, not confirmed", and it stays the next event.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
 from app.state import MissionState, Slip
+from feeds.crew import CrewReport
 from feeds.schedule import DockedVehicle, vehicle_key
 
 PhaseKind = Literal["launch", "insertion", "docking", "hatch", "undocking", "landing"]
@@ -94,8 +101,14 @@ class Phase:
 
     @property
     def status(self) -> str:
-        """scheduled, estimated or done."""
-        return "done" if self.done else "estimated" if self.estimated else "scheduled"
+        """scheduled, estimated, unconfirmed (an estimate whose time passed) or done."""
+        if self.done:
+            return "done"
+        return "estimated" if self.estimated else "scheduled"
+
+    def unconfirmed(self, now: datetime) -> bool:
+        """An estimated time that has passed with no source confirming the event."""
+        return not self.done and self.time <= now
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,18 +175,19 @@ def _timeline(b: _Builder, state: MissionState, now: datetime) -> Timeline | Non
     key = vehicle_key(b.vehicle)
     phases: list[Phase] = []
 
-    def add(
-        kind: PhaseKind, time: datetime | None, estimated: bool, done: bool | None = None
-    ) -> None:
+    def add(kind: PhaseKind, time: datetime | None, estimated: bool, confirmed: bool) -> None:
+        # A scheduled time that passed is taken as done (the schedule is a source); an
+        # estimate needs a source of its own.
         if time is not None:
-            finished = time <= now if done is None else done or time <= now
-            phases.append(Phase(kind, time, estimated, finished, state.slips.get(f"{key}|{kind}")))
+            done = confirmed or (not estimated and time <= now)
+            phases.append(Phase(kind, time, estimated, done, state.slips.get(f"{key}|{kind}")))
 
     arriving = b.launch is not None and (b.docking is None or b.docking > now - RECENT)
     if arriving:
-        add("launch", b.launch, estimated=False)
+        add("launch", b.launch, estimated=False, confirmed=False)
         if profile is not None and b.launch is not None:
-            add("insertion", b.launch + profile.insertion, estimated=True)
+            succeeded = (b.launch_status or "").strip().lower() == "success"
+            add("insertion", b.launch + profile.insertion, estimated=True, confirmed=succeeded)
     docking = b.docking
     estimated_docking = False
     if docking is not None and b.launch is not None and docking < b.launch:
@@ -183,28 +197,58 @@ def _timeline(b: _Builder, state: MissionState, now: datetime) -> Timeline | Non
     if docking is None and b.launch is not None and profile is not None and profile.docking:
         docking, estimated_docking = b.launch + profile.docking, True
     if arriving or (docking is not None and docking > now - RECENT):
-        add("docking", docking, estimated_docking, done=b.docked_now)
+        add("docking", docking, estimated_docking, confirmed=b.docked_now)
         if profile is not None and profile.hatch is not None and docking is not None:
-            add("hatch", docking + profile.hatch, estimated=True)
+            aboard = _crew_aboard(state, key)
+            add("hatch", docking + profile.hatch, estimated=True, confirmed=aboard)
     if b.departure is not None and b.departure > now - RECENT:
-        add("undocking", b.departure, estimated=False)
+        add("undocking", b.departure, estimated=False, confirmed=False)
         if profile is not None and profile.landing is not None:
-            add("landing", b.departure + profile.landing, estimated=True)
+            landing = b.departure + profile.landing
+            add("landing", landing, estimated=True, confirmed=_crew_gone(state, key, landing))
     if not phases:
         return None
     phases.sort(key=lambda p: p.time)
+    # A phase done means every earlier one happened (a docking confirms the insertion).
+    last_done = max((i for i, p in enumerate(phases) if p.done), default=-1)
+    phases = [replace(p, done=True) if i < last_done else p for i, p in enumerate(phases)]
     crewed = profile.crewed if profile else False
     return Timeline(b.vehicle, b.port, crewed, tuple(phases), b.launch_status)
 
 
+def _crew_reports(state: MissionState) -> list[CrewReport]:
+    return [r.value for r in (state.crew, state.astros) if r is not None]
+
+
+def _crew_aboard(state: MissionState, key: str) -> bool:
+    """A crew list shows someone who came on this vehicle aboard the station."""
+    return any(
+        p.spacecraft and vehicle_key(p.spacecraft) == key
+        for report in _crew_reports(state)
+        for p in report.on_iss
+    )
+
+
+def _crew_gone(state: MissionState, key: str, landing: datetime) -> bool:
+    """A crew list received after the landing lists nobody from this vehicle in space."""
+    return any(
+        r.received_at >= landing
+        and not any(p.spacecraft and vehicle_key(p.spacecraft) == key for p in r.value.people)
+        for r in (state.crew, state.astros)
+        if r is not None and r.value.source == "corquaid"
+    )
+
+
 def next_event(timelines: list[Timeline], now: datetime) -> tuple[Timeline, Phase] | None:
-    """The soonest phase still to come, over all vehicles. Never one in the past."""
-    upcoming = [(t, p) for t in timelines for p in t.phases if p.time > now and not p.done]
-    return min(upcoming, key=lambda tp: tp[1].time, default=None)
+    """The soonest phase not done, over all vehicles: one to come, or an estimate whose time
+    passed without confirmation (it is not skipped: it may be late, or may not happen)."""
+    pending = [(t, p) for t in timelines for p in t.phases if not p.done]
+    return min(pending, key=lambda tp: tp[1].time, default=None)
 
 
 def last_event(timelines: list[Timeline], now: datetime) -> tuple[Timeline, Phase] | None:
-    past = [(t, p) for t in timelines for p in t.phases if p.done or p.time <= now]
+    """The latest phase done."""
+    past = [(t, p) for t in timelines for p in t.phases if p.done]
     return max(past, key=lambda tp: tp[1].time, default=None)
 
 

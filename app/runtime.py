@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from importlib import resources
 from pathlib import Path
@@ -24,8 +24,18 @@ from app.state import ElementsInfo, MissionState, Mode, StateStore
 from feeds.cache import FeedCache
 from feeds.clock import Clock
 from feeds.crew import parse_astros, parse_corquaid
+from feeds.elements import APPROXIMATE_AFTER_H
 from feeds.health import FeedHealth
-from feeds.poller import FeedFailure, FeedSpec, FeedUpdate, Parser, Poller, RateGate, gather_once
+from feeds.poller import (
+    FeedFailure,
+    FeedSpec,
+    FeedUpdate,
+    GateRecord,
+    Parser,
+    Poller,
+    RateGate,
+    gather_once,
+)
 from feeds.position import parse_position
 from feeds.recording import Recording, RecordingSource, RecordingWriter, load_recording
 from feeds.replay import SCHEME as REPLAY_SCHEME
@@ -40,14 +50,14 @@ from feeds.sources import (
     SourceRouter,
     make_http_client,
 )
-from feeds.tle import elements_from_tle, parse_elements
+from feeds.tle import parse_element_sets
 
 log = logging.getLogger(__name__)
 
 # Feeds with an adapter. The others have settings already and are reported as disabled until
 # their adapters exist.
 ADAPTERS: dict[str, Parser[Any]] = {
-    "tle": parse_elements,
+    "tle": parse_element_sets,
     "position": parse_position,
     "crew": parse_corquaid,
     "astros": parse_astros,
@@ -60,7 +70,10 @@ CACHEABLE = frozenset({"tle", "crew", "astros", "docked", "launches", "dockings"
 
 # Upstreams whose rate limit covers all their endpoints together: seconds between requests
 # from every feed pointed at that host (Launch Library 2: ~15 anonymous requests an hour).
-SHARED_LIMITS_BY_HOST: dict[str, float] = {"ll.thespacedevs.com": 600.0}
+# CelesTrak blocks clients that download the same elements more than once every two hours.
+SHARED_LIMITS_BY_HOST: dict[str, float] = {"ll.thespacedevs.com": 600.0, "celestrak.org": 7200.0}
+# Where the last request time per rate-limited host is kept, in the cache folder.
+GATE_RECORD_FILE = "request-times.json"
 
 BUNDLED_ELEMENTS = "iss_2025-04-07.tle"
 BUNDLED_RECORDING = "ms27-2025-04-08.jsonl.gz"
@@ -75,9 +88,20 @@ def bundled_elements_response() -> RawResponse:
     """The last-resort element set, dated by its own epoch so its age is shown honestly."""
     path = bundled_path(BUNDLED_ELEMENTS)
     body = path.read_text(encoding="utf-8")
-    name, line1, line2 = body.strip().splitlines()
-    epoch = elements_from_tle(name, line1, line2).epoch
+    # received_at is set to the epoch below; parsing with no `now` does not read it.
+    undated = RawResponse(path.as_uri(), 200, "text/plain", body, datetime.fromtimestamp(0, UTC))
+    epoch = parse_element_sets(undated, None).sets[-1].epoch
     return RawResponse(path.as_uri(), 200, "text/plain", body, epoch)
+
+
+def load_element_history(path: Path) -> tuple[ElementsInfo, ...]:
+    """Every station set in a history file (OMM JSON list or multi-set TLE text), for
+    answering about any time it covers. `FeedError` (or `OSError`) says why it cannot be
+    used."""
+    body = path.read_text(encoding="utf-8")
+    mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    sets = parse_element_sets(RawResponse(path.as_uri(), 200, "", body, mtime), None)
+    return tuple(ElementsInfo(s, "history", mtime) for s in sets.sets)
 
 
 def load_demo_recording(path: Path | None = None) -> Recording:
@@ -135,6 +159,8 @@ class Runtime:
         self.clock = clock
         self.mode = mode
         self.recording = recording
+        # Element sets from a history file (`--elements-history`), for any time they cover.
+        self.element_history: tuple[ElementsInfo, ...] = ()
         # Set by `issdash record`: every answer of every feed is also written there.
         self.recorder: RecordingWriter | None = None
         # Replayed feeds poll on a paced clock (see PacedClock); live feeds on the real one.
@@ -153,6 +179,10 @@ class Runtime:
                 name=name,
                 enabled=self._enabled(name),
                 interval_s=settings.feeds.get(name).interval_s,
+                # Past this age elements are approximate (feeds.elements): the feed that
+                # serves only such elements is stale, however recently it answered.
+                max_data_age_s=APPROXIMATE_AFTER_H * 3600.0 if name == "tle" else None,
+                timeout_s=settings.feeds.get(name).timeout_s,
             )
             for name in FEED_NAMES
         }
@@ -160,7 +190,16 @@ class Runtime:
         self.store = StateStore(self._initial)
         # One gate per rate-limited host for the whole run, so feeds restarted by the
         # watchdog still share it with the others.
-        self._gates = {host: RateGate(s, clock) for host, s in SHARED_LIMITS_BY_HOST.items()}
+        # The spacing survives restarts through a record in the cache folder (live only: a
+        # replay's times are not real requests).
+        cache_dir = settings.cache_dir if mode == "live" and recording is None else None
+        record = GateRecord(cache_dir / GATE_RECORD_FILE) if cache_dir is not None else None
+        self._gates = {
+            host: RateGate(s, clock, host, record) for host, s in SHARED_LIMITS_BY_HOST.items()
+        }
+        # When each feed's cached answer, accepted by its adapter at start, was received: a
+        # feed whose answer is younger than its interval does not poll at start.
+        self._cached_at: dict[str, datetime] = {}
         self.cache.on_notice = self._notice
 
     def _notice(self, notice: str) -> None:
@@ -204,7 +243,15 @@ class Runtime:
         A replay brings its own elements and must not mix in data from outside it.
         """
         if self.recording is None or "tle" not in self.recording.feeds:
-            self.load_bundled_elements()
+            raw = bundled_elements_response()
+            # Checked at its own epoch only: it may be used for any time, and which set fits a
+            # time (and whether it still propagates then) is decided when the time is known.
+            bundled = parse_element_sets(raw, None)
+            infos = [ElementsInfo(e, "bundled", raw.received_at) for e in bundled.sets]
+            self.store.update(lambda s: s.with_elements(*infos))
+        if self.element_history:
+            history = self.element_history
+            self.store.update(lambda s: s.with_elements(*history))
         if self.recording is not None:
             return
         for name in FEED_NAMES:
@@ -217,34 +264,37 @@ class Runtime:
                 value = ADAPTERS[name](cached, self.clock.now())
             except FeedError as exc:
                 log.warning("ignoring cached %s: %s", name, exc.reason)
+                if self._poisoned(name, cached):
+                    # It fails its checks even at the time it was received: discarded, and
+                    # said, never trusted again. The feed polls afresh at start.
+                    self.cache.discard(name)
+                    self._notice(f"cached {name} discarded: {exc.reason}")
+                else:
+                    # Good when received, not for this time (`status --at` long before it):
+                    # kept on disk for later, not used now.
+                    self._notice(f"cached {name} not used at this time: {exc.reason}")
                 continue
+            self._cached_at[name] = cached.received_at
             self.store.publish(FeedUpdate(name, value, cached.received_at, from_cache=True))
         if self.cache.notice and self.mode == "live":
             self.store.update(lambda s: s.with_notice(self.cache.notice or ""))
 
-    def load_bundled_elements(self) -> bool:
-        """The last-resort element set; False when it cannot be used at the clock's time.
-
-        A clock far off (1970 on a board without a real-time clock) must not stop the start:
-        the screen says the clock looks wrong, and this is tried again when it changes.
-        """
-        raw = bundled_elements_response()
+    @staticmethod
+    def _poisoned(name: str, cached: RawResponse) -> bool:
         try:
-            elements = parse_elements(raw, self.clock.now())
-        except FeedError as exc:
-            log.warning("bundled elements not usable now: %s", exc.reason)
-            return False
-        self.store.update(
-            lambda s: s.with_elements(ElementsInfo(elements, "bundled", raw.received_at))
-        )
-        return True
+            ADAPTERS[name](cached, cached.received_at)
+        except FeedError:
+            return True
+        return False
 
     def start(self) -> None:
         """Start one poller task per enabled feed."""
         source = self._source()
+        started: list[str] = []
         for name in FEED_NAMES:
             if not self._enabled(name) or name in self._tasks:
                 continue
+            started.append(name)
             gate = self._gates.get(urlparse(self.settings.feeds.get(name).url).hostname or "")
             feed_source: Source = source
             if self.recorder is not None:
@@ -263,9 +313,31 @@ class Runtime:
                 self.cache,
                 gate,
                 wake,
+                first_wait_s=self.fresh_for_s(name),
             )
             self.pollers[name] = poller
             self._tasks[name] = asyncio.create_task(poller.run(), name=f"poll-{name}")
+        self._mark_started(started)
+
+    def _mark_started(self, names: list[str]) -> None:
+        """From now on a feed that never answers becomes overdue (see FeedHealth.overdue)."""
+        now = self.clock.now()
+        self.store.update(
+            lambda s: s.with_feeds(
+                {n: h.started(now) if n in names else h for n, h in s.feeds.items()}
+            )
+        )
+
+    def fresh_for_s(self, name: str) -> float:
+        """How much longer the cached answer accepted at start stays younger than the feed's
+        interval (0: poll now). A cached answer from the future (a clock step back) is not
+        trusted to be fresh."""
+        received = self._cached_at.get(name)
+        if received is None:
+            return 0.0
+        age_s = (self.clock.now() - received).total_seconds()
+        interval_s = self.settings.feeds.get(name).interval_s
+        return interval_s - age_s if 0.0 <= age_s < interval_s else 0.0
 
     def watchdog(self) -> list[str]:
         """Restart any poller whose task ended (it never should: a poller swallows feed

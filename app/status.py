@@ -1,30 +1,58 @@
-"""`issdash status --json`: the state as one JSON object (a public interface, see README)."""
+"""`issdash status --json`: the state as one JSON object (a public interface, see README).
+
+The output is strict JSON: `dumps_status` refuses NaN and Infinity (`allow_nan=False`) after
+`finite_or_none` has turned any non-finite number that slipped through into null.
+"""
 
 from __future__ import annotations
 
+import json
+import math
 from datetime import datetime
 from typing import Any
 
 from app.events import build_timelines, docked_vehicles, next_event
+from app.knowledge import Unknown, feed_trouble, part_gaps, trusted, unknown
 from app.roster import build_roster
 from app.state import MissionState
-from app.telemetry import EngineCache, compute_telemetry, propagation_problem, upcoming_passes
+from app.telemetry import EngineCache, orbit_at, passes_withheld, upcoming_passes
 from feeds.clock import iso_z
+from feeds.orbit import ElementsUnusable, Pass
 
 
 def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -> dict[str, Any]:
-    """Everything `status --json` prints, computed at `now`."""
-    engine = EngineCache().get(state.elements.elements if state.elements else None)
-    notices = list(state.notices)
-    problem = propagation_problem(engine, now) if engine is not None else None
-    if problem is not None:
-        notices.append(problem)  # a position from nonsense propagation is no position
-        engine = None
+    """Everything `status --json` prints, computed at `now`.
+
+    What is not known is null, never empty: `"docked": []` means the list was read and is
+    empty, `"docked": null` that it could not be, with the reason in `notices`. `degraded` is
+    true when an enabled feed is not answering well or a part is not known; the command then
+    exits with status 3.
+    """
+    orbit = orbit_at(EngineCache(), state, now)
     position: dict[str, Any] | None = None
     position_api: dict[str, Any] | None = None
-    passes: list[dict[str, Any]] = []
-    if engine is not None:
-        telemetry = compute_telemetry(engine, state, now)
+    # Null without usable elements, or withheld (not known); empty when known to be none (or
+    # no observer).
+    passes: list[dict[str, Any]] | None = None
+    element_notices: list[str] = []
+    elements: dict[str, Any] | None = None
+    if orbit is not None:
+        choice = orbit.choice
+        element_notices.extend(choice.notices())
+        error = choice.error
+        elements = {
+            "epoch": iso_z(choice.elements.epoch),
+            "origin": choice.info.origin,
+            "age_h": round(choice.age_h, 2),
+            "epoch_after_time": choice.after_time,
+            "expected_error_km": round(error.median_km, 1),
+            "expected_error_p90_km": round(error.p90_km, 1),
+            "approximate": error.level != "good",
+            "usable": orbit.problem is None,
+            "problem": orbit.problem,
+        }
+    if orbit is not None and orbit.telemetry is not None:
+        telemetry = orbit.telemetry
         station = telemetry.station
         position = {
             "latitude_deg": round(station.latitude_deg, 6),
@@ -36,6 +64,9 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
             "elements_epoch": iso_z(telemetry.elements_epoch),
             "elements_age_h": round(telemetry.elements_age_h, 2),
             "elements_origin": telemetry.elements_origin,
+            "elements_epoch_after_time": telemetry.elements_after_time,
+            "expected_error_km": round(orbit.choice.error.median_km, 1),
+            "approximate": orbit.choice.error.level != "good",
         }
         if telemetry.fix is not None and telemetry.residual_km is not None:
             fix = telemetry.fix
@@ -46,16 +77,28 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
                 "longitude_deg": fix.longitude_deg,
                 "residual_km": round(telemetry.residual_km, 3),
             }
-        for p in upcoming_passes(engine, state.observer, now, min_elevation_deg):
-            passes.append(
-                {
-                    "rise": iso_z(p.rise),
-                    "culminate": iso_z(p.culminate),
-                    "set": iso_z(p.set),
-                    "max_elevation_deg": round(p.max_elevation_deg, 1),
-                    "visible": p.visible,
-                }
-            )
+        withheld = passes_withheld(orbit.choice)
+        found: list[Pass] = []
+        if withheld is not None:
+            element_notices.append(f"passes withheld: {withheld}")
+        else:
+            try:
+                found = upcoming_passes(orbit.engine, state.observer, now, min_elevation_deg)
+                passes = []
+            except ElementsUnusable as exc:
+                element_notices.append(f"passes withheld: {exc}")
+            for p in found:
+                assert passes is not None
+                passes.append(
+                    {
+                        "rise": iso_z(p.rise),
+                        "culminate": iso_z(p.culminate),
+                        "set": iso_z(p.set),
+                        "max_elevation_deg": round(p.max_elevation_deg, 1),
+                        "visible": p.visible,
+                        "approximate": orbit.choice.error.level != "good",
+                    }
+                )
     feeds: dict[str, Any] = {}
     for name, health in state.feeds.items():
         age = health.age_s(now)
@@ -64,23 +107,48 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
             "age_s": round(age, 1) if age is not None else None,
             "error": health.last_error,
         }
+    notices = [*state.notices, *element_notices]
+    gaps = [u for part in ("crew", "docked", "schedule") if (u := unknown(state, part, now))]
+    notices += [u.notice for u in gaps]
+    schedule_part = part_gaps(state, "schedule", now)
+    if schedule_part and not any(u.part == "schedule" for u in gaps):
+        partly = Unknown("schedule", schedule_part)
+        notices.append(f"schedule known only in part ({partly.reason})")
+    event = next_event_status(state, now)
+    if event is not None and event.get("overdue"):
+        notices.append(
+            f"{event['kind']} of {event['vehicle']} expected {event['time']}, not confirmed"
+        )
+    if orbit is None:
+        notices.append("position not known (no orbital elements)")
+    trouble = feed_trouble(state, now)
+    # No position, or elements too old for passes to be offered, is degraded data too.
+    elements_degraded = position is None or (
+        orbit is not None and orbit.choice.error.level != "good"
+    )
+    degraded = bool(trouble) or elements_degraded or any(not u.only_switched_off for u in gaps)
     return {
         "time": iso_z(now),
         "mode": state.mode,
         "position": position,
         "position_api": position_api,
+        "elements": elements,
+        "elements_age_h": elements["age_h"] if elements else None,
+        "expected_error_km": elements["expected_error_km"] if elements else None,
         "passes": passes,
         "crew": crew_status(state, now),
         "docked": docked_status(state, now),
-        "next_event": next_event_status(state, now),
+        "next_event": event,
         "feeds": feeds,
         "notices": notices,
+        "degraded": degraded,
     }
 
 
 def crew_status(state: MissionState, now: datetime) -> dict[str, Any] | None:
-    """The roster as JSON; `by_country` keys are ISO alpha-2, "unknown" for no nationality."""
-    roster = build_roster(state, now)
+    """The roster as JSON; `by_country` keys are ISO alpha-2, "unknown" for no nationality.
+    Null when no crew feed has an answer recent enough (see app.knowledge)."""
+    roster = build_roster(trusted(state, now), now)
     if roster is None:
         return None
     return {
@@ -110,8 +178,13 @@ def crew_status(state: MissionState, now: datetime) -> dict[str, Any] | None:
 
 
 def next_event_status(state: MissionState, now: datetime) -> dict[str, Any] | None:
-    """The soonest phase to come for any visiting vehicle, or null when nothing is scheduled."""
-    found = next_event(build_timelines(state, now), now)
+    """The soonest phase not done for any visiting vehicle: one to come, or an estimate whose
+    time passed unconfirmed (`overdue`, negative `t_minus_s`). Null when nothing is scheduled
+    or when the schedule is not known (then `notices` says why)."""
+    if unknown(state, "schedule", now) is not None:
+        return None
+    known = trusted(state, now)
+    found = next_event(build_timelines(known, now), now)
     if found is None:
         return None
     timeline, phase = found
@@ -121,6 +194,7 @@ def next_event_status(state: MissionState, now: datetime) -> dict[str, Any] | No
         "time": iso_z(phase.time),
         "t_minus_s": round((phase.time - now).total_seconds(), 1),
         "estimated": phase.estimated,
+        "overdue": phase.unconfirmed(now),
         "port": timeline.port,
     }
     if phase.slip is not None:
@@ -128,7 +202,10 @@ def next_event_status(state: MissionState, now: datetime) -> dict[str, Any] | No
     return event
 
 
-def docked_status(state: MissionState, now: datetime) -> list[dict[str, Any]]:
+def docked_status(state: MissionState, now: datetime) -> list[dict[str, Any]] | None:
+    """The vehicles docked now; null when the docked list is not known."""
+    if unknown(state, "docked", now) is not None:
+        return None
     return [
         {
             "name": v.name,
@@ -136,5 +213,22 @@ def docked_status(state: MissionState, now: datetime) -> list[dict[str, Any]]:
             "port": v.port,
             "docked": iso_z(v.docked) if v.docked else None,
         }
-        for v in docked_vehicles(state, now)
+        for v in docked_vehicles(trusted(state, now), now)
     ]
+
+
+def finite_or_none(value: Any) -> Any:
+    """`value` with every non-finite float replaced by None (JSON has no NaN or Infinity;
+    a number that is not one is unknown, and null says so)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite_or_none(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite_or_none(v) for v in value]
+    return value
+
+
+def dumps_status(status: dict[str, Any]) -> str:
+    """The status as strict JSON (never NaN or Infinity, which JSON parsers reject)."""
+    return json.dumps(finite_or_none(status), indent=2, allow_nan=False)

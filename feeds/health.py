@@ -12,6 +12,11 @@ HealthState = Literal["ok", "stale", "down", "disabled"]
 # that silently stopped must not look healthy).
 STALE_AFTER_INTERVALS = 3.0
 
+# A feed that has never been asked may be waiting its turn (a shared rate limit) or be stuck;
+# once this long past its request deadline without a word it is not answering, whatever the
+# reason, and counts as down for "every feed is down".
+FIRST_ANSWER_GRACE_S = 5.0
+
 
 @dataclass(frozen=True, slots=True)
 class FeedHealth:
@@ -26,18 +31,65 @@ class FeedHealth:
     consecutive_failures: int = 0
     retry_in_s: float | None = None
     from_cache: bool = False
+    # When the data itself dates from (an element set's epoch), and how old it may be before
+    # the feed is stale however recently it answered (None: only the answer's age counts).
+    data_time: datetime | None = None
+    max_data_age_s: float | None = None
+    # When its poller started (None: not started, e.g. `status`, which reports a feed that did
+    # not answer as failed), and its request deadline: together they say when the first
+    # answer is overdue.
+    waiting_since: datetime | None = None
+    timeout_s: float = 10.0
 
     def state(self, now: datetime) -> HealthState:
         if not self.enabled:
             return "disabled"
         if self.last_success_at is None:
             return "down" if self.last_error else "stale"
-        if self.last_error or self.from_cache:
+        if self.last_error:
             return "stale"
         age = self.age_s(now)
+        # A cached answer younger than the interval is what a poll would have given (a
+        # restart does not ask again until it is due); older, it is stale.
+        if self.from_cache and (age is None or age >= self.interval_s):
+            return "stale"
         if age is not None and age > STALE_AFTER_INTERVALS * self.interval_s:
             return "stale"
+        if self.data_too_old(now):
+            return "stale"
         return "ok"
+
+    def data_too_old(self, now: datetime) -> bool:
+        if self.data_time is None or self.max_data_age_s is None:
+            return False
+        return (now - self.data_time).total_seconds() > self.max_data_age_s
+
+    @property
+    def failing(self) -> bool:
+        """Its latest attempt failed (whether or not older good data is kept)."""
+        return self.last_error is not None
+
+    @property
+    def waiting(self) -> bool:
+        """No attempt of its own has finished yet (data loaded from the cache may be shown)."""
+        return self.last_attempt_at is None
+
+    def overdue(self, now: datetime) -> bool:
+        """Waiting for a first answer for longer than a request may take."""
+        if not self.enabled or not self.waiting or self.waiting_since is None:
+            return False
+        waited_s = (now - self.waiting_since).total_seconds()
+        return waited_s > self.timeout_s + FIRST_ANSWER_GRACE_S
+
+    def not_answering(self, now: datetime) -> bool:
+        """Failing, or silent past its first deadline: what "down" means for the banner."""
+        return self.enabled and (self.failing or self.overdue(now))
+
+    def started(self, at: datetime) -> FeedHealth:
+        """Its poller started at `at` (kept if an attempt already finished)."""
+        if self.waiting_since is not None or self.last_attempt_at is not None:
+            return self
+        return replace(self, waiting_since=at)
 
     def age_s(self, now: datetime) -> float | None:
         """Seconds since the last good data, never negative (a clock step back reads 0)."""

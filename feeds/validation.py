@@ -98,6 +98,8 @@ def json_body(raw: RawResponse, what: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise FeedError(f"malformed JSON at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise FeedError("JSON nested too deeply") from None
 
 
 def json_object_with_list(raw: RawResponse, key: str, what: str) -> dict[str, Any]:

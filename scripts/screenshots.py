@@ -1,13 +1,17 @@
 """Regenerate the SVG screenshots in screenshots/ (run by `make screenshots`).
 
 The dashboard replays the bundled Soyuz MS-27 recording headless, with the clock frozen at
-chosen moments of the day and an observer in London, so the pictures are reproducible.
+chosen moments of the day and an observer in London, so the pictures are reproducible. One more
+is the live dashboard with no network and an empty cache (every feed pointed where nothing
+listens), on the same day: what it says when it knows nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 import sys
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,11 +55,41 @@ async def shoot(name: str, size: tuple[int, int], at: datetime, keys: list[str],
     return path
 
 
+OFFLINE_SHOT = ("offline-120x40", (120, 40), DAY.replace(hour=12))
+FEED_NAMES = ("tle", "position", "crew", "astros", "docked", "launches", "dockings")
+
+
+async def shoot_offline(name: str, size: tuple[int, int], at: datetime, out: Path) -> Path:
+    """Live mode, every feed refused, nothing cached: the screen says what it does not know."""
+    random.seed(0)  # the retry jitter shown in the feed strip
+    with tempfile.TemporaryDirectory() as cache:
+        settings = load_settings(
+            observer="51.5074,-0.1278",
+            timezone="Europe/London",
+            cache_dir=Path(cache),
+            feeds={f: {"url": f"http://127.0.0.1:9/{f}"} for f in FEED_NAMES},
+        )
+        app = IssDashApp(Runtime(settings, FrozenClock(at), mode="live"))
+        async with app.run_test(size=size) as pilot:
+            for _ in range(250):
+                state = app.runtime.store.state
+                failed = all(h.last_error for h in state.feeds.values() if h.enabled)
+                if app._passes is not None and failed:
+                    break
+                await pilot.pause(0.02)
+            app._tick()
+            await pilot.pause()
+            path = out / f"{name}.svg"
+            app.save_screenshot(str(path.name), path=str(out))
+    return path
+
+
 async def main() -> None:
     out = ROOT / "screenshots"
     out.mkdir(exist_ok=True)
     for name, size, at, keys in SHOTS:
         print(await shoot(name, size, at, keys, out))
+    print(await shoot_offline(*OFFLINE_SHOT, out))
 
 
 if __name__ == "__main__":

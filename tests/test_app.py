@@ -12,6 +12,7 @@ import pytest
 from rich.console import Group
 from rich.text import Text
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from app.dashboard import HelpScreen, IssDashApp
 from app.runtime import Runtime, load_demo_recording
@@ -27,6 +28,7 @@ from scripts.ms27_payloads import (
     corquaid_docked,
     corquaid_people,
     ll2_dockings,
+    ll2_launch,
     ll2_launches,
 )
 from tests.loopback import Reply, loopback_server
@@ -221,13 +223,22 @@ def ms27_day_app(tmp_path: Path, at: datetime) -> IssDashApp:
     before_docking = at < datetime(2025, 4, 8, 8, 57, tzinfo=UTC)
     before_hatch = at < datetime(2025, 4, 8, 11, 28, tzinfo=UTC)
     crew_rows = ISS_CREW_BEFORE_MS27 + SHENZHOU_19 + ([] if before_hatch else MS27_CREW)
+    # Launch Library reports the launch a success once it happened (it confirms the orbit
+    # insertion, an estimate until then).
+    launched = at > datetime(2025, 4, 8, 6, 0, tzinfo=UTC)
     return file_feeds_app(
         tmp_path,
         at,
         tle=TLE_TEXT,
         crew=corquaid_people(crew_rows),
         docked=corquaid_docked(DOCKED_BEFORE_MS27 if before_docking else None),
-        launches=ll2_launches(),
+        launches=ll2_launches(
+            ll2_launch(
+                "Soyuz 2.1a | Soyuz MS-27",
+                "2025-04-08T05:47:15Z",
+                "Success" if launched else "Go",
+            )
+        ),
         dockings=ll2_dockings(),
     )
 
@@ -340,3 +351,41 @@ async def test_panels_take_the_new_theme_colours() -> None:
         drawn = next(s for s in health.render_line(0) if s.text.strip())
         assert drawn.text.startswith("Feeds")
         assert drawn.style is not None and drawn.style.color == name.color
+
+
+@pytest.mark.parametrize(
+    ("hms", "head", "when", "aboard"),
+    [
+        # The hatch opening was estimated for 11:27 (docking + 2 h 30 min); it really opened
+        # at 11:28 and the crew list showed ten aboard at 11:30. Until then it is an estimate.
+        ("11:26:00", "HATCH OPENING", "in 1m 00s", 7),
+        ("11:29:00", "HATCH OPENING", "expected 11:27:00Z, 2m 00s ago\n NOT CONFIRMED ", 7),
+        ("11:31:00", "UNDOCKING  Soyuz MS-26", "in 11d 10h", 10),
+    ],
+)
+async def test_the_hatch_estimate_is_not_ticked_off_until_the_crew_list_confirms_it(
+    hms: str, head: str, when: str, aboard: int
+) -> None:
+    at = datetime.combine(DEMO_START.date(), datetime.strptime(hms, "%H:%M:%S").time(), UTC)
+    app = demo_app(observer=None, at=at)
+    async with app.run_test(size=(120, 40)) as pilot:
+        roster = app.query_one(CrewRoster)
+        for _ in range(200):
+            if roster.view is not None and roster.view.roster is not None:
+                break
+            await pilot.pause(0.02)
+        app._tick()
+        await pilot.pause()
+        assert roster.view is not None and roster.view.roster is not None
+        assert roster.view.roster.aboard == aboard
+        panel = app.query_one("#countdown-panel")
+        shown = {
+            part: str(panel.query_one(f"#countdown-{part}", Static).content)
+            for part in ("head", "when", "timeline")
+        }
+        assert shown["head"].startswith(head), shown
+        assert shown["when"].startswith(when), shown
+        if aboard == 7:
+            lines = shown["timeline"].splitlines()
+            hatch = next(line for line in lines if "Hatch opening" in line)
+            assert "~est" in hatch and "✓" not in hatch  # still an estimate, not done

@@ -8,17 +8,32 @@ from itertools import pairwise
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from app.events import build_timelines, docked_vehicles, last_event, next_event, profile_for
+from app.events import (
+    Phase,
+    Timeline,
+    build_timelines,
+    docked_vehicles,
+    last_event,
+    next_event,
+    profile_for,
+)
 from app.state import MissionState
 from feeds.clock import SteppingClock
+from feeds.crew import parse_corquaid
 from feeds.health import FeedHealth
 from feeds.poller import FeedUpdate, RateGate
 from feeds.schedule import parse_docked, parse_dockings, parse_launches
 from feeds.sources import FeedError, RawResponse
 from scripts.ms27_payloads import (
     DOCKED_BEFORE_MS27,
+    ISS_CREW_BEFORE_MS27,
+    MS27_CREW,
+    SHENZHOU_19,
     corquaid_docked,
+    corquaid_people,
     ll2_docking,
     ll2_dockings,
     ll2_launch,
@@ -36,20 +51,39 @@ def raw(payload: Any, when: datetime = DAY) -> RawResponse:
     return RawResponse("file:///x", 200, "application/json", json.dumps(payload), when)
 
 
+LAUNCH = at(5, 47, 15)
+LAUNCH_REPORTED = at(6, 4)  # the first Launch Library answer after the launch says "Success"
+CREW_LIST_UPDATED = at(11, 30)  # corquaid lists the MS-27 crew aboard (hatches opened 11:28)
+
+
+def ms27_launches(now: datetime) -> dict[str, Any]:
+    status = "Success" if now >= LAUNCH_REPORTED else "Go"
+    return ll2_launches(ll2_launch("Soyuz 2.1a | Soyuz MS-27", "2025-04-08T05:47:15Z", status))
+
+
+def ms27_crew(now: datetime) -> dict[str, Any]:
+    rows = ISS_CREW_BEFORE_MS27 + SHENZHOU_19 + (MS27_CREW if now >= CREW_LIST_UPDATED else [])
+    return corquaid_people(rows)
+
+
 def ms27_state(
     now: datetime,
     launches: Any = None,
     dockings: Any = None,
     docked: Any = None,
     received: datetime | None = None,
+    crew: Any = None,
 ) -> MissionState:
+    """The feeds as they stood at `now` on the MS-27 day (as the demo recording has them)."""
     received = received or DAY
     state = MissionState().with_feeds(
-        {f: FeedHealth(f, True, 1200) for f in ("launches", "dockings", "docked")}
+        {f: FeedHealth(f, True, 1200) for f in ("launches", "dockings", "docked", "crew")}
     )
-    state = state.apply(
-        FeedUpdate("launches", parse_launches(raw(launches or ll2_launches()), now), received)
-    )
+    launches = launches or ms27_launches(now)
+    state = state.apply(FeedUpdate("launches", parse_launches(raw(launches), now), received))
+    if crew is not False:
+        report = parse_corquaid(raw(crew or ms27_crew(now)), now)
+        state = state.apply(FeedUpdate("crew", report, received))
     state = state.apply(
         FeedUpdate("dockings", parse_dockings(raw(dockings or ll2_dockings()), now), received)
     )
@@ -152,7 +186,7 @@ def test_profiles(vehicle: str, docking_after: timedelta) -> None:
 
 
 def test_a_slip_is_shown_not_hidden() -> None:
-    state = ms27_state(at(6))
+    state = ms27_state(at(6, 5))
     later = ll2_dockings(
         ll2_docking(
             "Soyuz MS-27",
@@ -197,12 +231,13 @@ def test_nothing_scheduled() -> None:
     assert len(docked_vehicles(state, at(12))) == 5
 
 
-def test_a_past_event_is_never_the_next_one() -> None:
+def test_a_past_event_is_the_next_one_only_while_it_is_an_unconfirmed_estimate() -> None:
     for minute in range(0, 24 * 60, 7):
         now = DAY + timedelta(minutes=minute)
         found = next_event(build_timelines(ms27_state(now), now), now)
-        if found is not None:
-            assert found[1].time > now
+        if found is not None and found[1].time <= now:
+            phase = found[1]
+            assert phase.estimated and not phase.done and phase.unconfirmed(now)
 
 
 # -- docked list --------------------------------------------------------------------
@@ -309,3 +344,71 @@ async def test_launch_library_requests_are_spaced_ten_minutes_apart() -> None:
         times.append(clock.now())
     gaps = [(b - a).total_seconds() for a, b in pairwise(times)]
     assert gaps == [600.0, 600.0, 600.0]
+
+
+# -- estimates stay estimates until a source confirms them --------------------------
+
+
+def _ms27(now: datetime, **kwargs: Any) -> tuple[Timeline, Phase | None]:
+    timelines = build_timelines(ms27_state(now, **kwargs), now)
+    found = next_event(timelines, now)
+    return next(t for t in timelines if t.vehicle == "Soyuz MS-27"), found[1] if found else None
+
+
+def test_hatch_estimate_is_not_a_fact_until_the_crew_list_shows_the_crew_aboard() -> None:
+    # Docked 08:57, hatch estimated at 11:27; the real one opened 11:28, corquaid listed the
+    # three aboard at 11:30. In between, the estimate has passed but nothing confirms it.
+    for now in (at(11, 27, 30), at(11, 29)):
+        timeline, phase = _ms27(now)
+        assert phase is not None
+        assert (phase.kind, phase.time, phase.estimated) == ("hatch", at(11, 27), True)
+        assert not phase.done and phase.unconfirmed(now) and phase.status == "estimated"
+        hatch = next(p for p in timeline.phases if p.kind == "hatch")
+        assert not hatch.done
+        last = last_event(build_timelines(ms27_state(now), now), now)
+        assert last is not None and last[1].kind == "docking"
+    timeline, phase = _ms27(at(11, 31))
+    assert all(p.done for p in timeline.phases)
+    assert phase is not None and phase.kind == "undocking"  # MS-26, on the 19th
+
+
+def test_without_a_crew_list_the_hatch_opening_stays_an_estimate() -> None:
+    # Without any crew list the hatch opening is never taken as done, however late it is.
+    _, phase = _ms27(at(20), crew=False)
+    assert phase is not None and (phase.kind, phase.done) == ("hatch", False)
+
+
+def test_orbit_insertion_waits_for_the_launch_to_be_reported_a_success() -> None:
+    _, phase = _ms27(at(5, 58))  # insertion expected 05:56, LL2 still says "Go"
+    assert phase is not None and (phase.kind, phase.estimated) == ("insertion", True)
+    assert phase.unconfirmed(at(5, 58))
+    timeline, phase = _ms27(at(6, 5))  # "Success" reported at 06:04
+    assert phase is not None and phase.kind == "docking"
+    assert [p.done for p in timeline.phases] == [True, True, False, False]
+
+
+def test_estimated_docking_needs_the_docked_list() -> None:
+    no_schedule = ll2_dockings(ll2_docking("Soyuz MS-26", "2024-09-11T19:32:00Z", "Rassvet nadir"))
+    now = at(9, 30)  # estimated docking 08:57:15 has passed
+    _, phase = _ms27(now, dockings=no_schedule, docked=DOCKED_BEFORE_MS27)
+    assert phase is not None and (phase.kind, phase.estimated) == ("docking", True)
+    assert phase.unconfirmed(now)
+    _, phase = _ms27(now, dockings=no_schedule, docked=None)  # the list now shows MS-27
+    assert phase is not None and phase.kind == "hatch"
+
+
+@given(minute=st.integers(min_value=0, max_value=36 * 60), crew=st.booleans())
+def test_the_next_event_never_skips_one_not_done(minute: int, crew: bool) -> None:
+    now = DAY + timedelta(minutes=minute)
+    timelines = build_timelines(ms27_state(now, crew=None if crew else False), now)
+    found = next_event(timelines, now)
+    pending = [p for t in timelines for p in t.phases if not p.done]
+    if found is None:
+        assert not pending
+        return
+    assert not found[1].done
+    assert found[1].time == min(p.time for p in pending)
+    assert found[1].time > now or (found[1].estimated and found[1].unconfirmed(now))
+    for t in timelines:  # done is a prefix: nothing is done after something that is not
+        flags = [p.done for p in t.phases]
+        assert flags == sorted(flags, reverse=True)

@@ -1,5 +1,10 @@
 """The next-event panel: a large countdown, the vehicle's phase timeline, the docked vehicles.
 
+What is not known is said so, never drawn as "nothing": a schedule that could not be read is
+"Schedule not known", not "Nothing scheduled"; a docked list that could not be read is
+"not known", not "(0) none reported". An estimate whose time passed without a source
+confirming it stays the next event: "expected 11:27:00Z, not confirmed".
+
 Only the parts whose text changed are updated, so the ticking countdown repaints itself and
 not the rest of the screen.
 """
@@ -18,13 +23,25 @@ from textual.reactive import reactive
 from textual.widgets import Digits, Static
 
 from app.events import Phase, Timeline
+from app.knowledge import Unknown
 from feeds.schedule import DockedVehicle
+from feeds.text import clean_text
 from widgets import format as fmt
 from widgets.guard import guarded
 from widgets.kept_styles import KeptStyles
 from widgets.text_lines import same_text
 
 _MARK = {"done": "✓", "current": "▶", "scheduled": "○", "estimated": "○"}
+# What would confirm an estimate (see app.events), said while waiting for it; short enough to
+# share a 40-column line with the NOT CONFIRMED mark.
+_CONFIRMED_BY = {
+    "launch": "per schedule",
+    "insertion": "no launch report yet",
+    "docking": "not in docked list yet",
+    "hatch": "crew not listed aboard",
+    "undocking": "per schedule",
+    "landing": "crew still listed",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +50,16 @@ class CountdownView:
     timezone: tzinfo | None
     next: tuple[Timeline, Phase] | None
     last: tuple[Timeline, Phase] | None
-    docked: tuple[DockedVehicle, ...]
+    # None: the docked list is not known (see docked_unknown for why).
+    docked: tuple[DockedVehicle, ...] | None
     schedule_age_s: float | None = None
     schedule_stale: bool = False
+    # The schedule not known at all (then `next` is None and means nothing), or in part.
+    schedule_unknown: Unknown | None = None
+    schedule_partly: Unknown | None = None
+    docked_unknown: Unknown | None = None
+    docked_age_s: float | None = None
+    docked_stale: bool = False
 
 
 def clock_text(seconds: float) -> str:
@@ -139,7 +163,7 @@ class NextEventPanel(KeptStyles, Vertical):
         if view is None or not self.is_mounted:
             return
         self._set("countdown-head", self._head(view))
-        if view.next is not None:
+        if view.next is not None and not view.next[1].unconfirmed(view.now):
             seconds = (view.next[1].time - view.now).total_seconds()
             self._set("countdown-digits", clock_text(seconds))
         else:
@@ -155,7 +179,10 @@ class NextEventPanel(KeptStyles, Vertical):
     def _head(self, view: CountdownView) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         if view.next is None:
-            text.append("Nothing scheduled", style=self._s("event"))
+            known = view.schedule_unknown is None
+            text.append(
+                "Nothing scheduled" if known else "Schedule not known", style=self._s("event")
+            )
             if view.last is not None:
                 timeline, phase = view.last
                 ago = fmt.duration((view.now - phase.time).total_seconds())
@@ -179,8 +206,21 @@ class NextEventPanel(KeptStyles, Vertical):
     def _when(self, view: CountdownView) -> Text:
         text = Text()
         muted = self._s("muted")
-        if view.next is None:
+        if view.next is None and view.schedule_unknown is not None:
+            text.append(clean_text(view.schedule_unknown.reason, 160), style=muted)
+        elif view.next is None:
             text.append("no launch or docking in the schedule", style=muted)
+            if view.schedule_partly is not None:
+                text.append(f"\n{clean_text(view.schedule_partly.reason, 160)}", style=muted)
+        elif view.next[1].unconfirmed(view.now):
+            # Its time passed and no source says it happened: late, or not happening.
+            timeline, phase = view.next
+            text.append(f"expected {phase.time:%H:%M:%S}Z", style=self._s("current"))
+            ago = fmt.duration((view.now - phase.time).total_seconds())
+            text.append(f", {ago} ago", style=self._s("upcoming"))
+            text.append("\n")
+            text.append(" NOT CONFIRMED ", style=self._s("warn"))
+            text.append(f" {_CONFIRMED_BY[phase.kind]}", style=muted)
         else:
             timeline, phase = view.next
             sign = "T-" if phase.kind == "launch" else "in"
@@ -266,8 +306,10 @@ class NextEventPanel(KeptStyles, Vertical):
         # Rebuilt only when the list, its day counts or the width change (not every second).
         key = (
             view.docked,
-            tuple(v.docked and (view.now - v.docked).days for v in view.docked),
+            tuple(v.docked and (view.now - v.docked).days for v in view.docked or ()),
             self.content_size.width,
+            view.docked_unknown,
+            view.docked_stale and fmt.age(view.docked_age_s),
         )
         if self._docked_text is None or key != self._docked_text[0]:
             self._docked_text = (key, self._docked_list(view))
@@ -276,10 +318,22 @@ class NextEventPanel(KeptStyles, Vertical):
     def _docked_list(self, view: CountdownView) -> Text:
         text = Text()
         muted = self._s("muted")
+        if view.docked is None:
+            text.append("\nDocked", style=self._s("vehicle"))
+            text.append("  ")
+            text.append(" NOT KNOWN ", style=self._s("warn"))
+            reason = view.docked_unknown.reason if view.docked_unknown else "no list yet"
+            text.append(f"\n {clean_text(reason, 160)}", style=muted)
+            return text
         text.append(f"\nDocked ({len(view.docked)})", style=self._s("vehicle"))
-        text.append("  ● crew  ▪ cargo\n", style=muted)
+        if view.docked_stale and view.docked_age_s is not None:
+            text.append("  ")
+            text.append(" STALE ", style=self._s("warn"))
+            text.append(f" list {fmt.age(view.docked_age_s)} old\n", style=muted)
+        else:
+            text.append("  ● crew  ▪ cargo\n", style=muted)
         if not view.docked:
-            text.append(" none reported", style=muted)
+            text.append(" none docked, says the list", style=muted)
             return text
         name_w = max(cell_len(v.name) for v in view.docked)
         port_w = max(cell_len(v.port or "") for v in view.docked)

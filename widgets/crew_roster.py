@@ -12,7 +12,9 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from app.knowledge import Unknown
 from app.roster import Roster
+from feeds.text import clean_text
 from widgets import format as fmt
 from widgets.countries import country_name, flag
 from widgets.guard import guarded, render_failed
@@ -25,6 +27,8 @@ class RosterView:
     now: datetime
     roster: Roster | None
     flags: str = "emoji"
+    # Why there is no roster: no crew feed has an answer recent enough (None: not said).
+    unknown: Unknown | None = None
 
 
 class CrewRoster(Widget):
@@ -38,6 +42,7 @@ class CrewRoster(Widget):
         "crew--commander",
         "crew--badge",
         "crew--stale",
+        "crew--unknown",
     }
 
     LEGEND = "agency · role · arrived on · days this mission · days in space"
@@ -51,6 +56,7 @@ class CrewRoster(Widget):
     CrewRoster > .crew--commander { color: $warning; text-style: bold; }
     CrewRoster > .crew--badge { background: $error; color: $background; text-style: bold; }
     CrewRoster > .crew--stale { color: $warning; text-style: bold; }
+    CrewRoster > .crew--unknown { background: $warning; color: $background; text-style: bold; }
     """
 
     view: reactive[RosterView | None] = reactive(None, repaint=False)
@@ -64,7 +70,7 @@ class CrewRoster(Widget):
         # The app sets a new view every tick; the roster only looks different when the data,
         # its (minute-grained) age or a day count changes, so only then is it redrawn.
         roster = view.roster if view is not None else None
-        looks = None
+        looks: object = view.unknown if view is not None else None
         if view is not None and roster is not None:
             age = fmt.age((view.now - roster.received_at).total_seconds())
             looks = (roster, age, view.now.date(), view.flags, self.size.width >= WIDE_MIN)
@@ -87,7 +93,7 @@ class CrewRoster(Widget):
         # Relayout (a whole-screen redraw) only when the number of lines can have changed.
         roster = view.roster if view is not None else None
         shape = (
-            None
+            ("unknown", view.unknown.gaps if view is not None and view.unknown else None)
             if roster is None
             else (
                 roster.aboard,
@@ -109,7 +115,16 @@ class CrewRoster(Widget):
     def render(self) -> RenderableType:
         view = self.view
         if view is None or view.roster is None:
-            return Text("waiting for the crew feeds…", style=self._s("muted"))
+            gaps = view.unknown.gaps if view is not None and view.unknown is not None else ()
+            if not gaps or all(g.why == "waiting" for g in gaps):
+                return Text("waiting for the crew feeds…", style=self._s("muted"))
+            # Not "0 aboard": nobody knows, and the reason is said.
+            text = Text()
+            text.append(" NOT KNOWN ", style=self._s("unknown"))
+            text.append("  who is aboard: no crew feed has a usable answer", style=self._s("stale"))
+            for gap in gaps:
+                text.append(f"\n  {clean_text(gap.words, 120)}", style=self._s("muted"))
+            return text
         roster = view.roster
         lines = self._head(view.now, roster, wide=self.size.width >= WIDE_MIN)
         if self.size.width >= WIDE_MIN:

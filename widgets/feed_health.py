@@ -86,6 +86,9 @@ class FeedHealthStrip(TextLines):
             label = "" if state == "ok" else " waiting" if waiting else f" {state}"
             if age is not None:
                 label += f" {fmt.age(age)}"
+            elif waiting and health.overdue(view.now) and health.waiting_since is not None:
+                # Past its first deadline: it counts as down for the banner; say for how long.
+                label += f" {fmt.age((view.now - health.waiting_since).total_seconds())}"
             line.append(label, style=style)
             if (
                 health.last_error

@@ -1,4 +1,8 @@
-"""The top bar: what this screen is (live or a demo), and the mission clock in UTC."""
+"""The top bar: what this screen is (live, offline, or a replay), and the mission clock in UTC.
+
+The badge says LIVE only while the feeds answer (app.knowledge.mode_badge decides); its words
+and its colour say the same thing, so neither a glance nor a colour-blind reader is misled.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from datetime import datetime
 from rich.text import Text
 from textual.reactive import reactive
 
+from app.knowledge import Badge
 from widgets.text_lines import TextLines
 
 
@@ -19,6 +24,8 @@ class MissionBarView:
     detail: str = ""
     paused: bool = False
     ended: bool = False
+    # Live mode: what the feeds say this screen is (None: plain LIVE, for older callers).
+    badge: Badge | None = None
     clock_warning: str = ""  # the machine's clock looks wrong: said next to the clock
 
 
@@ -28,7 +35,10 @@ class MissionBar(TextLines):
     COMPONENT_CLASSES = {
         "mission-bar--title",
         "mission-bar--live",
+        "mission-bar--degraded",
+        "mission-bar--offline",
         "mission-bar--demo",
+        "mission-bar--hint",
         "mission-bar--clock",
         "mission-bar--muted",
         "mission-bar--alarm",
@@ -38,7 +48,12 @@ class MissionBar(TextLines):
     MissionBar { height: 1; background: $panel; padding: 0 1; }
     MissionBar > .mission-bar--title { color: $accent; text-style: bold; }
     MissionBar > .mission-bar--live { background: $success; color: $background; text-style: bold; }
+    MissionBar > .mission-bar--degraded {
+        background: $warning; color: $background; text-style: bold;
+    }
+    MissionBar > .mission-bar--offline { background: $error; color: $background; text-style: bold; }
     MissionBar > .mission-bar--demo { background: $warning; color: $background; text-style: bold; }
+    MissionBar > .mission-bar--hint { color: $warning; }
     MissionBar > .mission-bar--clock { color: $foreground; text-style: bold; }
     MissionBar > .mission-bar--muted { color: $foreground-darken-2; }
     MissionBar > .mission-bar--alarm { background: $error; color: $background; text-style: bold; }
@@ -62,7 +77,9 @@ class MissionBar(TextLines):
         if view.mode == "demo":
             text.append(" REPLAY ", style=self.component_style("mission-bar--demo"))
         else:
-            text.append(" LIVE ", style=self.component_style("mission-bar--live"))
+            badge = view.badge or Badge("LIVE", "live")
+            level = "live" if badge.level == "replay" else badge.level
+            text.append(f" {badge.label} ", style=self.component_style(f"mission-bar--{level}"))
         text.append(
             f"  {view.now:%Y-%m-%d %H:%M:%S} UTC",
             style=self.component_style("mission-bar--clock"),
@@ -87,4 +104,6 @@ class MissionBar(TextLines):
                 text.append(f"  ×{view.speed:g}", style=self.component_style("mission-bar--clock"))
         if view.detail:
             text.append(f"  {view.detail}", style=muted)
+        if view.mode != "demo" and view.badge is not None and view.badge.hint:
+            text.append(f"  {view.badge.hint}", style=self.component_style("mission-bar--hint"))
         return text
