@@ -117,3 +117,11 @@ def test_line_structure_checks() -> None:
     with pytest.raises(FeedError, match="does not start with '1 '"):
         check_tle_line("2" + TLE_LINE1[1:], 1)
     check_tle_line(TLE_LINE1, 1)  # a good line passes silently
+
+
+@pytest.mark.parametrize("classification", ["", "UU"])
+def test_omm_classification_that_sgp4_cannot_store_is_a_feed_error(classification: str) -> None:
+    # Found by the property test of every adapter: "" made sgp4's OMM reader raise TypeError.
+    record = {**omm_record(), "CLASSIFICATION_TYPE": classification}
+    with pytest.raises(FeedError):
+        parse_elements(raw(json.dumps([record])), NOW)
