@@ -148,10 +148,11 @@ def timestamp_to_utc(hours: float, now: datetime) -> datetime:
     """TimeStamp (hours since 31 Dec 00:00 UTC of the previous year) as UTC, the year taken
     from `now`; a value that would lie more than two days ahead belongs to last year (a stale
     December value seen just after New Year)."""
-    epoch = datetime(now.year - 1, 12, 31, tzinfo=UTC)
-    at = epoch + timedelta(hours=hours)
+    # To the millisecond: float hours carry noise below that.
+    offset = timedelta(milliseconds=round(hours * 3_600_000))
+    at = datetime(now.year - 1, 12, 31, tzinfo=UTC) + offset
     if at - now > timedelta(days=2):
-        at = datetime(now.year - 2, 12, 31, tzinfo=UTC) + timedelta(hours=hours)
+        at = datetime(now.year - 2, 12, 31, tzinfo=UTC) + offset
     return at
 
 
