@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +28,7 @@ from typing import Any
 
 from feeds.clock import Clock
 from feeds.isslive import DEFAULT_ADAPTER_SET, DEFAULT_SERVER, FIELDS, ITEMS
+from feeds.recording import Entry
 from feeds.text import clean_text
 
 log = logging.getLogger(__name__)
@@ -213,3 +215,50 @@ class LightstreamerTelemetry:
             client.unsubscribe(subscription)
             client.disconnect()
             self.connected = False
+
+
+class TelemetryReplay:
+    """Recorded updates delivered in time order as mission time reaches them, through the
+    same callbacks as the live stream. If the clock goes back (a replay restarted or jumped),
+    `on_reset` is called and everything up to the new time is delivered again."""
+
+    def __init__(
+        self,
+        entries: Sequence[Entry],
+        clock: Clock,
+        tick_s: float = 0.25,
+        on_reset: Callable[[], None] | None = None,
+    ) -> None:
+        self._entries = [e for e in entries if e.item is not None]
+        self._clock = clock
+        self._tick_s = tick_s
+        self._on_reset = on_reset
+        self._next = 0
+        self._last: datetime | None = None
+
+    def due(self, now: datetime) -> list[TelemetryUpdate]:
+        """Updates received up to `now` not delivered yet (after a reset if time went back)."""
+        if self._last is not None and now < self._last:
+            self._next = 0
+            if self._on_reset is not None:
+                self._on_reset()
+        self._last = now
+        end = bisect_right(self._entries, now, lo=self._next, key=lambda e: e.received_at)
+        batch = [
+            TelemetryUpdate(e.item or "", dict(e.fields or {}), e.received_at)
+            for e in self._entries[self._next : end]
+        ]
+        self._next = end
+        return batch
+
+    async def run(self, on_updates: OnUpdates, on_status: OnStatus) -> None:
+        connected = False
+        while True:
+            batch = self.due(self._clock.now())
+            if batch:
+                if not connected:
+                    connected = True
+                    on_status(StreamStatus(True, batch[0].received_at))
+                on_updates(batch)
+            # Real-time ticks: at any replay speed at most a few batches a second.
+            await asyncio.sleep(self._tick_s)
