@@ -8,7 +8,7 @@ import contextlib
 import signal
 from pathlib import Path
 
-from app.runtime import ADAPTERS, Runtime
+from app.runtime import ADAPTERS, STREAMED, Runtime
 from app.settings import FEED_NAMES, Settings
 from feeds.clock import Clock, SystemClock
 from feeds.recording import RecordingWriter
@@ -33,7 +33,9 @@ async def record(
     """Record until `duration_s` passes, `stop` is set, or Ctrl+C / SIGTERM; always leaves a
     valid, complete file. Returns a one-line summary."""
     clock = clock or SystemClock()
-    chosen = feeds or [n for n in FEED_NAMES if n in ADAPTERS and settings.feeds.get(n).enabled]
+    chosen = feeds or [
+        n for n in FEED_NAMES if (n in ADAPTERS or n in STREAMED) and settings.feeds.get(n).enabled
+    ]
     runtime = Runtime(only_feeds(settings, chosen), clock, mode="live")
     writer = RecordingWriter(
         out,

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 from app.settings import FEED_NAMES, FeedSettings, Settings
 from app.state import ElementsInfo, MissionState, Mode, StateStore
+from app.station_feed import StationFeed
 from feeds.cache import FeedCache
 from feeds.clock import Clock
 from feeds.crew import parse_astros, parse_corquaid
@@ -40,6 +41,7 @@ from feeds.sources import (
     SourceRouter,
     make_http_client,
 )
+from feeds.telemetry_stream import LightstreamerTelemetry, StreamSettings, TelemetryReplay
 from feeds.tle import elements_from_tle, parse_elements
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,8 @@ ADAPTERS: dict[str, Parser[Any]] = {
     "launches": parse_launches,
     "dockings": parse_dockings,
 }
+# Streamed feeds: no poller, a stream of updates (app.station_feed).
+STREAMED = frozenset({"telemetry"})
 # Worth keeping across restarts: slow-changing data. A position fix is stale in seconds.
 CACHEABLE = frozenset({"tle", "crew", "astros", "docked", "launches", "dockings"})
 
@@ -173,7 +177,33 @@ class Runtime:
         return cls(demo_settings(settings, recording), clock, mode="demo", recording=recording)
 
     def _enabled(self, name: str) -> bool:
-        return name in ADAPTERS and self.settings.feeds.get(name).enabled
+        return (name in ADAPTERS or name in STREAMED) and self.settings.feeds.get(name).enabled
+
+    def station_feed(self) -> StationFeed:
+        """The telemetry feed: replayed from the recording, or live over Lightstreamer."""
+        feed = self.settings.feeds.telemetry
+        clock = self.clock
+        recording = self.recording
+        if recording is not None and urlparse(feed.url).scheme == REPLAY_SCHEME:
+            entries = recording.entries.get("telemetry", [])
+            return StationFeed(
+                lambda f: TelemetryReplay(entries, clock, on_reset=f.reset),
+                clock,
+                self.store.publish,
+                self.recorder,
+            )
+        stream = StreamSettings(
+            server=feed.url,
+            adapter_set=feed.adapter_set,
+            connect_timeout_s=feed.timeout_s,
+            backoff_max_s=feed.retry_max_s,
+        )
+        return StationFeed(
+            lambda _: LightstreamerTelemetry(stream, clock),
+            clock,
+            self.store.publish,
+            self.recorder,
+        )
 
     def spec(self, name: str) -> FeedSpec[Any]:
         feed: FeedSettings = self.settings.feeds.get(name)
@@ -206,10 +236,16 @@ class Runtime:
         """
         if self.recording is None or "tle" not in self.recording.feeds:
             raw = bundled_elements_response()
-            elements = parse_elements(raw, self.clock.now())
-            self.store.update(
-                lambda s: s.with_elements(ElementsInfo(elements, "bundled", raw.received_at))
-            )
+            try:
+                elements = parse_elements(raw, self.clock.now())
+            except FeedError as exc:
+                # A replay from before the bundled epoch (the 2018 telemetry sample): no
+                # elements is "position not known", which is the truth.
+                log.warning("bundled elements not usable: %s", exc.reason)
+            else:
+                self.store.update(
+                    lambda s: s.with_elements(ElementsInfo(elements, "bundled", raw.received_at))
+                )
         if self.recording is not None:
             return
         for name in FEED_NAMES:
@@ -235,6 +271,9 @@ class Runtime:
             if not self._enabled(name) or name in self._tasks:
                 continue
             started.append(name)
+            if name in STREAMED:
+                self._tasks[name] = asyncio.create_task(self.station_feed().run(), name=name)
+                continue
             gate = self._gates.get(urlparse(self.settings.feeds.get(name).url).hostname or "")
             feed_source: Source = source
             if self.recorder is not None:
@@ -309,7 +348,12 @@ class Runtime:
         """Ask every enabled feed once, waiting at most `timeout_s`; a feed that has not
         answered by then is reported as failed."""
         source = self._source()
-        names = [n for n in FEED_NAMES if self._enabled(n)]
+        names = [n for n in FEED_NAMES if self._enabled(n) and n not in STREAMED]
+        streams = [
+            asyncio.create_task(self.station_feed().gather(timeout_s))
+            for n in FEED_NAMES
+            if self._enabled(n) and n in STREAMED
+        ]
         tasks = {
             n: asyncio.create_task(
                 gather_once(self.spec(n), source, self.clock, self.store.publish, self.cache)
@@ -329,6 +373,8 @@ class Runtime:
             for task in pending:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        for stream in streams:
+            await stream
         if self._client is not None:
             await self._client.aclose()
             self._client = None

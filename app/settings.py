@@ -24,7 +24,7 @@ from pydantic_settings import (
 
 from feeds.models import Observer
 
-FEED_NAMES = ("tle", "position", "crew", "astros", "docked", "launches", "dockings")
+FEED_NAMES = ("tle", "position", "crew", "astros", "docked", "launches", "dockings", "telemetry")
 LL2 = "https://ll.thespacedevs.com/2.3.0"
 CORQUAID = "https://corquaid.github.io/international-space-station-APIs/JSON"
 
@@ -88,6 +88,18 @@ class DockingsFeed(FeedSettings):
     retry_max_s: float = 3600.0
 
 
+class TelemetryFeed(FeedSettings):
+    """NASA's ISSLIVE over Lightstreamer: a stream, not polled. `url` is the Lightstreamer
+    server; `interval_s` is how long without any update before the data counts as stale (the
+    attitude ticks every second while the station has signal)."""
+
+    url: str = "https://push.lightstreamer.com"
+    adapter_set: str = Field(default="ISSLIVE", min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    interval_s: float = Field(default=10.0, ge=1.0)
+    timeout_s: float = 15.0
+    retry_max_s: float = 300.0
+
+
 class FeedsSettings(BaseModel):
     tle: TleFeed = TleFeed()
     position: PositionFeed = PositionFeed()
@@ -96,6 +108,7 @@ class FeedsSettings(BaseModel):
     docked: DockedFeed = DockedFeed()
     launches: LaunchesFeed = LaunchesFeed()
     dockings: DockingsFeed = DockingsFeed()
+    telemetry: TelemetryFeed = TelemetryFeed()
 
     def get(self, name: str) -> FeedSettings:
         value = getattr(self, name)

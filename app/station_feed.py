@@ -14,7 +14,13 @@ from feeds.clock import Clock
 from feeds.isslive import FEED
 from feeds.poller import FeedFailure, FeedUpdate, Publish
 from feeds.recording import Entry, RecordingWriter
-from feeds.telemetry_stream import OnStatus, OnUpdates, StreamStatus, TelemetryUpdate
+from feeds.telemetry_stream import (
+    OnStatus,
+    OnUpdates,
+    StreamStatus,
+    TelemetryReplay,
+    TelemetryUpdate,
+)
 
 
 class TelemetrySource(Protocol):
@@ -69,7 +75,12 @@ class StationFeed:
 
     async def gather(self, timeout_s: float, settle_s: float = 1.0) -> bool:
         """Run until the snapshot has arrived (nothing new for `settle_s` after the first
-        batch) or `timeout_s` passes; True if anything arrived."""
+        batch) or `timeout_s` passes; True if anything arrived. A stream that said nothing
+        at all is reported as a failure, as a poll without an answer is."""
+        if isinstance(self.source, TelemetryReplay):
+            # A replay knows at once what had arrived by now.
+            self.on_updates(self.source.due(self._clock.now()))
+            return self.batches > 0
         task = asyncio.create_task(self.run())
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
@@ -85,4 +96,8 @@ class StationFeed:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if not self.batches:
+            self._publish(
+                FeedFailure(FEED, f"no telemetry within {timeout_s:g} s", self._clock.now(), None)
+            )
         return self.batches > 0

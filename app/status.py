@@ -9,6 +9,7 @@ from app.events import build_timelines, docked_vehicles, next_event
 from app.knowledge import Unknown, feed_trouble, part_gaps, trusted, unknown
 from app.roster import build_roster
 from app.state import MissionState
+from app.station import StationModel
 from app.telemetry import EngineCache, compute_telemetry, upcoming_passes
 from feeds.clock import iso_z
 
@@ -92,6 +93,7 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
         "passes": passes,
         "crew": crew_status(state, now),
         "docked": docked_status(state, now),
+        "station": (state.station or StationModel()).to_json(now),
         "next_event": event,
         "feeds": feeds,
         "notices": notices,

@@ -87,7 +87,7 @@ class LSServer:
         app.router.add_post("/lightstreamer/{verb}", self._http)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", getattr(self, "port_wanted", 0))
         await site.start()
         server = site._server
         assert server is not None
@@ -243,3 +243,53 @@ class LSServer:
             await self._send(session, f"UNSUB,{sub_id}")
         else:
             await self._send(session, f"REQOK,{req_id}")
+
+
+async def _stream_forever(port: int) -> None:
+    """`python -m tests.lsserver [PORT]`: a server streaming made-up values once a second,
+    with 30 s of loss of signal every 2 minutes, for looking at the dashboard by hand."""
+    import math
+    from datetime import UTC, datetime
+
+    server = LSServer()
+    server.port_wanted = port  # type: ignore[attr-defined]
+    async with server:
+        print(f"Lightstreamer test server on {server.url}", flush=True)
+        n = 0
+        while True:
+            now = datetime.now(UTC)
+            hours = (now - datetime(now.year - 1, 12, 31, tzinfo=UTC)).total_seconds() / 3600
+            ts = f"{hours:.8f}"
+            los = (n % 120) >= 90
+            await server.push(
+                "TIME_000001",
+                {"Value": ts, "TimeStamp": ts, "Status.Class": "0" if los else "24"},
+            )
+            if not los:
+                yaw = math.radians(10 * math.sin(n / 60))
+                q = (math.cos(yaw / 2), 0.0, 0.0, math.sin(yaw / 2))
+                for item, value in zip(
+                    ("USLAB000018", "USLAB000019", "USLAB000020", "USLAB000021"), q, strict=True
+                ):
+                    await server.push(item, {"Value": f"{value:.9f}", "TimeStamp": ts})
+                values = {
+                    "USLAB000010": 30 + 20 * math.sin(n / 40),
+                    "USLAB000040": -40.2,
+                    "USLAB000058": 743 + math.sin(n / 30),
+                    "USLAB000053": 165 + math.sin(n / 50),
+                    "USLAB000055": 2.5 + 0.2 * math.sin(n / 20),
+                    "NODE3000009": 55 - n / 100 % 10,
+                    "NODE3000005": 35,
+                    "S0000004": (4 * n / 60) % 360,
+                    "S0000003": (180 + 4 * n / 60) % 360,
+                }
+                for item, value in values.items():
+                    await server.push(item, {"Value": f"{value:.4f}", "TimeStamp": ts})
+            n += 1
+            await asyncio.sleep(1)
+
+
+if __name__ == "__main__":
+    import sys
+
+    asyncio.run(_stream_forever(int(sys.argv[1]) if len(sys.argv) > 1 else 8089))
