@@ -261,10 +261,10 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _record(args: argparse.Namespace, settings: Any) -> int:
     from app.recorder import record
-    from app.settings import FEED_NAMES
+    from app.settings import ALL_FEEDS
 
     feeds = [f.strip() for f in args.feeds.split(",")] if args.feeds else None
-    unknown = [f for f in feeds or [] if f not in FEED_NAMES]
+    unknown = [f for f in feeds or [] if f not in ALL_FEEDS]
     if unknown:
         print(f"issdash record: unknown feed(s): {', '.join(unknown)}", file=sys.stderr)
         return 2

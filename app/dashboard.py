@@ -312,6 +312,8 @@ class IssDashApp(App[None]):
             return False  # locked: no quitting, no palette, no toggles
         if action in ("pause", "speed", "next_event", "restart"):
             return self.replay.active
+        if action == "station_view":
+            return self._telemetry_enabled
         return True
 
     def action_help(self) -> None:

@@ -9,14 +9,14 @@ import signal
 from pathlib import Path
 
 from app.runtime import ADAPTERS, STREAMED, Runtime
-from app.settings import FEED_NAMES, Settings
+from app.settings import ALL_FEEDS, Settings
 from feeds.clock import Clock, SystemClock
 from feeds.recording import RecordingWriter
 
 
 def only_feeds(settings: Settings, feeds: list[str]) -> Settings:
     copy = settings.feeds.model_copy(deep=True)
-    for name in FEED_NAMES:
+    for name in ALL_FEEDS:
         copy.get(name).enabled = name in feeds
     return settings.model_copy(update={"feeds": copy})
 
@@ -34,7 +34,7 @@ async def record(
     valid, complete file. Returns a one-line summary."""
     clock = clock or SystemClock()
     chosen = feeds or [
-        n for n in FEED_NAMES if (n in ADAPTERS or n in STREAMED) and settings.feeds.get(n).enabled
+        n for n in ALL_FEEDS if (n in ADAPTERS or n in STREAMED) and settings.feeds.get(n).enabled
     ]
     runtime = Runtime(only_feeds(settings, chosen), clock, mode="live")
     writer = RecordingWriter(

@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 if TYPE_CHECKING:
     import httpx
 
-from app.settings import FEED_NAMES, FeedSettings, Settings
+from app.settings import ALL_FEEDS, FEED_NAMES, STREAM_NAMES, FeedSettings, Settings
 from app.state import ElementsInfo, MissionState, Mode, StateStore
 from app.station_feed import StationFeed
 from feeds.cache import FeedCache
@@ -58,7 +58,7 @@ ADAPTERS: dict[str, Parser[Any]] = {
     "dockings": parse_dockings,
 }
 # Streamed feeds: no poller, a stream of updates (app.station_feed).
-STREAMED = frozenset({"telemetry"})
+STREAMED = frozenset(STREAM_NAMES)
 # Worth keeping across restarts: slow-changing data. A position fix is stale in seconds.
 CACHEABLE = frozenset({"tle", "crew", "astros", "docked", "launches", "dockings"})
 
@@ -86,13 +86,13 @@ def bundled_elements_response() -> RawResponse:
 
 def load_demo_recording(path: Path | None = None) -> Recording:
     """The recording to replay: `path`, or the bundled Soyuz MS-27 day."""
-    return load_recording(path or bundled_path(BUNDLED_RECORDING), FEED_NAMES)
+    return load_recording(path or bundled_path(BUNDLED_RECORDING), ALL_FEEDS)
 
 
 def demo_settings(settings: Settings, recording: Recording) -> Settings:
     """Demo feeds: every feed the recording holds, replayed; never the network."""
     feeds = settings.feeds.model_copy(deep=True)
-    for name in FEED_NAMES:
+    for name in ALL_FEEDS:
         feed = feeds.get(name)
         feed.enabled = name in recording.feeds
         feed.url = replay_url(name)
@@ -159,7 +159,9 @@ class Runtime:
                 interval_s=settings.feeds.get(name).interval_s,
                 timeout_s=settings.feeds.get(name).timeout_s,
             )
-            for name in FEED_NAMES
+            for name in ALL_FEEDS
+            # A stream that is off is not a feed of this run at all (no "off" to report).
+            if name not in STREAMED or self._enabled(name)
         }
         self._initial = MissionState(mode=mode, observer=settings.observer).with_feeds(feeds)
         self.store = StateStore(self._initial)
@@ -267,7 +269,7 @@ class Runtime:
         """Start one poller task per enabled feed."""
         source = self._source()
         started: list[str] = []
-        for name in FEED_NAMES:
+        for name in ALL_FEEDS:
             if not self._enabled(name) or name in self._tasks:
                 continue
             started.append(name)
@@ -351,7 +353,7 @@ class Runtime:
         names = [n for n in FEED_NAMES if self._enabled(n) and n not in STREAMED]
         streams = [
             asyncio.create_task(self.station_feed().gather(timeout_s))
-            for n in FEED_NAMES
+            for n in STREAM_NAMES
             if self._enabled(n) and n in STREAMED
         ]
         tasks = {

@@ -24,7 +24,11 @@ from pydantic_settings import (
 
 from feeds.models import Observer
 
-FEED_NAMES = ("tle", "position", "crew", "astros", "docked", "launches", "dockings", "telemetry")
+# Polled feeds.
+FEED_NAMES = ("tle", "position", "crew", "astros", "docked", "launches", "dockings")
+# Streamed feeds (a session pushes updates; see app.station_feed). Reported only when on.
+STREAM_NAMES = ("telemetry",)
+ALL_FEEDS = FEED_NAMES + STREAM_NAMES
 LL2 = "https://ll.thespacedevs.com/2.3.0"
 CORQUAID = "https://corquaid.github.io/international-space-station-APIs/JSON"
 

@@ -121,14 +121,16 @@ class StationPanel(TextLines):
         else:
             sig = Text("LOS", style=self._s("warn"))
             when = f" since {fmt.utc_hm(since)}" if since else ""
-            sig.append(f"{when}  values as of then", style=muted)
+            sig.append(f"{when}, values held", style=muted)
         rows.append(("Signal", sig))
         att = model.attitude
         if att is not None:
-            text = Text(
-                f"Y{att.yaw_deg:+7.1f}° P{att.pitch_deg:+6.1f}° R{att.roll_deg:+6.1f}°",
-                style=val(),
+            angles = (
+                f"Y{att.yaw_deg:+7.1f}° P{att.pitch_deg:+6.1f}° R{att.roll_deg:+6.1f}°"
+                if width >= 40
+                else f"Y{att.yaw_deg:+.1f} P{att.pitch_deg:+.1f} R{att.roll_deg:+.1f}°"
             )
+            text = Text(angles, style=val())
             rows.append(("Attitude", spark("yaw_deg", text)))
         cmg = model.value("USLAB000010")
         if cmg is not None:
