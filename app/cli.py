@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import os
 import re
@@ -75,6 +74,13 @@ def _common(parser: argparse.ArgumentParser) -> None:
         help="lowest elevation that counts as a pass (default 10)",
     )
     parser.add_argument(
+        "--elements-history",
+        type=Path,
+        metavar="PATH",
+        dest="elements_history",
+        help="past ISS element sets (OMM JSON list or TLE text): the set for each time is used",
+    )
+    parser.add_argument(
         "--demo",
         nargs="?",
         const="",
@@ -141,6 +147,8 @@ def _settings(args: argparse.Namespace) -> Any:
         overrides["observer"] = args.observer
     if getattr(args, "min_elevation", None) is not None:
         overrides["min_elevation_deg"] = args.min_elevation
+    if getattr(args, "elements_history", None) is not None:
+        overrides["elements_history"] = args.elements_history
     return load_settings(args.config, **overrides)
 
 
@@ -199,7 +207,7 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.command == "serve":
             return _serve(args)
         return _dashboard(args, settings)
-    except RecordingError as exc:
+    except (RecordingError, HistoryError) as exc:
         parser.error(str(exc))
 
 
@@ -215,7 +223,7 @@ def _recording(args: argparse.Namespace) -> Any:
 
 def _status(args: argparse.Namespace, settings: Any) -> int:
     from app.runtime import Runtime
-    from app.status import build_status
+    from app.status import build_status, dumps_status
 
     logging.basicConfig(level=logging.ERROR)
     if args.demo is not None:
@@ -225,16 +233,37 @@ def _status(args: argparse.Namespace, settings: Any) -> int:
     else:
         at = args.at or SystemClock().now()
         runtime = Runtime(settings, FrozenClock(at), mode="live")
+    runtime.element_history = _element_history(settings)
     runtime.load_fallbacks()
     asyncio.run(runtime.gather_once(args.timeout))
     status = build_status(runtime.store.state, at, settings.min_elevation_deg)
     if args.json:
-        json.dump(status, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(dumps_status(status) + "\n")
     else:
         _print_status(status)
     # 3: the report is degraded (a feed not answering, a part not known); see README.
     return 3 if status["degraded"] else 0
+
+
+def _element_history(settings: Any) -> Any:
+    """The sets of the history file, if one is set; a file that cannot be used is a usage
+    error naming it (exit 2), not a traceback."""
+    from app.runtime import load_element_history
+    from feeds.sources import FeedError
+
+    path = settings.elements_history
+    if path is None:
+        return ()
+    try:
+        return load_element_history(path)
+    except FeedError as exc:
+        raise HistoryError(f"elements history {path}: {exc.reason}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise HistoryError(f"elements history {path}: cannot read it ({exc})") from None
+
+
+class HistoryError(Exception):
+    """The element history file cannot be used."""
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -248,6 +277,8 @@ def _serve(args: argparse.Namespace) -> int:
         passed += [f"--observer={o.latitude_deg},{o.longitude_deg},{o.altitude_m}"]
     if args.min_elevation is not None:
         passed += [f"--min-elevation={args.min_elevation}"]
+    if args.elements_history is not None:
+        passed += ["--elements-history", str(args.elements_history)]
     if args.demo is not None:
         passed += ["--demo", args.demo] if args.demo else ["--demo"]
     if args.start:
@@ -275,6 +306,8 @@ def _record(args: argparse.Namespace, settings: Any) -> int:
 
 
 def _print_status(status: dict[str, Any]) -> None:
+    from feeds.elements import describe_age
+
     print(f"issdash status at {status['time']} ({status['mode']})")
     pos = status["position"]
     if pos:
@@ -282,9 +315,15 @@ def _print_status(status: dict[str, Any]) -> None:
             f"  ISS  {pos['latitude_deg']:+.3f} {pos['longitude_deg']:+.3f}  "
             f"{pos['altitude_km']:.1f} km  {pos['speed_km_s']:.3f} km/s  "
             f"{'sunlit' if pos['sunlit'] else 'eclipsed'}  orbit {pos['orbit_number']}  "
-            f"elements {pos['elements_age_h']:.1f} h old"
+            f"elements {describe_age(pos['elements_age_h'])}"
+            f"{'  approximate' if pos['approximate'] else ''}"
         )
-    for p in status["passes"][:3]:
+    elements = status.get("elements")
+    if not pos and elements and elements.get("problem"):
+        print(f"  ISS  elements unusable at this time: {elements['problem']}")
+    if status["passes"] is None and pos:
+        print("  passes withheld (see notices)")
+    for p in (status["passes"] or [])[:3]:
         print(
             f"  pass {p['rise']}  max {p['max_elevation_deg']:.0f} deg  "
             f"{'visible' if p['visible'] else 'not visible'}"
@@ -308,6 +347,7 @@ def _dashboard(args: argparse.Namespace, settings: Any) -> int:
         runtime = Runtime.for_demo(settings, recording, clock)
     else:
         runtime = Runtime(settings, SystemClock(), mode="live")
+    runtime.element_history = _element_history(settings)
     kiosk = KioskController(settings.kiosk) if args.kiosk else None
     IssDashApp(runtime, loop=args.loop, kiosk=kiosk).run()
     return 0

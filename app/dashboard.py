@@ -36,9 +36,9 @@ from app.roster import build_roster
 from app.runtime import Runtime
 from app.startup import collector_paused, resume_collector
 from app.state import MissionState
-from app.telemetry import EngineCache, Telemetry, compute_telemetry, upcoming_passes
+from app.telemetry import EngineCache, Orbit, orbit_at, passes_withheld, upcoming_passes
 from feeds.models import ElementSet, Observer
-from feeds.orbit import OrbitEngine, Pass, StationState
+from feeds.orbit import ElementsUnusable, OrbitEngine, Pass, StationState
 from feeds.text import clean_text
 from widgets.alert_banner import AlertBanner, AlertView
 from widgets.countdown import CountdownView, NextEventPanel
@@ -58,6 +58,8 @@ HELP_MARKUP = """\
   [$error]◉[/]  the station now       [$primary]━━[/]  past track (45 min)
   [$accent]⌂[/]  your observer         [$warning]━━[/]  future track (1.5 orbits)
   [$success]⣿[/]  land                  [$foreground-darken-1]◌[/]   footprint (above the horizon)
+  [$error]○[/]  elements over 3 days old: approximate; over 14 days, a [$error]━━[/] stretch of
+     track where the station may be, instead of a marker
   darker cells are the night side of the Earth
 
 [b $accent]Keys[/]
@@ -65,8 +67,9 @@ HELP_MARKUP = """\
   [b]?[/]  this help         [b]ctrl+p[/]  command palette          [b]q[/]  quit
   replay: [b]space[/] pause  [b]+[/]/[b]-[/] speed 1-1000x  [b]n[/] next event  [b]r[/] restart
 
-Positions are propagated locally (SGP4, skyfield) from the latest orbital
-elements; an API fix, when one is available, is shown only as a cross-check.
+Positions are propagated locally (SGP4, skyfield) from the orbital elements
+for the time shown (the newest set not after it), with their age and expected
+error; an API fix, when one is available, is shown only as a cross-check.
 Feeds that fail keep their last good data on screen, marked stale with its age.
 """
 
@@ -74,6 +77,13 @@ MAP_LEGEND = (
     "[$error]◉[/] ISS  [$primary]━[/] past  [$warning]━[/] next  "
     "[$foreground-darken-1]◌[/] footprint"
 )
+# The marker's meaning changes with the elements' age (see feeds.elements): the legend says so.
+MAP_LEGENDS = {
+    "good": MAP_LEGEND,
+    "approximate": MAP_LEGEND.replace("[$error]◉[/] ISS", "[$error]○[/] ISS (approximate)"),
+    "uncertain": MAP_LEGEND.replace("[$error]◉[/] ISS", "[$error]━[/] ISS somewhere here"),
+    "unusable": "elements unusable: no position",
+}
 
 
 log = logging.getLogger(__name__)
@@ -92,7 +102,7 @@ def _data_shape(state: MissionState) -> tuple[object, ...]:
     """Which kinds of data the state has at all, which feeds are failing, and the notices:
     changes to any of these are drawn at once, not at the next tick."""
     held = (
-        state.elements,
+        state.element_sets or None,
         state.position_fix,
         state.crew,
         state.astros,
@@ -176,6 +186,9 @@ class IssDashApp(App[None]):
         self._engines = EngineCache()
         self._passes: tuple[Pass, ...] | None = None
         self._passes_key: tuple[ElementSet, Observer | None, float] | None = None
+        # Why the last pass search gave nothing usable (elements that decay within it).
+        self._passes_problem: str | None = None
+        self._map_legend = MAP_LEGEND
         self._state_tick_pending = False
         self._drawn_shape: tuple[object, ...] = ()
         self._scene_key: tuple[object, ...] | None = None
@@ -422,7 +435,7 @@ class IssDashApp(App[None]):
         if end == "ended":
             now = self.clock.now()
         state = self.runtime.store.state
-        engine = self._engines.get(state.elements.elements if state.elements else None)
+        orbit = orbit_at(self._engines, state, now)
         self._bar_widget.view = self._bar(state, now)
         self._alert.view = all_feeds_down(state, now)
         if self.kiosk is not None:
@@ -440,28 +453,59 @@ class IssDashApp(App[None]):
             enabled=telemetry_health is not None and telemetry_health.enabled,
             error=telemetry_health.last_error if telemetry_health else None,
         )
-        telemetry: Telemetry | None = None
-        if engine is not None:
-            telemetry = compute_telemetry(engine, state, now)
-            scene_key = self._scene_key_if_due(engine, state, telemetry.station, now)
-            if scene_key is not None:
-                self._map.scene = build_scene(
-                    engine, state, telemetry.station, now, self.runtime.settings.map, self.toggles
-                )
-                # Recorded only once the scene is built: a failure retries on the next tick.
-                self._scene_key = scene_key
-                self._scene_station = (
-                    telemetry.station.latitude_deg,
-                    telemetry.station.longitude_deg,
-                )
-            self._ensure_passes(engine, state, now)
+        withheld: str | None = None
+        if orbit is not None:
+            self._update_map(orbit, state, now)
+            withheld = passes_withheld(orbit.choice)
+            if withheld is None and orbit.telemetry is not None:
+                self._ensure_passes(orbit.engine, state, now)
+                withheld = self._passes_problem
         self._telemetry_panel.view = TelemetryView(
             now=now,
-            telemetry=telemetry,
+            telemetry=orbit.telemetry if orbit is not None else None,
             observer=state.observer,
             passes=self._passes,
             min_elevation_deg=self.runtime.settings.min_elevation_deg,
+            elements_problem=orbit.problem if orbit is not None else None,
+            passes_withheld=withheld,
         )
+
+    def _update_map(self, orbit: Orbit, state: MissionState, now: datetime) -> None:
+        """A new scene when one is due; elements unusable at `now` draw no station at all
+        (never the last place it was seen, as if it were still there)."""
+        telemetry = orbit.telemetry
+        error = telemetry.error if telemetry is not None else None
+        level = "unusable" if error is None else error.level
+        legend = MAP_LEGENDS[level]
+        if self._map_legend != legend:
+            self._map_legend = legend
+            self.query_one("#map-panel").border_subtitle = legend
+        if telemetry is None:
+            key: tuple[object, ...] = ("unusable", state.observer, self.toggles, scene_step(now))
+            if key != self._scene_key:
+                self._map.scene = build_scene(
+                    orbit.engine, state, None, now, self.runtime.settings.map, self.toggles
+                )
+                self._scene_key = key
+                self._scene_station = None
+            return
+        scene_key = self._scene_key_if_due(orbit.engine, state, telemetry.station, now)
+        if scene_key is not None:
+            self._map.scene = build_scene(
+                orbit.engine,
+                state,
+                telemetry.station,
+                now,
+                self.runtime.settings.map,
+                self.toggles,
+                telemetry.error,
+            )
+            # Recorded only once the scene is built: a failure retries on the next tick.
+            self._scene_key = scene_key
+            self._scene_station = (
+                telemetry.station.latitude_deg,
+                telemetry.station.longitude_deg,
+            )
 
     def _scene_key_if_due(
         self, engine: OrbitEngine, state: MissionState, station: StationState, now: datetime
@@ -565,10 +609,15 @@ class IssDashApp(App[None]):
     def _search_passes(
         self, engine: OrbitEngine, observer: Observer, now: datetime, min_el: float
     ) -> None:
-        passes = tuple(upcoming_passes(engine, observer, now, min_el))
+        problem: str | None = None
+        try:
+            passes = tuple(upcoming_passes(engine, observer, now, min_el))
+        except ElementsUnusable as exc:
+            passes, problem = (), str(exc)
         if not get_current_worker().is_cancelled:
-            self.call_from_thread(self._set_passes, passes)
+            self.call_from_thread(self._set_passes, passes, problem)
 
-    def _set_passes(self, passes: tuple[Pass, ...]) -> None:
+    def _set_passes(self, passes: tuple[Pass, ...], problem: str | None = None) -> None:
         self._passes = passes
+        self._passes_problem = problem
         self._tick()

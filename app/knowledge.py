@@ -177,7 +177,7 @@ def has_received_anything(state: MissionState) -> bool:
     return (
         any(x is not None for x in held)
         or state.dockings is not None
-        or (state.elements is not None and state.elements.origin != "bundled")
+        or any(info.origin in ("feed", "cache") for info in state.element_sets)
     )
 
 

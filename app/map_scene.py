@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
 from app.settings import MapSettings
 from app.state import MissionState
+from feeds.elements import ExpectedError
 from feeds.orbit import OrbitEngine, StationState, split_at_antimeridian
 from widgets.map_raster import MapScene, Run
 
@@ -27,14 +28,37 @@ class MapToggles:
     grid: bool = False
 
 
+# Points drawn across the uncertainty region (enough for a smooth band at any map size).
+_REGION_POINTS = 240
+
+
 def build_scene(
     engine: OrbitEngine,
     state: MissionState,
-    station: StationState,
+    station: StationState | None,
     now: datetime,
     settings: MapSettings,
     toggles: MapToggles,
+    error: ExpectedError | None = None,
 ) -> MapScene:
+    """The map at `now`. `station` None: the elements cannot be propagated to `now`, so no
+    station, track or footprint is drawn. `error`: how far off the position may be; past a few
+    days the marker is approximate, past two weeks a region along the track replaces it."""
+    observer = state.observer
+    subsolar = engine.subsolar_point(
+        datetime.fromtimestamp(scene_step(now) * SUBSOLAR_STEP_S, tz=UTC)
+    )
+    if station is None:
+        return MapScene(
+            subsolar=subsolar,
+            observer=(observer.latitude_deg, observer.longitude_deg) if observer else None,
+            show_night=toggles.night,
+            show_grid=toggles.grid,
+        )
+    level = error.level if error is not None else "good"
+    region: tuple[Run, ...] = ()
+    if error is not None and level == "uncertain":
+        region = uncertainty_region(engine, station, now, error.median_km)
     past: tuple[Run, ...] = ()
     future: tuple[Run, ...] = ()
     if toggles.tracks:
@@ -58,24 +82,38 @@ def build_scene(
             )
         )
     footprint: tuple[Run, ...] = ()
-    if toggles.footprint:
+    if toggles.footprint and not region:  # a horizon circle around a guess is no help
         lat, lon = engine.footprint(
             station.latitude_deg, station.longitude_deg, station.altitude_km
         )
         footprint = tuple(split_at_antimeridian(lat, lon))
-    observer = state.observer
     return MapScene(
-        subsolar=engine.subsolar_point(
-            datetime.fromtimestamp(scene_step(now) * SUBSOLAR_STEP_S, tz=UTC)
-        ),
+        subsolar=subsolar,
         past_track=past,
         future_track=future,
         footprint=footprint,
-        station=(station.latitude_deg, station.longitude_deg),
+        station=None if region else (station.latitude_deg, station.longitude_deg),
+        station_approximate=level != "good",
+        station_region=region,
         observer=(observer.latitude_deg, observer.longitude_deg) if observer else None,
         show_night=toggles.night,
         show_grid=toggles.grid,
     )
+
+
+def uncertainty_region(
+    engine: OrbitEngine, station: StationState, now: datetime, along_track_km: float
+) -> tuple[Run, ...]:
+    """The stretch of track within `along_track_km` of the propagated position, either way:
+    where the station may be when the elements are too old to claim one place."""
+    half_s = along_track_km / max(station.speed_km_s, 1.0)
+    half_s = min(half_s, engine.period_min * 30.0)  # never more than the whole orbit
+    track = engine.ground_track(
+        now - timedelta(seconds=half_s),
+        now + timedelta(seconds=half_s),
+        step_s=max(1.0, 2 * half_s / _REGION_POINTS),
+    )
+    return tuple(split_at_antimeridian(track.latitude_deg, track.longitude_deg))
 
 
 def scene_step(at: datetime) -> int:

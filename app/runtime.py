@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from importlib import resources
 from pathlib import Path
@@ -25,6 +25,7 @@ from app.station_feed import StationFeed
 from feeds.cache import FeedCache
 from feeds.clock import Clock
 from feeds.crew import parse_astros, parse_corquaid
+from feeds.elements import APPROXIMATE_AFTER_H
 from feeds.health import FeedHealth
 from feeds.poller import FeedFailure, FeedSpec, FeedUpdate, Parser, Poller, RateGate, gather_once
 from feeds.position import parse_position
@@ -42,14 +43,14 @@ from feeds.sources import (
     make_http_client,
 )
 from feeds.telemetry_stream import LightstreamerTelemetry, StreamSettings, TelemetryReplay
-from feeds.tle import elements_from_tle, parse_elements
+from feeds.tle import parse_element_sets
 
 log = logging.getLogger(__name__)
 
 # Feeds with an adapter. The others have settings already and are reported as disabled until
 # their adapters exist.
 ADAPTERS: dict[str, Parser[Any]] = {
-    "tle": parse_elements,
+    "tle": parse_element_sets,
     "position": parse_position,
     "crew": parse_corquaid,
     "astros": parse_astros,
@@ -79,9 +80,20 @@ def bundled_elements_response() -> RawResponse:
     """The last-resort element set, dated by its own epoch so its age is shown honestly."""
     path = bundled_path(BUNDLED_ELEMENTS)
     body = path.read_text(encoding="utf-8")
-    name, line1, line2 = body.strip().splitlines()
-    epoch = elements_from_tle(name, line1, line2).epoch
+    # received_at is set to the epoch below; parsing with no `now` does not read it.
+    undated = RawResponse(path.as_uri(), 200, "text/plain", body, datetime.fromtimestamp(0, UTC))
+    epoch = parse_element_sets(undated, None).sets[-1].epoch
     return RawResponse(path.as_uri(), 200, "text/plain", body, epoch)
+
+
+def load_element_history(path: Path) -> tuple[ElementsInfo, ...]:
+    """Every station set in a history file (OMM JSON list or multi-set TLE text), for
+    answering about any time it covers. `FeedError` (or `OSError`) says why it cannot be
+    used."""
+    body = path.read_text(encoding="utf-8")
+    mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    sets = parse_element_sets(RawResponse(path.as_uri(), 200, "", body, mtime), None)
+    return tuple(ElementsInfo(s, "history", mtime) for s in sets.sets)
 
 
 def load_demo_recording(path: Path | None = None) -> Recording:
@@ -139,6 +151,8 @@ class Runtime:
         self.clock = clock
         self.mode = mode
         self.recording = recording
+        # Element sets from a history file (`--elements-history`), for any time they cover.
+        self.element_history: tuple[ElementsInfo, ...] = ()
         # Set by `issdash record`: every answer of every feed is also written there.
         self.recorder: RecordingWriter | None = None
         # Replayed feeds poll on a paced clock (see PacedClock); live feeds on the real one.
@@ -157,6 +171,9 @@ class Runtime:
                 name=name,
                 enabled=self._enabled(name),
                 interval_s=settings.feeds.get(name).interval_s,
+                # Past this age elements are approximate (feeds.elements): the feed that
+                # serves only such elements is stale, however recently it answered.
+                max_data_age_s=APPROXIMATE_AFTER_H * 3600.0 if name == "tle" else None,
                 timeout_s=settings.feeds.get(name).timeout_s,
             )
             for name in ALL_FEEDS
@@ -238,16 +255,14 @@ class Runtime:
         """
         if self.recording is None or "tle" not in self.recording.feeds:
             raw = bundled_elements_response()
-            try:
-                elements = parse_elements(raw, self.clock.now())
-            except FeedError as exc:
-                # A replay from before the bundled epoch (the 2018 telemetry sample): no
-                # elements is "position not known", which is the truth.
-                log.warning("bundled elements not usable: %s", exc.reason)
-            else:
-                self.store.update(
-                    lambda s: s.with_elements(ElementsInfo(elements, "bundled", raw.received_at))
-                )
+            # Checked at its own epoch only: it may be used for any time, and which set fits a
+            # time (and whether it still propagates then) is decided when the time is known.
+            bundled = parse_element_sets(raw, None)
+            infos = [ElementsInfo(e, "bundled", raw.received_at) for e in bundled.sets]
+            self.store.update(lambda s: s.with_elements(*infos))
+        if self.element_history:
+            history = self.element_history
+            self.store.update(lambda s: s.with_elements(*history))
         if self.recording is not None:
             return
         for name in FEED_NAMES:
@@ -260,10 +275,27 @@ class Runtime:
                 value = ADAPTERS[name](cached, self.clock.now())
             except FeedError as exc:
                 log.warning("ignoring cached %s: %s", name, exc.reason)
+                if self._poisoned(name, cached):
+                    # It fails its checks even at the time it was received: discarded, and
+                    # said, never trusted again. The feed polls afresh at start.
+                    self.cache.discard(name)
+                    self._notice(f"cached {name} discarded: {exc.reason}")
+                else:
+                    # Good when received, not for this time (`status --at` long before it):
+                    # kept on disk for later, not used now.
+                    self._notice(f"cached {name} not used at this time: {exc.reason}")
                 continue
             self.store.publish(FeedUpdate(name, value, cached.received_at, from_cache=True))
         if self.cache.notice and self.mode == "live":
             self.store.update(lambda s: s.with_notice(self.cache.notice or ""))
+
+    @staticmethod
+    def _poisoned(name: str, cached: RawResponse) -> bool:
+        try:
+            ADAPTERS[name](cached, cached.received_at)
+        except FeedError:
+            return True
+        return False
 
     def start(self) -> None:
         """Start one poller task per enabled feed."""

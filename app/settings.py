@@ -167,6 +167,11 @@ class Settings(BaseSettings):
         default=None, description='Where passes are predicted for: "LAT,LON[,ALT_M]".'
     )
     min_elevation_deg: float = Field(default=10.0, ge=0, le=89)
+    elements_history: Path | None = Field(
+        default=None,
+        description="A file of past ISS element sets (OMM JSON list or TLE text) for "
+        "`status --at` any time it covers.",
+    )
     cache_dir: Path = Field(
         default_factory=lambda: platformdirs.user_cache_path("issdash"),
         description="Where the last good responses are kept.",

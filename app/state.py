@@ -16,23 +16,15 @@ from typing import Generic, Literal, TypeVar
 
 from app.station import StationModel
 from feeds.crew import CrewReport
+from feeds.elements import ElementsChoice, ElementSets, ElementsInfo, ElementsOrigin, choose, merge
 from feeds.health import FeedHealth
-from feeds.models import ElementSet, Observer, PositionFix
+from feeds.models import Observer, PositionFix
 from feeds.poller import FeedEvent, FeedFailure, FeedUpdate
 from feeds.schedule import Docked, Dockings, Launches, scheduled_times
 
 Mode = Literal["live", "demo"]
 T = TypeVar("T")
-ElementsOrigin = Literal["feed", "cache", "bundled"]
-
-
-@dataclass(frozen=True, slots=True)
-class ElementsInfo:
-    """The element set in use, and where it came from."""
-
-    elements: ElementSet
-    origin: ElementsOrigin
-    received_at: datetime
+__all__ = ["ElementsChoice", "ElementsInfo", "ElementsOrigin", "MissionState", "StateStore"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +61,9 @@ SCRUB_WINDOW = timedelta(hours=2)
 class MissionState:
     mode: Mode = "live"
     observer: Observer | None = None
-    elements: ElementsInfo | None = None
+    # Every element set available (feed, cache, history file, bundled), oldest epoch first;
+    # which one is used depends on the time asked (`elements_at`).
+    element_sets: tuple[ElementsInfo, ...] = ()
     position_fix: PositionFix | None = None
     crew: Received[CrewReport] | None = None
     astros: Received[CrewReport] | None = None
@@ -88,17 +82,21 @@ class MissionState:
     def with_feeds(self, feeds: Mapping[str, FeedHealth]) -> MissionState:
         return replace(self, feeds=MappingProxyType(dict(feeds)), version=self.version + 1)
 
-    def with_elements(self, info: ElementsInfo) -> MissionState:
-        """Prefer the element set with the newest epoch, wherever it came from."""
-        current = self.elements
-        if current is not None and current.elements.epoch > info.elements.epoch:
+    def with_elements(self, *infos: ElementsInfo) -> MissionState:
+        """Add element sets. A feed's (or the cache's) new body replaces what that feed said
+        before; the sets of other origins stay, and the choice is made per time."""
+        origins = {i.origin for i in infos}
+        kept = self.element_sets
+        if origins & {"feed", "cache"}:
+            kept = tuple(i for i in kept if i.origin not in ("feed", "cache"))
+        merged = merge(kept, infos)
+        if merged == self.element_sets:
             return self
-        if current is not None and current.elements.epoch == info.elements.epoch:
-            # Same set again: keep the better provenance (feed beats cache beats bundled).
-            rank = {"bundled": 0, "cache": 1, "feed": 2}
-            if rank[current.origin] > rank[info.origin]:
-                return self
-        return replace(self, elements=info, version=self.version + 1)
+        return replace(self, element_sets=merged, version=self.version + 1)
+
+    def elements_at(self, at: datetime) -> ElementsChoice | None:
+        """The element set to use at `at` (see `feeds.elements.choose`), or None if none."""
+        return choose(self.element_sets, at)
 
     def with_notice(self, notice: str) -> MissionState:
         if notice in self.notices:
@@ -118,10 +116,12 @@ class MissionState:
             return self.with_feeds(feeds)
         state = self
         if health is not None:
-            feeds = {
-                **self.feeds,
-                event.feed: health.succeeded(event.received_at, from_cache=event.from_cache),
-            }
+            health = health.succeeded(event.received_at, from_cache=event.from_cache)
+            if isinstance(event.value, ElementSets):
+                # Elements age from their epoch, not from when they were fetched: a feed that
+                # answers every time with 40-day-old elements is not "ok".
+                health = replace(health, data_time=event.value.sets[-1].epoch)
+            feeds = {**self.feeds, event.feed: health}
             state = state.with_feeds(feeds)
         return state._with_value(event)
 
@@ -145,9 +145,19 @@ class MissionState:
 
     def _with_value(self, event: FeedUpdate[object]) -> MissionState:
         value = event.value
-        if event.feed == "tle" and isinstance(value, ElementSet):
+        if event.feed == "tle" and isinstance(value, ElementSets):
             origin: ElementsOrigin = "cache" if event.from_cache else "feed"
-            return self.with_elements(ElementsInfo(value, origin, event.received_at))
+            state = self.with_elements(
+                *(ElementsInfo(s, origin, event.received_at) for s in value.sets)
+            )
+            if value.rejected:
+                # The good sets are used; the skipped ones are said, not silently dropped.
+                skipped = value.rejected_count
+                state = state.with_notice(
+                    f"tle: {skipped} element set{'s' if skipped > 1 else ''} skipped, "
+                    f"the first because: {value.rejected[0]}"
+                )
+            return state
         if event.feed == "position" and isinstance(value, PositionFix):
             return replace(self, position_fix=value, version=self.version + 1)
         if event.feed in ("crew", "astros") and isinstance(value, CrewReport):

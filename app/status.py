@@ -1,7 +1,13 @@
-"""`issdash status --json`: the state as one JSON object (a public interface, see README)."""
+"""`issdash status --json`: the state as one JSON object (a public interface, see README).
+
+The output is strict JSON: `dumps_status` refuses NaN and Infinity (`allow_nan=False`) after
+`finite_or_none` has turned any non-finite number that slipped through into null.
+"""
 
 from __future__ import annotations
 
+import json
+import math
 from datetime import datetime
 from typing import Any
 
@@ -10,8 +16,9 @@ from app.knowledge import Unknown, feed_trouble, part_gaps, trusted, unknown
 from app.roster import build_roster
 from app.state import MissionState
 from app.station import StationModel
-from app.telemetry import EngineCache, compute_telemetry, upcoming_passes
+from app.telemetry import EngineCache, orbit_at, passes_withheld, upcoming_passes
 from feeds.clock import iso_z
+from feeds.orbit import ElementsUnusable, Pass
 
 
 def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -> dict[str, Any]:
@@ -22,14 +29,31 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
     true when an enabled feed is not answering well or a part is not known; the command then
     exits with status 3.
     """
-    engine = EngineCache().get(state.elements.elements if state.elements else None)
+    orbit = orbit_at(EngineCache(), state, now)
     position: dict[str, Any] | None = None
     position_api: dict[str, Any] | None = None
-    # Null without elements (not known); empty when known to be none (or no observer).
+    # Null without usable elements, or withheld (not known); empty when known to be none (or
+    # no observer).
     passes: list[dict[str, Any]] | None = None
-    if engine is not None:
-        passes = []
-        telemetry = compute_telemetry(engine, state, now)
+    element_notices: list[str] = []
+    elements: dict[str, Any] | None = None
+    if orbit is not None:
+        choice = orbit.choice
+        element_notices.extend(choice.notices())
+        error = choice.error
+        elements = {
+            "epoch": iso_z(choice.elements.epoch),
+            "origin": choice.info.origin,
+            "age_h": round(choice.age_h, 2),
+            "epoch_after_time": choice.after_time,
+            "expected_error_km": round(error.median_km, 1),
+            "expected_error_p90_km": round(error.p90_km, 1),
+            "approximate": error.level != "good",
+            "usable": orbit.problem is None,
+            "problem": orbit.problem,
+        }
+    if orbit is not None and orbit.telemetry is not None:
+        telemetry = orbit.telemetry
         station = telemetry.station
         position = {
             "latitude_deg": round(station.latitude_deg, 6),
@@ -41,6 +65,9 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
             "elements_epoch": iso_z(telemetry.elements_epoch),
             "elements_age_h": round(telemetry.elements_age_h, 2),
             "elements_origin": telemetry.elements_origin,
+            "elements_epoch_after_time": telemetry.elements_after_time,
+            "expected_error_km": round(orbit.choice.error.median_km, 1),
+            "approximate": orbit.choice.error.level != "good",
         }
         if telemetry.fix is not None and telemetry.residual_km is not None:
             fix = telemetry.fix
@@ -51,16 +78,28 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
                 "longitude_deg": fix.longitude_deg,
                 "residual_km": round(telemetry.residual_km, 3),
             }
-        for p in upcoming_passes(engine, state.observer, now, min_elevation_deg):
-            passes.append(
-                {
-                    "rise": iso_z(p.rise),
-                    "culminate": iso_z(p.culminate),
-                    "set": iso_z(p.set),
-                    "max_elevation_deg": round(p.max_elevation_deg, 1),
-                    "visible": p.visible,
-                }
-            )
+        withheld = passes_withheld(orbit.choice)
+        found: list[Pass] = []
+        if withheld is not None:
+            element_notices.append(f"passes withheld: {withheld}")
+        else:
+            try:
+                found = upcoming_passes(orbit.engine, state.observer, now, min_elevation_deg)
+                passes = []
+            except ElementsUnusable as exc:
+                element_notices.append(f"passes withheld: {exc}")
+            for p in found:
+                assert passes is not None
+                passes.append(
+                    {
+                        "rise": iso_z(p.rise),
+                        "culminate": iso_z(p.culminate),
+                        "set": iso_z(p.set),
+                        "max_elevation_deg": round(p.max_elevation_deg, 1),
+                        "visible": p.visible,
+                        "approximate": orbit.choice.error.level != "good",
+                    }
+                )
     feeds: dict[str, Any] = {}
     for name, health in state.feeds.items():
         age = health.age_s(now)
@@ -69,7 +108,7 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
             "age_s": round(age, 1) if age is not None else None,
             "error": health.last_error,
         }
-    notices = list(state.notices)
+    notices = [*state.notices, *element_notices]
     gaps = [u for part in ("crew", "docked", "schedule") if (u := unknown(state, part, now))]
     notices += [u.notice for u in gaps]
     schedule_part = part_gaps(state, "schedule", now)
@@ -81,15 +120,22 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
         notices.append(
             f"{event['kind']} of {event['vehicle']} expected {event['time']}, not confirmed"
         )
-    if engine is None:
+    if orbit is None:
         notices.append("position not known (no orbital elements)")
     trouble = feed_trouble(state, now)
-    degraded = bool(trouble) or engine is None or any(not u.only_switched_off for u in gaps)
+    # No position, or elements too old for passes to be offered, is degraded data too.
+    elements_degraded = position is None or (
+        orbit is not None and orbit.choice.error.level != "good"
+    )
+    degraded = bool(trouble) or elements_degraded or any(not u.only_switched_off for u in gaps)
     return {
         "time": iso_z(now),
         "mode": state.mode,
         "position": position,
         "position_api": position_api,
+        "elements": elements,
+        "elements_age_h": elements["age_h"] if elements else None,
+        "expected_error_km": elements["expected_error_km"] if elements else None,
         "passes": passes,
         "crew": crew_status(state, now),
         "docked": docked_status(state, now),
@@ -171,3 +217,20 @@ def docked_status(state: MissionState, now: datetime) -> list[dict[str, Any]] | 
         }
         for v in docked_vehicles(trusted(state, now), now)
     ]
+
+
+def finite_or_none(value: Any) -> Any:
+    """`value` with every non-finite float replaced by None (JSON has no NaN or Infinity;
+    a number that is not one is unknown, and null says so)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite_or_none(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite_or_none(v) for v in value]
+    return value
+
+
+def dumps_status(status: dict[str, Any]) -> str:
+    """The status as strict JSON (never NaN or Infinity, which JSON parsers reject)."""
+    return json.dumps(finite_or_none(status), indent=2, allow_nan=False)

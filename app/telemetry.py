@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.state import ElementsOrigin, MissionState
+from feeds.elements import ElementsChoice, ExpectedError, describe_age, physical_problem
 from feeds.models import ElementSet, Observer, PositionFix
-from feeds.orbit import OrbitEngine, Pass, StationState
+from feeds.orbit import ElementsUnusable, OrbitEngine, Pass, StationState
 
 PASS_SEARCH_SPAN = timedelta(hours=24)
 
@@ -26,6 +27,21 @@ class Telemetry:
     next_shadow_change: datetime | None
     fix: PositionFix | None
     residual_km: float | None
+    # The epoch is after the time shown (no earlier set was available).
+    elements_after_time: bool = False
+    # Expected along-track error for the elements' age, and how to treat it.
+    error: ExpectedError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Orbit:
+    """The elements chosen for a time, the engine for them, and the telemetry, or why there
+    is no position (`problem`: the elements cannot be propagated to that time)."""
+
+    choice: ElementsChoice
+    engine: OrbitEngine
+    telemetry: Telemetry | None
+    problem: str | None
 
 
 class EngineCache:
@@ -44,23 +60,55 @@ class EngineCache:
         return self._engine
 
 
-def compute_telemetry(engine: OrbitEngine, state: MissionState, now: datetime) -> Telemetry:
+def orbit_at(engines: EngineCache, state: MissionState, now: datetime) -> Orbit | None:
+    """The station at `now` from the set chosen for `now`; None when there are no elements.
+
+    Elements that give nonsense at `now` (decayed, NaN) give an `Orbit` with a problem and no
+    telemetry, never an exception: the screen says the elements are unusable.
+    """
+    choice = state.elements_at(now)
+    if choice is None:
+        return None
+    engine = engines.get(choice.elements)
+    assert engine is not None
+    if choice.problem is not None:
+        return Orbit(choice, engine, None, choice.problem)
+    try:
+        telemetry = compute_telemetry(engine, choice, state.position_fix, now)
+    except ElementsUnusable as exc:
+        return Orbit(choice, engine, None, str(exc))
+    return Orbit(choice, engine, telemetry, None)
+
+
+def compute_telemetry(
+    engine: OrbitEngine, choice: ElementsChoice, fix: PositionFix | None, now: datetime
+) -> Telemetry:
     """Telemetry at `now`. Called every second with the same engine, this is cheap: the
     engine keeps its shadow search (asked first, so the light comes from it) and its last
     fix comparison."""
-    assert state.elements is not None
-    fix = state.position_fix
     next_shadow_change = engine.next_shadow_change(now)
+    age_h = engine.elements_age_h(now)
     return Telemetry(
         station=engine.state_at(now),
         period_min=engine.period_min,
         elements_epoch=engine.elements.epoch,
-        elements_age_h=engine.elements_age_h(now),
-        elements_origin=state.elements.origin,
+        elements_age_h=age_h,
+        elements_origin=choice.info.origin,
         next_shadow_change=next_shadow_change,
         fix=fix,
         residual_km=engine.residual_km(fix) if fix is not None else None,
+        elements_after_time=choice.after_time,
+        error=choice.error,
     )
+
+
+def passes_withheld(choice: ElementsChoice) -> str | None:
+    """Why passes are not offered as times to go outside, or None when they are."""
+    if choice.problem is not None:
+        return "elements unusable"
+    if choice.error.level == "uncertain":
+        return f"elements too old ({describe_age(choice.age_h)})"
+    return None
 
 
 def upcoming_passes(
@@ -71,5 +119,13 @@ def upcoming_passes(
         return []
     # Start a little back so a pass in progress is found with its real rise time.
     start = now - timedelta(minutes=15)
-    passes = engine.passes(observer, start, now + PASS_SEARCH_SPAN, min_elevation_deg)
-    return [p for p in passes if p.set > now]
+    try:
+        passes = engine.passes(observer, start, now + PASS_SEARCH_SPAN, min_elevation_deg)
+    except (ValueError, ArithmeticError) as exc:
+        # Elements that decay into nonsense within the search span.
+        raise ElementsUnusable(f"the pass search failed: {type(exc).__name__}") from exc
+    # Where the elements decay into nonsense within the span, the "passes" found there are
+    # of an orbit nobody flies: only those at a physical state of the station are kept.
+    return [
+        p for p in passes if p.set > now and physical_problem(engine.elements, p.culminate) is None
+    ]

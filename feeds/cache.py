@@ -65,6 +65,17 @@ class FeedCache:
                 if self.on_notice is not None:
                     self.on_notice(notice)
 
+    def discard(self, feed: str) -> None:
+        """Forget a cached answer that failed its checks, so no later start trusts it."""
+        self._memory.pop(feed, None)
+        path = self.path(feed)
+        if path is None:
+            return
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("cannot remove the cached %s: %s", feed, exc)
+
     def load(self, feed: str) -> RawResponse | None:
         if feed in self._memory:
             return self._memory[feed]

@@ -31,6 +31,10 @@ class FeedHealth:
     consecutive_failures: int = 0
     retry_in_s: float | None = None
     from_cache: bool = False
+    # When the data itself dates from (an element set's epoch), and how old it may be before
+    # the feed is stale however recently it answered (None: only the answer's age counts).
+    data_time: datetime | None = None
+    max_data_age_s: float | None = None
     # When its poller started (None: not started, e.g. `status`, which reports a feed that did
     # not answer as failed), and its request deadline: together they say when the first
     # answer is overdue.
@@ -47,7 +51,14 @@ class FeedHealth:
         age = self.age_s(now)
         if age is not None and age > STALE_AFTER_INTERVALS * self.interval_s:
             return "stale"
+        if self.data_too_old(now):
+            return "stale"
         return "ok"
+
+    def data_too_old(self, now: datetime) -> bool:
+        if self.data_time is None or self.max_data_age_s is None:
+            return False
+        return (now - self.data_time).total_seconds() > self.max_data_age_s
 
     @property
     def failing(self) -> bool:

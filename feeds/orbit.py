@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from feeds.clock import ensure_utc
+from feeds.elements import MAX_ALTITUDE_KM, MIN_ALTITUDE_KM, physical_problem, satrec
 from feeds.models import ElementSet, Observer, PositionFix
 
 # Mean Earth radius, for great-circle distances and the footprint (the horizon circle).
@@ -32,6 +33,23 @@ _SHADOW_REFINE_POINTS = 65  # 20 s in 64 intervals: the change is known to 0.31 
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
+
+# Zarya, the station's first module, was launched on 1998-11-20 at 06:40 UTC: the station's
+# orbit count starts there. The TLE's revolution field has five digits and wraps at 100,000.
+ZARYA_LAUNCH = datetime(1998, 11, 20, 6, 40, tzinfo=UTC)
+_REV_FIELD_WRAP = 100_000
+# The station has flown 15.5-15.8 revolutions a day (330-430 km); the middle of that is off by
+# under 2,000 revolutions after 25 years, far less than the 50,000 that would pick the wrong
+# wrap of the 5-digit field.
+_MEAN_REVS_PER_DAY = 15.6
+# Orbit counting steps through the days since the epoch one at a time (see `orbit_number`);
+# beyond this many the elements are meaningless anyway and the count is a linear estimate.
+_MAX_COUNTED_DAYS = 3660
+
+
+class ElementsUnusable(ValueError):
+    """Propagation gave a state that is not the station's (NaN, underground, escaping):
+    the elements cannot be used at that time."""
 
 
 @cache
@@ -124,6 +142,20 @@ class OrbitEngine:
         self._light: _LightSpan | None = None
         self._residual: tuple[PositionFix, float] | None = None
         self._subsolar: tuple[float, tuple[float, float]] | None = None
+        # Orbit counting: revolutions completed since the epoch at whole days from it, filled in
+        # as needed (see `orbit_number`).
+        self._node_anchors: dict[int, int] = {0: 0}
+        self._rev_at_epoch = full_revolution_number(elements)
+        # The TLE's count belongs to the revolution begun at the last *mean* ascending node
+        # (mean argument of latitude 0) before the epoch. The real crossing, which the count
+        # here follows, is a few seconds from the mean one; when the epoch falls between the
+        # two (ISS sets are dated at the node, so it often does), the real crossing that
+        # starts the TLE's revolution is just after the epoch: one less until then.
+        mean_u_rev = ((elements.arg_perigee_deg + elements.mean_anomaly_deg) / 360.0) % 1.0
+        try:
+            self._count_offset = round(mean_u_rev - self._u_rev(elements.epoch))
+        except ElementsUnusable:
+            self._count_offset = 0
 
     # -- time helpers -------------------------------------------------------------------
 
@@ -165,14 +197,18 @@ class OrbitEngine:
         return (ensure_utc(at) - self.elements.epoch).total_seconds() / 3600.0
 
     def state_at(self, at: datetime) -> StationState:
+        """The station at `at`; `ElementsUnusable` when the elements give nonsense then."""
         from skyfield.api import wgs84
 
         at = ensure_utc(at)
+        problem = physical_problem(self.elements, at)
+        if problem is not None:
+            raise ElementsUnusable(problem)
         t = self._times(at.timestamp())
         geocentric = self._sat.at(t)
         lat, lon = wgs84.latlon_of(geocentric)
         sunlit = self._known_sunlit(at.timestamp())
-        return StationState(
+        state = StationState(
             time=at,
             latitude_deg=float(lat.degrees),
             longitude_deg=float(lon.degrees),
@@ -181,18 +217,85 @@ class OrbitEngine:
             sunlit=bool(geocentric.is_sunlit(self._eph)) if sunlit is None else sunlit,
             orbit_number=self.orbit_number(at),
         )
+        numbers = (state.latitude_deg, state.longitude_deg, state.altitude_km, state.speed_km_s)
+        if not all(math.isfinite(x) for x in numbers):
+            raise ElementsUnusable(f"propagates to non-finite numbers at {at:%Y-%m-%d %H:%M}Z")
+        return state
 
     def orbit_number(self, at: datetime) -> int:
-        """Revolution number, counted (as in the TLE) at each ascending node crossing.
+        """The station's revolution number at `at`, counted from Zarya's launch and stepping
+        at each ascending node (latitude crossing zero northbound).
 
-        Mean motion times elapsed time plus the mean argument of latitude at epoch tells how
-        many node crossings have happened since the epoch's count was taken.
+        The TLE's count at epoch has its 5-digit wrap resolved (`full_revolution_number`). How
+        far into its revolution the station is comes from the propagated state itself (the
+        argument of latitude, exact whatever the drift of perigee and mean anomaly); only the
+        whole number of revolutions is estimated, from the secular rate over one day at a
+        time, which is good to a small fraction of a revolution. Days already counted are
+        kept, so a second-by-second tick costs one propagation.
         """
-        days = (ensure_utc(at) - self.elements.epoch).total_seconds() / 86400.0
-        u0_rev = ((self.elements.arg_perigee_deg + self.elements.mean_anomaly_deg) % 360.0) / 360
-        return self.elements.rev_at_epoch + math.floor(
-            u0_rev + self.elements.mean_motion_rev_day * days
+        at = ensure_utc(at)
+        days = (at - self.elements.epoch).total_seconds() / 86400.0
+        if abs(days) > _MAX_COUNTED_DAYS:
+            return self._rev_at_epoch + math.floor(
+                self._u_rev(self.elements.epoch) + self.elements.mean_motion_rev_day * days
+            )
+        whole = int(days)  # towards zero
+        try:
+            completed = self._completed_at_day(whole)
+            u_anchor = self._u_rev(self.elements.epoch + timedelta(days=whole))
+            u_now = self._u_rev(at)
+        except ElementsUnusable:
+            return self._rev_at_epoch + math.floor(
+                self._u_rev_or_zero(self.elements.epoch) + self.elements.mean_motion_rev_day * days
+            )
+        phase = completed + u_anchor + self._revs_per_day * (days - whole)
+        return self._rev_at_epoch + self._count_offset + round(phase - u_now)
+
+    @property
+    def _revs_per_day(self) -> float:
+        sat = satrec(self.elements)
+        # Mean anomaly plus argument of perigee: the mean argument of latitude's secular rate.
+        return float((sat.mdot + sat.argpdot) * 1440.0 / (2 * math.pi))
+
+    def _completed_at_day(self, day: int) -> int:
+        """Ascending nodes passed between the epoch and `day` whole days from it."""
+        anchors = self._node_anchors
+        if day in anchors:
+            return anchors[day]
+        step = 1 if day > 0 else -1
+        known = max((d for d in anchors if d * step >= 0 and abs(d) <= abs(day)), key=abs)
+        completed = anchors[known]
+        u_prev = self._u_rev(self.elements.epoch + timedelta(days=known))
+        for d in range(known + step, day + step, step):
+            u = self._u_rev(self.elements.epoch + timedelta(days=d))
+            completed = round(completed + u_prev + self._revs_per_day * step - u)
+            anchors[d] = completed
+            u_prev = u
+        return completed
+
+    def _u_rev(self, at: datetime) -> float:
+        """Argument of latitude at `at` in revolutions, [0, 1): 0 at the ascending node."""
+        from sgp4.api import jday
+
+        at = ensure_utc(at)
+        jd, fr = jday(
+            at.year, at.month, at.day, at.hour, at.minute, at.second + at.microsecond / 1e6
         )
+        error, r, v = satrec(self.elements).sgp4(jd, fr)
+        if error or not all(math.isfinite(x) for x in (*r, *v)):
+            raise ElementsUnusable(f"SGP4 error {error}")
+        rv = np.array(r)
+        h = np.cross(rv, np.array(v))
+        node = np.array([-h[1], h[0], 0.0])  # towards the ascending node, in the equator
+        sin_u = float(np.dot(np.cross(node, rv), h)) / float(np.linalg.norm(h))
+        u = math.atan2(sin_u, float(np.dot(node, rv)))
+        return (u / (2 * math.pi)) % 1.0
+
+    def _u_rev_or_zero(self, at: datetime) -> float:
+        try:
+            return self._u_rev(at)
+        except ElementsUnusable:
+            return 0.0
 
     def subsolar_point(self, at: datetime) -> tuple[float, float]:
         """Latitude and longitude (degrees) where the Sun is overhead."""
@@ -217,8 +320,24 @@ class OrbitEngine:
         t0 = ensure_utc(start).timestamp()
         t1 = ensure_utc(end).timestamp()
         unix_s = np.arange(t0, t1 + step_s / 2, step_s, dtype=np.float64)
-        lat, lon = wgs84.latlon_of(self._sat.at(self._times(unix_s, coarse_nutation=True)))
-        return GroundTrack(unix_s, np.asarray(lat.degrees), np.asarray(lon.degrees))
+        with np.errstate(all="ignore"):
+            position = self._sat.at(self._times(unix_s, coarse_nutation=True))
+            lat, lon = wgs84.latlon_of(position)
+            radius_km = np.linalg.norm(np.asarray(position.position.km), axis=0)
+        lat_deg, lon_deg = np.asarray(lat.degrees), np.asarray(lon.degrees)
+        # Elements that decay into nonsense part of the way along give NaN there, or (where
+        # SGP4 reports an error) finite numbers underground: those points are left out rather
+        # than drawn (a NaN reaching the map's rasteriser is a crash, a point underground a lie).
+        altitude_km = radius_km - EARTH_RADIUS_KM
+        keep = (
+            np.isfinite(lat_deg)
+            & np.isfinite(lon_deg)
+            & (altitude_km >= MIN_ALTITUDE_KM)
+            & (altitude_km <= MAX_ALTITUDE_KM)
+        )
+        if not keep.all():
+            unix_s, lat_deg, lon_deg = unix_s[keep], lat_deg[keep], lon_deg[keep]
+        return GroundTrack(unix_s, lat_deg, lon_deg)
 
     def track_window(self, at: datetime, past_s: float, future_s: float) -> GroundTrack:
         """The track from `at - past_s` to `at + future_s`.
@@ -383,8 +502,22 @@ class OrbitEngine:
 
 
 def footprint_radius_rad(altitude_km: float) -> float:
-    """Earth-central angle from the sub-point to the horizon seen from `altitude_km`."""
+    """Earth-central angle from the sub-point to the horizon seen from `altitude_km` (0 for
+    an altitude at or below the ground, never a math domain error)."""
+    if not altitude_km > 0.0:  # also catches NaN
+        return 0.0
     return math.acos(EARTH_RADIUS_KM / (EARTH_RADIUS_KM + altitude_km))
+
+
+def full_revolution_number(elements: ElementSet) -> int:
+    """The revolution count at epoch with the 5-digit wrap of the TLE field resolved: of the
+    counts that end in the field's digits, the one nearest to what the station has flown since
+    Zarya's launch (about 150,400 at 2025-04-07, where the field says 50,420)."""
+    days = (elements.epoch - ZARYA_LAUNCH).total_seconds() / 86400.0
+    expected = max(0.0, days * _MEAN_REVS_PER_DAY)
+    field = elements.rev_at_epoch % _REV_FIELD_WRAP
+    wraps = max(0, round((expected - field) / _REV_FIELD_WRAP))
+    return field + wraps * _REV_FIELD_WRAP
 
 
 def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -3,26 +3,38 @@ shapes).
 
 Accepted bodies: OMM as JSON (a list of records or one record), classic TLE text with or without
 a name line (one or many sets), and `{"line1": ..., "line2": ...}` JSON as wheretheiss.at serves
-it. Sets for other objects are skipped; TLE checksums are verified because skyfield does not.
+it. Every set of the station in the body is kept (a history of sets answers for any time it
+covers, see `feeds.elements.choose`); sets for other objects are skipped on every path. TLE
+checksums are verified because skyfield does not, and every set must propagate to a physical
+state of the station (`feeds.elements.physical_problem`) at its epoch and, for the one that
+would be used now, at `now`.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sgp4.api import Satrec
 
 from feeds.clock import ensure_utc, parse_iso_utc
+from feeds.elements import ElementSets, physical_problem
 from feeds.models import ISS_NORAD_ID, ElementSet
 from feeds.sources import FeedError, RawResponse
 from feeds.validation import describe_validation_error
 
 # Elements are published after their epoch; one dated days ahead of our clock is not real.
 MAX_EPOCH_AHEAD = timedelta(days=2)
+# More sets than a decade of daily ISS history is not a history of the station; the cap keeps
+# the checks (a propagation each, ~0.1 ms) bounded whatever the body holds.
+MAX_SETS = 5000
+# How many reasons for skipped sets are kept to be shown.
+_REASONS_KEPT = 5
 
 
 class OmmRecord(BaseModel):
@@ -50,7 +62,21 @@ class OmmRecord(BaseModel):
 
 
 def parse_elements(raw: RawResponse, now: datetime, norad_id: int = ISS_NORAD_ID) -> ElementSet:
-    """Parse any accepted body into the station's element set, or raise `FeedError`."""
+    """The station's set for `now` from any accepted body, or `FeedError` with the reason."""
+    return parse_element_sets(raw, now, norad_id).for_time(now)
+
+
+def parse_element_sets(
+    raw: RawResponse, now: datetime | None, norad_id: int = ISS_NORAD_ID
+) -> ElementSets:
+    """Every plausible set of the station in any accepted body, or `FeedError` saying why
+    there is none.
+
+    `now` is when the sets are about to be used: a set dated more than two days after it is
+    not real, and the set that would be used at `now` must propagate to a physical state then
+    (not only at its epoch). None (a bundled or history file, used at whatever time is asked)
+    checks each set at its epoch only; `feeds.elements.choose` checks at the time of use.
+    """
     text = raw.body.strip()
     if not text:
         raise FeedError("empty body")
@@ -59,40 +85,95 @@ def parse_elements(raw: RawResponse, now: datetime, norad_id: int = ISS_NORAD_ID
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise FeedError(f"malformed JSON at line {exc.lineno} column {exc.colno}") from None
-        elements = _from_json(data, norad_id)
+        except RecursionError:
+            raise FeedError("JSON nested too deeply") from None
+        builders = _from_json(data, norad_id)
     elif text.startswith("<"):
         raise FeedError("got an HTML page, not elements")
     else:
-        elements = _from_tle_text(text, norad_id)
-    if elements.epoch > ensure_utc(now) + MAX_EPOCH_AHEAD:
-        raise FeedError(f"element epoch {elements.epoch:%Y-%m-%d} is in the future")
-    return elements
+        builders = _from_tle_text(text, norad_id)
+    return _checked(builders, now, norad_id)
 
 
-def _from_json(data: Any, norad_id: int) -> ElementSet:
+Builder = Callable[[], ElementSet]
+
+
+def _checked(builders: Iterator[Builder], now: datetime | None, norad_id: int) -> ElementSets:
+    reasons: list[str] = []
+    by_epoch: dict[datetime, ElementSet] = {}
+    limit = ensure_utc(now) + MAX_EPOCH_AHEAD if now is not None else None
+    for count, build in enumerate(builders):
+        if count >= MAX_SETS:
+            reasons.append(f"more than {MAX_SETS} sets: the rest were not read")
+            break
+        try:
+            elements = build()
+        except FeedError as exc:
+            reasons.append(exc.reason)
+            continue
+        reason = _problem(elements, limit, norad_id)
+        if reason is not None:
+            reasons.append(reason)
+            continue
+        by_epoch[elements.epoch] = elements
+    sets = sorted(by_epoch.values(), key=lambda e: e.epoch)
+    if now is not None:
+        # The set for `now` is the one about to be drawn: it must hold up at `now` too (a set
+        # that is fine at its epoch can decay into nonsense a day later, or before it).
+        while sets:
+            chosen = ElementSets(tuple(sets)).for_time(now)
+            problem = physical_problem(chosen, now)
+            if problem is None:
+                break
+            reasons.append(f"implausible elements: {problem}")
+            sets.remove(chosen)
+    if not sets:
+        if reasons:
+            raise FeedError(reasons[0])
+        raise FeedError(f"no element set for catalog number {norad_id}")
+    return ElementSets(tuple(sets), tuple(reasons[:_REASONS_KEPT]), len(reasons))
+
+
+def _problem(elements: ElementSet, limit: datetime | None, norad_id: int) -> str | None:
+    if elements.norad_id != norad_id:
+        return f"catalog number {elements.norad_id} is not the station's ({norad_id})"
+    if limit is not None and elements.epoch > limit:
+        return f"element epoch {elements.epoch:%Y-%m-%d} is in the future"
+    problem = physical_problem(elements, elements.epoch)
+    return None if problem is None else f"implausible elements: {problem}"
+
+
+def _from_json(data: Any, norad_id: int) -> Iterator[Builder]:
     if isinstance(data, dict) and "line1" in data and "line2" in data:
-        return elements_from_tle(
-            str(data.get("name", "ISS")), str(data["line1"]), str(data["line2"])
-        )
+        name, line1, line2 = str(data.get("name", "ISS")), str(data["line1"]), str(data["line2"])
+        yield lambda: elements_from_tle(name, line1, line2)
+        return
     records = data if isinstance(data, list) else [data]
     if not records:
         raise FeedError("no element sets in the response")
-    reasons: list[str] = []
     for record in records:
         if not isinstance(record, dict):
-            reasons.append("an entry is not an object")
+            yield _failing("invalid OMM record: an entry is not an object")
             continue
         if str(record.get("NORAD_CAT_ID", "")) != str(norad_id):
             continue
-        try:
-            return elements_from_omm(OmmRecord.model_validate(record))
-        except ValidationError as exc:
-            reasons.append(describe_validation_error(exc))
-        except FeedError as exc:
-            reasons.append(exc.reason)
-    if reasons:
-        raise FeedError(f"invalid OMM record: {reasons[0]}")
-    raise FeedError(f"no element set for catalog number {norad_id}")
+        yield partial(_omm, record)
+
+
+def _failing(reason: str) -> Builder:
+    def build() -> ElementSet:
+        raise FeedError(reason)
+
+    return build
+
+
+def _omm(record: dict[str, Any]) -> ElementSet:
+    try:
+        return elements_from_omm(OmmRecord.model_validate(record))
+    except ValidationError as exc:
+        raise FeedError(f"invalid OMM record: {describe_validation_error(exc)}") from None
+    except FeedError as exc:
+        raise FeedError(f"invalid OMM record: {exc.reason}") from None
 
 
 def elements_from_omm(record: OmmRecord) -> ElementSet:
@@ -118,15 +199,20 @@ def elements_from_omm(record: OmmRecord) -> ElementSet:
     )
 
 
-def _from_tle_text(text: str, norad_id: int) -> ElementSet:
+def _from_tle_text(text: str, norad_id: int) -> Iterator[Builder]:
     lines = [line.rstrip() for line in text.splitlines() if line.strip()]
-    found: list[tuple[str, str, str]] = []
+    found = False
     name = "UNKNOWN"
     i = 0
     while i < len(lines):
         line = lines[i]
         if line.startswith("1 ") and i + 1 < len(lines) and lines[i + 1].startswith("2 "):
-            found.append((name, line, lines[i + 1]))
+            found = True
+            line2 = lines[i + 1]
+            # Sets for other objects are skipped before parsing (a catalogue of thousands is
+            # cheap); the parsed number is checked again in `_problem`.
+            if line[2:7].strip().lstrip("0") == str(norad_id):
+                yield partial(elements_from_tle, name, line, line2)
             name = "UNKNOWN"
             i += 2
             continue
@@ -134,10 +220,6 @@ def _from_tle_text(text: str, norad_id: int) -> ElementSet:
         i += 1
     if not found:
         raise FeedError("no TLE line pairs found in the response")
-    for name, line1, line2 in found:
-        if line1[2:7].strip().lstrip("0") == str(norad_id):
-            return elements_from_tle(name, line1, line2)
-    raise FeedError(f"no element set for catalog number {norad_id}")
 
 
 def tle_checksum(line: str) -> int:
@@ -175,8 +257,12 @@ def elements_from_tle(name: str, line1: str, line2: str) -> ElementSet:
     except (ValueError, IndexError) as exc:
         raise FeedError(f"TLE does not parse: {exc}") from None
     epoch_jd = sat.jdsatepoch + sat.jdsatepochF
-    # Julian date 2440587.5 is the Unix epoch.
-    epoch = datetime.fromtimestamp((epoch_jd - 2440587.5) * 86400.0, tz=UTC)
+    try:
+        # Julian date 2440587.5 is the Unix epoch.
+        epoch = datetime.fromtimestamp((epoch_jd - 2440587.5) * 86400.0, tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        # A day of the year in the millions still parses as a number.
+        raise FeedError(f"TLE epoch {line1[18:32]!r} is not a date") from None
     return _validated(
         name=name or "UNKNOWN",
         norad_id=int(sat.satnum),

@@ -71,6 +71,7 @@ from scripts.ms27_payloads import (
     omm_record,
     wheretheiss,
 )
+from tests import element_fixtures
 
 FEEDS = ("tle", "position", "crew", "astros", "docked", "launches", "dockings")
 
@@ -434,6 +435,16 @@ BAD_PAYLOADS: dict[str, dict[str, dict[str, Callable[[], str]]]] = {
             "epoch_2090": lambda: _dumps([omm_record(EPOCH="2090-01-01T00:00:00")]),
             "mean_motion_nan": lambda: _dumps([omm_record(MEAN_MOTION=float("nan"))]),
             "inclination_999": lambda: _dumps([omm_record(INCLINATION=999.0)]),
+            # Issues 12 and 14: sets that parse but are not the station's orbit.
+            "propagates_to_nan": lambda: element_fixtures.NAN_TLE,
+            "geostationary": lambda: element_fixtures.GEOSTATIONARY_TLE,
+            "mean_motion_19_9": lambda: element_fixtures.TOO_FAST_TLE,
+            "hubble_line1_line2": lambda: _dumps(
+                {
+                    "line1": element_fixtures.HUBBLE_LINES[0],
+                    "line2": element_fixtures.HUBBLE_LINES[1],
+                }
+            ),
         },
         "position": {
             "latitude_999": lambda: _position(latitude=999.0),

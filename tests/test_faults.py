@@ -38,6 +38,7 @@ from app.settings import load_settings
 from app.state import MissionState
 from feeds.cache import FeedCache
 from feeds.clock import FrozenClock, SteppingClock
+from feeds.elements import ElementSets
 from feeds.health import FeedHealth
 from feeds.poller import FeedEvent, FeedFailure, FeedSpec, FeedUpdate, Poller
 from feeds.sources import (
@@ -125,6 +126,14 @@ PAYLOAD_ERRORS: dict[tuple[str, str, str], str] = {
     ("tle", "absurd_values", "inclination_999"): (
         r"invalid OMM record: implausible elements: inclination_deg: "
         r"Input should be less than or equal to 180"
+    ),
+    ("tle", "absurd_values", "propagates_to_nan"): r"implausible elements: SGP4 error 4 .*",
+    ("tle", "absurd_values", "geostationary"): (
+        r"implausible elements: altitude 35,786 km .* outside the station's band .*"
+    ),
+    ("tle", "absurd_values", "mean_motion_19_9"): r"implausible elements: SGP4 error 6 .*",
+    ("tle", "absurd_values", "hubble_line1_line2"): (
+        r"catalog number 20580 is not the station's \(25544\)"
     ),
     ("position", "wrong_shape", "other_api"): SCHEMA_V2_ERRORS["position"],
     ("position", "missing_fields", "no_altitude"): (
@@ -419,7 +428,8 @@ def updates(events: list[FeedEvent]) -> list[FeedUpdate[Any]]:
 def value_of(state: MissionState, feed: str) -> Any:
     """What the screen would draw for `feed`."""
     if feed == "tle":
-        return state.elements.elements if state.elements is not None else None
+        sets = tuple(info.elements for info in state.element_sets)
+        return ElementSets(sets) if sets else None
     if feed == "position":
         return state.position_fix
     received = getattr(state, feed)
@@ -935,8 +945,11 @@ async def test_runtime_flaky_scenario_publishes_what_the_server_answered() -> No
             if feed == "tle":
                 # The same elements come as TLE text (good) and as OMM JSON (extra_fields);
                 # their epochs differ by float rounding (1 us) and the state keeps the newer.
-                assert shown in [u.value for u in updates(feed_events)]
-                assert abs((shown.epoch - last_good.value.epoch).total_seconds()) < 1e-3
+                # A new answer replaces what the feed said before (see MissionState.with_elements).
+                assert shown is not None and len(shown.sets) == 1
+                assert shown.sets[0] in [u.value.sets[0] for u in updates(feed_events)]
+                newest = last_good.value.sets[-1].epoch
+                assert abs((shown.sets[0].epoch - newest).total_seconds()) < 1e-3
             else:
                 assert shown == last_good.value
             expected = "stale" if isinstance(feed_events[-1], FeedFailure) else "ok"

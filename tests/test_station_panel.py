@@ -95,7 +95,7 @@ async def test_station_view_key_and_the_kiosk_cycle() -> None:
 def test_status_json_from_the_bundled_sample(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["status", "--json", "--demo", str(SAMPLE), "--at", "2018-10-13T00:30:00Z"])
     station = json.loads(capsys.readouterr().out)["station"]
-    assert code == 3  # no orbital elements for 2018: position not known
+    assert code == 3  # no orbital elements of 2018: the position is not to be trusted
     assert station["signal"] == "AOS"
     assert station["attitude"]["yaw_deg"] == pytest.approx(-10, abs=5)
     assert station["cabin_pressure_kpa"] == pytest.approx(99.0, abs=0.2)

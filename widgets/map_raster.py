@@ -22,6 +22,8 @@ from widgets.land_mask import load_land_mask
 BRAILLE_BASE = 0x2800
 SPACE = 0x20
 STATION_GLYPH = ord("◉")
+# Elements a few days old: the marker is hollow, a place to look near rather than a fix.
+APPROXIMATE_STATION_GLYPH = ord("○")
 OBSERVER_GLYPH = ord("⌂")
 
 FloatArray = NDArray[np.float64]
@@ -55,6 +57,11 @@ class MapScene:
     future_track: tuple[Run, ...] = ()
     footprint: tuple[Run, ...] = ()
     station: tuple[float, float] | None = None
+    # Drawn as ○ instead of ◉: the elements are old enough for the position to be approximate.
+    station_approximate: bool = False
+    # Where along the track the station may be, drawn instead of a marker when the elements are
+    # too old for any one place to be claimed (`station` is then None).
+    station_region: tuple[Run, ...] = ()
     observer: tuple[float, float] | None = None
     show_night: bool = True
     show_grid: bool = False
@@ -231,6 +238,7 @@ def compose(scene: MapScene, width: int, height: int) -> MapFrame:
         (scene.footprint, Layer.FOOTPRINT),
         (scene.past_track, Layer.PAST),
         (scene.future_track, Layer.FUTURE),
+        (scene.station_region, Layer.STATION),
     ):
         if not runs:
             continue
@@ -248,7 +256,7 @@ def compose(scene: MapScene, width: int, height: int) -> MapFrame:
     if scene.station is not None:
         sx, sy = point_cell(*scene.station, width, height)
         layer[sy, sx] = Layer.STATION
-        codes[sy, sx] = STATION_GLYPH
+        codes[sy, sx] = APPROXIMATE_STATION_GLYPH if scene.station_approximate else STATION_GLYPH
     styles = layer * 2
     if scene.show_night and scene.subsolar is not None:
         styles = styles + night_cells(width, height, scene.subsolar).astype(np.uint8)

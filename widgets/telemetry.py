@@ -11,13 +11,11 @@ from rich.text import Text
 from textual.reactive import reactive
 
 from app.telemetry import Telemetry
+from feeds.elements import MAX_ERROR_KM, describe_age
 from feeds.models import Observer
 from feeds.orbit import Pass
 from widgets import format as fmt
 from widgets.text_lines import TextLines
-
-ELEMENTS_WARN_H = 3 * 24.0
-ELEMENTS_ALARM_H = 14 * 24.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +27,10 @@ class TelemetryView:
     observer: Observer | None
     passes: tuple[Pass, ...] | None  # None while the search is still running
     min_elevation_deg: float
+    # Why the elements cannot be propagated to `now` (then `telemetry` is None).
+    elements_problem: str | None = None
+    # Why passes are not offered (elements too old or unusable), or None.
+    passes_withheld: str | None = None
 
 
 class TelemetryPanel(TextLines):
@@ -73,6 +75,10 @@ class TelemetryPanel(TextLines):
         # costs several times as much to lay out for the same picture.
         rows: list[tuple[str, Text]] = []
         view = self.view
+        if view is not None and view.telemetry is None and view.elements_problem is not None:
+            rows.append(("Orbit", Text(" ELEMENTS UNUSABLE ", style=self._s("alarm"))))
+            rows.append(("", Text(view.elements_problem, style=self._s("muted"))))
+            return self._label_rows(rows)
         if view is None or view.telemetry is None:
             rows.append(("Orbit", Text("waiting for orbital elements…", style=self._s("muted"))))
             return self._label_rows(rows)
@@ -80,8 +86,13 @@ class TelemetryPanel(TextLines):
         st = t.station
         value = self._s("value")
         muted = self._s("muted")
+        level = t.error.level if t.error is not None else "good"
         position = f"{fmt.latitude(st.latitude_deg)}  {fmt.longitude(st.longitude_deg)}"
-        rows.append(("Position", Text(position, style=value)))
+        if level == "good":
+            rows.append(("Position", Text(position, style=value)))
+        else:
+            # Old elements: the numbers are a propagation, not a fix; say so where they are.
+            rows.append(("Position", Text(f"≈ {position}", style=self._s("warn"))))
         rows.append(("Altitude", Text(f"{st.altitude_km:.1f} km", style=value)))
         speed = Text(f"{st.speed_km_s:.3f} km/s", style=value)
         if self.size.width >= 40:  # km/h only where it fits on the same line
@@ -91,6 +102,7 @@ class TelemetryPanel(TextLines):
         rows.append(("Orbit", orbit))
         rows.append(("Light", self._light(view.now, t)))
         rows.append(("Elements", self._elements(t)))
+        rows.append(("Error", self._error(t)))
         epoch = Text(f"{t.elements_epoch:%Y-%m-%d %H:%M}Z", style=muted)
         epoch.append(f"  {t.elements_origin}", style=muted)
         rows.append(("Epoch", epoch))
@@ -120,16 +132,30 @@ class TelemetryPanel(TextLines):
         return text
 
     def _elements(self, t: Telemetry) -> Text:
-        level = "good"
-        if t.elements_age_h > ELEMENTS_ALARM_H:
-            level = "alarm"
-        elif t.elements_age_h > ELEMENTS_WARN_H:
-            level = "warn"
-        text = Text(f"{fmt.duration(t.elements_age_h * 3600.0)} old", style=self._s(level))
-        if level == "alarm":
+        level = t.error.level if t.error is not None else "good"
+        if level == "uncertain":
             # Weeks-old elements put the station thousands of km off: say so, first.
-            text.append("  ")
-            text.append(" UNRELIABLE ", style=self._s("alarm"))
+            text = Text(" UNRELIABLE ", style=self._s("alarm"))
+            text.append(f"  {describe_age(t.elements_age_h)}", style=self._s("warn"))
+            return text
+        # An epoch after the time shown is never "old" and never green: the set is propagated
+        # backwards, from after the moment it describes.
+        future = t.elements_age_h < 0 or t.elements_after_time
+        style = "warn" if future or level == "approximate" else "good"
+        text = Text(describe_age(t.elements_age_h), style=self._s(style))
+        if level == "approximate":
+            text.append("  approximate", style=self._s("warn"))
+        return text
+
+    def _error(self, t: Telemetry) -> Text:
+        if t.error is None:
+            return Text("unknown", style=self._s("muted"))
+        level = t.error.level
+        style = "good" if level == "good" else "warn" if level == "approximate" else "alarm"
+        if t.error.median_km >= MAX_ERROR_KM:
+            return Text("anywhere along its orbit", style=self._s(style))
+        text = Text(f"~{t.error.median_km:,.0f} km", style=self._s(style))
+        text.append(f"  1 in 10: {t.error.p90_km:,.0f} km", style=self._s("muted"))
         return text
 
     def _residual(self, now: datetime, t: Telemetry) -> Text:
@@ -146,6 +172,11 @@ class TelemetryPanel(TextLines):
         muted = self._s("muted")
         if view.observer is None:
             return [Text("no observer set", style=muted), Text("(--observer LAT,LON)", style=muted)]
+        if view.passes_withheld is not None:
+            return [
+                Text("withheld", style=self._s("warn")),
+                Text(view.passes_withheld, style=muted),
+            ]
         if view.passes is None:
             return [Text("searching…", style=muted)]
         upcoming = [p for p in view.passes if p.set > view.now]
@@ -159,9 +190,16 @@ class TelemetryPanel(TextLines):
                 f"in {fmt.duration((p.rise - view.now).total_seconds())}", style=self._s("value")
             )
             head.append(f"  {p.rise:%H:%M}Z", style=muted)
+        approximate = view.telemetry is not None and (
+            view.telemetry.error is not None and view.telemetry.error.level != "good"
+        )
+        if approximate:
+            head.append("  ≈", style=self._s("warn"))
         detail = Text(f"max {p.max_elevation_deg:.0f}°  ", style=muted)
         detail.append(
             "visible" if p.visible else "not visible",
             style=self._s("good" if p.visible else "muted"),
         )
+        if approximate:
+            detail.append("  approximate", style=self._s("warn"))
         return [head, detail]
