@@ -11,11 +11,12 @@ import contextlib
 import logging
 import os
 import signal
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -24,7 +25,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, WorkType, get_current_worker
 
 from app.events import build_timelines, docked_vehicles, last_event, next_event
 from app.kiosk import STATION_VIEW, VIEWS, KioskController
@@ -37,9 +38,11 @@ from app.runtime import Runtime
 from app.startup import collector_paused, resume_collector
 from app.state import MissionState
 from app.telemetry import EngineCache, Orbit, orbit_at, passes_withheld, upcoming_passes
+from feeds.clock import clock_doubt
 from feeds.models import ElementSet, Observer
 from feeds.orbit import ElementsUnusable, OrbitEngine, Pass, StationState
 from feeds.text import clean_text
+from widgets import guard
 from widgets.alert_banner import AlertBanner, AlertView
 from widgets.countdown import CountdownView, NextEventPanel
 from widgets.crew_roster import CrewRoster, RosterView
@@ -87,8 +90,18 @@ MAP_LEGENDS = {
 
 
 log = logging.getLogger(__name__)
+R = TypeVar("R")
+# After the pass search fails, how long before it is tried again with the same inputs.
+PASSES_RETRY = timedelta(minutes=10)
 
 _RESUME_COLLECTOR_AFTER_S = 2.0
+# The heartbeat is touched only when every view was computed within this many seconds and no
+# panel failed to draw in that time: a screen that is blank or stuck stops it.
+HEARTBEAT_FRESH_S = 90.0
+HEARTBEAT_EVERY_S = 60.0
+# Passes found for one time are kept while the clock moves on normally; a jump back, or a
+# long run, searches again ("next pass in 697d" came from a list found before a jump back).
+PASSES_REUSE_S = 6 * 3600.0
 
 
 def all_feeds_down(state: MissionState, now: datetime) -> AlertView:
@@ -185,6 +198,7 @@ class IssDashApp(App[None]):
         self.toggles = MapToggles()
         self._engines = EngineCache()
         self._passes: tuple[Pass, ...] | None = None
+        self._passes_retry_at: datetime | None = None
         self._passes_key: tuple[ElementSet, Observer | None, float] | None = None
         # Why the last pass search gave nothing usable (elements that decay within it).
         self._passes_problem: str | None = None
@@ -193,6 +207,12 @@ class IssDashApp(App[None]):
         self._drawn_shape: tuple[object, ...] = ()
         self._scene_key: tuple[object, ...] | None = None
         self._scene_station: tuple[float, float] | None = None
+        self._passes_searched_at: datetime | None = None
+        # Monotonic time of the last tick whose views were all computed (the heartbeat).
+        self._views_ok_at: float | None = None
+        self._panel_failed_at: float | None = None
+        self._mounted_at = time.monotonic()
+        self.clock_warning: str | None = None
 
     # -- layout -----------------------------------------------------------------------
 
@@ -248,11 +268,12 @@ class IssDashApp(App[None]):
             self.add_class("-kiosk")
             for panel in self.query(VerticalScroll):
                 panel.can_focus = False  # no focus outline on a wall screen
-            if self.runtime.settings.kiosk.heartbeat_file is not None:
-                self._heartbeat()
-                self.set_interval(60.0, self._heartbeat)
+        self._mounted_at = time.monotonic()
         self._tick()
         self._schedule_ticks()
+        if self.kiosk is not None and self.runtime.settings.kiosk.heartbeat_file is not None:
+            self._heartbeat()  # after the first tick: it needs views drawn
+            self.set_interval(HEARTBEAT_EVERY_S, self._heartbeat)
         if collector_paused():
             # By then the first complete frame is on screen (about 1 s here): collect and
             # freeze what start-up built, then let the collector run as usual.
@@ -266,16 +287,32 @@ class IssDashApp(App[None]):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(sig, handler)
 
-    def _heartbeat(self) -> None:
+    def screen_is_healthy(self) -> bool:
+        """Every view computed recently and no panel failed to draw recently."""
+        now = time.monotonic()
+        if self._views_ok_at is None or now - self._views_ok_at > HEARTBEAT_FRESH_S:
+            return False
+        if self._panel_failed_at is not None and now - self._panel_failed_at <= HEARTBEAT_FRESH_S:
+            return False  # a panel's view could not be built
+        failed = guard.last_failure_monotonic
+        return failed is None or failed < self._mounted_at or now - failed > HEARTBEAT_FRESH_S
+
+    def _heartbeat(self) -> bool:
+        """Touch the heartbeat file if the screen is healthy; True when touched."""
         path = self.runtime.settings.kiosk.heartbeat_file
         if path is None:
-            return
+            return False
+        if not self.screen_is_healthy():
+            log.error("heartbeat withheld: the screen has not drawn every panel recently")
+            return False
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.touch()
             os.utime(path)
         except OSError as exc:
             log.warning("heartbeat file %s not touched: %s", path, exc)
+            return False
+        return True
 
     def on_key(self, event: events.Key) -> None:
         """In kiosk mode every key is swallowed; only the unlock sequence then Enter leaves."""
@@ -372,6 +409,7 @@ class IssDashApp(App[None]):
         """After the clock jumps, the state is rebuilt from what was recorded by then."""
         self._passes = None
         self._passes_key = None
+        self._passes_retry_at = None
         await self.runtime.restart()
         self._schedule_ticks()
         self._tick()
@@ -392,6 +430,50 @@ class IssDashApp(App[None]):
         self.toggles = replace(self.toggles, **{layer: not current})
         self.notify(f"{layer.capitalize()} {'off' if current else 'on'}", timeout=1.5)
         self._tick()
+
+    # -- background work --------------------------------------------------------------
+
+    def run_worker(
+        self,
+        work: WorkType[Any],
+        name: str | None = "",
+        group: str = "default",
+        description: str = "",
+        exit_on_error: bool = True,
+        start: bool = True,
+        exclusive: bool = False,
+        thread: bool = False,
+    ) -> Worker[Any]:
+        """Textual ends the app when a worker raises (exit_on_error defaults to True): here no
+        worker may, whoever starts it; its failure is reported by `on_worker_state_changed`."""
+        return super().run_worker(
+            work,
+            name=name,
+            group=group,
+            description=description,
+            exit_on_error=False,
+            start=start,
+            exclusive=exclusive,
+            thread=thread,
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place worker failures go: logged with the traceback, said on screen, and
+        the work left to be tried again when its inputs change."""
+        worker = event.worker
+        if event.state != WorkerState.ERROR:
+            return
+        error = worker.error
+        what = worker.group if worker.group != "default" else (worker.name or "background task")
+        log.error("worker %s failed", what, exc_info=error)
+        notice = f"{what} failed ({type(error).__name__}); logged, will retry"
+        if worker.group == "passes":
+            # Searched again with the next elements or observer, or in ten minutes.
+            self._passes = ()
+            self._passes_retry_at = self.clock.now() + PASSES_RETRY
+        self.runtime.store.update(lambda s: s.with_notice(notice))
+        with contextlib.suppress(Exception):
+            self.notify(notice, severity="error", timeout=5)
 
     # -- state to views ---------------------------------------------------------------
 
@@ -430,32 +512,83 @@ class IssDashApp(App[None]):
         end = self.replay.check_end(now)
         if end == "loop":
             self.replay.restart()
-            self.run_worker(self._replay_from_here(), exclusive=True, group="replay")
+            self.run_worker(
+                self._replay_from_here(), exclusive=True, group="replay", exit_on_error=False
+            )
             return
         if end == "ended":
             now = self.clock.now()
         state = self.runtime.store.state
-        orbit = orbit_at(self._engines, state, now)
-        self._bar_widget.view = self._bar(state, now)
-        self._alert.view = all_feeds_down(state, now)
+        # Each panel's view is built on its own: a failure costs that panel this frame, and
+        # the others (the clock in the top bar first of all) still move.
+        panel = self._panel
+        orbit = panel("orbit", lambda: orbit_at(self._engines, state, now))
+        # Only the machine's own clock can be wrong: a replay's clock is the recording's.
+        self.clock_warning = panel("clock check", lambda: self._clock_doubt(state, now))
+        panel("mission bar", lambda: setattr(self._bar_widget, "view", self._bar(state, now)))
+        panel("alert", lambda: setattr(self._alert, "view", all_feeds_down(state, now)))
         if self.kiosk is not None:
-            self._kiosk_layout(now)
-        self._health.view = HealthView(now, state.feeds, state.notices)
-        known = trusted(state, now)  # answers too old to describe now are set aside
-        self._roster.view = RosterView(
-            now, build_roster(known, now), self.runtime.settings.flags, unknown(state, "crew", now)
+            panel("kiosk layout", lambda: self._kiosk_layout(now))
+        panel(
+            "feed health",
+            lambda: setattr(self._health, "view", HealthView(now, state.feeds, state.notices)),
         )
-        self._countdown_panel.view = self._countdown(state, known, now)
+        # Answers too old to describe now are set aside.
+        known = panel("known state", lambda: trusted(state, now))
+        if known is not None:
+            panel(
+                "crew",
+                lambda: setattr(
+                    self._roster,
+                    "view",
+                    RosterView(
+                        now,
+                        build_roster(known, now),
+                        self.runtime.settings.flags,
+                        unknown(state, "crew", now),
+                    ),
+                ),
+            )
+            panel(
+                "countdown",
+                lambda: setattr(self._countdown_panel, "view", self._countdown(state, known, now)),
+            )
         telemetry_health = state.feeds.get("telemetry")
-        self._station_panel.view = StationView(
-            now,
-            state.station,
-            enabled=telemetry_health is not None and telemetry_health.enabled,
-            error=telemetry_health.last_error if telemetry_health else None,
+        panel(
+            "station",
+            lambda: setattr(
+                self._station_panel,
+                "view",
+                StationView(
+                    now,
+                    state.station,
+                    enabled=telemetry_health is not None and telemetry_health.enabled,
+                    error=telemetry_health.last_error if telemetry_health else None,
+                ),
+            ),
         )
+        panel("telemetry", lambda: self._orbit_views(orbit, state, now))
+        self._views_ok_at = time.monotonic()  # every view was attempted (the heartbeat)
+
+    def _clock_doubt(self, state: MissionState, now: datetime) -> str | None:
+        if self.runtime.recording is not None:
+            return None
+        choice = state.elements_at(now)
+        return clock_doubt(now, choice.elements.epoch if choice is not None else None)
+
+    def _panel(self, name: str, build: Callable[[], R]) -> R | None:
+        try:
+            return build()
+        except Exception:
+            self._panel_failed_at = time.monotonic()  # withholds the kiosk heartbeat a while
+            log.exception("building the %s view failed; trying again next tick", name)
+            return None
+
+    def _orbit_views(self, orbit: Orbit | None, state: MissionState, now: datetime) -> None:
+        """The map (guarded on its own), the pass search when needed, and the telemetry."""
         withheld: str | None = None
         if orbit is not None:
-            self._update_map(orbit, state, now)
+            self._panel("map", lambda: self._update_map(orbit, state, now))
             withheld = passes_withheld(orbit.choice)
             if withheld is None and orbit.telemetry is not None:
                 self._ensure_passes(orbit.engine, state, now)
@@ -585,7 +718,13 @@ class IssDashApp(App[None]):
     def _bar(self, state: MissionState, now: datetime) -> MissionBarView:
         recording = self.runtime.recording
         if recording is None:
-            return MissionBarView(now, state.mode, self.clock.speed, badge=mode_badge(state, now))
+            return MissionBarView(
+                now,
+                state.mode,
+                self.clock.speed,
+                badge=mode_badge(state, now),
+                clock_warning=self.clock_warning or "",
+            )
         return MissionBarView(
             now,
             state.mode,
@@ -597,15 +736,29 @@ class IssDashApp(App[None]):
 
     def _ensure_passes(self, engine: OrbitEngine, state: MissionState, now: datetime) -> None:
         key = (engine.elements, state.observer, self.runtime.settings.min_elevation_deg)
-        stale = self._passes is not None and (not self._passes or self._passes[0].set <= now)
+        searched = self._passes_searched_at
+        age_s = (now - searched).total_seconds() if searched is not None else -1.0
+        stale = self._passes is not None and (
+            not 0 <= age_s <= PASSES_REUSE_S  # the clock jumped, or it has been hours
+            or (not self._passes and age_s > 600)  # none found: look again now and then
+            or (bool(self._passes) and self._passes[0].set <= now)
+        )
+        if self._passes_retry_at is not None:
+            # The last search failed: not again every tick, only when its inputs change or
+            # the retry time comes.
+            if key == self._passes_key and now < self._passes_retry_at:
+                return
+            self._passes_retry_at = None
+            stale = True
         if key != self._passes_key or stale:
             self._passes_key = key
+            self._passes_searched_at = now
             if state.observer is None:
                 self._passes = ()
                 return
             self._search_passes(engine, state.observer, now, key[2])
 
-    @work(thread=True, exclusive=True, group="passes")
+    @work(thread=True, exclusive=True, group="passes", exit_on_error=False)
     def _search_passes(
         self, engine: OrbitEngine, observer: Observer, now: datetime, min_el: float
     ) -> None:

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from app.state import MissionState, Received
 from feeds.crew import CrewMember, CrewReport
-from feeds.names import same_person
+from feeds.names import NameIndex
 
 DAY_S = 86400.0
 
@@ -126,7 +126,8 @@ def describe_disagreement(primary: CrewReport, other: CrewReport) -> str | None:
     a, b = primary.on_iss, other.on_iss
     if len(a) != len(b):
         return f"{other.source} lists {len(b)} aboard, {primary.source} {len(a)}"
-    missing = [p.name for p in a if not any(same_person(p.name, q.name) for q in b)]
+    listed = NameIndex(q.name for q in b)
+    missing = [p.name for p in a if listed.find(p.name) is None]
     if missing:
         return f"{other.source} does not list {missing[0]}" + (
             f" (+{len(missing) - 1})" if len(missing) > 1 else ""

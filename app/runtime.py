@@ -27,7 +27,16 @@ from feeds.clock import Clock
 from feeds.crew import parse_astros, parse_corquaid
 from feeds.elements import APPROXIMATE_AFTER_H
 from feeds.health import FeedHealth
-from feeds.poller import FeedFailure, FeedSpec, FeedUpdate, Parser, Poller, RateGate, gather_once
+from feeds.poller import (
+    FeedFailure,
+    FeedSpec,
+    FeedUpdate,
+    GateRecord,
+    Parser,
+    Poller,
+    RateGate,
+    gather_once,
+)
 from feeds.position import parse_position
 from feeds.recording import Recording, RecordingSource, RecordingWriter, load_recording
 from feeds.replay import SCHEME as REPLAY_SCHEME
@@ -65,7 +74,10 @@ CACHEABLE = frozenset({"tle", "crew", "astros", "docked", "launches", "dockings"
 
 # Upstreams whose rate limit covers all their endpoints together: seconds between requests
 # from every feed pointed at that host (Launch Library 2: ~15 anonymous requests an hour).
-SHARED_LIMITS_BY_HOST: dict[str, float] = {"ll.thespacedevs.com": 600.0}
+# CelesTrak blocks clients that download the same elements more than once every two hours.
+SHARED_LIMITS_BY_HOST: dict[str, float] = {"ll.thespacedevs.com": 600.0, "celestrak.org": 7200.0}
+# Where the last request time per rate-limited host is kept, in the cache folder.
+GATE_RECORD_FILE = "request-times.json"
 
 BUNDLED_ELEMENTS = "iss_2025-04-07.tle"
 BUNDLED_RECORDING = "ms27-2025-04-08.jsonl.gz"
@@ -184,7 +196,16 @@ class Runtime:
         self.store = StateStore(self._initial)
         # One gate per rate-limited host for the whole run, so feeds restarted by the
         # watchdog still share it with the others.
-        self._gates = {host: RateGate(s, clock) for host, s in SHARED_LIMITS_BY_HOST.items()}
+        # The spacing survives restarts through a record in the cache folder (live only: a
+        # replay's times are not real requests).
+        cache_dir = settings.cache_dir if mode == "live" and recording is None else None
+        record = GateRecord(cache_dir / GATE_RECORD_FILE) if cache_dir is not None else None
+        self._gates = {
+            host: RateGate(s, clock, host, record) for host, s in SHARED_LIMITS_BY_HOST.items()
+        }
+        # When each feed's cached answer, accepted by its adapter at start, was received: a
+        # feed whose answer is younger than its interval does not poll at start.
+        self._cached_at: dict[str, datetime] = {}
         self.cache.on_notice = self._notice
 
     def _notice(self, notice: str) -> None:
@@ -285,6 +306,7 @@ class Runtime:
                     # kept on disk for later, not used now.
                     self._notice(f"cached {name} not used at this time: {exc.reason}")
                 continue
+            self._cached_at[name] = cached.received_at
             self.store.publish(FeedUpdate(name, value, cached.received_at, from_cache=True))
         if self.cache.notice and self.mode == "live":
             self.store.update(lambda s: s.with_notice(self.cache.notice or ""))
@@ -326,6 +348,7 @@ class Runtime:
                 self.cache,
                 gate,
                 wake,
+                first_wait_s=self.fresh_for_s(name),
             )
             self.pollers[name] = poller
             self._tasks[name] = asyncio.create_task(poller.run(), name=f"poll-{name}")
@@ -339,6 +362,17 @@ class Runtime:
                 {n: h.started(now) if n in names else h for n, h in s.feeds.items()}
             )
         )
+
+    def fresh_for_s(self, name: str) -> float:
+        """How much longer the cached answer accepted at start stays younger than the feed's
+        interval (0: poll now). A cached answer from the future (a clock step back) is not
+        trusted to be fresh."""
+        received = self._cached_at.get(name)
+        if received is None:
+            return 0.0
+        age_s = (self.clock.now() - received).total_seconds()
+        interval_s = self.settings.feeds.get(name).interval_s
+        return interval_s - age_s if 0.0 <= age_s < interval_s else 0.0
 
     def watchdog(self) -> list[str]:
         """Restart any poller whose task ended (it never should: a poller swallows feed

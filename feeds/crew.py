@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from feeds.clock import ensure_utc
 from feeds.models import FrozenModel, UtcDatetime
-from feeds.names import lookup, same_person
+from feeds.names import NameIndex, lookup
 from feeds.sources import FeedError, RawResponse
 from feeds.text import clean_text
 from feeds.validation import describe_validation_error, json_object_with_list
@@ -30,6 +30,8 @@ _STATIONS_BY_CRAFT = (("shenzhou", "Tiangong"), ("tiangong", "Tiangong"))
 # The longest single stay in space is 437 days: someone launched more than three years ago
 # is not still up there, so such a launch time is a broken field.
 MAX_MISSION = timedelta(days=3 * 365)
+# More people than have ever been in space at once, several times over (the record is 20).
+MAX_CREW_ENTRIES = 100
 
 
 class CrewMember(FrozenModel):
@@ -146,19 +148,40 @@ def _optional_text(value: str | None, max_chars: int) -> str | None:
     return clean_text(value, max_chars) or None if value else None
 
 
-def _dedupe(people: list[CrewMember]) -> tuple[CrewMember, ...]:
-    """The same person listed twice (or spelt two ways) is kept once: the fuller entry."""
+def dedupe_people(people: list[CrewMember]) -> tuple[CrewMember, ...]:
+    """The same person listed twice (or spelt two ways) is kept once: the fuller entry.
+
+    Each person is compared only with the kept entries that could name the same person
+    (`NameIndex`), so a long list costs O(n), not O(n^2) comparisons.
+    """
     kept: list[CrewMember] = []
+    fullness: list[int] = []
+    indexes = {True: NameIndex(), False: NameIndex()}
+    where: dict[tuple[bool, int], int] = {}  # (on_iss, index position) -> position in kept
     for person in people:
-        for i, other in enumerate(kept):
-            if same_person(person.name, other.name) and person.on_iss == other.on_iss:
-                fuller = sum(v is not None for v in person.model_dump().values())
-                if fuller > sum(v is not None for v in other.model_dump().values()):
-                    kept[i] = person
-                break
-        else:
+        index = indexes[person.on_iss]
+        found = index.find(person.name)
+        fuller = sum(v is not None for v in person.model_dump().values())
+        if found is None:
+            where[(person.on_iss, index.add(person.name))] = len(kept)
             kept.append(person)
+            fullness.append(fuller)
+            continue
+        i = where[(person.on_iss, found)]
+        if fuller > fullness[i]:
+            kept[i], fullness[i] = person, fuller
+            index.replace(found, person.name)
     return tuple(kept)
+
+
+def _capped(rows: list[Any], what: str) -> list[Any]:
+    """The rows, if there are no more than MAX_CREW_ENTRIES: a list of thousands is not a
+    crew but a broken or hostile answer, refused before any work per entry is done."""
+    if len(rows) > MAX_CREW_ENTRIES:
+        raise FeedError(
+            f"implausible {what}: {len(rows)} people listed (at most {MAX_CREW_ENTRIES} expected)"
+        )
+    return rows
 
 
 def parse_corquaid(raw: RawResponse, now: datetime) -> CrewReport:
@@ -170,7 +193,7 @@ def parse_corquaid(raw: RawResponse, now: datetime) -> CrewReport:
         raise FeedError(f"invalid crew data: {describe_validation_error(exc)}") from None
     people: list[CrewMember] = []
     skipped = 0
-    for row in envelope.people:
+    for row in _capped(envelope.people, "crew data"):
         try:
             person = _CorquaidPerson.model_validate(row)
             name = clean_text(person.name, NAME_MAX_CHARS)
@@ -200,7 +223,7 @@ def parse_corquaid(raw: RawResponse, now: datetime) -> CrewReport:
     expedition = envelope.iss_expedition
     if expedition is not None and not 0 < expedition <= 1000:
         expedition = None
-    return CrewReport(source="corquaid", people=_dedupe(people), expedition=expedition)
+    return CrewReport(source="corquaid", people=dedupe_people(people), expedition=expedition)
 
 
 def parse_astros(raw: RawResponse, now: datetime) -> CrewReport:
@@ -213,7 +236,7 @@ def parse_astros(raw: RawResponse, now: datetime) -> CrewReport:
     if envelope.message != "success":
         raise FeedError(f"Open Notify says {clean_text(envelope.message, 60)!r}")
     people: list[CrewMember] = []
-    for row in envelope.people:
+    for row in _capped(envelope.people, "astros data"):
         try:
             entry = _Astronaut.model_validate(row)
         except ValidationError as exc:
@@ -236,4 +259,4 @@ def parse_astros(raw: RawResponse, now: datetime) -> CrewReport:
         )
     if envelope.people and not people:
         raise FeedError(f"none of the {len(envelope.people)} astros entries is valid")
-    return CrewReport(source="open-notify", people=_dedupe(people))
+    return CrewReport(source="open-notify", people=dedupe_people(people))

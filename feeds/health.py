@@ -46,9 +46,13 @@ class FeedHealth:
             return "disabled"
         if self.last_success_at is None:
             return "down" if self.last_error else "stale"
-        if self.last_error or self.from_cache:
+        if self.last_error:
             return "stale"
         age = self.age_s(now)
+        # A cached answer younger than the interval is what a poll would have given (a
+        # restart does not ask again until it is due); older, it is stale.
+        if self.from_cache and (age is None or age >= self.interval_s):
+            return "stale"
         if age is not None and age > STALE_AFTER_INTERVALS * self.interval_s:
             return "stale"
         if self.data_too_old(now):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -86,3 +87,66 @@ def same_person(a: str, b: str) -> bool:
         return pa == pb
     # Short forms: same surname and the same first initial (Jonny / Jonathan Kim).
     return len(fa) >= 2 and len(fb) >= 2 and fa[-1] == fb[-1] and fa[0][0] == fb[0][0]
+
+
+def _match_keys(name: str) -> list[tuple[str, ...]]:
+    """Keys such that `same_person(a, b)` implies a and b share at least one of them: the
+    sorted folded tokens, the reference-table entry, and surname plus first initial."""
+    folded = fold(name)
+    if not folded:
+        return []
+    keys = [("tokens", *sorted(folded))]
+    person = lookup(name)
+    if person is not None:
+        keys.append(("person", person.name))
+    if len(folded) >= 2:
+        keys.append(("short", folded[-1], folded[0][0]))
+    return keys
+
+
+class NameIndex:
+    """Names added so far, found again by `same_person` without comparing each new name with
+    all of them: a name is compared only with those sharing a key (see `_match_keys`).
+
+    A bucket holds names that did not match each other; two names that share the short key
+    but do not match are both in the reference table as different people, so no bucket grows
+    past the table's size, and n names cost O(n) comparisons instead of O(n^2).
+    """
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        self._names: list[str] = []
+        self._buckets: dict[tuple[str, ...], list[int]] = {}
+        for name in names:
+            self.add(name)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def find(self, name: str) -> int | None:
+        """The position of the first added name that names the same person, or None."""
+        candidates: set[int] = set()
+        for key in _match_keys(name):
+            candidates.update(self._buckets.get(key, ()))
+        for i in sorted(candidates):
+            if same_person(name, self._names[i]):
+                return i
+        return None
+
+    def add(self, name: str) -> int:
+        """Add a name; returns its position."""
+        self._names.append(name)
+        position = len(self._names) - 1
+        self._index(name, position)
+        return position
+
+    def replace(self, position: int, name: str) -> None:
+        """Put `name` in place of the name at `position` (its old keys keep pointing here;
+        `find` checks every candidate against the name now held)."""
+        self._names[position] = name
+        self._index(name, position)
+
+    def _index(self, name: str, position: int) -> None:
+        for key in _match_keys(name):
+            bucket = self._buckets.setdefault(key, [])
+            if not bucket or bucket[-1] != position:
+                bucket.append(position)

@@ -8,16 +8,20 @@ the state turns events into health. Nothing here knows about the screen.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
 
 from feeds.cache import FeedCache
-from feeds.clock import Clock
+from feeds.clock import Clock, iso_z, parse_iso_utc
 from feeds.sources import FeedError, RawResponse, Source
 
 log = logging.getLogger(__name__)
@@ -63,24 +67,92 @@ class FeedSpec(Generic[T]):
     cacheable: bool = False
 
 
+class GateRecord:
+    """When each rate-limited host was last asked, kept in the cache folder so the spacing
+    holds across restarts (a crash-looping kiosk must not get its address blocked).
+
+    Anything wrong with the file (missing, corrupt, unwritable) only means "no spacing known":
+    the record is advice, never a reason to fail or to stop polling.
+    """
+
+    MAX_BYTES = 65_536
+
+    def __init__(self, path: Path | None) -> None:
+        self._path = path
+
+    def last(self, host: str) -> datetime | None:
+        try:
+            when = self._read().get(host)
+            return parse_iso_utc(when) if isinstance(when, str) else None
+        except ValueError:
+            return None
+
+    def record(self, host: str, when: datetime) -> None:
+        if self._path is None:
+            return
+        times = self._read()
+        times[host] = iso_z(when)
+        try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".gates.", suffix=".tmp", dir=self._path.parent)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    json.dump(times, handle)
+                os.replace(tmp, self._path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            log.warning("request times not saved to %s: %s", self._path, exc)
+
+    def _read(self) -> dict[str, Any]:
+        if self._path is None:
+            return {}
+        try:
+            with self._path.open("rb") as handle:
+                data = json.loads(handle.read(self.MAX_BYTES + 1)[: self.MAX_BYTES])
+        except (OSError, ValueError, RecursionError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+
 class RateGate:
     """Spaces requests to one upstream shared by several feeds (Launch Library 2 allows about
     15 anonymous requests an hour across all its endpoints). Times are mission time, so a
-    replay at 60x keeps the same schedule relative to what it replays."""
+    replay at 60x keeps the same schedule relative to what it replays. With a `record`, the
+    last request time survives restarts."""
 
-    def __init__(self, min_spacing_s: float, clock: Clock) -> None:
+    def __init__(
+        self,
+        min_spacing_s: float,
+        clock: Clock,
+        host: str = "",
+        record: GateRecord | None = None,
+    ) -> None:
         self.min_spacing_s = min_spacing_s
         self._clock = clock
+        self._host = host
+        self._record = record
         self._last: datetime | None = None
         self._lock = asyncio.Lock()
 
     async def wait_turn(self) -> None:
         async with self._lock:
-            if self._last is not None:
-                wait = self.min_spacing_s - (self._clock.now() - self._last).total_seconds()
+            last = self._last
+            if self._record is not None:
+                saved = self._record.last(self._host)
+                if saved is not None and (last is None or saved > last):
+                    last = saved
+            if last is not None:
+                elapsed = (self._clock.now() - last).total_seconds()
+                # A saved time in the future (the clock stepped back) waits one spacing at
+                # most, never longer.
+                wait = min(self.min_spacing_s, self.min_spacing_s - elapsed)
                 if wait > 0:
                     await self._clock.sleep(wait)
             self._last = self._clock.now()
+            if self._record is not None:
+                self._record.record(self._host, self._last)
 
 
 class Poller(Generic[T]):
@@ -95,8 +167,12 @@ class Poller(Generic[T]):
         cache: FeedCache | None = None,
         gate: RateGate | None = None,
         wake: Callable[[], float | None] | None = None,
+        first_wait_s: float = 0.0,
     ) -> None:
         self.spec = spec
+        # How long to wait before the first poll: a restart with a cached answer younger
+        # than the interval has nothing to ask the upstream yet.
+        self._first_wait_s = first_wait_s
         self._gate = gate
         # A replay knows when its next recorded answer is due: poll then, not a whole
         # interval later, so the screen changes when the recording does.
@@ -120,7 +196,7 @@ class Poller(Generic[T]):
         self.polls += 1
         try:
             raw = await self._source.fetch(self.spec.url, self.spec.timeout_s)
-            value = self.spec.parse(raw, self._clock.now())
+            value = await parse_off_loop(self.spec.parse, raw, self._clock.now())
         except FeedError:
             raise
         except Exception as exc:  # an adapter bug must become health, not a dead poller
@@ -152,6 +228,8 @@ class Poller(Generic[T]):
 
     async def run(self) -> None:
         """Poll forever. Cancelling the task is the only way out."""
+        if self._first_wait_s > 0:
+            await self._clock.sleep(self._first_wait_s)
         while True:
             retrying = AsyncRetrying(
                 sleep=self._clock.sleep,
@@ -168,6 +246,19 @@ class Poller(Generic[T]):
     def _next_wait_s(self) -> float:
         due = self._wake() if self._wake is not None else None
         return self.spec.interval_s if due is None else min(self.spec.interval_s, max(due, 0.0))
+
+
+# Answers bigger than this are parsed in a worker thread: parsing is bounded (caps, n log n),
+# but a couple of megabytes of JSON still takes longer than a frame, and the event loop must
+# never stall for feed work. Small answers (almost all of them) are parsed inline.
+OFF_LOOP_BYTES = 32_768
+
+
+async def parse_off_loop(parse: Parser[T], raw: RawResponse, now: datetime) -> T:
+    """`parse(raw, now)`, in a worker thread when the answer is large."""
+    if len(raw.body) <= OFF_LOOP_BYTES:
+        return parse(raw, now)
+    return await asyncio.to_thread(parse, raw, now)
 
 
 async def gather_once(

@@ -25,6 +25,10 @@ TEXT_MAX = 40
 STATION_EPOCH = datetime(1998, 11, 20, tzinfo=UTC)
 # A launch schedule looks a few years ahead at most.
 SCHEDULE_HORIZON = timedelta(days=5 * 365)
+# Launch Library pages hold at most 100 results and the docked list a dozen vehicles: more
+# is a broken or hostile answer. Only this many are parsed, so neither the parse nor the
+# timelines rebuilt every second grow with what an upstream sends.
+MAX_SCHEDULE_ENTRIES = 100
 
 
 class Launch(FrozenModel):
@@ -118,6 +122,11 @@ def _json_object(raw: RawResponse, list_key: str) -> list[Any]:
     items = data.get(list_key)
     if not isinstance(items, list):
         raise FeedError(f"no {list_key} list in the response")
+    if len(items) > MAX_SCHEDULE_ENTRIES:
+        log.warning(
+            "%d %s in one answer; using the first %d", len(items), list_key, MAX_SCHEDULE_ENTRIES
+        )
+        return items[:MAX_SCHEDULE_ENTRIES]
     return items
 
 

@@ -19,7 +19,10 @@ From tests:
 Paths: /tle /position /crew /astros /docked /launches /dockings (a query string is ignored).
 
 Scenarios: `good`, `flaky` (per feed, a seeded random mix: about half the requests get a
-fault drawn from PER_REQUEST_FAULTS), and one scenario per fault name (every request gets it).
+fault drawn from PER_REQUEST_FAULTS), `hostile` (three requests in four get a fault drawn from
+PER_REQUEST_FAULTS and HOSTILE_FAULTS: stacked/unknown/lying encodings, a gzip bomb, exotic
+and lying charsets, an endless chunked body, redirects off the site, 10,000-entry lists,
+elements that propagate to nonsense), and one scenario per fault name (every request gets it).
 
 How the faults that happen below HTTP are made on loopback:
 
@@ -42,6 +45,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
+import functools
+import gzip
 import json
 import random
 import signal
@@ -49,6 +54,7 @@ import socket
 import sys
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -104,8 +110,29 @@ STATEFUL_FAULTS = (
     "schema_change",  # `schema_change_after` good answers, then a different shape forever
     "flip",  # good, bad, good, bad, ... (bad cycles through FLIP_BAD)
 )
+# What a hostile upstream (not a merely broken one) sends: each must cost the client at most
+# a FeedError, never memory, a frozen loop or a crash. Per request, like PER_REQUEST_FAULTS.
+HOSTILE_FAULTS = (
+    "gzip_stacked",  # Content-Encoding: gzip, gzip (two layers)
+    "encoding_unknown",  # Content-Encoding: x-unknown
+    "encoding_lying",  # Content-Encoding: gzip on a plain body
+    "gzip_bomb",  # a few hundred KB of gzip that inflates to bomb_bytes
+    "charset_exotic",  # charset=punycode: a pure-Python codec, quadratic in the body
+    "charset_lying",  # charset=utf-16 on a UTF-8 body
+    "endless_chunked",  # chunked transfer that never ends, a small chunk every drip_s
+    "redirect_offsite",  # 302 to another host
+    "redirect_scheme",  # 302 to https on the same host
+    "redirect_port",  # 302 to another port on the same host
+    "huge_list",  # 10,000 entries of the feed's own shape (crew names, launches, ...)
+    "elements_nan",  # tle: elements that parse but make SGP4 fail (NaN / error code)
+    "elements_geo",  # tle: a geostationary orbit labelled 25544
+    "elements_fast",  # tle: 19.9 rev/day (below the ground)
+)
+# Hostile faults that only mean something for the elements feed (others get huge_list).
+ELEMENT_FAULTS = ("elements_nan", "elements_geo", "elements_fast")
 FAULTS = PER_REQUEST_FAULTS + STATEFUL_FAULTS
-SCENARIOS = (GOOD, "flaky", *FAULTS)
+SCENARIOS = (GOOD, "flaky", "hostile", *FAULTS, *HOSTILE_FAULTS)
+HUGE_COUNT = 10_000
 FLIP_BAD = ("http_503", "truncated_json", "html_error")
 # Faults whose answer is a 200 body from BAD_PAYLOADS (per feed, with named variants).
 PAYLOAD_FAULTS = ("wrong_shape", "missing_fields", "extra_fields", "wrong_types", "absurd_values")
@@ -548,6 +575,102 @@ def truncated_body(feed: str) -> str:
     return text[: len(text) // 2]
 
 
+# --- hostile payloads -----------------------------------------------------------------------
+
+
+def letters(i: int, width: int = 4) -> str:
+    """A distinct word per number, letters only (names are compared without digits)."""
+    word = ""
+    for _ in range(width):
+        i, digit = divmod(i, 26)
+        word += chr(ord("a") + digit)
+    return word.title()
+
+
+@functools.lru_cache(maxsize=16)
+def huge_document(feed: str, count: int = HUGE_COUNT) -> str:
+    """`count` entries of `feed`'s own shape: valid enough to be parsed entry by entry."""
+    if feed == "crew":
+        rows = [
+            {"name": f"{letters(i)} {letters(i * 7919 % 10007)}son", "iss": True}
+            for i in range(count)
+        ]
+        return json.dumps({"number": count, "iss_expedition": 72, "people": rows})
+    if feed == "astros":
+        rows = [{"name": f"{letters(i)} {letters(i)}ov", "craft": "ISS"} for i in range(count)]
+        return json.dumps({"message": "success", "number": count, "people": rows})
+    if feed in ("launches", "dockings"):
+        base = datetime(2025, 4, 8, tzinfo=UTC)
+        if feed == "launches":
+            rows = [
+                {
+                    "id": i,
+                    "name": f"Soyuz 2.1a | Soyuz MS-{100 + i}",
+                    "net": f"{base + timedelta(minutes=i):%Y-%m-%dT%H:%M:%SZ}",
+                }
+                for i in range(count)
+            ]
+        else:
+            rows = [
+                {
+                    "id": i,
+                    "docking": f"{base + timedelta(minutes=i):%Y-%m-%dT%H:%M:%SZ}",
+                    "flight_vehicle_chaser": {"spacecraft": {"name": f"Soyuz MS-{100 + i}"}},
+                }
+                for i in range(count)
+            ]
+        return json.dumps({"count": count, "results": rows})
+    if feed == "docked":
+        rows = [{"name": f"Progress MS-{i}", "mission_type": "cargo"} for i in range(count)]
+        return json.dumps({"number": count, "spacecraft": rows})
+    if feed == "position":
+        fixes = [json.loads(good_payload("position", i, START)[1]) for i in range(100)]
+        return json.dumps(fixes * (count // 200))
+    # tle: many sets of other objects, the station's last.
+    records = [omm_record(NORAD_CAT_ID=40000 + i) for i in range(count // 4)]
+    return json.dumps([*records, omm_record()])
+
+
+# Elements that parse but propagate to nonsense.
+NONSENSE_ELEMENTS = {
+    # Perigee far below the surface: SGP4 reports an error (NaN position, code 1 or 6).
+    "elements_nan": {"ECCENTRICITY": 0.9, "MEAN_MOTION": 15.9},
+    "elements_geo": {"MEAN_MOTION": 1.0027, "ECCENTRICITY": 0.0002, "INCLINATION": 0.05},
+    "elements_fast": {"MEAN_MOTION": 19.9},
+}
+
+
+def nonsense_elements(fault: str) -> str:
+    return json.dumps([omm_record(**NONSENSE_ELEMENTS[fault])])
+
+
+@functools.lru_cache(maxsize=1)
+def exotic_body(chars: int = 3_000) -> bytes:
+    """Punycode of `chars` astral characters (slow to build: cached)."""
+    return "".join(chr(0x10000 + i * 7919 % 0xFFFFF) for i in range(chars)).encode("punycode")
+
+
+_BOMBS: dict[int, bytes] = {}
+_BOMBS_LOCK = threading.Lock()
+
+
+def gzip_bomb(size: int) -> bytes:
+    """gzip of `size` spaces (valid JSON whitespace), built once per size."""
+    with _BOMBS_LOCK:
+        return _gzip_bomb(size)
+
+
+def _gzip_bomb(size: int) -> bytes:
+    if size not in _BOMBS:
+        packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        block = b" " * 1_048_576
+        parts = [packer.compress(block) for _ in range(size // len(block))]
+        parts.append(packer.compress(b" " * (size % len(block))))
+        parts.append(packer.flush())
+        _BOMBS[size] = b"".join(parts)
+    return _BOMBS[size]
+
+
 # --- the server ----------------------------------------------------------------------------
 
 
@@ -643,6 +766,7 @@ class FaultServer:
         flaky_bad_ratio: float = 0.5,
         log: Callable[[str], None] | None = None,
         poll_interval_s: float = 0.01,
+        bomb_bytes: int = 256 * 1024 * 1024,
     ) -> None:
         if scenario not in SCENARIOS:
             raise ValueError(f"unknown scenario {scenario!r}; one of {', '.join(SCENARIOS)}")
@@ -661,6 +785,11 @@ class FaultServer:
         self._stop = threading.Event()
         self._scripts: dict[str, _Script] = {}
         self._plans = {feed: FlakyPlan(seed, feed, flaky_faults, flaky_bad_ratio) for feed in FEEDS}
+        # The hostile scenario: every request a fault (of any kind) three times out of four.
+        self._hostile = {
+            feed: FlakyPlan(seed, feed, PER_REQUEST_FAULTS + HOSTILE_FAULTS, 0.75) for feed in FEEDS
+        }
+        self.bomb_bytes = bomb_bytes
         self._good_count = dict.fromkeys(FEEDS, 0)
         self._stateful_count = dict.fromkeys(FEEDS, 0)
         self._hits: list[Hit] = []
@@ -722,6 +851,13 @@ class FaultServer:
         for sock in (self._refuser, self._blackhole, *self._fillers):
             sock.close()
 
+    def prepare_hostile(self) -> None:
+        """Build the big hostile bodies now, not while a client waits (they are cached)."""
+        gzip_bomb(self.bomb_bytes)
+        exotic_body()
+        for feed in FEEDS:
+            huge_document(feed)
+
     def url(self, feed: str) -> str:
         self._check_feed(feed)
         return f"http://127.0.0.1:{self.port}/{feed}"
@@ -745,8 +881,10 @@ class FaultServer:
         if not faults:
             raise ValueError("set() needs at least one fault (or 'good')")
         for fault in faults:
-            if fault != GOOD and fault not in FAULTS:
-                raise ValueError(f"unknown fault {fault!r}; one of {', '.join(FAULTS)}")
+            if fault != GOOD and fault not in FAULTS + HOSTILE_FAULTS:
+                raise ValueError(
+                    f"unknown fault {fault!r}; one of {', '.join(FAULTS + HOSTILE_FAULTS)}"
+                )
             if (
                 variant is not None
                 and fault in PAYLOAD_FAULTS
@@ -787,6 +925,8 @@ class FaultServer:
             return script.next(), script.variant
         if self.scenario == "flaky":
             return self._plans[feed].next()
+        if self.scenario == "hostile":
+            return self._hostile[feed].next()
         return self.scenario, None
 
     def _resolve(self, feed: str, fault: str) -> str:
@@ -892,12 +1032,72 @@ class FaultServer:
             declared = self.big_bytes if answer == "too_large" else None
             self._headers(handler, 200, "application/json", declared, answer)
             self._stream_padding(handler, self.big_bytes)
+        elif answer in HOSTILE_FAULTS:
+            self._hostile_answer(handler, feed, answer, n)
         elif answer == "redirect_loop":
             hop = int(parse_qs(query).get("loop", ["0"])[0] or 0) + 1
             location = f"/{feed}?loop={hop}"
             self._send(handler, 302, "text/plain", "", fault=answer, Location=location)
         else:  # pragma: no cover - every name is handled above
             raise AssertionError(answer)
+
+    def _hostile_answer(
+        self, handler: BaseHTTPRequestHandler, feed: str, answer: str, n: int
+    ) -> None:
+        content_type, body = good_payload(feed, n, self.at)
+        data = body.encode()
+        if answer in ELEMENT_FAULTS and feed != "tle":
+            answer = "huge_list"
+        if answer == "gzip_stacked":
+            packed = gzip.compress(gzip.compress(data))
+            self._raw(handler, content_type, packed, answer, **{"Content-Encoding": "gzip, gzip"})
+        elif answer == "encoding_unknown":
+            self._raw(handler, content_type, data, answer, **{"Content-Encoding": "x-unknown"})
+        elif answer == "encoding_lying":
+            self._raw(handler, content_type, data, answer, **{"Content-Encoding": "gzip"})
+        elif answer == "gzip_bomb":
+            bomb = gzip_bomb(self.bomb_bytes)
+            self._raw(handler, "application/json", bomb, answer, **{"Content-Encoding": "gzip"})
+        elif answer == "charset_exotic":
+            # Valid punycode that only a pure-Python codec decodes (its time grows with the
+            # square of its length): refused unread.
+            self._raw(handler, "application/json; charset=punycode", exotic_body(), answer)
+        elif answer == "charset_lying":
+            self._raw(handler, "application/json; charset=utf-16", data, answer)
+        elif answer == "endless_chunked":
+            handler.protocol_version = "HTTP/1.1"
+            handler.close_connection = True
+            self._headers(
+                handler, 200, content_type, None, answer, **{"Transfer-Encoding": "chunked"}
+            )
+            piece = b" " * 1024
+            while not self._stop.wait(self.drip_s):
+                handler.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                handler.wfile.flush()
+        elif answer in ("redirect_offsite", "redirect_scheme", "redirect_port"):
+            location = {
+                "redirect_offsite": f"http://upstream.invalid/{feed}",
+                "redirect_scheme": f"https://127.0.0.1:{self.port}/{feed}",
+                "redirect_port": f"http://127.0.0.1:{self.refused_port}/{feed}",
+            }[answer]
+            self._send(handler, 302, "text/plain", "", fault=answer, Location=location)
+        elif answer == "huge_list":
+            self._raw(handler, "application/json", huge_document(feed).encode(), answer)
+        elif answer in ELEMENT_FAULTS:
+            self._raw(handler, "application/json", nonsense_elements(answer).encode(), answer)
+        else:  # pragma: no cover - every name is handled above
+            raise AssertionError(answer)
+
+    def _raw(
+        self,
+        handler: BaseHTTPRequestHandler,
+        content_type: str,
+        data: bytes,
+        fault: str,
+        **headers: str,
+    ) -> None:
+        self._headers(handler, 200, content_type, len(data), fault, **headers)
+        handler.wfile.write(data)
 
     def _headers(
         self,
@@ -969,6 +1169,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--drip", type=float, default=0.05, help="seconds per body byte")
     parser.add_argument("--stall", type=float, default=30.0, help="headers_never hold, s")
     parser.add_argument("--big-bytes", type=int, default=3_000_000, help="too_large size")
+    parser.add_argument("--bomb-bytes", type=int, default=256 * 1024 * 1024, help="gzip_bomb size")
     parser.add_argument("--list", action="store_true", help="list scenarios and faults")
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
     args = parser.parse_args(argv)
@@ -976,6 +1177,7 @@ def main(argv: list[str] | None = None) -> int:
         print("scenarios:", ", ".join(SCENARIOS))
         print("per-request faults:", ", ".join(PER_REQUEST_FAULTS))
         print("stateful faults:", ", ".join(STATEFUL_FAULTS))
+        print("hostile faults:", ", ".join(HOSTILE_FAULTS))
         return 0
     server = FaultServer(
         args.scenario,
@@ -985,11 +1187,12 @@ def main(argv: list[str] | None = None) -> int:
         drip_s=args.drip,
         stall_s=args.stall,
         big_bytes=args.big_bytes,
+        bomb_bytes=args.bomb_bytes,
         log=None if args.quiet else lambda line: print(line, flush=True),
     )
     server.start()
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` ends it as cleanly as Ctrl+C
-    seed = f" (seed {args.seed})" if args.scenario == "flaky" else ""
+    seed = f" (seed {args.seed})" if args.scenario in ("flaky", "hostile") else ""
     print(f"faultserver: scenario {args.scenario}{seed} on 127.0.0.1:{server.port}")
     for feed in FEEDS:
         print(f"  {feed:<9} {server.url(feed)}")

@@ -117,6 +117,16 @@ class GroundTrackMap(Widget):
             return None
         return compose(self.scene, width, height)
 
+    def _compose_failed(self) -> None:
+        # Drawn as the placeholder row by `build_row`, which composes again (and retries).
+        self._frame = None
+        self._rows = None
+        self._strips.clear()
+        self.refresh()
+
+    # The resize path and a new scene both come here: a scene that cannot be composed (a
+    # NaN from bad elements, say) must cost the map, never the app.
+    @guarded(lambda self, force=False: self._compose_failed())
     def _recompose_frame(self, force: bool = False) -> None:
         """Compose the scene; repaint only the map rows whose cells changed.
 
