@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     import httpx
 
 from app.model.state import ElementsInfo, MissionState, Mode, StateStore
-from app.settings import FeedSettings, Settings
+from app.settings import ALL_FEEDS, STREAM_NAMES, FeedSettings, Settings
+from app.station_feed import StationFeed
 from feeds.adapters.tle import parse_element_sets
 from feeds.cache import FeedCache
 from feeds.clock import Clock
@@ -49,11 +50,14 @@ from feeds.sources import (
     SourceRouter,
     make_http_client,
 )
+from feeds.telemetry_stream import LightstreamerTelemetry, StreamSettings, TelemetryReplay
 
 log = logging.getLogger(__name__)
 
 # Every feed's parser, by name (from the registry; tests feed payloads straight to them).
 ADAPTERS: Mapping[str, Parser[object]] = {f.name: f.parse for f in FEEDS}
+# Streamed feeds: no poller, a stream of updates (app.station_feed).
+STREAMED = frozenset(STREAM_NAMES)
 
 # Upstreams whose rate limit covers all their endpoints together: seconds between requests
 # from every feed pointed at that host (from the registry's `host_spacing_s`).
@@ -92,13 +96,13 @@ def load_element_history(path: Path) -> tuple[ElementsInfo, ...]:
 
 def load_demo_recording(path: Path | None = None) -> Recording:
     """The recording to replay: `path`, or the bundled Soyuz MS-27 day."""
-    return load_recording(path or bundled_path(BUNDLED_RECORDING), FEED_NAMES)
+    return load_recording(path or bundled_path(BUNDLED_RECORDING), ALL_FEEDS)
 
 
 def demo_settings(settings: Settings, recording: Recording) -> Settings:
     """Demo feeds: every feed the recording holds, replayed; never the network."""
     feeds = settings.feeds.model_copy(deep=True)
-    for name in FEED_NAMES:
+    for name in ALL_FEEDS:
         feed = feeds.get(name)
         feed.enabled = name in recording.feeds
         feed.url = replay_url(name)
@@ -167,10 +171,12 @@ class Runtime:
                 interval_s=settings.feeds.get(name).interval_s,
                 # Past this age elements are approximate (feeds.elements): the feed that
                 # serves only such elements is stale, however recently it answered.
-                max_data_age_s=BY_NAME[name].max_data_age_s,
+                max_data_age_s=BY_NAME[name].max_data_age_s if name in BY_NAME else None,
                 timeout_s=settings.feeds.get(name).timeout_s,
             )
-            for name in FEED_NAMES
+            for name in ALL_FEEDS
+            # A stream that is off is not a feed of this run at all (no "off" to report).
+            if name not in STREAMED or self._enabled(name)
         }
         self._initial = MissionState(mode=mode, observer=settings.observer).with_feeds(feeds)
         self.store = StateStore(self._initial)
@@ -197,7 +203,33 @@ class Runtime:
         return cls(demo_settings(settings, recording), clock, mode="demo", recording=recording)
 
     def _enabled(self, name: str) -> bool:
-        return self.settings.feeds.get(name).enabled
+        return (name in BY_NAME or name in STREAMED) and self.settings.feeds.get(name).enabled
+
+    def station_feed(self) -> StationFeed:
+        """The telemetry feed: replayed from the recording, or live over Lightstreamer."""
+        feed = self.settings.feeds.telemetry
+        clock = self.clock
+        recording = self.recording
+        if recording is not None and urlparse(feed.url).scheme == REPLAY_SCHEME:
+            entries = recording.entries.get("telemetry", [])
+            return StationFeed(
+                lambda f: TelemetryReplay(entries, clock, on_reset=f.reset),
+                clock,
+                self.store.publish,
+                self.recorder,
+            )
+        stream = StreamSettings(
+            server=feed.url,
+            adapter_set=feed.adapter_set,
+            connect_timeout_s=feed.timeout_s,
+            backoff_max_s=feed.retry_max_s,
+        )
+        return StationFeed(
+            lambda _: LightstreamerTelemetry(stream, clock),
+            clock,
+            self.store.publish,
+            self.recorder,
+        )
 
     def spec(self, name: str) -> FeedSpec[object]:
         feed: FeedSettings = self.settings.feeds.get(name)
@@ -278,10 +310,13 @@ class Runtime:
         """Start one poller task per enabled feed."""
         source = self._source()
         started: list[str] = []
-        for name in FEED_NAMES:
+        for name in ALL_FEEDS:
             if not self._enabled(name) or name in self._tasks:
                 continue
             started.append(name)
+            if name in STREAMED:
+                self._tasks[name] = asyncio.create_task(self.station_feed().run(), name=name)
+                continue
             gate = self._gates.get(urlparse(self.settings.feeds.get(name).url).hostname or "")
             feed_source: Source = source
             if self.recorder is not None:
@@ -368,7 +403,12 @@ class Runtime:
         """Ask every enabled feed once, waiting at most `timeout_s`; a feed that has not
         answered by then is reported as failed."""
         source = self._source()
-        names = [n for n in FEED_NAMES if self._enabled(n)]
+        names = [n for n in FEED_NAMES if self._enabled(n) and n not in STREAMED]
+        streams = [
+            asyncio.create_task(self.station_feed().gather(timeout_s))
+            for n in STREAM_NAMES
+            if self._enabled(n) and n in STREAMED
+        ]
         tasks = {
             n: asyncio.create_task(
                 gather_once(self.spec(n), source, self.clock, self.store.publish, self.cache)
@@ -388,6 +428,8 @@ class Runtime:
             for task in pending:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        for stream in streams:
+            await stream
         if self._client is not None:
             await self._client.aclose()
             self._client = None

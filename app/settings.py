@@ -50,7 +50,20 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
-__all__ = ["FEED_NAMES", "FeedSettings", "FeedsSettings", "Settings", "load_settings"]
+__all__ = [
+    "ALL_FEEDS",
+    "FEED_NAMES",
+    "STREAM_NAMES",
+    "FeedSettings",
+    "FeedsSettings",
+    "Settings",
+    "load_settings",
+]
+
+# Streamed feeds (a session pushes updates; see app.station_feed), reported only when on. They
+# are not registry entries yet: the registry describes polled feeds (see docs/architecture.md).
+STREAM_NAMES = ("telemetry",)
+ALL_FEEDS = FEED_NAMES + STREAM_NAMES
 
 
 class FeedSettings(_Model):
@@ -75,7 +88,22 @@ def _feed_settings(feed: FeedDef[object]) -> type[FeedSettings]:
     )
 
 
+class TelemetryFeed(FeedSettings):
+    """NASA's ISSLIVE over Lightstreamer: a stream, not polled. `url` is the Lightstreamer
+    server; `interval_s` is how long without any update before the data counts as stale (the
+    attitude ticks every second while the station has signal)."""
+
+    url: str = "https://push.lightstreamer.com"
+    adapter_set: str = Field(default="ISSLIVE", min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    interval_s: float = Field(default=10.0, ge=1.0)
+    timeout_s: float = 15.0
+    retry_max_s: float = 300.0
+
+
 class _FeedsBase(_Model):
+    if TYPE_CHECKING:  # the streamed feed's own settings (the others are read with `get`)
+        telemetry: TelemetryFeed = TelemetryFeed()
+
     def get(self, name: str) -> FeedSettings:
         value = getattr(self, name)
         assert isinstance(value, FeedSettings)
@@ -95,6 +123,7 @@ else:
             for f in FEEDS
             for model in (_feed_settings(f),)
         },
+        telemetry=(TelemetryFeed, Field(default_factory=TelemetryFeed)),
     )
 
 

@@ -62,6 +62,8 @@ class CountdownView:
     docked_unknown: Unknown | None = None
     docked_age_s: float | None = None
     docked_stale: bool = False
+    # Kurs radar range and rate during a docking (ISSLIVE), already in words.
+    radar: str | None = None
 
 
 def clock_text(seconds: float) -> str:
@@ -82,6 +84,7 @@ class ClockPart:
     schedule_stale: bool
     schedule_unknown: Unknown | None
     schedule_partly: Unknown | None
+    radar: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +122,7 @@ def split_view(view: CountdownView) -> tuple[ClockPart, TimelinePart, DockedPart
         schedule_stale=view.schedule_stale,
         schedule_unknown=view.schedule_unknown,
         schedule_partly=view.schedule_partly,
+        radar=view.radar,
     )
     timeline = view.next[0] if view.next else (view.last[0] if view.last else None)
     filled, percent = 0, ""
@@ -349,6 +353,8 @@ class EventClock(CountdownPart):
             text.append(f"  {local:%H:%M} {local.tzname() or 'local'}", style=muted)
             if phase.estimated:
                 text.append("  estimated", style=muted)
+            if view.radar is not None:
+                text.append(f"\nKurs radar {view.radar}", style=self._s("current"))
             launch = timeline.launch
             if launch is not None and launch.done and phase.kind != "launch":
                 text.append(

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Literal, TypeVar, cast
 
+from app.model.station import StationModel
 from feeds.adapters.crew import CrewReport
 from feeds.adapters.schedule import Docked, Dockings, Launches, scheduled_times
 from feeds.elements import ElementsChoice, ElementsInfo, ElementsOrigin, choose, merge
@@ -68,6 +69,8 @@ class MissionState:
     element_sets: tuple[ElementsInfo, ...] = ()
     # Each feed's last good value, by feed name; read typed with `latest(FEED)`.
     received: Mapping[str, Received[object]] = field(default_factory=lambda: MappingProxyType({}))
+    # ISSLIVE telemetry: the feed's model as of its latest batch (a copy, never mutated).
+    station: StationModel | None = None
     # Schedule changes noticed so far, by "vehicle|kind" (feeds.adapters.schedule.scheduled_times).
     slips: Mapping[str, Slip] = field(default_factory=lambda: MappingProxyType({}))
     feeds: Mapping[str, FeedHealth] = field(default_factory=lambda: MappingProxyType({}))
@@ -222,12 +225,20 @@ def _elements(state: MissionState, event: FeedUpdate[object]) -> MissionState:
     return new
 
 
+def _station(state: MissionState, event: FeedUpdate[object]) -> MissionState:
+    """The streamed telemetry feed (not a registry entry yet) publishes its station model."""
+    if not isinstance(event.value, StationModel):
+        return state
+    return replace(state, station=event.value, version=state.version + 1)
+
+
 # Feeds whose answer changes more of the state than their latest value. A new feed needs no
 # entry here: `_store` keeps its answers and views read them with `MissionState.latest`.
 _REDUCERS: Mapping[str, Reduce] = {
     TLE.name: _elements,
     LAUNCHES.name: _store_schedule,
     DOCKINGS.name: _store_schedule,
+    "telemetry": _station,
 }
 
 

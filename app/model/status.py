@@ -16,6 +16,7 @@ from app.model.orbit import ElementsUnusable, Pass
 from app.model.passes import pass_json, passes_withheld, upcoming_passes
 from app.model.roster import build_roster
 from app.model.state import MissionState
+from app.model.station import StationModel
 from app.model.telemetry import (
     EngineCache,
     orbit_at,
@@ -133,6 +134,7 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
         "passes": passes,
         "crew": crew_status(state, now),
         "docked": docked_status(state, now),
+        "station": (state.station or StationModel()).to_json(now),
         "next_event": event,
         "feeds": feeds,
         "notices": notices,
