@@ -205,7 +205,7 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.command == "record":
             return _record(args, settings)
         if args.command == "serve":
-            return _serve(args)
+            return _serve(args, settings)
         return _dashboard(args, settings)
     except (RecordingError, HistoryError) as exc:
         parser.error(str(exc))
@@ -266,7 +266,7 @@ class HistoryError(Exception):
     """The element history file cannot be used."""
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _serve(args: argparse.Namespace, settings: Any) -> int:
     from app.serve import serve
 
     passed: list[str] = []
@@ -286,7 +286,20 @@ def _serve(args: argparse.Namespace) -> int:
     passed += ["--speed", str(args.speed)]
     passed += ["--loop"] if args.loop else []
     passed += ["--kiosk"] if args.kiosk else []
-    serve(args.host, args.port, passed)
+    collector = None
+    if args.demo is None and settings.bus is None:
+        # Live feeds: polled once here, read by every session (app.collector).
+        from app.collector import Collector
+
+        collector = Collector(settings)
+    serve(
+        args.host,
+        args.port,
+        passed,
+        max_sessions=settings.serve.max_sessions,
+        trusted_origins=tuple(settings.serve.trusted_origins),
+        collector=collector,
+    )
     return 0
 
 

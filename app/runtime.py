@@ -37,7 +37,7 @@ from feeds.poller import (
     gather_once,
 )
 from feeds.position import parse_position
-from feeds.recording import Recording, RecordingSource, RecordingWriter, load_recording
+from feeds.recording import EntrySink, Recording, RecordingSource, load_recording
 from feeds.replay import SCHEME as REPLAY_SCHEME
 from feeds.replay import ReplaySource, replay_url
 from feeds.schedule import parse_docked, parse_dockings, parse_launches
@@ -161,14 +161,18 @@ class Runtime:
         self.recording = recording
         # Element sets from a history file (`--elements-history`), for any time they cover.
         self.element_history: tuple[ElementsInfo, ...] = ()
-        # Set by `issdash record`: every answer of every feed is also written there.
-        self.recorder: RecordingWriter | None = None
+        # Set by `issdash record` (a file) or a collector (the answer bus): every answer of
+        # every feed is also written there.
+        self.recorder: EntrySink | None = None
+        # Live answers read from a collector on this bus (app.bus_link) instead of polled.
+        self.bus = settings.bus if mode == "live" and recording is None else None
         # Replayed feeds poll on a paced clock (see PacedClock); live feeds on the real one.
         self.poll_clock: Clock = PacedClock(clock) if recording is not None else clock
+        # Under a collector the collector keeps the cache; a session keeps none.
         self.cache = (
             cache
             if cache is not None
-            else FeedCache(settings.cache_dir if mode == "live" else None)
+            else FeedCache(settings.cache_dir if mode == "live" and self.bus is None else None)
         )
         self._client: httpx.AsyncClient | None = None
         self._replay: ReplaySource | None = None
@@ -252,7 +256,7 @@ class Runtime:
         if self.element_history:
             history = self.element_history
             self.store.update(lambda s: s.with_elements(*history))
-        if self.recording is not None:
+        if self.recording is not None or self.bus is not None:
             return
         for name in FEED_NAMES:
             if name not in CACHEABLE or not self._enabled(name):
@@ -287,8 +291,23 @@ class Runtime:
             return True
         return False
 
+    def cached_feeds(self) -> list[str]:
+        """The feeds whose cached answer was accepted at start."""
+        return list(self._cached_at)
+
     def start(self) -> None:
-        """Start one poller task per enabled feed."""
+        """Start one poller task per enabled feed, or, with a bus, the link to it."""
+        if self.bus is not None:
+            if "bus" not in self._tasks:
+                from app.bus_link import start_link
+
+                self._tasks["bus"] = start_link(self, self.bus)
+                self._mark_started([n for n in FEED_NAMES if self._enabled(n)])
+            return
+        self.start_pollers()
+
+    def start_pollers(self) -> None:
+        """Start one poller task per enabled feed (those not running yet)."""
         source = self._source()
         started: list[str] = []
         for name in FEED_NAMES:

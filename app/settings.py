@@ -129,6 +129,19 @@ class KioskSettings(BaseModel):
     watchdog_s: float = Field(default=30.0, ge=1, description="How often pollers are checked.")
 
 
+class ServeSettings(BaseModel):
+    """`issdash serve`: who may open a session, and how many at once."""
+
+    max_sessions: int = Field(
+        default=16, ge=1, le=1000, description="Concurrent browser sessions; then a busy page."
+    )
+    trusted_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins besides the served address whose pages may open a session, "
+        'e.g. ["https://wall.example.org"] behind a proxy.',
+    )
+
+
 _CONFIG_FILE: ContextVar[Path | None] = ContextVar("issdash_config_file", default=None)
 
 
@@ -142,6 +155,12 @@ class Settings(BaseSettings):
     feeds: FeedsSettings = FeedsSettings()
     map: MapSettings = MapSettings()
     kiosk: KioskSettings = KioskSettings()
+    serve: ServeSettings = ServeSettings()
+    bus: str | None = Field(
+        default=None,
+        description="Where dashboards share one poller: redis://HOST:6379/0 (or the "
+        "collector address `issdash serve` gives its sessions).",
+    )
     log_file: Path = Field(
         default_factory=lambda: platformdirs.user_log_path("issdash") / "issdash.log",
         description="Warnings and errors go here (rotated at 1 MB, 3 kept).",

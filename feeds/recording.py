@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
 
 from feeds.clock import Clock, iso_z, parse_iso_utc
@@ -201,6 +201,14 @@ def load_recording(path: Path, known_feeds: Iterable[str]) -> Recording:
     )
 
 
+def entry_from_json(data: dict[str, Any], known: set[str]) -> tuple[Entry | None, str | None]:
+    """One entry from its JSON form (a recording line, a bus message), or why not."""
+    entries: dict[str, list[Entry]] = {}
+    problem = _add_entry(data, 0, known, entries)
+    found = [e for es in entries.values() for e in es]
+    return (found[0] if found else None), problem
+
+
 def _add_entry(
     data: dict[str, Any], number: int, known: set[str], entries: dict[str, list[Entry]]
 ) -> str | None:
@@ -294,10 +302,16 @@ class RecordingWriter:
         return self.path
 
 
+class EntrySink(Protocol):
+    """Where answers go as they are received: a recording file, or the answer bus."""
+
+    def write(self, entry: Entry) -> None: ...
+
+
 class RecordingSource:
     """Wraps a source and writes every answer it gives one feed, failures included."""
 
-    def __init__(self, inner: Source, feed: str, writer: RecordingWriter, clock: Clock) -> None:
+    def __init__(self, inner: Source, feed: str, writer: EntrySink, clock: Clock) -> None:
         self._inner = inner
         self._feed = feed
         self._writer = writer
