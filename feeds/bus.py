@@ -213,9 +213,7 @@ class LoopbackSubscriber:
             wait_s = min(wait_s * 2, RECONNECT_MAX_S)
 
     async def _session(self) -> None:
-        reader, writer = await asyncio.open_connection(
-            self._host, self._port, limit=MAX_LINE_BYTES
-        )
+        reader, writer = await asyncio.open_connection(self._host, self._port, limit=MAX_LINE_BYTES)
         try:
             writer.write(self._token + b"\n")
             await writer.drain()
