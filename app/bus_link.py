@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from app.state import MissionState
 from feeds.bus import LoopbackSubscriber
+from feeds.bus_redis import RedisMember, is_redis_address
 from feeds.poller import FeedFailure, FeedUpdate, parse_off_loop
-from feeds.recording import Entry
+from feeds.recording import Entry, EntrySink
 from feeds.sources import FeedError, RawResponse
 
 if TYPE_CHECKING:
@@ -52,13 +55,31 @@ async def apply_entry(runtime: Runtime, entry: Entry) -> None:
     runtime.store.publish(FeedUpdate(name, value, entry.received_at))
 
 
+NOTICE_PREFIX = "bus: "
+
+
+def _say(runtime: Runtime, notice: str | None) -> None:
+    """Replace the bus notice on screen (None: clear it)."""
+
+    def update(state: MissionState) -> MissionState:
+        kept = tuple(n for n in state.notices if not n.startswith(NOTICE_PREFIX))
+        if kept != state.notices:
+            state = replace(state, notices=kept, version=state.version + 1)
+        return state.with_notice(NOTICE_PREFIX + notice) if notice else state
+
+    runtime.store.update(update)
+
+
 def start_link(runtime: Runtime, address: str) -> asyncio.Task[None]:
-    """The task that feeds the runtime from the bus at `address`."""
+    """The task that feeds the runtime from the bus at `address`: the loopback collector of
+    `issdash serve`, or Redis (feeds.bus_redis)."""
     from app.settings import FEED_NAMES
 
     link_state: dict[str, str | None] = {"down": None}
 
     async def on_entry(entry: Entry) -> None:
+        if entry.error is None:
+            runtime.note_answer(entry.feed, entry.received_at)
         await apply_entry(runtime, entry)
 
     def on_link(reason: str | None) -> None:
@@ -66,8 +87,30 @@ def start_link(runtime: Runtime, address: str) -> asyncio.Task[None]:
         if reason == link_state["down"]:
             return
         link_state["down"] = reason
-        notice = "answers from the collector again" if reason is None else f"bus: {reason}"
-        runtime.store.update(lambda s: s.with_notice(notice))
+        _say(runtime, reason)
 
+    if is_redis_address(address):
+        enabled = [
+            runtime.settings.feeds.get(n).interval_s
+            for n in FEED_NAMES
+            if runtime.settings.feeds.get(n).enabled
+        ]
+
+        def lead(sink: EntrySink | None) -> None:
+            runtime.recorder = sink
+            runtime.start_pollers()
+
+        member = RedisMember(
+            address,
+            FEED_NAMES,
+            # Another dashboard takes over within two intervals of the fastest feed.
+            lease_s=max(2.0, 1.5 * min(enabled, default=5.0)),
+            on_entry=on_entry,
+            on_link=on_link,
+            lead=lead,
+            follow=runtime.stop_pollers,
+        )
+        runtime.bus_member = member
+        return asyncio.create_task(member.run(), name="bus-link")
     subscriber = LoopbackSubscriber(address, FEED_NAMES, on_entry, on_link)
     return asyncio.create_task(subscriber.run(), name="bus-link")

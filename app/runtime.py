@@ -166,6 +166,8 @@ class Runtime:
         self.recorder: EntrySink | None = None
         # Live answers read from a collector on this bus (app.bus_link) instead of polled.
         self.bus = settings.bus if mode == "live" and recording is None else None
+        # The Redis bus membership, when that is the bus (feeds.bus_redis.RedisMember).
+        self.bus_member: Any = None
         # Replayed feeds poll on a paced clock (see PacedClock); live feeds on the real one.
         self.poll_clock: Clock = PacedClock(clock) if recording is not None else clock
         # Under a collector the collector keeps the cache; a session keeps none.
@@ -290,6 +292,24 @@ class Runtime:
         except FeedError:
             return True
         return False
+
+    def note_answer(self, name: str, received_at: datetime) -> None:
+        """An answer this runtime did not poll itself (from the bus): if it has to poll later
+        (it took over the polling), it waits until that answer is an interval old."""
+        known = self._cached_at.get(name)
+        if known is None or received_at > known:
+            self._cached_at[name] = received_at
+
+    async def stop_pollers(self) -> None:
+        """Cancel the feed pollers (not the bus link): another dashboard polls now."""
+        names = [n for n in self._tasks if n != "bus"]
+        for name in names:
+            self._tasks[name].cancel()
+        for name in names:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._tasks[name]
+            del self._tasks[name]
+            self.pollers.pop(name, None)
 
     def cached_feeds(self) -> list[str]:
         """The feeds whose cached answer was accepted at start."""
