@@ -4,30 +4,34 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import re
 import sys
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
 from app.startup import pause_collector, resume_collector
-from feeds.clock import FrozenClock, ScaledClock, SystemClock, parse_iso_utc
+from feeds.clock import FrozenClock, ScaledClock, SystemClock, clock_doubt, iso_z, parse_iso_utc
 from feeds.models import Observer
 from feeds.recording import RecordingError
+from feeds.text import clean_text
 from feeds.validation import describe_validation_error
 
 
 def _iso(text: str) -> datetime:
     try:
         return parse_iso_utc(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from None
+    except (ValueError, OverflowError):
+        raise argparse.ArgumentTypeError(
+            f"not an ISO 8601 time: {clean_text(text, 40)!r}"
+        ) from None
 
 
 def _observer(text: str) -> Observer:
@@ -61,16 +65,58 @@ def _speed(text: str) -> float:
     return value
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, help="TOML settings file")
+def _size(text: str) -> int:
+    """ "500M", "2G", "100k" or plain bytes."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmMgG]?)[bB]?\s*", text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"not a size: {clean_text(text, 40)!r} (try 500M, 2G)")
+    factor = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9}[match[2].lower()]
+    value = int(float(match[1]) * factor)
+    if value < 4096:
+        raise argparse.ArgumentTypeError("size must be at least 4k")
+    return value
+
+
+# Global flags are accepted before or after the subcommand. Each parser declares them, but
+# only the top-level one has defaults: a subparser's defaults would overwrite a value given
+# before the subcommand (argparse applies the subparser's namespace last).
+_GLOBAL_DEFAULTS: dict[str, Any] = {
+    "config": None,
+    "observer": None,
+    "min_elevation": None,
+    "demo": None,
+    "start": None,
+    "speed": 1.0,
+    "loop": False,
+    "kiosk": False,
+}
+
+
+def _default(parser: argparse.ArgumentParser, top: bool, name: str) -> Any:
+    return _GLOBAL_DEFAULTS[name] if top else argparse.SUPPRESS
+
+
+def _config_flag(parser: argparse.ArgumentParser, top: bool) -> None:
     parser.add_argument(
-        "--observer", type=_observer, metavar="LAT,LON[,ALT_M]", help="where to predict passes for"
+        "--config", type=Path, default=_default(parser, top, "config"), help="TOML settings file"
+    )
+
+
+def _common(parser: argparse.ArgumentParser, top: bool = False) -> None:
+    _config_flag(parser, top)
+    parser.add_argument(
+        "--observer",
+        type=_observer,
+        default=_default(parser, top, "observer"),
+        metavar="LAT,LON[,ALT_M]",
+        help="where to predict passes for",
     )
     parser.add_argument(
         "--min-elevation",
         type=float,
         metavar="DEG",
         dest="min_elevation",
+        default=_default(parser, top, "min_elevation"),
         help="lowest elevation that counts as a pass (default 10)",
     )
     parser.add_argument(
@@ -84,31 +130,54 @@ def _common(parser: argparse.ArgumentParser) -> None:
         "--demo",
         nargs="?",
         const="",
-        default=None,
+        default=_default(parser, top, "demo"),
         metavar="PATH",
         help="replay a recording (default: the bundled Soyuz MS-27 day); no network",
     )
 
 
-def _replay_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--start", type=_iso, metavar="ISO", help="replay start time")
-    parser.add_argument("--speed", type=_speed, default=1.0, help="replay speed (x real time)")
+def _replay_flags(parser: argparse.ArgumentParser, top: bool = False) -> None:
     parser.add_argument(
-        "--loop", action="store_true", help="replay again from the start at the end"
+        "--start",
+        type=_iso,
+        metavar="ISO",
+        default=_default(parser, top, "start"),
+        help="replay start time",
+    )
+    parser.add_argument(
+        "--speed",
+        type=_speed,
+        default=_default(parser, top, "speed"),
+        help="replay speed (x real time)",
+    )
+    parser.add_argument(
+        "--loop",
+        action="store_true",
+        default=_default(parser, top, "loop"),
+        help="replay again from the start at the end",
     )
     parser.add_argument(
         "--kiosk",
         action="store_true",
+        default=_default(parser, top, "kiosk"),
         help="unattended wall display: locked keys (type the unlock word, then Enter, to leave)",
     )
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse quoting a bad value must not send its escape sequences to the terminal."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {clean_text(message, 300)}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="issdash", description="A mission-control dashboard for the ISS, in the terminal."
     )
-    _common(parser)
-    _replay_flags(parser)
+    _common(parser, top=True)
+    _replay_flags(parser, top=True)
     sub = parser.add_subparsers(dest="command")
     status = sub.add_parser("status", help="print the current state once and exit")
     _common(status)
@@ -130,8 +199,21 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument(
         "out", type=Path, metavar="OUT", help="recording file (.jsonl or .jsonl.gz)"
     )
-    record.add_argument("--config", type=Path, help="TOML settings file")
-    record.add_argument("--duration", type=_duration, metavar="TIME", help="stop after (e.g. 2h)")
+    _config_flag(record, top=False)
+    record.add_argument(
+        "--duration",
+        "--max-duration",
+        type=_duration,
+        dest="duration",
+        metavar="TIME",
+        help="stop after (e.g. 2h)",
+    )
+    record.add_argument(
+        "--max-size",
+        type=_size,
+        metavar="SIZE",
+        help="stop before the file grows past SIZE (e.g. 500M; before compression)",
+    )
     record.add_argument(
         "--feeds", metavar="NAMES", help="comma-separated feeds to record (default: all enabled)"
     )
@@ -178,12 +260,91 @@ _NEGATIVE = re.compile(r"^-[\d.]")
 _ENVIRONMENT_DEFAULTS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 
+class LocalInputError(Exception):
+    """A problem with what the user gave us (a file, a setting, a time): exit status 2, one
+    line on stderr, no traceback."""
+
+
+# `status --at` range: the station did not exist before Zarya's launch, and the Sun's
+# position comes from the bundled planetary ephemeris (de421: to 2053-10-09), which a 24 h
+# pass search and the tracks around the time must stay inside.
+EARLIEST_AT = datetime(1998, 11, 20, 6, 40, tzinfo=UTC)
+LATEST_AT = datetime(2053, 10, 7, tzinfo=UTC)
+
+EXIT_OK, EXIT_CRASH, EXIT_USAGE, EXIT_DEGRADED = 0, 1, 2, 3
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command; the exit status follows README "Exit statuses": 0 success, 1 crash,
+    2 usage or local input error, 3 degraded data."""
     pause_collector()  # see app/startup.py
+    _reserve_standard_fds()
     try:
         return _main(argv)
+    except LocalInputError as exc:
+        _say(f"issdash: error: {exc}")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`issdash status | head -1`): what it wanted it has; stop
+        # quietly, and keep Python's own flush at exit from failing again.
+        _silence_stdout()
+        return EXIT_OK
+    except Exception as exc:
+        _report_crash(exc)
+        return EXIT_CRASH
     finally:
         resume_collector()  # a no-op if the dashboard already did, after its first frame
+
+
+def _reserve_standard_fds() -> None:
+    """A closed stdin, stdout or stderr is given /dev/null before anything else opens a file:
+    otherwise the next file opened (the log) would get that number, and a later write meant
+    for the terminal, or a replacement of stdin, would land in it."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.open(os.devnull, os.O_RDWR)  # the lowest free number: this one
+
+
+def _say(line: str) -> None:
+    """One line on stderr, cleaned: error messages quote files and feeds."""
+    with contextlib.suppress(OSError, ValueError):
+        print(clean_text(line, 400), file=sys.stderr, flush=True)
+
+
+def _silence_stdout() -> None:
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def _report_crash(exc: BaseException) -> None:
+    """The traceback to the log file, one line on stderr saying what and where."""
+    log_path: Path | None = None
+    try:
+        import traceback
+
+        from app.settings import Settings
+
+        log_path = Settings.model_fields["log_file"].get_default(call_default_factory=True)
+        assert isinstance(log_path, Path)
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with log_path.open("a", encoding="utf-8") as handle:
+            handle.write(f"{iso_z(SystemClock().now())} CRASH\n")
+            handle.write("".join(traceback.format_exception(exc)))
+    except Exception:
+        log_path = None
+    frame = exc.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    where = f" at {Path(frame.tb_frame.f_code.co_filename).name}:{frame.tb_lineno}" if frame else ""
+    logged = f"; full traceback in {log_path}" if log_path else ""
+    _say(f"issdash: internal error{where}: {type(exc).__name__}: {exc}{logged}")
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -191,12 +352,14 @@ def _main(argv: Sequence[str] | None) -> int:
         os.environ.setdefault(name, value)
     parser = build_parser()
     args = parser.parse_args(_join_negative_values(sys.argv[1:] if argv is None else argv))
+    from app.settings import SettingsError
+
     try:
         settings = _settings(args)
     except ValidationError as exc:
-        parser.error(f"bad settings: {describe_validation_error(exc)}")
-    except (FileNotFoundError, ValueError) as exc:
-        parser.error(str(exc))
+        raise LocalInputError(f"bad settings: {describe_validation_error(exc)}") from None
+    except SettingsError as exc:
+        raise LocalInputError(str(exc)) from None
     if args.command in ("record", "serve"):
         resume_collector()  # long-running, and nobody waits for their first output
     try:
@@ -208,7 +371,7 @@ def _main(argv: Sequence[str] | None) -> int:
             return _serve(args, settings)
         return _dashboard(args, settings)
     except (RecordingError, HistoryError) as exc:
-        parser.error(str(exc))
+        raise LocalInputError(str(exc)) from None
 
 
 def _recording(args: argparse.Namespace) -> Any:
@@ -216,8 +379,10 @@ def _recording(args: argparse.Namespace) -> Any:
     from app.runtime import load_demo_recording
 
     recording = load_demo_recording(Path(args.demo) if args.demo else None)
-    for problem in recording.problems:
-        print(f"issdash: recording: {problem}", file=sys.stderr)
+    for problem in recording.problems[:20]:
+        _say(f"issdash: recording: {problem}")
+    if len(recording.problems) > 20:
+        _say(f"issdash: recording: ... and {len(recording.problems) - 20} more problems")
     return recording
 
 
@@ -226,6 +391,12 @@ def _status(args: argparse.Namespace, settings: Any) -> int:
     from app.status import build_status, dumps_status
 
     logging.basicConfig(level=logging.ERROR)
+    if args.at is not None and not EARLIEST_AT <= args.at <= LATEST_AT:
+        raise LocalInputError(
+            f"--at {iso_z(args.at)}: outside what can be computed"
+            f" ({iso_z(EARLIEST_AT)}, Zarya's launch, to {iso_z(LATEST_AT)},"
+            " the end of the bundled solar-system ephemeris)"
+        )
     if args.demo is not None:
         recording = _recording(args)
         at = args.at or recording.start
@@ -237,12 +408,16 @@ def _status(args: argparse.Namespace, settings: Any) -> int:
     runtime.load_fallbacks()
     asyncio.run(runtime.gather_once(args.timeout))
     status = build_status(runtime.store.state, at, settings.min_elevation_deg)
+    doubt = clock_doubt(at, _elements_epoch(runtime, at)) if args.at is None else None
+    if doubt is not None and args.demo is None:
+        status["notices"] = [*status["notices"], doubt]
     if args.json:
         sys.stdout.write(dumps_status(status) + "\n")
     else:
         _print_status(status)
+    sys.stdout.flush()
     # 3: the report is degraded (a feed not answering, a part not known); see README.
-    return 3 if status["degraded"] else 0
+    return EXIT_DEGRADED if status["degraded"] else EXIT_OK
 
 
 def _element_history(settings: Any) -> Any:
@@ -306,46 +481,77 @@ def _serve(args: argparse.Namespace, settings: Any) -> int:
 def _record(args: argparse.Namespace, settings: Any) -> int:
     from app.recorder import record
     from app.settings import FEED_NAMES
+    from feeds.recording import RecordingWriteError
 
     feeds = [f.strip() for f in args.feeds.split(",")] if args.feeds else None
     unknown = [f for f in feeds or [] if f not in FEED_NAMES]
     if unknown:
-        print(f"issdash record: unknown feed(s): {', '.join(unknown)}", file=sys.stderr)
-        return 2
+        raise LocalInputError(
+            f"record --feeds: unknown feed(s): {', '.join(unknown)}; valid: {', '.join(FEED_NAMES)}"
+        )
     logging.basicConfig(level=logging.WARNING)
-    summary = asyncio.run(record(settings, args.out, args.duration, feeds, args.description))
-    print(summary)
-    return 0
+    try:
+        summary = asyncio.run(
+            record(
+                settings,
+                args.out,
+                args.duration,
+                feeds,
+                args.description,
+                max_bytes=args.max_size,
+            )
+        )
+    except RecordingWriteError as exc:
+        raise LocalInputError(str(exc)) from None
+    for line in summary.lines():
+        (_say if line.startswith(("warning", "stopped")) else _print_clean)(line)
+    return summary.exit_status
+
+
+def _print_clean(line: str) -> None:
+    print(clean_text(line, 400, keep_spacing=True))
+
+
+def _elements_epoch(runtime: Any, at: datetime) -> datetime | None:
+    choice = runtime.store.state.elements_at(at)
+    return choice.elements.epoch if choice is not None else None
 
 
 def _print_status(status: dict[str, Any]) -> None:
+    """The human form of `status`. Every line is cleaned like the dashboard's text (errors
+    and names come from feeds and files: no escape sequence may reach the terminal)."""
+    for line in _status_lines(status):
+        print(clean_text(line, 300, keep_spacing=True))
+
+
+def _status_lines(status: dict[str, Any]) -> Iterator[str]:
     from feeds.elements import describe_age
 
-    print(f"issdash status at {status['time']} ({status['mode']})")
+    yield f"issdash status at {status['time']} ({status['mode']})"
     pos = status["position"]
     if pos:
-        print(
+        yield (
             f"  ISS  {pos['latitude_deg']:+.3f} {pos['longitude_deg']:+.3f}  "
             f"{pos['altitude_km']:.1f} km  {pos['speed_km_s']:.3f} km/s  "
             f"{'sunlit' if pos['sunlit'] else 'eclipsed'}  orbit {pos['orbit_number']}  "
             f"elements {describe_age(pos['elements_age_h'])}"
-            f"{'  approximate' if pos['approximate'] else ''}"
+            f"{'  approximate' if pos.get('approximate') else ''}"
         )
     elements = status.get("elements")
     if not pos and elements and elements.get("problem"):
-        print(f"  ISS  elements unusable at this time: {elements['problem']}")
-    if status["passes"] is None and pos:
-        print("  passes withheld (see notices)")
-    for p in (status["passes"] or [])[:3]:
-        print(
+        yield f"  ISS  elements unusable at this time: {elements['problem']}"
+    if status.get("passes") is None and pos:
+        yield "  passes withheld (see notices)"
+    for p in (status.get("passes") or [])[:3]:
+        yield (
             f"  pass {p['rise']}  max {p['max_elevation_deg']:.0f} deg  "
             f"{'visible' if p['visible'] else 'not visible'}"
         )
     for name, feed in status["feeds"].items():
         error = f"  {feed['error']}" if feed["error"] else ""
-        print(f"  {name:<9} {feed['state']}{error}")
-    for notice in status["notices"]:
-        print(f"  ! {notice}")
+        yield f"  {name:<9} {feed['state']}{error}"
+    for notice in status.get("notices") or []:
+        yield f"  ! {notice}"
 
 
 def _dashboard(args: argparse.Namespace, settings: Any) -> int:
@@ -354,6 +560,7 @@ def _dashboard(args: argparse.Namespace, settings: Any) -> int:
     from app.runtime import Runtime
 
     _log_to_file(settings.log_file)
+    _keyless_stdin_if_needed()
     if args.demo is not None:
         recording = _recording(args)
         clock = ScaledClock(args.start or recording.start, args.speed)
@@ -362,8 +569,55 @@ def _dashboard(args: argparse.Namespace, settings: Any) -> int:
         runtime = Runtime(settings, SystemClock(), mode="live")
     runtime.element_history = _element_history(settings)
     kiosk = KioskController(settings.kiosk) if args.kiosk else None
-    IssDashApp(runtime, loop=args.loop, kiosk=kiosk).run()
-    return 0
+    app = IssDashApp(runtime, loop=args.loop, kiosk=kiosk)
+    app.run()
+    # Textual catches an exception that ends the app, prints it and sets the return code: it
+    # must reach our exit status, or a supervisor (systemd Restart=on-failure) sees success.
+    code = app.return_code or 0
+    if code != 0:
+        error = getattr(app, "_exception", None)  # Textual keeps the exception that ended it
+        logged = ""
+        if isinstance(error, BaseException):
+            logging.getLogger(__name__).error(
+                "the dashboard stopped on an internal error", exc_info=error
+            )
+            logged = f"; full traceback in {settings.log_file}"
+        _say(f"issdash: the dashboard stopped on an internal error (exit status {code}){logged}")
+    return EXIT_CRASH if code != 0 else EXIT_OK
+
+
+def _keyless_stdin_if_needed() -> None:
+    """Without a terminal on stdin, run display-only, calmly.
+
+    Textual's input thread waits on stdin with select() and, at end of file, goes straight
+    back to waiting: /dev/null is always "readable" and always at end of file, so it spun a
+    whole core forever; a closed stdin (no fd 0) crashed it at start. In both cases stdin is
+    replaced by the read end of a pipe nobody writes to: never readable, the thread sleeps in
+    select(), and the dashboard runs without keys (SIGTERM or Ctrl+C ends it). Left alone
+    when another Textual driver is chosen (textual-serve talks to the app over stdin).
+    """
+    if os.environ.get("TEXTUAL_DRIVER"):
+        return
+    stdin = sys.__stdin__
+    try:
+        if stdin is not None and os.isatty(stdin.fileno()):
+            return
+    except (OSError, ValueError):
+        pass
+    read_end, write_end = os.pipe()
+    os.dup2(read_end, 0)
+    os.close(read_end)
+    # The write end stays open for the life of the process, so the pipe never reports EOF.
+    global _KEPT_PIPE_END
+    _KEPT_PIPE_END = write_end
+    sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115 - for the process's life
+    setattr(sys, "__stdin__", sys.stdin)  # Textual's driver reads sys.__stdin__  # noqa: B010
+    logging.getLogger(__name__).warning(
+        "stdin is not a terminal: running display-only (no keys; SIGTERM or Ctrl+C ends it)"
+    )
+
+
+_KEPT_PIPE_END: int | None = None
 
 
 def _log_to_file(path: Path) -> None:

@@ -11,6 +11,7 @@ import contextlib
 import logging
 import os
 import signal
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -37,9 +38,11 @@ from app.runtime import Runtime
 from app.startup import collector_paused, resume_collector
 from app.state import MissionState
 from app.telemetry import EngineCache, Orbit, orbit_at, passes_withheld, upcoming_passes
+from feeds.clock import clock_doubt
 from feeds.models import ElementSet, Observer
 from feeds.orbit import ElementsUnusable, OrbitEngine, Pass, StationState
 from feeds.text import clean_text
+from widgets import guard
 from widgets.alert_banner import AlertBanner, AlertView
 from widgets.countdown import CountdownView, NextEventPanel
 from widgets.crew_roster import CrewRoster, RosterView
@@ -91,6 +94,13 @@ R = TypeVar("R")
 PASSES_RETRY = timedelta(minutes=10)
 
 _RESUME_COLLECTOR_AFTER_S = 2.0
+# The heartbeat is touched only when every view was computed within this many seconds and no
+# panel failed to draw in that time: a screen that is blank or stuck stops it.
+HEARTBEAT_FRESH_S = 90.0
+HEARTBEAT_EVERY_S = 60.0
+# Passes found for one time are kept while the clock moves on normally; a jump back, or a
+# long run, searches again ("next pass in 697d" came from a list found before a jump back).
+PASSES_REUSE_S = 6 * 3600.0
 
 
 def all_feeds_down(state: MissionState, now: datetime) -> AlertView:
@@ -195,6 +205,12 @@ class IssDashApp(App[None]):
         self._drawn_shape: tuple[object, ...] = ()
         self._scene_key: tuple[object, ...] | None = None
         self._scene_station: tuple[float, float] | None = None
+        self._passes_searched_at: datetime | None = None
+        # Monotonic time of the last tick whose views were all computed (the heartbeat).
+        self._views_ok_at: float | None = None
+        self._panel_failed_at: float | None = None
+        self._mounted_at = time.monotonic()
+        self.clock_warning: str | None = None
 
     # -- layout -----------------------------------------------------------------------
 
@@ -241,11 +257,12 @@ class IssDashApp(App[None]):
             self.add_class("-kiosk")
             for panel in self.query(VerticalScroll):
                 panel.can_focus = False  # no focus outline on a wall screen
-            if self.runtime.settings.kiosk.heartbeat_file is not None:
-                self._heartbeat()
-                self.set_interval(60.0, self._heartbeat)
+        self._mounted_at = time.monotonic()
         self._tick()
         self._schedule_ticks()
+        if self.kiosk is not None and self.runtime.settings.kiosk.heartbeat_file is not None:
+            self._heartbeat()  # after the first tick: it needs views drawn
+            self.set_interval(HEARTBEAT_EVERY_S, self._heartbeat)
         if collector_paused():
             # By then the first complete frame is on screen (about 1 s here): collect and
             # freeze what start-up built, then let the collector run as usual.
@@ -259,16 +276,32 @@ class IssDashApp(App[None]):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(sig, handler)
 
-    def _heartbeat(self) -> None:
+    def screen_is_healthy(self) -> bool:
+        """Every view computed recently and no panel failed to draw recently."""
+        now = time.monotonic()
+        if self._views_ok_at is None or now - self._views_ok_at > HEARTBEAT_FRESH_S:
+            return False
+        if self._panel_failed_at is not None and now - self._panel_failed_at <= HEARTBEAT_FRESH_S:
+            return False  # a panel's view could not be built
+        failed = guard.last_failure_monotonic
+        return failed is None or failed < self._mounted_at or now - failed > HEARTBEAT_FRESH_S
+
+    def _heartbeat(self) -> bool:
+        """Touch the heartbeat file if the screen is healthy; True when touched."""
         path = self.runtime.settings.kiosk.heartbeat_file
         if path is None:
-            return
+            return False
+        if not self.screen_is_healthy():
+            log.error("heartbeat withheld: the screen has not drawn every panel recently")
+            return False
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.touch()
             os.utime(path)
         except OSError as exc:
             log.warning("heartbeat file %s not touched: %s", path, exc)
+            return False
+        return True
 
     def on_key(self, event: events.Key) -> None:
         """In kiosk mode every key is swallowed; only the unlock sequence then Enter leaves."""
@@ -466,6 +499,8 @@ class IssDashApp(App[None]):
         # the others (the clock in the top bar first of all) still move.
         panel = self._panel
         orbit = panel("orbit", lambda: orbit_at(self._engines, state, now))
+        # Only the machine's own clock can be wrong: a replay's clock is the recording's.
+        self.clock_warning = panel("clock check", lambda: self._clock_doubt(state, now))
         panel("mission bar", lambda: setattr(self._bar_widget, "view", self._bar(state, now)))
         panel("alert", lambda: setattr(self._alert, "view", all_feeds_down(state, now)))
         if self.kiosk is not None:
@@ -495,11 +530,19 @@ class IssDashApp(App[None]):
                 lambda: setattr(self._countdown_panel, "view", self._countdown(state, known, now)),
             )
         panel("telemetry", lambda: self._orbit_views(orbit, state, now))
+        self._views_ok_at = time.monotonic()  # every view was attempted (the heartbeat)
+
+    def _clock_doubt(self, state: MissionState, now: datetime) -> str | None:
+        if self.runtime.recording is not None:
+            return None
+        choice = state.elements_at(now)
+        return clock_doubt(now, choice.elements.epoch if choice is not None else None)
 
     def _panel(self, name: str, build: Callable[[], R]) -> R | None:
         try:
             return build()
         except Exception:
+            self._panel_failed_at = time.monotonic()  # withholds the kiosk heartbeat a while
             log.exception("building the %s view failed; trying again next tick", name)
             return None
 
@@ -630,7 +673,13 @@ class IssDashApp(App[None]):
     def _bar(self, state: MissionState, now: datetime) -> MissionBarView:
         recording = self.runtime.recording
         if recording is None:
-            return MissionBarView(now, state.mode, self.clock.speed, badge=mode_badge(state, now))
+            return MissionBarView(
+                now,
+                state.mode,
+                self.clock.speed,
+                badge=mode_badge(state, now),
+                clock_warning=self.clock_warning or "",
+            )
         return MissionBarView(
             now,
             state.mode,
@@ -642,7 +691,13 @@ class IssDashApp(App[None]):
 
     def _ensure_passes(self, engine: OrbitEngine, state: MissionState, now: datetime) -> None:
         key = (engine.elements, state.observer, self.runtime.settings.min_elevation_deg)
-        stale = self._passes is not None and (not self._passes or self._passes[0].set <= now)
+        searched = self._passes_searched_at
+        age_s = (now - searched).total_seconds() if searched is not None else -1.0
+        stale = self._passes is not None and (
+            not 0 <= age_s <= PASSES_REUSE_S  # the clock jumped, or it has been hours
+            or (not self._passes and age_s > 600)  # none found: look again now and then
+            or (bool(self._passes) and self._passes[0].set <= now)
+        )
         if self._passes_retry_at is not None:
             # The last search failed: not again every tick, only when its inputs change or
             # the retry time comes.
@@ -652,6 +707,7 @@ class IssDashApp(App[None]):
             stale = True
         if key != self._passes_key or stale:
             self._passes_key = key
+            self._passes_searched_at = now
             if state.observer is None:
                 self._passes = ()
                 return

@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
-from datetime import time as clock_time
 
 from app.settings import KioskSettings
 
@@ -41,10 +40,10 @@ class KioskController:
 
     def dimmed(self, local: datetime) -> bool:
         """Inside the dim schedule (which may run past midnight)?"""
-        if not self.settings.dim:
+        dim = self.settings.dim_range()  # validated when the settings were loaded
+        if dim is None:
             return False
-        start_text, end_text = self.settings.dim.split("-")
-        start, end = _hm(start_text), _hm(end_text)
+        start, end = dim
         now = local.time()
         return start <= now < end if start <= end else now >= start or now < end
 
@@ -57,8 +56,3 @@ class KioskController:
             # Keep only as much as could still match, so random presses never pile up.
             self._typed = (self._typed + character)[-len(self.settings.unlock) :]
         return False
-
-
-def _hm(text: str) -> clock_time:
-    hours, minutes = (int(x) for x in text.split(":"))
-    return clock_time(hours % 24, minutes)

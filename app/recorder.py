@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+from dataclasses import dataclass
 from pathlib import Path
 
 from app.runtime import ADAPTERS, Runtime
@@ -21,6 +22,43 @@ def only_feeds(settings: Settings, feeds: list[str]) -> Settings:
     return settings.model_copy(update={"feeds": copy})
 
 
+@dataclass(frozen=True, slots=True)
+class RecordSummary:
+    """What a recording run produced; `lines()` says it, `exit_status` for the CLI."""
+
+    path: Path
+    feeds: tuple[str, ...]
+    good: int
+    errors: int
+    stopped: str | None  # why it stopped early (a local write error, the size cap)
+    local_error: bool
+    note: str | None
+
+    def lines(self) -> list[str]:
+        total = self.good + self.errors
+        lines = [
+            f"recorded {total} answers ({self.good} good, {self.errors} errors)"
+            f" from {', '.join(self.feeds)} to {self.path}"
+        ]
+        if self.stopped:
+            lines.append(f"stopped early: {self.stopped}; the file is complete up to then")
+        if self.note:
+            lines.append(self.note)
+        if self.good == 0:
+            lines.append(
+                "warning: nothing good was recorded (every answer was an error):"
+                " check the network and the feed URLs"
+            )
+        return lines
+
+    @property
+    def exit_status(self) -> int:
+        """README "Exit statuses": 2 for a local write error, 3 when nothing good came."""
+        if self.local_error:
+            return 2
+        return 3 if self.good == 0 else 0
+
+
 async def record(
     settings: Settings,
     out: Path,
@@ -29,20 +67,24 @@ async def record(
     description: str = "",
     clock: Clock | None = None,
     stop: asyncio.Event | None = None,
-) -> str:
-    """Record until `duration_s` passes, `stop` is set, or Ctrl+C / SIGTERM; always leaves a
-    valid, complete file. Returns a one-line summary."""
+    max_bytes: int | None = None,
+) -> RecordSummary:
+    """Record until `duration_s` passes, `stop` is set, Ctrl+C / SIGTERM, the size cap or a
+    local write error; always leaves a valid, complete file. Raises `RecordingWriteError`
+    before starting when OUT cannot be written (missing folder, in use)."""
     clock = clock or SystemClock()
     chosen = feeds or [n for n in FEED_NAMES if n in ADAPTERS and settings.feeds.get(n).enabled]
-    runtime = Runtime(only_feeds(settings, chosen), clock, mode="live")
     writer = RecordingWriter(
         out,
         chosen,
         clock.now(),
         description or f"issdash recording of {', '.join(chosen)}",
+        max_bytes=max_bytes,
     )
+    runtime = Runtime(only_feeds(settings, chosen), clock, mode="live")
     runtime.recorder = writer
     stop = stop or asyncio.Event()
+    writer.on_stop = lambda _reason: stop.set()
     loop = asyncio.get_running_loop()
     handled: list[signal.Signals] = []
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -58,4 +100,12 @@ async def record(
         path = writer.close(clock.now())
         for sig in handled:
             loop.remove_signal_handler(sig)
-    return f"recorded {writer.count} responses from {', '.join(chosen)} to {path}"
+    return RecordSummary(
+        path=path,
+        feeds=tuple(chosen),
+        good=writer.good,
+        errors=writer.errors,
+        stopped=writer.stopped,
+        local_error=writer.local_error,
+        note=writer.compressed_note,
+    )

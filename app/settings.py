@@ -2,34 +2,59 @@
 
 Each feed has `url`, `interval_s`, `timeout_s`, `enabled` (and `retry_max_s`). Nested values
 use `__` in the environment, e.g. `ISSDASH_FEEDS__TLE__URL=file:///tmp/iss.tle`.
+
+Settings mean what they say: the config file is read within limits (a regular file of at most
+`CONFIG_MAX_BYTES`, nesting and numbers bounded), an unknown key in it or an unknown
+`ISSDASH_` variable is an error that lists the valid ones, and every value (times, ranges,
+zones) is parsed here, at load, never later on a timer.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import tomllib
+from collections.abc import Mapping
 from contextvars import ContextVar
-from datetime import tzinfo
+from datetime import time, tzinfo
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    TomlConfigSettingsSource,
 )
 
+from feeds.localfiles import CONFIG_MAX_BYTES, LocalFileError, read_bounded
 from feeds.models import Observer
+from feeds.text import clean_text
+from feeds.validation import nesting_depth
+
+# Deeper than any real setting (feeds.tle.url is 3 levels), far from the stack's limit.
+MAX_CONFIG_DEPTH = 8
+
+
+class SettingsError(ValueError):
+    """The settings cannot be used; the message is one line naming the file, key or variable."""
+
+
+class _Model(BaseModel):
+    # An unknown key is a mistake to report, not something to drop; inf and NaN are no
+    # interval or elevation anyone means.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
 
 FEED_NAMES = ("tle", "position", "crew", "astros", "docked", "launches", "dockings")
 LL2 = "https://ll.thespacedevs.com/2.3.0"
 CORQUAID = "https://corquaid.github.io/international-space-station-APIs/JSON"
 
 
-class FeedSettings(BaseModel):
+class FeedSettings(_Model):
     """How to reach one feed and how often to ask it."""
 
     url: str
@@ -88,7 +113,7 @@ class DockingsFeed(FeedSettings):
     retry_max_s: float = 3600.0
 
 
-class FeedsSettings(BaseModel):
+class FeedsSettings(_Model):
     tle: TleFeed = TleFeed()
     position: PositionFeed = PositionFeed()
     crew: CrewFeed = CrewFeed()
@@ -103,12 +128,12 @@ class FeedsSettings(BaseModel):
         return value
 
 
-class MapSettings(BaseModel):
+class MapSettings(_Model):
     past_track_min: float = Field(default=45.0, ge=0, le=600, description="Track behind, minutes.")
     future_track_orbits: float = Field(default=1.5, ge=0, le=5, description="Track ahead, orbits.")
 
 
-class KioskSettings(BaseModel):
+class KioskSettings(_Model):
     """For a screen on a wall that nobody touches for weeks."""
 
     unlock: str = Field(
@@ -120,13 +145,24 @@ class KioskSettings(BaseModel):
     )
     dim: str | None = Field(
         default=None,
-        pattern=r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$",
         description='Local hours to dim the screen, e.g. "22:00-06:30".',
     )
     heartbeat_file: Path | None = Field(
         default=None, description="Touched every minute, for an external supervisor."
     )
     watchdog_s: float = Field(default=30.0, ge=1, description="How often pollers are checked.")
+
+    @field_validator("dim")
+    @classmethod
+    def _dim_range(cls, value: str | None) -> str | None:
+        if value is not None and value.strip():
+            parse_time_range(value)
+            return value.strip()
+        return None
+
+    def dim_range(self) -> tuple[time, time] | None:
+        """The dim schedule as (start, end) local times; None when there is none."""
+        return parse_time_range(self.dim) if self.dim else None
 
 
 class ServeSettings(BaseModel):
@@ -142,14 +178,45 @@ class ServeSettings(BaseModel):
     )
 
 
-_CONFIG_FILE: ContextVar[Path | None] = ContextVar("issdash_config_file", default=None)
+_HOUR_MINUTE = re.compile(r"(\d{1,2}):(\d{2})")
+
+
+def parse_time_range(text: str) -> tuple[time, time]:
+    """ "22:00-06:30" as two times of day (24:00 is midnight); ValueError when it is not one."""
+    parts = text.strip().split("-")
+    if len(parts) != 2:
+        raise ValueError(f"not a time range: {clean_text(text, 40)!r} (try 22:00-06:30)")
+    times = []
+    for part in parts:
+        match = _HOUR_MINUTE.fullmatch(part.strip())
+        hours, minutes = (int(match[1]), int(match[2])) if match else (-1, -1)
+        if not (0 <= hours <= 23 and 0 <= minutes <= 59) and (hours, minutes) != (24, 0):
+            raise ValueError(
+                f"not a time of day: {clean_text(part, 20)!r} in {clean_text(text, 40)!r}"
+                " (HH:MM, 00:00 to 24:00)"
+            )
+        times.append(time(hours % 24, minutes))
+    return times[0], times[1]
+
+
+_CONFIG_DATA: ContextVar[dict[str, Any] | None] = ContextVar("issdash_config_data", default=None)
+
+
+class _ConfigFileSource(PydanticBaseSettingsSource):
+    """The config file's table, already read and checked by `read_config`."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ gives the whole table
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(_CONFIG_DATA.get() or {})
 
 
 class Settings(BaseSettings):
     """Everything a user can set."""
 
     model_config = SettingsConfigDict(
-        env_prefix="ISSDASH_", env_nested_delimiter="__", extra="ignore"
+        env_prefix="ISSDASH_", env_nested_delimiter="__", extra="forbid", allow_inf_nan=False
     )
 
     feeds: FeedsSettings = FeedsSettings()
@@ -216,8 +283,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        toml = TomlConfigSettingsSource(settings_cls, toml_file=_CONFIG_FILE.get())
-        return (init_settings, env_settings, toml)
+        return (init_settings, env_settings, _ConfigFileSource(settings_cls))
 
 
 def default_config_path() -> Path:
@@ -227,13 +293,86 @@ def default_config_path() -> Path:
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     """Build settings from defaults, the TOML file, the environment and `overrides` (CLI).
 
-    An explicitly named config file must exist; the default one is optional.
+    An explicitly named config file must exist; the default one is optional. Raises
+    `SettingsError` for a file or variable that cannot be used, and pydantic's
+    `ValidationError` for a value out of range.
     """
-    if config is not None and not config.is_file():
-        raise FileNotFoundError(f"config file not found: {config}")
-    path = config if config is not None else default_config_path()
-    token = _CONFIG_FILE.set(path if path.is_file() else None)
+    if config is None:
+        default = default_config_path()
+        config = default if os.path.lexists(default) else None
+    data = read_config(config) if config is not None else {}
+    check_environment(os.environ)
+    token = _CONFIG_DATA.set(data)
     try:
         return Settings(**overrides)
     finally:
-        _CONFIG_FILE.reset(token)
+        _CONFIG_DATA.reset(token)
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """The config file as a checked table: a regular file under the size cap, valid TOML
+    within the nesting limit, and only keys that exist."""
+    try:
+        data = read_bounded(path, "config file", CONFIG_MAX_BYTES)
+    except LocalFileError as exc:
+        raise SettingsError(str(exc)) from None
+    try:
+        table = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise SettingsError(f"config file {path}: not UTF-8 text (byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib's message ends with "(at line L, column C)".
+        raise SettingsError(f"config file {path}: {clean_text(exc, 200)}") from None
+    except RecursionError:
+        raise SettingsError(f"config file {path}: nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer of thousands of digits
+        raise SettingsError(f"config file {path}: {clean_text(exc, 120)}") from None
+    if nesting_depth(table) > MAX_CONFIG_DEPTH:
+        raise SettingsError(f"config file {path}: nested more than {MAX_CONFIG_DEPTH} levels deep")
+    _check_keys(table, Settings, path, ())
+    return table
+
+
+def _check_keys(
+    table: Mapping[str, Any], model: type[BaseModel], path: Path, where: tuple[str, ...]
+) -> None:
+    for key, value in table.items():
+        field = model.model_fields.get(key)
+        if field is None:
+            name = ".".join((*where, key))
+            valid = ", ".join(sorted(model.model_fields))
+            raise SettingsError(
+                f"unknown key {clean_text(name, 60)!r} in {path}; valid keys"
+                f"{' in [' + '.'.join(where) + ']' if where else ''}: {valid}"
+            )
+        sub = _model_of(field.annotation)
+        if sub is not None and isinstance(value, Mapping):
+            _check_keys(value, sub, path, (*where, key))
+
+
+def check_environment(environ: Mapping[str, str]) -> None:
+    """An `ISSDASH_` variable that names no setting is a mistake (a typo would otherwise be
+    silently ignored)."""
+    for name in environ:
+        if not name.upper().startswith("ISSDASH_"):
+            continue
+        parts = name[len("ISSDASH_") :].lower().split("__")
+        model: type[BaseModel] | None = Settings
+        for depth, part in enumerate(parts):
+            if model is None:
+                break  # below a plain value: pydantic reports it
+            field = model.model_fields.get(part)
+            if field is None:
+                prefix = "ISSDASH_" + "__".join(p.upper() for p in parts[:depth])
+                prefix += "__" if depth else ""
+                valid = ", ".join(prefix + f.upper() for f in sorted(model.model_fields))
+                raise SettingsError(
+                    f"unknown setting {clean_text(name, 60)} in the environment; valid: {valid}"
+                )
+            model = _model_of(field.annotation)
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    return (
+        annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    )

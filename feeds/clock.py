@@ -140,3 +140,38 @@ def parse_iso_utc(text: str) -> datetime:
 def iso_z(value: datetime) -> str:
     """ISO 8601 UTC with a `Z` suffix, to the second: the project's one time format on output."""
     return ensure_utc(value).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# A clock before this is certainly wrong: this program and its bundled data are from later.
+# (A Raspberry Pi without a real-time clock starts at 1970 until NTP answers.)
+EARLIEST_PLAUSIBLE = datetime(2024, 1, 1, tzinfo=UTC)
+# Orbital elements are never dated after the moment they are used (allowing a day for a
+# feed's clock and ours to differ), and a running station gets new ones every day: a clock
+# this far past the newest elements more likely jumped than the elements aged so much.
+ELEMENTS_AHEAD_TOLERANCE = timedelta(days=1)
+ELEMENTS_BEHIND_LIMIT = timedelta(days=2 * 365)
+
+
+def clock_doubt(now: datetime, elements_epoch: datetime | None) -> str | None:
+    """Why the machine's clock looks wrong at `now`, or None when it looks plausible.
+
+    Checked every tick, so a clock that is corrected (NTP answering at last) clears it.
+    """
+    # Short: it is shown next to the clock itself, on one line of the top bar.
+    if now < EARLIEST_PLAUSIBLE:
+        return f"clock looks wrong: before {EARLIEST_PLAUSIBLE:%Y}"
+    if elements_epoch is None:
+        return None
+    if now < elements_epoch - ELEMENTS_AHEAD_TOLERANCE:
+        days = (elements_epoch - now).total_seconds() / 86400
+        return (
+            f"clock looks wrong: {days:.0f} days before"
+            f" the orbital elements' epoch ({elements_epoch:%Y-%m-%d})"
+        )
+    if now > elements_epoch + ELEMENTS_BEHIND_LIMIT:
+        years = (now - elements_epoch).total_seconds() / (365.25 * 86400)
+        return (
+            f"clock looks wrong: {years:.1f} years after"
+            f" the newest orbital elements ({elements_epoch:%Y-%m-%d})"
+        )
+    return None

@@ -16,13 +16,15 @@ from URLs before they are written).
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import gzip
-import io
 import json
 import os
 import tempfile
+import zlib
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
@@ -31,11 +33,14 @@ from typing import IO, Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
 
 from feeds.clock import Clock, iso_z, parse_iso_utc
+from feeds.localfiles import RECORDING_MAX_BYTES, LocalFileError, describe_os_error, open_regular
 from feeds.sources import FeedError, RawResponse, Source
 from feeds.text import clean_text
+from feeds.validation import loads_limited
 
 FORMAT = "issdash-recording"
 VERSION = 1
+GZIP_MAGIC = b"\x1f\x8b"
 SECRET_PARAMS = ("key", "token", "secret", "password", "passwd", "auth", "signature", "sig")
 
 
@@ -126,45 +131,81 @@ def scrub_url(url: str) -> str:
     )
 
 
-def _open_text(path: Path) -> IO[str]:
-    with path.open("rb") as probe:
-        magic = probe.read(2)
-    if magic == b"\x1f\x8b":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace")
-    return path.open("r", encoding="utf-8", errors="replace")
+def _read_text(path: Path) -> tuple[str, str | None]:
+    """The recording's text (gunzipped when it is gzip), read within `RECORDING_MAX_BYTES`,
+    and a problem when a gzip stream ends early (what came before it is kept)."""
+    try:
+        fd = open_regular(path, "recording", RECORDING_MAX_BYTES)
+    except LocalFileError as exc:
+        raise RecordingError(str(exc)) from None
+    problem: str | None = None
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            magic = handle.read(2)
+            handle.seek(0)
+            if magic != GZIP_MAGIC:
+                data = handle.read(RECORDING_MAX_BYTES + 1)
+            else:
+                data, problem = _gunzip_bounded(handle)
+    except OSError as exc:
+        raise RecordingError(f"recording {path}: cannot read ({describe_os_error(exc)})") from None
+    if len(data) > RECORDING_MAX_BYTES:
+        how = " once decompressed" if magic == GZIP_MAGIC else ""
+        raise RecordingError(
+            f"recording {path}: more than {RECORDING_MAX_BYTES:,} bytes{how}, over the limit"
+        )
+    return data.decode("utf-8", errors="replace"), problem
+
+
+def _gunzip_bounded(handle: IO[bytes]) -> tuple[bytes, str | None]:
+    """Decompress at most one byte past the cap (a small file can hold a huge stream)."""
+    chunks: list[bytes] = []
+    total = 0
+    try:
+        with gzip.GzipFile(fileobj=handle, mode="rb") as stream:
+            while total <= RECORDING_MAX_BYTES:
+                # read1: one decompression step at a time, so a stream cut short still
+                # gives back everything before the cut.
+                chunk = stream.read1(min(1 << 16, RECORDING_MAX_BYTES + 1 - total))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
+    except (OSError, EOFError, zlib.error) as exc:
+        # A truncated or damaged gzip stream: keep what was decompressed so far, whole
+        # lines only (the loader reports a cut last line as truncated).
+        return b"".join(chunks), f"({clean_text(exc, 80)}); loaded what came before"
+    return b"".join(chunks), None
 
 
 def load_recording(path: Path, known_feeds: Iterable[str]) -> Recording:
-    """Load what is valid; every skipped line is reported with its number and the reason."""
+    """Load what is valid; every skipped line is reported with its number and the reason.
+
+    Raises `RecordingError` (one line naming the file) when there is no usable recording:
+    not a regular file, over the size cap, no header.
+    """
     known = set(known_feeds)
     problems: list[str] = []
     entries: dict[str, list[Entry]] = {}
     header: dict[str, Any] | None = None
-    try:
-        handle = _open_text(path)
-    except OSError as exc:
-        raise RecordingError(f"cannot read {path}: {exc.strerror or exc}") from None
-    lines: list[tuple[int, str]] = []
-    with handle:
-        try:
-            for number, line in enumerate(handle, start=1):
-                lines.append((number, line))
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
-            # A truncated gzip stream: keep the lines read so far.
-            problems.append(
-                f"file ends early after line {len(lines)} ({exc}); loaded what came before"
-            )
+    text, problem = _read_text(path)
+    lines = list(enumerate(text.splitlines(), start=1))
+    if problem:
+        problems.append(f"file ends early after line {len(lines)} {problem}")
     for number, line in lines:
         text = line.strip()
         if not text:
             continue
         try:
-            data = json.loads(text)
+            data = loads_limited(text)
         except json.JSONDecodeError:
             last = number == lines[-1][0]
             problems.append(
                 f"line {number}: {'truncated last line' if last else 'not valid JSON'}, skipped"
             )
+            continue
+        except ValueError as exc:
+            problems.append(f"line {number}: {exc}, skipped")
             continue
         if not isinstance(data, dict):
             problems.append(f"line {number}: not a JSON object, skipped")
@@ -174,7 +215,8 @@ def load_recording(path: Path, known_feeds: Iterable[str]) -> Recording:
                 raise RecordingError(f"{path}: line {number} is not an {FORMAT} header")
             if data.get("version") != VERSION:
                 raise RecordingError(
-                    f"{path}: format version {data.get('version')!r}, expected {VERSION}"
+                    f"{path}: format version {clean_text(data.get('version'), 20)},"
+                    f" expected {VERSION}"
                 )
             header = data
             continue
@@ -187,12 +229,14 @@ def load_recording(path: Path, known_feeds: Iterable[str]) -> Recording:
     try:
         start = parse_iso_utc(str(header["start"])) if header.get("start") else min(all_times)
         end = parse_iso_utc(str(header["end"])) if header.get("end") else max(all_times)
-    except (ValueError, KeyError):
+    except (ValueError, KeyError, OverflowError):
         raise RecordingError(f"{path}: the header has no usable start and end") from None
+    if end < start:
+        raise RecordingError(f"{path}: the header's end is before its start")
     return Recording(
         start=start,
         end=end,
-        description=str(header.get("description", "")),
+        description=clean_text(header.get("description", ""), 2000),
         feeds=tuple(sorted(entries)),
         entries=entries,
         problems=problems,
@@ -214,7 +258,7 @@ def _add_entry(
 ) -> str | None:
     feed = data.get("feed")
     if feed not in known:
-        return f"line {number}: unknown feed {str(feed)[:30]!r}, skipped"
+        return f"line {number}: unknown feed {clean_text(feed, 30)!r}, skipped"
     try:
         received_at = parse_iso_utc(str(data["received_at"]))
         status = data.get("status")
@@ -227,8 +271,8 @@ def _add_entry(
             body=str(data["body"]) if "body" in data and data.get("error") is None else None,
             error=str(data["error"]) if data.get("error") is not None else None,
         )
-    except (KeyError, ValueError, TypeError) as exc:
-        return f"line {number}: bad entry ({type(exc).__name__}: {exc}), skipped"
+    except (KeyError, ValueError, TypeError, OverflowError) as exc:
+        return f"line {number}: bad entry ({type(exc).__name__}: {clean_text(exc, 80)}), skipped"
     if entry.body is None and entry.error is None:
         return f"line {number}: neither body nor error, skipped"
     feed_entries = entries.setdefault(entry.feed, [])
@@ -238,27 +282,107 @@ def _add_entry(
     return None
 
 
-class RecordingWriter:
-    """Appends entries as they arrive; `close()` writes the final file with its end time.
+class RecordingWriteError(Exception):
+    """The recording cannot be written (a missing folder, a file in use); one line."""
 
-    Entries go to a working file beside the target as they come, so a recording that is
-    interrupted still holds everything received so far; closing rewrites it once with the
-    header's end time filled in (gzip-compressed when the name ends in .gz).
+
+# Room left after the provisional header for its end time: the final header is written over
+# it in place at the end, so closing needs no extra disk space (a full disk is when it
+# matters most).
+_HEADER_ROOM = 40
+
+
+class RecordingWriter:
+    """Appends entries as they arrive; `close()` fills in the header's end time.
+
+    Entries go to a working file beside the target (`OUT.part`), one whole line per write,
+    so a recording that is interrupted still holds everything received so far. The working
+    file is locked (flock) for the whole run: a second recorder on the same OUT is refused
+    instead of interleaving lines with the first.
+
+    Nothing raises once recording has started: a local write error (a full disk) or the size
+    cap stops the writer, cuts the file back to its last whole line and sets `stopped` with
+    the reason; `on_stop` is called so the recorder can end. Only entries written whole are
+    counted.
     """
 
     def __init__(
-        self, path: Path, feeds: Iterable[str], start: datetime, description: str, title: str = ""
+        self,
+        path: Path,
+        feeds: Iterable[str],
+        start: datetime,
+        description: str,
+        title: str = "",
+        max_bytes: int | None = None,
     ) -> None:
         self.path = path
         self.title = title
         self.feeds = tuple(feeds)
         self.start = start
         self.description = description
-        self.count = 0
+        self.max_bytes = max_bytes
+        self.good = 0
+        self.errors = 0
+        self.stopped: str | None = None
+        self.local_error = False
+        self.on_stop: Callable[[str], None] | None = None
+        # Set by close() when the file is whole but not as asked (kept uncompressed, say).
+        self.compressed_note: str | None = None
         self._last: datetime | None = None
         self._work = path.with_name(path.name + ".part")
-        self._handle = self._work.open("w", encoding="utf-8")
-        self._write_line(self._header(end=None))
+        self._fd = self._open_locked()
+        self._offset = 0
+        try:
+            header = self._header_bytes(end=None)
+            self._header_len = len(header) + _HEADER_ROOM
+            self._write_all(header[:-1] + b" " * _HEADER_ROOM + b"\n")
+        except OSError as exc:
+            self._release()
+            raise RecordingWriteError(
+                f"cannot write {self._work}: {describe_os_error(exc)}"
+            ) from None
+
+    @property
+    def count(self) -> int:
+        return self.good + self.errors
+
+    def _open_locked(self) -> int:
+        folder = self.path.parent
+        if not folder.is_dir():
+            raise RecordingWriteError(
+                f"cannot record to {self.path}: the folder {folder} does not exist"
+            )
+        if os.path.lexists(self.path) and not self.path.is_file():
+            raise RecordingWriteError(f"cannot record to {self.path}: not a regular file")
+        try:
+            # No O_TRUNC: the file may be another recorder's, still being written.
+            fd = os.open(self._work, os.O_WRONLY | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+        except OSError as exc:
+            raise RecordingWriteError(
+                f"cannot write {self._work}: {describe_os_error(exc)}"
+            ) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise RecordingWriteError(
+                f"{self.path} is in use: another issdash record is writing it"
+                f" (lock on {self._work.name})"
+            ) from None
+        try:
+            os.ftruncate(fd, 0)
+        except OSError as exc:
+            self._fd = fd
+            self._release()
+            raise RecordingWriteError(
+                f"cannot write {self._work}: {describe_os_error(exc)}"
+            ) from None
+        return fd
+
+    def _release(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self._fd)
+        self._fd = -1
 
     def _header(self, end: datetime | None) -> dict[str, Any]:
         return {
@@ -271,41 +395,102 @@ class RecordingWriter:
             "description": self.description,
         }
 
-    def _write_line(self, data: dict[str, Any]) -> None:
-        self._handle.write(json.dumps(data, ensure_ascii=False) + "\n")
-        self._handle.flush()
+    def _header_bytes(self, end: datetime | None) -> bytes:
+        return _line_bytes(self._header(end))
 
-    def write(self, entry: Entry) -> None:
-        self._write_line(entry.to_json())
-        self.count += 1
+    def _write_all(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            written = os.write(self._fd, view)
+            view = view[written:]
+        self._offset += len(data)
+
+    def write(self, entry: Entry) -> bool:
+        """Append one entry as a whole line; False when it was not written (stopped)."""
+        if self.stopped is not None or self._fd < 0:
+            return False
+        data = _line_bytes(entry.to_json())
+        if self.max_bytes is not None and self._offset + len(data) > self.max_bytes:
+            self._stop(f"reached the size cap of {self.max_bytes:,} bytes", local_error=False)
+            return False
+        start = self._offset
+        try:
+            self._write_all(data)
+        except OSError as exc:
+            # Cut back to the last whole line (shrinking a file needs no space).
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, start)
+            self._offset = start
+            self._stop(f"cannot write {self._work}: {describe_os_error(exc)}", local_error=True)
+            return False
+        if entry.error is None:
+            self.good += 1
+        else:
+            self.errors += 1
         self._last = entry.received_at if self._last is None else max(self._last, entry.received_at)
+        return True
+
+    def _stop(self, reason: str, *, local_error: bool) -> None:
+        self.stopped = reason
+        self.local_error = local_error
+        if self.on_stop is not None:
+            self.on_stop(reason)
 
     def close(self, end: datetime | None = None) -> Path:
-        self._handle.close()
+        """Finish the file: the header's end time written in place, then the working file
+        renamed to OUT (compressed first when OUT ends in .gz, if the disk has room; else
+        it is kept uncompressed under that name, which the loader reads all the same)."""
+        if self._fd < 0:
+            return self.path
         end = end or self._last or self.start
-        fd, tmp = tempfile.mkstemp(prefix=".recording.", dir=self.path.parent)
-        os.close(fd)
-        opener = gzip.open if self.path.suffix == ".gz" else open
+        header = self._header_bytes(end)
+        padded = header[:-1] + b" " * (self._header_len - len(header)) + b"\n"
         try:
-            with (
-                self._work.open("r", encoding="utf-8") as src,
-                opener(tmp, "wt", encoding="utf-8") as dst,
-            ):
-                src.readline()  # the provisional header
-                dst.write(json.dumps(self._header(end), ensure_ascii=False) + "\n")
-                for line in src:
-                    dst.write(line)
-            os.replace(tmp, self.path)
+            os.pwrite(self._fd, padded, 0)  # the end time fits in the room left for it
+            os.fsync(self._fd)
+        except OSError as exc:
+            # The provisional header (end: null) stays: the file is still a valid recording.
+            self.compressed_note = f"header not updated ({describe_os_error(exc)})"
+        try:
+            if self.path.suffix == ".gz" and not self._compress():
+                self.compressed_note = "kept uncompressed: no room to compress"
+            os.replace(self._work, self.path)
+        except OSError as exc:
+            # Everything is in the working file still: say where, rather than lose it.
+            self.compressed_note = (
+                f"could not rename it to {self.path.name} ({describe_os_error(exc)}):"
+                f" the recording is {self._work}"
+            )
+            return self._work
+        finally:
+            self._release()
+        return self.path
+
+    def _compress(self) -> bool:
+        fd, tmp = tempfile.mkstemp(prefix=".recording.", suffix=".tmp", dir=self.path.parent)
+        os.close(fd)
+        try:
+            with self._work.open("rb") as src, gzip.open(tmp, "wb") as dst:
+                while chunk := src.read(1 << 20):
+                    dst.write(chunk)
+            os.replace(tmp, self._work)
+            return True
+        except OSError:
+            return False
         finally:
             Path(tmp).unlink(missing_ok=True)
-        self._work.unlink(missing_ok=True)
-        return self.path
+
+
+def _line_bytes(data: dict[str, Any]) -> bytes:
+    # errors="replace": a lone surrogate in a body must not make a whole answer unwritable.
+    return (json.dumps(data, ensure_ascii=False) + "\n").encode("utf-8", errors="replace")
 
 
 class EntrySink(Protocol):
-    """Where answers go as they are received: a recording file, or the answer bus."""
+    """Where answers go as they are received: a recording file, or the answer bus. What
+    `write` returns (a recording says whether it still records) is not needed here."""
 
-    def write(self, entry: Entry) -> None: ...
+    def write(self, entry: Entry) -> object: ...
 
 
 class RecordingSource:

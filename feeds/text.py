@@ -29,8 +29,14 @@ _SPACES = re.compile(r"\s+")
 DEFAULT_MAX_CHARS = 80
 
 
-def clean_text(value: object, max_chars: int = DEFAULT_MAX_CHARS) -> str:
-    """`value` as one line of safe, printable text, at most `max_chars` long."""
+def clean_text(
+    value: object, max_chars: int = DEFAULT_MAX_CHARS, *, keep_spacing: bool = False
+) -> str:
+    """`value` as one line of safe, printable text, at most `max_chars` long.
+
+    With `keep_spacing`, runs of spaces and leading indentation are kept (a command's own
+    column layout), while everything a terminal would act on is still removed.
+    """
     text = _ESCAPES.sub("", str(value))
     # Categories: Cc controls (C0, DEL, C1), Cf format (bidi overrides, zero-width joiners
     # and spaces, BOM), Co private use, Cs lone surrogates, Cn unassigned.
@@ -39,7 +45,7 @@ def clean_text(value: object, max_chars: int = DEFAULT_MAX_CHARS) -> str:
         for ch in text
         if ch in "\t\n\r\v\f" or unicodedata.category(ch) not in {"Cc", "Cf", "Co", "Cs", "Cn"}
     )
-    kept = _SPACES.sub(" ", kept).strip()
+    kept = kept.rstrip() if keep_spacing else _SPACES.sub(" ", kept).strip()
     if len(kept) > max_chars:
         kept = kept[: max(0, max_chars - 1)].rstrip() + "…"
     return kept

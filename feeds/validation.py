@@ -3,11 +3,74 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from pydantic import ValidationError
 
 from feeds.sources import FeedError, RawResponse
+
+# Limits for JSON read from local files (cache, recordings): deeper or longer than anything
+# the feeds send, far below what would exhaust the stack or the CPU.
+MAX_JSON_DEPTH = 64
+MAX_NUMBER_CHARS = 100
+
+
+class JsonLimitError(ValueError):
+    """JSON that parses but is beyond the limits (too deep, a number too long, NaN)."""
+
+
+def _bounded_int(text: str) -> int:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise JsonLimitError(f"a number of {len(text)} digits (limit {MAX_NUMBER_CHARS})")
+    return int(text)
+
+
+def _bounded_float(text: str) -> float:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise JsonLimitError(f"a number of {len(text)} characters (limit {MAX_NUMBER_CHARS})")
+    value = float(text)
+    if not math.isfinite(value):
+        raise JsonLimitError(f"{text} is out of range")
+    return value
+
+
+def _no_constant(text: str) -> Any:
+    raise JsonLimitError(f"{text} is not a JSON number")
+
+
+def loads_limited(text: str | bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """`json.loads` with limits on nesting and number length; any problem is a ValueError
+    (`json.JSONDecodeError` for bad syntax, `JsonLimitError` for the limits)."""
+    try:
+        data = json.loads(
+            text,
+            parse_int=_bounded_int,
+            parse_float=_bounded_float,
+            parse_constant=_no_constant,
+        )
+    except RecursionError:
+        raise JsonLimitError(f"nested more than {max_depth} levels deep") from None
+    except UnicodeDecodeError as exc:
+        raise JsonLimitError(f"not UTF-8 text ({exc.reason})") from None
+    if nesting_depth(data) > max_depth:
+        raise JsonLimitError(f"nested more than {max_depth} levels deep")
+    return data
+
+
+def nesting_depth(data: Any) -> int:
+    """How deeply lists and dicts nest in `data` (a scalar is 0), without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, list):
+            depth += 1
+            deepest = max(deepest, depth)
+            stack.extend((item, depth) for item in value if isinstance(item, (list, dict)))
+    return deepest
 
 
 def describe_validation_error(exc: ValidationError) -> str:

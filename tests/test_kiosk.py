@@ -179,3 +179,49 @@ async def test_a_widget_that_fails_to_draw_costs_one_frame(
         await pilot.pause(0.2)
         assert app.is_running
         assert app.query_one(GroundTrackMap).scene is not None
+
+
+async def test_heartbeat_stops_while_the_views_fail_every_tick(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A setting that broke every tick once left map, crew and telemetry blank while the
+    # heartbeat kept being touched: a supervisor saw nothing wrong.
+    app, _ = kiosk_app(tmp_path)
+    beat = tmp_path / "hb"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.2)
+        app._heartbeat()
+        assert beat.exists()  # healthy: touched
+        beat.unlink()
+
+        def broken(*_: object) -> None:
+            raise ValueError("a view that fails every tick")
+
+        monkeypatch.setattr("app.dashboard.build_roster", broken)
+        now = [1000.0]
+        monkeypatch.setattr("app.dashboard.time.monotonic", lambda: now[0])
+        app._views_ok_at = now[0]
+        now[0] += 120.0  # two minutes of failing ticks
+        app._tick()
+        assert app.is_running  # the app survives it...
+        assert not app._heartbeat()  # ...but the heartbeat says something is wrong
+        assert not beat.exists()
+        monkeypatch.undo()
+        app._tick()  # fixed: the next good tick brings the heartbeat back
+        assert app._heartbeat() and beat.exists()
+
+
+async def test_heartbeat_stops_while_a_panel_fails_to_draw(tmp_path: Path) -> None:
+    app, _ = kiosk_app(tmp_path)
+    beat = tmp_path / "hb"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.2)
+        beat.unlink()
+        guard.simulate_crash()
+        app.query_one("#telemetry").refresh()  # type: ignore[union-attr]
+        for widget in app.query("*"):
+            widget.refresh()
+        await pilot.pause(0.2)
+        assert guard.last_failure_monotonic is not None
+        app._tick()
+        assert not app._heartbeat() and not beat.exists()

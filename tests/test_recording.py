@@ -138,10 +138,10 @@ def test_cli_reports_skipped_lines_and_keeps_going(
 
 def test_cli_rejects_a_non_recording(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "x.jsonl").write_text('{"a": 1}\n')
-    with pytest.raises(SystemExit) as exit_:
-        main(["status", "--json", "--demo", str(tmp_path / "x.jsonl")])
-    assert exit_.value.code == 2
-    assert "not an issdash-recording header" in capsys.readouterr().err
+    assert main(["status", "--json", "--demo", str(tmp_path / "x.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert "not an issdash-recording header" in err
+    assert len(err.strip().splitlines()) == 1  # one line, no usage dump, no traceback
 
 
 # -- writing ------------------------------------------------------------------------
@@ -337,7 +337,12 @@ async def test_record_then_replay_gives_the_same_status(
         await asyncio.sleep(0.1)
         stop.set()
         summary = await task
-        assert "to " + str(out) in summary
+        assert summary.path == out
+        assert (summary.good, summary.errors) == (6, 1)  # astros answered 503
+        assert summary.lines()[0] == (
+            f"recorded 7 answers (6 good, 1 errors) from {', '.join(summary.feeds)} to {out}"
+        )
+        assert summary.exit_status == 0
         live = await asyncio.to_thread(_status_json, ["--at", T0.isoformat()])
     text = gzip.decompress(out.read_bytes()).decode()
     assert "SECRET" not in text and "User-Agent" not in text

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from app.settings import FEED_NAMES, load_settings
+from app.settings import FEED_NAMES, SettingsError, load_settings
 from feeds.models import Observer
 
 
@@ -64,7 +64,7 @@ def test_default_config_file_in_platform_dir(tmp_path: Path) -> None:
 
 
 def test_missing_named_config_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="config file not found"):
+    with pytest.raises(SettingsError, match=r"nope\.toml: cannot read: no such file"):
         load_settings(tmp_path / "nope.toml")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
@@ -21,6 +22,9 @@ R = TypeVar("R")
 
 _crash_pending = False
 failures = 0
+# When a panel last failed to draw (monotonic seconds): the kiosk heartbeat stops while
+# panels keep failing, so a supervisor sees a blank screen as a fault.
+last_failure_monotonic: float | None = None
 
 
 def simulate_crash() -> None:
@@ -36,7 +40,7 @@ def guarded(fallback: Callable[..., Any]) -> Callable[[Callable[P, R]], Callable
     def decorate(method: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(method)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-            global _crash_pending, failures
+            global _crash_pending, failures, last_failure_monotonic
             try:
                 if _crash_pending:
                     _crash_pending = False
@@ -44,6 +48,7 @@ def guarded(fallback: Callable[..., Any]) -> Callable[[Callable[P, R]], Callable
                 return method(*args, **kwargs)
             except Exception:
                 failures += 1
+                last_failure_monotonic = time.monotonic()
                 owner: Any = args[0] if args else None
                 log.exception(
                     "%s.%s failed; drawing a placeholder", type(owner).__name__, method.__name__

@@ -26,6 +26,7 @@ class MissionBarView:
     ended: bool = False
     # Live mode: what the feeds say this screen is (None: plain LIVE, for older callers).
     badge: Badge | None = None
+    clock_warning: str = ""  # the machine's clock looks wrong: said next to the clock
 
 
 class MissionBar(TextLines):
@@ -40,6 +41,7 @@ class MissionBar(TextLines):
         "mission-bar--hint",
         "mission-bar--clock",
         "mission-bar--muted",
+        "mission-bar--alarm",
     }
 
     DEFAULT_CSS = """
@@ -54,6 +56,7 @@ class MissionBar(TextLines):
     MissionBar > .mission-bar--hint { color: $warning; }
     MissionBar > .mission-bar--clock { color: $foreground; text-style: bold; }
     MissionBar > .mission-bar--muted { color: $foreground-darken-2; }
+    MissionBar > .mission-bar--alarm { background: $error; color: $background; text-style: bold; }
     """
 
     view: reactive[MissionBarView | None] = reactive(None, layout=False, repaint=False)
@@ -82,6 +85,10 @@ class MissionBar(TextLines):
             style=self.component_style("mission-bar--clock"),
         )
         muted = self.component_style("mission-bar--muted")
+        if view.clock_warning:
+            text.append("  ")
+            text.append(" CLOCK? ", style=self.component_style("mission-bar--alarm"))
+            text.append(f" {view.clock_warning}", style=self.component_style("mission-bar--clock"))
         if view.mode == "demo":
             if view.ended:
                 text.append("  ")

@@ -165,7 +165,8 @@ class TelemetryPanel(TextLines):
         level = "good" if residual < 5 else "warn" if residual < 50 else "alarm"
         text = Text(f"Δ {residual:.2f} km", style=self._s(level))
         fix_age = (now - t.fix.timestamp).total_seconds()
-        text.append(f"  {fmt.age(fix_age)} ago", style=self._s("muted"))
+        when = f"{fmt.age(fix_age)} ago" if fix_age >= 0 else f"{fmt.age(-fix_age)} ahead"
+        text.append(f"  {when}", style=self._s("muted"))
         return text
 
     def _next_pass(self, view: TelemetryView) -> list[Text]:

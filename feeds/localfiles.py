@@ -1,0 +1,101 @@
+"""Reading local files (cache, recordings, config) with limits.
+
+A path given by a user or left in a cache folder may be anything: a FIFO that never answers,
+/dev/zero that never ends, a 100 MB file. Every local read goes through `read_bounded`, which
+opens without blocking, accepts only a regular file, and never reads more than a cap.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from pathlib import Path
+
+# The caps, stated in README ("Limits on local files").
+CONFIG_MAX_BYTES = 1_000_000
+CACHE_MAX_BYTES = 8_000_000  # a cached answer is at most the 2 MB HTTP body cap, JSON-escaped
+RECORDING_MAX_BYTES = 256_000_000  # on disk, and again after decompression
+
+
+class LocalFileError(Exception):
+    """A local file cannot be used; the message is one line naming the file."""
+
+    def __init__(self, what: str, path: Path, reason: str) -> None:
+        super().__init__(f"{what} {path}: {reason}")
+        self.reason = reason
+
+
+def describe_os_error(exc: OSError) -> str:
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
+def open_regular(path: Path, what: str, max_bytes: int) -> int:
+    """An fd open for reading on `path`, which must be a regular file of at most `max_bytes`.
+
+    O_NONBLOCK so that opening a FIFO with no writer returns at once instead of hanging (it is
+    then refused as not a regular file); the flag is cleared again for the actual reads.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise LocalFileError(what, path, "cannot read: no such file") from None
+    except IsADirectoryError:
+        raise LocalFileError(what, path, "is a folder, not a file") from None
+    except OSError as exc:
+        raise LocalFileError(what, path, f"cannot read: {describe_os_error(exc)}") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise LocalFileError(what, path, "is a folder, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise LocalFileError(what, path, f"not a regular file ({_kind(info.st_mode)})")
+        if info.st_size > max_bytes:
+            raise LocalFileError(
+                what, path, f"{info.st_size:,} bytes, over the {max_bytes:,}-byte limit"
+            )
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def read_bounded(path: Path, what: str, max_bytes: int) -> bytes:
+    """The whole content of a regular file of at most `max_bytes`, or `LocalFileError`.
+
+    The size is checked before reading and again while reading (a file that grows while it
+    is read is cut off at the cap and refused, never read without end).
+    """
+    fd = open_regular(path, what, max_bytes)
+    try:
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            try:
+                chunk = os.read(fd, min(1 << 20, max_bytes + 1 - total))
+            except OSError as exc:
+                if exc.errno == errno.EINTR:
+                    continue
+                raise LocalFileError(what, path, f"cannot read: {describe_os_error(exc)}") from None
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > max_bytes:
+                raise LocalFileError(what, path, f"over the {max_bytes:,}-byte limit")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a file"
