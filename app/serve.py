@@ -75,7 +75,7 @@ class SessionService(AppService):
         environment.update(self._extra_env)
         environment["TEXTUAL_DRIVER"] = DRIVER_PATH
         # Which server started it: for finding a session's processes (tests, operators).
-        environment.setdefault("ISSDASH_SERVED_BY", str(os.getpid()))
+        environment.setdefault("SERVED_BY_ISSDASH", str(os.getpid()))
         self._process = process = await asyncio.create_subprocess_exec(
             *self._argv,
             stdin=asyncio.subprocess.PIPE,

@@ -31,7 +31,7 @@ def running_serve(
     # Inherited by every dashboard the server starts (its environment is passed on): how
     # they are found, whatever started them.
     marker = uuid.uuid4().hex
-    full_env = {**os.environ, **(env or {}), "ISSDASH_SERVED_BY": marker}
+    full_env = {**os.environ, **(env or {}), "SERVED_BY_ISSDASH": marker}
     proc = subprocess.Popen(
         [sys.executable, "-m", "app", "serve", "--port", str(port), *flags],
         cwd=ROOT,
@@ -58,7 +58,7 @@ def running_serve(
 def dashboards_of(server_pid: int) -> list[int]:
     """Dashboard processes started by this serve process, alive or orphaned (they run in
     their own sessions, so they are found by the marker in their environment)."""
-    marker = f"ISSDASH_SERVED_BY={_MARKERS[server_pid]}".encode()
+    marker = f"SERVED_BY_ISSDASH={_MARKERS[server_pid]}".encode()
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == server_pid:
