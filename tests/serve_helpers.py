@@ -58,7 +58,8 @@ def running_serve(
 def dashboards_of(server_pid: int) -> list[int]:
     """Dashboard processes started by this serve process, alive or orphaned (they run in
     their own sessions, so they are found by the marker in their environment)."""
-    marker = f"SERVED_BY_ISSDASH={_MARKERS[server_pid]}".encode()
+    # Started here: the marker given; otherwise the server marks them with its own pid.
+    marker = f"SERVED_BY_ISSDASH={_MARKERS.get(server_pid, server_pid)}".encode()
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == server_pid:
