@@ -138,3 +138,20 @@ async def test_sessions_end_when_the_server_does(how: str) -> None:
         finally:
             for session, _ in opened:
                 await session.close()
+
+
+async def test_a_browser_that_goes_silent_is_noticed_and_its_process_ends() -> None:
+    """A dropped network: the connection stays open but nothing answers the server's pings."""
+    with running_serve(*DEMO) as (port, proc):
+        async with aiohttp.ClientSession() as client:
+            ws = await client.ws_connect(
+                f"http://127.0.0.1:{port}/ws?width=100&height=30",
+                headers={"Origin": f"http://127.0.0.1:{port}"},
+                autoping=False,  # pings go unanswered, as from a browser that is gone
+            )
+            assert wait_until(lambda: len(dashboards_of(proc.pid)) == 1, 20)
+            silent_at = time.monotonic()
+            # Heartbeat (4 s, then 2 s for the pong) and then at most the reaping (6 s).
+            assert wait_until(lambda: dashboards_of(proc.pid) == [], 16)
+            assert time.monotonic() - silent_at <= 16
+            await ws.close()
