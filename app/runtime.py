@@ -318,11 +318,16 @@ class Runtime:
     def start(self) -> None:
         """Start one poller task per enabled feed, or, with a bus, the link to it."""
         if self.bus is not None:
+            member = self.bus_member
             if "bus" not in self._tasks:
                 from app.bus_link import start_link
 
                 self._tasks["bus"] = start_link(self, self.bus)
                 self._mark_started([n for n in FEED_NAMES if self._enabled(n)])
+            elif member is not None and (member.leading or member.fallback):
+                # Polling for the others (or for ourselves, Redis away): the watchdog's
+                # restart of a stopped poller lands here.
+                self.start_pollers()
             return
         self.start_pollers()
 
