@@ -480,14 +480,14 @@ def _serve(args: argparse.Namespace, settings: Any) -> int:
 
 def _record(args: argparse.Namespace, settings: Any) -> int:
     from app.recorder import record
-    from app.settings import FEED_NAMES
+    from app.settings import ALL_FEEDS
     from feeds.recording import RecordingWriteError
 
     feeds = [f.strip() for f in args.feeds.split(",")] if args.feeds else None
-    unknown = [f for f in feeds or [] if f not in FEED_NAMES]
+    unknown = [f for f in feeds or [] if f not in ALL_FEEDS]
     if unknown:
         raise LocalInputError(
-            f"record --feeds: unknown feed(s): {', '.join(unknown)}; valid: {', '.join(FEED_NAMES)}"
+            f"record --feeds: unknown feed(s): {', '.join(unknown)}; valid: {', '.join(ALL_FEEDS)}"
         )
     logging.basicConfig(level=logging.WARNING)
     try:

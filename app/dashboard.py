@@ -28,7 +28,7 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, WorkType, get_current_worker
 
 from app.events import build_timelines, docked_vehicles, last_event, next_event
-from app.kiosk import VIEWS, KioskController
+from app.kiosk import STATION_VIEW, VIEWS, KioskController
 from app.knowledge import Unknown, mode_badge, part_gaps, trusted, unknown
 from app.knowledge import all_feeds_down as feeds_down
 from app.map_scene import MapToggles, build_scene, scene_step
@@ -50,6 +50,7 @@ from widgets.feed_health import FeedHealthStrip, HealthView
 from widgets.ground_track import GroundTrackMap
 from widgets.guard import simulate_crash
 from widgets.mission_bar import MissionBar, MissionBarView
+from widgets.station import StationPanel, StationView, radar_text
 from widgets.telemetry import TelemetryPanel, TelemetryView
 
 # Our own text, so markup is safe here (feed text never is). Colours match the map's.
@@ -168,6 +169,7 @@ class IssDashApp(App[None]):
         Binding("f", "toggle_layer('footprint')", "Footprint"),
         Binding("t", "toggle_layer('tracks')", "Tracks"),
         Binding("g", "toggle_layer('grid')", "Grid"),
+        Binding("s", "station_view", "Station"),
         # Replay only (hidden in live mode by check_action).
         Binding("space", "pause", "Pause"),
         Binding("plus,equals_sign", "speed(1)", "Speed", key_display="+/-"),
@@ -223,6 +225,7 @@ class IssDashApp(App[None]):
         self._roster = CrewRoster(id="crew")
         self._telemetry_panel = TelemetryPanel(id="telemetry")
         self._countdown_panel = NextEventPanel(id="countdown")
+        self._station_panel = StationPanel(id="station")
         self._health = FeedHealthStrip(id="feed-health")
         yield self._bar_widget
         yield self._alert
@@ -235,6 +238,8 @@ class IssDashApp(App[None]):
             with Vertical(id="side"):
                 with Vertical(id="telemetry-panel", classes="panel"):
                     yield self._telemetry_panel
+                with Vertical(id="station-panel", classes="panel"):
+                    yield self._station_panel
                 with VerticalScroll(id="countdown-panel", classes="panel"):
                     yield self._countdown_panel
         yield self._health
@@ -246,6 +251,12 @@ class IssDashApp(App[None]):
         self.query_one("#telemetry-panel").border_title = "Telemetry"
         self.query_one("#crew-panel").border_title = "Crew aboard the ISS"
         self.query_one("#countdown-panel").border_title = "Next event"
+        self.query_one("#station-panel").border_title = "Station"
+        self.query_one("#station-panel").border_subtitle = "NASA ISSLIVE"
+        # The Station panel takes a place in the layout only when there is telemetry.
+        self.set_class(self._telemetry_enabled, "-telemetry")
+        if self.kiosk is not None and self._telemetry_enabled:
+            self.kiosk.views = (*VIEWS, STATION_VIEW)
         self.runtime.load_fallbacks()
         self.runtime.store.subscribe(self._on_state)
         if self.start_feeds:
@@ -351,6 +362,8 @@ class IssDashApp(App[None]):
             return False  # locked: no quitting, no palette, no toggles
         if action in ("pause", "speed", "next_event", "restart"):
             return self.replay.active
+        if action == "station_view":
+            return self._telemetry_enabled
         return True
 
     def action_help(self) -> None:
@@ -399,6 +412,17 @@ class IssDashApp(App[None]):
         self._passes_retry_at = None
         await self.runtime.restart()
         self._schedule_ticks()
+        self._tick()
+
+    @property
+    def _telemetry_enabled(self) -> bool:
+        health = self.runtime.store.state.feeds.get("telemetry")
+        return health is not None and health.enabled
+
+    def action_station_view(self) -> None:
+        """The Station panel's own view: it replaces the orbit numbers (and shows on
+        terminals too short to fit it beside them)."""
+        self.toggle_class("-view-station")
         self._tick()
 
     def action_toggle_layer(self, layer: str) -> None:
@@ -529,6 +553,20 @@ class IssDashApp(App[None]):
                 "countdown",
                 lambda: setattr(self._countdown_panel, "view", self._countdown(state, known, now)),
             )
+        telemetry_health = state.feeds.get("telemetry")
+        panel(
+            "station",
+            lambda: setattr(
+                self._station_panel,
+                "view",
+                StationView(
+                    now,
+                    state.station,
+                    enabled=telemetry_health is not None and telemetry_health.enabled,
+                    error=telemetry_health.last_error if telemetry_health else None,
+                ),
+            ),
+        )
         panel("telemetry", lambda: self._orbit_views(orbit, state, now))
         self._views_ok_at = time.monotonic()  # every view was attempted (the heartbeat)
 
@@ -642,10 +680,17 @@ class IssDashApp(App[None]):
         schedule_gaps = part_gaps(state, "schedule", now)
         docked_unknown = unknown(state, "docked", now)
         docked_health = state.feeds.get("docked")
+        upcoming = next_event(timelines, now)
+        radar = None
+        # During a docking, while the Kurs radar has its target, its range and rate.
+        if upcoming is not None and upcoming[1].kind == "docking" and state.station is not None:
+            found = state.station.radar(now)
+            radar = radar_text(*found) if found is not None else None
         return CountdownView(
             now=now,
             timezone=self.runtime.settings.tzinfo(),
-            next=next_event(timelines, now),
+            next=upcoming,
+            radar=radar,
             last=last_event(timelines, now),
             docked=None if docked_unknown else tuple(docked_vehicles(known, now)),
             schedule_age_s=(now - max(received)).total_seconds() if received else None,
@@ -664,7 +709,7 @@ class IssDashApp(App[None]):
     def _kiosk_layout(self, now: datetime) -> None:
         assert self.kiosk is not None
         view = self.kiosk.view()
-        for name in VIEWS:
+        for name in (*VIEWS, STATION_VIEW):
             self.set_class(name == view, f"-emphasis-{name}")
         top, left = self.kiosk.shift()
         self.screen.styles.padding = (top, 1 - left, 1 - top, left)

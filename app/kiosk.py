@@ -14,6 +14,8 @@ from app.settings import KioskSettings
 
 # The views the kiosk emphasises in turn. The countdown is never hidden by any of them.
 VIEWS = ("map", "crew", "vehicles", "passes")
+# Joins the cycle when the telemetry feed is on.
+STATION_VIEW = "station"
 # Burn-in care: the whole layout walks around a one-cell square.
 SHIFTS = ((0, 0), (0, 1), (1, 1), (1, 0))  # (top, left)
 
@@ -26,13 +28,15 @@ class KioskController:
         self._monotonic = monotonic
         self._started = monotonic()
         self._typed = ""
+        self.views: tuple[str, ...] = VIEWS
 
     def elapsed_s(self) -> float:
         return self._monotonic() - self._started
 
     def view(self) -> str:
         """The view to emphasise now."""
-        return VIEWS[int(self.elapsed_s() // self.settings.cycle_s) % len(VIEWS)]
+        views = self.views
+        return views[int(self.elapsed_s() // self.settings.cycle_s) % len(views)]
 
     def shift(self) -> tuple[int, int]:
         """(top, left) offset of the whole layout, in cells."""

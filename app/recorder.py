@@ -9,15 +9,15 @@ import signal
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.runtime import ADAPTERS, Runtime
-from app.settings import FEED_NAMES, Settings
+from app.runtime import ADAPTERS, STREAMED, Runtime
+from app.settings import ALL_FEEDS, Settings
 from feeds.clock import Clock, SystemClock
 from feeds.recording import RecordingWriter
 
 
 def only_feeds(settings: Settings, feeds: list[str]) -> Settings:
     copy = settings.feeds.model_copy(deep=True)
-    for name in FEED_NAMES:
+    for name in ALL_FEEDS:
         copy.get(name).enabled = name in feeds
     return settings.model_copy(update={"feeds": copy})
 
@@ -73,7 +73,9 @@ async def record(
     local write error; always leaves a valid, complete file. Raises `RecordingWriteError`
     before starting when OUT cannot be written (missing folder, in use)."""
     clock = clock or SystemClock()
-    chosen = feeds or [n for n in FEED_NAMES if n in ADAPTERS and settings.feeds.get(n).enabled]
+    chosen = feeds or [
+        n for n in ALL_FEEDS if (n in ADAPTERS or n in STREAMED) and settings.feeds.get(n).enabled
+    ]
     writer = RecordingWriter(
         out,
         chosen,

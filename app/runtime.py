@@ -19,8 +19,9 @@ from urllib.parse import urlparse
 if TYPE_CHECKING:
     import httpx
 
-from app.settings import FEED_NAMES, FeedSettings, Settings
+from app.settings import ALL_FEEDS, FEED_NAMES, STREAM_NAMES, FeedSettings, Settings
 from app.state import ElementsInfo, MissionState, Mode, StateStore
+from app.station_feed import StationFeed
 from feeds.cache import FeedCache
 from feeds.clock import Clock
 from feeds.crew import parse_astros, parse_corquaid
@@ -50,6 +51,7 @@ from feeds.sources import (
     SourceRouter,
     make_http_client,
 )
+from feeds.telemetry_stream import LightstreamerTelemetry, StreamSettings, TelemetryReplay
 from feeds.tle import parse_element_sets
 
 log = logging.getLogger(__name__)
@@ -65,6 +67,8 @@ ADAPTERS: dict[str, Parser[Any]] = {
     "launches": parse_launches,
     "dockings": parse_dockings,
 }
+# Streamed feeds: no poller, a stream of updates (app.station_feed).
+STREAMED = frozenset(STREAM_NAMES)
 # Worth keeping across restarts: slow-changing data. A position fix is stale in seconds.
 CACHEABLE = frozenset({"tle", "crew", "astros", "docked", "launches", "dockings"})
 
@@ -106,13 +110,13 @@ def load_element_history(path: Path) -> tuple[ElementsInfo, ...]:
 
 def load_demo_recording(path: Path | None = None) -> Recording:
     """The recording to replay: `path`, or the bundled Soyuz MS-27 day."""
-    return load_recording(path or bundled_path(BUNDLED_RECORDING), FEED_NAMES)
+    return load_recording(path or bundled_path(BUNDLED_RECORDING), ALL_FEEDS)
 
 
 def demo_settings(settings: Settings, recording: Recording) -> Settings:
     """Demo feeds: every feed the recording holds, replayed; never the network."""
     feeds = settings.feeds.model_copy(deep=True)
-    for name in FEED_NAMES:
+    for name in ALL_FEEDS:
         feed = feeds.get(name)
         feed.enabled = name in recording.feeds
         feed.url = replay_url(name)
@@ -190,7 +194,9 @@ class Runtime:
                 max_data_age_s=APPROXIMATE_AFTER_H * 3600.0 if name == "tle" else None,
                 timeout_s=settings.feeds.get(name).timeout_s,
             )
-            for name in FEED_NAMES
+            for name in ALL_FEEDS
+            # A stream that is off is not a feed of this run at all (no "off" to report).
+            if name not in STREAMED or self._enabled(name)
         }
         self._initial = MissionState(mode=mode, observer=settings.observer).with_feeds(feeds)
         self.store = StateStore(self._initial)
@@ -217,7 +223,33 @@ class Runtime:
         return cls(demo_settings(settings, recording), clock, mode="demo", recording=recording)
 
     def _enabled(self, name: str) -> bool:
-        return name in ADAPTERS and self.settings.feeds.get(name).enabled
+        return (name in ADAPTERS or name in STREAMED) and self.settings.feeds.get(name).enabled
+
+    def station_feed(self) -> StationFeed:
+        """The telemetry feed: replayed from the recording, or live over Lightstreamer."""
+        feed = self.settings.feeds.telemetry
+        clock = self.clock
+        recording = self.recording
+        if recording is not None and urlparse(feed.url).scheme == REPLAY_SCHEME:
+            entries = recording.entries.get("telemetry", [])
+            return StationFeed(
+                lambda f: TelemetryReplay(entries, clock, on_reset=f.reset),
+                clock,
+                self.store.publish,
+                self.recorder,
+            )
+        stream = StreamSettings(
+            server=feed.url,
+            adapter_set=feed.adapter_set,
+            connect_timeout_s=feed.timeout_s,
+            backoff_max_s=feed.retry_max_s,
+        )
+        return StationFeed(
+            lambda _: LightstreamerTelemetry(stream, clock),
+            clock,
+            self.store.publish,
+            self.recorder,
+        )
 
     def spec(self, name: str) -> FeedSpec[Any]:
         feed: FeedSettings = self.settings.feeds.get(name)
@@ -335,10 +367,13 @@ class Runtime:
         """Start one poller task per enabled feed (those not running yet)."""
         source = self._source()
         started: list[str] = []
-        for name in FEED_NAMES:
+        for name in ALL_FEEDS:
             if not self._enabled(name) or name in self._tasks:
                 continue
             started.append(name)
+            if name in STREAMED:
+                self._tasks[name] = asyncio.create_task(self.station_feed().run(), name=name)
+                continue
             gate = self._gates.get(urlparse(self.settings.feeds.get(name).url).hostname or "")
             feed_source: Source = source
             if self.recorder is not None:
@@ -425,7 +460,12 @@ class Runtime:
         """Ask every enabled feed once, waiting at most `timeout_s`; a feed that has not
         answered by then is reported as failed."""
         source = self._source()
-        names = [n for n in FEED_NAMES if self._enabled(n)]
+        names = [n for n in FEED_NAMES if self._enabled(n) and n not in STREAMED]
+        streams = [
+            asyncio.create_task(self.station_feed().gather(timeout_s))
+            for n in STREAM_NAMES
+            if self._enabled(n) and n in STREAMED
+        ]
         tasks = {
             n: asyncio.create_task(
                 gather_once(self.spec(n), source, self.clock, self.store.publish, self.cache)
@@ -445,6 +485,8 @@ class Runtime:
             for task in pending:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        for stream in streams:
+            await stream
         if self._client is not None:
             await self._client.aclose()
             self._client = None

@@ -49,7 +49,11 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
+# Polled feeds.
 FEED_NAMES = ("tle", "position", "crew", "astros", "docked", "launches", "dockings")
+# Streamed feeds (a session pushes updates; see app.station_feed). Reported only when on.
+STREAM_NAMES = ("telemetry",)
+ALL_FEEDS = FEED_NAMES + STREAM_NAMES
 LL2 = "https://ll.thespacedevs.com/2.3.0"
 CORQUAID = "https://corquaid.github.io/international-space-station-APIs/JSON"
 
@@ -113,6 +117,18 @@ class DockingsFeed(FeedSettings):
     retry_max_s: float = 3600.0
 
 
+class TelemetryFeed(FeedSettings):
+    """NASA's ISSLIVE over Lightstreamer: a stream, not polled. `url` is the Lightstreamer
+    server; `interval_s` is how long without any update before the data counts as stale (the
+    attitude ticks every second while the station has signal)."""
+
+    url: str = "https://push.lightstreamer.com"
+    adapter_set: str = Field(default="ISSLIVE", min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    interval_s: float = Field(default=10.0, ge=1.0)
+    timeout_s: float = 15.0
+    retry_max_s: float = 300.0
+
+
 class FeedsSettings(_Model):
     tle: TleFeed = TleFeed()
     position: PositionFeed = PositionFeed()
@@ -121,6 +137,7 @@ class FeedsSettings(_Model):
     docked: DockedFeed = DockedFeed()
     launches: LaunchesFeed = LaunchesFeed()
     dockings: DockingsFeed = DockingsFeed()
+    telemetry: TelemetryFeed = TelemetryFeed()
 
     def get(self, name: str) -> FeedSettings:
         value = getattr(self, name)

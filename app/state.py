@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Generic, Literal, TypeVar
 
+from app.station import StationModel
 from feeds.crew import CrewReport
 from feeds.elements import ElementsChoice, ElementSets, ElementsInfo, ElementsOrigin, choose, merge
 from feeds.health import FeedHealth
@@ -69,6 +70,8 @@ class MissionState:
     launches: Received[Launches] | None = None
     dockings: Received[Dockings] | None = None
     docked: Received[Docked] | None = None
+    # ISSLIVE telemetry: the feed's model as of its latest batch (a copy, never mutated).
+    station: StationModel | None = None
     # Schedule changes noticed so far, by "vehicle|kind" (see feeds.schedule.scheduled_times).
     slips: Mapping[str, Slip] = field(default_factory=lambda: MappingProxyType({}))
     feeds: Mapping[str, FeedHealth] = field(default_factory=lambda: MappingProxyType({}))
@@ -168,6 +171,8 @@ class MissionState:
         if event.feed == "launches" and isinstance(value, Launches):
             launches = Received(value, event.received_at, event.from_cache)
             return replace(self, launches=launches, version=self.version + 1)._with_slips(self)
+        if event.feed == "telemetry" and isinstance(value, StationModel):
+            return replace(self, station=value, version=self.version + 1)
         if event.feed == "dockings" and isinstance(value, Dockings):
             dockings = Received(value, event.received_at, event.from_cache)
             return replace(self, dockings=dockings, version=self.version + 1)._with_slips(self)

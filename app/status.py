@@ -15,6 +15,7 @@ from app.events import build_timelines, docked_vehicles, next_event
 from app.knowledge import Unknown, feed_trouble, part_gaps, trusted, unknown
 from app.roster import build_roster
 from app.state import MissionState
+from app.station import StationModel
 from app.telemetry import EngineCache, orbit_at, passes_withheld, upcoming_passes
 from feeds.clock import iso_z
 from feeds.orbit import ElementsUnusable, Pass
@@ -138,6 +139,7 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
         "passes": passes,
         "crew": crew_status(state, now),
         "docked": docked_status(state, now),
+        "station": (state.station or StationModel()).to_json(now),
         "next_event": event,
         "feeds": feeds,
         "notices": notices,

@@ -12,6 +12,12 @@ from URLs before they are written).
      "status": 200, "content_type": "application/json", "body": "[...]"}
     {"feed": "position", "url": "https://...", "received_at": "...", "status": 503,
      "error": "HTTP 503 Service Unavailable"}
+
+Streamed feeds (ISSLIVE telemetry) are not polled: each update is one line with the item and
+its fields exactly as the server sent them (strings; validated on replay like live):
+
+    {"feed": "telemetry", "received_at": "...", "item": "USLAB000058",
+     "fields": {"Value": "743.3", "TimeStamp": "6864.0", "Status.Class": "24"}}
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import json
 import os
 import tempfile
 import zlib
-from bisect import bisect_right
+from bisect import bisect_right, insort
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -55,8 +61,18 @@ class Entry:
     content_type: str = ""
     body: str | None = None
     error: str | None = None
+    # A streamed update: the item and its fields as received.
+    item: str | None = None
+    fields: dict[str, str | None] | None = None
 
     def to_json(self) -> dict[str, Any]:
+        if self.item is not None:
+            return {
+                "feed": self.feed,
+                "received_at": iso_z_ms(self.received_at),
+                "item": self.item,
+                "fields": self.fields or {},
+            }
         line: dict[str, Any] = {
             "feed": self.feed,
             "url": self.url,
@@ -259,6 +275,8 @@ def _add_entry(
     feed = data.get("feed")
     if feed not in known:
         return f"line {number}: unknown feed {clean_text(feed, 30)!r}, skipped"
+    if "item" in data:
+        return _add_stream_entry(data, number, entries)
     try:
         received_at = parse_iso_utc(str(data["received_at"]))
         status = data.get("status")
@@ -279,6 +297,29 @@ def _add_entry(
     if feed_entries and entry.received_at < feed_entries[-1].received_at:
         return f"line {number}: {entry.feed} time {iso_z(received_at)} goes back in time, skipped"
     feed_entries.append(entry)
+    return None
+
+
+def _add_stream_entry(
+    data: dict[str, Any], number: int, entries: dict[str, list[Entry]]
+) -> str | None:
+    fields = data.get("fields")
+    try:
+        received_at = parse_iso_utc(str(data["received_at"]))
+    except (KeyError, ValueError) as exc:
+        return f"line {number}: bad entry ({type(exc).__name__}: {exc}), skipped"
+    if not isinstance(data.get("item"), str) or not isinstance(fields, dict):
+        return f"line {number}: an update needs an item name and a fields object, skipped"
+    if not all(isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in fields.items()):
+        return f"line {number}: update fields must be strings or null, skipped"
+    feed_entries = entries.setdefault(str(data["feed"]), [])
+    entry = Entry(str(data["feed"]), "", received_at, None, item=data["item"], fields=fields)
+    # Updates can be written a little out of order by a slow writer: keep them in time order
+    # (stable, so updates received together keep their order).
+    if feed_entries and received_at < feed_entries[-1].received_at:
+        insort(feed_entries, entry, key=lambda e: e.received_at)
+    else:
+        feed_entries.append(entry)
     return None
 
 

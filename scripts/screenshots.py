@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.dashboard import IssDashApp  # noqa: E402
-from app.runtime import Runtime, load_demo_recording  # noqa: E402
+from app.runtime import Runtime, bundled_path, load_demo_recording  # noqa: E402
 from app.settings import load_settings  # noqa: E402
 from feeds.clock import FrozenClock  # noqa: E402
 
@@ -56,7 +56,35 @@ async def shoot(name: str, size: tuple[int, int], at: datetime, keys: list[str],
 
 
 OFFLINE_SHOT = ("offline-120x40", (120, 40), DAY.replace(hour=12))
-FEED_NAMES = ("tle", "position", "crew", "astros", "docked", "launches", "dockings")
+FEED_NAMES = ("tle", "position", "crew", "astros", "docked", "launches", "dockings", "telemetry")
+
+# The Station panel on the bundled ISSLIVE sample (real NASA values, 2018-10-13), near the end
+# of a yaw maneuver; at 80x24 in its own view (key s).
+STATION = bundled_path("isslive-2018-10-13.jsonl.gz")
+STATION_SHOTS: list[tuple[str, tuple[int, int], datetime, list[str]]] = [
+    ("station-120x40", (120, 40), datetime(2018, 10, 13, 0, 40, tzinfo=UTC), []),
+    ("station-80x24", (80, 24), datetime(2018, 10, 13, 0, 40, tzinfo=UTC), ["s"]),
+]
+
+
+async def shoot_station(
+    name: str, size: tuple[int, int], at: datetime, keys: list[str], out: Path
+) -> Path:
+    settings = load_settings(timezone="UTC")
+    recording = load_demo_recording(STATION)
+    app = IssDashApp(Runtime.for_demo(settings, recording, FrozenClock(at)))
+    async with app.run_test(size=size) as pilot:
+        for _ in range(250):
+            if app.runtime.store.state.station is not None:
+                break
+            await pilot.pause(0.02)
+        for key in keys:
+            await pilot.press(key)
+        app._tick()
+        await pilot.pause()
+        path = out / f"{name}.svg"
+        app.save_screenshot(str(path.name), path=str(out))
+    return path
 
 
 async def shoot_offline(name: str, size: tuple[int, int], at: datetime, out: Path) -> Path:
@@ -90,6 +118,8 @@ async def main() -> None:
     for name, size, at, keys in SHOTS:
         print(await shoot(name, size, at, keys, out))
     print(await shoot_offline(*OFFLINE_SHOT, out))
+    for name, size, at, keys in STATION_SHOTS:
+        print(await shoot_station(name, size, at, keys, out))
 
 
 if __name__ == "__main__":

@@ -51,4 +51,6 @@ def isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterat
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("ISSDASH_CACHE_DIR", str(tmp_path / "issdash-cache"))
+    # The telemetry stream is live by default; tests that want it point it at tests/lsserver.
+    monkeypatch.setenv("ISSDASH_FEEDS__TELEMETRY__ENABLED", "false")
     yield

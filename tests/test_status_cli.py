@@ -143,6 +143,7 @@ def test_installed_command_runs_as_a_process(tmp_path: Path) -> None:
     env.update(
         ISSDASH_FEEDS__TLE__URL="http://127.0.0.1:9/gp",
         ISSDASH_FEEDS__POSITION__ENABLED="false",
+        ISSDASH_FEEDS__TELEMETRY__ENABLED="false",
         ISSDASH_CACHE_DIR=str(tmp_path),
     )
     result = subprocess.run(

@@ -32,6 +32,8 @@ NOON = "2025-04-08T12:00:00Z"
 def status(tmp_path: Path, *args: str, **env: str) -> tuple[int, dict[str, Any]]:
     """`python -m app status --json` with only these ISSDASH_ settings and a fresh cache."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("ISSDASH_")}
+    # The telemetry stream would go to the internet: off unless a test points it somewhere.
+    clean["ISSDASH_FEEDS__TELEMETRY__ENABLED"] = "false"
     clean.update(env, ISSDASH_CACHE_DIR=str(tmp_path / "cache"))
     result = subprocess.run(
         [sys.executable, "-m", "app", "status", "--json", *args],

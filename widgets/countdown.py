@@ -60,6 +60,8 @@ class CountdownView:
     docked_unknown: Unknown | None = None
     docked_age_s: float | None = None
     docked_stale: bool = False
+    # Kurs radar range and rate during a docking (ISSLIVE), already in words.
+    radar: str | None = None
 
 
 def clock_text(seconds: float) -> str:
@@ -233,6 +235,8 @@ class NextEventPanel(KeptStyles, Vertical):
             text.append(f"  {local:%H:%M} {local.tzname() or 'local'}", style=muted)
             if phase.estimated:
                 text.append("  estimated", style=muted)
+            if view.radar is not None:
+                text.append(f"\nKurs radar {view.radar}", style=self._s("current"))
             launch = timeline.launch
             if launch is not None and launch.done and phase.kind != "launch":
                 text.append(

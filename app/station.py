@@ -1,0 +1,235 @@
+"""What the station reports about itself: the model behind the Station panel and `status`.
+
+Pure (no Textual, no I/O, no wall clock): `apply()` takes validated readings in the order they
+were received, `view(now)` says what is known at `now`. Signal follows ISSLIVE's own rule:
+TIME_000001 with status class 24 and a TimeStamp no older than a few seconds is acquisition
+(AOS); another class, or silence, is loss (LOS). Recordings without TIME_000001 fall back to
+the age of the newest value of any item. On LOS every value is kept and marked stale, never
+shown as current. The last hour of the values that move is kept for sparklines, one point a
+minute, so memory is bounded however fast updates come.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from feeds.clock import iso_z
+from feeds.isslive import (
+    AOS_STATUS_CLASS,
+    QUATERNION_ITEMS,
+    Attitude,
+    Ignored,
+    Reading,
+    describe,
+    mmhg_to_kpa,
+    parse_update,
+    quaternion_to_ypr,
+)
+
+log = logging.getLogger(__name__)
+
+Signal = Literal["AOS", "LOS"]
+
+# TIME_000001 ticks every second during AOS; ISS-Mimic allows ~5 s. A little more here, for
+# latency and the TimeStamps that step back a few seconds.
+SIGNAL_FRESH_S = 10.0
+# Without TIME_000001 (older recordings), the newest value of any item: the quaternion and
+# CMG items tick about once a second during AOS, so 20 s of silence from all of them is LOS.
+ANY_ITEM_FRESH_S = 20.0
+# Quaternion components are pushed separately; combine only those this close in time.
+QUATERNION_SKEW_S = 2.0
+
+HISTORY_SPAN = timedelta(hours=1)
+HISTORY_STEP_S = 60
+# Values that move and get a sparkline.
+SPARK_SERIES = ("cmg_momentum_pct", "cabin_pressure_kpa", "ppo2_kpa", "ppco2_kpa", "yaw_deg")
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """The latest value of one item and when it happened."""
+
+    value: float | None
+    timestamp: datetime | None
+    received_at: datetime
+
+
+@dataclass
+class StationModel:
+    items: dict[str, Held] = field(default_factory=dict)
+    attitude: Attitude | None = None
+    attitude_at: datetime | None = None
+    ignored: int = 0
+    _signal_ok: bool = False
+    _signal_at: datetime | None = None  # TimeStamp of the latest TIME_000001
+    _explicit_los_at: datetime | None = None
+    _newest: datetime | None = None  # newest TimeStamp (or receipt time) of any item
+    _aos_since: datetime | None = None
+    _history: dict[str, deque[tuple[datetime, float]]] = field(default_factory=dict)
+
+    # ---- input -----------------------------------------------------------------------------
+
+    def apply_raw(self, item: str, fields: Mapping[str, str | None], received_at: datetime) -> bool:
+        """Validate and apply one update as received; False (and logged) if it was ignored."""
+        try:
+            reading = parse_update(item, fields, received_at)
+        except Ignored as exc:
+            self.ignored += 1
+            log.info("telemetry update ignored: %s", exc)
+            return False
+        self.apply(reading, received_at)
+        return True
+
+    def apply(self, reading: Reading, received_at: datetime) -> None:
+        at = reading.timestamp or received_at
+        was_aos = self.signal(at)[0] == "AOS"
+        if reading.item == "TIME_000001":
+            if self._signal_at is not None and at < self._signal_at:
+                return
+            ok = reading.status_class == AOS_STATUS_CLASS
+            if ok and not was_aos:
+                self._aos_since = at
+            if not ok and (self._signal_ok or self._explicit_los_at is None):
+                self._explicit_los_at = at
+            self._signal_ok, self._signal_at = ok, at
+        else:
+            previous = self.items.get(reading.item)
+            # TimeStamps can step back a few seconds: an older value never replaces a newer.
+            if previous is not None and previous.timestamp is not None and at < previous.timestamp:
+                return
+            self.items[reading.item] = Held(reading.value, reading.timestamp, received_at)
+            if self._signal_at is None and not was_aos:
+                self._aos_since = at
+        self._newest = at if self._newest is None else max(self._newest, at)
+        if reading.item in QUATERNION_ITEMS:
+            self._combine_quaternion()
+        self._record_history(at)
+
+    def _combine_quaternion(self) -> None:
+        parts = [self.items.get(i) for i in QUATERNION_ITEMS]
+        if any(p is None or p.value is None for p in parts):
+            return
+        times = [p.timestamp or p.received_at for p in parts if p is not None]
+        if (max(times) - min(times)).total_seconds() > QUATERNION_SKEW_S:
+            return
+        values = [float(p.value) for p in parts if p is not None and p.value is not None]
+        norm = math.sqrt(sum(v * v for v in values))
+        if abs(norm - 1.0) > 0.01:
+            log.info("telemetry: attitude quaternion |q| = %.4f, not a rotation; ignored", norm)
+            return
+        self.attitude = quaternion_to_ypr(*values)
+        self.attitude_at = max(times)
+
+    # ---- derived values --------------------------------------------------------------------
+
+    def value(self, item: str) -> float | None:
+        held = self.items.get(item)
+        return None if held is None else held.value
+
+    def _kpa(self, item: str) -> float | None:
+        mmhg = self.value(item)
+        return None if mmhg is None else mmhg_to_kpa(mmhg)
+
+    def scalars(self) -> dict[str, float | None]:
+        att = self.attitude
+        return {
+            "cmg_momentum_pct": self.value("USLAB000010"),
+            "solar_beta_deg": self.value("USLAB000040"),
+            "cabin_pressure_kpa": self._kpa("USLAB000058"),
+            "ppo2_kpa": self._kpa("USLAB000053"),
+            "ppco2_kpa": self._kpa("USLAB000055"),
+            "water_tank_pct": self.value("NODE3000009"),
+            "urine_tank_pct": self.value("NODE3000005"),
+            "yaw_deg": att.yaw_deg if att else None,
+        }
+
+    def _record_history(self, at: datetime) -> None:
+        minute = at.replace(second=0, microsecond=0)
+        for name, value in self.scalars().items():
+            if name not in SPARK_SERIES or value is None:
+                continue
+            series = self._history.setdefault(name, deque(maxlen=HISTORY_SPAN.seconds // 60 + 1))
+            if series and series[-1][0] == minute:
+                series[-1] = (minute, value)
+            elif not series or minute > series[-1][0]:
+                series.append((minute, value))
+
+    def history(self, name: str, now: datetime) -> list[float]:
+        """The last hour of `name`, one value a minute (oldest first)."""
+        cutoff = now - HISTORY_SPAN
+        return [v for t, v in self._history.get(name, ()) if t >= cutoff]
+
+    def signal(self, now: datetime) -> tuple[Signal | None, datetime | None]:
+        """AOS or LOS at `now` and since when (None: nothing received yet)."""
+        if self._signal_at is not None:
+            fresh = (now - self._signal_at).total_seconds() <= SIGNAL_FRESH_S
+            if self._signal_ok and fresh:
+                return "AOS", self._aos_since
+            # Said LOS: since it was first said. Silence: since it was last heard.
+            return "LOS", self._signal_at if self._signal_ok else self._explicit_los_at
+        if self._newest is None:
+            return None, None
+        if (now - self._newest).total_seconds() <= ANY_ITEM_FRESH_S:
+            return "AOS", self._aos_since
+        return "LOS", self._newest
+
+    def radar(self, now: datetime) -> tuple[float, float] | None:
+        """Kurs range (m) and closing rate (m/s) while the radar has its target and the
+        signal is up, else None."""
+        signal, _ = self.signal(now)
+        if signal != "AOS" or self.value("RUSSEG000009") != 1:
+            return None
+        range_m, rate = self.value("RUSSEG000005"), self.value("RUSSEG000006")
+        if range_m is None or rate is None:
+            return None
+        return range_m, rate
+
+    def newest_age_s(self, now: datetime) -> float | None:
+        if self._newest is None:
+            return None
+        return max(0.0, (now - self._newest).total_seconds())
+
+    def to_json(self, now: datetime) -> dict[str, Any]:
+        """The `station` object of `status --json` (null where unknown)."""
+        signal, since = self.signal(now)
+        stale = signal != "AOS"
+        scalars = self.scalars()
+        att = self.attitude
+
+        def rounded(value: float | None, digits: int = 3) -> float | None:
+            return None if value is None else round(value, digits)
+
+        return {
+            "signal": signal,
+            "signal_since": iso_z(since) if since else None,
+            "attitude": {
+                "yaw_deg": rounded(att.yaw_deg if att else None, 2),
+                "pitch_deg": rounded(att.pitch_deg if att else None, 2),
+                "roll_deg": rounded(att.roll_deg if att else None, 2),
+            },
+            "cmg_momentum_pct": rounded(scalars["cmg_momentum_pct"], 2),
+            "solar_beta_deg": rounded(scalars["solar_beta_deg"], 2),
+            "cabin_pressure_kpa": rounded(scalars["cabin_pressure_kpa"]),
+            "ppo2_kpa": rounded(scalars["ppo2_kpa"]),
+            "ppco2_kpa": rounded(scalars["ppco2_kpa"]),
+            "water_tank_pct": rounded(scalars["water_tank_pct"], 2),
+            "urine_tank_pct": rounded(scalars["urine_tank_pct"], 2),
+            "items": {
+                item: {
+                    "value": held.value,
+                    "timestamp": iso_z(held.timestamp) if held.timestamp else None,
+                    "stale": stale,
+                }
+                for item, held in sorted(self.items.items())
+            },
+        }
+
+    def label(self, item: str) -> str | None:
+        value = self.value(item)
+        return None if value is None else describe(item, value)

@@ -1,0 +1,264 @@
+"""The `telemetry` feed: ISSLIVE over Lightstreamer, live or replayed, delivered into asyncio.
+
+Live, Lightstreamer's own client (`lightstreamer-client-lib`) runs the session on its own
+threads (WebSocket streaming, falling back as it sees fit, with its own reconnection and
+growing retry delay). Its callbacks never touch our state: they put the newest fields of each
+item into a dict under a lock and, if no wake-up is pending, schedule one on our loop with
+`call_soon_threadsafe`. The loop drains the dict at most `max_batches_per_s` times a second,
+so a flood of hundreds of updates a second costs a handful of batches, each item coalesced to
+its latest value (MERGE semantics: the client already merges unchanged fields, so the latest
+fields are complete). A server error (a refused adapter set) ends the client's own retries; we
+then reconnect with our own exponential back-off.
+
+Replayed, recorded updates are fed in time order through the same delivery, so the model sees
+a replay exactly as it saw the live stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from feeds.clock import Clock
+from feeds.isslive import DEFAULT_ADAPTER_SET, DEFAULT_SERVER, FIELDS, ITEMS
+from feeds.recording import Entry
+from feeds.text import clean_text
+
+log = logging.getLogger(__name__)
+
+Fields = dict[str, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class TelemetryUpdate:
+    """One item's fields as received (strings, untrusted: validate before use)."""
+
+    item: str
+    fields: Fields
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StreamStatus:
+    """The connection changed: `connected` or not, and why not (None: no error)."""
+
+    connected: bool
+    at: datetime
+    error: str | None = None
+    retry_in_s: float | None = None
+
+
+OnUpdates = Callable[[list[TelemetryUpdate]], None]
+OnStatus = Callable[[StreamStatus], None]
+
+
+class Coalescer:
+    """Thread-safe hand-over from the client's threads to our loop: latest fields per item."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._lock = threading.Lock()
+        self._pending: dict[str, Fields] = {}
+        self._wake = asyncio.Event()
+        self._scheduled = False
+        self.received = 0
+
+    def put(self, item: str, fields: Fields) -> None:
+        """Called from any thread; never blocks on the loop."""
+        with self._lock:
+            self.received += 1
+            self._pending[item] = fields
+            if self._scheduled:
+                return
+            self._scheduled = True
+        with contextlib.suppress(RuntimeError):  # the loop closed under us: nothing to wake
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    async def take(self) -> dict[str, Fields]:
+        await self._wake.wait()
+        self._wake.clear()
+        with self._lock:
+            batch, self._pending = self._pending, {}
+            self._scheduled = False
+        return batch
+
+
+@dataclass(frozen=True, slots=True)
+class StreamSettings:
+    server: str = DEFAULT_SERVER
+    adapter_set: str = DEFAULT_ADAPTER_SET
+    items: Sequence[str] = ITEMS
+    # Asked of the server per item (ISSLIVE items tick at most about once a second).
+    max_frequency_hz: float = 2.0
+    # How often our loop takes a batch: bounds the work a flood can cause.
+    max_batches_per_s: float = 10.0
+    # No session within this long: say so (the client keeps trying).
+    connect_timeout_s: float = 15.0
+    # Our own back-off after a server error, doubling up to the cap.
+    backoff_first_s: float = 5.0
+    backoff_max_s: float = 300.0
+    # Lightstreamer's own minimum delay between attempts, and how long a silent stream may
+    # last before it is dropped (keep-alives are expected in between).
+    retry_delay_ms: int = 4000
+    stalled_timeout_ms: int = 2000
+    reconnect_timeout_ms: int = 3000
+
+
+class LightstreamerTelemetry:
+    """Runs one Lightstreamer session until cancelled, delivering batches and status."""
+
+    def __init__(self, settings: StreamSettings, clock: Clock) -> None:
+        self.settings = settings
+        self._clock = clock
+        self.connected = False
+
+    async def run(self, on_updates: OnUpdates, on_status: OnStatus) -> None:
+        # Imported here: the library starts its I/O thread when imported, which replay and
+        # `status --at` never need.
+        from lightstreamer.client import (
+            ClientListener,
+            LightstreamerClient,
+            Subscription,
+            SubscriptionListener,
+        )
+
+        loop = asyncio.get_running_loop()
+        coalescer = Coalescer(loop)
+        events: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+        settings = self.settings
+
+        def to_loop(kind: str, text: str) -> None:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(events.put_nowait, (kind, text))
+
+        class _Client(ClientListener):  # type: ignore[misc]
+            def onStatusChange(self, status: str) -> None:
+                to_loop("status", str(status))
+
+            def onServerError(self, code: int, message: str) -> None:
+                to_loop("error", f"server error {code}: {message}")
+
+        class _Items(SubscriptionListener):  # type: ignore[misc]
+            def onItemUpdate(self, update: Any) -> None:
+                try:
+                    name = update.getItemName()
+                    fields = {str(k): v for k, v in update.getFields().items() if k in FIELDS}
+                except Exception:  # a broken update must not kill the client's thread
+                    log.exception("telemetry: unreadable update")
+                    return
+                coalescer.put(str(name), fields)
+
+            def onSubscriptionError(self, code: int, message: str) -> None:
+                to_loop("error", f"subscription refused {code}: {message}")
+
+        client = LightstreamerClient(settings.server, settings.adapter_set)
+        options = client.connectionOptions
+        options.setRetryDelay(settings.retry_delay_ms)
+        options.setStalledTimeout(settings.stalled_timeout_ms)
+        options.setReconnectTimeout(settings.reconnect_timeout_ms)
+        client.addListener(_Client())
+        subscription = Subscription("MERGE", list(settings.items), list(FIELDS))
+        subscription.setRequestedSnapshot("yes")
+        subscription.setRequestedMaxFrequency(str(settings.max_frequency_hz))
+        subscription.addListener(_Items())
+        client.subscribe(subscription)
+
+        async def deliver() -> None:
+            gap_s = 1.0 / settings.max_batches_per_s
+            while True:
+                batch = await coalescer.take()
+                now = self._clock.now()
+                on_updates([TelemetryUpdate(i, f, now) for i, f in batch.items()])
+                await asyncio.sleep(gap_s)
+
+        async def watch() -> None:
+            backoff_s = settings.backoff_first_s
+            while True:
+                try:
+                    kind, text = await asyncio.wait_for(
+                        events.get(), None if self.connected else settings.connect_timeout_s
+                    )
+                except TimeoutError:
+                    on_status(StreamStatus(False, self._clock.now(), "no answer from the server"))
+                    continue
+                now = self._clock.now()
+                if kind == "status":
+                    if text.startswith("CONNECTED:") and text != "CONNECTED:STREAM-SENSING":
+                        self.connected = True
+                        backoff_s = settings.backoff_first_s
+                        on_status(StreamStatus(True, now))
+                    elif text.startswith("DISCONNECTED") and self.connected:
+                        self.connected = False
+                        on_status(StreamStatus(False, now, "connection lost, reconnecting"))
+                else:
+                    # The client gives up after a server error: try again later ourselves.
+                    self.connected = False
+                    on_status(StreamStatus(False, now, clean_text(text, 80), backoff_s))
+                    await asyncio.sleep(backoff_s)
+                    backoff_s = min(backoff_s * 2, settings.backoff_max_s)
+                    client.connect()
+
+        client.connect()
+        tasks = [asyncio.create_task(deliver()), asyncio.create_task(watch())]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+            client.unsubscribe(subscription)
+            client.disconnect()
+            self.connected = False
+
+
+class TelemetryReplay:
+    """Recorded updates delivered in time order as mission time reaches them, through the
+    same callbacks as the live stream. If the clock goes back (a replay restarted or jumped),
+    `on_reset` is called and everything up to the new time is delivered again."""
+
+    def __init__(
+        self,
+        entries: Sequence[Entry],
+        clock: Clock,
+        tick_s: float = 0.25,
+        on_reset: Callable[[], None] | None = None,
+    ) -> None:
+        self._entries = [e for e in entries if e.item is not None]
+        self._clock = clock
+        self._tick_s = tick_s
+        self._on_reset = on_reset
+        self._next = 0
+        self._last: datetime | None = None
+
+    def due(self, now: datetime) -> list[TelemetryUpdate]:
+        """Updates received up to `now` not delivered yet (after a reset if time went back)."""
+        if self._last is not None and now < self._last:
+            self._next = 0
+            if self._on_reset is not None:
+                self._on_reset()
+        self._last = now
+        end = bisect_right(self._entries, now, lo=self._next, key=lambda e: e.received_at)
+        batch = [
+            TelemetryUpdate(e.item or "", dict(e.fields or {}), e.received_at)
+            for e in self._entries[self._next : end]
+        ]
+        self._next = end
+        return batch
+
+    async def run(self, on_updates: OnUpdates, on_status: OnStatus) -> None:
+        connected = False
+        while True:
+            batch = self.due(self._clock.now())
+            if batch:
+                if not connected:
+                    connected = True
+                    on_status(StreamStatus(True, batch[0].received_at))
+                on_updates(batch)
+            # Real-time ticks: at any replay speed at most a few batches a second.
+            await asyncio.sleep(self._tick_s)
