@@ -13,11 +13,13 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from app.state import MissionState
+from app.station_feed import StationFeed
 from feeds.bus import LoopbackSubscriber
 from feeds.bus_redis import RedisMember, is_redis_address
 from feeds.poller import FeedFailure, FeedUpdate, parse_off_loop
 from feeds.recording import Entry, EntrySink
 from feeds.sources import FeedError, RawResponse
+from feeds.telemetry_stream import OnStatus, OnUpdates, TelemetryUpdate
 
 if TYPE_CHECKING:
     from app.runtime import Runtime
@@ -25,12 +27,53 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-async def apply_entry(runtime: Runtime, entry: Entry) -> None:
+class _NoStream:
+    """A session's station model is fed from the bus, not from a stream of its own."""
+
+    async def run(self, on_updates: OnUpdates, on_status: OnStatus) -> None:
+        return None
+
+
+class TelemetryInput:
+    """Streamed updates from the bus into a station model of this dashboard's own, a batch at
+    a time (the collector's stream sends many small updates; one copy of the model is
+    published per batch, not per update)."""
+
+    BATCH_S = 0.25
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.feed = StationFeed(lambda _: _NoStream(), runtime.clock, runtime.store.publish)
+        self._pending: list[TelemetryUpdate] = []
+        self._flush: asyncio.TimerHandle | None = None
+
+    def add(self, entry: Entry) -> None:
+        assert entry.item is not None
+        self._pending.append(TelemetryUpdate(entry.item, entry.fields or {}, entry.received_at))
+        if self._flush is None:
+            self._flush = asyncio.get_running_loop().call_later(self.BATCH_S, self.flush)
+
+    def flush(self) -> None:
+        self._flush = None
+        batch, self._pending = self._pending, []
+        self.feed.on_updates(batch)
+
+
+async def apply_entry(
+    runtime: Runtime, entry: Entry, telemetry: TelemetryInput | None = None
+) -> None:
     """Publish one answer from the bus as if this dashboard had polled it: parsed by the
     feed's adapter, dated by when the collector received it."""
-    from app.runtime import ADAPTERS
+    from app.runtime import ADAPTERS, STREAMED
 
     name = entry.feed
+    if name in STREAMED:
+        if (
+            entry.item is not None
+            and telemetry is not None
+            and runtime.settings.feeds.get(name).enabled
+        ):
+            telemetry.add(entry)
+        return
     if name not in ADAPTERS or not runtime.settings.feeds.get(name).enabled:
         return
     interval_s = runtime.settings.feeds.get(name).interval_s
@@ -73,14 +116,15 @@ def _say(runtime: Runtime, notice: str | None) -> None:
 def start_link(runtime: Runtime, address: str) -> asyncio.Task[None]:
     """The task that feeds the runtime from the bus at `address`: the loopback collector of
     `issdash serve`, or Redis (feeds.bus_redis)."""
-    from app.settings import FEED_NAMES
+    from app.settings import ALL_FEEDS, FEED_NAMES, STREAM_NAMES
 
     link_state: dict[str, str | None] = {"down": None}
+    telemetry = TelemetryInput(runtime)
 
     async def on_entry(entry: Entry) -> None:
-        if entry.error is None:
+        if entry.error is None and entry.item is None:
             runtime.note_answer(entry.feed, entry.received_at)
-        await apply_entry(runtime, entry)
+        await apply_entry(runtime, entry, telemetry)
 
     def on_link(reason: str | None) -> None:
         # Said once per change, not on every reconnect attempt.
@@ -102,7 +146,8 @@ def start_link(runtime: Runtime, address: str) -> asyncio.Task[None]:
 
         member = RedisMember(
             address,
-            FEED_NAMES,
+            ALL_FEEDS,
+            streamed=STREAM_NAMES,
             # Another dashboard takes over within two intervals of the fastest feed.
             lease_s=max(2.0, 1.5 * min(enabled, default=5.0)),
             on_entry=on_entry,
@@ -112,5 +157,5 @@ def start_link(runtime: Runtime, address: str) -> asyncio.Task[None]:
         )
         runtime.bus_member = member
         return asyncio.create_task(member.run(), name="bus-link")
-    subscriber = LoopbackSubscriber(address, FEED_NAMES, on_entry, on_link)
+    subscriber = LoopbackSubscriber(address, ALL_FEEDS, on_entry, on_link)
     return asyncio.create_task(subscriber.run(), name="bus-link")

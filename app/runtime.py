@@ -355,7 +355,7 @@ class Runtime:
                 from app.bus_link import start_link
 
                 self._tasks["bus"] = start_link(self, self.bus)
-                self._mark_started([n for n in FEED_NAMES if self._enabled(n)])
+                self._mark_started([n for n in ALL_FEEDS if self._enabled(n)])
             elif member is not None and (member.leading or member.fallback):
                 # Polling for the others (or for ourselves, Redis away): the watchdog's
                 # restart of a stopped poller lands here.

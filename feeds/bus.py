@@ -70,7 +70,8 @@ class Hub:
     def __init__(self) -> None:
         # Per feed: the latest good answer and the latest failure (a failure newer than the
         # good answer is what a new reader must see too, or it would call the feed healthy).
-        self.latest_ok: dict[str, Entry] = {}
+        # Streamed feeds (telemetry) keep the latest update of every item.
+        self.latest_ok: dict[tuple[str, str], Entry] = {}
         self.latest_error: dict[str, Entry] = {}
         self._readers: set[asyncio.Queue[Entry | None]] = set()
         self.published = 0
@@ -79,7 +80,7 @@ class Hub:
         """Keep and pass on one answer (an `EntrySink`)."""
         self.published += 1
         if entry.error is None:
-            self.latest_ok[entry.feed] = entry
+            self.latest_ok[(entry.feed, entry.item or "")] = entry
             self.latest_error.pop(entry.feed, None)
         else:
             self.latest_error[entry.feed] = entry

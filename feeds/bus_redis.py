@@ -78,7 +78,10 @@ class RedisSink:
         message = json.dumps({"from": self._member, "entry": line})
         try:
             async with self._client.pipeline(transaction=False) as pipe:
-                if entry.error is None:
+                if entry.error is None and entry.item is not None:
+                    # A streamed feed: the latest update of every item.
+                    pipe.hset(latest_key(entry.feed), entry.item, line)
+                elif entry.error is None:
                     pipe.set(latest_key(entry.feed), line)
                 pipe.publish(CHANNEL, message)
                 await pipe.execute()
@@ -98,6 +101,7 @@ class RedisMember:
         address: str,
         feeds: Iterable[str],
         *,
+        streamed: Iterable[str] = (),
         lease_s: float,
         on_entry: OnEntry,
         on_link: OnLink,
@@ -105,7 +109,9 @@ class RedisMember:
         follow: Callable[[], Any],
     ) -> None:
         self.address = address
-        self.feeds = tuple(feeds)
+        self.streamed = tuple(streamed)
+        self.polled = tuple(f for f in feeds if f not in self.streamed)
+        self.feeds = self.polled + self.streamed
         self.lease_s = lease_s
         self.member = secrets.token_hex(8)
         self._on_entry = on_entry
@@ -160,7 +166,9 @@ class RedisMember:
                 await self._stop_leading()
             self._on_link(None)
             # What was shared before we came: the latest answer of every feed.
-            values = await client.mget([latest_key(f) for f in self.feeds])
+            values = [await client.get(latest_key(f)) for f in self.polled]
+            for feed in self.streamed:
+                values.extend((await client.hgetall(latest_key(feed))).values())
             for value in values:
                 if value:
                     entry = decode(value, self.feeds)

@@ -88,6 +88,7 @@ async def run(sessions: int, steady_s: float, settle_s: float, total_s: float) -
         env = {"ISSDASH_CACHE_DIR": tmp, "ISSDASH_LOG_FILE": f"{tmp}/log"}
         for feed in FEEDS:
             env[f"ISSDASH_FEEDS__{feed.upper()}__URL"] = upstream.url(feed)
+        env["ISSDASH_FEEDS__TELEMETRY__ENABLED"] = "false"  # no stream server here
         with running_serve(env=env) as (port, proc):
             stop = asyncio.Event()
             viewers = [Viewer(port) for _ in range(sessions)]

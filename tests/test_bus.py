@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -20,7 +21,7 @@ def answer(feed: str, body: str, at: datetime = T0) -> Entry:
 
 
 async def read(
-    address: str, count: int, timeout_s: float = 5
+    address: str, count: int, timeout_s: float = 5, feeds: tuple[str, ...] = FEEDS
 ) -> tuple[list[Entry], list[str | None]]:
     got: list[Entry] = []
     links: list[str | None] = []
@@ -31,7 +32,7 @@ async def read(
         if len(got) >= count:
             done.set()
 
-    subscriber = LoopbackSubscriber(address, FEEDS, on_entry, links.append)
+    subscriber = LoopbackSubscriber(address, feeds, on_entry, links.append)
     task = asyncio.create_task(subscriber.run())
     try:
         with pytest.raises(TimeoutError) if count == 0 else _nothing():
@@ -107,4 +108,60 @@ async def test_a_reader_without_the_token_gets_nothing() -> None:
         assert got == []
         assert any(link is not None for link in links)
     finally:
+        await server.stop()
+
+
+async def test_a_streamed_feed_keeps_the_latest_update_of_every_item() -> None:
+    hub = Hub()
+    server = LoopbackBusServer(hub)
+    await server.start()
+    try:
+        for item, value in (("A", "1"), ("B", "2"), ("A", "3")):
+            hub.write(Entry("telemetry", "", T0, None, item=item, fields={"Value": value}))
+        got, _ = await read(server.address, 2, feeds=("telemetry",))
+        assert sorted((e.item, (e.fields or {})["Value"]) for e in got) == [("A", "3"), ("B", "2")]
+    finally:
+        await server.stop()
+
+
+async def test_a_dashboard_on_the_bus_polls_nothing_and_shows_what_the_collector_got(
+    tmp_path: Path,
+) -> None:
+    from app.runtime import Runtime
+    from app.settings import Settings
+    from feeds.clock import SystemClock
+    from tests.faultserver import good_payload
+
+    hub = Hub()
+    server = LoopbackBusServer(hub)
+    await server.start()
+    now = SystemClock().now()
+    now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # recordings keep ms
+    content_type, body = good_payload("crew")
+    hub.write(Entry("crew", "https://example.org/crew", now, 200, content_type, body))
+    fields = {"Value": "743.3", "TimeStamp": "6864.0", "Status.Class": "24"}
+    hub.write(Entry("telemetry", "", now, None, item="USLAB000058", fields=fields))
+    # Every URL unreachable: anything this dashboard fetched itself would fail.
+    feeds: dict[str, dict[str, object]] = {
+        name: {"url": "http://127.0.0.1:9/"} for name in ("tle", "position", "crew")
+    }
+    feeds["telemetry"] = {"enabled": True, "url": "http://127.0.0.1:9/"}
+    settings = Settings(feeds=feeds, bus=server.address, cache_dir=tmp_path)  # type: ignore[arg-type]
+    runtime = Runtime(settings, SystemClock(), mode="live")
+    runtime.load_fallbacks()
+    runtime.start()
+    try:
+        for _ in range(50):
+            state = runtime.store.state
+            if state.crew is not None and state.station is not None:
+                break
+            await asyncio.sleep(0.1)
+        state = runtime.store.state
+        assert state.crew is not None
+        assert state.feeds["crew"].last_success_at == now  # the collector's time
+        assert state.feeds["telemetry"].last_success_at == now
+        assert runtime.pollers == {}  # no poller of its own
+        assert state.feeds["position"].last_error is None
+    finally:
+        await runtime.stop()
         await server.stop()

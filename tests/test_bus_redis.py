@@ -78,6 +78,7 @@ def redis_process(tmp_path: Path) -> Iterator[RedisProcess]:
 def dashboard(upstream: FaultServer, redis_port: int, cache: Path) -> Runtime:
     feeds = {n: {"url": upstream.url(n)} for n in FEED_NAMES}
     feeds["position"]["interval_s"] = POSITION_INTERVAL_S  # type: ignore[assignment]
+    feeds["telemetry"] = {"enabled": False}  # type: ignore[dict-item]  # no stream server here
     settings = Settings(
         feeds=feeds,  # type: ignore[arg-type]
         bus=f"redis://127.0.0.1:{redis_port}/0",

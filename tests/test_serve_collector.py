@@ -27,6 +27,8 @@ def feed_env(server: FaultServer, cache_dir: Path) -> dict[str, str]:
     for feed in FEEDS:
         env[f"ISSDASH_FEEDS__{feed.upper()}__URL"] = server.url(feed)
     env["ISSDASH_FEEDS__POSITION__INTERVAL_S"] = str(POSITION_INTERVAL_S)
+    # The telemetry stream has no server here (the bus carries it: tests/test_bus.py).
+    env["ISSDASH_FEEDS__TELEMETRY__ENABLED"] = "false"
     return env
 
 
