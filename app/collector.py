@@ -8,6 +8,9 @@ answers over loopback instead of each polling every upstream. No Textual here.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 from app.runtime import CACHEABLE, Runtime
 from app.settings import Settings
 from feeds.bus import Hub, LoopbackBusServer
@@ -24,6 +27,7 @@ class Collector:
             settings.model_copy(update={"bus": None}), clock or SystemClock(), mode="live"
         )
         self.runtime.recorder = self.hub
+        self._watchdog: asyncio.Task[None] | None = None
 
     @property
     def address(self) -> str:
@@ -45,7 +49,18 @@ class Collector:
                     Entry(name, raw.url, raw.received_at, raw.status, raw.content_type, raw.body)
                 )
         runtime.start()
+        self._watchdog = asyncio.create_task(self._watch(), name="collector-watchdog")
+
+    async def _watch(self) -> None:
+        # As in a dashboard: a poller that stopped (a bug) is restarted, and said in the log.
+        while True:
+            await asyncio.sleep(self.runtime.settings.kiosk.watchdog_s)
+            self.runtime.watchdog()
 
     async def stop(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watchdog
         await self.runtime.stop()
         await self.server.stop()
