@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from app.runtime import CACHEABLE, Runtime
+from app.runtime import Runtime
 from app.settings import Settings
 from feeds.bus import Hub, LoopbackBusServer
 from feeds.clock import Clock, SystemClock
@@ -43,7 +43,7 @@ class Collector:
         runtime.load_fallbacks()
         # The cached answers accepted at start are the latest answers until the first polls.
         for name in runtime.cached_feeds():
-            raw = runtime.cache.load(name) if name in CACHEABLE else None
+            raw = runtime.cache.load(name)
             if raw is not None:
                 self.hub.write(
                     Entry(name, raw.url, raw.received_at, raw.status, raw.content_type, raw.body)

@@ -19,6 +19,8 @@ from urllib.parse import urlparse
 if TYPE_CHECKING:
     import httpx
 
+    from feeds.bus_redis import RedisMember
+
 from app.settings import ALL_FEEDS, FEED_NAMES, STREAM_NAMES, FeedSettings, Settings
 from app.state import ElementsInfo, MissionState, Mode, StateStore
 from app.station_feed import StationFeed
@@ -171,7 +173,7 @@ class Runtime:
         # Live answers read from a collector on this bus (app.bus_link) instead of polled.
         self.bus = settings.bus if mode == "live" and recording is None else None
         # The Redis bus membership, when that is the bus (feeds.bus_redis.RedisMember).
-        self.bus_member: Any = None
+        self.bus_member: RedisMember | None = None
         # Replayed feeds poll on a paced clock (see PacedClock); live feeds on the real one.
         self.poll_clock: Clock = PacedClock(clock) if recording is not None else clock
         # Under a collector the collector keeps the cache; a session keeps none.
