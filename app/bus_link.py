@@ -12,7 +12,7 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from app.state import MissionState
+from app.model.state import MissionState
 from app.station_feed import StationFeed
 from feeds.bus import LoopbackSubscriber
 from feeds.bus_redis import RedisMember, is_redis_address

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from pydantic import ValidationError
 
@@ -23,6 +23,12 @@ from feeds.models import Observer
 from feeds.recording import RecordingError
 from feeds.text import clean_text
 from feeds.validation import describe_validation_error
+
+if TYPE_CHECKING:  # imported lazily at run time: `status` must not pay for the dashboard
+    from app.runtime import Runtime
+    from app.settings import Settings
+    from feeds.elements import ElementsInfo
+    from feeds.recording import Recording
 
 
 def _iso(text: str) -> datetime:
@@ -221,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args: argparse.Namespace) -> Any:
+def _settings(args: argparse.Namespace) -> Settings:
     from app.settings import load_settings
 
     overrides: dict[str, Any] = {}
@@ -351,7 +357,8 @@ def _main(argv: Sequence[str] | None) -> int:
     for name, value in _ENVIRONMENT_DEFAULTS.items():
         os.environ.setdefault(name, value)
     parser = build_parser()
-    args = parser.parse_args(_join_negative_values(sys.argv[1:] if argv is None else argv))
+    typed = _join_negative_values(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(typed)
     from app.settings import SettingsError
 
     try:
@@ -368,13 +375,13 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.command == "record":
             return _record(args, settings)
         if args.command == "serve":
-            return _serve(args, settings)
+            return _serve(args, typed, settings)
         return _dashboard(args, settings)
     except (RecordingError, HistoryError) as exc:
         raise LocalInputError(str(exc)) from None
 
 
-def _recording(args: argparse.Namespace) -> Any:
+def _recording(args: argparse.Namespace) -> Recording:
     """The recording to replay; what was skipped in it is said on stderr."""
     from app.runtime import load_demo_recording
 
@@ -386,9 +393,9 @@ def _recording(args: argparse.Namespace) -> Any:
     return recording
 
 
-def _status(args: argparse.Namespace, settings: Any) -> int:
+def _status(args: argparse.Namespace, settings: Settings) -> int:
+    from app.model.status import build_status, dumps_status
     from app.runtime import Runtime
-    from app.status import build_status, dumps_status
 
     logging.basicConfig(level=logging.ERROR)
     if args.at is not None and not EARLIEST_AT <= args.at <= LATEST_AT:
@@ -420,7 +427,7 @@ def _status(args: argparse.Namespace, settings: Any) -> int:
     return EXIT_DEGRADED if status["degraded"] else EXIT_OK
 
 
-def _element_history(settings: Any) -> Any:
+def _element_history(settings: Settings) -> tuple[ElementsInfo, ...]:
     """The sets of the history file, if one is set; a file that cannot be used is a usage
     error naming it (exit 2), not a traceback."""
     from app.runtime import load_element_history
@@ -441,26 +448,9 @@ class HistoryError(Exception):
     """The element history file cannot be used."""
 
 
-def _serve(args: argparse.Namespace, settings: Any) -> int:
+def _serve(args: argparse.Namespace, typed: Sequence[str], settings: Settings) -> int:
     from app.serve import serve
 
-    passed: list[str] = []
-    if args.config:
-        passed += ["--config", str(args.config)]
-    if args.observer:
-        o = args.observer
-        passed += [f"--observer={o.latitude_deg},{o.longitude_deg},{o.altitude_m}"]
-    if args.min_elevation is not None:
-        passed += [f"--min-elevation={args.min_elevation}"]
-    if args.elements_history is not None:
-        passed += ["--elements-history", str(args.elements_history)]
-    if args.demo is not None:
-        passed += ["--demo", args.demo] if args.demo else ["--demo"]
-    if args.start:
-        passed += ["--start", args.start.isoformat()]
-    passed += ["--speed", str(args.speed)]
-    passed += ["--loop"] if args.loop else []
-    passed += ["--kiosk"] if args.kiosk else []
     collector = None
     if args.demo is None and settings.bus is None:
         # Live feeds: polled once here, read by every session (app.collector).
@@ -470,7 +460,7 @@ def _serve(args: argparse.Namespace, settings: Any) -> int:
     serve(
         args.host,
         args.port,
-        passed,
+        dashboard_argv(typed),
         max_sessions=settings.serve.max_sessions,
         trusted_origins=tuple(settings.serve.trusted_origins),
         collector=collector,
@@ -478,7 +468,38 @@ def _serve(args: argparse.Namespace, settings: Any) -> int:
     return 0
 
 
-def _record(args: argparse.Namespace, settings: Any) -> int:
+def dashboard_argv(typed: Sequence[str]) -> list[str]:
+    """The dashboard's flags in `issdash [FLAGS] serve [FLAGS]`: every flag as typed, without
+    the subcommand and its own --host and --port. Each browser session's dashboard gets them
+    all, so a new dashboard flag needs no code here."""
+    # Flags before the subcommand that take a value: "serve" right after one is that value.
+    valued = {
+        option
+        for action in build_parser()._actions
+        for option in action.option_strings
+        if action.nargs != 0
+    }
+    passed: list[str] = []
+    in_serve = False
+    skip_value = False
+    for i, arg in enumerate(typed):
+        if skip_value:
+            skip_value = False
+            continue
+        after_flag = i > 0 and typed[i - 1] in valued
+        if not in_serve and arg == "serve" and not after_flag:
+            in_serve = True
+            continue
+        name = arg.split("=", 1)[0]
+        # argparse accepts unambiguous prefixes (--po for --port).
+        if in_serve and len(name) > 3 and ("--host".startswith(name) or "--port".startswith(name)):
+            skip_value = "=" not in arg
+            continue
+        passed.append(arg)
+    return passed
+
+
+def _record(args: argparse.Namespace, settings: Settings) -> int:
     from app.recorder import record
     from app.settings import ALL_FEEDS
     from feeds.recording import RecordingWriteError
@@ -512,7 +533,7 @@ def _print_clean(line: str) -> None:
     print(clean_text(line, 400, keep_spacing=True))
 
 
-def _elements_epoch(runtime: Any, at: datetime) -> datetime | None:
+def _elements_epoch(runtime: Runtime, at: datetime) -> datetime | None:
     choice = runtime.store.state.elements_at(at)
     return choice.elements.epoch if choice is not None else None
 
@@ -554,10 +575,10 @@ def _status_lines(status: dict[str, Any]) -> Iterator[str]:
         yield f"  ! {notice}"
 
 
-def _dashboard(args: argparse.Namespace, settings: Any) -> int:
-    from app.dashboard import IssDashApp
-    from app.kiosk import KioskController
+def _dashboard(args: argparse.Namespace, settings: Settings) -> int:
+    from app.model.kiosk import KioskController
     from app.runtime import Runtime
+    from app.tui.dashboard import IssDashApp
 
     _log_to_file(settings.log_file)
     _keyless_stdin_if_needed()

@@ -9,7 +9,7 @@ import signal
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.runtime import ADAPTERS, STREAMED, Runtime
+from app.runtime import Runtime
 from app.settings import ALL_FEEDS, Settings
 from feeds.clock import Clock, SystemClock
 from feeds.recording import RecordingWriter
@@ -73,9 +73,7 @@ async def record(
     local write error; always leaves a valid, complete file. Raises `RecordingWriteError`
     before starting when OUT cannot be written (missing folder, in use)."""
     clock = clock or SystemClock()
-    chosen = feeds or [
-        n for n in ALL_FEEDS if (n in ADAPTERS or n in STREAMED) and settings.feeds.get(n).enabled
-    ]
+    chosen = feeds or [n for n in ALL_FEEDS if settings.feeds.get(n).enabled]
     writer = RecordingWriter(
         out,
         chosen,

@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import partial
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 if TYPE_CHECKING:
@@ -21,13 +22,12 @@ if TYPE_CHECKING:
 
     from feeds.bus_redis import RedisMember
 
-from app.settings import ALL_FEEDS, FEED_NAMES, STREAM_NAMES, FeedSettings, Settings
-from app.state import ElementsInfo, MissionState, Mode, StateStore
+from app.model.state import ElementsInfo, MissionState, Mode, StateStore
+from app.settings import ALL_FEEDS, STREAM_NAMES, FeedSettings, Settings
 from app.station_feed import StationFeed
+from feeds.adapters.tle import parse_element_sets
 from feeds.cache import FeedCache
 from feeds.clock import Clock
-from feeds.crew import parse_astros, parse_corquaid
-from feeds.elements import APPROXIMATE_AFTER_H
 from feeds.health import FeedHealth
 from feeds.poller import (
     FeedFailure,
@@ -39,11 +39,10 @@ from feeds.poller import (
     RateGate,
     gather_once,
 )
-from feeds.position import parse_position
 from feeds.recording import EntrySink, Recording, RecordingSource, load_recording
+from feeds.registry import BY_NAME, FEED_NAMES, FEEDS, shared_limits_by_host
 from feeds.replay import SCHEME as REPLAY_SCHEME
 from feeds.replay import ReplaySource, replay_url
-from feeds.schedule import parse_docked, parse_dockings, parse_launches
 from feeds.sources import (
     FeedError,
     FileSource,
@@ -54,30 +53,17 @@ from feeds.sources import (
     make_http_client,
 )
 from feeds.telemetry_stream import LightstreamerTelemetry, StreamSettings, TelemetryReplay
-from feeds.tle import parse_element_sets
 
 log = logging.getLogger(__name__)
 
-# Feeds with an adapter. The others have settings already and are reported as disabled until
-# their adapters exist.
-ADAPTERS: dict[str, Parser[Any]] = {
-    "tle": parse_element_sets,
-    "position": parse_position,
-    "crew": parse_corquaid,
-    "astros": parse_astros,
-    "docked": parse_docked,
-    "launches": parse_launches,
-    "dockings": parse_dockings,
-}
+# Every feed's parser, by name (from the registry; tests feed payloads straight to them).
+ADAPTERS: Mapping[str, Parser[object]] = {f.name: f.parse for f in FEEDS}
 # Streamed feeds: no poller, a stream of updates (app.station_feed).
 STREAMED = frozenset(STREAM_NAMES)
-# Worth keeping across restarts: slow-changing data. A position fix is stale in seconds.
-CACHEABLE = frozenset({"tle", "crew", "astros", "docked", "launches", "dockings"})
 
 # Upstreams whose rate limit covers all their endpoints together: seconds between requests
-# from every feed pointed at that host (Launch Library 2: ~15 anonymous requests an hour).
-# CelesTrak blocks clients that download the same elements more than once every two hours.
-SHARED_LIMITS_BY_HOST: dict[str, float] = {"ll.thespacedevs.com": 600.0, "celestrak.org": 7200.0}
+# from every feed pointed at that host (from the registry's `host_spacing_s`).
+SHARED_LIMITS_BY_HOST: dict[str, float] = shared_limits_by_host()
 # Where the last request time per rate-limited host is kept, in the cache folder.
 GATE_RECORD_FILE = "request-times.json"
 
@@ -185,7 +171,7 @@ class Runtime:
         self._client: httpx.AsyncClient | None = None
         self._replay: ReplaySource | None = None
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self.pollers: dict[str, Poller[Any]] = {}
+        self.pollers: dict[str, Poller[object]] = {}
         feeds = {
             name: FeedHealth(
                 name=name,
@@ -193,7 +179,7 @@ class Runtime:
                 interval_s=settings.feeds.get(name).interval_s,
                 # Past this age elements are approximate (feeds.elements): the feed that
                 # serves only such elements is stale, however recently it answered.
-                max_data_age_s=APPROXIMATE_AFTER_H * 3600.0 if name == "tle" else None,
+                max_data_age_s=BY_NAME[name].max_data_age_s if name in BY_NAME else None,
                 timeout_s=settings.feeds.get(name).timeout_s,
             )
             for name in ALL_FEEDS
@@ -225,7 +211,7 @@ class Runtime:
         return cls(demo_settings(settings, recording), clock, mode="demo", recording=recording)
 
     def _enabled(self, name: str) -> bool:
-        return (name in ADAPTERS or name in STREAMED) and self.settings.feeds.get(name).enabled
+        return (name in BY_NAME or name in STREAMED) and self.settings.feeds.get(name).enabled
 
     def station_feed(self) -> StationFeed:
         """The telemetry feed: replayed from the recording, or live over Lightstreamer."""
@@ -253,16 +239,16 @@ class Runtime:
             self.recorder,
         )
 
-    def spec(self, name: str) -> FeedSpec[Any]:
+    def spec(self, name: str) -> FeedSpec[object]:
         feed: FeedSettings = self.settings.feeds.get(name)
         return FeedSpec(
             name=name,
             url=feed.url,
-            parse=ADAPTERS[name],
+            parse=BY_NAME[name].parse,
             interval_s=feed.interval_s,
             timeout_s=feed.timeout_s,
             retry_max_s=feed.retry_max_s,
-            cacheable=name in CACHEABLE,
+            cacheable=BY_NAME[name].cacheable,
         )
 
     def _source(self) -> SourceRouter:
@@ -294,14 +280,15 @@ class Runtime:
             self.store.update(lambda s: s.with_elements(*history))
         if self.recording is not None or self.bus is not None:
             return
-        for name in FEED_NAMES:
-            if name not in CACHEABLE or not self._enabled(name):
+        for feed in FEEDS:
+            name = feed.name
+            if not feed.cacheable or not self._enabled(name):
                 continue
             cached = self.cache.load(name)
             if cached is None:
                 continue
             try:
-                value = ADAPTERS[name](cached, self.clock.now())
+                value = feed.parse(cached, self.clock.now())
             except FeedError as exc:
                 log.warning("ignoring cached %s: %s", name, exc.reason)
                 if self._poisoned(name, cached):

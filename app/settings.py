@@ -18,11 +18,11 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from datetime import time, tzinfo
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -32,6 +32,7 @@ from pydantic_settings import (
 
 from feeds.localfiles import CONFIG_MAX_BYTES, LocalFileError, read_bounded
 from feeds.models import Observer
+from feeds.registry import FEED_NAMES, FEEDS, FeedDef
 from feeds.text import clean_text
 from feeds.validation import nesting_depth
 
@@ -49,13 +50,20 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
-# Polled feeds.
-FEED_NAMES = ("tle", "position", "crew", "astros", "docked", "launches", "dockings")
-# Streamed feeds (a session pushes updates; see app.station_feed). Reported only when on.
+__all__ = [
+    "ALL_FEEDS",
+    "FEED_NAMES",
+    "STREAM_NAMES",
+    "FeedSettings",
+    "FeedsSettings",
+    "Settings",
+    "load_settings",
+]
+
+# Streamed feeds (a session pushes updates; see app.station_feed), reported only when on. They
+# are not registry entries yet: the registry describes polled feeds (see docs/architecture.md).
 STREAM_NAMES = ("telemetry",)
 ALL_FEEDS = FEED_NAMES + STREAM_NAMES
-LL2 = "https://ll.thespacedevs.com/2.3.0"
-CORQUAID = "https://corquaid.github.io/international-space-station-APIs/JSON"
 
 
 class FeedSettings(_Model):
@@ -68,53 +76,16 @@ class FeedSettings(_Model):
     retry_max_s: float = Field(default=900.0, gt=0, description="Longest backoff after failures.")
 
 
-class TleFeed(FeedSettings):
-    url: str = "https://celestrak.org/NORAD/elements/gp.php?CATNR=25544&FORMAT=JSON"
-    # CelesTrak answers 403 to clients that ask more than once every two hours; the floor is
-    # lower only so a local mirror or file can be polled faster.
-    interval_s: float = Field(default=7200.0, ge=60.0)
-    retry_max_s: float = 4 * 3600.0
-
-
-class PositionFeed(FeedSettings):
-    url: str = "https://api.wheretheiss.at/v1/satellites/25544"
-    # wheretheiss.at allows about one request per second per client.
-    interval_s: float = Field(default=5.0, ge=1.0)
-    timeout_s: float = 5.0
-    retry_max_s: float = 300.0
-
-
-class CrewFeed(FeedSettings):
-    url: str = f"{CORQUAID}/people-in-space.json"
-    interval_s: float = Field(default=1800.0, ge=60.0)
-    retry_max_s: float = 4 * 3600.0
-
-
-class AstrosFeed(FeedSettings):
-    url: str = "http://api.open-notify.org/astros.json"
-    interval_s: float = Field(default=1800.0, ge=60.0)
-    retry_max_s: float = 4 * 3600.0
-
-
-class DockedFeed(FeedSettings):
-    url: str = f"{CORQUAID}/iss-docked-spacecraft.json"
-    interval_s: float = Field(default=1800.0, ge=60.0)
-    retry_max_s: float = 4 * 3600.0
-
-
-class LaunchesFeed(FeedSettings):
-    url: str = f"{LL2}/launches/upcoming/?search=ISS&limit=10&mode=detailed"
-    # Launch Library 2 allows ~15 anonymous requests an hour across all its endpoints; two
-    # feeds at 20 min each is 6 an hour, and the runtime spaces the two feeds' requests at
-    # least 10 min apart (app.runtime.SHARED_LIMITS_BY_HOST).
-    interval_s: float = Field(default=1200.0, ge=600.0)
-    retry_max_s: float = 3600.0
-
-
-class DockingsFeed(FeedSettings):
-    url: str = f"{LL2}/docking_events/?space_station_target__id=4&limit=10"
-    interval_s: float = Field(default=1200.0, ge=600.0)
-    retry_max_s: float = 3600.0
+def _feed_settings(feed: FeedDef[object]) -> type[FeedSettings]:
+    """One feed's settings, with the defaults and the interval floor of its registry entry."""
+    return create_model(
+        f"{feed.name.title()}Feed",
+        __base__=FeedSettings,
+        url=(str, feed.url),
+        interval_s=(float, Field(default=feed.interval_s, ge=feed.min_interval_s)),
+        timeout_s=(float, Field(default=feed.timeout_s, gt=0, le=300)),
+        retry_max_s=(float, Field(default=feed.retry_max_s, gt=0)),
+    )
 
 
 class TelemetryFeed(FeedSettings):
@@ -129,20 +100,31 @@ class TelemetryFeed(FeedSettings):
     retry_max_s: float = 300.0
 
 
-class FeedsSettings(_Model):
-    tle: TleFeed = TleFeed()
-    position: PositionFeed = PositionFeed()
-    crew: CrewFeed = CrewFeed()
-    astros: AstrosFeed = AstrosFeed()
-    docked: DockedFeed = DockedFeed()
-    launches: LaunchesFeed = LaunchesFeed()
-    dockings: DockingsFeed = DockingsFeed()
-    telemetry: TelemetryFeed = TelemetryFeed()
+class _FeedsBase(_Model):
+    if TYPE_CHECKING:  # the streamed feed's own settings (the others are read with `get`)
+        telemetry: TelemetryFeed = TelemetryFeed()
 
     def get(self, name: str) -> FeedSettings:
         value = getattr(self, name)
         assert isinstance(value, FeedSettings)
         return value
+
+
+# One field per registry entry (`feeds.tle`, `ISSDASH_FEEDS__TLE__URL`, ...): a new feed gets
+# its settings from its entry alone. Type checkers see the base, which has `get(name)`.
+if TYPE_CHECKING:
+    FeedsSettings = _FeedsBase
+else:
+    FeedsSettings = create_model(
+        "FeedsSettings",
+        __base__=_FeedsBase,
+        **{
+            f.name: (model, Field(default_factory=model))
+            for f in FEEDS
+            for model in (_feed_settings(f),)
+        },
+        telemetry=(TelemetryFeed, Field(default_factory=TelemetryFeed)),
+    )
 
 
 class MapSettings(_Model):

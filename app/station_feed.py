@@ -9,7 +9,7 @@ import copy
 from collections.abc import Callable
 from typing import Protocol
 
-from app.station import StationModel
+from app.model.station import StationModel
 from feeds.clock import Clock
 from feeds.isslive import FEED
 from feeds.poller import FeedFailure, FeedUpdate, Publish

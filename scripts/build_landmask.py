@@ -1,4 +1,4 @@
-"""Build `widgets/data/land_mask.npz`, the coarse world land mask behind the ground-track map.
+"""Build `app/model/data/land_mask.npz`, the coarse world land mask behind the ground-track map.
 
 This is a developer-time tool, not part of the app. It needs the PyPI package
 `global-land-mask`, which decompresses a ~1 GB, 1 km-resolution mask when imported, so the app
@@ -28,7 +28,7 @@ ROWS = round(180 / RESOLUTION_DEG)
 COLS = round(360 / RESOLUTION_DEG)
 # Odd, so a majority vote can never tie.
 SUBSAMPLES = 5
-DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "widgets" / "data" / "land_mask.npz"
+DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "app" / "model" / "data" / "land_mask.npz"
 
 
 def subsample_offsets() -> np.ndarray:

@@ -18,9 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.dashboard import IssDashApp  # noqa: E402
 from app.runtime import Runtime, bundled_path, load_demo_recording  # noqa: E402
-from app.settings import load_settings  # noqa: E402
+from app.settings import ALL_FEEDS, load_settings  # noqa: E402
+from app.tui.dashboard import IssDashApp  # noqa: E402
 from feeds.clock import FrozenClock  # noqa: E402
 
 DAY = datetime(2025, 4, 8, tzinfo=UTC)
@@ -56,7 +56,7 @@ async def shoot(name: str, size: tuple[int, int], at: datetime, keys: list[str],
 
 
 OFFLINE_SHOT = ("offline-120x40", (120, 40), DAY.replace(hour=12))
-FEED_NAMES = ("tle", "position", "crew", "astros", "docked", "launches", "dockings", "telemetry")
+FEED_NAMES = ALL_FEEDS  # polled and streamed
 
 # The Station panel on the bundled ISSLIVE sample (real NASA values, 2018-10-13), near the end
 # of a yaw maneuver; at 80x24 in its own view (key s).

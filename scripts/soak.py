@@ -27,9 +27,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.dashboard import IssDashApp  # noqa: E402
 from app.runtime import Runtime, demo_settings, load_demo_recording  # noqa: E402
 from app.settings import load_settings  # noqa: E402
+from app.tui.dashboard import IssDashApp  # noqa: E402
 from feeds.clock import ScaledClock  # noqa: E402
 from feeds.sources import FETCH_TASK_PREFIX  # noqa: E402
 from tests.faultserver import SCENARIOS, FaultServer  # noqa: E402

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from feeds.tle import tle_checksum
+from feeds.adapters.tle import tle_checksum
 
 
 def _epoch_field(epoch: datetime) -> str:

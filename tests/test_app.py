@@ -14,9 +14,10 @@ from rich.text import Text
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from app.dashboard import HelpScreen, IssDashApp
+from app.model.map_raster import STATION_GLYPH, point_cell
 from app.runtime import Runtime, load_demo_recording
 from app.settings import load_settings
+from app.tui.dashboard import HelpScreen, IssDashApp
 from feeds.clock import FrozenClock, ScaledClock
 from scripts.ms27_payloads import (
     DOCKED_BEFORE_MS27,
@@ -35,7 +36,6 @@ from tests.loopback import Reply, loopback_server
 from widgets.crew_roster import CrewRoster
 from widgets.feed_health import FeedHealthStrip
 from widgets.ground_track import GroundTrackMap
-from widgets.map_raster import STATION_GLYPH, point_cell
 from widgets.mission_bar import MissionBar
 from widgets.telemetry import TelemetryPanel
 
@@ -389,3 +389,35 @@ async def test_the_hatch_estimate_is_not_ticked_off_until_the_crew_list_confirms
             lines = shown["timeline"].splitlines()
             hatch = next(line for line in lines if "Hatch opening" in line)
             assert "~est" in hatch and "✓" not in hatch  # still an estimate, not done
+
+
+async def test_each_countdown_part_is_redrawn_only_when_its_own_data_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from widgets.countdown import DockedList, EventClock, PhaseTimeline
+
+    drawn: list[str] = []
+    for part in (EventClock, PhaseTimeline, DockedList):
+        original = part.draw
+
+        def counting(self: Any, original: Any = original, name: str = part.__name__) -> None:
+            drawn.append(name)
+            original(self)
+
+        monkeypatch.setattr(part, "draw", counting)
+    app = ms27_day_app(tmp_path, datetime(2025, 4, 8, 8, 0, tzinfo=UTC))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_feeds(pilot, "tle", "crew", "docked", "launches", "dockings")
+        await pilot.pause()
+        clock = app.clock
+        assert isinstance(clock, FrozenClock)
+        drawn.clear()
+        clock.advance(1.0)
+        app._tick()
+        # One second later only the countdown changed: the timeline's percent and the
+        # docked list's days did not.
+        assert drawn == ["EventClock"]
+        drawn.clear()
+        clock.advance(3600.0)  # 09:00: Soyuz MS-27 docked at 08:57, the docked list changed
+        app._tick()
+        assert {"EventClock", "DockedList"} <= set(drawn)

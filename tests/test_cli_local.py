@@ -70,7 +70,7 @@ def test_a_crash_in_a_command_exits_1_with_one_line_and_the_log(
     def boom(*_: object) -> None:
         raise RuntimeError("something nobody expected")
 
-    monkeypatch.setattr("app.status.build_status", boom)
+    monkeypatch.setattr("app.model.status.build_status", boom)
     assert main(["status", "--at", "2025-04-08T08:00:00Z", "--timeout", "0.5"]) == 1
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
@@ -83,7 +83,7 @@ def test_a_dashboard_crash_is_a_non_zero_exit(tmp_path: Path) -> None:
     # The systemd unit restarts on failure: a crash that exits 0 is never restarted.
     script = (
         "import sys\n"
-        "import app.dashboard as d\n"
+        "import app.tui.dashboard as d\n"
         "def boom(self): raise RuntimeError('panel bug')\n"
         "d.IssDashApp.on_mount = boom\n"
         "from app.cli import main\n"
@@ -465,3 +465,50 @@ def test_record_max_size_stops_the_run_with_a_valid_file(tmp_path: Path) -> None
     assert out.stat().st_size <= 6000
     loaded = load_recording(out, FEED_NAMES)
     assert loaded.problems == [] and len(loaded.entries["position"]) >= 2
+
+
+def test_serve_passes_every_dashboard_flag_on_as_typed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`issdash serve` hands each browser session's dashboard the flags it was given: all of
+    them, so that a new dashboard flag needs no code in `_serve` (it used to rebuild them one
+    by one, and a flag it did not know was silently dropped)."""
+    import app.serve
+    from app.cli import build_parser
+
+    seen: list[tuple[str, int, list[str]]] = []
+    monkeypatch.setattr(app.serve, "serve", lambda h, p, a: seen.append((h, p, a)))
+    typed = [
+        "--observer", "-33.9,18.4", "serve", "--port", "9001", "--kiosk", "--loop",
+        "--min-elevation", "15", "--demo", "--speed", "60", "--host=127.0.0.2",
+        "--start", "2025-04-08T09:00:00Z",
+    ]  # fmt: skip
+    assert main(typed) == 0
+    host, port, passed = seen[0]
+    assert (host, port) == ("127.0.0.2", 9001)
+    assert "serve" not in passed and not any(a.startswith(("--host", "--port")) for a in passed)
+    # The dashboard parses them into exactly what serve's own parse gave for them.
+    parser = build_parser()
+    given = vars(parser.parse_args(["--observer=-33.9,18.4", *typed[2:]]))
+    dashboard = vars(parser.parse_args(passed))
+    for key in ("observer", "kiosk", "loop", "min_elevation", "demo", "speed", "start"):
+        assert dashboard[key] == given[key], key
+
+
+def test_a_dashboard_flag_added_later_reaches_the_served_dashboards(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import argparse
+
+    import app.cli as cli
+    import app.serve
+
+    original = cli._replay_flags
+
+    def with_a_new_flag(parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        original(parser, *args, **kwargs)
+        parser.add_argument("--brand-new", metavar="X")
+
+    monkeypatch.setattr(cli, "_replay_flags", with_a_new_flag)
+    seen: list[list[str]] = []
+    monkeypatch.setattr(app.serve, "serve", lambda h, p, a: seen.append(a))
+    assert main(["serve", "--brand-new", "value", "--port", "9002"]) == 0
+    assert seen == [["--brand-new", "value"]]

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from app.roster import build_roster, choose_source
-from app.state import MissionState
-from feeds.crew import CrewReport, parse_astros, parse_corquaid
+from app.model.roster import build_roster, choose_source
+from app.model.state import MissionState
+from feeds.adapters.crew import CrewReport, parse_astros, parse_corquaid
 from feeds.health import FeedHealth
 from feeds.names import lookup, same_person
 from feeds.poller import FeedFailure, FeedUpdate

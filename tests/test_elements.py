@@ -15,11 +15,14 @@ import numpy as np
 import pytest
 
 from app.cli import main
-from app.map_scene import MapToggles, build_scene
+from app.model.map_raster import APPROXIMATE_STATION_GLYPH, STATION_GLYPH, compose, point_cell
+from app.model.map_scene import MapToggles, build_scene
+from app.model.orbit import OrbitEngine
+from app.model.state import MissionState
+from app.model.status import dumps_status
+from app.model.telemetry import EngineCache, orbit_at
 from app.settings import MapSettings
-from app.state import MissionState
-from app.status import dumps_status
-from app.telemetry import EngineCache, orbit_at
+from feeds.adapters.tle import parse_element_sets
 from feeds.cache import FeedCache
 from feeds.clock import parse_iso_utc
 from feeds.elements import (
@@ -32,9 +35,7 @@ from feeds.elements import (
     physical_problem,
 )
 from feeds.health import FeedHealth
-from feeds.orbit import OrbitEngine
 from feeds.sources import FeedError, RawResponse
-from feeds.tle import parse_element_sets
 from scripts.ms27_payloads import TLE_LINE1, TLE_LINE2
 from tests.element_fixtures import (
     GEOSTATIONARY_TLE,
@@ -47,7 +48,6 @@ from tests.element_fixtures import (
     omm_history,
     tle_text,
 )
-from widgets.map_raster import APPROXIMATE_STATION_GLYPH, STATION_GLYPH, compose, point_cell
 
 NOW = datetime(2025, 4, 8, 5, 47, 15, tzinfo=UTC)
 BUNDLED_EPOCH = datetime(2025, 4, 7, 12, 29, 36, tzinfo=UTC)
@@ -215,7 +215,7 @@ def sgp4_latlon(record: dict[str, Any], at: datetime) -> tuple[float, float]:
 
 
 def great_circle_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    from feeds.orbit import great_circle_km as gc_km
+    from app.model.orbit import great_circle_km as gc_km
 
     return gc_km(a[0], a[1], b[0], b[1])
 

@@ -9,13 +9,13 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from app.dashboard import IssDashApp
+from app.model.map_raster import APPROXIMATE_STATION_GLYPH, STATION_GLYPH
 from app.runtime import Runtime
 from app.settings import load_settings
+from app.tui.dashboard import IssDashApp
 from feeds.clock import FrozenClock
 from tests.element_fixtures import tle_text
 from widgets.ground_track import GroundTrackMap
-from widgets.map_raster import APPROXIMATE_STATION_GLYPH, STATION_GLYPH
 from widgets.telemetry import TelemetryPanel
 
 EPOCH = datetime(2025, 4, 8, 3, 0, tzinfo=UTC)

@@ -12,8 +12,9 @@ from typing import Any
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from app.state import MissionState
-from app.status import build_status, dumps_status
+from app.model.state import MissionState
+from app.model.status import build_status, dumps_status
+from feeds.adapters.tle import parse_element_sets, tle_checksum
 from feeds.elements import (
     MAX_ALTITUDE_KM,
     MIN_ALTITUDE_KM,
@@ -22,7 +23,6 @@ from feeds.elements import (
     physical_problem,
 )
 from feeds.sources import FeedError, RawResponse
-from feeds.tle import parse_element_sets, tle_checksum
 from tests.element_fixtures import omm, tle_lines
 
 NOW = datetime(2025, 4, 8, 5, 47, 15, tzinfo=UTC)

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.events import (
+from app.model.state import MissionState
+from app.model.timeline import (
     Phase,
     Timeline,
     build_timelines,
@@ -20,12 +21,11 @@ from app.events import (
     next_event,
     profile_for,
 )
-from app.state import MissionState
+from feeds.adapters.crew import parse_corquaid
+from feeds.adapters.schedule import parse_docked, parse_dockings, parse_launches
 from feeds.clock import SteppingClock
-from feeds.crew import parse_corquaid
 from feeds.health import FeedHealth
 from feeds.poller import FeedUpdate, RateGate
-from feeds.schedule import parse_docked, parse_dockings, parse_launches
 from feeds.sources import FeedError, RawResponse
 from scripts.ms27_payloads import (
     DOCKED_BEFORE_MS27,

@@ -33,9 +33,9 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from app.model.state import MissionState
 from app.runtime import ADAPTERS, Runtime
 from app.settings import load_settings
-from app.state import MissionState
 from feeds.cache import FeedCache
 from feeds.clock import FrozenClock, SteppingClock
 from feeds.elements import ElementSets

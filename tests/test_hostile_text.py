@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from feeds.crew import parse_corquaid
-from feeds.schedule import parse_docked, parse_dockings
+from feeds.adapters.crew import parse_corquaid
+from feeds.adapters.schedule import parse_docked, parse_dockings
 from feeds.sources import RawResponse
 from feeds.text import clean_text
 from scripts.ms27_payloads import (

@@ -20,14 +20,14 @@ from typing import Any
 import pytest
 
 import app.runtime as runtime_module
-from app.events import build_timelines, next_event
+from app.model.state import MissionState
+from app.model.timeline import build_timelines, next_event
 from app.runtime import ADAPTERS, Runtime
 from app.settings import load_settings
-from app.state import MissionState
+from feeds.adapters.crew import CrewMember, dedupe_people, parse_corquaid
+from feeds.adapters.schedule import parse_dockings, parse_launches
 from feeds.clock import FrozenClock, SystemClock
-from feeds.crew import CrewMember, dedupe_people, parse_corquaid
 from feeds.poller import FeedUpdate
-from feeds.schedule import parse_dockings, parse_launches
 from feeds.sources import (
     FeedError,
     HttpSource,
@@ -393,7 +393,7 @@ async def test_a_poisoned_fresh_cache_does_not_stop_the_poll(tmp_path: Path) -> 
 
 
 async def test_a_failing_pass_search_does_not_end_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
-    import app.dashboard as dashboard
+    import app.tui.dashboard as dashboard
     from app.runtime import load_demo_recording
 
     def broken(*args: Any, **kwargs: Any) -> Any:
@@ -417,7 +417,7 @@ async def test_a_failing_pass_search_does_not_end_the_app(monkeypatch: pytest.Mo
 async def test_a_failing_panel_costs_that_panel_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """The crew view raising must not stop the clock in the top bar; the map's resize path
     raising must not end the app."""
-    import app.dashboard as dashboard
+    import app.tui.dashboard as dashboard
     import widgets.ground_track as ground_track
     from app.runtime import load_demo_recording
 

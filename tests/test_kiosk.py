@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from app.dashboard import IssDashApp, all_feeds_down
-from app.kiosk import VIEWS, KioskController
+from app.model.kiosk import VIEWS, KioskController
+from app.model.state import MissionState
 from app.runtime import Runtime, load_demo_recording
 from app.settings import KioskSettings, load_settings
-from app.state import MissionState
+from app.tui.dashboard import IssDashApp, all_feeds_down
 from feeds.clock import FrozenClock
 from feeds.health import FeedHealth
 from feeds.poller import FeedFailure, FeedUpdate
@@ -197,9 +197,9 @@ async def test_heartbeat_stops_while_the_views_fail_every_tick(
         def broken(*_: object) -> None:
             raise ValueError("a view that fails every tick")
 
-        monkeypatch.setattr("app.dashboard.build_roster", broken)
+        monkeypatch.setattr("app.tui.dashboard.build_roster", broken)
         now = [1000.0]
-        monkeypatch.setattr("app.dashboard.time.monotonic", lambda: now[0])
+        monkeypatch.setattr("app.tui.dashboard.time.monotonic", lambda: now[0])
         app._views_ok_at = now[0]
         now[0] += 120.0  # two minutes of failing ticks
         app._tick()

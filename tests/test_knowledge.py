@@ -1,4 +1,4 @@
-"""What the dashboard knows (app.knowledge): unknown is not none, and the badge tells the truth."""
+"""What the dashboard knows (app.model.knowledge): unknown is not none; the badge is true."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.knowledge import all_feeds_down, feed_gap, mode_badge, trusted, unknown
-from app.state import MissionState
-from app.status import docked_status
-from feeds.crew import CrewReport
+from app.model.knowledge import all_feeds_down, feed_gap, mode_badge, trusted, unknown
+from app.model.state import MissionState
+from app.model.status import docked_status
+from feeds.adapters.crew import CrewReport
+from feeds.adapters.schedule import Docked
 from feeds.health import FeedHealth
 from feeds.poller import FeedFailure, FeedUpdate
-from feeds.schedule import Docked
 
 AT = datetime(2025, 4, 8, 12, 0, tzinfo=UTC)
 FEEDS = ("tle", "position", "crew", "astros", "docked", "launches", "dockings")

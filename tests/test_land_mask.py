@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from widgets.land_mask import MASK_SHAPE, RESOLUTION_DEG, load_land_mask, sample_land
+from app.model.land_mask import MASK_SHAPE, RESOLUTION_DEG, load_land_mask, sample_land
 
 LAND_POINTS = {
     "Sahara": (23.0, 10.0),
@@ -107,7 +107,7 @@ def test_lookup_is_vectorised_and_matches_cells() -> None:
 def test_map_land_dots_are_the_majority_of_their_mask_box(size: tuple[int, int]) -> None:
     # The map's land layer, checked dot by dot against a plain loop over the mask: a dot is
     # land when more than half of the 0.25-degree cells in its box are land.
-    from widgets.map_raster import _BRAILLE_ORDER, land_bits
+    from app.model.map_raster import _BRAILLE_ORDER, land_bits
 
     width, height = size
     mask = load_land_mask()
@@ -132,7 +132,7 @@ def test_map_land_dots_are_the_majority_of_their_mask_box(size: tuple[int, int])
 def test_line_dots_land_in_the_right_braille_bit() -> None:
     # Tracks are set dot by dot straight into the cells; every dot must light the same bit
     # that packing a full dot grid gives (the land and grid layers are packed that way).
-    from widgets.map_raster import dots_to_bits, line_bits
+    from app.model.map_raster import dots_to_bits, line_bits
 
     width, height = 16, 4
     rng = np.random.default_rng(7)

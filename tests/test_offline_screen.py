@@ -12,9 +12,9 @@ from rich.text import Text
 from textual.widgets import Static
 
 from app import runtime as runtime_module
-from app.dashboard import IssDashApp
 from app.runtime import Runtime
 from app.settings import load_settings
+from app.tui.dashboard import IssDashApp
 from feeds.clock import FrozenClock
 from scripts.ms27_payloads import TLE_TEXT
 from widgets.alert_banner import AlertBanner

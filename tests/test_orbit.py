@@ -8,16 +8,16 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from feeds.models import Observer, PositionFix
-from feeds.orbit import (
+from app.model.orbit import (
     EARTH_RADIUS_KM,
     OrbitEngine,
     footprint_radius_rad,
     great_circle_km,
     split_at_antimeridian,
 )
+from feeds.adapters.tle import parse_elements
+from feeds.models import Observer, PositionFix
 from feeds.sources import RawResponse
-from feeds.tle import parse_elements
 from scripts.ms27_payloads import TLE_TEXT
 
 LAUNCH = datetime(2025, 4, 8, 5, 47, 15, tzinfo=UTC)

@@ -11,11 +11,11 @@ from typing import Any
 import httpx
 import pytest
 
-from app.state import MissionState
+from app.model.state import MissionState
+from feeds.adapters.position import parse_position
 from feeds.clock import SteppingClock
 from feeds.health import FeedHealth
 from feeds.poller import FeedEvent, FeedFailure, FeedSpec, FeedUpdate, Poller
-from feeds.position import parse_position
 from feeds.sources import USER_AGENT, FileSource, HttpSource, SourceRouter, make_http_client
 from scripts.ms27_payloads import wheretheiss
 from tests.loopback import LoopbackServer, Reply, loopback_server

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from feeds.position import parse_position
+from feeds.adapters.position import parse_position
 from feeds.sources import FeedError, RawResponse
 from scripts.ms27_payloads import open_notify_now, wheretheiss
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from app.cli import main
+from app.model.replay_control import ReplayControl
 from app.recorder import record
-from app.replay_control import ReplayControl
 from app.runtime import load_demo_recording
 from app.settings import FEED_NAMES, load_settings
 from feeds.clock import FrozenClock, ScaledClock

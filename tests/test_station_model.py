@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.station import ANY_ITEM_FRESH_S, StationModel
+from app.model.station import ANY_ITEM_FRESH_S, StationModel
 from feeds.isslive import (
     Ignored,
     kpa_to_psi,

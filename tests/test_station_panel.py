@@ -12,11 +12,11 @@ import pytest
 from textual.pilot import Pilot
 
 from app.cli import main
-from app.dashboard import IssDashApp
-from app.kiosk import KioskController
+from app.model.kiosk import KioskController
+from app.model.station import StationModel
 from app.runtime import Runtime, bundled_path, load_demo_recording
 from app.settings import load_settings
-from app.station import StationModel
+from app.tui.dashboard import IssDashApp
 from feeds.clock import FrozenClock
 from feeds.isslive import utc_to_timestamp
 from tests.lsserver import LSServer

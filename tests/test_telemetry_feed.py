@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.station import StationModel
+from app.model.station import StationModel
 from feeds.clock import FrozenClock
 from feeds.isslive import utc_to_timestamp
 from feeds.telemetry_stream import (

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from app.dashboard import IssDashApp
-from app.events import build_timelines, next_event
+from app.model.state import MissionState
+from app.model.timeline import build_timelines, next_event
 from app.runtime import Runtime
 from app.settings import FEED_NAMES, load_settings
-from app.state import MissionState
+from app.tui.dashboard import IssDashApp
 from feeds.clock import FrozenClock, clock_doubt
 from feeds.health import FeedHealth
 from feeds.poller import FeedEvent, FeedSpec, FeedUpdate, Poller
@@ -83,7 +83,7 @@ def test_ages_and_countdowns_never_go_negative_after_a_jump_back() -> None:
     assert health.state(T0 - timedelta(hours=3)) == "ok"
     import json
 
-    from feeds.schedule import parse_dockings, parse_launches
+    from feeds.adapters.schedule import parse_dockings, parse_launches
     from scripts.ms27_payloads import ll2_dockings, ll2_launches
 
     state = MissionState().with_feeds(

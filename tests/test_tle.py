@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from feeds.adapters.tle import check_tle_line, parse_elements, tle_checksum
 from feeds.sources import FeedError, RawResponse
-from feeds.tle import check_tle_line, parse_elements, tle_checksum
 from scripts.ms27_payloads import (
     OLDER_LINE1,
     OLDER_LINE2,
@@ -63,7 +63,7 @@ def test_omm_list_and_single_object() -> None:
 
 
 def test_omm_and_tle_propagate_to_the_same_place() -> None:
-    from feeds.orbit import OrbitEngine
+    from app.model.orbit import OrbitEngine
 
     at = datetime(2025, 4, 8, 5, 47, 15, tzinfo=UTC)
     a = OrbitEngine(parse_elements(raw(TLE_TEXT), NOW)).state_at(at)
@@ -117,3 +117,11 @@ def test_line_structure_checks() -> None:
     with pytest.raises(FeedError, match="does not start with '1 '"):
         check_tle_line("2" + TLE_LINE1[1:], 1)
     check_tle_line(TLE_LINE1, 1)  # a good line passes silently
+
+
+@pytest.mark.parametrize("classification", ["", "UU"])
+def test_omm_classification_that_sgp4_cannot_store_is_a_feed_error(classification: str) -> None:
+    # Found by the property test of every adapter: "" made sgp4's OMM reader raise TypeError.
+    record = {**omm_record(), "CLASSIFICATION_TYPE": classification}
+    with pytest.raises(FeedError):
+        parse_elements(raw(json.dumps([record])), NOW)

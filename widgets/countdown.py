@@ -5,14 +5,16 @@ What is not known is said so, never drawn as "nothing": a schedule that could no
 "not known", not "(0) none reported". An estimate whose time passed without a source
 confirming it stays the next event: "expected 11:27:00Z, not confirmed".
 
-Only the parts whose text changed are updated, so the ticking countdown repaints itself and
-not the rest of the screen.
+The panel is three parts, each a widget with its own view: the countdown (ticks every
+second), the phase timeline (changes at a phase or a percent of progress) and the docked list
+(changes when the list does). The panel splits its view among them, and a part is redrawn
+only when its own view changed; within a part only the lines whose text changed are updated.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 
 from rich.cells import cell_len
 from rich.style import Style
@@ -22,9 +24,9 @@ from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import Digits, Static
 
-from app.events import Phase, Timeline
-from app.knowledge import Unknown
-from feeds.schedule import DockedVehicle
+from app.model.knowledge import Unknown
+from app.model.timeline import Phase, Timeline
+from feeds.adapters.schedule import DockedVehicle
 from feeds.text import clean_text
 from widgets import format as fmt
 from widgets.guard import guarded
@@ -32,7 +34,7 @@ from widgets.kept_styles import KeptStyles
 from widgets.text_lines import same_text
 
 _MARK = {"done": "✓", "current": "▶", "scheduled": "○", "estimated": "○"}
-# What would confirm an estimate (see app.events), said while waiting for it; short enough to
+# What would confirm an estimate (app.model.timeline), said while waiting for it; short enough to
 # share a 40-column line with the NOT CONFIRMED mark.
 _CONFIRMED_BY = {
     "launch": "per schedule",
@@ -70,6 +72,84 @@ def clock_text(seconds: float) -> str:
     return f"{s // 3600:02d}:{(s % 3600) // 60:02d}:{s % 60:02d}"
 
 
+@dataclass(frozen=True, slots=True)
+class ClockPart:
+    """What the countdown part shows: the next event, its time, and the schedule's standing."""
+
+    now: datetime
+    timezone: tzinfo | None
+    next: tuple[Timeline, Phase] | None
+    last: tuple[Timeline, Phase] | None
+    schedule_age_s: float | None
+    schedule_stale: bool
+    schedule_unknown: Unknown | None
+    schedule_partly: Unknown | None
+    radar: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TimelinePart:
+    """The phases of the vehicle of the next (or else the last) event, and how far along."""
+
+    timeline: Timeline | None
+    current: Phase | None
+    today: date
+    # The progress bar's filled cells (of 30) and its percentage, as drawn.
+    filled: int
+    percent: str
+
+
+@dataclass(frozen=True, slots=True)
+class DockedPart:
+    """The docked list, each vehicle with its whole days docked (None: the list not known)."""
+
+    docked: tuple[tuple[DockedVehicle, int | None], ...] | None
+    unknown: Unknown | None
+    stale_age: str | None  # the list's age in words when it is stale
+
+
+_BAR_CELLS = 30
+
+
+def split_view(view: CountdownView) -> tuple[ClockPart, TimelinePart, DockedPart]:
+    """The panel's view as its three parts' views (pure)."""
+    clock = ClockPart(
+        now=view.now,
+        timezone=view.timezone,
+        next=view.next,
+        last=view.last,
+        schedule_age_s=view.schedule_age_s,
+        schedule_stale=view.schedule_stale,
+        schedule_unknown=view.schedule_unknown,
+        schedule_partly=view.schedule_partly,
+        radar=view.radar,
+    )
+    timeline = view.next[0] if view.next else (view.last[0] if view.last else None)
+    filled, percent = 0, ""
+    if timeline is not None:
+        start, end = timeline.phases[0].time, timeline.phases[-1].time
+        span = (end - start).total_seconds()
+        done = 1.0 if span <= 0 else min(1.0, max(0.0, (view.now - start).total_seconds() / span))
+        filled, percent = round(done * _BAR_CELLS), f"{done * 100:3.0f}%"
+    phases = TimelinePart(
+        timeline=timeline,
+        current=view.next[1] if view.next else None,
+        today=view.now.date(),
+        filled=filled,
+        percent=percent,
+    )
+    docked = None
+    if view.docked is not None:
+        docked = tuple(
+            (v, max(0, int((view.now - v.docked).total_seconds() // 86400)) if v.docked else None)
+            for v in sorted(view.docked, key=lambda v: v.docked or view.now)
+        )
+    stale_age = (
+        fmt.age(view.docked_age_s) if view.docked_stale and view.docked_age_s is not None else None
+    )
+    return clock, phases, DockedPart(docked, view.docked_unknown, stale_age)
+
+
 class NextEventPanel(KeptStyles, Vertical):
     """Countdown to the next launch, docking, hatch opening, undocking or landing."""
 
@@ -87,8 +167,9 @@ class NextEventPanel(KeptStyles, Vertical):
 
     DEFAULT_CSS = """
     NextEventPanel { height: auto; padding: 0 1; }
-    NextEventPanel > Static { height: auto; }
-    NextEventPanel > Digits { width: auto; color: $warning; text-style: bold; }
+    NextEventPanel CountdownPart { height: auto; }
+    NextEventPanel Static { height: auto; }
+    NextEventPanel Digits { width: auto; color: $warning; text-style: bold; }
     NextEventPanel > .countdown--vehicle { color: $foreground; text-style: bold; }
     NextEventPanel > .countdown--event { color: $accent; text-style: bold; }
     NextEventPanel > .countdown--muted { color: $foreground-darken-2; }
@@ -112,23 +193,66 @@ class NextEventPanel(KeptStyles, Vertical):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._shown: dict[str, Text | str] = {}
-        self._docked_text: tuple[object, Text] | None = None
+        self._clock = EventClock(self)
+        self._phases = PhaseTimeline(self)
+        self._docked = DockedList(self)
+        self._parts: tuple[CountdownPart, ...] = (self._clock, self._phases, self._docked)
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="countdown-head", markup=False)
-        yield Digits("", id="countdown-digits")
-        yield Static("", id="countdown-when", markup=False)
-        yield Static("", id="countdown-timeline", markup=False)
-        yield Static("", id="countdown-timeline-short", markup=False)
-        yield Static("", id="countdown-docked", markup=False)
+        yield from self._parts
 
-    def _s(self, name: str) -> Style:
+    def style_of(self, name: str) -> Style:
         return self.component_style(f"countdown--{name}")
 
+    def on_resize(self) -> None:
+        # Too little room for the full timeline: a one-line version instead.
+        self.set_class(self.size.width < 36 or self.app.size.height < 30, "-compact")
+        # Column widths depend on the size: redraw every part once at the new size.
+        self._redraw_all()
+
+    def restyle(self) -> None:
+        # Colours are baked into the parts' Text: redraw them all.
+        self._redraw_all()
+
+    def _redraw_all(self) -> None:
+        for part in self._parts:
+            part.redraw()
+
+    @guarded(lambda self, view: None)
+    def watch_view(self, view: CountdownView | None) -> None:
+        if view is None or not self.is_mounted:
+            return
+        # Each part's own view compares equal when nothing it shows changed: then it is
+        # neither rebuilt nor repainted.
+        self._clock.view, self._phases.view, self._docked.view = split_view(view)
+
+
+class CountdownPart(Vertical):
+    """One part of the countdown panel, drawn with the panel's component styles."""
+
+    def __init__(self, panel: NextEventPanel) -> None:
+        super().__init__()
+        self._panel = panel
+        self._shown: dict[str, Text | str] = {}
+
+    def _s(self, name: str) -> Style:
+        return self._panel.style_of(name)
+
+    def draw(self) -> None:
+        """Show the part's view (implemented by each part)."""
+        raise NotImplementedError
+
+    def on_resize(self) -> None:
+        # Line widths depend on the part's own width (the docked list's columns).
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Draw every line again (new size or new styles)."""
+        self._shown.clear()
+        self.draw()
+
     def _set(self, child_id: str, content: Text | str) -> None:
-        """Update a part only when its content changed (the countdown must not repaint the
-        timeline and the docked list every second)."""
+        """Update a line only when its content changed."""
         previous = self._shown.get(child_id)
         if isinstance(content, Text) and isinstance(previous, Text):
             if same_text(previous, content):
@@ -145,23 +269,23 @@ class NextEventPanel(KeptStyles, Vertical):
             lines = str(content).count("\n")
             widget.update(content, layout=previous is None or str(previous).count("\n") != lines)
 
-    def on_resize(self) -> None:
-        # Too little room for the full timeline: a one-line version instead.
-        self.set_class(self.size.width < 36 or self.app.size.height < 30, "-compact")
-        # Column widths depend on the size: redraw every part once at the new size.
-        self._redraw_all()
 
-    def restyle(self) -> None:
-        # Colours are baked into the parts' Text: redraw them all.
-        self._redraw_all()
+class EventClock(CountdownPart):
+    """The next event, the big countdown and when it is."""
 
-    def _redraw_all(self) -> None:
-        self._shown.clear()
-        self._docked_text = None
-        self.watch_view(self.view)
+    view: reactive[ClockPart | None] = reactive(None, layout=False, repaint=False)
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="countdown-head", markup=False)
+        yield Digits("", id="countdown-digits")
+        yield Static("", id="countdown-when", markup=False)
 
     @guarded(lambda self, view: None)
-    def watch_view(self, view: CountdownView | None) -> None:
+    def watch_view(self, view: ClockPart | None) -> None:
+        self.draw()
+
+    def draw(self) -> None:
+        view = self.view
         if view is None or not self.is_mounted:
             return
         self._set("countdown-head", self._head(view))
@@ -171,14 +295,8 @@ class NextEventPanel(KeptStyles, Vertical):
         else:
             self._set("countdown-digits", "--:--:--")
         self._set("countdown-when", self._when(view))
-        timeline = view.next[0] if view.next else (view.last[0] if view.last else None)
-        self._set("countdown-timeline", self._timeline(view, timeline))
-        self._set("countdown-timeline-short", self._timeline_short(view, timeline))
-        self._set("countdown-docked", self._docked(view))
 
-    # -- parts ----------------------------------------------------------------------
-
-    def _head(self, view: CountdownView) -> Text:
+    def _head(self, view: ClockPart) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         if view.next is None:
             known = view.schedule_unknown is None
@@ -205,7 +323,7 @@ class NextEventPanel(KeptStyles, Vertical):
             text.append(f"\nstatus {timeline.launch_status}", style=self._s("muted"))
         return text
 
-    def _when(self, view: CountdownView) -> Text:
+    def _when(self, view: ClockPart) -> Text:
         text = Text()
         muted = self._s("muted")
         if view.next is None and view.schedule_unknown is not None:
@@ -259,15 +377,37 @@ class NextEventPanel(KeptStyles, Vertical):
             text.append(f" schedule {fmt.age(view.schedule_age_s)} old", style=muted)
         return text
 
-    def _phase_style(self, view: CountdownView, phase: Phase) -> tuple[str, Style]:
+
+class PhaseTimeline(CountdownPart):
+    """The vehicle's phases with their marks, and the progress bar (or one short line)."""
+
+    view: reactive[TimelinePart | None] = reactive(None, layout=False, repaint=False)
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="countdown-timeline", markup=False)
+        yield Static("", id="countdown-timeline-short", markup=False)
+
+    @guarded(lambda self, view: None)
+    def watch_view(self, view: TimelinePart | None) -> None:
+        self.draw()
+
+    def draw(self) -> None:
+        view = self.view
+        if view is None or not self.is_mounted:
+            return
+        self._set("countdown-timeline", self._timeline(view))
+        self._set("countdown-timeline-short", self._timeline_short(view))
+
+    def _phase_style(self, view: TimelinePart, phase: Phase) -> tuple[str, Style]:
         if phase.done:
             return _MARK["done"], self._s("done")
-        if view.next is not None and phase is view.next[1]:
+        if phase is view.current:
             return _MARK["current"], self._s("current")
         return _MARK[phase.status], self._s("upcoming")
 
-    def _timeline(self, view: CountdownView, timeline: Timeline | None) -> Text:
+    def _timeline(self, view: TimelinePart) -> Text:
         text = Text()
+        timeline = view.timeline
         if timeline is None:
             return text
         text.append(f"{timeline.vehicle}\n", style=self._s("vehicle"))
@@ -276,76 +416,77 @@ class NextEventPanel(KeptStyles, Vertical):
             mark, style = self._phase_style(view, phase)
             text.append(f" {mark} {phase.label.ljust(width)}  ", style=style)
             text.append(f"{phase.time:%H:%M:%S}Z", style=style)
-            if phase.time.date() != view.now.date():
+            if phase.time.date() != view.today:
                 text.append(f" {phase.time:%b %d}", style=self._s("muted"))
             if phase.estimated and not phase.done:
                 text.append(" ~est", style=self._s("muted"))
             text.append("\n")
-        text.append(self._progress(view, timeline))
+        text.append(self._progress(view))
         return text
 
-    def _timeline_short(self, view: CountdownView, timeline: Timeline | None) -> Text:
+    def _timeline_short(self, view: TimelinePart) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
-        if timeline is None:
+        if view.timeline is None:
             return text
-        for phase in timeline.phases:
+        for phase in view.timeline.phases:
             mark, style = self._phase_style(view, phase)
             short = {"insertion": "Orbit", "hatch": "Hatch"}.get(phase.kind, phase.label)
             text.append(f"{mark}{short} ", style=style)
         return text
 
-    def _progress(self, view: CountdownView, timeline: Timeline) -> Text:
-        start, end = timeline.phases[0].time, timeline.phases[-1].time
-        span = (end - start).total_seconds()
-        done = 1.0 if span <= 0 else min(1.0, max(0.0, (view.now - start).total_seconds() / span))
-        bar_w = 30
-        filled = round(done * bar_w)
+    def _progress(self, view: TimelinePart) -> Text:
         text = Text(" ")
-        text.append("━" * filled, style=self._s("done"))
-        text.append("━" * (bar_w - filled), style=self._s("muted"))
-        text.append(f" {done * 100:3.0f}%", style=self._s("muted"))
+        text.append("━" * view.filled, style=self._s("done"))
+        text.append("━" * (_BAR_CELLS - view.filled), style=self._s("muted"))
+        text.append(f" {view.percent}", style=self._s("muted"))
         return text
 
-    def _docked(self, view: CountdownView) -> Text:
-        # Rebuilt only when the list, its day counts or the width change (not every second).
-        key = (
-            view.docked,
-            tuple(v.docked and (view.now - v.docked).days for v in view.docked or ()),
-            self.content_size.width,
-            view.docked_unknown,
-            view.docked_stale and fmt.age(view.docked_age_s),
-        )
-        if self._docked_text is None or key != self._docked_text[0]:
-            self._docked_text = (key, self._docked_list(view))
-        return self._docked_text[1]
 
-    def _docked_list(self, view: CountdownView) -> Text:
+class DockedList(CountdownPart):
+    """The vehicles docked now, or why that is not known."""
+
+    view: reactive[DockedPart | None] = reactive(None, layout=False, repaint=False)
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="countdown-docked", markup=False)
+
+    @guarded(lambda self, view: None)
+    def watch_view(self, view: DockedPart | None) -> None:
+        self.draw()
+
+    def draw(self) -> None:
+        view = self.view
+        if view is None or not self.is_mounted:
+            return
+        self._set("countdown-docked", self._docked_list(view))
+
+    def _docked_list(self, view: DockedPart) -> Text:
         text = Text()
         muted = self._s("muted")
         if view.docked is None:
             text.append("\nDocked", style=self._s("vehicle"))
             text.append("  ")
             text.append(" NOT KNOWN ", style=self._s("warn"))
-            reason = view.docked_unknown.reason if view.docked_unknown else "no list yet"
+            reason = view.unknown.reason if view.unknown else "no list yet"
             text.append(f"\n {clean_text(reason, 160)}", style=muted)
             return text
         text.append(f"\nDocked ({len(view.docked)})", style=self._s("vehicle"))
-        if view.docked_stale and view.docked_age_s is not None:
+        if view.stale_age is not None:
             text.append("  ")
             text.append(" STALE ", style=self._s("warn"))
-            text.append(f" list {fmt.age(view.docked_age_s)} old\n", style=muted)
+            text.append(f" list {view.stale_age} old\n", style=muted)
         else:
             text.append("  ● crew  ▪ cargo\n", style=muted)
         if not view.docked:
             text.append(" none docked, says the list", style=muted)
             return text
-        name_w = max(cell_len(v.name) for v in view.docked)
-        port_w = max(cell_len(v.port or "") for v in view.docked)
+        name_w = max(cell_len(v.name) for v, _ in view.docked)
+        port_w = max(cell_len(v.port or "") for v, _ in view.docked)
         available = max(20, self.content_size.width)
         # The port gives way first, then an absurdly long name; the days always fit.
         name_w = min(name_w, available - 18)
         port_w = max(6, min(port_w, available - name_w - 12))
-        for v in sorted(view.docked, key=lambda v: v.docked or view.now):
+        for v, days in view.docked:
             mark, style = ("●", self._s("crew")) if v.type == "crew" else ("▪", self._s("cargo"))
             line = Text(no_wrap=True, overflow="ellipsis")
             line.append(f" {mark} ", style=style)
@@ -356,8 +497,7 @@ class NextEventPanel(KeptStyles, Vertical):
             port.truncate(port_w, overflow="ellipsis", pad=True)
             line.append("  ")
             line.append(port)
-            if v.docked is not None:
-                days = max(0, int((view.now - v.docked).total_seconds() // 86400))
+            if days is not None:
                 line.append(f"  {days:>3} d", style=muted)
             text.append(line)
             text.append("\n")

@@ -12,8 +12,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from app.knowledge import Unknown
-from app.roster import Roster
+from app.model.knowledge import Unknown
+from app.model.roster import Roster
 from feeds.text import clean_text
 from widgets import format as fmt
 from widgets.countries import country_name, flag

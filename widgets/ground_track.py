@@ -7,13 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.reactive import reactive
 from textual.strip import Strip
-from textual.widget import Widget
 
-from widgets.guard import guarded
-from widgets.map_raster import (
+from app.model.map_raster import (
     STYLE_COUNT,
     Layer,
     MapFrame,
@@ -22,6 +20,8 @@ from widgets.map_raster import (
     frame_runs,
     map_size_for,
 )
+from widgets.guard import guarded
+from widgets.line_cache import LineCache
 
 _LAYER_CLASSES = {
     Layer.OCEAN: "ground-track--ocean",
@@ -37,7 +37,7 @@ _LAYER_CLASSES = {
 _DIMMED_AT_NIGHT = {Layer.OCEAN, Layer.LAND, Layer.GRID}
 
 
-class GroundTrackMap(Widget):
+class GroundTrackMap(LineCache):
     """World map with night side, past and future track, footprint, station and observer."""
 
     COMPONENT_CLASSES = {
@@ -78,9 +78,7 @@ class GroundTrackMap(Widget):
         super().__init__(name=name, id=id, classes=classes)
         self._frame: MapFrame | None = None
         self._rows: _FrameRows | None = None
-        self._strips: dict[int, Strip] = {}
         self._style_table: list[Style] | None = None
-        self._row_ok = True
         self._retry_pending = False
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
@@ -102,7 +100,7 @@ class GroundTrackMap(Widget):
     def redraw_all_rows(self) -> None:
         """Draw every row again on the next repaint (normally only changed rows are)."""
         self._rows = None
-        self._strips.clear()
+        self.forget_rows()
         self.refresh()
 
     @property
@@ -137,7 +135,7 @@ class GroundTrackMap(Widget):
         self._frame = frame
         self._rows = None
         if force or old is None or frame is None or old.size != frame.size:
-            self._strips.clear()
+            self.forget_rows()
             self.refresh()
             return
         changed = np.flatnonzero(
@@ -145,8 +143,7 @@ class GroundTrackMap(Widget):
         )
         top = self._top(frame)
         for row in changed.tolist():
-            self._strips.pop(top + row, None)
-            self.refresh(Region(0, top + row, self.size.width, 1))
+            self.refresh_lines(top + row)
 
     def _top(self, frame: MapFrame) -> int:
         return (self.size.height - frame.size[1]) // 2
@@ -173,8 +170,8 @@ class GroundTrackMap(Widget):
         return styles
 
     def _row_failed(self, y: int) -> Strip:
-        # Not kept: every row is drawn again a second from now (see render_line).
-        self._row_ok = False
+        # Not kept: every row is drawn again a second from now (see row_not_kept).
+        self.row_failed()
         width = self.size.width
         return Strip([Segment("⚠ map failed to draw (logged); retrying".ljust(width)[:width])])
 
@@ -225,19 +222,12 @@ class GroundTrackMap(Widget):
         runs = rows.segments[rows.row_ptr[map_y] : rows.row_ptr[map_y + 1]]
         return Strip([*rows.pad_left, *runs, *rows.pad_right], rows.width)
 
-    def render_line(self, y: int) -> Strip:
-        strip = self._strips.get(y)
-        if strip is None:
-            self._row_ok = True
-            strip = self.build_row(y)
-            if self._row_ok:
-                self._strips[y] = strip
-            elif not self._retry_pending:
-                # One retry for the whole map, redrawing every row: a failure is never left
-                # as rows that are silently blank or stale next to cached ones.
-                self._retry_pending = True
-                self.set_timer(1.0, self._retry_rows)
-        return strip
+    def row_not_kept(self, y: int) -> None:
+        if not self._retry_pending:
+            # One retry for the whole map, redrawing every row: a failure is never left
+            # as rows that are silently blank or stale next to cached ones.
+            self._retry_pending = True
+            self.set_timer(1.0, self._retry_rows)
 
 
 @dataclass(frozen=True, slots=True)

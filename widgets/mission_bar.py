@@ -1,6 +1,6 @@
 """The top bar: what this screen is (live, offline, or a replay), and the mission clock in UTC.
 
-The badge says LIVE only while the feeds answer (app.knowledge.mode_badge decides); its words
+The badge says LIVE only while the feeds answer (app.model.knowledge.mode_badge decides); its words
 and its colour say the same thing, so neither a glance nor a colour-blind reader is misled.
 """
 
@@ -12,7 +12,7 @@ from datetime import datetime
 from rich.text import Text
 from textual.reactive import reactive
 
-from app.knowledge import Badge
+from app.model.knowledge import Badge
 from widgets.text_lines import TextLines
 
 

@@ -15,7 +15,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.reactive import reactive
 
-from app.station import StationModel
+from app.model.station import StationModel
 from feeds.isslive import kpa_to_psi
 from widgets import format as fmt
 from widgets.text_lines import TextLines

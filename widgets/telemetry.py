@@ -10,10 +10,10 @@ from rich.style import Style
 from rich.text import Text
 from textual.reactive import reactive
 
-from app.telemetry import Telemetry
+from app.model.orbit import Pass
+from app.model.telemetry import Telemetry
 from feeds.elements import MAX_ERROR_KM, describe_age
 from feeds.models import Observer
-from feeds.orbit import Pass
 from widgets import format as fmt
 from widgets.text_lines import TextLines
 

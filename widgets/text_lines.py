@@ -3,7 +3,7 @@
 The telemetry panel and the mission bar change every second, but only a few of their lines
 do (the clock, the position, a countdown). Textual's usual `render()` path turns the whole
 panel into strips again on any change; here each line is kept as a strip, only changed lines
-are re-rendered, and only their rows are refreshed.
+are re-rendered, and only their rows are refreshed (the row cache is `LineCache`'s).
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.strip import Strip
 
 from widgets.guard import guarded, render_failed
 from widgets.kept_styles import KeptStyles
+from widgets.line_cache import LineCache
 
 
 def same_text(a: Text, b: Text) -> bool:
@@ -24,7 +25,7 @@ def same_text(a: Text, b: Text) -> bool:
     return a.plain == b.plain and a.style == b.style and a.spans == b.spans
 
 
-class TextLines(KeptStyles):
+class TextLines(KeptStyles, LineCache):
     """Subclasses implement `build_lines` and call `redraw_lines` when their view changes."""
 
     def __init__(
@@ -32,7 +33,6 @@ class TextLines(KeptStyles):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._lines: list[Text] = []
-        self._strips: dict[int, Strip] = {}
         self._base_style: Style | None = None
 
     def build_lines(self) -> list[Text]:
@@ -48,30 +48,28 @@ class TextLines(KeptStyles):
         lines = self._build()
         old, self._lines = self._lines, lines
         if len(lines) != len(old):
-            self._strips.clear()
+            self.forget_rows()
             self.clear_cached_dimensions()
             self.refresh(layout=True)
             return
-        width = self.size.width
         for y, (before, after) in enumerate(zip(old, lines, strict=True)):
             if not same_text(before, after):
-                self._strips.pop(y, None)
-                self.refresh(Region(0, y, width, 1))
+                self.refresh_lines(y)
 
     def on_resize(self) -> None:
         # Widths decide truncation (and some panels' content): redraw every row.
-        self._strips.clear()
+        self.forget_rows()
         self.redraw_lines()
         self.refresh()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._strips.clear()
+        self.forget_rows()
         self._base_style = None
 
     def restyle(self) -> None:
         # Colours come from the theme when the lines are built: rebuild them all.
-        self._strips.clear()
+        self.forget_rows()
         self._base_style = None
         self.redraw_lines()
         self.refresh()
@@ -86,14 +84,7 @@ class TextLines(KeptStyles):
     def get_content_width(self, container: Size, viewport: Size) -> int:
         return max((line.cell_len for line in self._lines), default=0)
 
-    def render_line(self, y: int) -> Strip:
-        strip = self._strips.get(y)
-        if strip is None:
-            strip = self._render_row(y)
-            self._strips[y] = strip
-        return strip
-
-    def _render_row(self, y: int) -> Strip:
+    def build_row(self, y: int) -> Strip:
         width = self.size.width
         if self._base_style is None:
             self._base_style = self.rich_style  # walks the ancestors: once per style change

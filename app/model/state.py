@@ -8,32 +8,35 @@ imports Textual: `issdash status --json` and most tests use it with no terminal 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import Generic, Literal, TypeVar
+from typing import Literal, TypeVar, cast
 
-from app.station import StationModel
-from feeds.crew import CrewReport
-from feeds.elements import ElementsChoice, ElementSets, ElementsInfo, ElementsOrigin, choose, merge
+from app.model.station import StationModel
+from feeds.adapters.crew import CrewReport
+from feeds.adapters.schedule import Docked, Dockings, Launches, scheduled_times
+from feeds.elements import ElementsChoice, ElementsInfo, ElementsOrigin, choose, merge
 from feeds.health import FeedHealth
 from feeds.models import Observer, PositionFix
 from feeds.poller import FeedEvent, FeedFailure, FeedUpdate
-from feeds.schedule import Docked, Dockings, Launches, scheduled_times
+from feeds.registry import (
+    ASTROS,
+    BY_NAME,
+    CREW,
+    DOCKED,
+    DOCKINGS,
+    LAUNCHES,
+    POSITION,
+    TLE,
+    FeedDef,
+    Received,
+)
 
 Mode = Literal["live", "demo"]
 T = TypeVar("T")
 __all__ = ["ElementsChoice", "ElementsInfo", "ElementsOrigin", "MissionState", "StateStore"]
-
-
-@dataclass(frozen=True, slots=True)
-class Received(Generic[T]):
-    """A feed's last good value and when it arrived."""
-
-    value: T
-    received_at: datetime
-    from_cache: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,20 +67,52 @@ class MissionState:
     # Every element set available (feed, cache, history file, bundled), oldest epoch first;
     # which one is used depends on the time asked (`elements_at`).
     element_sets: tuple[ElementsInfo, ...] = ()
-    position_fix: PositionFix | None = None
-    crew: Received[CrewReport] | None = None
-    astros: Received[CrewReport] | None = None
-    launches: Received[Launches] | None = None
-    dockings: Received[Dockings] | None = None
-    docked: Received[Docked] | None = None
+    # Each feed's last good value, by feed name; read typed with `latest(FEED)`.
+    received: Mapping[str, Received[object]] = field(default_factory=lambda: MappingProxyType({}))
     # ISSLIVE telemetry: the feed's model as of its latest batch (a copy, never mutated).
     station: StationModel | None = None
-    # Schedule changes noticed so far, by "vehicle|kind" (see feeds.schedule.scheduled_times).
+    # Schedule changes noticed so far, by "vehicle|kind" (feeds.adapters.schedule.scheduled_times).
     slips: Mapping[str, Slip] = field(default_factory=lambda: MappingProxyType({}))
     feeds: Mapping[str, FeedHealth] = field(default_factory=lambda: MappingProxyType({}))
     notices: tuple[str, ...] = ()
     # Bumped on every change, so a widget can skip work when nothing it draws has changed.
     version: int = 0
+
+    def latest(self, feed: FeedDef[T]) -> Received[T] | None:
+        """The feed's last good value, typed by its registry entry."""
+        # Stored only by `_with_value`, after `feed.received` checked the value's type.
+        return cast("Received[T] | None", self.received.get(feed.name))
+
+    @property
+    def position_fix(self) -> PositionFix | None:
+        fix = self.latest(POSITION)
+        return fix.value if fix is not None else None
+
+    @property
+    def crew(self) -> Received[CrewReport] | None:
+        return self.latest(CREW)
+
+    @property
+    def astros(self) -> Received[CrewReport] | None:
+        return self.latest(ASTROS)
+
+    @property
+    def docked(self) -> Received[Docked] | None:
+        return self.latest(DOCKED)
+
+    @property
+    def launches(self) -> Received[Launches] | None:
+        return self.latest(LAUNCHES)
+
+    @property
+    def dockings(self) -> Received[Dockings] | None:
+        return self.latest(DOCKINGS)
+
+    def without(self, feeds: Iterable[str]) -> MissionState:
+        """The state with these feeds' values set aside, as if never received."""
+        gone = set(feeds)
+        kept = {f: r for f, r in self.received.items() if f not in gone}
+        return replace(self, received=MappingProxyType(kept))
 
     def with_feeds(self, feeds: Mapping[str, FeedHealth]) -> MissionState:
         return replace(self, feeds=MappingProxyType(dict(feeds)), version=self.version + 1)
@@ -117,10 +152,12 @@ class MissionState:
         state = self
         if health is not None:
             health = health.succeeded(event.received_at, from_cache=event.from_cache)
-            if isinstance(event.value, ElementSets):
-                # Elements age from their epoch, not from when they were fetched: a feed that
-                # answers every time with 40-day-old elements is not "ok".
-                health = replace(health, data_time=event.value.sets[-1].epoch)
+            feed = BY_NAME.get(event.feed)
+            data_time = feed.data_time_of(event) if feed is not None else None
+            if data_time is not None:
+                # The data is older than its fetch (elements age from their epoch): a feed
+                # that answers every time with 40-day-old elements is not "ok".
+                health = replace(health, data_time=data_time)
             feeds = {**self.feeds, event.feed: health}
             state = state.with_feeds(feeds)
         return state._with_value(event)
@@ -144,39 +181,65 @@ class MissionState:
         return replace(self, slips=MappingProxyType(slips))
 
     def _with_value(self, event: FeedUpdate[object]) -> MissionState:
-        value = event.value
-        if event.feed == "tle" and isinstance(value, ElementSets):
-            origin: ElementsOrigin = "cache" if event.from_cache else "feed"
-            state = self.with_elements(
-                *(ElementsInfo(s, origin, event.received_at) for s in value.sets)
-            )
-            if value.rejected:
-                # The good sets are used; the skipped ones are said, not silently dropped.
-                skipped = value.rejected_count
-                state = state.with_notice(
-                    f"tle: {skipped} element set{'s' if skipped > 1 else ''} skipped, "
-                    f"the first because: {value.rejected[0]}"
-                )
-            return state
-        if event.feed == "position" and isinstance(value, PositionFix):
-            return replace(self, position_fix=value, version=self.version + 1)
-        if event.feed in ("crew", "astros") and isinstance(value, CrewReport):
-            received = Received(value, event.received_at, event.from_cache)
-            if event.feed == "crew":
-                return replace(self, crew=received, version=self.version + 1)
-            return replace(self, astros=received, version=self.version + 1)
-        if event.feed == "docked" and isinstance(value, Docked):
-            docked = Received(value, event.received_at, event.from_cache)
-            return replace(self, docked=docked, version=self.version + 1)
-        if event.feed == "launches" and isinstance(value, Launches):
-            launches = Received(value, event.received_at, event.from_cache)
-            return replace(self, launches=launches, version=self.version + 1)._with_slips(self)
-        if event.feed == "telemetry" and isinstance(value, StationModel):
-            return replace(self, station=value, version=self.version + 1)
-        if event.feed == "dockings" and isinstance(value, Dockings):
-            dockings = Received(value, event.received_at, event.from_cache)
-            return replace(self, dockings=dockings, version=self.version + 1)._with_slips(self)
-        return self
+        reduce = _REDUCERS.get(event.feed, _store)
+        return reduce(self, event)
+
+    def _stored(self, received: Received[object], feed: str) -> MissionState:
+        values = MappingProxyType({**self.received, feed: received})
+        return replace(self, received=values, version=self.version + 1)
+
+
+Reduce = Callable[[MissionState, FeedUpdate[object]], MissionState]
+
+
+def _store(state: MissionState, event: FeedUpdate[object]) -> MissionState:
+    """What most feeds do to the state: their answer becomes the feed's latest value. A value
+    that is not what the feed's entry says it gives is ignored."""
+    feed = BY_NAME.get(event.feed)
+    received = feed.received(event) if feed is not None else None
+    return state if received is None else state._stored(received, event.feed)
+
+
+def _store_schedule(state: MissionState, event: FeedUpdate[object]) -> MissionState:
+    """A schedule is stored, then compared with the one before it for slips."""
+    stored = _store(state, event)
+    return stored if stored is state else stored._with_slips(state)
+
+
+def _elements(state: MissionState, event: FeedUpdate[object]) -> MissionState:
+    """Element sets are not just the latest answer: every set of every origin is kept, and
+    the one to use is chosen per time (`elements_at`)."""
+    received = TLE.received(event)
+    if received is None:
+        return state
+    value = received.value
+    origin: ElementsOrigin = "cache" if received.from_cache else "feed"
+    new = state.with_elements(*(ElementsInfo(s, origin, received.received_at) for s in value.sets))
+    if value.rejected:
+        # The good sets are used; the skipped ones are said, not silently dropped.
+        skipped = value.rejected_count
+        new = new.with_notice(
+            f"tle: {skipped} element set{'s' if skipped > 1 else ''} skipped, "
+            f"the first because: {value.rejected[0]}"
+        )
+    return new
+
+
+def _station(state: MissionState, event: FeedUpdate[object]) -> MissionState:
+    """The streamed telemetry feed (not a registry entry yet) publishes its station model."""
+    if not isinstance(event.value, StationModel):
+        return state
+    return replace(state, station=event.value, version=state.version + 1)
+
+
+# Feeds whose answer changes more of the state than their latest value. A new feed needs no
+# entry here: `_store` keeps its answers and views read them with `MissionState.latest`.
+_REDUCERS: Mapping[str, Reduce] = {
+    TLE.name: _elements,
+    LAUNCHES.name: _store_schedule,
+    DOCKINGS.name: _store_schedule,
+    "telemetry": _station,
+}
 
 
 log = logging.getLogger(__name__)

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-from app.state import MissionState, Slip
-from feeds.crew import CrewReport
-from feeds.schedule import DockedVehicle, vehicle_key
+from app.model.state import MissionState, Slip
+from feeds.adapters.crew import CrewReport
+from feeds.adapters.schedule import DockedVehicle, vehicle_key
 
 PhaseKind = Literal["launch", "insertion", "docking", "hatch", "undocking", "landing"]
 PHASE_LABELS: dict[str, str] = {

@@ -34,7 +34,7 @@ def load_land_mask() -> NDArray[np.bool_]:
         ValueError: if the data file does not describe the grid this module assumes, which
             would otherwise put every coastline in the wrong place without any error.
     """
-    resource = files("widgets.data") / "land_mask.npz"
+    resource = files("app.model.data") / "land_mask.npz"
     with resource.open("rb") as handle, np.load(handle) as data:
         bits = data["bits"]
         shape = tuple(int(n) for n in data["shape"])

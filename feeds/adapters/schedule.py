@@ -79,10 +79,6 @@ class _Loose(BaseModel):
     model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
 
 
-class _Named(_Loose):
-    name: str | None = None
-
-
 class _LL2Launch(_Loose):
     id: str | int
     name: str = Field(min_length=1)

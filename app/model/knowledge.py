@@ -10,36 +10,26 @@ yet, last answer too old). The mode badge says LIVE only while feeds are answeri
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from app.state import MissionState, Received
-from widgets.format import age as age_words
+from app.model.state import MissionState
+from app.model.wording import age as age_words
+from feeds.registry import ASTROS, CREW, DOCKED, DOCKINGS, FEEDS, LAUNCHES
 
 # Past this age a feed's last good answer no longer describes now and the part is shown as
-# not known (younger but failing or old answers are shown, marked stale). The docked list and
-# the schedule change within a day around every arrival; the crew changes more rarely.
-TRUST_FOR: dict[str, timedelta] = {
-    "crew": timedelta(days=2),
-    "astros": timedelta(days=2),
-    "docked": timedelta(days=1),
-    "launches": timedelta(days=1),
-    "dockings": timedelta(days=1),
-}
+# not known (younger but failing or old answers are shown, marked stale): each feed's
+# `trust_for` in the registry.
+TRUST_FOR: dict[str, timedelta] = {f.name: f.trust_for for f in FEEDS if f.trust_for is not None}
 
 # Which feeds each part comes from, and its name in words.
 PARTS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "docked": ("docked vehicles", ("docked",)),
-    "crew": ("crew", ("crew", "astros")),
-    "schedule": ("schedule", ("launches", "dockings")),
+    "docked": ("docked vehicles", (DOCKED.name,)),
+    "crew": ("crew", (CREW.name, ASTROS.name)),
+    "schedule": ("schedule", (LAUNCHES.name, DOCKINGS.name)),
 }
 PartName = Literal["docked", "crew", "schedule"]
-
-
-def _received(state: MissionState, feed: str) -> Received[object] | None:
-    value = getattr(state, feed, None)
-    return value if isinstance(value, Received) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +54,7 @@ class FeedGap:
 def feed_gap(state: MissionState, feed: str, now: datetime) -> FeedGap | None:
     """None when `feed` has an answer young enough to trust; otherwise why not."""
     health = state.feeds.get(feed)
-    received = _received(state, feed)
+    received = state.received.get(feed)
     if received is not None:
         age_s = max(0.0, (now - received.received_at).total_seconds())
         limit = TRUST_FOR.get(feed)
@@ -123,14 +113,7 @@ def trusted(state: MissionState, now: datetime) -> MissionState:
     old = [f for f in TRUST_FOR if (g := feed_gap(state, f, now)) and g.why == "too old"]
     if not old:
         return state
-    return replace(
-        state,
-        crew=None if "crew" in old else state.crew,
-        astros=None if "astros" in old else state.astros,
-        docked=None if "docked" in old else state.docked,
-        launches=None if "launches" in old else state.launches,
-        dockings=None if "dockings" in old else state.dockings,
-    )
+    return state.without(old)
 
 
 # -- the mode badge --------------------------------------------------------------------

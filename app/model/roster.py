@@ -11,9 +11,10 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.state import MissionState, Received
-from feeds.crew import CrewMember, CrewReport
+from app.model.state import MissionState
+from feeds.adapters.crew import CrewMember, CrewReport
 from feeds.names import NameIndex
+from feeds.registry import Received
 
 DAY_S = 86400.0
 

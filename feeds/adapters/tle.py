@@ -58,7 +58,8 @@ class OmmRecord(BaseModel):
     REV_AT_EPOCH: int = Field(default=0)
     ELEMENT_SET_NO: int = Field(default=999)
     EPHEMERIS_TYPE: int = 0
-    CLASSIFICATION_TYPE: str = "U"
+    # One character, as SGP4 stores it ("" made sgp4's OMM reader raise TypeError).
+    CLASSIFICATION_TYPE: str = Field(default="U", min_length=1, max_length=1)
 
 
 def parse_elements(raw: RawResponse, now: datetime, norad_id: int = ISS_NORAD_ID) -> ElementSet:

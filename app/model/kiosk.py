@@ -9,8 +9,22 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
+from datetime import time as clock_time
+from typing import Protocol
 
-from app.settings import KioskSettings
+
+class KioskSettings(Protocol):
+    """What the kiosk reads from its settings (`app.settings.KioskSettings` is one): the
+    model is given values and never reads configuration itself."""
+
+    @property
+    def unlock(self) -> str: ...
+    @property
+    def cycle_s(self) -> float: ...
+    @property
+    def shift_s(self) -> float: ...
+    def dim_range(self) -> tuple[clock_time, clock_time] | None: ...
+
 
 # The views the kiosk emphasises in turn. The countdown is never hidden by any of them.
 VIEWS = ("map", "crew", "vehicles", "passes")

@@ -10,14 +10,14 @@ and tested alone.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
 
-from widgets.land_mask import load_land_mask
+from app.model.land_mask import load_land_mask
 
 BRAILLE_BASE = 0x2800
 SPACE = 0x20
@@ -50,7 +50,7 @@ STYLE_COUNT = len(Layer) * 2
 @dataclass(frozen=True)
 class MapScene:
     """Everything drawn on the map at one moment, in degrees. Runs never cross the
-    antimeridian (see `feeds.orbit.split_at_antimeridian`)."""
+    antimeridian (see `app.model.orbit.split_at_antimeridian`)."""
 
     subsolar: tuple[float, float] | None = None
     past_track: tuple[Run, ...] = ()
@@ -65,7 +65,6 @@ class MapScene:
     observer: tuple[float, float] | None = None
     show_night: bool = True
     show_grid: bool = False
-    key: tuple[object, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,18 @@ import math
 from datetime import datetime
 from typing import Any
 
-from app.events import build_timelines, docked_vehicles, next_event
-from app.knowledge import Unknown, feed_trouble, part_gaps, trusted, unknown
-from app.roster import build_roster
-from app.state import MissionState
-from app.station import StationModel
-from app.telemetry import EngineCache, orbit_at, passes_withheld, upcoming_passes
+from app.model.knowledge import Unknown, feed_trouble, part_gaps, trusted, unknown
+from app.model.orbit import ElementsUnusable, Pass
+from app.model.passes import pass_json, passes_withheld, upcoming_passes
+from app.model.roster import build_roster
+from app.model.state import MissionState
+from app.model.station import StationModel
+from app.model.telemetry import (
+    EngineCache,
+    orbit_at,
+)
+from app.model.timeline import build_timelines, docked_vehicles, next_event
 from feeds.clock import iso_z
-from feeds.orbit import ElementsUnusable, Pass
 
 
 def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -> dict[str, Any]:
@@ -90,16 +94,7 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
                 element_notices.append(f"passes withheld: {exc}")
             for p in found:
                 assert passes is not None
-                passes.append(
-                    {
-                        "rise": iso_z(p.rise),
-                        "culminate": iso_z(p.culminate),
-                        "set": iso_z(p.set),
-                        "max_elevation_deg": round(p.max_elevation_deg, 1),
-                        "visible": p.visible,
-                        "approximate": orbit.choice.error.level != "good",
-                    }
-                )
+                passes.append(pass_json(p, approximate=orbit.choice.error.level != "good"))
     feeds: dict[str, Any] = {}
     for name, health in state.feeds.items():
         age = health.age_s(now)
@@ -149,7 +144,7 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
 
 def crew_status(state: MissionState, now: datetime) -> dict[str, Any] | None:
     """The roster as JSON; `by_country` keys are ISO alpha-2, "unknown" for no nationality.
-    Null when no crew feed has an answer recent enough (see app.knowledge)."""
+    Null when no crew feed has an answer recent enough (see app.model.knowledge)."""
     roster = build_roster(trusted(state, now), now)
     if roster is None:
         return None

@@ -7,14 +7,12 @@ always say the same thing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from app.state import ElementsOrigin, MissionState
-from feeds.elements import ElementsChoice, ExpectedError, describe_age, physical_problem
-from feeds.models import ElementSet, Observer, PositionFix
-from feeds.orbit import ElementsUnusable, OrbitEngine, Pass, StationState
-
-PASS_SEARCH_SPAN = timedelta(hours=24)
+from app.model.orbit import ElementsUnusable, OrbitEngine, StationState
+from app.model.state import ElementsOrigin, MissionState
+from feeds.elements import ElementsChoice, ExpectedError
+from feeds.models import ElementSet, PositionFix
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,32 +98,3 @@ def compute_telemetry(
         elements_after_time=choice.after_time,
         error=choice.error,
     )
-
-
-def passes_withheld(choice: ElementsChoice) -> str | None:
-    """Why passes are not offered as times to go outside, or None when they are."""
-    if choice.problem is not None:
-        return "elements unusable"
-    if choice.error.level == "uncertain":
-        return f"elements too old ({describe_age(choice.age_h)})"
-    return None
-
-
-def upcoming_passes(
-    engine: OrbitEngine, observer: Observer | None, now: datetime, min_elevation_deg: float
-) -> list[Pass]:
-    """Passes in the next 24 h; a pass already under way is included (its rise is past)."""
-    if observer is None:
-        return []
-    # Start a little back so a pass in progress is found with its real rise time.
-    start = now - timedelta(minutes=15)
-    try:
-        passes = engine.passes(observer, start, now + PASS_SEARCH_SPAN, min_elevation_deg)
-    except (ValueError, ArithmeticError) as exc:
-        # Elements that decay into nonsense within the search span.
-        raise ElementsUnusable(f"the pass search failed: {type(exc).__name__}") from exc
-    # Where the elements decay into nonsense within the span, the "passes" found there are
-    # of an orbit nobody flies: only those at a physical state of the station are kept.
-    return [
-        p for p in passes if p.set > now and physical_problem(engine.elements, p.culminate) is None
-    ]

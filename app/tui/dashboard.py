@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from textual import events, work
@@ -27,20 +28,27 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, WorkType, get_current_worker
 
-from app.events import build_timelines, docked_vehicles, last_event, next_event
-from app.kiosk import STATION_VIEW, VIEWS, KioskController
-from app.knowledge import Unknown, mode_badge, part_gaps, trusted, unknown
-from app.knowledge import all_feeds_down as feeds_down
-from app.map_scene import MapToggles, build_scene, scene_step
-from app.replay_control import JUMP_LEAD, ReplayControl
-from app.roster import build_roster
+from app.model.kiosk import STATION_VIEW, VIEWS, KioskController
+from app.model.knowledge import Unknown, mode_badge, part_gaps, trusted, unknown
+from app.model.knowledge import all_feeds_down as feeds_down
+from app.model.map_scene import MapToggles, build_scene, scene_step
+from app.model.orbit import ElementsUnusable, OrbitEngine, Pass, StationState
+from app.model.passes import passes_withheld, upcoming_passes
+from app.model.replay_control import JUMP_LEAD, ReplayControl
+from app.model.roster import build_roster
+from app.model.state import MissionState
+from app.model.telemetry import (
+    EngineCache,
+    Orbit,
+    orbit_at,
+)
+from app.model.timeline import build_timelines, docked_vehicles, last_event, next_event
 from app.runtime import Runtime
 from app.startup import collector_paused, resume_collector
-from app.state import MissionState
-from app.telemetry import EngineCache, Orbit, orbit_at, passes_withheld, upcoming_passes
+from app.tui import panels
+from app.tui.messages import StateChanged
 from feeds.clock import clock_doubt
 from feeds.models import ElementSet, Observer
-from feeds.orbit import ElementsUnusable, OrbitEngine, Pass, StationState
 from feeds.text import clean_text
 from widgets import guard
 from widgets.alert_banner import AlertBanner, AlertView
@@ -114,17 +122,8 @@ def all_feeds_down(state: MissionState, now: datetime) -> AlertView:
 def _data_shape(state: MissionState) -> tuple[object, ...]:
     """Which kinds of data the state has at all, which feeds are failing, and the notices:
     changes to any of these are drawn at once, not at the next tick."""
-    held = (
-        state.element_sets or None,
-        state.position_fix,
-        state.crew,
-        state.astros,
-        state.launches,
-        state.dockings,
-        state.docked,
-    )
     failing = tuple(h.last_error is not None for h in state.feeds.values())
-    return (state.mode, *(x is None for x in held), failing, state.notices)
+    return (state.mode, not state.element_sets, frozenset(state.received), failing, state.notices)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -160,7 +159,8 @@ class HelpScreen(ModalScreen[None]):
 class IssDashApp(App[None]):
     """The dashboard."""
 
-    CSS_PATH = "dashboard.tcss"
+    # Absolute, so a subclass defined elsewhere (a test's) finds it too.
+    CSS_PATH = Path(__file__).with_name("dashboard.tcss")
     TITLE = "issdash"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
@@ -203,10 +203,11 @@ class IssDashApp(App[None]):
         # Why the last pass search gave nothing usable (elements that decay within it).
         self._passes_problem: str | None = None
         self._map_legend = MAP_LEGEND
-        self._state_tick_pending = False
         self._drawn_shape: tuple[object, ...] = ()
         self._scene_key: tuple[object, ...] | None = None
         self._scene_station: tuple[float, float] | None = None
+        # How to update each declared panel (app.tui.panels), in the order they were made.
+        self._shows: list[tuple[str, Callable[[MissionState, datetime], None]]] = []
         self._passes_searched_at: datetime | None = None
         # Monotonic time of the last tick whose views were all computed (the heartbeat).
         self._views_ok_at: float | None = None
@@ -235,6 +236,7 @@ class IssDashApp(App[None]):
                     yield self._map
                 with VerticalScroll(id="crew-panel", classes="panel"):
                     yield self._roster
+                yield from self._declared("left")
             with Vertical(id="side"):
                 with Vertical(id="telemetry-panel", classes="panel"):
                     yield self._telemetry_panel
@@ -242,8 +244,20 @@ class IssDashApp(App[None]):
                     yield self._station_panel
                 with VerticalScroll(id="countdown-panel", classes="panel"):
                     yield self._countdown_panel
+                yield from self._declared("side")
         yield self._health
         yield Footer()
+
+    def _declared(self, column: str) -> ComposeResult:
+        """The panels of app.tui.panels.PANELS that go in `column`, each in a titled box."""
+        for panel in panels.PANELS:
+            if panel.column != column:
+                continue
+            widget, show = panel.mount_show()
+            self._shows.append((panel.id, show))
+            box = Vertical(widget, id=f"{panel.id}-panel", classes="panel declared")
+            box.border_title = panel.title
+            yield box
 
     def on_mount(self) -> None:
         self.query_one("#map-panel").border_title = "Ground track"
@@ -486,14 +500,11 @@ class IssDashApp(App[None]):
         if shape == self._drawn_shape:
             return
         self._drawn_shape = shape
-        # Feeds often publish in bursts (all of them at start-up, several after a replay
-        # jump): one redraw after the burst, not one per feed.
-        if not self._state_tick_pending:
-            self._state_tick_pending = True
-            self.call_later(self._tick_after_state)
+        self.post_message(StateChanged(state))
 
-    def _tick_after_state(self) -> None:
-        self._state_tick_pending = False
+    def on_state_changed(self, _message: StateChanged) -> None:
+        # Views are built from the store's state at the time they are drawn, which is at
+        # least as new as the message's.
         self._tick()
 
     def _tick(self) -> None:
@@ -553,6 +564,8 @@ class IssDashApp(App[None]):
                 "countdown",
                 lambda: setattr(self._countdown_panel, "view", self._countdown(state, known, now)),
             )
+            for name, show in self._shows:
+                panel(name, partial(show, known, now))
         telemetry_health = state.feeds.get("telemetry")
         panel(
             "station",

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 import numpy as np
 
-from app.settings import MapSettings
-from app.state import MissionState
+from app.model.map_raster import MapScene, Run
+from app.model.orbit import OrbitEngine, StationState, split_at_antimeridian
+from app.model.state import MissionState
 from feeds.elements import ExpectedError
-from feeds.orbit import OrbitEngine, StationState, split_at_antimeridian
-from widgets.map_raster import MapScene, Run
+
+
+class MapSettings(Protocol):
+    """The track lengths the scene is built with (`app.settings.MapSettings` is one)."""
+
+    @property
+    def past_track_min(self) -> float: ...
+    @property
+    def future_track_orbits(self) -> float: ...
+
 
 # The terminator moves 0.04 degrees in 10 s, far less than a map cell on any terminal, so the
 # Sun is placed once per 10-second step and the engine answers repeats from its cache.

@@ -1,0 +1,196 @@
+"""Every feed, one typed entry each: the one place a feed is declared.
+
+An entry says how to parse the feed's answer (its adapter), what type that gives, where to
+ask and how often by default, whether its answers are worth keeping across restarts, and how
+far apart requests to its upstream host must be. The settings, the runtime, the recorder and
+the state all read this table; adding a feed is one entry here plus its adapter module (see
+docs/architecture.md). No Textual here, and nothing above `feeds/`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Generic, TypeVar
+from urllib.parse import urlparse
+
+from feeds.adapters.crew import CrewReport, parse_astros, parse_corquaid
+from feeds.adapters.position import parse_position
+from feeds.adapters.schedule import (
+    Docked,
+    Dockings,
+    Launches,
+    parse_docked,
+    parse_dockings,
+    parse_launches,
+)
+from feeds.adapters.tle import parse_element_sets
+from feeds.elements import APPROXIMATE_AFTER_H, ElementSets
+from feeds.models import PositionFix
+from feeds.poller import FeedUpdate, Parser
+
+T_co = TypeVar("T_co", covariant=True)
+
+LL2 = "https://ll.thespacedevs.com/2.3.0"
+CORQUAID = "https://corquaid.github.io/international-space-station-APIs/JSON"
+
+
+@dataclass(frozen=True, slots=True)
+class Received(Generic[T_co]):
+    """A feed's last good value and when it arrived."""
+
+    value: T_co
+    received_at: datetime
+    from_cache: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FeedDef(Generic[T_co]):
+    """One feed. `T_co` is what its adapter gives, so whoever reads the feed's value from the
+    state gets it typed (`MissionState.latest(CREW)` is a `Received[CrewReport]`)."""
+
+    name: str
+    parse: Parser[T_co]
+    # The adapter's result type: the one run-time check that an update carries what this feed
+    # says it does (see `received`).
+    value_type: type[T_co]
+    # Defaults of the feed's settings (`ISSDASH_FEEDS__<NAME>__...`); `min_interval_s` is the
+    # floor a user cannot go under (an upstream's published limit).
+    url: str
+    interval_s: float
+    min_interval_s: float
+    timeout_s: float = 10.0
+    retry_max_s: float = 900.0
+    # Worth keeping on disk across restarts: slow-changing data (a position is stale in seconds).
+    cacheable: bool = True
+    # Seconds between requests from every feed pointed at this feed's default host, when the
+    # upstream's limit covers all its endpoints together (Launch Library 2).
+    host_spacing_s: float | None = None
+    # Past this age the last good answer no longer describes now: what is built from it is
+    # shown as not known (see app.model.knowledge). None: the feed's age is judged elsewhere.
+    trust_for: timedelta | None = None
+    # When the data itself is from, if not when it was fetched (elements age from their
+    # epoch), and past what age that makes the feed stale even while it answers.
+    data_time: Callable[[T_co], datetime] | None = None
+    max_data_age_s: float | None = None
+
+    def received(self, update: FeedUpdate[object]) -> Received[T_co] | None:
+        """The update as this feed's typed value; None when it is another feed's or carries
+        something else (never stored as this feed's)."""
+        value = update.value
+        if update.feed != self.name or not isinstance(value, self.value_type):
+            return None
+        return Received(value, update.received_at, update.from_cache)
+
+    def data_time_of(self, update: FeedUpdate[object]) -> datetime | None:
+        """When the update's data is from, for a feed that says (`data_time`)."""
+        received = self.received(update) if self.data_time is not None else None
+        return self.data_time(received.value) if self.data_time and received else None
+
+
+def _newest_epoch(sets: ElementSets) -> datetime:
+    return sets.sets[-1].epoch
+
+
+TLE = FeedDef(
+    name="tle",
+    parse=parse_element_sets,
+    value_type=ElementSets,
+    url="https://celestrak.org/NORAD/elements/gp.php?CATNR=25544&FORMAT=JSON",
+    # CelesTrak answers 403 to clients that ask more than once every two hours; the floor is
+    # lower only so a local mirror or file can be polled faster.
+    interval_s=7200.0,
+    min_interval_s=60.0,
+    retry_max_s=4 * 3600.0,
+    # CelesTrak blocks clients that download the same elements more than once every two hours,
+    # whichever feed asks (and across restarts: the runtime keeps the last request time).
+    host_spacing_s=7200.0,
+    # Elements age from their epoch: a feed answering with 40-day-old elements is not "ok".
+    data_time=_newest_epoch,
+    max_data_age_s=APPROXIMATE_AFTER_H * 3600.0,
+)
+POSITION = FeedDef(
+    name="position",
+    parse=parse_position,
+    value_type=PositionFix,
+    url="https://api.wheretheiss.at/v1/satellites/25544",
+    # wheretheiss.at allows about one request per second per client.
+    interval_s=5.0,
+    min_interval_s=1.0,
+    timeout_s=5.0,
+    retry_max_s=300.0,
+    cacheable=False,
+)
+# The docked list and the schedule change within a day around every arrival (`trust_for`); the
+# crew changes more rarely.
+CREW = FeedDef(
+    name="crew",
+    parse=parse_corquaid,
+    value_type=CrewReport,
+    url=f"{CORQUAID}/people-in-space.json",
+    interval_s=1800.0,
+    min_interval_s=60.0,
+    retry_max_s=4 * 3600.0,
+    trust_for=timedelta(days=2),
+)
+ASTROS = FeedDef(
+    name="astros",
+    parse=parse_astros,
+    value_type=CrewReport,
+    url="http://api.open-notify.org/astros.json",
+    interval_s=1800.0,
+    min_interval_s=60.0,
+    retry_max_s=4 * 3600.0,
+    trust_for=timedelta(days=2),
+)
+DOCKED = FeedDef(
+    name="docked",
+    parse=parse_docked,
+    value_type=Docked,
+    url=f"{CORQUAID}/iss-docked-spacecraft.json",
+    interval_s=1800.0,
+    min_interval_s=60.0,
+    retry_max_s=4 * 3600.0,
+    trust_for=timedelta(days=1),
+)
+# Launch Library 2 allows ~15 anonymous requests an hour across all its endpoints; two feeds at
+# 20 min each is 6 an hour, and every feed pointed at its host is spaced at least 10 min from
+# the others (`host_spacing_s`).
+LAUNCHES = FeedDef(
+    name="launches",
+    parse=parse_launches,
+    value_type=Launches,
+    url=f"{LL2}/launches/upcoming/?search=ISS&limit=10&mode=detailed",
+    interval_s=1200.0,
+    min_interval_s=600.0,
+    retry_max_s=3600.0,
+    host_spacing_s=600.0,
+    trust_for=timedelta(days=1),
+)
+DOCKINGS = FeedDef(
+    name="dockings",
+    parse=parse_dockings,
+    value_type=Dockings,
+    url=f"{LL2}/docking_events/?space_station_target__id=4&limit=10",
+    interval_s=1200.0,
+    min_interval_s=600.0,
+    retry_max_s=3600.0,
+    host_spacing_s=600.0,
+    trust_for=timedelta(days=1),
+)
+
+# Every feed, in the order they are shown and started.
+FEEDS: tuple[FeedDef[object], ...] = (TLE, POSITION, CREW, ASTROS, DOCKED, LAUNCHES, DOCKINGS)
+FEED_NAMES: tuple[str, ...] = tuple(f.name for f in FEEDS)
+BY_NAME: Mapping[str, FeedDef[object]] = {f.name: f for f in FEEDS}
+
+
+def shared_limits_by_host() -> dict[str, float]:
+    """Seconds between requests to each upstream host whose limit covers all its endpoints."""
+    limits: dict[str, float] = {}
+    for feed in FEEDS:
+        host = urlparse(feed.url).hostname
+        if feed.host_spacing_s is not None and host:
+            limits[host] = max(limits.get(host, 0.0), feed.host_spacing_s)
+    return limits
