@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo run test lint bytecode screenshots bench soak clean
+.PHONY: demo run test lint bytecode screenshots bench bench-serve soak clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ screenshots: $(STAMP)
 
 bench: $(STAMP) bytecode
 	$(BIN)/python scripts/bench.py $(ARGS)
+
+# 10 browser sessions of `issdash serve` against a counting upstream (about 2.5 minutes).
+bench-serve: $(STAMP) bytecode
+	$(BIN)/python scripts/serve_bench.py $(ARGS)
 
 # A day of simulated time with random feed faults, headless (a few minutes).
 soak: $(STAMP)

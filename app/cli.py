@@ -375,7 +375,7 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.command == "record":
             return _record(args, settings)
         if args.command == "serve":
-            return _serve(args, typed)
+            return _serve(args, typed, settings)
         return _dashboard(args, settings)
     except (RecordingError, HistoryError) as exc:
         raise LocalInputError(str(exc)) from None
@@ -448,10 +448,23 @@ class HistoryError(Exception):
     """The element history file cannot be used."""
 
 
-def _serve(args: argparse.Namespace, typed: Sequence[str]) -> int:
+def _serve(args: argparse.Namespace, typed: Sequence[str], settings: Settings) -> int:
     from app.serve import serve
 
-    serve(args.host, args.port, dashboard_argv(typed))
+    collector = None
+    if args.demo is None and settings.bus is None:
+        # Live feeds: polled once here, read by every session (app.collector).
+        from app.collector import Collector
+
+        collector = Collector(settings)
+    serve(
+        args.host,
+        args.port,
+        dashboard_argv(typed),
+        max_sessions=settings.serve.max_sessions,
+        trusted_origins=tuple(settings.serve.trusted_origins),
+        collector=collector,
+    )
     return 0
 
 

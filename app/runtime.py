@@ -20,6 +20,8 @@ from urllib.parse import urlparse
 if TYPE_CHECKING:
     import httpx
 
+    from feeds.bus_redis import RedisMember
+
 from app.model.state import ElementsInfo, MissionState, Mode, StateStore
 from app.settings import ALL_FEEDS, STREAM_NAMES, FeedSettings, Settings
 from app.station_feed import StationFeed
@@ -37,7 +39,7 @@ from feeds.poller import (
     RateGate,
     gather_once,
 )
-from feeds.recording import Recording, RecordingSource, RecordingWriter, load_recording
+from feeds.recording import EntrySink, Recording, RecordingSource, load_recording
 from feeds.registry import BY_NAME, FEED_NAMES, FEEDS, shared_limits_by_host
 from feeds.replay import SCHEME as REPLAY_SCHEME
 from feeds.replay import ReplaySource, replay_url
@@ -151,14 +153,20 @@ class Runtime:
         self.recording = recording
         # Element sets from a history file (`--elements-history`), for any time they cover.
         self.element_history: tuple[ElementsInfo, ...] = ()
-        # Set by `issdash record`: every answer of every feed is also written there.
-        self.recorder: RecordingWriter | None = None
+        # Set by `issdash record` (a file) or a collector (the answer bus): every answer of
+        # every feed is also written there.
+        self.recorder: EntrySink | None = None
+        # Live answers read from a collector on this bus (app.bus_link) instead of polled.
+        self.bus = settings.bus if mode == "live" and recording is None else None
+        # The Redis bus membership, when that is the bus (feeds.bus_redis.RedisMember).
+        self.bus_member: RedisMember | None = None
         # Replayed feeds poll on a paced clock (see PacedClock); live feeds on the real one.
         self.poll_clock: Clock = PacedClock(clock) if recording is not None else clock
+        # Under a collector the collector keeps the cache; a session keeps none.
         self.cache = (
             cache
             if cache is not None
-            else FeedCache(settings.cache_dir if mode == "live" else None)
+            else FeedCache(settings.cache_dir if mode == "live" and self.bus is None else None)
         )
         self._client: httpx.AsyncClient | None = None
         self._replay: ReplaySource | None = None
@@ -270,7 +278,7 @@ class Runtime:
         if self.element_history:
             history = self.element_history
             self.store.update(lambda s: s.with_elements(*history))
-        if self.recording is not None:
+        if self.recording is not None or self.bus is not None:
             return
         for feed in FEEDS:
             name = feed.name
@@ -306,8 +314,46 @@ class Runtime:
             return True
         return False
 
+    def note_answer(self, name: str, received_at: datetime) -> None:
+        """An answer this runtime did not poll itself (from the bus): if it has to poll later
+        (it took over the polling), it waits until that answer is an interval old."""
+        known = self._cached_at.get(name)
+        if known is None or received_at > known:
+            self._cached_at[name] = received_at
+
+    async def stop_pollers(self) -> None:
+        """Cancel the feed pollers (not the bus link): another dashboard polls now."""
+        names = [n for n in self._tasks if n != "bus"]
+        for name in names:
+            self._tasks[name].cancel()
+        for name in names:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._tasks[name]
+            del self._tasks[name]
+            self.pollers.pop(name, None)
+
+    def cached_feeds(self) -> list[str]:
+        """The feeds whose cached answer was accepted at start."""
+        return list(self._cached_at)
+
     def start(self) -> None:
-        """Start one poller task per enabled feed."""
+        """Start one poller task per enabled feed, or, with a bus, the link to it."""
+        if self.bus is not None:
+            member = self.bus_member
+            if "bus" not in self._tasks:
+                from app.bus_link import start_link
+
+                self._tasks["bus"] = start_link(self, self.bus)
+                self._mark_started([n for n in ALL_FEEDS if self._enabled(n)])
+            elif member is not None and (member.leading or member.fallback):
+                # Polling for the others (or for ourselves, Redis away): the watchdog's
+                # restart of a stopped poller lands here.
+                self.start_pollers()
+            return
+        self.start_pollers()
+
+    def start_pollers(self) -> None:
+        """Start one poller task per enabled feed (those not running yet)."""
         source = self._source()
         started: list[str] = []
         for name in ALL_FEEDS:

@@ -164,6 +164,19 @@ class KioskSettings(_Model):
         return parse_time_range(self.dim) if self.dim else None
 
 
+class ServeSettings(BaseModel):
+    """`issdash serve`: who may open a session, and how many at once."""
+
+    max_sessions: int = Field(
+        default=16, ge=1, le=1000, description="Concurrent browser sessions; then a busy page."
+    )
+    trusted_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins besides the served address whose pages may open a session, "
+        'e.g. ["https://wall.example.org"] behind a proxy.',
+    )
+
+
 _HOUR_MINUTE = re.compile(r"(\d{1,2}):(\d{2})")
 
 
@@ -208,6 +221,12 @@ class Settings(BaseSettings):
     feeds: FeedsSettings = FeedsSettings()
     map: MapSettings = MapSettings()
     kiosk: KioskSettings = KioskSettings()
+    serve: ServeSettings = ServeSettings()
+    bus: str | None = Field(
+        default=None,
+        description="Where dashboards share one poller: redis://HOST:6379/0 (or the "
+        "collector address `issdash serve` gives its sessions).",
+    )
     log_file: Path = Field(
         default_factory=lambda: platformdirs.user_log_path("issdash") / "issdash.log",
         description="Warnings and errors go here (rotated at 1 MB, 3 kept).",

@@ -13,7 +13,7 @@ from app.model.station import StationModel
 from feeds.clock import Clock
 from feeds.isslive import FEED
 from feeds.poller import FeedFailure, FeedUpdate, Publish
-from feeds.recording import Entry, RecordingWriter
+from feeds.recording import Entry, EntrySink
 from feeds.telemetry_stream import (
     OnStatus,
     OnUpdates,
@@ -36,7 +36,7 @@ class StationFeed:
         source_factory: Callable[[StationFeed], TelemetrySource],
         clock: Clock,
         publish: Publish,
-        recorder: RecordingWriter | None = None,
+        recorder: EntrySink | None = None,
     ) -> None:
         self.model = StationModel()
         self._clock = clock

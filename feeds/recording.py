@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
 
 from feeds.clock import Clock, iso_z, parse_iso_utc
@@ -259,6 +259,14 @@ def load_recording(path: Path, known_feeds: Iterable[str]) -> Recording:
         path=path,
         title=clean_text(header.get("title") or header.get("description") or path.name, 60),
     )
+
+
+def entry_from_json(data: dict[str, Any], known: set[str]) -> tuple[Entry | None, str | None]:
+    """One entry from its JSON form (a recording line, a bus message), or why not."""
+    entries: dict[str, list[Entry]] = {}
+    problem = _add_entry(data, 0, known, entries)
+    found = [e for es in entries.values() for e in es]
+    return (found[0] if found else None), problem
 
 
 def _add_entry(
@@ -519,10 +527,17 @@ def _line_bytes(data: dict[str, Any]) -> bytes:
     return (json.dumps(data, ensure_ascii=False) + "\n").encode("utf-8", errors="replace")
 
 
+class EntrySink(Protocol):
+    """Where answers go as they are received: a recording file, or the answer bus. What
+    `write` returns (a recording says whether it still records) is not needed here."""
+
+    def write(self, entry: Entry) -> object: ...
+
+
 class RecordingSource:
     """Wraps a source and writes every answer it gives one feed, failures included."""
 
-    def __init__(self, inner: Source, feed: str, writer: RecordingWriter, clock: Clock) -> None:
+    def __init__(self, inner: Source, feed: str, writer: EntrySink, clock: Clock) -> None:
         self._inner = inner
         self._feed = feed
         self._writer = writer

@@ -1,17 +1,37 @@
-"""`issdash serve` in a real headless browser (Debian's Chromium, installed when absent)."""
+"""`issdash serve` in a real headless browser (Debian's Chromium, installed when absent): the
+page loads, the dashboard's text arrives, the tab closes, and its dashboard process ends."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from scripts.browser_check import check, free_port, serve_demo, wait_for_port
+import pytest
+
+from scripts.browser_check import (
+    check,
+    find_or_install_chromium,
+    free_port,
+    serve_demo,
+    wait_for_port,
+)
+from tests.serve_helpers import dashboards_of, kill_dashboards, open_session, wait_until
 
 
 async def test_dashboard_in_headless_chromium(tmp_path: Path) -> None:
+    try:
+        find_or_install_chromium()
+    except (RuntimeError, OSError) as exc:
+        pytest.skip(f"no headless Chromium: {exc}")
     port = free_port()
     server = serve_demo(port)
     try:
         wait_for_port(port, 30)
+        # The processes are found: a session opened here is seen, and goes when it closes.
+        session, ws = await open_session(port)
+        assert wait_until(lambda: len(dashboards_of(server.pid)) == 1, 10)
+        await ws.close()
+        await session.close()
+        assert wait_until(lambda: dashboards_of(server.pid) == [], 10)
         png = tmp_path / "browser.png"
         text = await check(
             f"http://127.0.0.1:{port}/", png, ["ISSDASH", "REPLAY", "Soyuz MS-27", "Prichal"]
@@ -19,6 +39,10 @@ async def test_dashboard_in_headless_chromium(tmp_path: Path) -> None:
         assert "Crew aboard the ISS" in text
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert png.stat().st_size > 50_000  # a drawn dashboard, not a blank page
+        # `check` closed the browser (and with it the tab): the session's process goes.
+        assert wait_until(lambda: dashboards_of(server.pid) == [], 10), dashboards_of(server.pid)
+        assert server.poll() is None
     finally:
         server.terminate()
         server.wait(timeout=10)
+        kill_dashboards(server.pid)

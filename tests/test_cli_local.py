@@ -475,7 +475,7 @@ def test_serve_passes_every_dashboard_flag_on_as_typed(monkeypatch: pytest.Monke
     from app.cli import build_parser
 
     seen: list[tuple[str, int, list[str]]] = []
-    monkeypatch.setattr(app.serve, "serve", lambda h, p, a: seen.append((h, p, a)))
+    monkeypatch.setattr(app.serve, "serve", lambda h, p, a, **_options: seen.append((h, p, a)))
     typed = [
         "--observer", "-33.9,18.4", "serve", "--port", "9001", "--kiosk", "--loop",
         "--min-elevation", "15", "--demo", "--speed", "60", "--host=127.0.0.2",
@@ -509,6 +509,6 @@ def test_a_dashboard_flag_added_later_reaches_the_served_dashboards(
 
     monkeypatch.setattr(cli, "_replay_flags", with_a_new_flag)
     seen: list[list[str]] = []
-    monkeypatch.setattr(app.serve, "serve", lambda h, p, a: seen.append(a))
+    monkeypatch.setattr(app.serve, "serve", lambda h, p, a, **_options: seen.append(a))
     assert main(["serve", "--brand-new", "value", "--port", "9002"]) == 0
     assert seen == [["--brand-new", "value"]]
