@@ -95,11 +95,17 @@ async def shoot_offline(name: str, size: tuple[int, int], at: datetime, out: Pat
             observer="51.5074,-0.1278",
             timezone="Europe/London",
             cache_dir=Path(cache),
-            feeds={f: {"url": f"http://127.0.0.1:9/{f}"} for f in FEED_NAMES},
+            # The telemetry stream too: left at its public server it would still be
+            # "connecting" (no DNS here) when the shot is taken, and the screen would not be
+            # the all-feeds-down one the README describes.
+            feeds={
+                **{f: {"url": f"http://127.0.0.1:9/{f}"} for f in FEED_NAMES},
+                "telemetry": {"url": "http://127.0.0.1:9", "timeout_s": 1.0},
+            },
         )
         app = IssDashApp(Runtime(settings, FrozenClock(at), mode="live"))
         async with app.run_test(size=size) as pilot:
-            for _ in range(250):
+            for _ in range(1000):
                 state = app.runtime.store.state
                 failed = all(h.last_error for h in state.feeds.values() if h.enabled)
                 if app._passes is not None and failed:
