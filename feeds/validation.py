@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -110,3 +111,15 @@ def json_object_with_list(raw: RawResponse, key: str, what: str) -> dict[str, An
     if not isinstance(data.get(key), list):
         raise FeedError(f"no {key} list in the response")
     return data
+
+
+def unix_time(seconds: float | None) -> datetime | None:
+    """A Unix time from a feed as an aware UTC datetime; None when absent, zero or negative
+    (the feeds' "unknown") or beyond what a datetime can hold. Each adapter then applies its
+    own plausibility window."""
+    if seconds is None or seconds <= 0:
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None

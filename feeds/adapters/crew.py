@@ -8,7 +8,7 @@ comes from the project's reference table, never from a guess.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import pycountry
@@ -19,7 +19,7 @@ from feeds.models import FrozenModel, UtcDatetime
 from feeds.names import NameIndex, lookup
 from feeds.sources import FeedError, RawResponse
 from feeds.text import clean_text
-from feeds.validation import describe_validation_error, json_object_with_list
+from feeds.validation import describe_validation_error, json_object_with_list, unix_time
 
 log = logging.getLogger(__name__)
 
@@ -132,11 +132,8 @@ def station_for(craft: str | None, on_iss: bool) -> str:
 
 
 def _unix_or_none(seconds: float | None, now: datetime) -> datetime | None:
-    if seconds is None or seconds <= 0:
-        return None
-    try:
-        when = datetime.fromtimestamp(seconds, tz=UTC)
-    except (OverflowError, OSError, ValueError):
+    when = unix_time(seconds)
+    if when is None:
         return None
     now = ensure_utc(now)
     if when < now - MAX_MISSION or when > now + timedelta(days=1):

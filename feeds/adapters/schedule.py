@@ -17,7 +17,7 @@ from feeds.clock import ensure_utc, parse_iso_utc
 from feeds.models import FrozenModel, UtcDatetime
 from feeds.sources import FeedError, RawResponse
 from feeds.text import clean_text
-from feeds.validation import json_body
+from feeds.validation import json_body, unix_time
 
 log = logging.getLogger(__name__)
 
@@ -136,11 +136,8 @@ def _time(text: Any, now: datetime, what: str) -> datetime:
 
 
 def _unix(seconds: float | None, now: datetime) -> datetime | None:
-    if seconds is None or seconds <= 0:
-        return None
-    try:
-        when = datetime.fromtimestamp(seconds, tz=UTC)
-    except (OverflowError, OSError, ValueError):
+    when = unix_time(seconds)
+    if when is None:
         return None
     return when if STATION_EPOCH <= when <= ensure_utc(now) + timedelta(days=1) else None
 
