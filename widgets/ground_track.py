@@ -11,6 +11,7 @@ from textual.geometry import Size
 from textual.reactive import reactive
 from textual.strip import Strip
 
+from app.model.map_glyphs import BRAILLE, MapGlyphs
 from app.model.map_raster import (
     STYLE_COUNT,
     Layer,
@@ -73,9 +74,16 @@ class GroundTrackMap(LineCache):
     """What to draw; the widget repaints only when the composed frame actually changes."""
 
     def __init__(
-        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+        self,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        glyphs: MapGlyphs = BRAILLE,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
+        # Braille, or block elements where the terminal has no braille (the Linux console).
+        self.glyphs = glyphs
         self._frame: MapFrame | None = None
         self._rows: _FrameRows | None = None
         self._style_table: list[Style] | None = None
@@ -113,7 +121,7 @@ class GroundTrackMap(LineCache):
         width, height = map_size_for(self.size.width, self.size.height)
         if self.scene is None or width == 0:
             return None
-        return compose(self.scene, width, height)
+        return compose(self.scene, width, height, self.glyphs)
 
     def _compose_failed(self) -> None:
         # Drawn as the placeholder row by `build_row`, which composes again (and retries).

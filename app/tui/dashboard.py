@@ -12,7 +12,7 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -23,6 +23,7 @@ from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.filter import LineFilter
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
@@ -31,6 +32,7 @@ from textual.worker import Worker, WorkerState, WorkType, get_current_worker
 from app.model.kiosk import STATION_VIEW, VIEWS, KioskController
 from app.model.knowledge import Unknown, mode_badge, part_gaps, trusted, unknown
 from app.model.knowledge import all_feeds_down as feeds_down
+from app.model.map_glyphs import GLYPHS
 from app.model.map_scene import MapToggles, build_scene, scene_step
 from app.model.orbit import ElementsUnusable, OrbitEngine, Pass, StationState
 from app.model.passes import passes_withheld, upcoming_passes
@@ -42,10 +44,12 @@ from app.model.telemetry import (
     Orbit,
     orbit_at,
 )
+from app.model.terminal_glyphs import flag_style, screen_glyphs
 from app.model.timeline import build_timelines, docked_vehicles, last_event, next_event
 from app.runtime import Runtime
 from app.startup import collector_paused, resume_collector
 from app.tui import panels
+from app.tui.console_screen import ConsoleGlyphs
 from app.tui.messages import StateChanged
 from feeds.clock import clock_doubt
 from feeds.models import ElementSet, Observer
@@ -214,6 +218,10 @@ class IssDashApp(App[None]):
         self._panel_failed_at: float | None = None
         self._mounted_at = time.monotonic()
         self.clock_warning: str | None = None
+        # What this terminal can draw: decided once (TERM=linux, a browser, or the settings).
+        self.screen_glyphs = screen_glyphs(runtime.settings.glyphs, os.environ)
+        self.flag_style = flag_style(runtime.settings.flags, os.environ, self.screen_glyphs)
+        self.console_glyphs = ConsoleGlyphs() if self.screen_glyphs == "console" else None
 
     # -- layout -----------------------------------------------------------------------
 
@@ -222,7 +230,9 @@ class IssDashApp(App[None]):
         # per widget per tick was a measurable share of the idle CPU.
         self._bar_widget = MissionBar(id="mission-bar")
         self._alert = AlertBanner(id="alert")
-        self._map = GroundTrackMap(id="map")
+        self._map = GroundTrackMap(
+            id="map", glyphs=GLYPHS["console" if self.console_glyphs else "braille"]
+        )
         self._roster = CrewRoster(id="crew")
         self._telemetry_panel = TelemetryPanel(id="telemetry")
         self._countdown_panel = NextEventPanel(id="countdown")
@@ -259,7 +269,12 @@ class IssDashApp(App[None]):
             box.border_title = panel.title
             yield box
 
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        filters = super().get_line_filters()
+        return filters if self.console_glyphs is None else [*filters, self.console_glyphs]
+
     def on_mount(self) -> None:
+        self.set_class(self.console_glyphs is not None, "-console")
         self.query_one("#map-panel").border_title = "Ground track"
         self.query_one("#map-panel").border_subtitle = MAP_LEGEND
         self.query_one("#telemetry-panel").border_title = "Telemetry"
@@ -555,7 +570,7 @@ class IssDashApp(App[None]):
                     RosterView(
                         now,
                         build_roster(known, now),
-                        self.runtime.settings.flags,
+                        self.flag_style,
                         unknown(state, "crew", now),
                     ),
                 ),
