@@ -62,3 +62,21 @@ async def test_the_launch_time_is_not_repeated_in_the_same_zone(
             assert "05:47 UTC" not in text and "05:47:15Z  05:47" not in text
         else:
             assert f"05:47:15Z  {local}" in text
+
+
+# The browser's terminal at 1400x900 (textual-serve gave its session COLUMNS=155, ROWS=42).
+BROWSER_1400X900 = (155, 42)
+
+
+@pytest.mark.parametrize("size", [BROWSER_1400X900, (120, 40), (80, 24)])
+async def test_every_crew_member_is_visible_without_scrolling(size: tuple[int, int]) -> None:
+    app = demo_app(at=datetime(2025, 4, 8, 8, 0, tzinfo=UTC))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.pause()
+        panel = app.query_one("#crew-panel")
+        top = panel.content_region.y
+        rows = screen_text(app).splitlines()[top : top + panel.content_region.height]
+        shown = "\n".join(rows)
+        for surname in ("Ovchinin", "Wagner", "Peskov", "Pettit", "McClain", "Ayers", "Onishi"):
+            assert surname in shown, (size, surname, shown)

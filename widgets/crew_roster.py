@@ -73,7 +73,7 @@ class CrewRoster(Widget):
         looks: object = view.unknown if view is not None else None
         if view is not None and roster is not None:
             age = fmt.age((view.now - roster.received_at).total_seconds())
-            looks = (roster, age, view.now.date(), view.flags, self.size.width >= WIDE_MIN)
+            looks = (roster, age, view.now.date(), view.flags, self.wide)
         if looks != self._looks:
             self._looks = looks
             self.refresh()
@@ -100,13 +100,28 @@ class CrewRoster(Widget):
                 len(roster.groups),
                 bool(roster.stale or roster.disagreement),
                 bool(roster.elsewhere),
-                self.size.width >= WIDE_MIN,
+                self.wide,
             )
         )
         if shape != self._shape:
             self._shape = shape
             self.clear_cached_dimensions()
             self.refresh(layout=True)
+
+    @property
+    def wide(self) -> bool:
+        """The table (a line per person, with agency, role, vehicle and days) when the panel
+        has the columns and the rows for it; otherwise a line per country. The rows matter:
+        at 1400x900 in a browser (155x42 cells) the map is tall and the panel shows 8 rows,
+        and the table's 12 cut the crew list at the fifth person."""
+        if self.size.width < WIDE_MIN:
+            return False
+        roster = self.view.roster if self.view is not None else None
+        if roster is None:
+            return True
+        parent = self.parent
+        rows = parent.scrollable_content_region.height if isinstance(parent, Widget) else 0
+        return rows <= 0 or table_lines(roster) <= rows
 
     def _s(self, name: str) -> Style:
         return self.get_component_rich_style(f"crew--{name}")
@@ -126,8 +141,9 @@ class CrewRoster(Widget):
                 text.append(f"\n  {clean_text(gap.words, 120)}", style=self._s("muted"))
             return text
         roster = view.roster
-        lines = self._head(view.now, roster, wide=self.size.width >= WIDE_MIN)
-        if self.size.width >= WIDE_MIN:
+        wide = self.wide
+        lines = self._head(view.now, roster, wide=wide)
+        if wide:
             lines.extend(self._table(roster, view.flags))
         else:
             lines.extend(self._compact(roster, view.flags))
@@ -206,6 +222,14 @@ class CrewRoster(Widget):
                 text.append(("★" if p.is_commander else "") + surname(p.name), style=style)
             lines.append(text)
         return lines
+
+
+def table_lines(roster: Roster) -> int:
+    """Lines the wide roster takes: the summary (and trouble), a line per country and per
+    person, and the people elsewhere in space."""
+    head = 2 if roster.stale or roster.disagreement else 1
+    people = sum(len(g.people) for g in roster.groups)
+    return head + len(roster.groups) + people + (1 if roster.elsewhere else 0)
 
 
 _ROLES = {"commander": "CDR", "flight engineer": "FE", "operator": "OPR", "pilot": "PLT"}

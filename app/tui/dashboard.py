@@ -575,6 +575,7 @@ class IssDashApp(App[None]):
                     ),
                 ),
             )
+            panel("crew legend", self._crew_legend)
             panel(
                 "countdown",
                 lambda: setattr(self._countdown_panel, "view", self._countdown(state, known, now)),
@@ -597,6 +598,14 @@ class IssDashApp(App[None]):
         )
         panel("telemetry", lambda: self._orbit_views(orbit, state, now))
         self._views_ok_at = time.monotonic()  # every view was attempted (the heartbeat)
+
+    def _crew_legend(self) -> None:
+        # The column legend describes the table, which the roster leaves for a line per
+        # country when the panel lacks the columns or the rows for it.
+        legend = CrewRoster.LEGEND if self._roster.wide else ""
+        box = self.query_one("#crew-panel")
+        if box.border_subtitle != legend:
+            box.border_subtitle = legend
 
     def _clock_doubt(self, state: MissionState, now: datetime) -> str | None:
         if self.runtime.recording is not None:
