@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from app.cli import build_parser
 from app.model.console_font import CONSOLE_CHARS, console_text
 from app.model.map_glyphs import BRAILLE, CONSOLE
 from app.model.map_raster import MapScene, compose
@@ -170,3 +171,38 @@ def test_console_text_keeps_every_line_its_width() -> None:
         converted = console_text(text)
         assert foreign(converted) == set()
         assert len(converted) == len(text)
+
+
+def _units(doc: Path) -> dict[str, dict[str, list[str]]]:
+    """The systemd units in a Markdown file's ini blocks: name -> key -> values."""
+    units: dict[str, dict[str, list[str]]] = {}
+    for block in re.findall(r"```ini\n(.*?)```", doc.read_text(), flags=re.S):
+        name = re.search(r"^# /etc/systemd/system/(\S+)", block, flags=re.M)
+        assert name is not None
+        keys: dict[str, list[str]] = {}
+        for line in block.splitlines():
+            if "=" in line and not line.startswith(("#", "[")):
+                key, value = line.split("=", 1)
+                keys.setdefault(key, []).append(value)
+        units[name[1]] = keys
+    return units
+
+
+def test_the_documented_kiosk_units_get_the_glyphs_their_terminal_has() -> None:
+    units = _units(Path(__file__).parent.parent / "docs" / "kiosk.md")
+    assert set(units) == {"issdash-kiosk.service", "issdash-cage.service"}
+    for name, unit in units.items():
+        env = dict(value.split("=", 1) for value in unit.get("Environment", []))
+        command = unit["ExecStart"][0].split()
+        issdash = command.index("/opt/issdash/.venv/bin/issdash")
+        args = build_parser().parse_args(command[issdash + 1 :])
+        assert args.kiosk
+        if name == "issdash-kiosk.service":
+            # On the console: its TERM, so the whole screen is drawn from the console font.
+            assert unit["TTYPath"] == ["/dev/tty1"]
+            assert screen_glyphs("auto", env) == "console"
+        else:
+            # foot under cage: braille and truecolour (foot's TERM alone would mean 16 colours).
+            assert command[0] == "/usr/bin/cage" and "/usr/bin/foot" in command
+            assert screen_glyphs("auto", {**env, "TERM": "foot"}) == "unicode"
+            assert env["COLORTERM"] == "truecolor"
