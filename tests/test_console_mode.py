@@ -14,7 +14,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from rich.console import Console
 
 from app.cli import build_parser
@@ -206,3 +209,19 @@ def test_the_documented_kiosk_units_get_the_glyphs_their_terminal_has() -> None:
             assert command[0] == "/usr/bin/cage" and "/usr/bin/foot" in command
             assert screen_glyphs("auto", {**env, "TERM": "foot"}) == "unicode"
             assert env["COLORTERM"] == "truecolor"
+
+
+@given(
+    st.lists(st.integers(0, 255), min_size=12, max_size=12),
+    st.lists(st.booleans(), min_size=12, max_size=12),
+)
+def test_any_cell_the_console_encoder_draws_is_in_the_font(
+    bits: list[int], area: list[bool]
+) -> None:
+    cells = np.array(bits, dtype=np.uint8).reshape(3, 4)
+    filled = np.array(area, dtype=bool).reshape(3, 4)
+    codes = CONSOLE.encode(cells, filled)
+    assert all(chr(c) in CONSOLE_CHARS for c in codes.ravel().tolist())
+    # Blank exactly where no dot is set: nothing drawn from nothing, nothing lost.
+    assert ((codes == ord(" ")) == (cells == 0)).all()
+    assert ((BRAILLE.encode(cells, filled) == ord(" ")) == (cells == 0)).all()

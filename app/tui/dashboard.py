@@ -75,7 +75,7 @@ HELP_MARKUP = """\
   [$success]⣿[/]  land                  [$foreground-darken-1]◌[/]   footprint (above the horizon)
   [$error]○[/]  elements over 3 days old: approximate; over 14 days, a [$error]━━[/] stretch of
      track where the station may be, instead of a marker
-  darker cells are the night side of the Earth
+  shaded cells are the night side of the Earth; a ring of dots marks the station
 
 [b $accent]Keys[/]
   [b]d[/]  day/night shading [b]f[/]  footprint     [b]t[/]  tracks     [b]g[/]  grid
