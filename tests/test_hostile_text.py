@@ -125,9 +125,7 @@ def hostile_app(tmp_path: Path) -> Any:
 
 async def test_hostile_text_on_screen_stays_literal_and_inert(tmp_path: Path) -> None:
     app = hostile_app(tmp_path)
-    # Tall enough for the crew table (12 aboard): on fewer rows the roster shows surnames only,
-    # and the literal markup below is in a full name.
-    async with app.run_test(size=(120, 45)) as pilot:
+    async with app.run_test(size=(120, 40)) as pilot:
         await wait_for_feeds(pilot, "tle", "crew", "docked", "dockings")
         await pilot.click("#crew-panel")
         await pilot.pause()

@@ -68,9 +68,24 @@ async def test_the_launch_time_is_not_repeated_in_the_same_zone(
 BROWSER_1400X900 = (155, 42)
 
 
-@pytest.mark.parametrize("size", [BROWSER_1400X900, (120, 40), (80, 24)])
-async def test_every_crew_member_is_visible_without_scrolling(size: tuple[int, int]) -> None:
-    app = demo_app(at=datetime(2025, 4, 8, 8, 0, tzinfo=UTC))
+SEVEN = ("Ovchinin", "Wagner", "Peskov", "Pettit", "McClain", "Ayers", "Onishi")
+TEN = (*SEVEN, "Zubritsky", "Ryzhikov", "Kim")
+
+
+@pytest.mark.parametrize(
+    ("size", "hour", "minute", "names", "full_names"),
+    [
+        (BROWSER_1400X900, 8, 0, SEVEN, False),  # 8 rows: a line per country
+        ((120, 40), 8, 0, SEVEN, True),  # the grouped table
+        ((80, 24), 8, 0, SEVEN, False),
+        # Ten aboard and the sources disagreeing: 16 lines grouped, 15 rows; the flat table.
+        ((120, 40), 11, 45, TEN, True),
+    ],
+)
+async def test_every_crew_member_is_visible_without_scrolling(
+    size: tuple[int, int], hour: int, minute: int, names: tuple[str, ...], full_names: bool
+) -> None:
+    app = demo_app(at=datetime(2025, 4, 8, hour, minute, tzinfo=UTC))
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         await pilot.pause()
@@ -78,5 +93,7 @@ async def test_every_crew_member_is_visible_without_scrolling(size: tuple[int, i
         top = panel.content_region.y
         rows = screen_text(app).splitlines()[top : top + panel.content_region.height]
         shown = "\n".join(rows)
-        for surname in ("Ovchinin", "Wagner", "Peskov", "Pettit", "McClain", "Ayers", "Onishi"):
+        for surname in names:
             assert surname in shown, (size, surname, shown)
+        assert ("Aleksey Ovchinin" in shown) == full_names
+        assert "Elsewhere in space" in shown
