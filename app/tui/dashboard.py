@@ -274,7 +274,6 @@ class IssDashApp(App[None]):
         return filters if self.console_glyphs is None else [*filters, self.console_glyphs]
 
     def on_mount(self) -> None:
-        self.set_class(self.console_glyphs is not None, "-console")
         self.query_one("#map-panel").border_title = "Ground track"
         self.query_one("#map-panel").border_subtitle = MAP_LEGEND
         self.query_one("#telemetry-panel").border_title = "Telemetry"
