@@ -9,6 +9,7 @@ import logging
 import math
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -141,6 +142,7 @@ _GLOBAL_DEFAULTS: dict[str, Any] = {
     "config": None,
     "observer": None,
     "min_elevation": None,
+    "elements_history": None,
     "demo": None,
     "start": None,
     "speed": 1.0,
@@ -181,6 +183,7 @@ def _common(parser: argparse.ArgumentParser, top: bool = False) -> None:
         type=Path,
         metavar="PATH",
         dest="elements_history",
+        default=_default(parser, top, "elements_history"),
         help="past ISS element sets (OMM JSON list or TLE text): the set for each time is used",
     )
     parser.add_argument(
@@ -494,6 +497,8 @@ def _element_history(settings: Settings) -> tuple[ElementsInfo, ...]:
     if path is None:
         return ()
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # /dev/zero would be read without end
+            raise HistoryError(f"elements history {path}: not a regular file")
         return load_element_history(path)
     except FeedError as exc:
         raise HistoryError(f"elements history {path}: {exc.reason}") from None

@@ -23,7 +23,15 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -47,6 +55,18 @@ from feeds.validation import nesting_depth
 
 # Deeper than any real setting (feeds.tle.url is 3 levels), far from the stack's limit.
 MAX_CONFIG_DEPTH = 8
+
+
+def _usable_path(value: Path) -> Path:
+    """A path the program can open: no NUL character (the system refuses it later, as a
+    crash), and absolute, so it means the same wherever it is used (a file URI needs one)."""
+    if "\x00" in str(value):
+        raise ValueError("a path cannot contain a NUL character")
+    return value.absolute()
+
+
+# Every path setting: files and folders named in settings.
+LocalPath = Annotated[Path, AfterValidator(_usable_path)]
 
 
 class SettingsError(ValueError):
@@ -155,7 +175,7 @@ class KioskSettings(_Model):
         default=None,
         description='Local hours to dim the screen, e.g. "22:00-06:30".',
     )
-    heartbeat_file: Path | None = Field(
+    heartbeat_file: LocalPath | None = Field(
         default=None, description="Touched every minute, for an external supervisor."
     )
     watchdog_s: float = Field(default=30.0, ge=1, description="How often pollers are checked.")
@@ -236,7 +256,7 @@ class Settings(BaseSettings):
         description="Where dashboards share one poller: redis://HOST:6379/0 (or the "
         "collector address `issdash serve` gives its sessions).",
     )
-    log_file: Path = Field(
+    log_file: LocalPath = Field(
         default_factory=lambda: platformdirs.user_log_path("issdash") / "issdash.log",
         description="Warnings and errors go here (rotated at 1 MB, 3 kept).",
     )
@@ -244,12 +264,12 @@ class Settings(BaseSettings):
         default=None, description='Where passes are predicted for: "LAT,LON[,ALT_M]".'
     )
     min_elevation_deg: float = Field(default=10.0, ge=0, le=89)
-    elements_history: Path | None = Field(
+    elements_history: LocalPath | None = Field(
         default=None,
         description="A file of past ISS element sets (OMM JSON list or TLE text) for "
         "`status --at` any time it covers.",
     )
-    cache_dir: Path = Field(
+    cache_dir: LocalPath = Field(
         default_factory=lambda: platformdirs.user_cache_path("issdash"),
         description="Where the last good responses are kept.",
     )
