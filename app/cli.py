@@ -569,8 +569,11 @@ def _record(args: argparse.Namespace, settings: Settings) -> int:
     feeds = [f.strip() for f in args.feeds.split(",")] if args.feeds else None
     unknown = [f for f in feeds or [] if f not in ALL_FEEDS]
     if unknown:
+        from app.settings_errors import did_you_mean
+
         raise LocalInputError(
-            f"record --feeds: unknown feed(s): {', '.join(unknown)}; valid: {', '.join(ALL_FEEDS)}"
+            f"record --feeds: unknown feed(s): {', '.join(unknown)};"
+            f" {did_you_mean(unknown[0], ALL_FEEDS)}valid: {', '.join(ALL_FEEDS)}"
         )
     logging.basicConfig(level=logging.WARNING)
     try:

@@ -204,6 +204,16 @@ def test_other_flags_say_what_they_allow(tmp_path: Path, args: list[str], expect
     assert expected in one_clean_line(result.stderr)
 
 
+def test_a_misspelled_feed_to_record_is_named_with_a_suggestion(tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    result = issdash("record", str(out), "--feeds", "tle,postion", env=offline_env(tmp_path))
+    assert result.returncode == 2
+    assert "unknown feed(s): postion; did you mean 'position'? valid: tle, position" in (
+        one_clean_line(result.stderr)
+    )
+    assert not out.exists()
+
+
 def test_a_flag_error_is_one_line_without_the_usage_dump(tmp_path: Path) -> None:
     result = issdash("--no-such-flag", env=offline_env(tmp_path))
     assert result.returncode == 2
