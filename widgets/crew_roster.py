@@ -13,6 +13,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from app.model.knowledge import Unknown
+from app.model.layout import RosterMode
 from app.model.roster import Roster
 from feeds.text import clean_text
 from widgets import format as fmt
@@ -46,6 +47,7 @@ class CrewRoster(Widget):
     }
 
     LEGEND = "agency · role · arrived on · days this mission · days in space"
+    DETAIL_LEGEND = "agency · role · arrived on · launched · days this mission · days in space"
 
     DEFAULT_CSS = """
     CrewRoster { height: auto; padding: 0 1; }
@@ -65,6 +67,20 @@ class CrewRoster(Widget):
     # What the widget last drew and its shape (height); redraw / relayout only on change.
     _looks: object = None
     _shape: object = None
+    # Table, condensed or detailed: set by the app from the terminal's size class
+    # (app.model.layout); None (a roster on its own) decides by the widget's width.
+    mode: RosterMode | None = None
+
+    def apply_layout(self, mode: RosterMode) -> None:
+        """Draw as `mode` from now on (called on every resize)."""
+        if mode != self.mode:
+            self.mode = mode
+            self._redraw_at_new_size()
+
+    def _mode(self) -> RosterMode:
+        if self.mode is not None:
+            return self.mode
+        return "table" if self.size.width >= WIDE_MIN else "compact"
 
     def watch_view(self, view: RosterView | None) -> None:
         # The app sets a new view every tick; the roster only looks different when the data,
@@ -73,7 +89,7 @@ class CrewRoster(Widget):
         looks: object = view.unknown if view is not None else None
         if view is not None and roster is not None:
             age = fmt.age((view.now - roster.received_at).total_seconds())
-            looks = (roster, age, view.now.date(), view.flags, self.size.width >= WIDE_MIN)
+            looks = (roster, age, view.now.date(), view.flags, self._mode())
         if looks != self._looks:
             self._looks = looks
             self.refresh()
@@ -100,7 +116,7 @@ class CrewRoster(Widget):
                 len(roster.groups),
                 bool(roster.stale or roster.disagreement),
                 bool(roster.elsewhere),
-                self.size.width >= WIDE_MIN,
+                self._mode(),
             )
         )
         if shape != self._shape:
@@ -126,12 +142,13 @@ class CrewRoster(Widget):
                 text.append(f"\n  {clean_text(gap.words, 120)}", style=self._s("muted"))
             return text
         roster = view.roster
-        lines = self._head(view.now, roster, wide=self.size.width >= WIDE_MIN)
-        if self.size.width >= WIDE_MIN:
-            lines.extend(self._table(roster, view.flags))
+        mode = self._mode()
+        lines = self._head(view.now, roster, wide=mode != "compact")
+        if mode in ("table", "detail"):
+            lines.extend(self._table(roster, view.flags, launched=mode == "detail"))
         else:
-            lines.extend(self._compact(roster, view.flags))
-        if roster.elsewhere:
+            lines.extend(self._compact(roster, view.flags, wrap=mode == "compact"))
+        if roster.elsewhere and mode != "summary":
             where = ", ".join(f"{n} on {station}" for station, n in roster.elsewhere)
             lines.append(_line(f"Elsewhere in space: {where}", self._s("muted")))
         return Group(*lines)
@@ -160,7 +177,7 @@ class CrewRoster(Widget):
             lines.append(trouble)
         return lines
 
-    def _table(self, roster: Roster, flags: str) -> list[Text]:
+    def _table(self, roster: Roster, flags: str, *, launched: bool = False) -> list[Text]:
         people = [p for g in roster.groups for p in g.people]
         widths = [
             max((cell_len(p.name) for p in people), default=4),
@@ -186,16 +203,20 @@ class CrewRoster(Widget):
                 row.append("  " + fmt.pad(p.agency or "", widths[1]), style=muted)
                 row.append("  " + fmt.pad(role_abbreviation(p.role), widths[2]), style=muted)
                 row.append("  " + fmt.pad(p.spacecraft or "", widths[3]), style=muted)
+                if launched:
+                    when = f"{p.launched:%Y-%m-%d}" if p.launched is not None else "–"
+                    row.append(f"  {when:<10}", style=muted)
                 row.append(f"  {_days(p.days_on_mission):>5}", style=self._s("name"))
                 row.append(f"  {_days(p.days_in_space):>6}", style=muted)
                 lines.append(row)
         return lines
 
-    def _compact(self, roster: Roster, flags: str) -> list[Text]:
-        """One line per country, surnames only; lines wrap rather than hide anyone."""
+    def _compact(self, roster: Roster, flags: str, *, wrap: bool = True) -> list[Text]:
+        """One line per country, surnames only; lines wrap rather than hide anyone (in the
+        summary of a short terminal they are cut instead: the count before them stays)."""
         lines: list[Text] = []
         for group in roster.groups:
-            text = Text()
+            text = Text() if wrap else Text(no_wrap=True, overflow="ellipsis")
             text.append(
                 f"{flag(group.country, flags)} {len(group.people)} ", style=self._s("country")
             )
