@@ -75,9 +75,9 @@ class SizeClass:
         return self.height < 30
 
     def too_small_message(self) -> str:
-        return (
-            f"terminal too small (need {MIN_WIDTH}x{MIN_HEIGHT}, have {self.width}x{self.height})"
-        )
+        # Two lines: each fits a terminal far below the minimum without wrapping.
+        need, have = f"{MIN_WIDTH}x{MIN_HEIGHT}", f"{self.width}x{self.height}"
+        return f"terminal too small\n(need {need}, have {have})"
 
 
 def _width_class(width: int) -> SizeName:
@@ -105,6 +105,8 @@ def _height_class(height: int) -> SizeName:
 
 
 _SIDE_WIDTH = {"too-small": 30, "small": 30, "medium": 38, "standard": 44, "large": 56}
+# Past this the side column's lines would only get longer, not say more.
+SIDE_WIDTH_MAX = 72
 
 
 def size_class(width: int, height: int) -> SizeClass:
@@ -118,6 +120,11 @@ def size_class(width: int, height: int) -> SizeClass:
     body_rows = max(0, height - CHROME_ROWS)
     crew_rows = _CREW_ROWS.get(by_height, 3)
     map_rows = max(4, min(left_inner // 4, body_rows - BORDER - crew_rows))
+    if by_width == "large":
+        # Wide for its height: the map is as wide as its rows allow and the side column takes
+        # the rest (up to a point), rather than the map being letterboxed.
+        side_width = min(SIDE_WIDTH_MAX, max(side_width, width - BORDER - 4 * map_rows))
+        left_inner = width - side_width - BORDER
     detail = name == "large"
     roster: RosterMode
     if by_height in ("too-small", "small"):
@@ -135,7 +142,8 @@ def size_class(width: int, height: int) -> SizeClass:
         side_width=side_width,
         map_rows=map_rows,
         show_telemetry=show_telemetry,
-        full_timeline=tall and by_width != "small",
+        # A phase's line with its date is 41 columns: the list needs the standard side column.
+        full_timeline=tall and by_width in ("standard", "large"),
         show_docked=tall and by_width != "small",
         # Under the telemetry panel on a 24-29 row terminal there is no room for three
         # rows of digits; without that panel (small) there is.

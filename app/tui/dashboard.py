@@ -30,8 +30,8 @@ from textual.worker import Worker, WorkerState, WorkType, get_current_worker
 
 from app.model.kiosk import STATION_VIEW, VIEWS, KioskController
 from app.model.knowledge import Unknown, mode_badge, part_gaps, trusted, unknown
-from app.model.layout import SIZE_NAMES, SizeClass, size_class
 from app.model.knowledge import all_feeds_down as feeds_down
+from app.model.layout import SIZE_NAMES, SizeClass, size_class
 from app.model.map_scene import MapToggles, build_scene, scene_step
 from app.model.orbit import ElementsUnusable, OrbitEngine, Pass, StationState
 from app.model.passes import passes_withheld, upcoming_passes
