@@ -41,11 +41,13 @@ def screen_cells(app: IssDashApp) -> list[list[tuple[str, str]]]:
 
 
 def layout_of(app: IssDashApp) -> dict[str, object]:
-    """Every widget's place and classes, and the app's classes."""
+    """The app's classes, and the place and classes of every widget on screen (one inside a
+    hidden panel has no place; it is laid out again, from the size, when it is shown)."""
     shown: dict[str, object] = {"app": sorted(app.classes)}
     for number, widget in enumerate(app.screen.walk_children()):
         key = f"{number}:{type(widget).__name__}#{widget.id}"
-        shown[key] = (widget.region, widget.display, sorted(widget.classes))
+        on_screen = bool(widget.region) and widget.display
+        shown[key] = (widget.region, sorted(widget.classes)) if on_screen else None
     return shown
 
 
