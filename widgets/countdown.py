@@ -22,6 +22,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.reactive import reactive
+from textual.renderables.digits import Digits as BigDigits
 from textual.widgets import Digits, Static
 
 from app.model.knowledge import Unknown
@@ -64,12 +65,6 @@ class CountdownView:
     docked_stale: bool = False
     # Kurs radar range and rate during a docking (ISSLIVE), already in words.
     radar: str | None = None
-
-
-def clock_text(seconds: float) -> str:
-    """H:MM:SS for the big digits (hours grow past 24 rather than hide days)."""
-    s = max(0, int(seconds))
-    return f"{s // 3600:02d}:{(s % 3600) // 60:02d}:{s % 60:02d}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +158,7 @@ class NextEventPanel(KeptStyles, Vertical):
         "countdown--warn",
         "countdown--crew",
         "countdown--cargo",
+        "countdown--digits",
     }
 
     DEFAULT_CSS = """
@@ -183,8 +179,10 @@ class NextEventPanel(KeptStyles, Vertical):
     }
     NextEventPanel > .countdown--crew { color: $accent; }
     NextEventPanel > .countdown--cargo { color: $foreground-darken-2; }
+    NextEventPanel > .countdown--digits { color: $warning; text-style: bold; }
     NextEventPanel.-compact #countdown-timeline { display: none; }
     NextEventPanel.-compact #countdown-timeline-short { display: block; }
+    NextEventPanel.-no-docked DockedList { display: none; }
     #countdown-timeline-short { display: none; }
     """
 
@@ -197,6 +195,10 @@ class NextEventPanel(KeptStyles, Vertical):
         self._phases = PhaseTimeline(self)
         self._docked = DockedList(self)
         self._parts: tuple[CountdownPart, ...] = (self._clock, self._phases, self._docked)
+        # How much the panel shows, set by the app from the terminal's size class
+        # (app.model.layout): the widget keeps no size of its own between resizes.
+        self.big_digits = True
+        self.detail = False
 
     def compose(self) -> ComposeResult:
         yield from self._parts
@@ -204,9 +206,17 @@ class NextEventPanel(KeptStyles, Vertical):
     def style_of(self, name: str) -> Style:
         return self.component_style(f"countdown--{name}")
 
+    def apply_layout(
+        self, *, full_timeline: bool, show_docked: bool, big_digits: bool, detail: bool
+    ) -> None:
+        """What to show at the terminal's size class (called on every resize)."""
+        self.set_class(not full_timeline, "-compact")
+        self.set_class(not show_docked, "-no-docked")
+        self.big_digits = big_digits
+        self.detail = detail
+        self._redraw_all()
+
     def on_resize(self) -> None:
-        # Too little room for the full timeline: a one-line version instead.
-        self.set_class(self.size.width < 36 or self.app.size.height < 30, "-compact")
         # Column widths depend on the size: redraw every part once at the new size.
         self._redraw_all()
 
@@ -290,11 +300,19 @@ class EventClock(CountdownPart):
             return
         self._set("countdown-head", self._head(view))
         if view.next is not None and not view.next[1].unconfirmed(view.now):
-            seconds = (view.next[1].time - view.now).total_seconds()
-            self._set("countdown-digits", clock_text(seconds))
+            # The next event is ahead by definition: at its instant the digits rest at zero.
+            digits = fmt.countdown(max(0.0, (view.next[1].time - view.now).total_seconds()))
         else:
-            self._set("countdown-digits", "--:--:--")
-        self._set("countdown-when", self._when(view))
+            digits = "--:--:--"
+        # Three rows of digits when the size class allows them and they fit the width
+        # ("11d 10:29:56" is 34 columns); otherwise the count is the first thing on the
+        # line below, never cut to its top row.
+        big = self._panel.big_digits and BigDigits.get_width(digits) <= self.content_size.width
+        widget = self.query_one("#countdown-digits", Digits)
+        if widget.display != big:
+            widget.display = big
+        self._set("countdown-digits", digits)
+        self._set("countdown-when", self._when(view, one_line=not big))
 
     def _head(self, view: ClockPart) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -323,7 +341,7 @@ class EventClock(CountdownPart):
             text.append(f"\nstatus {timeline.launch_status}", style=self._s("muted"))
         return text
 
-    def _when(self, view: ClockPart) -> Text:
+    def _when(self, view: ClockPart, *, one_line: bool = False) -> Text:
         text = Text()
         muted = self._s("muted")
         if view.next is None and view.schedule_unknown is not None:
@@ -344,10 +362,13 @@ class EventClock(CountdownPart):
         else:
             timeline, phase = view.next
             sign = "T-" if phase.kind == "launch" else "in"
-            text.append(
-                f"{sign} {fmt.duration((phase.time - view.now).total_seconds())}",
-                style=self._s("current"),
-            )
+            to_go = (phase.time - view.now).total_seconds()
+            if one_line:
+                # No big digits: the count to the second, in the digits' colour, leads.
+                text.append(f"{sign} ", style=self._s("current"))
+                text.append(fmt.countdown(max(0.0, to_go)), style=self._s("digits"))
+            else:
+                text.append(f"{sign} {fmt.duration(to_go)}", style=self._s("current"))
             text.append(f"  {phase.time:%H:%M:%S}Z", style=self._s("upcoming"))
             local = phase.time.astimezone(view.timezone)
             if local.utcoffset():  # local time is UTC (or GMT): the Z time just said it
@@ -359,7 +380,7 @@ class EventClock(CountdownPart):
             launch = timeline.launch
             if launch is not None and launch.done and phase.kind != "launch":
                 text.append(
-                    f"\nT+ {clock_text((view.now - launch.time).total_seconds())} since launch",
+                    f"\nT+ {fmt.countdown((view.now - launch.time).total_seconds())} since launch",
                     style=muted,
                 )
             if phase.slip is not None:
@@ -502,5 +523,12 @@ class DockedList(CountdownPart):
                 line.append(f"  {days:>3} d", style=muted)
             text.append(line)
             text.append("\n")
+            if self._panel.detail and v.crew:
+                # Room to spare (a large terminal): who came on each crew vehicle.
+                crew = Text(no_wrap=True, overflow="ellipsis")
+                crew.append("   " + " · ".join(v.crew), style=muted)
+                crew.truncate(available, overflow="ellipsis")
+                text.append(crew)
+                text.append("\n")
         text.rstrip()
         return text

@@ -14,6 +14,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from app.model.knowledge import Unknown
+from app.model.layout import RosterMode
 from app.model.roster import Roster
 from feeds.text import clean_text
 from widgets import format as fmt
@@ -48,6 +49,7 @@ class CrewRoster(Widget):
     }
 
     LEGEND = "agency · role · arrived on · days this mission · days in space"
+    DETAIL_LEGEND = "agency · role · arrived on · launched · days this mission · days in space"
 
     DEFAULT_CSS = """
     CrewRoster { height: auto; padding: 0 1; }
@@ -66,7 +68,22 @@ class CrewRoster(Widget):
 
     # What the widget last drew and its shape (height); redraw / relayout only on change.
     _looks: object = None
+    _legend_said: str | None = None
     _shape: object = None
+    # Table, condensed or detailed: set by the app from the terminal's size class
+    # (app.model.layout); None (a roster on its own) decides by the widget's width.
+    mode: RosterMode | None = None
+
+    def apply_layout(self, mode: RosterMode) -> None:
+        """Draw as `mode` from now on (called on every resize)."""
+        if mode != self.mode:
+            self.mode = mode
+            self._redraw_at_new_size()
+
+    def _mode(self) -> RosterMode:
+        if self.mode is not None:
+            return self.mode
+        return "table" if self.size.width >= WIDE_MIN else "compact"
 
     def watch_view(self, view: RosterView | None) -> None:
         # The app sets a new view every tick; the roster only looks different when the data,
@@ -75,7 +92,7 @@ class CrewRoster(Widget):
         looks: object = view.unknown if view is not None else None
         if view is not None and roster is not None:
             age = fmt.age((view.now - roster.received_at).total_seconds())
-            looks = (roster, age, view.now.date(), view.flags, self.form)
+            looks = (roster, age, view.now.date(), view.flags, self._mode(), self.form)
         if looks != self._looks:
             self._looks = looks
             self.refresh()
@@ -102,6 +119,7 @@ class CrewRoster(Widget):
                 len(roster.groups),
                 bool(roster.stale or roster.disagreement),
                 bool(roster.elsewhere),
+                self._mode(),
                 self.form,
             )
         )
@@ -118,7 +136,7 @@ class CrewRoster(Widget):
         line per country with surnames. The first that fits, columns and rows: at 1400x900 in
         a browser (155x42 cells) the panel shows 8 rows and the grouped table's 12 cut the
         list at the fifth person; at 120x40 ten aboard and a disagreement need 16 of 15."""
-        if self.size.width < WIDE_MIN:
+        if self._mode() not in ("table", "detail"):
             return "compact"
         roster = self.view.roster if self.view is not None else None
         if roster is None:
@@ -134,11 +152,24 @@ class CrewRoster(Widget):
         """A line per person (the table the column legend describes)."""
         return self.form != "compact"
 
+    @property
+    def legend(self) -> str:
+        """The column legend of the table drawn now; none for a line per country."""
+        if not self.wide:
+            return ""
+        return self.DETAIL_LEGEND if self._mode() == "detail" else self.LEGEND
+
     def _s(self, name: str) -> Style:
         return self.get_component_rich_style(f"crew--{name}")
 
     @guarded(render_failed)
     def render(self) -> RenderableType:
+        # Rendered after layout, so the form (which depends on the rows given) is final here:
+        # the column legend on the panel's border follows the table drawn.
+        legend = self.legend
+        if legend != self._legend_said and isinstance(self.parent, Widget):
+            self._legend_said = legend
+            self.parent.border_subtitle = legend
         view = self.view
         if view is None or view.roster is None:
             gaps = view.unknown.gaps if view is not None and view.unknown is not None else ()
@@ -152,13 +183,18 @@ class CrewRoster(Widget):
                 text.append(f"\n  {clean_text(gap.words, 120)}", style=self._s("muted"))
             return text
         roster = view.roster
+        mode = self._mode()
         form = self.form
         lines = self._head(view.now, roster, wide=form != "compact")
         if form != "compact":
-            lines.extend(self._table(roster, view.flags, grouped=form == "grouped"))
+            lines.extend(
+                self._table(
+                    roster, view.flags, grouped=form == "grouped", launched=mode == "detail"
+                )
+            )
         else:
-            lines.extend(self._compact(roster, view.flags))
-        if roster.elsewhere:
+            lines.extend(self._compact(roster, view.flags, wrap=mode != "summary"))
+        if roster.elsewhere and mode != "summary":
             where = ", ".join(f"{n} on {station}" for station, n in roster.elsewhere)
             lines.append(_line(f"Elsewhere in space: {where}", self._s("muted")))
         return Group(*lines)
@@ -187,7 +223,9 @@ class CrewRoster(Widget):
             lines.append(trouble)
         return lines
 
-    def _table(self, roster: Roster, flags: str, grouped: bool = True) -> list[Text]:
+    def _table(
+        self, roster: Roster, flags: str, *, grouped: bool = True, launched: bool = False
+    ) -> list[Text]:
         people = [p for g in roster.groups for p in g.people]
         widths = [
             max((cell_len(p.name) for p in people), default=4),
@@ -216,16 +254,20 @@ class CrewRoster(Widget):
                 row.append("  " + fmt.pad(p.agency or "", widths[1]), style=muted)
                 row.append("  " + fmt.pad(role_abbreviation(p.role), widths[2]), style=muted)
                 row.append("  " + fmt.pad(p.spacecraft or "", widths[3]), style=muted)
+                if launched:
+                    when = f"{p.launched:%Y-%m-%d}" if p.launched is not None else "–"
+                    row.append(f"  {when:<10}", style=muted)
                 row.append(f"  {_days(p.days_on_mission):>5}", style=self._s("name"))
                 row.append(f"  {_days(p.days_in_space):>6}", style=muted)
                 lines.append(row)
         return lines
 
-    def _compact(self, roster: Roster, flags: str) -> list[Text]:
-        """One line per country, surnames only; lines wrap rather than hide anyone."""
+    def _compact(self, roster: Roster, flags: str, *, wrap: bool = True) -> list[Text]:
+        """One line per country, surnames only; lines wrap rather than hide anyone (in the
+        summary of a short terminal they are cut instead: the count before them stays)."""
         lines: list[Text] = []
         for group in roster.groups:
-            text = Text()
+            text = Text() if wrap else Text(no_wrap=True, overflow="ellipsis")
             text.append(
                 f"{flag(group.country, flags)} {len(group.people)} ", style=self._s("country")
             )

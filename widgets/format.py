@@ -6,9 +6,9 @@ from datetime import datetime
 
 from rich.cells import cell_len
 
-from app.model.wording import age, duration
+from app.model.wording import age, countdown, duration
 
-__all__ = ["age", "duration", "latitude", "longitude", "pad", "utc_hm"]
+__all__ = ["age", "countdown", "duration", "latitude", "longitude", "pad", "utc_hm"]
 
 
 def latitude(value: float) -> str:

@@ -26,3 +26,22 @@ def age(seconds: float | None) -> str:
     if seconds is not None and math.isfinite(seconds) and 60 <= abs(seconds) < 3600:
         return f"{round(abs(seconds)) // 60}m"
     return duration(seconds)
+
+
+DAY_S = 86400
+
+
+def countdown(seconds: float | None) -> str:
+    """A countdown (or a time since) to the second: "00:03:09"; from a day on, with the days
+    in front, "11d 10:29:56" (never "274:29:56"); time past an instant (negative) with a
+    minus, "-00:00:05". Seconds are cut, not rounded: with 3.9 s to go a countdown says 3.
+
+    The one format for every clock-style countdown (the big digits and the text alike).
+    """
+    if seconds is None or not math.isfinite(seconds):
+        return "--:--:--"
+    whole = int(seconds)  # toward zero, the same on both sides of the instant
+    sign = "-" if whole < 0 else ""
+    days, rest = divmod(abs(whole), DAY_S)
+    clock = f"{rest // 3600:02d}:{(rest % 3600) // 60:02d}:{rest % 60:02d}"
+    return f"{sign}{days}d {clock}" if days else f"{sign}{clock}"

@@ -32,6 +32,7 @@ from textual.worker import Worker, WorkerState, WorkType, get_current_worker
 from app.model.kiosk import STATION_VIEW, VIEWS, KioskController
 from app.model.knowledge import Unknown, mode_badge, part_gaps, trusted, unknown
 from app.model.knowledge import all_feeds_down as feeds_down
+from app.model.layout import SIZE_NAMES, SizeClass, size_class
 from app.model.map_glyphs import GLYPHS
 from app.model.map_scene import MapToggles, build_scene, scene_step
 from app.model.orbit import ElementsUnusable, OrbitEngine, Pass, StationState
@@ -238,6 +239,9 @@ class IssDashApp(App[None]):
         self._countdown_panel = NextEventPanel(id="countdown")
         self._station_panel = StationPanel(id="station")
         self._health = FeedHealthStrip(id="feed-health")
+        # Shown instead of everything else below the minimum size (app.model.layout).
+        self._too_small = Static("", id="too-small", markup=False)
+        yield self._too_small
         yield self._bar_widget
         yield self._alert
         with Horizontal(id="body"):
@@ -274,6 +278,7 @@ class IssDashApp(App[None]):
         return filters if self.console_glyphs is None else [*filters, self.console_glyphs]
 
     def on_mount(self) -> None:
+        self._apply_layout(size_class(*self.size))
         self.query_one("#map-panel").border_title = "Ground track"
         self.query_one("#map-panel").border_subtitle = MAP_LEGEND
         self.query_one("#telemetry-panel").border_title = "Telemetry"
@@ -358,12 +363,30 @@ class IssDashApp(App[None]):
             self._timer.stop()
         self._timer = self.set_interval(interval, self._tick)
 
-    def on_resize(self) -> None:
-        narrow = self.size.width < 100
-        self.set_class(narrow, "-narrow")
-        # The column legend only describes the wide roster.
-        self.query_one("#crew-panel").border_subtitle = "" if narrow else CrewRoster.LEGEND
-        self.set_class(self.size.height < 30, "-short")
+    def on_resize(self, event: events.Resize) -> None:
+        # The event's size, not self.size: this handler runs before App's own, which is what
+        # updates self.size, so self.size here is still the size before the resize (that
+        # lag kept 80x24's layout after resizing back to 120x40).
+        self._apply_layout(size_class(event.size.width, event.size.height))
+
+    def _apply_layout(self, layout: SizeClass) -> None:
+        """The one place the layout is set: everything in it comes from `layout`, a pure
+        function of the terminal's size (app.model.layout), and nothing else is kept."""
+        for name in SIZE_NAMES:
+            self.set_class(name == layout.name, f"-size-{name}")
+        self.set_class(layout.narrow, "-narrow")
+        self.set_class(layout.short, "-short")
+        self.set_class(not layout.show_telemetry, "-no-telemetry")
+        self._too_small.update(layout.too_small_message() if layout.too_small else "")
+        self.query_one("#side").styles.width = layout.side_width
+        self._map.styles.max_height = layout.map_rows
+        self._roster.apply_layout(layout.roster)
+        self._countdown_panel.apply_layout(
+            full_timeline=layout.full_timeline,
+            show_docked=layout.show_docked,
+            big_digits=layout.big_digits,
+            detail=layout.detail,
+        )
 
     async def on_unmount(self) -> None:
         self.runtime.store.unsubscribe(self._on_state)
@@ -574,7 +597,6 @@ class IssDashApp(App[None]):
                     ),
                 ),
             )
-            panel("crew legend", self._crew_legend)
             panel(
                 "countdown",
                 lambda: setattr(self._countdown_panel, "view", self._countdown(state, known, now)),
@@ -597,14 +619,6 @@ class IssDashApp(App[None]):
         )
         panel("telemetry", lambda: self._orbit_views(orbit, state, now))
         self._views_ok_at = time.monotonic()  # every view was attempted (the heartbeat)
-
-    def _crew_legend(self) -> None:
-        # The column legend describes the table, which the roster leaves for a line per
-        # country when the panel lacks the columns or the rows for it.
-        legend = CrewRoster.LEGEND if self._roster.wide else ""
-        box = self.query_one("#crew-panel")
-        if box.border_subtitle != legend:
-            box.border_subtitle = legend
 
     def _clock_doubt(self, state: MissionState, now: datetime) -> str | None:
         if self.runtime.recording is not None:
