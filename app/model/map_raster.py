@@ -25,6 +25,8 @@ STATION_GLYPH = ord("◉")
 # Elements a few days old: the marker is hollow, a place to look near rather than a fix.
 APPROXIMATE_STATION_GLYPH = ord("○")
 OBSERVER_GLYPH = ord("⌂")
+# A launch pad with a launch coming (the launch card's pad).
+PAD_GLYPH = ord("▲")
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -41,7 +43,8 @@ class Layer(IntEnum):
     PAST = 4
     FUTURE = 5
     OBSERVER = 6
-    STATION = 7
+    PAD = 7
+    STATION = 8
 
 
 STYLE_COUNT = len(Layer) * 2
@@ -63,6 +66,8 @@ class MapScene:
     # too old for any one place to be claimed (`station` is then None).
     station_region: tuple[Run, ...] = ()
     observer: tuple[float, float] | None = None
+    # (latitude, longitude) of the pad of the launch coming up, or None.
+    pad: tuple[float, float] | None = None
     show_night: bool = True
     show_grid: bool = False
 
@@ -252,6 +257,10 @@ def compose(scene: MapScene, width: int, height: int) -> MapFrame:
         ox, oy = point_cell(*scene.observer, width, height)
         layer[oy, ox] = Layer.OBSERVER
         codes[oy, ox] = OBSERVER_GLYPH
+    if scene.pad is not None:
+        px, py = point_cell(*scene.pad, width, height)
+        layer[py, px] = Layer.PAD
+        codes[py, px] = PAD_GLYPH
     if scene.station is not None:
         sx, sy = point_cell(*scene.station, width, height)
         layer[sy, sx] = Layer.STATION

@@ -31,7 +31,9 @@ from textual.worker import Worker, WorkerState, WorkType, get_current_worker
 from app.model.kiosk import STATION_VIEW, VIEWS, KioskController
 from app.model.knowledge import Unknown, mode_badge, part_gaps, trusted, unknown
 from app.model.knowledge import all_feeds_down as feeds_down
+from app.model.launch_card import LaunchCardView, launch_card
 from app.model.map_scene import MapToggles, build_scene, scene_step
+from app.model.moments import Moment, MomentTracker
 from app.model.orbit import ElementsUnusable, OrbitEngine, Pass, StationState
 from app.model.passes import passes_withheld, upcoming_passes
 from app.model.replay_control import JUMP_LEAD, ReplayControl
@@ -57,6 +59,7 @@ from widgets.crew_roster import CrewRoster, RosterView
 from widgets.feed_health import FeedHealthStrip, HealthView
 from widgets.ground_track import GroundTrackMap
 from widgets.guard import simulate_crash
+from widgets.launch_card import LaunchCard
 from widgets.mission_bar import MissionBar, MissionBarView
 from widgets.station import StationPanel, StationView, radar_text
 from widgets.telemetry import TelemetryPanel, TelemetryView
@@ -112,11 +115,11 @@ HEARTBEAT_EVERY_S = 60.0
 PASSES_REUSE_S = 6 * 3600.0
 
 
-def all_feeds_down(state: MissionState, now: datetime) -> AlertView:
+def all_feeds_down(state: MissionState, now: datetime, moment: Moment | None = None) -> AlertView:
     """Every enabled feed failing, or silent past its first deadline: the banner says so,
-    with the age of the freshest data."""
+    with the age of the freshest data. Otherwise it announces `moment`, if any."""
     down = feeds_down(state, now)
-    return AlertView(down.all_down, down.newest_data_age_s, down.feeds)
+    return AlertView(down.all_down, down.newest_data_age_s, down.feeds, moment)
 
 
 def _data_shape(state: MissionState) -> tuple[object, ...]:
@@ -214,6 +217,9 @@ class IssDashApp(App[None]):
         self._panel_failed_at: float | None = None
         self._mounted_at = time.monotonic()
         self.clock_warning: str | None = None
+        # Liftoff, docking, hatch opening: announced in the banner (app.model.moments).
+        self.moments = MomentTracker()
+        self._launch_card_view: LaunchCardView | None = None
 
     # -- layout -----------------------------------------------------------------------
 
@@ -223,6 +229,7 @@ class IssDashApp(App[None]):
         self._bar_widget = MissionBar(id="mission-bar")
         self._alert = AlertBanner(id="alert")
         self._map = GroundTrackMap(id="map")
+        self._launch_card = LaunchCard(id="launch-card")
         self._roster = CrewRoster(id="crew")
         self._telemetry_panel = TelemetryPanel(id="telemetry")
         self._countdown_panel = NextEventPanel(id="countdown")
@@ -234,6 +241,8 @@ class IssDashApp(App[None]):
             with Vertical(id="left"):
                 with Vertical(id="map-panel", classes="panel"):
                     yield self._map
+                with Vertical(id="launch-panel", classes="panel"):
+                    yield self._launch_card
                 with VerticalScroll(id="crew-panel", classes="panel"):
                     yield self._roster
                 yield from self._declared("left")
@@ -264,6 +273,9 @@ class IssDashApp(App[None]):
         self.query_one("#map-panel").border_subtitle = MAP_LEGEND
         self.query_one("#telemetry-panel").border_title = "Telemetry"
         self.query_one("#crew-panel").border_title = "Crew aboard the ISS"
+        self.query_one("#launch-panel").border_title = "Next launch"
+        self.query_one("#launch-panel").border_subtitle = "Launch Library 2"
+        self._launch_card.flags = self.runtime.settings.flags
         self.query_one("#countdown-panel").border_title = "Next event"
         self.query_one("#station-panel").border_title = "Station"
         self.query_one("#station-panel").border_subtitle = "NASA ISSLIVE"
@@ -537,7 +549,8 @@ class IssDashApp(App[None]):
         # Only the machine's own clock can be wrong: a replay's clock is the recording's.
         self.clock_warning = panel("clock check", lambda: self._clock_doubt(state, now))
         panel("mission bar", lambda: setattr(self._bar_widget, "view", self._bar(state, now)))
-        panel("alert", lambda: setattr(self._alert, "view", all_feeds_down(state, now)))
+        moment = panel("moments", lambda: self._moment(state, now))
+        panel("alert", lambda: setattr(self._alert, "view", all_feeds_down(state, now, moment)))
         if self.kiosk is not None:
             panel("kiosk layout", lambda: self._kiosk_layout(now))
         panel(
@@ -564,6 +577,7 @@ class IssDashApp(App[None]):
                 "countdown",
                 lambda: setattr(self._countdown_panel, "view", self._countdown(state, known, now)),
             )
+            panel("launch card", lambda: self._show_launch_card(known, now))
             for name, show in self._shows:
                 panel(name, partial(show, known, now))
         telemetry_health = state.feeds.get("telemetry")
@@ -582,6 +596,23 @@ class IssDashApp(App[None]):
         )
         panel("telemetry", lambda: self._orbit_views(orbit, state, now))
         self._views_ok_at = time.monotonic()  # every view was attempted (the heartbeat)
+
+    def _moment(self, state: MissionState, now: datetime) -> Moment | None:
+        """The moment to announce now: timelines from the state's trusted answers, and real
+        time for how long it stays up."""
+        return self.moments.update(build_timelines(trusted(state, now), now), now, time.monotonic())
+
+    def _show_launch_card(self, known: MissionState, now: datetime) -> None:
+        view = launch_card(known, now)
+        self._launch_card_view = view
+        self._launch_card.view = view
+        self.set_class(view is not None, "-launch-card")
+
+    @property
+    def _pad(self) -> tuple[float, float] | None:
+        """The pad of the launch on the card, marked on the map."""
+        view = self._launch_card_view
+        return view.pad_place if view is not None else None
 
     def _clock_doubt(self, state: MissionState, now: datetime) -> str | None:
         if self.runtime.recording is not None:
@@ -627,10 +658,22 @@ class IssDashApp(App[None]):
             self._map_legend = legend
             self.query_one("#map-panel").border_subtitle = legend
         if telemetry is None:
-            key: tuple[object, ...] = ("unusable", state.observer, self.toggles, scene_step(now))
+            key: tuple[object, ...] = (
+                "unusable",
+                state.observer,
+                self.toggles,
+                scene_step(now),
+                self._pad,
+            )
             if key != self._scene_key:
                 self._map.scene = build_scene(
-                    orbit.engine, state, None, now, self.runtime.settings.map, self.toggles
+                    orbit.engine,
+                    state,
+                    None,
+                    now,
+                    self.runtime.settings.map,
+                    self.toggles,
+                    pad=self._pad,
                 )
                 self._scene_key = key
                 self._scene_station = None
@@ -645,6 +688,7 @@ class IssDashApp(App[None]):
                 self.runtime.settings.map,
                 self.toggles,
                 telemetry.error,
+                pad=self._pad,
             )
             # Recorded only once the scene is built: a failure retries on the next tick.
             self._scene_key = scene_key
@@ -670,6 +714,7 @@ class IssDashApp(App[None]):
             self.runtime.settings.map,
             self._map.size,
             scene_step(now),
+            self._pad,
         )
         last = self._scene_station
         dot = self._map.degrees_per_dot
