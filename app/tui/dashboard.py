@@ -22,7 +22,7 @@ from typing import Any, ClassVar, TypeVar
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
@@ -36,7 +36,7 @@ from app.model.map_scene import MapToggles, build_scene, scene_step
 from app.model.moments import Moment, MomentTracker
 from app.model.orbit import ElementsUnusable, OrbitEngine, Pass, StationState
 from app.model.passes import passes_withheld, upcoming_passes
-from app.model.replay_control import JUMP_LEAD, ReplayControl
+from app.model.replay_control import ReplayControl
 from app.model.roster import build_roster
 from app.model.state import MissionState
 from app.model.telemetry import (
@@ -74,18 +74,33 @@ HELP_MARKUP = """\
   [$success]⣿[/]  land                  [$foreground-darken-1]◌[/]   footprint (above the horizon)
   [$error]○[/]  elements over 3 days old: approximate; over 14 days, a [$error]━━[/] stretch of
      track where the station may be, instead of a marker
-  darker cells are the night side of the Earth
+  [$warning]▲[/]  the pad of a launch coming up
+  darker cells are the night side of the Earth"""
 
-[b $accent]Keys[/]
-  [b]d[/]  day/night shading [b]f[/]  footprint     [b]t[/]  tracks     [b]g[/]  grid
-  [b]?[/]  this help         [b]ctrl+p[/]  command palette          [b]q[/]  quit
-  replay: [b]space[/] pause  [b]+[/]/[b]-[/] speed 1-1000x  [b]n[/] next event  [b]r[/] restart
+# The key grid: (key, what it does), three to a row; drawn as a table so the columns line up.
+HELP_KEYS: tuple[tuple[str, str], ...] = (
+    ("d", "day/night shading"),
+    ("f", "footprint"),
+    ("t", "tracks"),
+    ("g", "grid"),
+    ("s", "station view"),
+    ("?", "this help"),
+    ("ctrl+p", "command palette"),
+    ("esc", "close a panel"),
+    ("q ctrl+c", "quit"),
+)
+HELP_REPLAY_KEYS: tuple[tuple[str, str], ...] = (
+    ("space", "pause / resume"),
+    ("+  -", "speed 1-1000x"),
+    ("n", "next event"),
+    ("r", "restart"),
+)
 
+HELP_FOOTNOTE = """\
 Positions are propagated locally (SGP4, skyfield) from the orbital elements
 for the time shown (the newest set not after it), with their age and expected
 error; an API fix, when one is available, is shown only as a cross-check.
-Feeds that fail keep their last good data on screen, marked stale with its age.
-"""
+Feeds that fail keep their last good data on screen, marked stale with its age."""
 
 MAP_LEGEND = (
     "[$error]◉[/] ISS  [$primary]━[/] past  [$warning]━[/] next  "
@@ -144,6 +159,12 @@ class HelpScreen(ModalScreen[None]):
     }
     HelpScreen .help-about-title { color: $accent; text-style: bold; margin-top: 1; }
     HelpScreen .help-about { color: $foreground-darken-1; }
+    HelpScreen .help-keys-title { color: $accent; text-style: bold; margin-top: 1; }
+    HelpScreen .help-keys {
+        layout: grid; grid-size: 6; grid-columns: 9 18; grid-rows: 1; height: auto;
+    }
+    HelpScreen .help-key { text-style: bold; }
+    HelpScreen .help-footnote { margin-top: 1; }
     """
 
     def __init__(self, about: str = "") -> None:
@@ -151,8 +172,16 @@ class HelpScreen(ModalScreen[None]):
         self.about = about
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="help-box"):
+        # Scrolls when the terminal is too short for all of it.
+        with VerticalScroll(id="help-box"):
             yield Static(HELP_MARKUP)
+            for title, keys in (("Keys", HELP_KEYS), ("Replay (--demo)", HELP_REPLAY_KEYS)):
+                yield Static(title, classes="help-keys-title")
+                with Grid(classes="help-keys"):
+                    for key, what in keys:
+                        yield Static(key, markup=False, classes="help-key")
+                        yield Static(what, markup=False)
+            yield Static(HELP_FOOTNOTE, classes="help-footnote")
             if self.about:
                 yield Static("About this data", classes="help-about-title")
                 # Recording descriptions come from files: plain text, never markup.
@@ -167,6 +196,11 @@ class IssDashApp(App[None]):
     TITLE = "issdash"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
+        # Textual 8 makes ctrl+c copy; in a terminal program people expect it to quit. Priority
+        # puts it before the screen's copy binding (the kiosk refuses it in check_action).
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+        # Esc closes the keys panel the palette's "Keys" command opens.
+        Binding("escape", "hide_keys", "Close keys", show=False),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("d", "toggle_layer('night')", "Night"),
         Binding("f", "toggle_layer('footprint')", "Footprint"),
@@ -371,6 +405,33 @@ class IssDashApp(App[None]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        if self.replay.active:
+            # The replay keys, for whoever looks for them in the palette (ctrl+p).
+            yield from (
+                SystemCommand(
+                    "Replay: pause or resume",
+                    "Stop or restart the replay clock (space)",
+                    self.action_pause,
+                ),
+                SystemCommand(
+                    "Replay: faster",
+                    "Next speed up: 1, 10, 60, 300, 1000x (+)",
+                    partial(self.action_speed, 1),
+                ),
+                SystemCommand(
+                    "Replay: slower", "Next speed down (-)", partial(self.action_speed, -1)
+                ),
+                SystemCommand(
+                    "Replay: next event",
+                    "Jump to just before the next event (n)",
+                    self.action_next_event,
+                ),
+                SystemCommand(
+                    "Replay: restart",
+                    "Back to the start of the recording (r)",
+                    self.action_restart,
+                ),
+            )
         for layer, what in (
             ("night", "night-side shading"),
             ("footprint", "the footprint circle"),
@@ -390,7 +451,13 @@ class IssDashApp(App[None]):
             return self.replay.active
         if action == "station_view":
             return self._telemetry_enabled
+        if action == "hide_keys":
+            # Only while the keys panel is open: otherwise Esc is left to whoever wants it.
+            return bool(self.screen.query("HelpPanel"))
         return True
+
+    def action_hide_keys(self) -> None:
+        self.action_hide_help_panel()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self._about()))
@@ -418,14 +485,11 @@ class IssDashApp(App[None]):
             for t in build_timelines(self.runtime.store.state, now)
             for p in t.phases
         ]
-        target = self.replay.jump_target([when for when, _ in phases])
-        if target is None:
-            self.notify("No later event in this recording", timeout=2)
-            return
-        label = min((w, what) for w, what in phases if w - JUMP_LEAD == target)[1]
-        self.replay.jump(target)
-        self.notify(f"Jumped to {label}", timeout=2)
-        await self._replay_from_here()
+        jump = self.replay.plan_next(phases)
+        self.notify(jump.message, timeout=2.5)
+        if jump.to is not None:
+            self.replay.jump(jump.to)
+            await self._replay_from_here()
 
     async def action_restart(self) -> None:
         self.replay.restart()
