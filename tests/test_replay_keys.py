@@ -4,8 +4,13 @@ command palette, and the keys every interactive session expects (ctrl+c)."""
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
+import subprocess
+import sys
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+
+from textual.widgets import HelpPanel
 
 from app.runtime import Runtime, load_demo_recording
 from app.settings import load_settings
@@ -57,3 +62,88 @@ async def test_the_paced_clock_follows_a_slow_down_at_once() -> None:
     started = time.monotonic()
     await paced.sleep(0.001)
     assert time.monotonic() - started >= PacedClock.MIN_REAL_WAIT_S * 0.9
+
+
+def _notices(app: IssDashApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def test_next_event_past_the_last_says_it_goes_to_the_end() -> None:
+    """The next phase (MS-26 undocking on the 19th) is beyond the recording: `n` used to say
+    "Jumped to undocking" and land on END. Now it says what happens."""
+    recording = load_demo_recording()
+    clock = ScaledClock(datetime(2025, 4, 8, 12, 0, tzinfo=UTC), 1)
+    app = IssDashApp(Runtime.for_demo(load_settings(), recording, clock))
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(100):
+            if app.runtime.store.state.dockings is not None:
+                break
+            await pilot.pause(0.05)
+        await pilot.press("n")
+        await pilot.pause(0.3)
+        assert "No more events: jumped to the end of the recording" in _notices(app)
+        assert not any("undocking" in n for n in _notices(app))
+        assert app.replay.ended and "END OF RECORDING" in app.query_one(MissionBar).render().plain
+        await pilot.press("n")
+        await pilot.pause(0.1)
+        assert "No more events: this is the end of the recording" in _notices(app)
+
+
+async def test_replay_commands_are_in_the_command_palette() -> None:
+    recording = load_demo_recording()
+    clock = ScaledClock(recording.start, 1)
+    app = IssDashApp(Runtime.for_demo(load_settings(), recording, clock))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.2)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for title in ("Replay: pause or resume", "Replay: faster", "Replay: next event"):
+            assert title in titles
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.2)
+        await pilot.press(*"Replay: faster")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert clock.speed == 10
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Replay: pause")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert clock.speed == 0
+
+
+async def test_escape_closes_the_keys_panel_the_palette_opens() -> None:
+    recording = load_demo_recording()
+    app = IssDashApp(Runtime.for_demo(load_settings(), recording, ScaledClock(recording.start)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.2)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Keys")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert app.screen.query(HelpPanel)
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert not app.screen.query(HelpPanel)
+        assert app.is_running
+
+
+async def test_ctrl_c_quits_an_interactive_session() -> None:
+    recording = load_demo_recording()
+    app = IssDashApp(Runtime.for_demo(load_settings(), recording, ScaledClock(recording.start)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.2)
+        await pilot.press("ctrl+c")
+        await pilot.pause(0.2)
+        assert not app.is_running
+    assert app.return_code == 0
+
+
+def test_version_prints_the_package_version_and_exits_0() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"issdash {importlib.metadata.version('issdash')}"
