@@ -106,6 +106,18 @@ class LaunchCard(TextLines):
         width = self.size.width - 2  # padding
         if width <= 0 or cell_len(one_line.plain) <= width:
             return [one_line]
+        # Narrower: surnames, the commander starred, still one line.
+        short = Text("Crew ", style=label, no_wrap=True, overflow="ellipsis")
+        for member in crew:
+            short.append(f"  {flag(member.country_code, self.flags)} ")
+            commander = _ROLES.get((member.role or "").lower()) == "CDR"
+            surname = member.name.split()[-1]
+            short.append(
+                f"★{surname}" if commander else surname,
+                style=style("launch-card--commander") if commander else None,
+            )
+        if cell_len(short.plain) <= width:
+            return [short]
         # Too narrow for one line: one person a line, nobody cut.
         lines = []
         for i, person in enumerate(people):
