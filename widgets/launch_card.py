@@ -103,13 +103,13 @@ class LaunchCard(TextLines):
         for person in people:
             one_line.append("  ")
             one_line.append_text(person)
-        width = self.size.width - 2  # padding
+        width = self.content_size.width
         if width <= 0 or cell_len(one_line.plain) <= width:
             return [one_line]
         # Narrower: surnames, the commander starred, still one line.
-        short = Text("Crew ", style=label, no_wrap=True, overflow="ellipsis")
+        short = Text("Crew", style=label, no_wrap=True, overflow="ellipsis")
         for member in crew:
-            short.append(f"  {flag(member.country_code, self.flags)} ")
+            short.append(f" {flag(member.country_code, self.flags)} ")
             commander = _ROLES.get((member.role or "").lower()) == "CDR"
             surname = member.name.split()[-1]
             short.append(
