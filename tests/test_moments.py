@@ -21,7 +21,7 @@ from app.runtime import Runtime, load_demo_recording
 from app.settings import load_settings
 from app.tui.dashboard import IssDashApp
 from feeds.adapters.schedule import parse_launches
-from feeds.clock import FrozenClock
+from feeds.clock import FrozenClock, ScaledClock
 from scripts.ms27_payloads import (
     BAIKONUR_31_LAT_DEG,
     BAIKONUR_31_LON_DEG,
@@ -264,3 +264,20 @@ def test_docking_banner_snapshot(snap_compare: Callable[..., bool]) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+
+
+async def test_a_jump_takes_the_banner_down() -> None:
+    """`n` hours ahead: the liftoff banner does not hang over the docking jumped to."""
+    clock = ScaledClock(LAUNCH - timedelta(seconds=2), 1)
+    app = IssDashApp(Runtime.for_demo(load_settings(), load_demo_recording(), clock))
+    app.moments = MomentTracker(show_for_s=3600.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        banner = app.query_one(AlertBanner)
+        for _ in range(100):
+            if banner.has_class("-moment"):
+                break
+            await pilot.pause(0.05)
+        assert "LIFTOFF" in banner.render().plain
+        await pilot.press("n")  # to just before orbit insertion
+        await pilot.pause(0.3)
+        assert not banner.has_class("-moment")

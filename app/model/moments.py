@@ -93,8 +93,8 @@ class MomentTracker:
             self._until_s = wall_s + self.show_for_s
         return self._current
 
-    def reset(self) -> None:
-        """Forget everything (nothing shown, nothing seen)."""
-        self._seen.clear()
+    def dismiss(self) -> None:
+        """Take down what is shown and waiting (the replay jumped: a liftoff banner must not
+        hang over the docking the viewer jumped to). What was seen stays seen."""
         self._waiting.clear()
         self._current = None

@@ -497,6 +497,7 @@ class IssDashApp(App[None]):
 
     async def _replay_from_here(self) -> None:
         """After the clock jumps, the state is rebuilt from what was recorded by then."""
+        self.moments.dismiss()
         self._passes = None
         self._passes_key = None
         self._passes_retry_at = None
