@@ -147,3 +147,16 @@ def test_version_prints_the_package_version_and_exits_0() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"issdash {importlib.metadata.version('issdash')}"
+
+
+async def test_a_replay_sleep_slowed_down_midway_ends_when_its_mission_time_is_up() -> None:
+    """At 100x a 100 s wait is one real second; slowed to 1x at 0.95 s, 95 s of mission time
+    have passed and 5 are left. It used to count that second as 1 s of mission time and wait
+    99 s more."""
+    clock = ScaledClock(load_demo_recording().start, 100)
+    started = time.monotonic()
+    waiting = asyncio.create_task(clock.sleep(100))
+    await asyncio.sleep(0.95)
+    clock.set_speed(1)
+    await asyncio.wait_for(waiting, timeout=30)
+    assert time.monotonic() - started < 15
