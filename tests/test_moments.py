@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from textual.pilot import Pilot
 
+from app.model.kiosk import KioskController
 from app.model.launch_card import launch_card
 from app.model.map_raster import PAD_GLYPH, MapScene, compose, point_cell
 from app.model.moments import FRESH_FOR, SHOW_FOR_S, MomentTracker
@@ -281,3 +283,22 @@ async def test_a_jump_takes_the_banner_down() -> None:
         await pilot.press("n")  # to just before orbit insertion
         await pilot.pause(0.3)
         assert not banner.has_class("-moment")
+
+
+async def test_the_kiosk_shows_the_moment_too_and_ctrl_c_stays_locked(tmp_path: Path) -> None:
+    settings = load_settings(kiosk={"heartbeat_file": tmp_path / "hb"})
+    clock = FrozenClock(at(8, 57, 5))
+    runtime = Runtime.for_demo(settings, load_demo_recording(), clock)
+    app = IssDashApp(runtime, kiosk=KioskController(settings.kiosk))
+    app.moments = MomentTracker(show_for_s=3600.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        banner = app.query_one(AlertBanner)
+        for _ in range(100):
+            if banner.has_class("-moment"):
+                break
+            await pilot.pause(0.05)
+        assert app.has_class("-kiosk")
+        assert "DOCKED  Soyuz MS-27  08:57:00Z" in banner.render().plain
+        await pilot.press("ctrl+c")
+        await pilot.pause(0.1)
+        assert app.is_running
