@@ -33,6 +33,7 @@ from scripts.ms27_payloads import (
 )
 from tests.test_events import LAUNCH, at, ms27_state, raw
 from widgets.alert_banner import AlertBanner
+from widgets.countdown import NextEventPanel, split_view
 from widgets.ground_track import GroundTrackMap
 from widgets.launch_card import LaunchCard
 
@@ -302,3 +303,24 @@ async def test_the_kiosk_shows_the_moment_too_and_ctrl_c_stays_locked(tmp_path: 
         await pilot.press("ctrl+c")
         await pilot.pause(0.1)
         assert app.is_running
+
+
+async def test_while_the_hatch_moment_is_up_its_timeline_shows_every_step_done() -> None:
+    """At hatch opening the next event is MS-26 leaving: without the moment's focus the panel
+    jumped to that vehicle and the MS-27 step just done was never seen ticked."""
+    clock = FrozenClock(at(11, 30, 5))
+    app = IssDashApp(Runtime.for_demo(load_settings(), load_demo_recording(), clock))
+    app.moments = MomentTracker(show_for_s=3600.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        panel = app.query_one(NextEventPanel)
+        for _ in range(100):
+            if app.query_one(AlertBanner).has_class("-moment"):
+                break
+            await pilot.pause(0.05)
+        app._tick()
+        assert panel.view is not None and panel.view.next is not None
+        assert panel.view.next[0].vehicle == "Soyuz MS-26"  # the countdown moves on
+        _, part, _ = split_view(panel.view)
+        assert part.timeline is not None and part.timeline.vehicle == "Soyuz MS-27"
+        assert [p.kind for p in part.timeline.phases][-1] == "hatch"
+        assert all(p.done for p in part.timeline.phases)

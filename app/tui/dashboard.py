@@ -254,6 +254,7 @@ class IssDashApp(App[None]):
         # Liftoff, docking, hatch opening: announced in the banner (app.model.moments).
         self.moments = MomentTracker()
         self._launch_card_view: LaunchCardView | None = None
+        self._moment_shown: Moment | None = None
 
     # -- layout -----------------------------------------------------------------------
 
@@ -665,7 +666,11 @@ class IssDashApp(App[None]):
     def _moment(self, state: MissionState, now: datetime) -> Moment | None:
         """The moment to announce now: timelines from the state's trusted answers, and real
         time for how long it stays up."""
-        return self.moments.update(build_timelines(trusted(state, now), now), now, time.monotonic())
+        moment = self.moments.update(
+            build_timelines(trusted(state, now), now), now, time.monotonic()
+        )
+        self._moment_shown = moment
+        return moment
 
     def _show_launch_card(self, known: MissionState, now: datetime) -> None:
         view = launch_card(known, now)
@@ -804,6 +809,10 @@ class IssDashApp(App[None]):
         docked_unknown = unknown(state, "docked", now)
         docked_health = state.feeds.get("docked")
         upcoming = next_event(timelines, now)
+        moment = self._moment_shown
+        focus = (
+            next((t for t in timelines if t.vehicle == moment.vehicle), None) if moment else None
+        )
         radar = None
         # During a docking, while the Kurs radar has its target, its range and rate.
         if upcoming is not None and upcoming[1].kind == "docking" and state.station is not None:
@@ -827,6 +836,7 @@ class IssDashApp(App[None]):
             docked_unknown=docked_unknown,
             docked_age_s=(now - known.docked.received_at).total_seconds() if known.docked else None,
             docked_stale=docked_health is not None and docked_health.state(now) != "ok",
+            focus=focus,
         )
 
     def _kiosk_layout(self, now: datetime) -> None:
