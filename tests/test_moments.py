@@ -5,6 +5,7 @@ dashboard)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -12,10 +13,11 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
 from app.model.kiosk import KioskController
-from app.model.launch_card import launch_card
+from app.model.launch_card import LaunchCardView, launch_card
 from app.model.map_raster import PAD_GLYPH, MapScene, compose, point_cell
 from app.model.moments import FRESH_FOR, SHOW_FOR_S, MomentTracker
 from app.model.timeline import build_timelines
@@ -324,3 +326,31 @@ async def test_while_the_hatch_moment_is_up_its_timeline_shows_every_step_done()
         assert part.timeline is not None and part.timeline.vehicle == "Soyuz MS-27"
         assert [p.kind for p in part.timeline.phases][-1] == "hatch"
         assert all(p.done for p in part.timeline.phases)
+
+
+async def test_the_card_says_unknown_for_what_the_record_lacks() -> None:
+    class CardApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield LaunchCard()
+
+    view = LaunchCardView(
+        now=at(5, 44),
+        vehicle="Soyuz MS-27",
+        net=LAUNCH,
+        rocket=None,
+        pad=None,
+        pad_place=None,
+        crew=None,
+        status=None,
+    )
+    app = CardApp()
+    async with app.run_test(size=(80, 10)) as pilot:
+        card = app.query_one(LaunchCard)
+        card.view = view
+        await pilot.pause()
+        text = card.render().plain
+        assert "rocket unknown" in text and "position unknown" in text
+        assert "name unknown" in text and "Crew  unknown" in text
+        card.view = replace(view, crew=())
+        await pilot.pause()
+        assert "none listed" in card.render().plain
