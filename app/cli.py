@@ -7,8 +7,10 @@ import asyncio
 import contextlib
 import importlib.metadata
 import logging
+import math
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -23,7 +25,6 @@ from feeds.clock import FrozenClock, ScaledClock, SystemClock, clock_doubt, iso_
 from feeds.models import Observer
 from feeds.recording import RecordingError
 from feeds.text import clean_text
-from feeds.validation import describe_validation_error
 
 if TYPE_CHECKING:  # imported lazily at run time: `status` must not pay for the dashboard
     from app.runtime import Runtime
@@ -42,10 +43,14 @@ def _iso(text: str) -> datetime:
 
 
 def _observer(text: str) -> Observer:
+    from app.settings_errors import describe_settings_error
+
     try:
         return Observer.parse(text)
-    except (ValueError, ValidationError) as exc:
-        raise argparse.ArgumentTypeError(str(exc).splitlines()[0]) from None
+    except ValidationError as exc:  # numbers out of range: "latitude must be between ..."
+        raise argparse.ArgumentTypeError(describe_settings_error(exc, Observer)) from None
+    except ValueError as exc:  # not LAT,LON[,ALT_M]
+        raise argparse.ArgumentTypeError(clean_text(exc, 120)) from None
 
 
 def _duration(text: str) -> float:
@@ -62,14 +67,61 @@ def _duration(text: str) -> float:
     return total
 
 
+MAX_SPEED = 10000.0
+
+
 def _speed(text: str) -> float:
+    """Replay speed, times real time: any number in range (the keys + and - then step
+    through the replay's ladder of speeds)."""
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0 < value <= 10000:
-        raise argparse.ArgumentTypeError("speed must be between 0 and 10000")
+        value = math.nan
+    if not 0 < value <= MAX_SPEED:  # NaN fails too
+        from app.model.replay_control import SPEEDS
+
+        ladder = ", ".join(f"{s:g}" for s in SPEEDS)
+        raise argparse.ArgumentTypeError(
+            f"{clean_text(text, 40)!r}: the replay speed is times real time, a number greater"
+            f" than 0 and at most {MAX_SPEED:g} (e.g. 1, 60, 600; the keys + and - step"
+            f" through {ladder})"
+        )
     return value
+
+
+def _seconds(text: str) -> float:
+    """`--timeout`: a finite, positive number of seconds, at most ten minutes."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= 600:
+        raise argparse.ArgumentTypeError(
+            f"{clean_text(text, 40)!r}: must be a number of seconds greater than 0 and at most 600"
+        )
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{clean_text(text, 40)!r}: must be a TCP port number from 1 to 65535"
+        )
+    return value
+
+
+def _elevation(text: str) -> float:
+    """`--min-elevation`: its range is the setting's, checked with the other settings."""
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{clean_text(text, 40)!r}: must be a number of degrees (e.g. 10)"
+        ) from None
 
 
 def _size(text: str) -> int:
@@ -91,6 +143,7 @@ _GLOBAL_DEFAULTS: dict[str, Any] = {
     "config": None,
     "observer": None,
     "min_elevation": None,
+    "elements_history": None,
     "demo": None,
     "start": None,
     "speed": 1.0,
@@ -120,7 +173,7 @@ def _common(parser: argparse.ArgumentParser, top: bool = False) -> None:
     )
     parser.add_argument(
         "--min-elevation",
-        type=float,
+        type=_elevation,
         metavar="DEG",
         dest="min_elevation",
         default=_default(parser, top, "min_elevation"),
@@ -131,6 +184,7 @@ def _common(parser: argparse.ArgumentParser, top: bool = False) -> None:
         type=Path,
         metavar="PATH",
         dest="elements_history",
+        default=_default(parser, top, "elements_history"),
         help="past ISS element sets (OMM JSON list or TLE text): the set for each time is used",
     )
     parser.add_argument(
@@ -175,8 +229,10 @@ class _Parser(argparse.ArgumentParser):
     """argparse quoting a bad value must not send its escape sequences to the terminal."""
 
     def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {clean_text(message, 300)}\n")
+        # One line, as for every other usage error (README "Exit statuses"): the usage
+        # summary would bury the message; --help is one flag away.
+        hint = "" if message.startswith("argument ") else f" (see {self.prog} --help)"
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {clean_text(message, 300)}{hint}\n")
 
 
 def version() -> str:
@@ -203,14 +259,14 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--at", type=_iso, metavar="ISO", help="time to report for (default now)")
     status.add_argument(
         "--timeout",
-        type=float,
+        type=_seconds,
         default=5.0,
         metavar="S",
         help="longest wait for the feeds (default 5)",
     )
     serve = sub.add_parser("serve", help="serve the dashboard to web browsers (textual-serve)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
     _common(serve)
     _replay_flags(serve)
     record = sub.add_parser("record", help="record the live feeds to a file for replay")
@@ -243,13 +299,19 @@ def _settings(args: argparse.Namespace) -> Settings:
     from app.settings import load_settings
 
     overrides: dict[str, Any] = {}
-    if getattr(args, "observer", None) is not None:
-        overrides["observer"] = args.observer
-    if getattr(args, "min_elevation", None) is not None:
-        overrides["min_elevation_deg"] = args.min_elevation
-    if getattr(args, "elements_history", None) is not None:
-        overrides["elements_history"] = args.elements_history
-    return load_settings(args.config, **overrides)
+    for _flag, attribute, setting in _SETTING_FLAGS:
+        if getattr(args, attribute, None) is not None:
+            overrides[setting] = getattr(args, attribute)
+    flags = {setting: flag for flag, _, setting in _SETTING_FLAGS}
+    return load_settings(args.config, flags=flags, **overrides)
+
+
+# Flags that set a setting: (flag, argparse attribute, setting), for errors naming the flag.
+_SETTING_FLAGS = (
+    ("--observer", "observer", "observer"),
+    ("--min-elevation", "min_elevation", "min_elevation_deg"),
+    ("--elements-history", "elements_history", "elements_history"),
+)
 
 
 def _join_negative_values(argv: Sequence[str]) -> list[str]:
@@ -375,8 +437,6 @@ def _main(argv: Sequence[str] | None) -> int:
 
     try:
         settings = _settings(args)
-    except ValidationError as exc:
-        raise LocalInputError(f"bad settings: {describe_validation_error(exc)}") from None
     except SettingsError as exc:
         raise LocalInputError(str(exc)) from None
     if args.command in ("record", "serve"):
@@ -449,6 +509,8 @@ def _element_history(settings: Settings) -> tuple[ElementsInfo, ...]:
     if path is None:
         return ()
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # /dev/zero would be read without end
+            raise HistoryError(f"elements history {path}: not a regular file")
         return load_element_history(path)
     except FeedError as exc:
         raise HistoryError(f"elements history {path}: {exc.reason}") from None
@@ -519,8 +581,11 @@ def _record(args: argparse.Namespace, settings: Settings) -> int:
     feeds = [f.strip() for f in args.feeds.split(",")] if args.feeds else None
     unknown = [f for f in feeds or [] if f not in ALL_FEEDS]
     if unknown:
+        from app.settings_errors import did_you_mean
+
         raise LocalInputError(
-            f"record --feeds: unknown feed(s): {', '.join(unknown)}; valid: {', '.join(ALL_FEEDS)}"
+            f"record --feeds: unknown feed(s): {', '.join(unknown)};"
+            f" {did_you_mean(unknown[0], ALL_FEEDS)}valid: {', '.join(ALL_FEEDS)}"
         )
     logging.basicConfig(level=logging.WARNING)
     try:
