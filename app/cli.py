@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib.metadata
 import logging
 import math
 import os
@@ -234,9 +235,20 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {clean_text(message, 300)}{hint}\n")
 
 
+def version() -> str:
+    """The installed package's version (its metadata, so it is never out of step)."""
+    try:
+        return importlib.metadata.version("issdash")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown (not installed as a package)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="issdash", description="A mission-control dashboard for the ISS, in the terminal."
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"issdash {version()}", help="print the version"
     )
     _common(parser, top=True)
     _replay_flags(parser, top=True)

@@ -42,7 +42,7 @@ from feeds.poller import (
 from feeds.recording import EntrySink, Recording, RecordingSource, load_recording
 from feeds.registry import BY_NAME, FEED_NAMES, FEEDS, shared_limits_by_host
 from feeds.replay import SCHEME as REPLAY_SCHEME
-from feeds.replay import ReplaySource, replay_url
+from feeds.replay import PacedClock, ReplaySource, replay_url
 from feeds.sources import (
     FeedError,
     FileSource,
@@ -114,26 +114,6 @@ def demo_settings(settings: Settings, recording: Recording) -> Settings:
         if cadence is not None:
             feed.interval_s = max(feed.interval_s, cadence)
     return settings.model_copy(update={"feeds": feeds})
-
-
-class PacedClock:
-    """The clock pollers see in a replay: at 1000x a 5 s poll interval would be 200 polls a
-    second, so no poller waits less than half a second of real time between polls."""
-
-    MIN_REAL_WAIT_S = 0.5
-
-    def __init__(self, clock: Clock) -> None:
-        self._clock = clock
-
-    @property
-    def speed(self) -> float:
-        return self._clock.speed
-
-    def now(self) -> datetime:
-        return self._clock.now()
-
-    async def sleep(self, seconds: float) -> None:
-        await self._clock.sleep(max(seconds, self._clock.speed * self.MIN_REAL_WAIT_S))
 
 
 class Runtime:

@@ -111,15 +111,17 @@ class ScaledClock:
         self._anchor_mono = time.monotonic()
 
     async def sleep(self, seconds: float) -> None:
-        # While paused, wake once a second of real time so a resume is noticed promptly.
-        remaining = max(0.0, seconds)
-        while remaining > 0:
+        # Until the mission time has moved on `seconds`, measured on the clock itself: counting
+        # each step at the speed found at its end undercounted a step slowed down from 60x to
+        # 1x by a minute, and a replayed poller then waited minutes of real time. Never longer
+        # than `seconds` from the time of each look, should the clock be set back meanwhile.
+        target = self.now() + timedelta(seconds=max(0.0, seconds))
+        while (left_s := min((target - self.now()).total_seconds(), seconds)) > 0:
             if self._speed <= 0:
+                # While paused, wake once a second of real time so a resume is noticed promptly.
                 await asyncio.sleep(1.0)
                 continue
-            step = min(remaining / self._speed, 1.0)
-            await asyncio.sleep(step)
-            remaining -= step * self._speed
+            await asyncio.sleep(min(left_s / self._speed, 1.0))
 
 
 def ensure_utc(value: datetime) -> datetime:

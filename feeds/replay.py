@@ -7,6 +7,10 @@ a recorded failure is raised as the same `FeedError`, so outages replay too.
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import datetime
 from urllib.parse import urlparse
 
 from feeds.clock import Clock
@@ -44,3 +48,36 @@ class ReplaySource:
             body=entry.body or "",
             received_at=entry.received_at,
         )
+
+
+class PacedClock:
+    """The clock pollers see in a replay: at 1000x a 5 s poll interval would be 200 polls a
+    second, so no poller waits less than half a second of real time between polls.
+
+    The wait is the mission time asked for, then whatever real time is left of the half
+    second. It used to be the mission time stretched to half a second at the speed of the
+    moment (500 s at 1000x): slowed down to 1x after that (typically `r` at the end of a
+    fast replay, then `-`), a poller slept those 500 s in real time and the position feed
+    was stale for minutes.
+    """
+
+    MIN_REAL_WAIT_S = 0.5
+
+    def __init__(self, clock: Clock, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._monotonic = monotonic
+
+    @property
+    def speed(self) -> float:
+        return self._clock.speed
+
+    def now(self) -> datetime:
+        return self._clock.now()
+
+    async def sleep(self, seconds: float) -> None:
+        started = self._monotonic()
+        # The replay clock's own sleep follows speed changes (it looks at least every second).
+        await self._clock.sleep(seconds)
+        rest_s = self.MIN_REAL_WAIT_S - (self._monotonic() - started)
+        if rest_s > 0:
+            await asyncio.sleep(rest_s)

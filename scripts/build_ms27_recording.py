@@ -10,7 +10,8 @@ us that day):
 - Position fixes: computed every 30 s with SGP4 from the newer set, as wheretheiss.at computes
   them, in its response shape; a six-minute outage (HTTP 503) at 09:40 shows a feed failing.
 - Crew, docked vehicles, launch and docking schedule: written from the public mission facts
-  (MS27.md) in the shapes corquaid, Open Notify and Launch Library 2 serve, on each feed's
+  (MS27.md) in the shapes corquaid, Open Notify and Launch Library 2 serve (the launch in
+  LL2's detailed form: rocket, pad with its coordinates, the launch crew), on each feed's
   normal schedule. The corquaid crew list gains the three MS-27 crew at 11:30, just after the
   hatches opened at 11:28; Open Notify catches up at 12:10 (it is known to lag), so the
   dashboard shows the two sources disagreeing for a while; the docked list gains Soyuz MS-27
@@ -50,8 +51,8 @@ from scripts.ms27_payloads import (  # noqa: E402
     corquaid_docked,
     corquaid_people,
     ll2_dockings,
-    ll2_launch,
     ll2_launches,
+    ms27_launch,
 )
 
 OUT = ROOT / "feeds" / "data" / "ms27-2025-04-08.jsonl.gz"
@@ -74,7 +75,7 @@ DESCRIPTION = (
     "hatches open the station holds ten. Orbital elements are CelesTrak's real sets of the day; "
     "position fixes are computed from them with SGP4 as wheretheiss.at does; crew, docked "
     "vehicles and the launch and docking schedule are written from public mission facts in the "
-    "shapes the real APIs serve. Built by scripts/build_ms27_recording.py."
+    "shapes the real APIs serve."
 )
 
 OPEN_NOTIFY_SPELLING = {
@@ -128,9 +129,7 @@ def astros_at(at: datetime) -> dict[str, object]:
 
 def launches_at(at: datetime) -> dict[str, object]:
     status = "Go" if at < LAUNCH else "Success"
-    return ll2_launches(
-        ll2_launch("Soyuz 2.1a | Soyuz MS-27", "2025-04-08T05:47:15Z", status=status)
-    )
+    return ll2_launches(ms27_launch(status))
 
 
 def dockings_at(at: datetime) -> dict[str, object]:

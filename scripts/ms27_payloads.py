@@ -170,14 +170,114 @@ def astros(names_and_craft: list[tuple[str, str]] | None = None) -> dict[str, An
     }
 
 
-# Launch Library 2 (v2.3.0) shapes, written from FEEDS.md, for the MS-27 day.
+# Launch Library 2 (v2.3.0) shapes, written from FEEDS.md, for the MS-27 day. In 2.3.0 pad
+# coordinates are numbers, `rocket.spacecraft_stage` is a list, and an astronaut's
+# `nationality` is a list of country records (as in ../shared/reference).
+LL2_RUSSIA = {
+    "id": 5,
+    "name": "Russia",
+    "alpha_2_code": "RU",
+    "alpha_3_code": "RUS",
+    "nationality_name": "Russian",
+    "nationality_name_composed": "Russo",
+}
+LL2_USA = {
+    "id": 2,
+    "name": "United States of America",
+    "alpha_2_code": "US",
+    "alpha_3_code": "USA",
+    "nationality_name": "American",
+    "nationality_name_composed": "Americano",
+}
+LL2_KAZAKHSTAN = {
+    "id": 36,
+    "name": "Kazakhstan",
+    "alpha_2_code": "KZ",
+    "alpha_3_code": "KAZ",
+    "nationality_name": "Kazakh",
+    "nationality_name_composed": "Kazakho",
+}
+_LL2_AGENCIES = {
+    "RU": {"id": 63, "name": "Russian Federal Space Agency (ROSCOSMOS)", "abbrev": "RFSA"},
+    "US": {"id": 44, "name": "National Aeronautics and Space Administration", "abbrev": "NASA"},
+}
+# Baikonur Site 31/6, where Soyuz MS-27 lifted off (public coordinates of the pad).
+BAIKONUR_31_LAT_DEG = 45.996034
+BAIKONUR_31_LON_DEG = 63.564003
+# (name, role, ISO alpha-2) in the order Launch Library lists a Soyuz crew: commander first.
+MS27_LAUNCH_CREW = [
+    ("Sergey Ryzhikov", "Commander", "RU"),
+    ("Alexey Zubritsky", "Flight Engineer", "RU"),
+    ("Jonny Kim", "Flight Engineer", "US"),
+]
+
+
+def ll2_crew_member(name: str, role: str, country: str, member_id: int) -> dict[str, Any]:
+    """One `launch_crew` entry: a role and an astronaut (LL2 2.3.0 `AstronautFlight`)."""
+    nationality = {"RU": LL2_RUSSIA, "US": LL2_USA}[country]
+    return {
+        "id": member_id,
+        "role": {"id": 1 if role == "Commander" else 2, "role": role, "priority": 0},
+        "astronaut": {
+            "id": 700 + member_id,
+            "url": f"https://ll.thespacedevs.com/2.3.0/astronauts/{700 + member_id}/",
+            "name": name,
+            "status": {"id": 1, "name": "Active"},
+            "agency": {"response_mode": "list", **_LL2_AGENCIES[country]},
+            "nationality": [nationality],
+            "in_space": False,
+        },
+    }
+
+
 def ll2_launch(
     name: str,
     net: str,
     status: str = "Go",
     launch_id: str = "ms27-launch",
     mission: str | None = None,
+    crew: list[tuple[str, str, str]] | None = None,
+    pad_latitude: float | str | None = None,
+    pad_longitude: float | str | None = None,
 ) -> dict[str, Any]:
+    """A launch record (`mode=detailed`). `crew` adds a spacecraft stage with its launch
+    crew; `pad_latitude`/`pad_longitude` the pad's place; left out, the record has neither."""
+    spacecraft = mission if mission is not None else name.split("|")[-1].strip()
+    rocket: dict[str, Any] = {
+        "id": 8123,
+        "configuration": {
+            "id": 14,
+            "name": name.split("|")[0].strip(),
+            "full_name": name.split("|")[0].strip(),
+        },
+    }
+    if crew is not None:
+        rocket["spacecraft_stage"] = [
+            {
+                "id": 1500,
+                "destination": "International Space Station",
+                "mission_end": None,
+                "spacecraft": {"id": 900, "name": spacecraft, "serial_number": None},
+                "launch_crew": [
+                    ll2_crew_member(who, role, country, i + 1)
+                    for i, (who, role, country) in enumerate(crew)
+                ],
+                "onboard_crew": [],
+                "landing_crew": [],
+            }
+        ]
+    pad: dict[str, Any] = {
+        "id": 85,
+        "name": "31/6",
+        "location": {"id": 15, "name": "Baikonur Cosmodrome, Republic of Kazakhstan"},
+    }
+    if pad_latitude is not None or pad_longitude is not None:
+        pad.update(
+            latitude=pad_latitude,
+            longitude=pad_longitude,
+            country=LL2_KAZAKHSTAN,
+            map_url=f"https://www.google.com/maps?q={pad_latitude},{pad_longitude}",
+        )
     return {
         "id": launch_id,
         "url": f"https://ll.thespacedevs.com/2.3.0/launches/{launch_id}/",
@@ -189,17 +289,25 @@ def ll2_launch(
         "window_end": net,
         "mission": {
             "id": 7001,
-            "name": mission if mission is not None else name.split("|")[-1].strip(),
+            "name": spacecraft,
             "type": "Human Exploration",
             "orbit": {"id": 8, "name": "Low Earth Orbit", "abbrev": "LEO"},
         },
-        "rocket": {"id": 8123, "configuration": {"id": 14, "name": name.split("|")[0].strip()}},
-        "pad": {
-            "id": 85,
-            "name": "31/6",
-            "location": {"id": 15, "name": "Baikonur Cosmodrome, Republic of Kazakhstan"},
-        },
+        "rocket": rocket,
+        "pad": pad,
     }
+
+
+def ms27_launch(status: str = "Go") -> dict[str, Any]:
+    """Soyuz MS-27 as Launch Library serves it in detail: rocket, pad and its place, crew."""
+    return ll2_launch(
+        "Soyuz 2.1a | Soyuz MS-27",
+        "2025-04-08T05:47:15Z",
+        status=status,
+        crew=MS27_LAUNCH_CREW,
+        pad_latitude=BAIKONUR_31_LAT_DEG,
+        pad_longitude=BAIKONUR_31_LON_DEG,
+    )
 
 
 def ll2_launches(*launches: dict[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Regenerate the SVG screenshots in screenshots/ (run by `make screenshots`).
 
 The dashboard replays the bundled Soyuz MS-27 recording headless, with the clock frozen at
-chosen moments of the day and an observer in London, so the pictures are reproducible. One more
+chosen moments of the day and an observer in London, so the pictures are reproducible (a
+moment's banner is kept up for the shot). One more
 is the live dashboard with no network and an empty cache (every feed pointed where nothing
 listens), on the same day: what it says when it knows nothing.
 """
@@ -19,6 +20,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app.model.moments import MomentTracker  # noqa: E402
 from app.runtime import Runtime, bundled_path, load_demo_recording  # noqa: E402
 from app.settings import ALL_FEEDS, load_settings  # noqa: E402
 from app.tui.dashboard import IssDashApp  # noqa: E402
@@ -31,6 +33,8 @@ SHOTS: list[tuple[str, tuple[int, int], datetime, list[str]]] = [
     ("dashboard-80x24", (80, 24), DAY.replace(hour=8), []),
     # Three minutes before launch, where the replay starts.
     ("launch-120x40", (120, 40), DAY.replace(hour=5, minute=44), []),
+    # Docking: the moment's banner, the timeline moving on.
+    ("docking-120x40", (120, 40), DAY.replace(hour=8, minute=57, second=5), []),
     # After the hatches opened: ten aboard, and Open Notify not caught up yet.
     ("hatch-open-120x40", (120, 40), DAY.replace(hour=11, minute=45), []),
     ("help-120x40", (120, 40), DAY.replace(hour=8), ["question_mark"]),
@@ -42,6 +46,8 @@ async def shoot(
 ) -> Path:
     settings = load_settings(observer="51.5074,-0.1278", timezone="Europe/London", **settings_)
     app = IssDashApp(Runtime.for_demo(settings, load_demo_recording(), FrozenClock(at)))
+    # A moment's banner lasts seconds of real time; the shot may take longer to set up.
+    app.moments = MomentTracker(show_for_s=3600.0)
     async with app.run_test(size=size) as pilot:
         state = app.runtime.store.state
         for _ in range(250):  # feeds answer and the pass search runs in a thread: wait

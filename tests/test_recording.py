@@ -251,10 +251,13 @@ def test_jump_lands_just_before_the_event() -> None:
     control = ReplayControl(clock, recording)
     launch = datetime(2025, 4, 8, 5, 47, 15, tzinfo=UTC)
     insertion = launch + timedelta(minutes=8, seconds=45)
-    assert control.jump_target([insertion, launch]) == launch - timedelta(seconds=20)
-    assert control.jump_target([recording.start - timedelta(hours=1)]) is None  # never backwards
+    events = [(insertion, "orbit insertion"), (launch, "launch")]
+    assert control.plan_next(events).to == launch - timedelta(seconds=20)
+    # Never backwards: with nothing ahead, it goes to the end and says so.
+    back = control.plan_next([(recording.start - timedelta(hours=1), "old")])
+    assert back.to == recording.end and "No more events" in back.message
     control.jump(launch - timedelta(seconds=20))
-    assert control.jump_target([launch, insertion]) == insertion - timedelta(seconds=20)
+    assert control.plan_next(events).to == insertion - timedelta(seconds=20)
 
 
 # -- the bundled recording ----------------------------------------------------------

@@ -1,4 +1,8 @@
-"""A banner across the screen when every feed is down, saying how old what is shown is."""
+"""The one banner across the top of the screen: every feed down (saying how old what is shown
+is), or a big moment of a visit (liftoff, docking, hatch opening) for a few seconds.
+
+Feeds down wins: a moment is only as good as the data that says it happened.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from app.model.moments import Moment
 from widgets import format as fmt
 from widgets.guard import guarded, render_failed
 
@@ -17,6 +22,8 @@ class AlertView:
     all_down: bool
     newest_data_age_s: float | None  # the freshest data on screen, or None if there is none
     feeds: int
+    # A moment to announce (app.model.moments), shown while no alarm is.
+    moment: Moment | None = None
 
 
 class AlertBanner(Widget):
@@ -24,22 +31,34 @@ class AlertBanner(Widget):
     AlertBanner { height: 1; background: $error; color: $background; text-style: bold;
                   padding: 0 1; display: none; }
     AlertBanner.-shown { display: block; }
+    AlertBanner.-moment { height: 3; background: $success; color: $background;
+                          content-align: center middle; }
     """
 
     view: reactive[AlertView | None] = reactive(None)
     """Whether to show, and what; set by the app."""
 
     def watch_view(self, view: AlertView | None) -> None:
-        self.set_class(view is not None and view.all_down, "-shown")
+        alarm = view is not None and view.all_down
+        moment = view is not None and not alarm and view.moment is not None
+        self.set_class(alarm or moment, "-shown")
+        self.set_class(moment, "-moment")
 
     @guarded(render_failed)
     def render(self) -> Text:
         view = self.view
-        if view is None or not view.all_down:
+        if view is None:
             return Text("")
-        text = Text(f"⚠ ALL {view.feeds} FEEDS DOWN", no_wrap=True, overflow="ellipsis")
-        if view.newest_data_age_s is None:
-            text.append(" · nothing received yet · retrying")
-        else:
-            text.append(f" · showing data from {fmt.age(view.newest_data_age_s)} ago · retrying")
-        return text
+        if view.all_down:
+            text = Text(f"⚠ ALL {view.feeds} FEEDS DOWN", no_wrap=True, overflow="ellipsis")
+            if view.newest_data_age_s is None:
+                text.append(" · nothing received yet · retrying")
+            else:
+                text.append(
+                    f" · showing data from {fmt.age(view.newest_data_age_s)} ago · retrying"
+                )
+            return text
+        if view.moment is not None:
+            # Spaced out so it reads as a headline, not as one more status line.
+            return Text(f"★  {view.moment.text()}  ★", no_wrap=True, overflow="ellipsis")
+        return Text("")

@@ -65,6 +65,10 @@ class CountdownView:
     docked_stale: bool = False
     # Kurs radar range and rate during a docking (ISSLIVE), already in words.
     radar: str | None = None
+    # The timeline to show instead of the next event's while a moment of it is announced
+    # (app.model.moments): at hatch opening the next event is another vehicle's, and the step
+    # just done would otherwise never be seen ticked.
+    focus: Timeline | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +123,7 @@ def split_view(view: CountdownView) -> tuple[ClockPart, TimelinePart, DockedPart
         schedule_partly=view.schedule_partly,
         radar=view.radar,
     )
-    timeline = view.next[0] if view.next else (view.last[0] if view.last else None)
+    timeline = view.focus or (view.next[0] if view.next else (view.last[0] if view.last else None))
     filled, percent = 0, ""
     if timeline is not None:
         start, end = timeline.phases[0].time, timeline.phases[-1].time
@@ -128,7 +132,7 @@ def split_view(view: CountdownView) -> tuple[ClockPart, TimelinePart, DockedPart
         filled, percent = round(done * _BAR_CELLS), f"{done * 100:3.0f}%"
     phases = TimelinePart(
         timeline=timeline,
-        current=view.next[1] if view.next else None,
+        current=view.next[1] if view.next and view.next[0] is timeline else None,
         today=view.now.date(),
         filled=filled,
         percent=percent,

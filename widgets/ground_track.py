@@ -32,6 +32,7 @@ _LAYER_CLASSES = {
     Layer.PAST: "ground-track--past",
     Layer.FUTURE: "ground-track--future",
     Layer.OBSERVER: "ground-track--observer",
+    Layer.PAD: "ground-track--pad",
     Layer.STATION: "ground-track--station",
 }
 # Layers that dim at night (the land and the grid are scenery; tracks and markers are not).
@@ -67,6 +68,7 @@ class GroundTrackMap(LineCache):
     GroundTrackMap > .ground-track--past { color: $primary; }
     GroundTrackMap > .ground-track--future { color: $warning; }
     GroundTrackMap > .ground-track--observer { color: $accent; text-style: bold; }
+    GroundTrackMap > .ground-track--pad { color: $warning; text-style: bold; }
     GroundTrackMap > .ground-track--station { color: $error-lighten-2; text-style: bold; }
     GroundTrackMap > .ground-track--night {
         background: $primary 25%;

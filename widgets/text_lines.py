@@ -59,8 +59,17 @@ class TextLines(KeptStyles, LineCache):
     def on_resize(self) -> None:
         # Widths decide truncation (and some panels' content): redraw every row.
         self.forget_rows()
+        count = len(self._lines)
         self.redraw_lines()
         self.refresh()
+        if len(self._lines) != count:
+            # The new width changed the height, but a relayout asked for inside the layout
+            # pass that gave this width is lost: ask again once it is done.
+            self.call_after_refresh(self._relayout)
+
+    def _relayout(self) -> None:
+        self.clear_cached_dimensions()
+        self.refresh(layout=True)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()

@@ -54,6 +54,7 @@ SUBSTITUTES: dict[str, str] = {
     "○": "o",  # approximate station; a phase still to come
     "◌": "·",  # the footprint (a dotted circle on the map)
     "⌂": "+",  # the observer (the map draws + too)
+    "▲": "^",  # a launch pad (the map draws ^ too)
     "☀": "*",  # sunlit
     "★": "*",  # commander
     "⚠": "!",

@@ -83,6 +83,7 @@ class MapGlyphs:
     station: int
     station_approximate: int  # elements a few days old: a place to look near, not a fix
     observer: int
+    pad: int  # a launch pad with a launch coming
 
     def encode(self, bits: NDArray[np.uint8], area: NDArray[np.bool_]) -> NDArray[np.uint32]:
         """Code points for braille bit patterns; `area` marks cells of filled layers (land),
@@ -92,8 +93,12 @@ class MapGlyphs:
         return np.where(area, _CONSOLE_AREA[bits], _CONSOLE_LINE[bits]).astype(np.uint32)
 
 
-BRAILLE = MapGlyphs("braille", station=ord("◉"), station_approximate=ord("○"), observer=ord("⌂"))
-# ■ (the console's own square), o and +: glyphs every console font has.
-CONSOLE = MapGlyphs("console", station=ord("■"), station_approximate=ord("o"), observer=ord("+"))
+BRAILLE = MapGlyphs(
+    "braille", station=ord("◉"), station_approximate=ord("○"), observer=ord("⌂"), pad=ord("▲")
+)
+# ■ (the console's own square), o, + and ^: glyphs every console font has.
+CONSOLE = MapGlyphs(
+    "console", station=ord("■"), station_approximate=ord("o"), observer=ord("+"), pad=ord("^")
+)
 
 GLYPHS: dict[GlyphMode, MapGlyphs] = {"braille": BRAILLE, "console": CONSOLE}

@@ -35,6 +35,8 @@ _RING = np.array(
     + [(0, -1), (1, -1), (0, 4), (1, 4)]
     + [(-1, -1), (2, -1), (-1, 4), (2, 4)]
 )
+# A launch pad with a launch coming (the launch card's pad).
+PAD_GLYPH = BRAILLE.pad
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -51,7 +53,8 @@ class Layer(IntEnum):
     PAST = 4
     FUTURE = 5
     OBSERVER = 6
-    STATION = 7
+    PAD = 7
+    STATION = 8
 
 
 STYLE_COUNT = len(Layer) * 2
@@ -73,6 +76,8 @@ class MapScene:
     # too old for any one place to be claimed (`station` is then None).
     station_region: tuple[Run, ...] = ()
     observer: tuple[float, float] | None = None
+    # (latitude, longitude) of the pad of the launch coming up, or None.
+    pad: tuple[float, float] | None = None
     show_night: bool = True
     show_grid: bool = False
 
@@ -281,6 +286,10 @@ def compose(scene: MapScene, width: int, height: int, glyphs: MapGlyphs = BRAILL
         ox, oy = point_cell(*scene.observer, width, height)
         layer[oy, ox] = Layer.OBSERVER
         codes[oy, ox] = glyphs.observer
+    if scene.pad is not None:
+        px, py = point_cell(*scene.pad, width, height)
+        layer[py, px] = Layer.PAD
+        codes[py, px] = glyphs.pad
     if station_cell is not None:
         sx, sy = station_cell
         layer[sy, sx] = Layer.STATION

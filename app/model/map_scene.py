@@ -50,10 +50,12 @@ def build_scene(
     settings: MapSettings,
     toggles: MapToggles,
     error: ExpectedError | None = None,
+    pad: tuple[float, float] | None = None,
 ) -> MapScene:
     """The map at `now`. `station` None: the elements cannot be propagated to `now`, so no
     station, track or footprint is drawn. `error`: how far off the position may be; past a few
-    days the marker is approximate, past two weeks a region along the track replaces it."""
+    days the marker is approximate, past two weeks a region along the track replaces it. `pad`:
+    where a launch is about to lift off (app.model.launch_card), marked ▲."""
     observer = state.observer
     subsolar = engine.subsolar_point(
         datetime.fromtimestamp(scene_step(now) * SUBSOLAR_STEP_S, tz=UTC)
@@ -62,6 +64,7 @@ def build_scene(
         return MapScene(
             subsolar=subsolar,
             observer=(observer.latitude_deg, observer.longitude_deg) if observer else None,
+            pad=pad,
             show_night=toggles.night,
             show_grid=toggles.grid,
         )
@@ -106,6 +109,7 @@ def build_scene(
         station_approximate=level != "good",
         station_region=region,
         observer=(observer.latitude_deg, observer.longitude_deg) if observer else None,
+        pad=pad,
         show_night=toggles.night,
         show_grid=toggles.grid,
     )

@@ -5,6 +5,8 @@ Pure logic over the replay clock (no Textual), so it can be tested with a clock 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -14,6 +16,15 @@ from feeds.recording import Recording
 SPEEDS = (1.0, 10.0, 60.0, 300.0, 1000.0)
 # A jump lands a little before the event, so the viewer sees it happen.
 JUMP_LEAD = timedelta(seconds=20)
+
+
+@dataclass(frozen=True, slots=True)
+class Jump:
+    """Where `n` takes the replay (None: nowhere) and what to tell the viewer, which is what
+    really happens."""
+
+    to: datetime | None
+    message: str
 
 
 class ReplayControl:
@@ -66,14 +77,25 @@ class ReplayControl:
             return 0.5
         return 0.25
 
-    def jump_target(self, event_times: list[datetime]) -> datetime | None:
-        """Just before the first event the viewer has not yet been brought to (an event
-        already within the lead counts as reached, so pressing again moves on)."""
-        if self.clock is None:
-            return None
-        now = self.clock.now() + timedelta(seconds=1)
-        targets = sorted(t - JUMP_LEAD for t in event_times if t - JUMP_LEAD > now)
-        return targets[0] if targets else None
+    def plan_next(self, events: Iterable[tuple[datetime, str]]) -> Jump:
+        """Just before the next of `events` (time, label) that the recording reaches. An event
+        past the recording's end is not one it can show: with none left, the jump is to the
+        end, and it says so (it used to name an event beyond the end, then land on END)."""
+        if self.clock is None or self.recording is None:
+            return Jump(None, "Not a replay: no events to jump to")
+        now = self.clock.now()
+        end = self.recording.end
+        ahead = sorted(
+            (when - JUMP_LEAD, label)
+            for when, label in events
+            if when - JUMP_LEAD > now + timedelta(seconds=1) and when <= end
+        )
+        if ahead:
+            to, label = ahead[0]
+            return Jump(to, f"Jumped to {label}")
+        if self.ended or now >= end:
+            return Jump(None, "No more events: this is the end of the recording")
+        return Jump(end, "No more events: jumped to the end of the recording")
 
     def jump(self, to: datetime) -> None:
         if self.clock is not None:

@@ -22,7 +22,7 @@ from typing import Any, ClassVar, TypeVar
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.filter import LineFilter
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
@@ -32,12 +32,14 @@ from textual.worker import Worker, WorkerState, WorkType, get_current_worker
 from app.model.kiosk import STATION_VIEW, VIEWS, KioskController
 from app.model.knowledge import Unknown, mode_badge, part_gaps, trusted, unknown
 from app.model.knowledge import all_feeds_down as feeds_down
+from app.model.launch_card import LaunchCardView, launch_card
 from app.model.layout import SIZE_NAMES, SizeClass, size_class
 from app.model.map_glyphs import GLYPHS
 from app.model.map_scene import MapToggles, build_scene, scene_step
+from app.model.moments import Moment, MomentTracker
 from app.model.orbit import ElementsUnusable, OrbitEngine, Pass, StationState
 from app.model.passes import passes_withheld, upcoming_passes
-from app.model.replay_control import JUMP_LEAD, ReplayControl
+from app.model.replay_control import ReplayControl
 from app.model.roster import build_roster
 from app.model.state import MissionState
 from app.model.telemetry import (
@@ -62,6 +64,7 @@ from widgets.crew_roster import CrewRoster, RosterView
 from widgets.feed_health import FeedHealthStrip, HealthView
 from widgets.ground_track import GroundTrackMap
 from widgets.guard import simulate_crash
+from widgets.launch_card import LaunchCard
 from widgets.mission_bar import MissionBar, MissionBarView
 from widgets.station import StationPanel, StationView, radar_text
 from widgets.telemetry import TelemetryPanel, TelemetryView
@@ -76,18 +79,33 @@ HELP_MARKUP = """\
   [$success]⣿[/]  land                  [$foreground-darken-1]◌[/]   footprint (above the horizon)
   [$error]○[/]  elements over 3 days old: approximate; over 14 days, a [$error]━━[/] stretch of
      track where the station may be, instead of a marker
-  shaded cells are the night side of the Earth; a ring of dots marks the station
+  [$warning]▲[/]  the pad of a launch coming up
+  shaded cells are the night side of the Earth; a ring of dots marks the station"""
 
-[b $accent]Keys[/]
-  [b]d[/]  day/night shading [b]f[/]  footprint     [b]t[/]  tracks     [b]g[/]  grid
-  [b]?[/]  this help         [b]ctrl+p[/]  command palette          [b]q[/]  quit
-  replay: [b]space[/] pause  [b]+[/]/[b]-[/] speed 1-1000x  [b]n[/] next event  [b]r[/] restart
+# The key grid: (key, what it does), three to a row; drawn as a table so the columns line up.
+HELP_KEYS: tuple[tuple[str, str], ...] = (
+    ("d", "day/night shading"),
+    ("f", "footprint"),
+    ("t", "tracks"),
+    ("g", "grid"),
+    ("s", "station view"),
+    ("?", "this help"),
+    ("ctrl+p", "command palette"),
+    ("esc", "close a panel"),
+    ("q ctrl+c", "quit"),
+)
+HELP_REPLAY_KEYS: tuple[tuple[str, str], ...] = (
+    ("space", "pause / resume"),
+    ("+  -", "speed 1-1000x"),
+    ("n", "next event"),
+    ("r", "restart"),
+)
 
+HELP_FOOTNOTE = """\
 Positions are propagated locally (SGP4, skyfield) from the orbital elements
 for the time shown (the newest set not after it), with their age and expected
 error; an API fix, when one is available, is shown only as a cross-check.
-Feeds that fail keep their last good data on screen, marked stale with its age.
-"""
+Feeds that fail keep their last good data on screen, marked stale with its age."""
 
 MAP_LEGEND = (
     "[$error]◉[/] ISS  [$primary]━[/] past  [$warning]━[/] next  "
@@ -117,11 +135,11 @@ HEARTBEAT_EVERY_S = 60.0
 PASSES_REUSE_S = 6 * 3600.0
 
 
-def all_feeds_down(state: MissionState, now: datetime) -> AlertView:
+def all_feeds_down(state: MissionState, now: datetime, moment: Moment | None = None) -> AlertView:
     """Every enabled feed failing, or silent past its first deadline: the banner says so,
-    with the age of the freshest data."""
+    with the age of the freshest data. Otherwise it announces `moment`, if any."""
     down = feeds_down(state, now)
-    return AlertView(down.all_down, down.newest_data_age_s, down.feeds)
+    return AlertView(down.all_down, down.newest_data_age_s, down.feeds, moment)
 
 
 def _data_shape(state: MissionState) -> tuple[object, ...]:
@@ -146,6 +164,12 @@ class HelpScreen(ModalScreen[None]):
     }
     HelpScreen .help-about-title { color: $accent; text-style: bold; margin-top: 1; }
     HelpScreen .help-about { color: $foreground-darken-1; }
+    HelpScreen .help-keys-title { color: $accent; text-style: bold; margin-top: 1; }
+    HelpScreen .help-keys {
+        layout: grid; grid-size: 6; grid-columns: 9 18; grid-rows: 1; height: auto;
+    }
+    HelpScreen .help-key { text-style: bold; }
+    HelpScreen .help-footnote { margin-top: 1; }
     """
 
     def __init__(self, about: str = "") -> None:
@@ -153,8 +177,16 @@ class HelpScreen(ModalScreen[None]):
         self.about = about
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="help-box"):
+        # Scrolls when the terminal is too short for all of it.
+        with VerticalScroll(id="help-box"):
             yield Static(HELP_MARKUP)
+            for title, keys in (("Keys", HELP_KEYS), ("Replay (--demo)", HELP_REPLAY_KEYS)):
+                yield Static(title, classes="help-keys-title")
+                with Grid(classes="help-keys"):
+                    for key, what in keys:
+                        yield Static(key, markup=False, classes="help-key")
+                        yield Static(what, markup=False)
+            yield Static(HELP_FOOTNOTE, classes="help-footnote")
             if self.about:
                 yield Static("About this data", classes="help-about-title")
                 # Recording descriptions come from files: plain text, never markup.
@@ -169,6 +201,11 @@ class IssDashApp(App[None]):
     TITLE = "issdash"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
+        # Textual 8 makes ctrl+c copy; in a terminal program people expect it to quit. Priority
+        # puts it before the screen's copy binding (the kiosk refuses it in check_action).
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+        # Esc closes the keys panel the palette's "Keys" command opens.
+        Binding("escape", "hide_keys", "Close keys", show=False),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("d", "toggle_layer('night')", "Night"),
         Binding("f", "toggle_layer('footprint')", "Footprint"),
@@ -223,6 +260,10 @@ class IssDashApp(App[None]):
         self.screen_glyphs = screen_glyphs(runtime.settings.glyphs, os.environ)
         self.flag_style = flag_style(runtime.settings.flags, os.environ, self.screen_glyphs)
         self.console_glyphs = ConsoleGlyphs() if self.screen_glyphs == "console" else None
+        # Liftoff, docking, hatch opening: announced in the banner (app.model.moments).
+        self.moments = MomentTracker()
+        self._launch_card_view: LaunchCardView | None = None
+        self._moment_shown: Moment | None = None
 
     # -- layout -----------------------------------------------------------------------
 
@@ -234,6 +275,7 @@ class IssDashApp(App[None]):
         self._map = GroundTrackMap(
             id="map", glyphs=GLYPHS["console" if self.console_glyphs else "braille"]
         )
+        self._launch_card = LaunchCard(id="launch-card")
         self._roster = CrewRoster(id="crew")
         self._telemetry_panel = TelemetryPanel(id="telemetry")
         self._countdown_panel = NextEventPanel(id="countdown")
@@ -248,6 +290,8 @@ class IssDashApp(App[None]):
             with Vertical(id="left"):
                 with Vertical(id="map-panel", classes="panel"):
                     yield self._map
+                with Vertical(id="launch-panel", classes="panel"):
+                    yield self._launch_card
                 with VerticalScroll(id="crew-panel", classes="panel"):
                     yield self._roster
                 yield from self._declared("left")
@@ -283,6 +327,9 @@ class IssDashApp(App[None]):
         self.query_one("#map-panel").border_subtitle = MAP_LEGEND
         self.query_one("#telemetry-panel").border_title = "Telemetry"
         self.query_one("#crew-panel").border_title = "Crew aboard the ISS"
+        self.query_one("#launch-panel").border_title = "Next launch"
+        self.query_one("#launch-panel").border_subtitle = "Launch Library 2"
+        self._launch_card.flags = self.flag_style
         self.query_one("#countdown-panel").border_title = "Next event"
         self.query_one("#station-panel").border_title = "Station"
         self.query_one("#station-panel").border_subtitle = "NASA ISSLIVE"
@@ -381,6 +428,7 @@ class IssDashApp(App[None]):
         self.query_one("#side").styles.width = layout.side_width
         self._map.styles.max_height = layout.map_rows
         self._roster.apply_layout(layout.roster)
+        self._launch_card.apply_layout(compact=layout.short)
         self._countdown_panel.apply_layout(
             full_timeline=layout.full_timeline,
             show_docked=layout.show_docked,
@@ -396,6 +444,33 @@ class IssDashApp(App[None]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        if self.replay.active:
+            # The replay keys, for whoever looks for them in the palette (ctrl+p).
+            yield from (
+                SystemCommand(
+                    "Replay: pause or resume",
+                    "Stop or restart the replay clock (space)",
+                    self.action_pause,
+                ),
+                SystemCommand(
+                    "Replay: faster",
+                    "Next speed up: 1, 10, 60, 300, 1000x (+)",
+                    partial(self.action_speed, 1),
+                ),
+                SystemCommand(
+                    "Replay: slower", "Next speed down (-)", partial(self.action_speed, -1)
+                ),
+                SystemCommand(
+                    "Replay: next event",
+                    "Jump to just before the next event (n)",
+                    self.action_next_event,
+                ),
+                SystemCommand(
+                    "Replay: restart",
+                    "Back to the start of the recording (r)",
+                    self.action_restart,
+                ),
+            )
         for layer, what in (
             ("night", "night-side shading"),
             ("footprint", "the footprint circle"),
@@ -415,7 +490,13 @@ class IssDashApp(App[None]):
             return self.replay.active
         if action == "station_view":
             return self._telemetry_enabled
+        if action == "hide_keys":
+            # Only while the keys panel is open: otherwise Esc is left to whoever wants it.
+            return bool(self.screen.query("HelpPanel"))
         return True
+
+    def action_hide_keys(self) -> None:
+        self.action_hide_help_panel()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self._about()))
@@ -443,14 +524,11 @@ class IssDashApp(App[None]):
             for t in build_timelines(self.runtime.store.state, now)
             for p in t.phases
         ]
-        target = self.replay.jump_target([when for when, _ in phases])
-        if target is None:
-            self.notify("No later event in this recording", timeout=2)
-            return
-        label = min((w, what) for w, what in phases if w - JUMP_LEAD == target)[1]
-        self.replay.jump(target)
-        self.notify(f"Jumped to {label}", timeout=2)
-        await self._replay_from_here()
+        jump = self.replay.plan_next(phases)
+        self.notify(jump.message, timeout=2.5)
+        if jump.to is not None:
+            self.replay.jump(jump.to)
+            await self._replay_from_here()
 
     async def action_restart(self) -> None:
         self.replay.restart()
@@ -458,6 +536,7 @@ class IssDashApp(App[None]):
 
     async def _replay_from_here(self) -> None:
         """After the clock jumps, the state is rebuilt from what was recorded by then."""
+        self.moments.dismiss()
         self._passes = None
         self._passes_key = None
         self._passes_retry_at = None
@@ -574,7 +653,8 @@ class IssDashApp(App[None]):
         # Only the machine's own clock can be wrong: a replay's clock is the recording's.
         self.clock_warning = panel("clock check", lambda: self._clock_doubt(state, now))
         panel("mission bar", lambda: setattr(self._bar_widget, "view", self._bar(state, now)))
-        panel("alert", lambda: setattr(self._alert, "view", all_feeds_down(state, now)))
+        moment = panel("moments", lambda: self._moment(state, now))
+        panel("alert", lambda: setattr(self._alert, "view", all_feeds_down(state, now, moment)))
         if self.kiosk is not None:
             panel("kiosk layout", lambda: self._kiosk_layout(now))
         panel(
@@ -601,6 +681,7 @@ class IssDashApp(App[None]):
                 "countdown",
                 lambda: setattr(self._countdown_panel, "view", self._countdown(state, known, now)),
             )
+            panel("launch card", lambda: self._show_launch_card(known, now))
             for name, show in self._shows:
                 panel(name, partial(show, known, now))
         telemetry_health = state.feeds.get("telemetry")
@@ -619,6 +700,27 @@ class IssDashApp(App[None]):
         )
         panel("telemetry", lambda: self._orbit_views(orbit, state, now))
         self._views_ok_at = time.monotonic()  # every view was attempted (the heartbeat)
+
+    def _moment(self, state: MissionState, now: datetime) -> Moment | None:
+        """The moment to announce now: timelines from the state's trusted answers, and real
+        time for how long it stays up."""
+        moment = self.moments.update(
+            build_timelines(trusted(state, now), now), now, time.monotonic()
+        )
+        self._moment_shown = moment
+        return moment
+
+    def _show_launch_card(self, known: MissionState, now: datetime) -> None:
+        view = launch_card(known, now)
+        self._launch_card_view = view
+        self._launch_card.view = view
+        self.set_class(view is not None, "-launch-card")
+
+    @property
+    def _pad(self) -> tuple[float, float] | None:
+        """The pad of the launch on the card, marked on the map."""
+        view = self._launch_card_view
+        return view.pad_place if view is not None else None
 
     def _clock_doubt(self, state: MissionState, now: datetime) -> str | None:
         if self.runtime.recording is not None:
@@ -664,10 +766,22 @@ class IssDashApp(App[None]):
             self._map_legend = legend
             self.query_one("#map-panel").border_subtitle = legend
         if telemetry is None:
-            key: tuple[object, ...] = ("unusable", state.observer, self.toggles, scene_step(now))
+            key: tuple[object, ...] = (
+                "unusable",
+                state.observer,
+                self.toggles,
+                scene_step(now),
+                self._pad,
+            )
             if key != self._scene_key:
                 self._map.scene = build_scene(
-                    orbit.engine, state, None, now, self.runtime.settings.map, self.toggles
+                    orbit.engine,
+                    state,
+                    None,
+                    now,
+                    self.runtime.settings.map,
+                    self.toggles,
+                    pad=self._pad,
                 )
                 self._scene_key = key
                 self._scene_station = None
@@ -682,6 +796,7 @@ class IssDashApp(App[None]):
                 self.runtime.settings.map,
                 self.toggles,
                 telemetry.error,
+                pad=self._pad,
             )
             # Recorded only once the scene is built: a failure retries on the next tick.
             self._scene_key = scene_key
@@ -707,6 +822,7 @@ class IssDashApp(App[None]):
             self.runtime.settings.map,
             self._map.size,
             scene_step(now),
+            self._pad,
         )
         last = self._scene_station
         dot = self._map.degrees_per_dot
@@ -731,6 +847,10 @@ class IssDashApp(App[None]):
         docked_unknown = unknown(state, "docked", now)
         docked_health = state.feeds.get("docked")
         upcoming = next_event(timelines, now)
+        moment = self._moment_shown
+        focus = (
+            next((t for t in timelines if t.vehicle == moment.vehicle), None) if moment else None
+        )
         radar = None
         # During a docking, while the Kurs radar has its target, its range and rate.
         if upcoming is not None and upcoming[1].kind == "docking" and state.station is not None:
@@ -754,6 +874,7 @@ class IssDashApp(App[None]):
             docked_unknown=docked_unknown,
             docked_age_s=(now - known.docked.received_at).total_seconds() if known.docked else None,
             docked_stale=docked_health is not None and docked_health.state(now) != "ok",
+            focus=focus,
         )
 
     def _kiosk_layout(self, now: datetime) -> None:

@@ -8,6 +8,7 @@ the station existed is a broken field, not an event to count down to.
 from __future__ import annotations
 
 import logging
+import math
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -29,6 +30,17 @@ SCHEDULE_HORIZON = timedelta(days=5 * 365)
 # is a broken or hostile answer. Only this many are parsed, so neither the parse nor the
 # timelines rebuilt every second grow with what an upstream sends.
 MAX_SCHEDULE_ENTRIES = 100
+# A crew vehicle carries a handful of people: a longer list is broken, and is cut here.
+MAX_LAUNCH_CREW = 8
+
+
+class LaunchCrewMember(FrozenModel):
+    """One person launching, as Launch Library lists them."""
+
+    name: str
+    role: str | None = None  # "Commander", "Flight Engineer", ...
+    country_code: str | None = None  # ISO 3166 alpha-2, from the first nationality
+    agency: str | None = None  # the agency's abbreviation, e.g. "NASA"
 
 
 class Launch(FrozenModel):
@@ -40,6 +52,11 @@ class Launch(FrozenModel):
     net: UtcDatetime
     status: str | None = None  # LL2 abbreviation: Go, TBD, TBC, Hold, Success, ...
     pad: str | None = None
+    # The pad's place, both or neither: a plausible pair, else not known.
+    pad_latitude_deg: float | None = None
+    pad_longitude_deg: float | None = None
+    # None: the answer says nothing about a crew (not "no crew"); () an empty list.
+    crew: tuple[LaunchCrewMember, ...] | None = None
 
 
 class Docking(FrozenModel):
@@ -175,6 +192,7 @@ def parse_launches(raw: RawResponse, now: datetime) -> Launches:
             rocket = ((row.rocket or {}).get("configuration") or {}).get("name")
             pad = row.pad or {}
             location = (pad.get("location") or {}).get("name")
+            place = _pad_place(pad)
             launches.append(
                 Launch(
                     id=str(row.id),
@@ -182,7 +200,15 @@ def parse_launches(raw: RawResponse, now: datetime) -> Launches:
                     rocket=_text(rocket),
                     net=_time(row.net, now, "net"),
                     status=_text((row.status or {}).get("abbrev"), 16),
-                    pad=_text(", ".join(p for p in (pad.get("name"), location) if p), 64),
+                    pad=_text(
+                        ", ".join(
+                            p for p in (pad.get("name"), location) if isinstance(p, str) and p
+                        ),
+                        64,
+                    ),
+                    pad_latitude_deg=place[0] if place else None,
+                    pad_longitude_deg=place[1] if place else None,
+                    crew=_launch_crew(row.rocket),
                 )
             )
         except (ValidationError, ValueError, TypeError, AttributeError) as exc:
@@ -190,6 +216,79 @@ def parse_launches(raw: RawResponse, now: datetime) -> Launches:
             log.warning("skipping a launch: %s", exc)
     _refuse_if_all_invalid(len(items), invalid, "launch")
     return Launches(launches=tuple(sorted(launches, key=lambda x: x.net)))
+
+
+def _degrees(value: Any, limit: float) -> float | None:
+    """A coordinate as LL2 serves it (a number in 2.3.0, a numeric string in 2.2.0), or None
+    when it is missing, not a finite number, or out of range."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and len(value) <= 24:
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if not isinstance(value, int | float):
+        return None
+    degrees = float(value)
+    return degrees if math.isfinite(degrees) and -limit <= degrees <= limit else None
+
+
+def _pad_place(pad: dict[str, Any]) -> tuple[float, float] | None:
+    """The pad's latitude and longitude, when both are plausible. (0, 0) is a placeholder
+    some records carry, not a launch site in the Gulf of Guinea."""
+    latitude = _degrees(pad.get("latitude"), 90.0)
+    longitude = _degrees(pad.get("longitude"), 180.0)
+    if latitude is None or longitude is None or (latitude == 0.0 and longitude == 0.0):
+        return None
+    return latitude, longitude
+
+
+def _country_code(nationality: Any) -> str | None:
+    """ISO alpha-2 from LL2 2.3.0's nationality list (2.2.0 gave only a word: unknown)."""
+    if not isinstance(nationality, list) or not nationality:
+        return None
+    first = nationality[0]
+    code = first.get("alpha_2_code") if isinstance(first, dict) else None
+    if isinstance(code, str) and len(code) == 2 and code.isascii() and code.isalpha():
+        return code.upper()
+    return None
+
+
+def _launch_crew(rocket: dict[str, Any] | None) -> tuple[LaunchCrewMember, ...] | None:
+    """The crew from `rocket.spacecraft_stage[].launch_crew` (a list in LL2 2.3.0, a single
+    object in 2.2.0). None when the answer has no spacecraft stage with a crew list at all."""
+    stages = (rocket or {}).get("spacecraft_stage")
+    if isinstance(stages, dict):
+        stages = [stages]
+    if not isinstance(stages, list):
+        return None
+    lists = [s["launch_crew"] for s in stages if isinstance(s, dict) and "launch_crew" in s]
+    if not lists:
+        return None
+    crew: list[LaunchCrewMember] = []
+    for entries in lists:
+        for entry in entries if isinstance(entries, list) else ():
+            if len(crew) >= MAX_LAUNCH_CREW:
+                log.warning("more than %d people in one launch crew; the rest left out", len(crew))
+                return tuple(crew)
+            if not isinstance(entry, dict) or not isinstance(entry.get("astronaut"), dict):
+                continue
+            person = entry["astronaut"]
+            name = _text(person.get("name"))
+            if not name:
+                continue
+            role = entry.get("role")
+            agency = person.get("agency")
+            crew.append(
+                LaunchCrewMember(
+                    name=name,
+                    role=_text(role.get("role"), 24) if isinstance(role, dict) else None,
+                    country_code=_country_code(person.get("nationality")),
+                    agency=_text(agency.get("abbrev"), 12) if isinstance(agency, dict) else None,
+                )
+            )
+    return tuple(crew)
 
 
 def parse_dockings(raw: RawResponse, now: datetime) -> Dockings:

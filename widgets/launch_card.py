@@ -1,0 +1,148 @@
+"""The launch card: vehicle, rocket, pad, crew with flags and the time to liftoff."""
+
+from __future__ import annotations
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual.reactive import reactive
+
+from app.model.launch_card import LaunchCardView
+from feeds.adapters.schedule import LaunchCrewMember
+from widgets import format as fmt
+from widgets.countries import flag
+from widgets.text_lines import TextLines
+
+# Roles as the crew roster abbreviates them.
+_ROLES = {"commander": "CDR", "flight engineer": "FE"}
+
+
+def t_minus(seconds: float) -> str:
+    """ "T- 3m 15s", "T- 1h 05m": counting down, never negative (after liftoff the card goes)."""
+    return f"T- {fmt.duration(max(0.0, seconds))}"
+
+
+def place_text(place: tuple[float, float]) -> str:
+    latitude, longitude = place
+    return f"{fmt.latitude(latitude)} {fmt.longitude(longitude)}"
+
+
+class LaunchCard(TextLines):
+    """Drawn from a `LaunchCardView`; the app hides the card's box when there is none."""
+
+    COMPONENT_CLASSES = {
+        "launch-card--vehicle",
+        "launch-card--clock",
+        "launch-card--label",
+        "launch-card--muted",
+        "launch-card--commander",
+        "launch-card--unknown",
+        "launch-card--pad",
+    }
+
+    DEFAULT_CSS = """
+    LaunchCard { height: auto; padding: 0 1; }
+    LaunchCard > .launch-card--vehicle { color: $foreground; text-style: bold; }
+    LaunchCard > .launch-card--clock { color: $warning; text-style: bold; }
+    LaunchCard > .launch-card--label { color: $accent; text-style: bold; }
+    LaunchCard > .launch-card--muted { color: $foreground-darken-2; }
+    LaunchCard > .launch-card--commander { color: $warning; text-style: bold; }
+    LaunchCard > .launch-card--unknown { color: $warning; }
+    LaunchCard > .launch-card--pad { color: $warning; text-style: bold; }
+    """
+
+    view: reactive[LaunchCardView | None] = reactive(None, layout=False, repaint=False)
+    """The card at one moment; set by the app every tick."""
+
+    flags: str = "emoji"
+    # On short terminals the card keeps to three lines (the crew on one line, cut if need
+    # be): a person a line would take the rows the crew roster and the map need.
+    compact: bool = False
+
+    def apply_layout(self, compact: bool) -> None:
+        """Set by the app on every resize (app.model.layout's short terminals)."""
+        if compact != self.compact:
+            self.compact = compact
+            self.redraw_lines()
+
+    def watch_view(self) -> None:
+        self.redraw_lines()
+
+    def build_lines(self) -> list[Text]:
+        view = self.view
+        if view is None:
+            return []
+        style = self.component_style
+        muted = style("launch-card--muted")
+        unknown = style("launch-card--unknown")
+        head = Text(no_wrap=True, overflow="ellipsis")
+        head.append(view.vehicle, style=style("launch-card--vehicle"))
+        head.append(" on ", style=muted)
+        if view.rocket:
+            head.append(view.rocket, style=style("launch-card--vehicle"))
+        else:
+            head.append("rocket unknown", style=unknown)
+        head.append("  ")
+        head.append(t_minus(view.seconds_to_launch), style=style("launch-card--clock"))
+        head.append(f"  {fmt.utc_hm(view.net)}", style=muted)
+        if view.status:
+            head.append(f"  {view.status}", style=muted)
+        # The place first: on a narrow card the pad's long name is what gets cut.
+        pad = Text(no_wrap=True, overflow="ellipsis")
+        pad.append("Pad  ", style=style("launch-card--label"))
+        if view.pad_place is not None:
+            pad.append("▲ ", style=style("launch-card--pad"))
+            pad.append(place_text(view.pad_place), style=muted)
+        else:
+            pad.append("position unknown", style=unknown)
+        pad.append("  ")
+        pad.append(view.pad or "name unknown", style=None if view.pad else unknown)
+        return [head, pad, *self._crew_lines(view.crew)]
+
+    def _crew_lines(self, crew: tuple[LaunchCrewMember, ...] | None) -> list[Text]:
+        style = self.component_style
+        label = style("launch-card--label")
+        if crew is None or not crew:
+            line = Text("Crew ", style=label, no_wrap=True)
+            line.append(
+                " unknown" if crew is None else " none listed", style=style("launch-card--unknown")
+            )
+            return [line]
+        people = [self._person(member) for member in crew]
+        one_line = Text("Crew ", style=label, no_wrap=True, overflow="ellipsis")
+        for person in people:
+            one_line.append("  ")
+            one_line.append_text(person)
+        width = self.content_size.width
+        if width <= 0 or cell_len(one_line.plain) <= width:
+            return [one_line]
+        # Narrower: surnames, the commander starred, still one line.
+        short = Text("Crew", style=label, no_wrap=True, overflow="ellipsis")
+        for member in crew:
+            short.append(f" {flag(member.country_code, self.flags)} ")
+            commander = _ROLES.get((member.role or "").lower()) == "CDR"
+            surname = member.name.split()[-1]
+            short.append(
+                f"★{surname}" if commander else surname,
+                style=style("launch-card--commander") if commander else None,
+            )
+        if cell_len(short.plain) <= width or self.compact:
+            return [short]
+        # Too narrow for one line: one person a line, nobody cut.
+        lines = []
+        for i, person in enumerate(people):
+            line = Text("Crew " if i == 0 else "     ", style=label, no_wrap=True)
+            line.append(" ")
+            line.append_text(person)
+            lines.append(line)
+        return lines
+
+    def _person(self, member: LaunchCrewMember) -> Text:
+        style = self.component_style
+        role = _ROLES.get((member.role or "").lower(), member.role or "")
+        text = Text(no_wrap=True)
+        text.append(f"{flag(member.country_code, self.flags)} ")
+        commander = role == "CDR"
+        text.append(member.name, style=style("launch-card--commander") if commander else None)
+        if role:
+            text.append(f" {role}", style=style("launch-card--muted"))
+        return text
