@@ -266,3 +266,28 @@ def test_any_time_and_span_is_a_result_or_a_clean_error(
     assert "Traceback" not in err and "internal error" not in err
     if code != 2:
         assert isinstance(json.loads(out)["notices"], list)
+
+
+def test_passes_runs_without_textual_or_rich(tmp_path: Path) -> None:
+    """`issdash passes` is not in the dashboard's hot path: no Textual, no Rich loaded."""
+    from tests.test_architecture import run_isolated
+
+    elements = tmp_path / "iss.tle"
+    elements.write_text(TLE_TEXT)
+    result = run_isolated(
+        f"""
+        import contextlib, io, json, os, sys
+        os.environ["ISSDASH_FEEDS__TLE__URL"] = {elements.as_uri()!r}
+        os.environ["ISSDASH_CACHE_DIR"] = {str(tmp_path / "cache")!r}
+        os.environ["ISSDASH_FEEDS__TELEMETRY__ENABLED"] = "false"
+        from app.cli import main
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = main(["passes", "--place", "Boston", "--at", {AT!r}, "--days", "1",
+                         "--ics", {str(tmp_path / "x.ics")!r}])
+        loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("textual", "rich"))
+        print(json.dumps({{"code": [str(code)], "loaded": loaded}}))
+        """
+    )
+    assert result["code"] == ["0"]
+    assert result["loaded"] == []
