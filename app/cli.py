@@ -505,6 +505,8 @@ def _passes(args: argparse.Namespace, settings: Settings) -> int:
             as_json=args.json,
             ics=args.ics,
             timeout_s=args.timeout,
+            recording=_recording(args) if args.demo is not None else None,
+            element_history=_element_history(settings),
         )
     except PassesUsageError as exc:
         raise LocalInputError(str(exc)) from None

@@ -39,6 +39,8 @@ from feeds.text import clean_text
 if TYPE_CHECKING:
     from app.runtime import Runtime
     from app.settings import Settings
+    from feeds.elements import ElementsInfo
+    from feeds.recording import Recording
 
 MIN_DAYS, MAX_DAYS = 1, 30
 # The station did not exist before Zarya's launch; the Sun comes from the bundled planetary
@@ -295,10 +297,13 @@ def run_passes(
     as_json: bool,
     ics: Path | None,
     timeout_s: float,
+    recording: Recording | None = None,
+    element_history: tuple[ElementsInfo, ...] = (),
 ) -> int:
-    """The whole command; returns the exit status (0 good, 3 degraded)."""
+    """The whole command; returns the exit status (0 good, 3 degraded). With a recording
+    (`--demo`), its elements and its start time (unless `--at`), never the network."""
     from app.model.status import dumps_status
-    from app.runtime import Runtime
+    from app.runtime import Runtime, demo_settings
     from feeds.clock import FrozenClock
 
     observer = settings.observer
@@ -307,9 +312,14 @@ def run_passes(
             "passes needs an observer: --place NAME or --observer LAT,LON[,ALT_M]"
             " (or `place`/`observer` in the config file)"
         )
-    start = at or now
+    start = at or (recording.start if recording is not None else now)
     check_span(start, days)
-    runtime = Runtime(only_elements(settings), FrozenClock(start), mode="live")
+    if recording is not None:
+        replayed = only_elements(demo_settings(settings, recording))
+        runtime = Runtime(replayed, FrozenClock(start), mode="demo", recording=recording)
+    else:
+        runtime = Runtime(only_elements(settings), FrozenClock(start), mode="live")
+    runtime.element_history = element_history
     runtime.load_fallbacks()
     asyncio.run(runtime.gather_once(timeout_s))
     plan = plan_passes(runtime, observer, start, days, settings.min_elevation_deg, visible_only)
