@@ -291,3 +291,35 @@ def test_passes_runs_without_textual_or_rich(tmp_path: Path) -> None:
     )
     assert result["code"] == ["0"]
     assert result["loaded"] == []
+
+
+def test_demo_recording_gives_passes_offline(capsys: pytest.CaptureFixture[str]) -> None:
+    report = run_json(capsys, "--demo", "--observer", CAPE_TOWN, "--days", "1", "--visible", code=3)
+    # The set the recording holds at its start is from 2025-04-06 00:53: by the pass it is
+    # over 3 days old, so the pass is offered as approximate (and the exit status says so).
+    assert report["passes"][0]["approximate"] is True
+    assert report["time"] == "2025-04-08T05:44:00Z"  # the recording's start
+    assert report["elements"]["origin"] == "feed"  # the recording's elements
+    assert list(report["feeds"]) == ["tle"]
+    assert [p["rise"][:16] for p in report["passes"]] == ["2025-04-09T02:57"]
+
+
+def test_a_flag_replaces_the_configured_observer_or_place(
+    capsys: pytest.CaptureFixture[str],
+    elements_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('observer = "10,20"\n')
+    report = run_json(
+        capsys, "--config", str(config), "--place", "Ede, NL", "--at", AT, "--days", "1"
+    )
+    assert report["observer"]["place"] == "Ede, NL"
+    monkeypatch.setenv("ISSDASH_PLACE", "Amsterdam")
+    report = run_json(capsys, "--observer", "52.0,5.0", "--at", AT, "--days", "1")
+    assert report["observer"]["place"] is None
+    assert report["observer"]["timezone_source"] == "coordinates"
+    # Both in the settings: a clean settings error naming them.
+    code, _, err = run(capsys, "--config", str(config), "--at", AT)
+    assert code == 2 and "observer and place are both set" in err
