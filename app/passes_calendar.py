@@ -18,7 +18,7 @@ from icalendar import Calendar, Event
 
 from app.model.local_time import format_local
 from app.model.orbit import OrbitEngine, Pass
-from app.model.passes import brightness_words, compass_point, pass_directions
+from app.model.passes import brightness_words, pass_directions
 from feeds.models import Observer
 
 PRODUCT_ID = "-//issdash//ISS pass planner//EN"
@@ -41,8 +41,8 @@ def pass_summary(p: Pass) -> str:
 
 def pass_description(p: Pass, zone: tzinfo | None, approximate: bool) -> str:
     lines = [
-        f"Look {compass_point(p.rise_azimuth_deg)} at "
-        f"{format_local(p.visible_from or p.rise, zone, True)}; it passes "
+        f"Visible from {format_local(p.visible_from or p.rise, zone, True)} to "
+        f"{format_local(p.visible_until or p.set, zone, True)}. It crosses the sky "
         f"{pass_directions(p)}, highest {p.max_elevation_deg:.0f}° at "
         f"{format_local(p.culminate, zone, True)}.",
         f"Rises {format_local(p.rise, zone, True)}, sets {format_local(p.set, zone, True)}.",

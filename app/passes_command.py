@@ -233,15 +233,7 @@ def table_lines(plan: PlannedPasses, columns: int, degree: str = "°") -> Iterat
         local = p.rise.astimezone(zone) if zone else p.rise.astimezone()
         duration = round(p.duration_s)
         magnitude = f"{p.magnitude:+.1f} est." if p.magnitude is not None else "-"
-        if p.visible:
-            seen = "visible"
-            until = p.visible_until
-            if p.shadow_entry is not None and until is not None and until >= p.shadow_entry:
-                seen += f", fades at {format_local(p.shadow_entry, zone, False)}"
-            elif p.visible_from is not None and p.visible_from > p.rise + timedelta(seconds=5):
-                seen += f" from {format_local(p.visible_from, zone, False)}"
-        else:
-            seen = "no (daylight or shadow)"
+        seen = "visible" + _visible_part(p, zone) if p.visible else "no (daylight or shadow)"
         if approximate:
             seen += " ~approx."
         rows.append(
@@ -267,6 +259,23 @@ def table_lines(plan: PlannedPasses, columns: int, degree: str = "°") -> Iterat
         yield f"  ! {notice}"
     if plan.passes and any(p.magnitude is not None for p in plan.passes):
         yield "  Magnitudes are estimates (about +-1 mag); lower is brighter: -3 is very bright."
+
+
+def _visible_part(p: Pass, zone: tzinfo | None) -> str:
+    """What part of a visible pass can be seen, when not all of it: "from 05:03 EST" (it
+    comes out of the shadow, or the sky darkens), ", fades at 20:16 CET" (into the shadow),
+    " until 05:30 EDT" (the sky brightens at dawn)."""
+    margin = timedelta(seconds=5)
+    start, until = p.visible_from, p.visible_until
+    said = ""
+    if start is not None and start > p.rise + margin:
+        said += f" from {format_local(start, zone, False)}"
+    if until is not None and until < p.set - margin:
+        if p.shadow_entry is not None and abs(until - p.shadow_entry) <= margin:
+            said += f", fades at {format_local(until, zone, False)}"
+        else:
+            said += f" until {format_local(until, zone, False)}"
+    return said
 
 
 def _elements_said(choice: ElementsChoice | None) -> str:
