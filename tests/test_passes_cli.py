@@ -323,3 +323,12 @@ def test_a_flag_replaces_the_configured_observer_or_place(
     # Both in the settings: a clean settings error naming them.
     code, _, err = run(capsys, "--config", str(config), "--at", AT)
     assert code == 2 and "observer and place are both set" in err
+
+
+def test_table_says_a_dawn_pass_is_seen_only_until_the_sky_brightens(
+    capsys: pytest.CaptureFixture[str], elements_file: Path
+) -> None:
+    code, out, _ = run(capsys, "--place", "Boston", "--days", "10", "--at", EARLY, "--visible")
+    assert code == 3  # the last days are approximate
+    (row,) = [line for line in out.splitlines() if "Thu 17 Apr" in line]
+    assert "05:29 EDT" in row and "visible until 05:30 EDT ~approx." in row
