@@ -144,3 +144,14 @@ def test_observer_and_place_together_in_settings_is_an_error(tmp_path: Path) -> 
     config.write_text('place = "Ede"\n')
     with pytest.raises(ValidationError, match="ambiguous"):
         load_settings(config)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(min_value=-90.0, max_value=90.0), st.floats(min_value=-180.0, max_value=180.0))
+def test_every_point_on_earth_gets_a_zone(lat: float, lon: float) -> None:
+    observer = with_timezone(Observer(latitude_deg=lat, longitude_deg=lon))
+    assert observer.timezone_source in ("coordinates", "system")
+    if observer.timezone is not None:
+        ZoneInfo(observer.timezone)  # a real IANA zone
+        t = datetime(2026, 1, 1, tzinfo=UTC)
+        assert format_local(t, ZoneInfo(observer.timezone), True)
