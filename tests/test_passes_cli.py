@@ -145,15 +145,23 @@ def test_ics_uids_survive_newer_elements(
 ) -> None:
     """Re-importing after an element update updates events instead of duplicating them: the
     same passes, seconds apart, keep their UIDs."""
-    uids = []
+    uids, rises = [], []
     for mean_anomaly in (341.0349, 341.1349):  # 0.1 degree: the passes move by about 1.5 s
         elements = tmp_path / f"iss-{mean_anomaly}.tle"
-        elements.write_text(tle_text(mean_anomaly_deg=mean_anomaly))
+        # Dated after the bundled set (2025-04-07 12:29:36), or that one would be chosen.
+        epoch = datetime(2025, 4, 7, 18, 0, tzinfo=UTC)
+        elements.write_text(tle_text(mean_anomaly_deg=mean_anomaly, epoch=epoch))
         monkeypatch.setenv("ISSDASH_FEEDS__TLE__URL", elements.as_uri())
         ics = tmp_path / f"iss-{mean_anomaly}.ics"
-        run_json(capsys, "--observer", CAPE_TOWN, "--days", "2", "--at", EARLY, "--ics", str(ics))
+        report = run_json(
+            capsys, "--observer", CAPE_TOWN, "--days", "2", "--at", EARLY, "--ics", str(ics)
+        )
+        assert report["elements"] == {"epoch": "2025-04-07T18:00:00Z", "origin": "feed",
+                                      "age_h": 6.0}  # fmt: skip
+        rises.append([p["rise"] for p in report["passes"] if p["visible"]])
         events = icalendar.Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
         uids.append([str(e["uid"]) for e in events])
+    assert rises[0] != rises[1]  # the passes did move
     assert uids[0] and uids[0] == uids[1]
 
 
