@@ -29,8 +29,10 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     create_model,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import (
     BaseSettings,
@@ -263,6 +265,11 @@ class Settings(BaseSettings):
     observer: Annotated[Observer | None, NoDecode] = Field(
         default=None, description='Where passes are predicted for: "LAT,LON[,ALT_M]".'
     )
+    place: str | None = Field(
+        default=None,
+        description='Where passes are predicted for, by name: "Amsterdam", "Boston, US" '
+        "(a city of the offline gazetteer; instead of `observer`, not with it).",
+    )
     min_elevation_deg: float = Field(default=10.0, ge=0, le=89)
     elements_history: LocalPath | None = Field(
         default=None,
@@ -301,6 +308,33 @@ class Settings(BaseSettings):
     def tzinfo(self) -> tzinfo | None:
         """The zone for local times; None means the system's own."""
         return ZoneInfo(self.timezone) if self.timezone else None
+
+    @field_validator("place")
+    @classmethod
+    def _known_place(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """A place must resolve (a name not found or ambiguous is an error listing the
+        candidates), and not come with an observer from the same layers: a command-line
+        flag replaces the other (see cli), the config and environment may give only one."""
+        if value is None or not value.strip():
+            return None
+        if info.data.get("observer") is not None:
+            raise ValueError(
+                "observer and place are both set; keep one (a --observer or --place flag "
+                "replaces the other's setting)"
+            )
+        from app.observer_place import resolve_place
+
+        resolve_place(value)  # PlaceError (a ValueError) names the problem, under "place"
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _resolve_place(self) -> Settings:
+        """`place` becomes the observer, with the place's zone, here at load."""
+        if self.place is not None:
+            from app.observer_place import resolve_place
+
+            self.observer = resolve_place(self.place)
+        return self
 
     @field_validator("observer", mode="before")
     @classmethod

@@ -247,7 +247,8 @@ def test_unknown_keys_are_reported_with_the_valid_ones(
     assert str(error.value) == (
         f"unknown key 'obsever' in {path}; did you mean 'observer'? valid keys: bus, cache_dir,"
         " elements_history,"
-        " feeds, flags, glyphs, kiosk, log_file, map, min_elevation_deg, observer, serve, timezone"
+        " feeds, flags, glyphs, kiosk, log_file, map, min_elevation_deg, observer, place, serve,"
+        " timezone"
     )
     path.write_text('[feeds.tle]\nurll = "x"\n')
     with pytest.raises(
