@@ -79,6 +79,12 @@ class Observer(FrozenModel):
     latitude_deg: float = Field(ge=-90.0, le=90.0)
     longitude_deg: float = Field(ge=-180.0, le=180.0)
     altitude_m: float = Field(default=0.0, ge=-500.0, le=9000.0)
+    # Where the coordinates came from when a place name was given ("Boston, Massachusetts,
+    # US"), and the observer's time zone (IANA name) with how it was found: from the place's
+    # gazetteer entry, from the coordinates (an offline boundary lookup), or the system's.
+    place: str | None = None
+    timezone: str | None = None
+    timezone_source: Literal["place", "coordinates", "system"] | None = None
 
     @classmethod
     def parse(cls, text: str) -> Observer:
@@ -97,6 +103,8 @@ class Observer(FrozenModel):
         )
 
     def label(self) -> str:
+        if self.place:
+            return self.place
         ns = "N" if self.latitude_deg >= 0 else "S"
         ew = "E" if self.longitude_deg >= 0 else "W"
         return f"{abs(self.latitude_deg):.2f}{ns} {abs(self.longitude_deg):.2f}{ew}"

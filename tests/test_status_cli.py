@@ -99,6 +99,8 @@ def test_live_feeds_over_loopback_with_residual_and_passes(
         "2025-04-09T02:57",
     ]
     assert [p["visible"] for p in status["passes"]] == [False, False, False, True]
+    # The keys status --json always had, and those issue 17 added (nothing else, no "local":
+    # status has no observer zone).
     assert set(status["passes"][0]) == {
         "rise",
         "culminate",
@@ -106,6 +108,14 @@ def test_live_feeds_over_loopback_with_residual_and_passes(
         "max_elevation_deg",
         "visible",
         "approximate",
+        "rise_azimuth_deg",
+        "culminate_azimuth_deg",
+        "set_azimuth_deg",
+        "magnitude",
+        "shadow_entry",
+        "shadow_exit",
+        "visible_from",
+        "visible_until",
     }
     assert not any(p["approximate"] for p in status["passes"])  # 17 h old elements
     assert all(p["max_elevation_deg"] >= 10 for p in status["passes"])
