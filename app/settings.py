@@ -181,7 +181,7 @@ class AlertsSettings(_Model):
     )
     command: list[str] | None = Field(
         default=None,
-        description='A program to run on each alert, as an argv list (no shell), e.g. '
+        description="A program to run on each alert, as an argv list (no shell), e.g. "
         '["notify-send", "ISS"]; the message is its last argument.',
     )
     command_timeout_s: float = Field(

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich.segment import Segment
+from textual.geometry import Size
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
@@ -63,6 +64,10 @@ class SkyChart(Widget):
         super().__init__(name=name, id=id, classes=classes)
         self._frame: SkyFrame | None = None
         self._frame_key: tuple[object, ...] | None = None
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        """With `width: auto`, twice the height it is given: the chart is round on screen."""
+        return max(10, min(container.width, container.height * 2))
 
     def _current_frame(self) -> SkyFrame | None:
         width, height = chart_size_for(self.size.width, self.size.height)

@@ -69,7 +69,9 @@ def alert_message(p: Pass, kind: AlertKind, lead: timedelta) -> str:
     # Where it first shows: where it rises, unless it comes out of shadow later (then only the
     # way it is heading can be said from the pass alone).
     if start > p.rise + timedelta(seconds=30):
-        where = f"look {compass_point(p.culminate_azimuth_deg)} to {compass_point(p.set_azimuth_deg)}"
+        where = (
+            f"look {compass_point(p.culminate_azimuth_deg)} to {compass_point(p.set_azimuth_deg)}"
+        )
     else:
         where = f"look {compass_point(p.rise_azimuth_deg)}"
     return f"{when}, {where}, up to {p.max_elevation_deg:.0f}°, {brightness_words(p.magnitude)}"
@@ -86,9 +88,7 @@ def pass_alerts(p: Pass, lead: timedelta) -> tuple[PassAlert, ...]:
     )
 
 
-def banner_alert(
-    passes: Sequence[Pass] | None, now: datetime, lead: timedelta
-) -> PassAlert | None:
+def banner_alert(passes: Sequence[Pass] | None, now: datetime, lead: timedelta) -> PassAlert | None:
     """The alert a kiosk banner shows at `now`: from `lead` before a visible pass shows until
     it ends being visible. A view, not an event: it is there whenever the time is."""
     for p in passes or ():
@@ -98,7 +98,9 @@ def banner_alert(
         end = p.visible_until if p.visible_until is not None else p.set
         if start - lead <= now < start:
             minutes = max(1, round((start - now).total_seconds() / 60))
-            return PassAlert("soon", start - lead, p, alert_message(p, "soon", timedelta(minutes=minutes)))
+            return PassAlert(
+                "soon", start - lead, p, alert_message(p, "soon", timedelta(minutes=minutes))
+            )
         if start <= now < end:
             return PassAlert("now", start, p, alert_message(p, "now", lead))
     return None
@@ -149,6 +151,4 @@ class AlertScheduler:
         if passes is None or self._last is None or now <= self._last:
             self._last = now
             return []
-        return [
-            AlertOutcome(o.alert, "missed") for o in self.advance(now, passes, timedelta(-1))
-        ]
+        return [AlertOutcome(o.alert, "missed") for o in self.advance(now, passes, timedelta(-1))]

@@ -102,18 +102,25 @@ def pass_row(p: Pass, now: datetime, zone: tzinfo | None) -> PassRow:
 
 
 def observer_text(observer: Observer) -> str:
+    """ "Cairns, Queensland, AU (16.92°S 145.77°E)", or the coordinates alone."""
     ns = "N" if observer.latitude_deg >= 0 else "S"
     ew = "E" if observer.longitude_deg >= 0 else "W"
     where = f"{abs(observer.latitude_deg):.2f}°{ns} {abs(observer.longitude_deg):.2f}°{ew}"
-    place = getattr(observer, "place", None)
-    return f"{place} ({where})" if place else where
+    return f"{observer.place} ({where})" if observer.place else where
+
+
+_ZONE_SOURCES = {
+    "place": "zone of the place",
+    "coordinates": "zone at the coordinates",
+    "system": "this computer's zone",
+}
 
 
 def zone_text(observer: Observer, zone: tzinfo | None) -> str:
-    name = getattr(observer, "timezone", None) or (str(zone) if zone is not None else "UTC")
-    source = getattr(observer, "timezone_source", None)
-    said = {"place": "the place's zone", "coordinates": "zone from coordinates"}
-    return f"{name}, {said.get(source, 'system zone')}" if source else name
+    """Which zone times are in, and where it came from (the issue asks that it be stated)."""
+    name = observer.timezone or (str(zone) if zone is not None else "UTC")
+    source = _ZONE_SOURCES.get(observer.timezone_source or "")
+    return f"{name} ({source})" if source else name
 
 
 def planner_view(
@@ -129,13 +136,14 @@ def planner_view(
     days: int = PASS_PLANNER_DAYS,
 ) -> PlannerView:
     """The table of passes still to end, or what stands in its place."""
-    filter_text = "visible only (v: all)" if visible_only else "all passes (v: visible only)"
+    filter_text = "visible only (v: all)" if visible_only else "all (v: visible only)"
     if observer is None:
         return PlannerView((), NO_OBSERVER, "Passes", None, visible_only, 0)
     heading = (
-        f"Passes over {observer_text(observer)} · next {days} days above "
-        f"{min_elevation_deg:.0f}° · times {zone_text(observer, zone)} · {filter_text}"
+        f"{observer_text(observer)} · {days} days above {min_elevation_deg:.0f}° · "
+        f"{zone_text(observer, zone)} · {filter_text}"
     )
+    message: str | None
     if withheld is not None:
         message = (
             f"Passes withheld: {withheld}. Times to go outside computed from them would "
@@ -152,7 +160,10 @@ def planner_view(
     if not upcoming:
         message = f"No passes above {min_elevation_deg:.0f}° in the next {days} days."
     elif not rows:
-        message = f"No visible passes in the next {days} days ({len(upcoming)} not visible; v shows them)."
+        message = (
+            f"No visible passes in the next {days} days "
+            f"({len(upcoming)} not visible; v shows them)."
+        )
     warning = (
         "Elements a few days old: times approximate, check again nearer the time."
         if approximate
@@ -171,7 +182,8 @@ def pass_details(p: Pass, zone: tzinfo | None) -> tuple[tuple[str, str], ...]:
         ("Rises", f"{at(p.rise)}  {compass_point(p.rise_azimuth_deg)}"),
         (
             "Highest",
-            f"{at(p.culminate)}  {p.max_elevation_deg:.0f}° {compass_point(p.culminate_azimuth_deg)}",
+            f"{at(p.culminate)}  {p.max_elevation_deg:.0f}° "
+            f"{compass_point(p.culminate_azimuth_deg)}",
         ),
         ("Sets", f"{at(p.set)}  {compass_point(p.set_azimuth_deg)}"),
     ]
@@ -182,7 +194,10 @@ def pass_details(p: Pass, zone: tzinfo | None) -> tuple[tuple[str, str], ...]:
     if p.visible and p.visible_from is not None and p.visible_until is not None:
         seen = (p.visible_until - p.visible_from).total_seconds()
         rows.append(
-            ("Visible", f"{_hm(p.visible_from, zone)}-{_hm(p.visible_until, zone)} ({duration(seen)})")
+            (
+                "Visible",
+                f"{_hm(p.visible_from, zone)}-{_hm(p.visible_until, zone)} ({duration(seen)})",
+            )
         )
     else:
         rows.append(("Visible", "no: station in shadow or sky too light"))

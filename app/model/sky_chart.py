@@ -13,6 +13,7 @@ on a small dot grid of its own because the map's line helpers work in latitude/l
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -125,9 +126,7 @@ class _Grid:
         return col, row
 
 
-def sky_cell(
-    azimuth_deg: float, elevation_deg: float, width: int, height: int
-) -> tuple[int, int]:
+def sky_cell(azimuth_deg: float, elevation_deg: float, width: int, height: int) -> tuple[int, int]:
     """The (column, row) cell of a direction on a chart of `width` x `height` cells."""
     grid = _Grid.for_cells(width, height)
     return grid.cell_of(*project(azimuth_deg, elevation_deg))
@@ -241,7 +240,7 @@ def position_at(path: Sequence[SkySample], at: datetime) -> tuple[float, float] 
     so a straight line between them is well under a dot off); None outside the path."""
     if not path or not path[0].time <= at <= path[-1].time:
         return None
-    for a, b in zip(path, path[1:], strict=False):
+    for a, b in itertools.pairwise(path):
         if a.time <= at <= b.time:
             span = (b.time - a.time).total_seconds()
             f = (at - a.time).total_seconds() / span if span > 0 else 0.0

@@ -14,10 +14,11 @@ import signal
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -32,10 +33,13 @@ from app.model.kiosk import STATION_VIEW, VIEWS, KioskController
 from app.model.knowledge import Unknown, mode_badge, part_gaps, trusted, unknown
 from app.model.knowledge import all_feeds_down as feeds_down
 from app.model.map_scene import MapToggles, build_scene, scene_step
-from app.model.orbit import ElementsUnusable, OrbitEngine, Pass, StationState
-from app.model.passes import passes_withheld, upcoming_passes
+from app.model.orbit import ElementsUnusable, OrbitEngine, Pass, SkyPoint, StationState
+from app.model.pass_alerts import AlertScheduler, banner_alert
+from app.model.pass_planner import planner_view
+from app.model.passes import PASS_PLANNER_DAYS, PASS_SEARCH_SPAN, passes_between, passes_withheld
 from app.model.replay_control import JUMP_LEAD, ReplayControl
 from app.model.roster import build_roster
+from app.model.sky_chart import position_at
 from app.model.state import MissionState
 from app.model.telemetry import (
     EngineCache,
@@ -43,10 +47,13 @@ from app.model.telemetry import (
     orbit_at,
 )
 from app.model.timeline import build_timelines, docked_vehicles, last_event, next_event
+from app.observer_place import with_timezone
 from app.runtime import Runtime
 from app.startup import collector_paused, resume_collector
 from app.tui import panels
 from app.tui.messages import StateChanged
+from app.tui.pass_alert_effects import AlertEffects, AlertEffectSettings
+from app.tui.passes_screen import PassCommands, PassesScreen
 from feeds.clock import clock_doubt
 from feeds.models import ElementSet, Observer
 from feeds.text import clean_text
@@ -58,6 +65,9 @@ from widgets.feed_health import FeedHealthStrip, HealthView
 from widgets.ground_track import GroundTrackMap
 from widgets.guard import simulate_crash
 from widgets.mission_bar import MissionBar, MissionBarView
+from widgets.pass_banner import PassBanner
+from widgets.passes_view import PassesView
+from widgets.sky_chart import SkyChartView
 from widgets.station import StationPanel, StationView, radar_text
 from widgets.telemetry import TelemetryPanel, TelemetryView
 
@@ -75,6 +85,7 @@ HELP_MARKUP = """\
 
 [b $accent]Keys[/]
   [b]d[/]  day/night shading [b]f[/]  footprint     [b]t[/]  tracks     [b]g[/]  grid
+  [b]p[/]  passes and sky chart (in it: [b]v[/] visible only)  [b]s[/]  station view
   [b]?[/]  this help         [b]ctrl+p[/]  command palette          [b]q[/]  quit
   replay: [b]space[/] pause  [b]+[/]/[b]-[/] speed 1-1000x  [b]n[/] next event  [b]r[/] restart
 
@@ -162,6 +173,7 @@ class IssDashApp(App[None]):
     # Absolute, so a subclass defined elsewhere (a test's) finds it too.
     CSS_PATH = Path(__file__).with_name("dashboard.tcss")
     TITLE = "issdash"
+    COMMANDS = App.COMMANDS | {PassCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help", key_display="?"),
@@ -170,6 +182,7 @@ class IssDashApp(App[None]):
         Binding("t", "toggle_layer('tracks')", "Tracks"),
         Binding("g", "toggle_layer('grid')", "Grid"),
         Binding("s", "station_view", "Station"),
+        Binding("p", "passes", "Passes"),
         # Replay only (hidden in live mode by check_action).
         Binding("space", "pause", "Pause"),
         Binding("plus,equals_sign", "speed(1)", "Speed", key_display="+/-"),
@@ -202,6 +215,21 @@ class IssDashApp(App[None]):
         self._passes_key: tuple[ElementSet, Observer | None, float] | None = None
         # Why the last pass search gave nothing usable (elements that decay within it).
         self._passes_problem: str | None = None
+        # Pass alerts (issue 17): decided by the scheduler, delivered by the effects; only
+        # with an observer, and not when the settings turn them off.
+        alerts = runtime.settings.alerts
+        self._alerts = AlertScheduler(timedelta(minutes=alerts.lead_min))
+        self._alert_effects = AlertEffects(
+            self,
+            AlertEffectSettings(
+                alerts.bell, alerts.desktop, alerts.command, alerts.command_timeout_s
+            ),
+            lambda notice: self.runtime.store.update(lambda s: s.with_notice(notice)),
+        )
+        # The planner: its filter, the selected pass's sky path (computed in a thread).
+        self._sky_key: tuple[object, ...] | None = None
+        self._sky_path: SkyChartView | None = None
+        self._zoned_observer: tuple[Observer, Observer] | None = None
         self._map_legend = MAP_LEGEND
         self._drawn_shape: tuple[object, ...] = ()
         self._scene_key: tuple[object, ...] | None = None
@@ -230,12 +258,23 @@ class IssDashApp(App[None]):
         self._health = FeedHealthStrip(id="feed-health")
         yield self._bar_widget
         yield self._alert
+        self._pass_banner: PassBanner | None = None
+        self._kiosk_planner: PassesView | None = None
+        if self.kiosk is not None:
+            self._pass_banner = PassBanner(id="pass-banner")
+            yield self._pass_banner
         with Horizontal(id="body"):
             with Vertical(id="left"):
                 with Vertical(id="map-panel", classes="panel"):
                     yield self._map
                 with VerticalScroll(id="crew-panel", classes="panel"):
                     yield self._roster
+                if self.kiosk is not None:
+                    # The kiosk's "passes" view: the planner in place of the map and crew,
+                    # beside the countdown (which is never hidden).
+                    self._kiosk_planner = PassesView(id="kiosk-planner")
+                    with Vertical(id="passes-panel", classes="panel"):
+                        yield self._kiosk_planner
                 yield from self._declared("left")
             with Vertical(id="side"):
                 with Vertical(id="telemetry-panel", classes="panel"):
@@ -267,6 +306,8 @@ class IssDashApp(App[None]):
         self.query_one("#countdown-panel").border_title = "Next event"
         self.query_one("#station-panel").border_title = "Station"
         self.query_one("#station-panel").border_subtitle = "NASA ISSLIVE"
+        if self.kiosk is not None:
+            self.query_one("#passes-panel").border_title = "Passes"
         # The Station panel takes a place in the layout only when there is telemetry.
         self.set_class(self._telemetry_enabled, "-telemetry")
         if self.kiosk is not None and self._telemetry_enabled:
@@ -377,7 +418,9 @@ class IssDashApp(App[None]):
         if action in ("pause", "speed", "next_event", "restart"):
             return self.replay.active
         if action == "station_view":
-            return self._telemetry_enabled
+            return self._telemetry_enabled and not isinstance(self.screen, PassesScreen)
+        if action in ("toggle_layer", "passes") and isinstance(self.screen, PassesScreen):
+            return False  # the map is not on this screen; p goes back
         return True
 
     def action_help(self) -> None:
@@ -421,6 +464,9 @@ class IssDashApp(App[None]):
 
     async def _replay_from_here(self) -> None:
         """After the clock jumps, the state is rebuilt from what was recorded by then."""
+        # Alerts skipped over by the jump are said to be missed, never rung late.
+        for outcome in self._alerts.jumped(self.clock.now(), self._passes):
+            self._alert_effects.deliver(outcome)
         self._passes = None
         self._passes_key = None
         self._passes_retry_at = None
@@ -606,15 +652,30 @@ class IssDashApp(App[None]):
             if withheld is None and orbit.telemetry is not None:
                 self._ensure_passes(orbit.engine, state, now)
                 withheld = self._passes_problem
+        passes = self._passes
+        day = (
+            None if passes is None else tuple(p for p in passes if p.rise < now + PASS_SEARCH_SPAN)
+        )
         self._telemetry_panel.view = TelemetryView(
             now=now,
             telemetry=orbit.telemetry if orbit is not None else None,
             observer=state.observer,
-            passes=self._passes,
+            passes=day,
             min_elevation_deg=self.runtime.settings.min_elevation_deg,
             elements_problem=orbit.problem if orbit is not None else None,
             passes_withheld=withheld,
+            next_visible=next((p for p in passes or () if p.visible and p.set > now), None),
+            zone=self.observer_zone(now),
         )
+        self._passes_withheld = withheld
+        self._passes_approximate = (
+            orbit is not None
+            and orbit.telemetry is not None
+            and orbit.telemetry.error is not None
+            and orbit.telemetry.error.level != "good"
+        )
+        self._panel("planner", lambda: self.refresh_planner(now))
+        self._panel("pass alerts", lambda: self._pass_alerts(state, now, withheld))
 
     def _update_map(self, orbit: Orbit, state: MissionState, now: datetime) -> None:
         """A new scene when one is due; elements unusable at `now` draw no station at all
@@ -754,7 +815,7 @@ class IssDashApp(App[None]):
         stale = self._passes is not None and (
             not 0 <= age_s <= PASSES_REUSE_S  # the clock jumped, or it has been hours
             or (not self._passes and age_s > 600)  # none found: look again now and then
-            or (bool(self._passes) and self._passes[0].set <= now)
+            or (bool(self._passes) and self._passes[-1].set <= now)
         )
         if self._passes_retry_at is not None:
             # The last search failed: not again every tick, only when its inputs change or
@@ -777,7 +838,8 @@ class IssDashApp(App[None]):
     ) -> None:
         problem: str | None = None
         try:
-            passes = tuple(upcoming_passes(engine, observer, now, min_el))
+            end = now + timedelta(days=PASS_PLANNER_DAYS)
+            passes = tuple(passes_between(engine, observer, now, end, min_el))
         except ElementsUnusable as exc:
             passes, problem = (), str(exc)
         if not get_current_worker().is_cancelled:
@@ -786,4 +848,144 @@ class IssDashApp(App[None]):
     def _set_passes(self, passes: tuple[Pass, ...], problem: str | None = None) -> None:
         self._passes = passes
         self._passes_problem = problem
+        self._sky_key = None  # the selected pass's path is computed again from the new list
         self._tick()
+
+    # -- the pass planner, its sky chart and the alerts (issue 17) ---------------------
+
+    def _zoned(self, observer: Observer | None) -> Observer | None:
+        """The observer with its zone (its place's, else its coordinates'), looked up once:
+        an observer given as bare coordinates has none of its own."""
+        if observer is None or observer.timezone:
+            return observer
+        if self._zoned_observer is None or self._zoned_observer[0] != observer:
+            try:
+                zoned = with_timezone(observer)
+            except Exception:  # the zone lookup is a nicety: never a reason to fail a tick
+                log.exception("the observer's time zone could not be looked up")
+                zoned = observer
+            self._zoned_observer = (observer, zoned)
+        return self._zoned_observer[1]
+
+    def observer_zone(self, now: datetime) -> tzinfo:
+        """The zone pass times are said in: the observer's (from its place or coordinates),
+        else the one set for local times, else this computer's."""
+        observer = self._zoned(self.runtime.store.state.observer)
+        if observer is not None and observer.timezone:
+            with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
+                return ZoneInfo(observer.timezone)
+        zone = self.runtime.settings.tzinfo()
+        return zone if zone is not None else now.astimezone().tzinfo or UTC
+
+    def _planners(self) -> list[PassesView]:
+        planners = [s.planner for s in self.screen_stack if isinstance(s, PassesScreen)]
+        kiosk = self.kiosk
+        if self._kiosk_planner is not None and kiosk is not None and kiosk.view() == "passes":
+            planners.append(self._kiosk_planner)
+        return planners
+
+    def refresh_planner(self, now: datetime | None = None) -> None:
+        """The planner's table and chart, where a planner is showing."""
+        planners = self._planners()
+        if not planners:
+            return
+        now = self.clock.now() if now is None else now
+        state = self.runtime.store.state
+        zone = self.observer_zone(now)
+        observer = self._zoned(state.observer)
+        for screen in self.screen_stack:
+            if isinstance(screen, PassesScreen):
+                screen.bar.view = self._bar(state, now)
+        for planner in planners:
+            screen = planner.screen
+            visible_only = screen.visible_only if isinstance(screen, PassesScreen) else False
+            planner.zone = zone
+            planner.view = planner_view(
+                self._passes,
+                observer,
+                now,
+                zone,
+                min_elevation_deg=self.runtime.settings.min_elevation_deg,
+                visible_only=visible_only,
+                withheld=getattr(self, "_passes_withheld", None),
+                approximate=getattr(self, "_passes_approximate", False),
+            )
+            self._update_chart(planner, now)
+
+    def _update_chart(self, planner: PassesView, now: datetime) -> None:
+        chosen = planner.selected
+        observer = self.runtime.store.state.observer
+        choice = self.runtime.store.state.elements_at(now)
+        if chosen is None or observer is None or choice is None:
+            planner.chart = None
+            return
+        key = (choice.elements, observer, chosen.rise, chosen.set)
+        engine = self._engines.get(choice.elements)
+        if key != self._sky_key and engine is not None:
+            self._sky_key = key
+            self._sky_path = None
+            self._compute_sky_path(engine, key, observer, chosen)
+        base = self._sky_path
+        if base is None:
+            planner.chart = SkyChartView(())
+            return
+        now_position = position_at(base.path, now) if chosen.rise <= now <= chosen.set else None
+        planner.chart = SkyChartView(base.path, now_position)
+
+    @work(thread=True, exclusive=True, group="sky-path", exit_on_error=False)
+    def _compute_sky_path(
+        self, engine: OrbitEngine, key: tuple[object, ...], observer: Observer, chosen: Pass
+    ) -> None:
+        path = engine.sky_path(observer, chosen.rise, chosen.set, 10.0)
+        if not get_current_worker().is_cancelled:
+            self.call_from_thread(self._set_sky_path, key, path)
+
+    def _set_sky_path(self, key: tuple[object, ...], path: tuple[SkyPoint, ...]) -> None:
+        if key == self._sky_key:
+            self._sky_path = SkyChartView(path)
+            self.refresh_planner()
+
+    def on_passes_view_selected(self, _message: PassesView.Selected) -> None:
+        self.refresh_planner()
+
+    def action_passes(self) -> None:
+        self.open_planner()
+
+    def open_planner(self, visible_only: bool = False, chosen: Pass | None = None) -> None:
+        """The planner's own screen (key p, the palette), on `chosen` when given."""
+        for screen in self.screen_stack:
+            if isinstance(screen, PassesScreen):
+                return
+        screen = PassesScreen(visible_only)
+        screen.planner.selected = chosen
+        self.push_screen(screen)
+
+    def coming_visible_passes(self) -> list[tuple[str, Pass]]:
+        """The palette's per-pass commands: "Tue 08 Apr 19:25 AEST, 71°, -4.4"."""
+        now = self.clock.now()
+        zone = self.observer_zone(now)
+        found = []
+        for p in self._passes or ():
+            if p.visible and p.set > now:
+                local = p.rise.astimezone(zone)
+                magnitude = f", {p.magnitude:.1f}" if p.magnitude is not None else ""
+                zone_name = local.tzname() or ""
+                label = f"{local:%a %d %b %H:%M} {zone_name}, {p.max_elevation_deg:.0f}°{magnitude}"
+                found.append((label, p))
+        return found
+
+    def _pass_alerts(self, state: MissionState, now: datetime, withheld: str | None) -> None:
+        """Alerts that fell due since the last tick, delivered; the kiosk's banner."""
+        settings = self.runtime.settings.alerts
+        active = settings.enabled and state.observer is not None and withheld is None
+        passes = self._passes if active else None
+        # One tick of mission time at the replay's speed may be minutes: an alert that fell
+        # due within it is on time, not late.
+        speed = max(1.0, self.clock.speed)
+        tick_s = self.fixed_tick_s or self.replay.tick_interval_s()
+        max_late = timedelta(seconds=max(60.0, 3 * tick_s * speed))
+        for outcome in self._alerts.advance(now, passes, max_late):
+            self._alert_effects.deliver(outcome)
+        if self._pass_banner is not None:
+            lead = timedelta(minutes=settings.lead_min)
+            self._pass_banner.alert = banner_alert(passes, now, lead) if active else None

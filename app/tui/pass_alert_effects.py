@@ -17,6 +17,7 @@ import logging
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from textual.app import App
 
@@ -101,7 +102,7 @@ class AlertEffects:
 
     def __init__(
         self,
-        app: App[object],
+        app: App[Any],
         settings: AlertEffectSettings,
         notice: Callable[[str], None],
     ) -> None:
@@ -115,7 +116,12 @@ class AlertEffects:
             # Skipped over by a jump of the clock: said, never rung late.
             when = f"{alert.due:%H:%M}Z"
             log.info("pass alert missed (clock jumped past %s): %s", when, alert.message)
-            self.app.notify(f"Missed ({when}, the clock jumped past it): {alert.message}", title=TITLE, severity="warning", timeout=6)
+            self.app.notify(
+                f"Missed ({when}, the clock jumped past it): {alert.message}",
+                title=TITLE,
+                severity="warning",
+                timeout=6,
+            )
             return
         log.info("pass alert: %s", alert.message)
         if self.settings.bell:

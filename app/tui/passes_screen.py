@@ -59,9 +59,7 @@ class PassesScreen(Screen[None]):
 
     def action_visible_only(self) -> None:
         self.visible_only = not self.visible_only
-        self.notify(
-            "Visible passes only" if self.visible_only else "All passes", timeout=1.5
-        )
+        self.notify("Visible passes only" if self.visible_only else "All passes", timeout=1.5)
         self.refresh_views()
 
     async def action_dismiss(self, result: None = None) -> None:
@@ -82,14 +80,24 @@ class PassCommands(Provider):
         if app.kiosk is not None:
             return []  # locked: no palette commands at all
         commands: list[tuple[str, str, Callable[[], object]]] = [
-            ("Passes: show the pass planner", "Ten days of passes and the sky chart (key p)",
-             partial(app.open_planner, False)),
-            ("Passes: visible passes only", "The planner, filtered to passes you can see",
-             partial(app.open_planner, True)),
+            (
+                "Passes: show the pass planner",
+                "Ten days of passes and the sky chart (key p)",
+                partial(app.open_planner, False),
+            ),
+            (
+                "Passes: visible passes only",
+                "The planner, filtered to passes you can see",
+                partial(app.open_planner, True),
+            ),
         ]
         for label, chosen in app.coming_visible_passes():
             commands.append(
-                (f"Passes: {label}", "Show this pass's sky chart", partial(app.open_planner, True, chosen))
+                (
+                    f"Passes: {label}",
+                    "Show this pass's sky chart",
+                    partial(app.open_planner, True, chosen),
+                )
             )
         return commands
 
