@@ -177,7 +177,7 @@ class PassesView(Vertical):
         info.append(f"{LEGEND}.\n")
         info.append("━", style="bold yellow")
         info.append(" sunlit  ")
-        info.append("┄", style="blue")
+        info.append("┄", style="bold blue")
         info.append(" in Earth's shadow  ")
         info.append("┼", style="bold")
         info.append(" each minute  ")

@@ -48,7 +48,7 @@ class SkyChart(Widget):
     SkyChart { min-height: 5; min-width: 10; }
     SkyChart > .sky-chart--empty { color: $foreground-darken-3; }
     SkyChart > .sky-chart--ring { color: $foreground-darken-3; }
-    SkyChart > .sky-chart--shadow { color: $primary-darken-1; }
+    SkyChart > .sky-chart--shadow { color: $primary-lighten-2; }
     SkyChart > .sky-chart--sunlit { color: $warning; text-style: bold; }
     SkyChart > .sky-chart--tick { color: $foreground; text-style: bold; }
     SkyChart > .sky-chart--label { color: $accent; text-style: bold; }

@@ -40,7 +40,7 @@ class SkyLayer(IntEnum):
     RING = 1
     SHADOW = 2  # the path while the station is in Earth's shadow (dotted, dim)
     SUNLIT = 3  # the path while sunlit (solid, bright)
-    TICK = 4  # a minute tick across the path
+    TICK = 4  # a minute tick across the sunlit path (in shadow, ticks are SHADOW)
     LABEL = 5  # N, E, S, W
     STATION = 6  # the station now
 
@@ -146,18 +146,13 @@ def _set_dots(dots: NDArray[np.bool_], xs: NDArray[np.float64], ys: NDArray[np.f
 
 
 def _segment(
-    grid: _Grid, a: tuple[float, float], b: tuple[float, float], dotted: bool
+    grid: _Grid, a: tuple[float, float], b: tuple[float, float]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Dots from `a` to `b`, one per dot step, `b` excluded (the next segment starts there)."""
     (x0, y0), (x1, y1) = grid.to_dots(*a), grid.to_dots(*b)
     n = max(1, math.ceil(max(abs(x1 - x0), abs(y1 - y0))))
-    frac = np.arange(n + 1) / n
-    xs, ys = x0 + (x1 - x0) * frac, y0 + (y1 - y0) * frac
-    if dotted:
-        # Every third dot, counted from the dot grid (not the segment) so short segments
-        # still read as a dotted line rather than a solid one.
-        keep = (np.rint(xs) + np.rint(ys)) % 3 == 0
-        xs, ys = xs[keep], ys[keep]
-    return xs, ys
+    frac = np.arange(n) / n
+    return x0 + (x1 - x0) * frac, y0 + (y1 - y0) * frac
 
 
 def _is_minute(t: datetime) -> bool:
@@ -187,17 +182,28 @@ def compose_sky(
         _set_dots(layers[SkyLayer.RING], *_circle(grid, (90.0 - elevation) / 90.0, 5))
     above = [p for p in path if p.elevation_deg >= 0.0]
     points = [project(p.azimuth_deg, p.elevation_deg) for p in above]
-    for i in range(len(above) - 1):
-        # A segment takes the light of its start: the change is within one sample step.
-        lit = above[i].sunlit
-        layer = SkyLayer.SUNLIT if lit else SkyLayer.SHADOW
-        _set_dots(layers[layer], *_segment(grid, points[i], points[i + 1], dotted=not lit))
-    if len(above) == 1:
-        layer = SkyLayer.SUNLIT if above[0].sunlit else SkyLayer.SHADOW
-        _set_dots(layers[layer], *_segment(grid, points[0], points[0], dotted=False))
+    # The path in runs of one light: solid while sunlit, every other dot while in shadow
+    # (counted along the run, so the dotting is even at any angle and segment length).
+    run_start = 0
+    for i in range(1, len(above) + 1):
+        if i < len(above) and above[i].sunlit == above[run_start].sunlit:
+            continue
+        lit = above[run_start].sunlit
+        # A run ends where the next begins: the change is within one sample step.
+        end = min(i, len(above) - 1)
+        pieces = [_segment(grid, points[j], points[j + 1]) for j in range(run_start, end)]
+        last = grid.to_dots(*points[end])
+        xs = np.concatenate([p[0] for p in pieces] + [np.array([last[0]])])
+        ys = np.concatenate([p[1] for p in pieces] + [np.array([last[1]])])
+        if not lit:
+            xs, ys = xs[::2], ys[::2]
+        _set_dots(layers[SkyLayer.SUNLIT if lit else SkyLayer.SHADOW], xs, ys)
+        run_start = i
     for i, sample in enumerate(above):
         if _is_minute(sample.time):
-            _set_dots(layers[SkyLayer.TICK], *_tick(grid, points, i))
+            # A tick takes the light of the path it is on: in shadow it is dim too.
+            layer = SkyLayer.TICK if sample.sunlit else SkyLayer.SHADOW
+            _set_dots(layers[layer], *_tick(grid, points, i))
     bits = np.zeros((height, width), dtype=np.uint8)
     styles = np.zeros((height, width), dtype=np.uint8)
     for layer, dots in layers.items():  # in priority order: the later wins a shared cell

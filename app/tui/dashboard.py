@@ -419,9 +419,8 @@ class IssDashApp(App[None]):
             return self.replay.active
         if action == "station_view":
             return self._telemetry_enabled and not isinstance(self.screen, PassesScreen)
-        if action in ("toggle_layer", "passes") and isinstance(self.screen, PassesScreen):
-            return False  # the map is not on this screen; p goes back
-        return True
+        # The map is not on the planner's screen (and there p goes back).
+        return not (action in ("toggle_layer", "passes") and isinstance(self.screen, PassesScreen))
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self._about()))
