@@ -47,6 +47,28 @@ def _observer(text: str) -> Observer:
         raise argparse.ArgumentTypeError(str(exc).splitlines()[0]) from None
 
 
+def _place(text: str) -> Observer:
+    """A city name resolved offline (app.observer_place); ambiguous names list candidates."""
+    from app.observer_place import PlaceError, resolve_place
+
+    try:
+        return resolve_place(text)
+    except PlaceError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _days(text: str) -> int:
+    from app.passes_command import MAX_DAYS, MIN_DAYS
+
+    try:
+        days = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of days: {text[:20]!r}") from None
+    if not MIN_DAYS <= days <= MAX_DAYS:
+        raise argparse.ArgumentTypeError(f"days must be {MIN_DAYS} to {MAX_DAYS}, got {days}")
+    return days
+
+
 def _duration(text: str) -> float:
     """ "2h", "90m", "45s", "1h30m" or plain seconds."""
     match = re.fullmatch(
@@ -89,6 +111,7 @@ def _size(text: str) -> int:
 _GLOBAL_DEFAULTS: dict[str, Any] = {
     "config": None,
     "observer": None,
+    "place": None,
     "min_elevation": None,
     "demo": None,
     "start": None,
@@ -116,6 +139,13 @@ def _common(parser: argparse.ArgumentParser, top: bool = False) -> None:
         default=_default(parser, top, "observer"),
         metavar="LAT,LON[,ALT_M]",
         help="where to predict passes for",
+    )
+    parser.add_argument(
+        "--place",
+        type=_place,
+        default=_default(parser, top, "place"),
+        metavar="NAME",
+        help='where to predict passes for, by name: "Amsterdam", "Boston, US" (offline)',
     )
     parser.add_argument(
         "--min-elevation",
@@ -196,6 +226,24 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="longest wait for the feeds (default 5)",
     )
+    passes = sub.add_parser("passes", help="when to see the station: passes over the observer")
+    _common(passes)
+    passes.add_argument("--at", type=_iso, metavar="ISO", help="start of the span (default now)")
+    passes.add_argument(
+        "--days", type=_days, default=3, metavar="N", help="how many days ahead (1-30, default 3)"
+    )
+    passes.add_argument("--visible", action="store_true", help="only passes you can see")
+    passes.add_argument("--json", action="store_true", help="print JSON (the stable interface)")
+    passes.add_argument(
+        "--ics", type=Path, metavar="FILE", help="also write the visible passes as iCalendar"
+    )
+    passes.add_argument(
+        "--timeout",
+        type=float,
+        default=5.0,
+        metavar="S",
+        help="longest wait for fresh elements (default 5)",
+    )
     serve = sub.add_parser("serve", help="serve the dashboard to web browsers (textual-serve)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
@@ -231,13 +279,27 @@ def _settings(args: argparse.Namespace) -> Settings:
     from app.settings import load_settings
 
     overrides: dict[str, Any] = {}
+    # A flag replaces the other way of giving the observer from the config or environment.
+    if getattr(args, "observer", None) is not None and getattr(args, "place", None) is not None:
+        raise LocalInputError("--observer and --place both given: use one")
     if getattr(args, "observer", None) is not None:
         overrides["observer"] = args.observer
+        overrides["place"] = None
+    if getattr(args, "place", None) is not None:
+        overrides["observer"] = args.place
+        overrides["place"] = None
     if getattr(args, "min_elevation", None) is not None:
         overrides["min_elevation_deg"] = args.min_elevation
     if getattr(args, "elements_history", None) is not None:
         overrides["elements_history"] = args.elements_history
-    return load_settings(args.config, **overrides)
+    settings = load_settings(args.config, **overrides)
+    observer = settings.observer
+    if observer is not None and observer.timezone is None:
+        # Every command sees the observer with its zone (coordinates, else the system's).
+        from app.observer_place import with_timezone
+
+        settings = settings.model_copy(update={"observer": with_timezone(observer)})
+    return settings
 
 
 def _join_negative_values(argv: Sequence[str]) -> list[str]:
@@ -372,6 +434,8 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         if args.command == "status":
             return _status(args, settings)
+        if args.command == "passes":
+            return _passes(args, settings)
         if args.command == "record":
             return _record(args, settings)
         if args.command == "serve":
@@ -425,6 +489,27 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
     sys.stdout.flush()
     # 3: the report is degraded (a feed not answering, a part not known); see README.
     return EXIT_DEGRADED if status["degraded"] else EXIT_OK
+
+
+def _passes(args: argparse.Namespace, settings: Settings) -> int:
+    from app.passes_command import PassesUsageError, run_passes
+
+    logging.basicConfig(level=logging.ERROR)
+    try:
+        return run_passes(
+            settings,
+            at=args.at,
+            now=SystemClock().now(),
+            days=args.days,
+            visible_only=args.visible,
+            as_json=args.json,
+            ics=args.ics,
+            timeout_s=args.timeout,
+            recording=_recording(args) if args.demo is not None else None,
+            element_history=_element_history(settings),
+        )
+    except PassesUsageError as exc:
+        raise LocalInputError(str(exc)) from None
 
 
 def _element_history(settings: Settings) -> tuple[ElementsInfo, ...]:

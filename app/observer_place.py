@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -173,6 +173,7 @@ def _matches_qualifier(city: _City, qualifier: str) -> bool:
     return _fold(city.admin1) == qualifier
 
 
+@lru_cache(maxsize=64)
 def resolve_place(name: str) -> Observer:
     """The observer at the city `name` names, with the city's zone (timezone_source "place").
     Raises `PlaceError` when the name is not one, is not found or is ambiguous."""

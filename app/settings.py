@@ -22,7 +22,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    create_model,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -260,6 +267,11 @@ class Settings(BaseSettings):
     observer: Annotated[Observer | None, NoDecode] = Field(
         default=None, description='Where passes are predicted for: "LAT,LON[,ALT_M]".'
     )
+    place: str | None = Field(
+        default=None,
+        description='Where passes are predicted for, by name: "Amsterdam", "Boston, US" '
+        "(a city of the offline gazetteer; instead of `observer`, not with it).",
+    )
     min_elevation_deg: float = Field(default=10.0, ge=0, le=89)
     elements_history: Path | None = Field(
         default=None,
@@ -291,6 +303,33 @@ class Settings(BaseSettings):
     def tzinfo(self) -> tzinfo | None:
         """The zone for local times; None means the system's own."""
         return ZoneInfo(self.timezone) if self.timezone else None
+
+    @field_validator("place")
+    @classmethod
+    def _known_place(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from app.observer_place import resolve_place
+
+        resolve_place(value)  # PlaceError (a ValueError) names the problem, under "place"
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _resolve_place(self) -> Settings:
+        """`place` becomes the observer, with the place's zone, here at load (a name that is
+        not found or is ambiguous is a settings error listing the candidates). Both set in
+        the same layers is a mistake; a command-line flag replaces the other (see cli)."""
+        if self.place is None:
+            return self
+        if self.observer is not None and self.observer.place != self.place:
+            raise ValueError(
+                "observer and place are both set; keep one (a --observer or --place flag "
+                "replaces the other's setting)"
+            )
+        from app.observer_place import resolve_place
+
+        self.observer = resolve_place(self.place)
+        return self
 
     @field_validator("observer", mode="before")
     @classmethod

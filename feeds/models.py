@@ -103,8 +103,6 @@ class Observer(FrozenModel):
         )
 
     def label(self) -> str:
-        if self.place:
-            return self.place
         ns = "N" if self.latitude_deg >= 0 else "S"
         ew = "E" if self.longitude_deg >= 0 else "W"
         return f"{abs(self.latitude_deg):.2f}{ns} {abs(self.longitude_deg):.2f}{ew}"
