@@ -21,9 +21,10 @@ from app.model.pass_planner import PassRow, PlannerView, pass_details
 from app.model.sky_chart import LEGEND
 from widgets.sky_chart import SkyChart, SkyChartView
 
-# Columns by the table's width: UTC beside local time only where it fits.
-_WIDE = 84
-_MEDIUM = 64
+# Columns by the table's width: UTC beside local time only where it fits (the widest
+# values plus the cells' padding and the scrollbar).
+_WIDE = 86
+_MEDIUM = 76
 # A pass is "the same" after a new search if it culminates within this (elements move it by
 # seconds): the selection stays on it.
 _SAME_PASS = timedelta(minutes=10)

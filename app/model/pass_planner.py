@@ -134,9 +134,12 @@ def planner_view(
     withheld: str | None = None,
     approximate: bool = False,
     days: int = PASS_PLANNER_DAYS,
+    interactive: bool = True,
 ) -> PlannerView:
     """The table of passes still to end, or what stands in its place."""
-    filter_text = "visible only (v: all)" if visible_only else "all (v: visible only)"
+    filter_text = "visible only" if visible_only else "all"
+    if interactive:  # a kiosk has no keyboard to press v with
+        filter_text += " (v: all)" if visible_only else " (v: visible only)"
     if observer is None:
         return PlannerView((), NO_OBSERVER, "Passes", None, visible_only, 0)
     heading = (

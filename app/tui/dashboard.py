@@ -230,6 +230,9 @@ class IssDashApp(App[None]):
         self._sky_key: tuple[object, ...] | None = None
         self._sky_path: SkyChartView | None = None
         self._zoned_observer: tuple[Observer, Observer] | None = None
+        # Why passes are withheld now, and whether they are approximate (the planner says so).
+        self._passes_withheld: str | None = None
+        self._passes_approximate = False
         self._map_legend = MAP_LEGEND
         self._drawn_shape: tuple[object, ...] = ()
         self._scene_key: tuple[object, ...] | None = None
@@ -906,8 +909,9 @@ class IssDashApp(App[None]):
                 zone,
                 min_elevation_deg=self.runtime.settings.min_elevation_deg,
                 visible_only=visible_only,
-                withheld=getattr(self, "_passes_withheld", None),
-                approximate=getattr(self, "_passes_approximate", False),
+                withheld=self._passes_withheld,
+                approximate=self._passes_approximate,
+                interactive=isinstance(screen, PassesScreen),
             )
             self._update_chart(planner, now)
 
