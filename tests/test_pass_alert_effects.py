@@ -7,6 +7,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from app.tui.pass_alert_effects import osc_notifications, run_hook
 
 
@@ -51,3 +53,17 @@ async def test_a_hook_that_hangs_is_stopped_at_its_time_limit() -> None:
     problem = await run_hook([sys.executable, "-c", "import time; time.sleep(60)"], "x", 0.5)
     assert problem is not None and "was stopped" in problem
     assert time.monotonic() - started < 10  # well before the 60 s it wanted
+
+
+def test_alert_settings_defaults_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.settings import load_settings
+
+    defaults = load_settings().alerts
+    assert defaults.enabled and defaults.lead_min == 10 and defaults.bell and defaults.desktop
+    assert defaults.command is None
+    monkeypatch.setenv("ISSDASH_ALERTS__ENABLED", "false")
+    monkeypatch.setenv("ISSDASH_ALERTS__LEAD_MIN", "15")
+    monkeypatch.setenv("ISSDASH_ALERTS__COMMAND", '["notify-send", "ISS"]')
+    alerts = load_settings().alerts
+    assert not alerts.enabled and alerts.lead_min == 15
+    assert alerts.command == ["notify-send", "ISS"]

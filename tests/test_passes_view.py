@@ -189,6 +189,25 @@ async def test_the_palette_opens_the_planner() -> None:
         assert isinstance(app.screen, PassesScreen)
 
 
+async def test_a_palette_pass_command_opens_the_planner_on_that_pass() -> None:
+    app = cairns_app(RISE - timedelta(minutes=20))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        commands = app.coming_visible_passes()
+        label, chosen = commands[2]
+        assert label.startswith("Wed 09 Apr 18:38 AEST, 29°")
+        app.open_planner(True, chosen)
+        await pilot.pause()
+        planner = planner_of(app)
+        await chart_drawn(pilot, planner)
+        assert planner.selected == chosen
+        assert planner.table.cursor_row == 2  # visible only: the third visible pass
+        info = str(app.screen.query_one("#pass-info").render())
+        assert "Rises      18:38 AEST (08:38Z)" in info
+        chart = planner.chart
+        assert chart is not None and abs(chart.path[0].time - chosen.rise) < timedelta(seconds=1)
+
+
 async def test_telemetry_names_the_next_visible_pass() -> None:
     # Before the 20:08 UTC pass over Cairns on 9 April (06:08 AEST, in daylight): not
     # visible, so the panel names the next one that is (10 April, 19:27 AEST) besides.

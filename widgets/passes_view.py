@@ -93,7 +93,10 @@ class PassesView(Vertical):
         super().__init__(id=id, classes=classes)
         self._rows: tuple[PassRow, ...] = ()
         self._columns: tuple[str, ...] = ()
+        # The pass whose chart is drawn: set before mounting to open the planner on it (the
+        # palette's per-pass commands), then by the table's cursor.
         self.selected: Pass | None = None
+        self._details_shown = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="passes-heading", markup=False)
@@ -151,9 +154,10 @@ class PassesView(Vertical):
         return 0
 
     def _select(self, chosen: Pass | None) -> None:
-        if chosen == self.selected:
+        if chosen == self.selected and self._details_shown:
             return
         self.selected = chosen
+        self._details_shown = True
         self._show_details()
         self.post_message(self.Selected(chosen))
 
