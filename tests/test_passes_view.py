@@ -193,10 +193,10 @@ async def test_a_palette_pass_command_opens_the_planner_on_that_pass() -> None:
     app = cairns_app(RISE - timedelta(minutes=20))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        commands = app.coming_visible_passes()
+        commands = app.passes_control.coming_visible()
         label, chosen = commands[2]
         assert label.startswith("Wed 09 Apr 18:38 AEST, 29°")
-        app.open_planner(True, chosen)
+        app.passes_control.open(True, chosen)
         await pilot.pause()
         planner = planner_of(app)
         await chart_drawn(pilot, planner)
@@ -256,7 +256,7 @@ async def test_an_alert_fires_once_in_the_replay_and_runs_the_hook(tmp_path: Pat
         assert rings == ["bell"]  # once, not on every tick
         assert told == ["ISS visible in 10 min, look NNW, up to 71°, very bright"]
         assert out.read_text() == told[0]
-        assert not app._alert_effects.can_write_escapes()  # headless: no escapes written
+        assert not app.passes_control.effects.can_write_escapes()  # headless: no escapes written
 
 
 async def test_an_alert_jumped_over_in_the_replay_is_missed() -> None:

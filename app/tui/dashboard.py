@@ -14,11 +14,10 @@ import signal
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -33,13 +32,10 @@ from app.model.kiosk import STATION_VIEW, VIEWS, KioskController
 from app.model.knowledge import Unknown, mode_badge, part_gaps, trusted, unknown
 from app.model.knowledge import all_feeds_down as feeds_down
 from app.model.map_scene import MapToggles, build_scene, scene_step
-from app.model.orbit import ElementsUnusable, OrbitEngine, Pass, SkyPoint, StationState
-from app.model.pass_alerts import AlertScheduler, banner_alert
-from app.model.pass_planner import planner_view
+from app.model.orbit import ElementsUnusable, OrbitEngine, Pass, StationState
 from app.model.passes import PASS_PLANNER_DAYS, PASS_SEARCH_SPAN, passes_between, passes_withheld
 from app.model.replay_control import JUMP_LEAD, ReplayControl
 from app.model.roster import build_roster
-from app.model.sky_chart import position_at
 from app.model.state import MissionState
 from app.model.telemetry import (
     EngineCache,
@@ -47,12 +43,11 @@ from app.model.telemetry import (
     orbit_at,
 )
 from app.model.timeline import build_timelines, docked_vehicles, last_event, next_event
-from app.observer_place import with_timezone
 from app.runtime import Runtime
 from app.startup import collector_paused, resume_collector
 from app.tui import panels
 from app.tui.messages import StateChanged
-from app.tui.pass_alert_effects import AlertEffects, AlertEffectSettings
+from app.tui.passes_control import PassesControl
 from app.tui.passes_screen import PassCommands, PassesScreen
 from feeds.clock import clock_doubt
 from feeds.models import ElementSet, Observer
@@ -67,7 +62,6 @@ from widgets.guard import simulate_crash
 from widgets.mission_bar import MissionBar, MissionBarView
 from widgets.pass_banner import PassBanner
 from widgets.passes_view import PassesView
-from widgets.sky_chart import SkyChartView
 from widgets.station import StationPanel, StationView, radar_text
 from widgets.telemetry import TelemetryPanel, TelemetryView
 
@@ -215,24 +209,8 @@ class IssDashApp(App[None]):
         self._passes_key: tuple[ElementSet, Observer | None, float] | None = None
         # Why the last pass search gave nothing usable (elements that decay within it).
         self._passes_problem: str | None = None
-        # Pass alerts (issue 17): decided by the scheduler, delivered by the effects; only
-        # with an observer, and not when the settings turn them off.
-        alerts = runtime.settings.alerts
-        self._alerts = AlertScheduler(timedelta(minutes=alerts.lead_min))
-        self._alert_effects = AlertEffects(
-            self,
-            AlertEffectSettings(
-                alerts.bell, alerts.desktop, alerts.command, alerts.command_timeout_s
-            ),
-            lambda notice: self.runtime.store.update(lambda s: s.with_notice(notice)),
-        )
-        # The planner: its filter, the selected pass's sky path (computed in a thread).
-        self._sky_key: tuple[object, ...] | None = None
-        self._sky_path: SkyChartView | None = None
-        self._zoned_observer: tuple[Observer, Observer] | None = None
-        # Why passes are withheld now, and whether they are approximate (the planner says so).
-        self._passes_withheld: str | None = None
-        self._passes_approximate = False
+        # The pass planner's views and the pass alerts (issue 17).
+        self.passes_control = PassesControl(self)
         self._map_legend = MAP_LEGEND
         self._drawn_shape: tuple[object, ...] = ()
         self._scene_key: tuple[object, ...] | None = None
@@ -261,11 +239,11 @@ class IssDashApp(App[None]):
         self._health = FeedHealthStrip(id="feed-health")
         yield self._bar_widget
         yield self._alert
-        self._pass_banner: PassBanner | None = None
-        self._kiosk_planner: PassesView | None = None
+        self.pass_banner: PassBanner | None = None
+        self.kiosk_planner: PassesView | None = None
         if self.kiosk is not None:
-            self._pass_banner = PassBanner(id="pass-banner")
-            yield self._pass_banner
+            self.pass_banner = PassBanner(id="pass-banner")
+            yield self.pass_banner
         with Horizontal(id="body"):
             with Vertical(id="left"):
                 with Vertical(id="map-panel", classes="panel"):
@@ -275,9 +253,9 @@ class IssDashApp(App[None]):
                 if self.kiosk is not None:
                     # The kiosk's "passes" view: the planner in place of the map and crew,
                     # beside the countdown (which is never hidden).
-                    self._kiosk_planner = PassesView(id="kiosk-planner")
+                    self.kiosk_planner = PassesView(id="kiosk-planner")
                     with Vertical(id="passes-panel", classes="panel"):
-                        yield self._kiosk_planner
+                        yield self.kiosk_planner
                 yield from self._declared("left")
             with Vertical(id="side"):
                 with Vertical(id="telemetry-panel", classes="panel"):
@@ -466,9 +444,7 @@ class IssDashApp(App[None]):
 
     async def _replay_from_here(self) -> None:
         """After the clock jumps, the state is rebuilt from what was recorded by then."""
-        # Alerts skipped over by the jump are said to be missed, never rung late.
-        for outcome in self._alerts.jumped(self.clock.now(), self._passes):
-            self._alert_effects.deliver(outcome)
+        self.passes_control.jumped(self.clock.now(), self._passes)
         self._passes = None
         self._passes_key = None
         self._passes_retry_at = None
@@ -667,17 +643,17 @@ class IssDashApp(App[None]):
             elements_problem=orbit.problem if orbit is not None else None,
             passes_withheld=withheld,
             next_visible=next((p for p in passes or () if p.visible and p.set > now), None),
-            zone=self.observer_zone(now),
+            zone=self.passes_control.zone(now),
         )
-        self._passes_withheld = withheld
-        self._passes_approximate = (
+        control = self.passes_control
+        control.withheld = withheld
+        control.approximate = (
             orbit is not None
             and orbit.telemetry is not None
             and orbit.telemetry.error is not None
             and orbit.telemetry.error.level != "good"
         )
-        self._panel("planner", lambda: self.refresh_planner(now))
-        self._panel("pass alerts", lambda: self._pass_alerts(state, now, withheld))
+        self._panel("passes", lambda: control.tick(state, now))
 
     def _update_map(self, orbit: Orbit, state: MissionState, now: datetime) -> None:
         """A new scene when one is due; elements unusable at `now` draw no station at all
@@ -850,145 +826,24 @@ class IssDashApp(App[None]):
     def _set_passes(self, passes: tuple[Pass, ...], problem: str | None = None) -> None:
         self._passes = passes
         self._passes_problem = problem
-        self._sky_key = None  # the selected pass's path is computed again from the new list
+        self.passes_control.passes_changed()
         self._tick()
 
-    # -- the pass planner, its sky chart and the alerts (issue 17) ---------------------
+    # -- the pass planner (issue 17; the rest is in app/tui/passes_control.py) ---------
 
-    def _zoned(self, observer: Observer | None) -> Observer | None:
-        """The observer with its zone (its place's, else its coordinates'), looked up once:
-        an observer given as bare coordinates has none of its own."""
-        if observer is None or observer.timezone:
-            return observer
-        if self._zoned_observer is None or self._zoned_observer[0] != observer:
-            try:
-                zoned = with_timezone(observer)
-            except Exception:  # the zone lookup is a nicety: never a reason to fail a tick
-                log.exception("the observer's time zone could not be looked up")
-                zoned = observer
-            self._zoned_observer = (observer, zoned)
-        return self._zoned_observer[1]
+    @property
+    def passes(self) -> tuple[Pass, ...] | None:
+        """The passes of the last search (ten days), None while it runs."""
+        return self._passes
 
-    def observer_zone(self, now: datetime) -> tzinfo:
-        """The zone pass times are said in: the observer's (from its place or coordinates),
-        else the one set for local times, else this computer's."""
-        observer = self._zoned(self.runtime.store.state.observer)
-        if observer is not None and observer.timezone:
-            with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
-                return ZoneInfo(observer.timezone)
-        zone = self.runtime.settings.tzinfo()
-        return zone if zone is not None else now.astimezone().tzinfo or UTC
+    def engine_for(self, elements: ElementSet) -> OrbitEngine | None:
+        return self._engines.get(elements)
 
-    def _planners(self) -> list[PassesView]:
-        planners = [s.planner for s in self.screen_stack if isinstance(s, PassesScreen)]
-        kiosk = self.kiosk
-        if self._kiosk_planner is not None and kiosk is not None and kiosk.view() == "passes":
-            planners.append(self._kiosk_planner)
-        return planners
-
-    def refresh_planner(self, now: datetime | None = None) -> None:
-        """The planner's table and chart, where a planner is showing."""
-        planners = self._planners()
-        if not planners:
-            return
-        now = self.clock.now() if now is None else now
-        state = self.runtime.store.state
-        zone = self.observer_zone(now)
-        observer = self._zoned(state.observer)
-        for screen in self.screen_stack:
-            if isinstance(screen, PassesScreen):
-                screen.bar.view = self._bar(state, now)
-        for planner in planners:
-            screen = planner.screen
-            visible_only = screen.visible_only if isinstance(screen, PassesScreen) else False
-            planner.zone = zone
-            planner.view = planner_view(
-                self._passes,
-                observer,
-                now,
-                zone,
-                min_elevation_deg=self.runtime.settings.min_elevation_deg,
-                visible_only=visible_only,
-                withheld=self._passes_withheld,
-                approximate=self._passes_approximate,
-                interactive=isinstance(screen, PassesScreen),
-            )
-            self._update_chart(planner, now)
-
-    def _update_chart(self, planner: PassesView, now: datetime) -> None:
-        chosen = planner.selected
-        observer = self.runtime.store.state.observer
-        choice = self.runtime.store.state.elements_at(now)
-        if chosen is None or observer is None or choice is None:
-            planner.chart = None
-            return
-        key = (choice.elements, observer, chosen.rise, chosen.set)
-        engine = self._engines.get(choice.elements)
-        if key != self._sky_key and engine is not None:
-            self._sky_key = key
-            self._sky_path = None
-            self._compute_sky_path(engine, key, observer, chosen)
-        base = self._sky_path
-        if base is None:
-            planner.chart = SkyChartView(())
-            return
-        now_position = position_at(base.path, now) if chosen.rise <= now <= chosen.set else None
-        planner.chart = SkyChartView(base.path, now_position)
-
-    @work(thread=True, exclusive=True, group="sky-path", exit_on_error=False)
-    def _compute_sky_path(
-        self, engine: OrbitEngine, key: tuple[object, ...], observer: Observer, chosen: Pass
-    ) -> None:
-        path = engine.sky_path(observer, chosen.rise, chosen.set, 10.0)
-        if not get_current_worker().is_cancelled:
-            self.call_from_thread(self._set_sky_path, key, path)
-
-    def _set_sky_path(self, key: tuple[object, ...], path: tuple[SkyPoint, ...]) -> None:
-        if key == self._sky_key:
-            self._sky_path = SkyChartView(path)
-            self.refresh_planner()
+    def bar_view(self, state: MissionState, now: datetime) -> MissionBarView:
+        return self._bar(state, now)
 
     def on_passes_view_selected(self, _message: PassesView.Selected) -> None:
-        self.refresh_planner()
+        self.passes_control.refresh()
 
     def action_passes(self) -> None:
-        self.open_planner()
-
-    def open_planner(self, visible_only: bool = False, chosen: Pass | None = None) -> None:
-        """The planner's own screen (key p, the palette), on `chosen` when given."""
-        for screen in self.screen_stack:
-            if isinstance(screen, PassesScreen):
-                return
-        screen = PassesScreen(visible_only)
-        screen.planner.selected = chosen
-        self.push_screen(screen)
-
-    def coming_visible_passes(self) -> list[tuple[str, Pass]]:
-        """The palette's per-pass commands: "Tue 08 Apr 19:25 AEST, 71°, -4.4"."""
-        now = self.clock.now()
-        zone = self.observer_zone(now)
-        found = []
-        for p in self._passes or ():
-            if p.visible and p.set > now:
-                local = p.rise.astimezone(zone)
-                magnitude = f", {p.magnitude:.1f}" if p.magnitude is not None else ""
-                zone_name = local.tzname() or ""
-                label = f"{local:%a %d %b %H:%M} {zone_name}, {p.max_elevation_deg:.0f}°{magnitude}"
-                found.append((label, p))
-        return found
-
-    def _pass_alerts(self, state: MissionState, now: datetime, withheld: str | None) -> None:
-        """Alerts that fell due since the last tick, delivered; the kiosk's banner."""
-        settings = self.runtime.settings.alerts
-        active = settings.enabled and state.observer is not None and withheld is None
-        passes = self._passes if active else None
-        # One tick of mission time at the replay's speed may be minutes: an alert that fell
-        # due within it is on time, not late.
-        speed = max(1.0, self.clock.speed)
-        tick_s = self.fixed_tick_s or self.replay.tick_interval_s()
-        max_late = timedelta(seconds=max(60.0, 3 * tick_s * speed))
-        for outcome in self._alerts.advance(now, passes, max_late):
-            self._alert_effects.deliver(outcome)
-        if self._pass_banner is not None:
-            lead = timedelta(minutes=settings.lead_min)
-            self._pass_banner.alert = banner_alert(passes, now, lead) if active else None
+        self.passes_control.open()

@@ -53,9 +53,9 @@ class PassesScreen(Screen[None]):
         self.refresh_views()
 
     def refresh_views(self) -> None:
-        refresh: Callable[[], None] | None = getattr(self.app, "refresh_planner", None)
-        if refresh is not None:
-            refresh()
+        control = getattr(self.app, "passes_control", None)
+        if control is not None:
+            control.refresh()
 
     def action_visible_only(self) -> None:
         self.visible_only = not self.visible_only
@@ -83,20 +83,20 @@ class PassCommands(Provider):
             (
                 "Passes: show the pass planner",
                 "Ten days of passes and the sky chart (key p)",
-                partial(app.open_planner, False),
+                partial(app.passes_control.open, False),
             ),
             (
                 "Passes: visible passes only",
                 "The planner, filtered to passes you can see",
-                partial(app.open_planner, True),
+                partial(app.passes_control.open, True),
             ),
         ]
-        for label, chosen in app.coming_visible_passes():
+        for label, chosen in app.passes_control.coming_visible():
             commands.append(
                 (
                     f"Passes: {label}",
                     "Show this pass's sky chart",
-                    partial(app.open_planner, True, chosen),
+                    partial(app.passes_control.open, True, chosen),
                 )
             )
         return commands
