@@ -3,29 +3,45 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Two stamps: the dashboard's own packages (what `make demo` and `make run` need), and the
+# test and lint tools on top (`make test`, `make lint`). `make demo` after `make test`
+# installs nothing; `make test` after `make demo` adds only the tools. The second keeps the
+# old name, so `make .venv/.installed` still sets up everything.
+RUNTIME_STAMP := $(VENV)/.installed-runtime
 STAMP := $(VENV)/.installed
+# pip's own output (what it fetches, with progress bars on a terminal) is the progress shown
+# during the first install; only the notice about newer pip versions is left out.
+PIP := $(BIN)/python -m pip --disable-pip-version-check
 
 .PHONY: demo run test lint bytecode screenshots bench bench-serve soak clean
 
-$(STAMP): pyproject.toml
+$(RUNTIME_STAMP): pyproject.toml
+	@echo "==> [1/3] creating $(VENV) with $(PYTHON)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@echo "==> [2/3] upgrading pip"
+	$(PIP) install --upgrade pip
+	@echo "==> [3/3] installing issdash and what the dashboard needs (first time: a minute or two)"
+	$(PIP) install -e .
+	touch $(RUNTIME_STAMP)
+
+$(STAMP): $(RUNTIME_STAMP)
+	@echo "==> adding the test and lint tools (pytest, hypothesis, ruff, mypy, import-linter)"
+	$(PIP) install -e '.[dev]'
 	touch $(STAMP)
 
 # Byte-compile the project's own modules (pip does this for every installed package, but
 # not for an editable install, and PYTHONDONTWRITEBYTECODE environments never write them):
 # without it each start compiles ~40 modules from source. Only changed files are redone.
-bytecode: $(STAMP)
+bytecode: $(RUNTIME_STAMP)
 	$(BIN)/python -m compileall -q app widgets feeds
 
 # Extra flags for the dashboard, e.g. `make demo ARGS="--speed 60"`.
 ARGS ?=
 
-demo: $(STAMP) bytecode
+demo: $(RUNTIME_STAMP) bytecode
 	$(BIN)/issdash --demo $(ARGS)
 
-run: $(STAMP) bytecode
+run: $(RUNTIME_STAMP) bytecode
 	$(BIN)/issdash $(ARGS)
 
 test: $(STAMP) lint

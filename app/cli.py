@@ -6,8 +6,10 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import math
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -22,7 +24,6 @@ from feeds.clock import FrozenClock, ScaledClock, SystemClock, clock_doubt, iso_
 from feeds.models import Observer
 from feeds.recording import RecordingError
 from feeds.text import clean_text
-from feeds.validation import describe_validation_error
 
 if TYPE_CHECKING:  # imported lazily at run time: `status` must not pay for the dashboard
     from app.runtime import Runtime
@@ -41,10 +42,14 @@ def _iso(text: str) -> datetime:
 
 
 def _observer(text: str) -> Observer:
+    from app.settings_errors import describe_settings_error
+
     try:
         return Observer.parse(text)
-    except (ValueError, ValidationError) as exc:
-        raise argparse.ArgumentTypeError(str(exc).splitlines()[0]) from None
+    except ValidationError as exc:  # numbers out of range: "latitude must be between ..."
+        raise argparse.ArgumentTypeError(describe_settings_error(exc, Observer)) from None
+    except ValueError as exc:  # not LAT,LON[,ALT_M]
+        raise argparse.ArgumentTypeError(clean_text(exc, 120)) from None
 
 
 def _place(text: str) -> Observer:
@@ -83,14 +88,61 @@ def _duration(text: str) -> float:
     return total
 
 
+MAX_SPEED = 10000.0
+
+
 def _speed(text: str) -> float:
+    """Replay speed, times real time: any number in range (the keys + and - then step
+    through the replay's ladder of speeds)."""
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0 < value <= 10000:
-        raise argparse.ArgumentTypeError("speed must be between 0 and 10000")
+        value = math.nan
+    if not 0 < value <= MAX_SPEED:  # NaN fails too
+        from app.model.replay_control import SPEEDS
+
+        ladder = ", ".join(f"{s:g}" for s in SPEEDS)
+        raise argparse.ArgumentTypeError(
+            f"{clean_text(text, 40)!r}: the replay speed is times real time, a number greater"
+            f" than 0 and at most {MAX_SPEED:g} (e.g. 1, 60, 600; the keys + and - step"
+            f" through {ladder})"
+        )
     return value
+
+
+def _seconds(text: str) -> float:
+    """`--timeout`: a finite, positive number of seconds, at most ten minutes."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= 600:
+        raise argparse.ArgumentTypeError(
+            f"{clean_text(text, 40)!r}: must be a number of seconds greater than 0 and at most 600"
+        )
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{clean_text(text, 40)!r}: must be a TCP port number from 1 to 65535"
+        )
+    return value
+
+
+def _elevation(text: str) -> float:
+    """`--min-elevation`: its range is the setting's, checked with the other settings."""
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{clean_text(text, 40)!r}: must be a number of degrees (e.g. 10)"
+        ) from None
 
 
 def _size(text: str) -> int:
@@ -113,6 +165,7 @@ _GLOBAL_DEFAULTS: dict[str, Any] = {
     "observer": None,
     "place": None,
     "min_elevation": None,
+    "elements_history": None,
     "demo": None,
     "start": None,
     "speed": 1.0,
@@ -149,7 +202,7 @@ def _common(parser: argparse.ArgumentParser, top: bool = False) -> None:
     )
     parser.add_argument(
         "--min-elevation",
-        type=float,
+        type=_elevation,
         metavar="DEG",
         dest="min_elevation",
         default=_default(parser, top, "min_elevation"),
@@ -160,6 +213,7 @@ def _common(parser: argparse.ArgumentParser, top: bool = False) -> None:
         type=Path,
         metavar="PATH",
         dest="elements_history",
+        default=_default(parser, top, "elements_history"),
         help="past ISS element sets (OMM JSON list or TLE text): the set for each time is used",
     )
     parser.add_argument(
@@ -204,8 +258,10 @@ class _Parser(argparse.ArgumentParser):
     """argparse quoting a bad value must not send its escape sequences to the terminal."""
 
     def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {clean_text(message, 300)}\n")
+        # One line, as for every other usage error (README "Exit statuses"): the usage
+        # summary would bury the message; --help is one flag away.
+        hint = "" if message.startswith("argument ") else f" (see {self.prog} --help)"
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {clean_text(message, 300)}{hint}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -221,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--at", type=_iso, metavar="ISO", help="time to report for (default now)")
     status.add_argument(
         "--timeout",
-        type=float,
+        type=_seconds,
         default=5.0,
         metavar="S",
         help="longest wait for the feeds (default 5)",
@@ -246,7 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve = sub.add_parser("serve", help="serve the dashboard to web browsers (textual-serve)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
     _common(serve)
     _replay_flags(serve)
     record = sub.add_parser("record", help="record the live feeds to a file for replay")
@@ -279,20 +335,20 @@ def _settings(args: argparse.Namespace) -> Settings:
     from app.settings import load_settings
 
     overrides: dict[str, Any] = {}
-    # A flag replaces the other way of giving the observer from the config or environment.
-    if getattr(args, "observer", None) is not None and getattr(args, "place", None) is not None:
+    observer_flag = getattr(args, "observer", None)
+    place_flag = getattr(args, "place", None)
+    if observer_flag is not None and place_flag is not None:
         raise LocalInputError("--observer and --place both given: use one")
-    if getattr(args, "observer", None) is not None:
-        overrides["observer"] = args.observer
+    for _flag, attribute, setting in _SETTING_FLAGS:
+        if getattr(args, attribute, None) is not None:
+            overrides[setting] = getattr(args, attribute)
+    if place_flag is not None:
+        overrides["observer"] = place_flag  # already resolved (see _place)
+    if observer_flag is not None or place_flag is not None:
+        # A flag replaces the other way of giving the observer from the config or environment.
         overrides["place"] = None
-    if getattr(args, "place", None) is not None:
-        overrides["observer"] = args.place
-        overrides["place"] = None
-    if getattr(args, "min_elevation", None) is not None:
-        overrides["min_elevation_deg"] = args.min_elevation
-    if getattr(args, "elements_history", None) is not None:
-        overrides["elements_history"] = args.elements_history
-    settings = load_settings(args.config, **overrides)
+    flags = {setting: flag for flag, _, setting in _SETTING_FLAGS}
+    settings = load_settings(args.config, flags=flags, **overrides)
     observer = settings.observer
     if observer is not None and observer.timezone is None:
         # Every command sees the observer with its zone (coordinates, else the system's).
@@ -300,6 +356,14 @@ def _settings(args: argparse.Namespace) -> Settings:
 
         settings = settings.model_copy(update={"observer": with_timezone(observer)})
     return settings
+
+
+# Flags that set a setting: (flag, argparse attribute, setting), for errors naming the flag.
+_SETTING_FLAGS = (
+    ("--observer", "observer", "observer"),
+    ("--min-elevation", "min_elevation", "min_elevation_deg"),
+    ("--elements-history", "elements_history", "elements_history"),
+)
 
 
 def _join_negative_values(argv: Sequence[str]) -> list[str]:
@@ -425,8 +489,6 @@ def _main(argv: Sequence[str] | None) -> int:
 
     try:
         settings = _settings(args)
-    except ValidationError as exc:
-        raise LocalInputError(f"bad settings: {describe_validation_error(exc)}") from None
     except SettingsError as exc:
         raise LocalInputError(str(exc)) from None
     if args.command in ("record", "serve"):
@@ -522,6 +584,8 @@ def _element_history(settings: Settings) -> tuple[ElementsInfo, ...]:
     if path is None:
         return ()
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # /dev/zero would be read without end
+            raise HistoryError(f"elements history {path}: not a regular file")
         return load_element_history(path)
     except FeedError as exc:
         raise HistoryError(f"elements history {path}: {exc.reason}") from None
@@ -592,8 +656,11 @@ def _record(args: argparse.Namespace, settings: Settings) -> int:
     feeds = [f.strip() for f in args.feeds.split(",")] if args.feeds else None
     unknown = [f for f in feeds or [] if f not in ALL_FEEDS]
     if unknown:
+        from app.settings_errors import did_you_mean
+
         raise LocalInputError(
-            f"record --feeds: unknown feed(s): {', '.join(unknown)}; valid: {', '.join(ALL_FEEDS)}"
+            f"record --feeds: unknown feed(s): {', '.join(unknown)};"
+            f" {did_you_mean(unknown[0], ALL_FEEDS)}valid: {', '.join(ALL_FEEDS)}"
         )
     logging.basicConfig(level=logging.WARNING)
     try:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import sys
+import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -221,21 +222,36 @@ def _zone_said(plan: PlannedPasses, t: datetime) -> str:
 
 def table_lines(plan: PlannedPasses, columns: int, degree: str = "°") -> Iterator[str]:
     """The human form: a heading saying where, which zone and which elements, then a row a
-    pass, then what is withheld or approximate."""
+    pass, then what is withheld or approximate. Below `_WIDE_COLUMNS` the rows are compact
+    (no UTC beside the local time, shorter words) so that they fit 80 columns; the notices
+    are wrapped to the width."""
     observer = plan.observer
     zone = plan.zone
+    wide = columns >= _WIDE_COLUMNS
     where = f"{observer.place} ({observer.label()})" if observer.place else observer.label()
-    yield f"ISS passes over {where}, {plan.days} days from {iso_z(plan.at)}"
-    yield f"  {_zone_said(plan, plan.at)}; elements {_elements_said(plan.choice)}"
-    with_utc = columns >= _WIDE_COLUMNS and not is_utc(plan.at, zone)
+    yield f"ISS passes over {where}"
+    heading = [
+        f"from {iso_z(plan.at)} for {plan.days} day{'s' if plan.days != 1 else ''}, "
+        f"elements: {_elements_said(plan.choice)}",
+        _zone_said(plan, plan.at),
+    ]
+    for line in heading:
+        yield from _wrapped(line, columns)
+    with_utc = wide and not is_utc(plan.at, zone)
     rows = []
     for p, approximate in zip(plan.passes, plan.approximate, strict=True):
         local = p.rise.astimezone(zone) if zone else p.rise.astimezone()
         duration = round(p.duration_s)
-        magnitude = f"{p.magnitude:+.1f} est." if p.magnitude is not None else "-"
-        seen = "visible" + _visible_part(p, zone) if p.visible else "no (daylight or shadow)"
+        if p.magnitude is None:
+            magnitude = "-"
+        else:
+            magnitude = f"{p.magnitude:+.1f}" + (" est." if wide else "")
+        if p.visible:
+            seen = ("visible" if wide else "yes") + _visible_part(p, zone)
+        else:
+            seen = "no (daylight or shadow)" if wide else "no"
         if approximate:
-            seen += " ~approx."
+            seen += " ~approx." if wide else " ~"
         rows.append(
             (
                 local.strftime("%a %d %b"),
@@ -247,35 +263,53 @@ def table_lines(plan: PlannedPasses, columns: int, degree: str = "°") -> Iterat
                 seen,
             )
         )
-    header = ("Date", "Start", "Length", "Max", "Direction", "Magnitude", "Visible")
+    header = (
+        "Date", "Start", "Length", "Max", "Direction",
+        "Magnitude" if wide else "Mag.", "Visible",
+    )  # fmt: skip
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    gap = "  " if wide else " "
     if plan.passes:
         for row in [header, *rows]:
-            yield "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+            yield "  " + gap.join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
     elif plan.withheld is None or plan.withheld_after is not None:
         kind = "visible passes" if plan.visible_only else "passes"
         yield f"  no {kind} above the minimum elevation in this span"
     for notice in plan.notices:
-        yield f"  ! {notice}"
+        yield from _wrapped(f"! {notice}", columns)
     if plan.passes and any(p.magnitude is not None for p in plan.passes):
-        yield "  Magnitudes are estimates (about +-1 mag); lower is brighter: -3 is very bright."
+        yield from _wrapped(
+            "Magnitudes are estimates (about +-1 mag); lower is brighter: -3 is very bright."
+            + ("" if wide else " ~: approximate (old elements)."),
+            columns,
+        )
+
+
+def _wrapped(text: str, columns: int) -> Iterator[str]:
+    yield from textwrap.wrap(
+        text, width=max(40, columns - 1), initial_indent="  ", subsequent_indent="    "
+    )
 
 
 def _visible_part(p: Pass, zone: tzinfo | None) -> str:
-    """What part of a visible pass can be seen, when not all of it: "from 05:03 EST" (it
-    comes out of the shadow, or the sky darkens), ", fades at 20:16 CET" (into the shadow),
-    " until 05:30 EDT" (the sky brightens at dawn)."""
+    """What part of a visible pass can be seen, when not all of it: " from 05:03" (it
+    comes out of the shadow, or the sky darkens), ", fades at 20:16" (into the shadow),
+    " until 05:30" (the sky brightens at dawn). Local times; the heading names the zone."""
     margin = timedelta(seconds=5)
     start, until = p.visible_from, p.visible_until
     said = ""
     if start is not None and start > p.rise + margin:
-        said += f" from {format_local(start, zone, False)}"
+        said += f" from {_clock(start, zone)}"
     if until is not None and until < p.set - margin:
         if p.shadow_entry is not None and abs(until - p.shadow_entry) <= margin:
-            said += f", fades at {format_local(until, zone, False)}"
+            said += f", fades at {_clock(until, zone)}"
         else:
-            said += f" until {format_local(until, zone, False)}"
+            said += f" until {_clock(until, zone)}"
     return said
+
+
+def _clock(t: datetime, zone: tzinfo | None) -> str:
+    return (t.astimezone(zone) if zone else t.astimezone()).strftime("%H:%M")
 
 
 def _elements_said(choice: ElementsChoice | None) -> str:

@@ -11,6 +11,7 @@ zones) is parsed here, at load, never later on a timer.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
@@ -23,9 +24,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    ValidationError,
+    ValidationInfo,
     create_model,
     field_validator,
     model_validator,
@@ -36,7 +40,15 @@ from pydantic_settings import (
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
+from pydantic_settings import SettingsError as SourceError
 
+from app.settings_errors import (
+    describe_allowed,
+    describe_settings_error,
+    did_you_mean,
+    model_of,
+    unknown_key,
+)
 from feeds.localfiles import CONFIG_MAX_BYTES, LocalFileError, read_bounded
 from feeds.models import Observer
 from feeds.registry import FEED_NAMES, FEEDS, FeedDef
@@ -45,6 +57,18 @@ from feeds.validation import nesting_depth
 
 # Deeper than any real setting (feeds.tle.url is 3 levels), far from the stack's limit.
 MAX_CONFIG_DEPTH = 8
+
+
+def _usable_path(value: Path) -> Path:
+    """A path the program can open: no NUL character (the system refuses it later, as a
+    crash), and absolute, so it means the same wherever it is used (a file URI needs one)."""
+    if "\x00" in str(value):
+        raise ValueError("a path cannot contain a NUL character")
+    return value.absolute()
+
+
+# Every path setting: files and folders named in settings.
+LocalPath = Annotated[Path, AfterValidator(_usable_path)]
 
 
 class SettingsError(ValueError):
@@ -153,7 +177,7 @@ class KioskSettings(_Model):
         default=None,
         description='Local hours to dim the screen, e.g. "22:00-06:30".',
     )
-    heartbeat_file: Path | None = Field(
+    heartbeat_file: LocalPath | None = Field(
         default=None, description="Touched every minute, for an external supervisor."
     )
     watchdog_s: float = Field(default=30.0, ge=1, description="How often pollers are checked.")
@@ -260,7 +284,7 @@ class Settings(BaseSettings):
         description="Where dashboards share one poller: redis://HOST:6379/0 (or the "
         "collector address `issdash serve` gives its sessions).",
     )
-    log_file: Path = Field(
+    log_file: LocalPath = Field(
         default_factory=lambda: platformdirs.user_log_path("issdash") / "issdash.log",
         description="Warnings and errors go here (rotated at 1 MB, 3 kept).",
     )
@@ -273,12 +297,12 @@ class Settings(BaseSettings):
         "(a city of the offline gazetteer; instead of `observer`, not with it).",
     )
     min_elevation_deg: float = Field(default=10.0, ge=0, le=89)
-    elements_history: Path | None = Field(
+    elements_history: LocalPath | None = Field(
         default=None,
         description="A file of past ISS element sets (OMM JSON list or TLE text) for "
         "`status --at` any time it covers.",
     )
-    cache_dir: Path = Field(
+    cache_dir: LocalPath = Field(
         default_factory=lambda: platformdirs.user_cache_path("issdash"),
         description="Where the last good responses are kept.",
     )
@@ -306,9 +330,17 @@ class Settings(BaseSettings):
 
     @field_validator("place")
     @classmethod
-    def _known_place(cls, value: str | None) -> str | None:
+    def _known_place(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """A place must resolve (a name not found or ambiguous is an error listing the
+        candidates), and not come with an observer from the same layers: a command-line
+        flag replaces the other (see cli), the config and environment may give only one."""
         if value is None or not value.strip():
             return None
+        if info.data.get("observer") is not None:
+            raise ValueError(
+                "observer and place are both set; keep one (a --observer or --place flag "
+                "replaces the other's setting)"
+            )
         from app.observer_place import resolve_place
 
         resolve_place(value)  # PlaceError (a ValueError) names the problem, under "place"
@@ -316,19 +348,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _resolve_place(self) -> Settings:
-        """`place` becomes the observer, with the place's zone, here at load (a name that is
-        not found or is ambiguous is a settings error listing the candidates). Both set in
-        the same layers is a mistake; a command-line flag replaces the other (see cli)."""
-        if self.place is None:
-            return self
-        if self.observer is not None and self.observer.place != self.place:
-            raise ValueError(
-                "observer and place are both set; keep one (a --observer or --place flag "
-                "replaces the other's setting)"
-            )
-        from app.observer_place import resolve_place
+        """`place` becomes the observer, with the place's zone, here at load."""
+        if self.place is not None:
+            from app.observer_place import resolve_place
 
-        self.observer = resolve_place(self.place)
+            self.observer = resolve_place(self.place)
         return self
 
     @field_validator("observer", mode="before")
@@ -354,12 +378,15 @@ def default_config_path() -> Path:
     return platformdirs.user_config_path("issdash") / "config.toml"
 
 
-def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
+def load_settings(
+    config: Path | None = None, *, flags: Mapping[str, str] | None = None, **overrides: Any
+) -> Settings:
     """Build settings from defaults, the TOML file, the environment and `overrides` (CLI).
 
     An explicitly named config file must exist; the default one is optional. Raises
-    `SettingsError` for a file or variable that cannot be used, and pydantic's
-    `ValidationError` for a value out of range.
+    `SettingsError`, one line in words, for anything that cannot be used: a file, a key, a
+    variable or a value (`flags` names the command-line flag each override came from, for
+    those messages).
     """
     if config is None:
         default = default_config_path()
@@ -369,8 +396,79 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     token = _CONFIG_DATA.set(data)
     try:
         return Settings(**overrides)
+    except ValidationError as exc:
+        locate = _locator(config, data, os.environ, overrides, flags or {})
+        raise SettingsError(describe_settings_error(exc, Settings, locate)) from None
+    except SourceError:  # pydantic-settings could not decode a variable (JSON for a list)
+        raise SettingsError(_undecodable_variable(os.environ)) from None
     finally:
         _CONFIG_DATA.reset(token)
+
+
+def _locator(
+    config: Path | None,
+    data: Mapping[str, Any],
+    environ: Mapping[str, str],
+    overrides: Mapping[str, Any],
+    flags: Mapping[str, str],
+) -> Any:
+    """Where the setting at an error's location was given, by precedence: a flag, an
+    `ISSDASH_` variable, the config file. A value given as one string (the observer) is
+    named as given, with the part that is wrong below it."""
+    variables = {name.upper() for name in environ}
+
+    def locate(loc: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+        for depth in range(len(loc), 0, -1):
+            key, below = loc[:depth], loc[depth:]
+            if _dig(overrides, key) is not _MISSING:
+                return (flags.get(key[0], ".".join(key)) if depth == 1 else ".".join(key)), below
+            variable = "ISSDASH_" + "__".join(key).upper()
+            if variable in variables:
+                return variable, below
+            if _dig(data, key) is not _MISSING:
+                return f"{'.'.join(key)} in {config}", below
+        return ".".join(loc) or "a setting", ()
+
+    return locate
+
+
+_MISSING = object()
+
+
+def _dig(table: Mapping[str, Any], key: tuple[str, ...]) -> Any:
+    value: Any = table
+    for part in key:
+        if not isinstance(value, Mapping) or part not in value:
+            return _MISSING
+        value = value[part]
+    return value
+
+
+def _undecodable_variable(environ: Mapping[str, str]) -> str:
+    """pydantic-settings says only which top-level field it could not decode; name the
+    variable, and what it should hold."""
+    for name in sorted(environ):
+        if not name.upper().startswith("ISSDASH_"):
+            continue
+        parts = tuple(name[len("ISSDASH_") :].lower().split("__"))
+        model: type[BaseModel] | None = Settings
+        for part in parts[:-1]:
+            model = model_of(model.model_fields[part].annotation) if model else None
+        field = model.model_fields.get(parts[-1]) if model else None
+        if field is None:
+            continue
+        try:
+            json.loads(environ[name])
+        except ValueError:
+            table = model_of(field.annotation)
+            if table is not None:
+                return (
+                    f"{name}: not JSON for a table of settings; set its keys one at a time"
+                    f" ({name}__<KEY>, keys: {', '.join(sorted(table.model_fields))})"
+                )
+            if "list" in str(field.annotation) or "dict" in str(field.annotation):
+                return f"{name} must be {describe_allowed(field, parts[-1])}"
+    return "an ISSDASH_ variable could not be read (a list must be written as JSON)"
 
 
 def read_config(path: Path) -> dict[str, Any]:
@@ -403,13 +501,11 @@ def _check_keys(
     for key, value in table.items():
         field = model.model_fields.get(key)
         if field is None:
-            name = ".".join((*where, key))
-            valid = ", ".join(sorted(model.model_fields))
+            place = f"[{'.'.join(where)}] of {path}" if where else str(path)
             raise SettingsError(
-                f"unknown key {clean_text(name, 60)!r} in {path}; valid keys"
-                f"{' in [' + '.'.join(where) + ']' if where else ''}: {valid}"
+                unknown_key(".".join((*where, key)), key, sorted(model.model_fields), place)
             )
-        sub = _model_of(field.annotation)
+        sub = model_of(field.annotation)
         if sub is not None and isinstance(value, Mapping):
             _check_keys(value, sub, path, (*where, key))
 
@@ -429,14 +525,10 @@ def check_environment(environ: Mapping[str, str]) -> None:
             if field is None:
                 prefix = "ISSDASH_" + "__".join(p.upper() for p in parts[:depth])
                 prefix += "__" if depth else ""
-                valid = ", ".join(prefix + f.upper() for f in sorted(model.model_fields))
+                names = [prefix + f.upper() for f in sorted(model.model_fields)]
+                guess = did_you_mean(name.upper(), names)
                 raise SettingsError(
-                    f"unknown setting {clean_text(name, 60)} in the environment; valid: {valid}"
+                    f"unknown setting {clean_text(name, 60)} in the environment; {guess}"
+                    f"valid: {', '.join(names)}"
                 )
-            model = _model_of(field.annotation)
-
-
-def _model_of(annotation: Any) -> type[BaseModel] | None:
-    return (
-        annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
-    )
+            model = model_of(field.annotation)

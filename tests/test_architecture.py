@@ -153,7 +153,7 @@ def test_a_new_feed_is_one_registry_entry() -> None:
             load_settings(feeds={"toy": {"interval_s": 1}})
             out["floor"] = ["accepted"]
         except ValueError as exc:
-            out["floor"] = ["greater than or equal to 10" in str(exc)]
+            out["floor"] = ["must be at least 10 seconds" in str(exc)]
         runtime = Runtime(settings, FrozenClock(at))
         out["spec"] = [runtime.spec("toy").parse is parse_toy, "toy" in runtime.store.state.feeds]
         runtime.store.publish(FeedUpdate("toy", ToyReading(4.5), at))

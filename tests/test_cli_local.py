@@ -153,7 +153,7 @@ def test_bad_dim_is_rejected_at_start(tmp_path: Path) -> None:
     env = offline_env(tmp_path, ISSDASH_KIOSK__DIM="99:99-99:99")
     result = issdash("--kiosk", "--demo", env=env, stdin=subprocess.DEVNULL, timeout_s=60)
     assert result.returncode == 2
-    assert result.stderr.startswith("issdash: error: bad settings: kiosk.dim:")
+    assert result.stderr.startswith("issdash: error: ISSDASH_KIOSK__DIM: not a time of day")
     assert "'99:99'" in result.stderr and len(result.stderr.splitlines()) == 1
 
 
