@@ -145,14 +145,14 @@ async def shoot_passes(
     runtime = Runtime.for_demo(settings, load_demo_recording(), FrozenClock(at))
     app = IssDashApp(runtime, kiosk=KioskController(settings.kiosk) if kiosk else None)
     async with app.run_test(size=size) as pilot:
-        for _ in range(250):
+        for _ in range(1500):
             if app._passes is not None:
                 break
             await pilot.pause(0.02)
         for key in keys:
             await pilot.press(key)
             await pilot.pause()
-        for _ in range(250):  # the selected pass's sky path is computed in a thread
+        for _ in range(1500):  # the selected pass's sky path is computed in a thread
             screen = app.screen
             chart = getattr(getattr(screen, "planner", None), "chart", None)
             if not keys or (chart is not None and chart.path):

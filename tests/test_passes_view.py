@@ -51,10 +51,15 @@ def cairns_app(
     return IssDashApp(runtime, kiosk=controller)
 
 
+# Generous: the ten-day search and the sky path run in threads, on a machine that may be
+# busy with other work (a snapshot taken before they land would show "Searching…").
+WAIT_STEPS = 1500  # x 0.02 s
+
+
 async def settle(pilot: Pilot[None]) -> IssDashApp:
     app = pilot.app
     assert isinstance(app, IssDashApp)
-    for _ in range(250):
+    for _ in range(WAIT_STEPS):
         if app._passes is not None:
             break
         await pilot.pause(0.02)
@@ -64,7 +69,7 @@ async def settle(pilot: Pilot[None]) -> IssDashApp:
 
 async def chart_drawn(pilot: Pilot[None], planner: PassesView) -> None:
     """Until the selected pass's sky path (computed in a thread) is on the chart."""
-    for _ in range(250):
+    for _ in range(WAIT_STEPS):
         chart = planner.chart
         if chart is not None and chart.path:
             break
@@ -142,7 +147,7 @@ async def test_selecting_a_row_draws_that_pass_on_the_sky_chart() -> None:
         await pilot.pause()
         second = planner.selected
         assert second is not None and second.rise > RISE + timedelta(hours=1)
-        for _ in range(250):
+        for _ in range(WAIT_STEPS):
             chart = planner.chart
             if chart is not None and chart.path and chart.path[0].time >= second.rise:
                 break
@@ -249,7 +254,7 @@ async def test_an_alert_fires_once_in_the_replay_and_runs_the_hook(tmp_path: Pat
             clock.advance(10)
             app._tick()
         await pilot.pause()
-        for _ in range(100):
+        for _ in range(WAIT_STEPS):
             if out.exists():
                 break
             await pilot.pause(0.05)
