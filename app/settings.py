@@ -306,8 +306,15 @@ class Settings(BaseSettings):
         default_factory=lambda: platformdirs.user_cache_path("issdash"),
         description="Where the last good responses are kept.",
     )
-    flags: Literal["emoji", "letters"] = Field(
-        default="emoji", description="Country flags as emoji, or two letters for plain terminals."
+    flags: Literal["auto", "emoji", "letters"] = Field(
+        default="auto",
+        description="Country flags as emoji, or two letters; auto: letters on the Linux console "
+        "and in a browser (many have no flag font), emoji elsewhere.",
+    )
+    glyphs: Literal["auto", "unicode", "console"] = Field(
+        default="auto",
+        description="console: only characters the Linux console font has (the map in block "
+        "elements); auto: console when TERM=linux.",
     )
     timezone: str | None = Field(
         default=None,

@@ -14,6 +14,7 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -37,8 +38,10 @@ SHOTS: list[tuple[str, tuple[int, int], datetime, list[str]]] = [
 ]
 
 
-async def shoot(name: str, size: tuple[int, int], at: datetime, keys: list[str], out: Path) -> Path:
-    settings = load_settings(observer="51.5074,-0.1278", timezone="Europe/London")
+async def shoot(
+    name: str, size: tuple[int, int], at: datetime, keys: list[str], out: Path, **settings_: Any
+) -> Path:
+    settings = load_settings(observer="51.5074,-0.1278", timezone="Europe/London", **settings_)
     app = IssDashApp(Runtime.for_demo(settings, load_demo_recording(), FrozenClock(at)))
     async with app.run_test(size=size) as pilot:
         state = app.runtime.store.state
@@ -55,6 +58,11 @@ async def shoot(name: str, size: tuple[int, int], at: datetime, keys: list[str],
         app.save_screenshot(str(path.name), path=str(out))
     return path
 
+
+# The Linux console's 80x25 (what TERM=linux chooses): the map in block elements and every
+# character one the console font has (docs/kiosk.md). The SVG shows the characters in its own
+# font and in truecolour; on the console they are its 8x16 glyphs in 16 colours.
+CONSOLE_SHOT = ("console-80x25", (80, 25), DAY.replace(hour=8), [])
 
 OFFLINE_SHOT = ("offline-120x40", (120, 40), DAY.replace(hour=12))
 FEED_NAMES = ALL_FEEDS  # polled and streamed
@@ -170,6 +178,7 @@ async def main() -> None:
     out.mkdir(exist_ok=True)
     for name, size, at, keys in SHOTS:
         print(await shoot(name, size, at, keys, out))
+    print(await shoot(*CONSOLE_SHOT, out, glyphs="console"))
     print(await shoot_offline(*OFFLINE_SHOT, out))
     for name, size, at, keys in STATION_SHOTS:
         print(await shoot_station(name, size, at, keys, out))

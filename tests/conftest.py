@@ -53,4 +53,8 @@ def isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterat
     monkeypatch.setenv("ISSDASH_CACHE_DIR", str(tmp_path / "issdash-cache"))
     # The telemetry stream is live by default; tests that want it point it at tests/lsserver.
     monkeypatch.setenv("ISSDASH_FEEDS__TELEMETRY__ENABLED", "false")
+    # The terminal pytest runs in must not change what is drawn: the Linux console switches
+    # to console glyphs, a web session to lettered flags (app.model.terminal_glyphs).
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.delenv("TEXTUAL_DRIVER", raising=False)
     yield

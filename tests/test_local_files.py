@@ -246,8 +246,8 @@ def test_unknown_keys_are_reported_with_the_valid_ones(
         load_settings(path)
     assert str(error.value) == (
         f"unknown key 'obsever' in {path}; did you mean 'observer'? valid keys: alerts, bus,"
-        " cache_dir, elements_history, feeds, flags, kiosk, log_file, map, min_elevation_deg,"
-        " observer, place, serve, timezone"
+        " cache_dir, elements_history, feeds, flags, glyphs, kiosk, log_file, map,"
+        " min_elevation_deg, observer, place, serve, timezone"
     )
     path.write_text('[feeds.tle]\nurll = "x"\n')
     with pytest.raises(

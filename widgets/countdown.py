@@ -350,7 +350,8 @@ class EventClock(CountdownPart):
             )
             text.append(f"  {phase.time:%H:%M:%S}Z", style=self._s("upcoming"))
             local = phase.time.astimezone(view.timezone)
-            text.append(f"  {local:%H:%M} {local.tzname() or 'local'}", style=muted)
+            if local.utcoffset():  # local time is UTC (or GMT): the Z time just said it
+                text.append(f"  {local:%H:%M} {local.tzname() or 'local'}", style=muted)
             if phase.estimated:
                 text.append("  estimated", style=muted)
             if view.radar is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from rich.cells import cell_len
 from rich.console import Group, RenderableType
@@ -20,6 +21,7 @@ from widgets.countries import country_name, flag
 from widgets.guard import guarded, render_failed
 
 WIDE_MIN = 66  # below this many columns the roster condenses; it never hides a person
+RosterForm = Literal["grouped", "flat", "compact"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +75,7 @@ class CrewRoster(Widget):
         looks: object = view.unknown if view is not None else None
         if view is not None and roster is not None:
             age = fmt.age((view.now - roster.received_at).total_seconds())
-            looks = (roster, age, view.now.date(), view.flags, self.size.width >= WIDE_MIN)
+            looks = (roster, age, view.now.date(), view.flags, self.form)
         if looks != self._looks:
             self._looks = looks
             self.refresh()
@@ -100,13 +102,37 @@ class CrewRoster(Widget):
                 len(roster.groups),
                 bool(roster.stale or roster.disagreement),
                 bool(roster.elsewhere),
-                self.size.width >= WIDE_MIN,
+                self.form,
             )
         )
         if shape != self._shape:
             self._shape = shape
             self.clear_cached_dimensions()
             self.refresh(layout=True)
+
+    @property
+    def form(self) -> RosterForm:
+        """How the roster is laid out, by the room its panel has. "grouped": a line per
+        country, then a line per person (agency, role, vehicle, days); "flat": the same
+        table, the country as each person's first column (no country lines); "compact": a
+        line per country with surnames. The first that fits, columns and rows: at 1400x900 in
+        a browser (155x42 cells) the panel shows 8 rows and the grouped table's 12 cut the
+        list at the fifth person; at 120x40 ten aboard and a disagreement need 16 of 15."""
+        if self.size.width < WIDE_MIN:
+            return "compact"
+        roster = self.view.roster if self.view is not None else None
+        if roster is None:
+            return "grouped"
+        parent = self.parent
+        rows = parent.scrollable_content_region.height if isinstance(parent, Widget) else 0
+        if rows <= 0 or table_lines(roster, grouped=True) <= rows:
+            return "grouped"
+        return "flat" if table_lines(roster, grouped=False) <= rows else "compact"
+
+    @property
+    def wide(self) -> bool:
+        """A line per person (the table the column legend describes)."""
+        return self.form != "compact"
 
     def _s(self, name: str) -> Style:
         return self.get_component_rich_style(f"crew--{name}")
@@ -126,9 +152,10 @@ class CrewRoster(Widget):
                 text.append(f"\n  {clean_text(gap.words, 120)}", style=self._s("muted"))
             return text
         roster = view.roster
-        lines = self._head(view.now, roster, wide=self.size.width >= WIDE_MIN)
-        if self.size.width >= WIDE_MIN:
-            lines.extend(self._table(roster, view.flags))
+        form = self.form
+        lines = self._head(view.now, roster, wide=form != "compact")
+        if form != "compact":
+            lines.extend(self._table(roster, view.flags, grouped=form == "grouped"))
         else:
             lines.extend(self._compact(roster, view.flags))
         if roster.elsewhere:
@@ -160,7 +187,7 @@ class CrewRoster(Widget):
             lines.append(trouble)
         return lines
 
-    def _table(self, roster: Roster, flags: str) -> list[Text]:
+    def _table(self, roster: Roster, flags: str, grouped: bool = True) -> list[Text]:
         people = [p for g in roster.groups for p in g.people]
         widths = [
             max((cell_len(p.name) for p in people), default=4),
@@ -171,16 +198,19 @@ class CrewRoster(Widget):
         muted = self._s("muted")
         lines: list[Text] = []
         for group in roster.groups:
-            head = Text(no_wrap=True, overflow="ellipsis")
-            head.append(
-                f"{flag(group.country, flags)} {country_name(group.country)}",
-                style=self._s("country"),
-            )
-            head.append(f"  {len(group.people)}", style=muted)
-            lines.append(head)
+            if grouped:
+                head = Text(no_wrap=True, overflow="ellipsis")
+                head.append(
+                    f"{flag(group.country, flags)} {country_name(group.country)}",
+                    style=self._s("country"),
+                )
+                head.append(f"  {len(group.people)}", style=muted)
+                lines.append(head)
             for p in group.people:
                 row = Text(no_wrap=True, overflow="ellipsis")
                 name_style = self._s("commander" if p.is_commander else "name")
+                if not grouped:
+                    row.append(flag(group.country, flags), style=self._s("country"))
                 row.append("  ★ " if p.is_commander else "    ", style=name_style)
                 row.append(fmt.pad(p.name, widths[0]), style=name_style)
                 row.append("  " + fmt.pad(p.agency or "", widths[1]), style=muted)
@@ -206,6 +236,15 @@ class CrewRoster(Widget):
                 text.append(("★" if p.is_commander else "") + surname(p.name), style=style)
             lines.append(text)
         return lines
+
+
+def table_lines(roster: Roster, grouped: bool = True) -> int:
+    """Lines the table takes: the summary (and trouble), a line per person, a line per
+    country when grouped, and the people elsewhere in space."""
+    head = 2 if roster.stale or roster.disagreement else 1
+    people = sum(len(g.people) for g in roster.groups)
+    countries = len(roster.groups) if grouped else 0
+    return head + countries + people + (1 if roster.elsewhere else 0)
 
 
 _ROLES = {"commander": "CDR", "flight engineer": "FE", "operator": "OPR", "pilot": "PLT"}

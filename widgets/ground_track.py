@@ -11,6 +11,7 @@ from textual.geometry import Size
 from textual.reactive import reactive
 from textual.strip import Strip
 
+from app.model.map_glyphs import BRAILLE, MapGlyphs
 from app.model.map_raster import (
     STYLE_COUNT,
     Layer,
@@ -46,6 +47,13 @@ class GroundTrackMap(LineCache):
         "ground-track--night-land",
     }
 
+    # Night is a tint of the theme's primary colour over the background: a near-black on
+    # black (the old $panel-darken-3) vanished once a 256-colour terminal rounded both to
+    # black. The station is bright and bold, in a ring of its own dots (map_raster._RING).
+    # On the Linux console backgrounds have only the 8 basic colours (bright ones are drawn
+    # dark), so night there is blue (a colour every palette rounds to the console's blue;
+    # an ansi_ name would pass through Textual's ANSI theme first). tests/test_map_colours.py
+    # checks all of this after the downgrades a terminal really gets.
     DEFAULT_CSS = """
     GroundTrackMap {
         background: $background;
@@ -59,12 +67,13 @@ class GroundTrackMap(LineCache):
     GroundTrackMap > .ground-track--past { color: $primary; }
     GroundTrackMap > .ground-track--future { color: $warning; }
     GroundTrackMap > .ground-track--observer { color: $accent; text-style: bold; }
-    GroundTrackMap > .ground-track--station { color: $error; text-style: bold; }
+    GroundTrackMap > .ground-track--station { color: $error-lighten-2; text-style: bold; }
     GroundTrackMap > .ground-track--night {
-        background: $panel-darken-3;
+        background: $primary 25%;
         color: $foreground-darken-3;
     }
-    GroundTrackMap > .ground-track--night-land { color: $success-darken-3; }
+    GroundTrackMap > .ground-track--night-land { color: $success-darken-1; }
+    GroundTrackMap.-console > .ground-track--night { background: #000080; }
     """
 
     scene: reactive[MapScene | None] = reactive(
@@ -73,9 +82,17 @@ class GroundTrackMap(LineCache):
     """What to draw; the widget repaints only when the composed frame actually changes."""
 
     def __init__(
-        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+        self,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        glyphs: MapGlyphs = BRAILLE,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
+        # Braille, or block elements where the terminal has no braille (the Linux console).
+        self.glyphs = glyphs
+        self.set_class(glyphs.mode == "console", "-console")
         self._frame: MapFrame | None = None
         self._rows: _FrameRows | None = None
         self._style_table: list[Style] | None = None
@@ -113,7 +130,7 @@ class GroundTrackMap(LineCache):
         width, height = map_size_for(self.size.width, self.size.height)
         if self.scene is None or width == 0:
             return None
-        return compose(self.scene, width, height)
+        return compose(self.scene, width, height, self.glyphs)
 
     def _compose_failed(self) -> None:
         # Drawn as the placeholder row by `build_row`, which composes again (and retries).

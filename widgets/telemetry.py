@@ -19,6 +19,14 @@ from feeds.models import Observer
 from widgets import format as fmt
 from widgets.text_lines import TextLines
 
+# An API fix this close to our propagation was computed from the same element set (and SGP4)
+# as ours: then it checks nothing, and "Δ 0.00 km" would read as a perfect independent check.
+# Measured: the day's two real CelesTrak sets (epochs 2025-04-06 00:53Z and 04-07 12:29Z)
+# never came within 24 m of each other on the ground over three days (1 s steps), while one
+# set propagated twice agrees to the millimetre. Timing alone keeps a real independent fix
+# well above this (0.1 s is 770 m along the track).
+SAME_ELEMENTS_KM = 0.005
+
 
 @dataclass(frozen=True, slots=True)
 class TelemetryView:
@@ -171,7 +179,10 @@ class TelemetryPanel(TextLines):
             return Text("none yet", style=self._s("muted"))
         residual = t.residual_km
         level = "good" if residual < 5 else "warn" if residual < 50 else "alarm"
-        text = Text(f"Δ {residual:.2f} km", style=self._s(level))
+        if residual < SAME_ELEMENTS_KM:
+            text = Text("same elements as ours", style=self._s("muted"))
+        else:
+            text = Text(f"Δ {residual:.2f} km", style=self._s(level))
         fix_age = (now - t.fix.timestamp).total_seconds()
         when = f"{fmt.age(fix_age)} ago" if fix_age >= 0 else f"{fmt.age(-fix_age)} ahead"
         text.append(f"  {when}", style=self._s("muted"))

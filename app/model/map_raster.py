@@ -1,10 +1,11 @@
-"""Rasterising the ground-track map into braille cells: pure numpy, no Textual.
+"""Rasterising the ground-track map into cells: pure numpy, no Textual.
 
-The map is an equirectangular world drawn with braille characters, each terminal cell holding a
-2 x 4 grid of dots. Layers are composed per cell with a fixed priority (station over observer
+The map is an equirectangular world of dots, each terminal cell holding a 2 x 4 grid of them
+(a braille cell). Layers are composed per cell with a fixed priority (station over observer
 over tracks over footprint over grid over land), and each cell gets a small integer style id;
-the widget turns ids into colours from the theme. Kept apart from the widget so it can be timed
-and tested alone.
+the widget turns ids into colours from the theme. The dots become characters last, through a
+glyph encoder (`app.model.map_glyphs`): braille, or block elements on the Linux console. Kept
+apart from the widget so it can be timed and tested alone.
 """
 
 from __future__ import annotations
@@ -18,13 +19,22 @@ import numpy as np
 from numpy.typing import NDArray
 
 from app.model.land_mask import load_land_mask
+from app.model.map_glyphs import BRAILLE, MapGlyphs
 
-BRAILLE_BASE = 0x2800
-SPACE = 0x20
-STATION_GLYPH = ord("◉")
+STATION_GLYPH = BRAILLE.station
 # Elements a few days old: the marker is hollow, a place to look near rather than a fix.
-APPROXIMATE_STATION_GLYPH = ord("○")
-OBSERVER_GLYPH = ord("⌂")
+APPROXIMATE_STATION_GLYPH = BRAILLE.station_approximate
+OBSERVER_GLYPH = BRAILLE.observer
+# The ring of dots around the station marker, as (x, y) dot offsets from the marker cell's
+# top-left dot: the outer column of the cells beside it, the near row of the cells above and
+# below, and the nearest dot of each corner cell. A rounded box (⢀⣀⡀ ⡇◉⢸ ⠈⠉⠁ in braille,
+# ._. │■│ '¯' on the console): the station is a 3 x 3 cell target, not one cell.
+_RING = np.array(
+    [(-2, y) for y in range(4)]
+    + [(3, y) for y in range(4)]
+    + [(0, -1), (1, -1), (0, 4), (1, 4)]
+    + [(-1, -1), (2, -1), (-1, 4), (2, 4)]
+)
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -216,6 +226,19 @@ def line_bits(runs: tuple[Run, ...], width: int, height: int) -> NDArray[np.uint
     return bits
 
 
+def ring_bits(x: int, y: int, width: int, height: int) -> NDArray[np.uint8]:
+    """Braille bits of a ring of dots around cell (x, y), that cell itself left empty (the
+    marker glyph goes there). Wraps east-west like the map; cut at the poles."""
+    bits = np.zeros((height, width), dtype=np.uint8)
+    xi = (x * 2 + _RING[:, 0]) % (width * 2)
+    yi = y * 4 + _RING[:, 1]
+    keep = (yi >= 0) & (yi < height * 4)
+    xi, yi = xi[keep], yi[keep]
+    np.bitwise_or.at(bits, (yi // 4, xi // 2), _DOT_BIT[yi % 4, xi % 2])
+    bits[y, x] = 0
+    return bits
+
+
 def point_cell(lat: float, lon: float, width: int, height: int) -> tuple[int, int]:
     """The (x, y) cell holding a point."""
     x = int((lon + 180.0) / 360.0 * width) % width
@@ -223,8 +246,8 @@ def point_cell(lat: float, lon: float, width: int, height: int) -> tuple[int, in
     return x, y
 
 
-def compose(scene: MapScene, width: int, height: int) -> MapFrame:
-    """Compose all layers for a map of `width` x `height` cells."""
+def compose(scene: MapScene, width: int, height: int, glyphs: MapGlyphs = BRAILLE) -> MapFrame:
+    """Compose all layers for a map of `width` x `height` cells, drawn with `glyphs`."""
     land = land_bits(width, height)
     layer = np.where(land > 0, np.uint8(Layer.LAND), np.uint8(Layer.OCEAN))
     bits = land.copy()
@@ -245,17 +268,23 @@ def compose(scene: MapScene, width: int, height: int) -> MapFrame:
         hit = line > 0
         layer[hit] = kind
         bits[hit] = line[hit]
-    codes = np.where(bits > 0, BRAILLE_BASE + bits.astype(np.uint32), np.uint32(SPACE)).astype(
-        np.uint32
-    )
+    station_cell = None
+    if scene.station is not None:
+        station_cell = point_cell(*scene.station, width, height)
+        # The ring replaces what was under it (a clean halo; the track resumes outside it).
+        ring = ring_bits(*station_cell, width, height)
+        hit = ring > 0
+        layer[hit] = Layer.STATION
+        bits[hit] = ring[hit]
+    codes = glyphs.encode(bits, layer == Layer.LAND)
     if scene.observer is not None:
         ox, oy = point_cell(*scene.observer, width, height)
         layer[oy, ox] = Layer.OBSERVER
-        codes[oy, ox] = OBSERVER_GLYPH
-    if scene.station is not None:
-        sx, sy = point_cell(*scene.station, width, height)
+        codes[oy, ox] = glyphs.observer
+    if station_cell is not None:
+        sx, sy = station_cell
         layer[sy, sx] = Layer.STATION
-        codes[sy, sx] = APPROXIMATE_STATION_GLYPH if scene.station_approximate else STATION_GLYPH
+        codes[sy, sx] = glyphs.station_approximate if scene.station_approximate else glyphs.station
     styles = layer * 2
     if scene.show_night and scene.subsolar is not None:
         styles = styles + night_cells(width, height, scene.subsolar).astype(np.uint8)

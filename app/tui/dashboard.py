@@ -12,7 +12,7 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -23,6 +23,7 @@ from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.filter import LineFilter
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
@@ -31,6 +32,7 @@ from textual.worker import Worker, WorkerState, WorkType, get_current_worker
 from app.model.kiosk import STATION_VIEW, VIEWS, KioskController
 from app.model.knowledge import Unknown, mode_badge, part_gaps, trusted, unknown
 from app.model.knowledge import all_feeds_down as feeds_down
+from app.model.map_glyphs import GLYPHS
 from app.model.map_scene import MapToggles, build_scene, scene_step
 from app.model.orbit import ElementsUnusable, OrbitEngine, Pass, StationState
 from app.model.passes import PASS_PLANNER_DAYS, PASS_SEARCH_SPAN, passes_between, passes_withheld
@@ -42,10 +44,12 @@ from app.model.telemetry import (
     Orbit,
     orbit_at,
 )
+from app.model.terminal_glyphs import flag_style, screen_glyphs
 from app.model.timeline import build_timelines, docked_vehicles, last_event, next_event
 from app.runtime import Runtime
 from app.startup import collector_paused, resume_collector
 from app.tui import panels
+from app.tui.console_screen import ConsoleGlyphs
 from app.tui.messages import StateChanged
 from app.tui.passes_control import PassesControl
 from app.tui.passes_screen import PassCommands, PassesScreen
@@ -75,7 +79,7 @@ HELP_MARKUP = """\
   [$success]⣿[/]  land                  [$foreground-darken-1]◌[/]   footprint (above the horizon)
   [$error]○[/]  elements over 3 days old: approximate; over 14 days, a [$error]━━[/] stretch of
      track where the station may be, instead of a marker
-  darker cells are the night side of the Earth
+  shaded cells are the night side of the Earth; a ring of dots marks the station
 
 [b $accent]Keys[/]
   [b]d[/]  day/night shading [b]f[/]  footprint     [b]t[/]  tracks     [b]g[/]  grid
@@ -223,6 +227,10 @@ class IssDashApp(App[None]):
         self._panel_failed_at: float | None = None
         self._mounted_at = time.monotonic()
         self.clock_warning: str | None = None
+        # What this terminal can draw: decided once (TERM=linux, a browser, or the settings).
+        self.screen_glyphs = screen_glyphs(runtime.settings.glyphs, os.environ)
+        self.flag_style = flag_style(runtime.settings.flags, os.environ, self.screen_glyphs)
+        self.console_glyphs = ConsoleGlyphs() if self.screen_glyphs == "console" else None
 
     # -- layout -----------------------------------------------------------------------
 
@@ -231,7 +239,9 @@ class IssDashApp(App[None]):
         # per widget per tick was a measurable share of the idle CPU.
         self._bar_widget = MissionBar(id="mission-bar")
         self._alert = AlertBanner(id="alert")
-        self._map = GroundTrackMap(id="map")
+        self._map = GroundTrackMap(
+            id="map", glyphs=GLYPHS["console" if self.console_glyphs else "braille"]
+        )
         self._roster = CrewRoster(id="crew")
         self._telemetry_panel = TelemetryPanel(id="telemetry")
         self._countdown_panel = NextEventPanel(id="countdown")
@@ -278,6 +288,10 @@ class IssDashApp(App[None]):
             box = Vertical(widget, id=f"{panel.id}-panel", classes="panel declared")
             box.border_title = panel.title
             yield box
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        filters = super().get_line_filters()
+        return filters if self.console_glyphs is None else [*filters, self.console_glyphs]
 
     def on_mount(self) -> None:
         self.query_one("#map-panel").border_title = "Ground track"
@@ -579,11 +593,12 @@ class IssDashApp(App[None]):
                     RosterView(
                         now,
                         build_roster(known, now),
-                        self.runtime.settings.flags,
+                        self.flag_style,
                         unknown(state, "crew", now),
                     ),
                 ),
             )
+            panel("crew legend", self._crew_legend)
             panel(
                 "countdown",
                 lambda: setattr(self._countdown_panel, "view", self._countdown(state, known, now)),
@@ -606,6 +621,14 @@ class IssDashApp(App[None]):
         )
         panel("telemetry", lambda: self._orbit_views(orbit, state, now))
         self._views_ok_at = time.monotonic()  # every view was attempted (the heartbeat)
+
+    def _crew_legend(self) -> None:
+        # The column legend describes the table, which the roster leaves for a line per
+        # country when the panel lacks the columns or the rows for it.
+        legend = CrewRoster.LEGEND if self._roster.wide else ""
+        box = self.query_one("#crew-panel")
+        if box.border_subtitle != legend:
+            box.border_subtitle = legend
 
     def _clock_doubt(self, state: MissionState, now: datetime) -> str | None:
         if self.runtime.recording is not None:
