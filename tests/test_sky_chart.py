@@ -12,7 +12,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.model.map_raster import BRAILLE_BASE
+from app.model.map_glyphs import BRAILLE_BASE
 from app.model.sky_chart import (
     STATION_GLYPH,
     SkyLayer,
@@ -175,3 +175,15 @@ def test_position_now_interpolates_between_samples_and_across_north() -> None:
     assert position_at(path, T0 - timedelta(seconds=1)) is None
     assert position_at(path, T0 + timedelta(seconds=11)) is None
     assert position_at((), T0) is None
+
+
+def test_on_the_linux_console_the_chart_uses_the_maps_console_glyphs() -> None:
+    from app.model.console_font import CONSOLE_CHARS
+    from app.model.map_glyphs import CONSOLE
+
+    frame = compose_sky(_pass_path(200), 44, 22, now_position=(20.0, 55.0), glyphs=CONSOLE)
+    text = frame.text().replace("\n", "")
+    assert all(c in CONSOLE_CHARS for c in text)  # no braille, nothing the font lacks
+    col, row = sky_cell(20.0, 55.0, 44, 22)
+    assert frame.codes[row, col] == CONSOLE.station
+    assert (frame.styles == SkyLayer.SHADOW).any() and (frame.styles == SkyLayer.SUNLIT).any()

@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
+from app.model.map_glyphs import BRAILLE, MapGlyphs
 from app.model.orbit import Pass
 from app.model.pass_planner import PassRow, PlannerView, pass_details
 from app.model.sky_chart import LEGEND
@@ -89,8 +90,11 @@ class PassesView(Vertical):
     chart: reactive[SkyChartView | None] = reactive(None, layout=False, repaint=False)
     zone: tzinfo | None = None
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self, *, glyphs: MapGlyphs = BRAILLE, id: str | None = None, classes: str | None = None
+    ) -> None:
         super().__init__(id=id, classes=classes)
+        self.glyphs = glyphs
         self._rows: tuple[PassRow, ...] = ()
         self._columns: tuple[str, ...] = ()
         # The pass whose chart is drawn: set before mounting to open the planner on it (the
@@ -105,7 +109,7 @@ class PassesView(Vertical):
         table: DataTable[Text] = DataTable(id="passes-table", cursor_type="row", zebra_stripes=True)
         yield table
         with Horizontal(id="passes-detail"):
-            yield SkyChart(id="sky-chart")
+            yield SkyChart(id="sky-chart", glyphs=self.glyphs)
             yield Static(id="pass-info", markup=False)
 
     @property

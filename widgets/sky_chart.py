@@ -15,6 +15,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
+from app.model.map_glyphs import BRAILLE, MapGlyphs
 from app.model.sky_chart import SkyFrame, SkyLayer, SkySample, chart_size_for, compose_sky
 from widgets.guard import guarded
 
@@ -59,9 +60,15 @@ class SkyChart(Widget):
     """The pass to draw; None draws the empty sky (rings and compass points)."""
 
     def __init__(
-        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+        self,
+        *,
+        glyphs: MapGlyphs = BRAILLE,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
+        self.glyphs = glyphs  # braille, or the Linux console's line glyphs
         self._frame: SkyFrame | None = None
         self._frame_key: tuple[object, ...] | None = None
 
@@ -78,7 +85,7 @@ class SkyChart(Widget):
         if key != self._frame_key:
             path = view.path if view is not None else ()
             now = view.now_position if view is not None else None
-            self._frame = compose_sky(path, width, height, now)
+            self._frame = compose_sky(path, width, height, now, self.glyphs)
             self._frame_key = key
         return self._frame
 

@@ -7,8 +7,9 @@ because it shows the sky from below). Braille cells hold 2 x 4 dots and a termin
 about twice as tall as it is wide, so the dots are near square and a circle `2R` dots across
 takes `R` columns and `R / 2` rows.
 
-The drawing reuses the map's braille folding (`app.model.map_raster.dots_to_bits`); it draws
-on a small dot grid of its own because the map's line helpers work in latitude/longitude.
+The drawing reuses the map's braille folding (`app.model.map_raster.dots_to_bits`) and its
+encoders (`app.model.map_glyphs`: braille, or line glyphs on the Linux console); it draws on
+a small dot grid of its own because the map's line helpers work in latitude/longitude.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from app.model.map_raster import BRAILLE_BASE, SPACE, dots_to_bits
+from app.model.map_glyphs import BRAILLE, MapGlyphs
+from app.model.map_raster import dots_to_bits
 
-STATION_GLYPH = ord("◉")
+STATION_GLYPH = BRAILLE.station
 # Ring radii as fractions of the horizon's: elevation 30 and 60 degrees.
 RING_ELEVATIONS_DEG = (30.0, 60.0)
 CARDINALS = (("N", 0.0), ("E", 90.0), ("S", 180.0), ("W", 270.0))
@@ -164,6 +166,7 @@ def compose_sky(
     width: int,
     height: int,
     now_position: tuple[float, float] | None = None,
+    glyphs: MapGlyphs = BRAILLE,
 ) -> SkyFrame:
     """The chart of `path` on `width` x `height` cells (see `chart_size_for`).
 
@@ -210,16 +213,14 @@ def compose_sky(
         cells = dots_to_bits(dots, width, height)
         bits |= cells
         styles[cells > 0] = layer
-    codes = np.where(bits > 0, BRAILLE_BASE + bits.astype(np.uint32), np.uint32(SPACE)).astype(
-        np.uint32
-    )
+    codes = glyphs.encode(bits, np.zeros(bits.shape, dtype=bool))  # lines, no areas
     for letter, azimuth in CARDINALS:
         col, row = grid.cell_of(*project(azimuth, 0.0))
         codes[row, col] = ord(letter)
         styles[row, col] = SkyLayer.LABEL
     if now_position is not None and now_position[1] >= 0.0:
         col, row = grid.cell_of(*project(*now_position))
-        codes[row, col] = STATION_GLYPH
+        codes[row, col] = glyphs.station
         styles[row, col] = SkyLayer.STATION
     return SkyFrame(codes=codes, styles=styles)
 

@@ -32,7 +32,7 @@ from textual.worker import Worker, WorkerState, WorkType, get_current_worker
 from app.model.kiosk import STATION_VIEW, VIEWS, KioskController
 from app.model.knowledge import Unknown, mode_badge, part_gaps, trusted, unknown
 from app.model.knowledge import all_feeds_down as feeds_down
-from app.model.map_glyphs import GLYPHS
+from app.model.map_glyphs import GLYPHS, MapGlyphs
 from app.model.map_scene import MapToggles, build_scene, scene_step
 from app.model.orbit import ElementsUnusable, OrbitEngine, Pass, StationState
 from app.model.passes import PASS_PLANNER_DAYS, PASS_SEARCH_SPAN, passes_between, passes_withheld
@@ -263,7 +263,7 @@ class IssDashApp(App[None]):
                 if self.kiosk is not None:
                     # The kiosk's "passes" view: the planner in place of the map and crew,
                     # beside the countdown (which is never hidden).
-                    self.kiosk_planner = PassesView(id="kiosk-planner")
+                    self.kiosk_planner = PassesView(id="kiosk-planner", glyphs=self.map_glyphs)
                     with Vertical(id="passes-panel", classes="panel"):
                         yield self.kiosk_planner
                 yield from self._declared("left")
@@ -858,6 +858,11 @@ class IssDashApp(App[None]):
     def passes(self) -> tuple[Pass, ...] | None:
         """The passes of the last search (ten days), None while it runs."""
         return self._passes
+
+    @property
+    def map_glyphs(self) -> MapGlyphs:
+        """Braille, or the Linux console's glyphs: the sky chart draws as the map does."""
+        return GLYPHS["console" if self.console_glyphs else "braille"]
 
     def engine_for(self, elements: ElementSet) -> OrbitEngine | None:
         return self._engines.get(elements)

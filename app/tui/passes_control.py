@@ -186,7 +186,7 @@ class PassesControl:
         app = self.app
         if any(isinstance(screen, PassesScreen) for screen in app.screen_stack):
             return
-        screen = PassesScreen(visible_only)
+        screen = PassesScreen(visible_only, app.map_glyphs)
         screen.planner.selected = chosen
         app.push_screen(screen)
 

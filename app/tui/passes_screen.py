@@ -18,6 +18,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from app.model.map_glyphs import BRAILLE, MapGlyphs
 from widgets.mission_bar import MissionBar
 from widgets.passes_view import PassesView
 
@@ -37,11 +38,11 @@ class PassesScreen(Screen[None]):
     PassesScreen { layout: vertical; }
     """
 
-    def __init__(self, visible_only: bool = False) -> None:
+    def __init__(self, visible_only: bool = False, glyphs: MapGlyphs = BRAILLE) -> None:
         super().__init__()
         self.visible_only = visible_only
         self.bar = MissionBar(id="passes-bar")
-        self.planner = PassesView(id="passes-view")
+        self.planner = PassesView(id="passes-view", glyphs=glyphs)
 
     def compose(self) -> ComposeResult:
         yield self.bar
