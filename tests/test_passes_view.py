@@ -350,3 +350,24 @@ def test_kiosk_banner_snapshot(snap_compare: Callable[..., bool]) -> None:
 
     app = cairns_app(RISE - timedelta(minutes=6), kiosk=True, timezone="UTC")
     assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+
+
+async def test_on_the_linux_console_the_planner_draws_only_font_characters(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.test_console_mode import foreign, screen_text
+
+    monkeypatch.setenv("TERM", "linux")
+    app = cairns_app(RISE + timedelta(minutes=2))
+    async with app.run_test(size=(80, 25)) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        planner = planner_of(app)
+        await chart_drawn(pilot, planner)
+        app._tick()
+        await pilot.pause()
+        text = screen_text(app)
+        assert foreign(text) == set(), foreign(text)
+        assert app.console_glyphs is not None and app.console_glyphs.missing == set()
+        assert "■" in text  # the station now, in the console's own square
+        assert "NNW -> NE -> SE" in text
