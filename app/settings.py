@@ -195,6 +195,31 @@ class KioskSettings(_Model):
         return parse_time_range(self.dim) if self.dim else None
 
 
+class AlertsSettings(_Model):
+    """Pass alerts in the dashboard (issue 17): before a visible pass and as it appears."""
+
+    enabled: bool = Field(
+        default=True, description="Alert before visible passes (needs an observer)."
+    )
+    lead_min: float = Field(
+        default=10.0, ge=0, le=180, description="Minutes before a visible pass to alert."
+    )
+    bell: bool = Field(default=True, description="Ring the terminal bell.")
+    desktop: bool = Field(
+        default=True,
+        description="Desktop notification by terminal escape (OSC 9 and OSC 777); "
+        "never in a browser session.",
+    )
+    command: list[str] | None = Field(
+        default=None,
+        description="A program to run on each alert, as an argv list (no shell), e.g. "
+        '["notify-send", "ISS"]; the message is its last argument.',
+    )
+    command_timeout_s: float = Field(
+        default=10.0, gt=0, le=300, description="The command is stopped after this long."
+    )
+
+
 class ServeSettings(BaseModel):
     """`issdash serve`: who may open a session, and how many at once."""
 
@@ -253,6 +278,7 @@ class Settings(BaseSettings):
     map: MapSettings = MapSettings()
     kiosk: KioskSettings = KioskSettings()
     serve: ServeSettings = ServeSettings()
+    alerts: AlertsSettings = AlertsSettings()
     bus: str | None = Field(
         default=None,
         description="Where dashboards share one poller: redis://HOST:6379/0 (or the "

@@ -20,6 +20,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app.model.kiosk import KioskController  # noqa: E402
 from app.model.moments import MomentTracker  # noqa: E402
 from app.runtime import Runtime, bundled_path, load_demo_recording  # noqa: E402
 from app.settings import ALL_FEEDS, load_settings  # noqa: E402
@@ -132,6 +133,52 @@ async def shoot_offline(name: str, size: tuple[int, int], at: datetime, out: Pat
     return path
 
 
+# The pass planner (issue 17) over Cairns, Australia, where the MS-27 day has a visible pass
+# at 09:25 UTC (19:25 AEST): up to 71 degrees, magnitude -4.4, fading into Earth's shadow at
+# 09:29 mid-sky. Two minutes in, so the sky chart shows the station now.
+CAIRNS = "-16.92,145.77"
+CAIRNS_PASS = datetime(2025, 4, 8, 9, 27, 26, tzinfo=UTC)
+PASS_SHOTS: list[tuple[str, tuple[int, int], datetime, list[str]]] = [
+    ("passes-120x40", (120, 40), CAIRNS_PASS, ["p"]),
+    ("passes-80x24", (80, 24), CAIRNS_PASS, ["p"]),
+    # Visible passes only, the first one's chart large (the README's sky chart).
+    ("sky-chart-120x40", (120, 40), CAIRNS_PASS, ["p", "v"]),
+]
+# The kiosk's banner six minutes before it.
+KIOSK_PASS_SHOT = (
+    "kiosk-pass-banner-120x40",
+    (120, 40),
+    datetime(2025, 4, 8, 9, 19, 26, tzinfo=UTC),
+)
+
+
+async def shoot_passes(
+    name: str, size: tuple[int, int], at: datetime, keys: list[str], out: Path, kiosk: bool = False
+) -> Path:
+    settings = load_settings(observer=CAIRNS)
+    runtime = Runtime.for_demo(settings, load_demo_recording(), FrozenClock(at))
+    app = IssDashApp(runtime, kiosk=KioskController(settings.kiosk) if kiosk else None)
+    async with app.run_test(size=size) as pilot:
+        for _ in range(1500):
+            if app._passes is not None:
+                break
+            await pilot.pause(0.02)
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause()
+        for _ in range(1500):  # the selected pass's sky path is computed in a thread
+            screen = app.screen
+            chart = getattr(getattr(screen, "planner", None), "chart", None)
+            if not keys or (chart is not None and chart.path):
+                break
+            await pilot.pause(0.02)
+        app._tick()
+        await pilot.pause()
+        path = out / f"{name}.svg"
+        app.save_screenshot(str(path.name), path=str(out))
+    return path
+
+
 async def main() -> None:
     out = ROOT / "screenshots"
     out.mkdir(exist_ok=True)
@@ -141,6 +188,9 @@ async def main() -> None:
     print(await shoot_offline(*OFFLINE_SHOT, out))
     for name, size, at, keys in STATION_SHOTS:
         print(await shoot_station(name, size, at, keys, out))
+    for name, size, at, keys in PASS_SHOTS:
+        print(await shoot_passes(name, size, at, keys, out))
+    print(await shoot_passes(*KIOSK_PASS_SHOT, [], out, kiosk=True))
 
 
 if __name__ == "__main__":

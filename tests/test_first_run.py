@@ -102,7 +102,7 @@ def test_a_broken_config_names_the_file_and_the_line(tmp_path: Path) -> None:
     [
         (
             'obsrever = "51.5,-0.1"\n',
-            "unknown key 'obsrever' in {path}; did you mean 'observer'? valid keys: bus, ",
+            "unknown key 'obsrever' in {path}; did you mean 'observer'? valid keys: alerts, bus, ",
         ),
         (
             "[feeds.position]\nintervl_s = 30\n",
@@ -177,7 +177,11 @@ def test_an_impossible_speed_says_what_speeds_are_allowed(tmp_path: Path, speed:
         ("ISSDASH_SERVE__MAX_SESSIONS", "0", "must be between 1 and 1000; got '0'"),
         ("ISSDASH_SERVE__TRUSTED_ORIGINS", "https://a", "must be a list of texts"),
         ("ISSDASH_FEEDS", "x", "not JSON for a table of settings; set its keys one at a time"),
-        ("ISSDASH_OBSRVER", "1,2", "did you mean 'ISSDASH_OBSERVER'? valid: ISSDASH_BUS, "),
+        (
+            "ISSDASH_OBSRVER",
+            "1,2",
+            "did you mean 'ISSDASH_OBSERVER'? valid: ISSDASH_ALERTS, ISSDASH_BUS, ",
+        ),
     ],
 )
 def test_every_setting_error_names_the_variable_and_what_it_allows(

@@ -399,7 +399,7 @@ async def test_a_failing_pass_search_does_not_end_the_app(monkeypatch: pytest.Mo
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise ValueError("math domain error")
 
-    monkeypatch.setattr(dashboard, "upcoming_passes", broken)
+    monkeypatch.setattr(dashboard, "passes_between", broken)  # the 10-day search
     runtime = Runtime.for_demo(
         load_settings(observer="51.5074,-0.1278"), load_demo_recording(), FrozenClock(START)
     )

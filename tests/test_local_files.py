@@ -245,10 +245,9 @@ def test_unknown_keys_are_reported_with_the_valid_ones(
     with pytest.raises(SettingsError) as error:
         load_settings(path)
     assert str(error.value) == (
-        f"unknown key 'obsever' in {path}; did you mean 'observer'? valid keys: bus, cache_dir,"
-        " elements_history,"
-        " feeds, flags, glyphs, kiosk, log_file, map, min_elevation_deg, observer, place, serve,"
-        " timezone"
+        f"unknown key 'obsever' in {path}; did you mean 'observer'? valid keys: alerts, bus,"
+        " cache_dir, elements_history, feeds, flags, glyphs, kiosk, log_file, map,"
+        " min_elevation_deg, observer, place, serve, timezone"
     )
     path.write_text('[feeds.tle]\nurll = "x"\n')
     with pytest.raises(

@@ -4,13 +4,15 @@ elements are, how well an API agrees with us, and the next pass for the observer
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from rich.style import Style
 from rich.text import Text
 from textual.reactive import reactive
 
+from app.model.local_time import format_local
 from app.model.orbit import Pass
+from app.model.passes import PASS_PLANNER_DAYS
 from app.model.telemetry import Telemetry
 from feeds.elements import MAX_ERROR_KM, describe_age
 from feeds.models import Observer
@@ -39,6 +41,9 @@ class TelemetryView:
     elements_problem: str | None = None
     # Why passes are not offered (elements too old or unusable), or None.
     passes_withheld: str | None = None
+    # The next pass that can be seen (within the planner's ten days), and the zone to say it in.
+    next_visible: Pass | None = None
+    zone: tzinfo | None = None
 
 
 class TelemetryPanel(TextLines):
@@ -118,6 +123,9 @@ class TelemetryPanel(TextLines):
         pass_lines = self._next_pass(view)
         rows.append(("Next pass", pass_lines[0]))
         rows.extend(("", line) for line in pass_lines[1:])
+        seen = self._next_visible(view)
+        if seen is not None:
+            rows.append(("Visible", seen))
         return self._label_rows(rows)
 
     def _label_rows(self, rows: list[tuple[str, Text]]) -> list[Text]:
@@ -212,6 +220,25 @@ class TelemetryPanel(TextLines):
             "visible" if p.visible else "not visible",
             style=self._s("good" if p.visible else "muted"),
         )
+        if p.visible and p.magnitude is not None:
+            detail.append(f" {p.magnitude:.1f}", style=self._s("good"))
         if approximate:
             detail.append("  approximate", style=self._s("warn"))
         return [head, detail]
+
+    def _next_visible(self, view: TelemetryView) -> Text | None:
+        """The next VISIBLE pass, on a row of its own when the next pass is not it:
+        "Tue 19:25 AEST  71°" (short enough for the 80-column side panel)."""
+        if view.observer is None or view.passes_withheld is not None or view.passes is None:
+            return None
+        upcoming = [p for p in view.passes if p.set > view.now]
+        if upcoming and upcoming[0].visible:
+            return None  # the next pass line already says it
+        p = view.next_visible
+        if p is None:
+            return Text(f"none in {PASS_PLANNER_DAYS} days", style=self._s("muted"))
+        zone = view.zone
+        day = f"{p.rise.astimezone(zone):%a}" if zone is not None else f"{p.rise:%a}"
+        text = Text(f"{day} {format_local(p.rise, zone, with_utc=False)}", style=self._s("good"))
+        text.append(f"  {p.max_elevation_deg:.0f}°", style=self._s("muted"))
+        return text

@@ -61,6 +61,8 @@ def visual_magnitude(
         return None
     if not (math.isfinite(range_km) and math.isfinite(phase_deg)) or range_km <= 0.0:
         return None
-    range_term = 5.0 * math.log10(range_km / STANDARD_RANGE_KM)
+    # Two logarithms rather than one of the ratio: a subnormal range divided by 1000 is 0.0,
+    # whose logarithm is a domain error (hypothesis found 5e-324).
+    range_term = 5.0 * (math.log10(range_km) - math.log10(STANDARD_RANGE_KM))
     phase_term = -2.5 * math.log10(phase_function(phase_deg))
     return standard_magnitude + range_term + phase_term

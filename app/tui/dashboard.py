@@ -34,11 +34,11 @@ from app.model.knowledge import Unknown, mode_badge, part_gaps, trusted, unknown
 from app.model.knowledge import all_feeds_down as feeds_down
 from app.model.launch_card import LaunchCardView, launch_card
 from app.model.layout import SIZE_NAMES, SizeClass, size_class
-from app.model.map_glyphs import GLYPHS
+from app.model.map_glyphs import GLYPHS, MapGlyphs
 from app.model.map_scene import MapToggles, build_scene, scene_step
 from app.model.moments import Moment, MomentTracker
 from app.model.orbit import ElementsUnusable, OrbitEngine, Pass, StationState
-from app.model.passes import passes_withheld, upcoming_passes
+from app.model.passes import PASS_PLANNER_DAYS, PASS_SEARCH_SPAN, passes_between, passes_withheld
 from app.model.replay_control import ReplayControl
 from app.model.roster import build_roster
 from app.model.state import MissionState
@@ -54,6 +54,8 @@ from app.startup import collector_paused, resume_collector
 from app.tui import panels
 from app.tui.console_screen import ConsoleGlyphs
 from app.tui.messages import StateChanged
+from app.tui.passes_control import PassesControl
+from app.tui.passes_screen import PassCommands, PassesScreen
 from feeds.clock import clock_doubt
 from feeds.models import ElementSet, Observer
 from feeds.text import clean_text
@@ -66,6 +68,8 @@ from widgets.ground_track import GroundTrackMap
 from widgets.guard import simulate_crash
 from widgets.launch_card import LaunchCard
 from widgets.mission_bar import MissionBar, MissionBarView
+from widgets.pass_banner import PassBanner
+from widgets.passes_view import PassesView
 from widgets.station import StationPanel, StationView, radar_text
 from widgets.telemetry import TelemetryPanel, TelemetryView
 
@@ -89,6 +93,7 @@ HELP_KEYS: tuple[tuple[str, str], ...] = (
     ("t", "tracks"),
     ("g", "grid"),
     ("s", "station view"),
+    ("p", "passes, sky chart (v: visible only)"),
     ("?", "this help"),
     ("ctrl+p", "command palette"),
     ("esc", "close a panel"),
@@ -199,6 +204,7 @@ class IssDashApp(App[None]):
     # Absolute, so a subclass defined elsewhere (a test's) finds it too.
     CSS_PATH = Path(__file__).with_name("dashboard.tcss")
     TITLE = "issdash"
+    COMMANDS = App.COMMANDS | {PassCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         # Textual 8 makes ctrl+c copy; in a terminal program people expect it to quit. Priority
@@ -212,6 +218,7 @@ class IssDashApp(App[None]):
         Binding("t", "toggle_layer('tracks')", "Tracks"),
         Binding("g", "toggle_layer('grid')", "Grid"),
         Binding("s", "station_view", "Station"),
+        Binding("p", "passes", "Passes"),
         # Replay only (hidden in live mode by check_action).
         Binding("space", "pause", "Pause"),
         Binding("plus,equals_sign", "speed(1)", "Speed", key_display="+/-"),
@@ -244,6 +251,8 @@ class IssDashApp(App[None]):
         self._passes_key: tuple[ElementSet, Observer | None, float] | None = None
         # Why the last pass search gave nothing usable (elements that decay within it).
         self._passes_problem: str | None = None
+        # The pass planner's views and the pass alerts (issue 17).
+        self.passes_control = PassesControl(self)
         self._map_legend = MAP_LEGEND
         self._drawn_shape: tuple[object, ...] = ()
         self._scene_key: tuple[object, ...] | None = None
@@ -286,6 +295,11 @@ class IssDashApp(App[None]):
         yield self._too_small
         yield self._bar_widget
         yield self._alert
+        self.pass_banner: PassBanner | None = None
+        self.kiosk_planner: PassesView | None = None
+        if self.kiosk is not None:
+            self.pass_banner = PassBanner(id="pass-banner")
+            yield self.pass_banner
         with Horizontal(id="body"):
             with Vertical(id="left"):
                 with Vertical(id="map-panel", classes="panel"):
@@ -294,6 +308,12 @@ class IssDashApp(App[None]):
                     yield self._launch_card
                 with VerticalScroll(id="crew-panel", classes="panel"):
                     yield self._roster
+                if self.kiosk is not None:
+                    # The kiosk's "passes" view: the planner in place of the map and crew,
+                    # beside the countdown (which is never hidden).
+                    self.kiosk_planner = PassesView(id="kiosk-planner", glyphs=self.map_glyphs)
+                    with Vertical(id="passes-panel", classes="panel"):
+                        yield self.kiosk_planner
                 yield from self._declared("left")
             with Vertical(id="side"):
                 with Vertical(id="telemetry-panel", classes="panel"):
@@ -333,6 +353,8 @@ class IssDashApp(App[None]):
         self.query_one("#countdown-panel").border_title = "Next event"
         self.query_one("#station-panel").border_title = "Station"
         self.query_one("#station-panel").border_subtitle = "NASA ISSLIVE"
+        if self.kiosk is not None:
+            self.query_one("#passes-panel").border_title = "Passes"
         # The Station panel takes a place in the layout only when there is telemetry.
         self.set_class(self._telemetry_enabled, "-telemetry")
         if self.kiosk is not None and self._telemetry_enabled:
@@ -489,11 +511,12 @@ class IssDashApp(App[None]):
         if action in ("pause", "speed", "next_event", "restart"):
             return self.replay.active
         if action == "station_view":
-            return self._telemetry_enabled
+            return self._telemetry_enabled and not isinstance(self.screen, PassesScreen)
         if action == "hide_keys":
             # Only while the keys panel is open: otherwise Esc is left to whoever wants it.
             return bool(self.screen.query("HelpPanel"))
-        return True
+        # The map is not on the planner's screen (and there p goes back).
+        return not (action in ("toggle_layer", "passes") and isinstance(self.screen, PassesScreen))
 
     def action_hide_keys(self) -> None:
         self.action_hide_help_panel()
@@ -537,6 +560,7 @@ class IssDashApp(App[None]):
     async def _replay_from_here(self) -> None:
         """After the clock jumps, the state is rebuilt from what was recorded by then."""
         self.moments.dismiss()
+        self.passes_control.jumped(self.clock.now(), self._passes)
         self._passes = None
         self._passes_key = None
         self._passes_retry_at = None
@@ -745,15 +769,30 @@ class IssDashApp(App[None]):
             if withheld is None and orbit.telemetry is not None:
                 self._ensure_passes(orbit.engine, state, now)
                 withheld = self._passes_problem
+        passes = self._passes
+        day = (
+            None if passes is None else tuple(p for p in passes if p.rise < now + PASS_SEARCH_SPAN)
+        )
         self._telemetry_panel.view = TelemetryView(
             now=now,
             telemetry=orbit.telemetry if orbit is not None else None,
             observer=state.observer,
-            passes=self._passes,
+            passes=day,
             min_elevation_deg=self.runtime.settings.min_elevation_deg,
             elements_problem=orbit.problem if orbit is not None else None,
             passes_withheld=withheld,
+            next_visible=next((p for p in passes or () if p.visible and p.set > now), None),
+            zone=self.passes_control.zone(now),
         )
+        control = self.passes_control
+        control.withheld = withheld
+        control.approximate = (
+            orbit is not None
+            and orbit.telemetry is not None
+            and orbit.telemetry.error is not None
+            and orbit.telemetry.error.level != "good"
+        )
+        self._panel("passes", lambda: control.tick(state, now))
 
     def _update_map(self, orbit: Orbit, state: MissionState, now: datetime) -> None:
         """A new scene when one is due; elements unusable at `now` draw no station at all
@@ -912,7 +951,7 @@ class IssDashApp(App[None]):
         stale = self._passes is not None and (
             not 0 <= age_s <= PASSES_REUSE_S  # the clock jumped, or it has been hours
             or (not self._passes and age_s > 600)  # none found: look again now and then
-            or (bool(self._passes) and self._passes[0].set <= now)
+            or (bool(self._passes) and self._passes[-1].set <= now)
         )
         if self._passes_retry_at is not None:
             # The last search failed: not again every tick, only when its inputs change or
@@ -935,7 +974,8 @@ class IssDashApp(App[None]):
     ) -> None:
         problem: str | None = None
         try:
-            passes = tuple(upcoming_passes(engine, observer, now, min_el))
+            end = now + timedelta(days=PASS_PLANNER_DAYS)
+            passes = tuple(passes_between(engine, observer, now, end, min_el))
         except ElementsUnusable as exc:
             passes, problem = (), str(exc)
         if not get_current_worker().is_cancelled:
@@ -944,4 +984,29 @@ class IssDashApp(App[None]):
     def _set_passes(self, passes: tuple[Pass, ...], problem: str | None = None) -> None:
         self._passes = passes
         self._passes_problem = problem
+        self.passes_control.passes_changed()
         self._tick()
+
+    # -- the pass planner (issue 17; the rest is in app/tui/passes_control.py) ---------
+
+    @property
+    def passes(self) -> tuple[Pass, ...] | None:
+        """The passes of the last search (ten days), None while it runs."""
+        return self._passes
+
+    @property
+    def map_glyphs(self) -> MapGlyphs:
+        """Braille, or the Linux console's glyphs: the sky chart draws as the map does."""
+        return GLYPHS["console" if self.console_glyphs else "braille"]
+
+    def engine_for(self, elements: ElementSet) -> OrbitEngine | None:
+        return self._engines.get(elements)
+
+    def bar_view(self, state: MissionState, now: datetime) -> MissionBarView:
+        return self._bar(state, now)
+
+    def on_passes_view_selected(self, _message: PassesView.Selected) -> None:
+        self.passes_control.refresh()
+
+    def action_passes(self) -> None:
+        self.passes_control.open()

@@ -1,0 +1,153 @@
+"""What a pass alert does (the shell around `app.model.pass_alerts`, which only decides):
+the terminal bell, a desktop notification by terminal escape, a toast, and the optional
+command hook.
+
+Desktop notifications are OSC 9 (iTerm2, WezTerm, Windows Terminal, kitty, foot, ...) and
+OSC 777 (urxvt, Ghostty, foot, ...); terminals that know neither ignore them. They are written
+through Textual's driver, as Textual writes its own escapes (the bell, the clipboard), so they
+never interleave with a frame being drawn; never in a browser session (`serve`), where the
+page would receive them as garbage, and never headless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import subprocess
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from textual.app import App
+
+from app.model.pass_alerts import AlertOutcome
+from feeds.text import clean_text
+
+log = logging.getLogger(__name__)
+
+TITLE = "ISS pass"
+# How much of a failing command's error output is kept for the notice.
+_STDERR_MAX_BYTES = 2000
+
+
+def _plain(text: str, limit: int = 200) -> str:
+    """One line with no control characters at all (an escape sequence's payload must not
+    end it early or start another), and no ';' (OSC 777's field separator)."""
+    printable = "".join(c for c in text if c.isprintable())
+    return clean_text(printable, limit).replace(";", ",")
+
+
+def osc_notifications(message: str, title: str = TITLE) -> str:
+    """The two desktop-notification escapes for `message` (BEL-terminated, the form every
+    terminal that supports them accepts)."""
+    body = _plain(message)
+    return f"\x1b]9;{_plain(title, 40)}: {body}\x07\x1b]777;notify;{_plain(title, 40)};{body}\x07"
+
+
+@dataclass(frozen=True, slots=True)
+class AlertEffectSettings:
+    """What to do on an alert (`app.settings.AlertsSettings` satisfies it)."""
+
+    bell: bool = True
+    desktop: bool = True
+    command: Sequence[str] | None = None
+    command_timeout_s: float = 10.0
+
+
+async def run_hook(argv: Sequence[str], message: str, timeout_s: float) -> str | None:
+    """Run the hook with the message as its last argument, no shell, stdin and stdout closed
+    to it (it must never write on our screen), stopped after `timeout_s`. Returns a notice
+    when it fails, None when it ran and exited 0."""
+    name = clean_text(argv[0], 60) if argv else "?"
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *argv,
+            message,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,  # a Ctrl+C meant for us is not sent to it
+        )
+    except (OSError, ValueError) as exc:
+        return f"alert command {name!r} could not start: {clean_text(exc, 120)}"
+    try:
+        assert process.stderr is not None
+        stderr = await asyncio.wait_for(_read_some(process.stderr), timeout_s)
+        code = await asyncio.wait_for(process.wait(), timeout_s)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await process.wait()
+        return f"alert command {name!r} took over {timeout_s:g} s and was stopped"
+    if code != 0:
+        lines = stderr.decode("utf-8", "replace").strip().splitlines()
+        said = clean_text(lines[0], 120) if lines else ""
+        detail = f": {said}" if said else ""
+        return f"alert command {name!r} failed (exit {code}){detail}"
+    return None
+
+
+async def _read_some(stream: asyncio.StreamReader) -> bytes:
+    """Up to `_STDERR_MAX_BYTES` of the stream, draining (and dropping) the rest, so a noisy
+    command neither blocks on a full pipe nor fills our memory."""
+    kept = await stream.read(_STDERR_MAX_BYTES)
+    while await stream.read(65536):
+        pass
+    return kept
+
+
+class AlertEffects:
+    """Delivers alert outcomes in a running app."""
+
+    def __init__(
+        self,
+        app: App[Any],
+        settings: AlertEffectSettings,
+        notice: Callable[[str], None],
+    ) -> None:
+        self.app = app
+        self.settings = settings
+        self.notice = notice  # a line for the feed strip's notices (failures of the hook)
+
+    def deliver(self, outcome: AlertOutcome) -> None:
+        alert = outcome.alert
+        if outcome.status == "missed":
+            # Skipped over by a jump of the clock: said, never rung late.
+            when = f"{alert.due:%H:%M}Z"
+            log.info("pass alert missed (clock jumped past %s): %s", when, alert.message)
+            self.app.notify(
+                f"Missed ({when}, the clock jumped past it): {alert.message}",
+                title=TITLE,
+                severity="warning",
+                timeout=6,
+            )
+            return
+        log.info("pass alert: %s", alert.message)
+        if self.settings.bell:
+            self.app.bell()  # Textual's own: nothing when headless
+        if self.settings.desktop and self.can_write_escapes():
+            self._write(osc_notifications(alert.message))
+        self.app.notify(alert.message, title=TITLE, timeout=15)
+        if self.settings.command:
+            self.app.run_worker(
+                self._hook(list(self.settings.command), alert.message),
+                group="alert-hook",
+                exit_on_error=False,
+            )
+
+    def can_write_escapes(self) -> bool:
+        """A real terminal: not a browser session, not headless (tests, screenshots)."""
+        return not self.app.is_web and not self.app.is_headless and self.app._driver is not None
+
+    def _write(self, data: str) -> None:
+        driver = self.app._driver  # Textual's own bell and clipboard write through it too
+        if driver is not None:
+            driver.write(data)
+
+    async def _hook(self, argv: list[str], message: str) -> None:
+        problem = await run_hook(argv, message, self.settings.command_timeout_s)
+        if problem is not None:
+            log.warning("%s", problem)
+            self.notice(problem)
+            self.app.notify(problem, severity="warning", timeout=6)

@@ -1,0 +1,69 @@
+"""What an alert does (issue 17): the notification escapes are safe, the command hook runs
+without a shell, is time-limited, and its failure is a notice, not a crash."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from app.tui.pass_alert_effects import osc_notifications, run_hook
+
+
+def test_notification_escapes_are_osc_9_and_777_and_carry_no_control_characters() -> None:
+    hostile = "ISS visible in 10 min\x07\x1b]52;c;ZXZpbA==\x07; look NW\x1b[2J\n"
+    data = osc_notifications(hostile)
+    assert data.startswith("\x1b]9;ISS pass: ")
+    assert "\x1b]777;notify;ISS pass;" in data
+    # Exactly the two escapes: one ESC and one BEL each; nothing from the message survives
+    # that could end them early or start another (a clipboard write, a screen clear).
+    assert data.count("\x1b") == 2 and data.count("\x07") == 2
+    body = data.split("\x1b]777;notify;ISS pass;")[1].removesuffix("\x07")
+    assert body.startswith("ISS visible in 10 min")
+    assert all(c.isprintable() for c in body)
+    assert ";" not in body  # 777's field separator
+
+
+async def test_the_hook_gets_the_message_as_one_argument_and_no_shell(tmp_path: Path) -> None:
+    out = tmp_path / "argv.txt"
+    script = "import sys, pathlib; pathlib.Path(sys.argv[1]).write_text(repr(sys.argv[2:]))"
+    message = "ISS visible now; touch /tmp/pwned $(id)"
+    problem = await run_hook([sys.executable, "-c", script, str(out)], message, 10.0)
+    assert problem is None
+    assert out.read_text() == repr([message])
+    assert not Path("/tmp/pwned").exists()
+
+
+async def test_a_failing_hook_is_a_notice() -> None:
+    script = "import sys; sys.stderr.write('no display\\nmore\\n'); sys.exit(3)"
+    problem = await run_hook([sys.executable, "-c", script], "hello", 10.0)
+    assert problem is not None
+    assert "failed (exit 3)" in problem and "no display" in problem and "more" not in problem
+
+
+async def test_a_missing_hook_is_a_notice() -> None:
+    problem = await run_hook(["/nonexistent/notify-me"], "hello", 10.0)
+    assert problem is not None and "could not start" in problem
+
+
+async def test_a_hook_that_hangs_is_stopped_at_its_time_limit() -> None:
+    started = time.monotonic()
+    problem = await run_hook([sys.executable, "-c", "import time; time.sleep(60)"], "x", 0.5)
+    assert problem is not None and "was stopped" in problem
+    assert time.monotonic() - started < 10  # well before the 60 s it wanted
+
+
+def test_alert_settings_defaults_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.settings import load_settings
+
+    defaults = load_settings().alerts
+    assert defaults.enabled and defaults.lead_min == 10 and defaults.bell and defaults.desktop
+    assert defaults.command is None
+    monkeypatch.setenv("ISSDASH_ALERTS__ENABLED", "false")
+    monkeypatch.setenv("ISSDASH_ALERTS__LEAD_MIN", "15")
+    monkeypatch.setenv("ISSDASH_ALERTS__COMMAND", '["notify-send", "ISS"]')
+    alerts = load_settings().alerts
+    assert not alerts.enabled and alerts.lead_min == 15
+    assert alerts.command == ["notify-send", "ISS"]
