@@ -191,7 +191,12 @@ class TelemetryPanel(TextLines):
     def _next_pass(self, view: TelemetryView) -> list[Text]:
         muted = self._s("muted")
         if view.observer is None:
-            return [Text("no observer set", style=muted), Text("(--observer LAT,LON)", style=muted)]
+            # Both ways to set one: a place name is what most people know, and it brings
+            # the local time zone with it. Short enough for the 80-column side panel.
+            return [
+                Text("no observer set", style=muted),
+                Text("(--place or --observer)", style=muted),
+            ]
         if view.passes_withheld is not None:
             return [
                 Text("withheld", style=self._s("warn")),
