@@ -4,10 +4,24 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from textual.containers import VerticalScroll
+
+from app.model.layout import (
+    BORDER,
+    CARD_LINES_MIN,
+    CHROME_ROWS,
+    MIN_HEIGHT,
+    MIN_WIDTH,
+    size_class,
+)
 from app.runtime import Runtime, load_demo_recording
 from app.settings import load_settings
 from app.tui.dashboard import IssDashApp
 from feeds.clock import FrozenClock
+from widgets.launch_card import LaunchCard
 from widgets.telemetry import TelemetryPanel
 
 
@@ -32,3 +46,62 @@ async def test_no_observer_hint_names_place_and_observer_whole_at_80x24() -> Non
     assert "no observer set" in text
     assert "--place" in text and "--observer" in text
     assert "…" not in "".join(line for line in lines if "--" in line)
+
+
+# -- the launch card on a short terminal -------------------------------------------------
+
+LAUNCH_CARD_AT = datetime(2025, 4, 8, 5, 44, tzinfo=UTC)  # T- 3m 15s, the demo's first frame
+
+
+@given(st.integers(MIN_WIDTH, 400), st.integers(MIN_HEIGHT, 29))
+def test_on_short_terminals_map_card_and_crew_summary_fit_the_left_column(
+    width: int, height: int
+) -> None:
+    layout = size_class(width, height)
+    assert layout.card_lines is not None and layout.card_lines >= CARD_LINES_MIN
+    body_rows = height - CHROME_ROWS
+    used = (layout.map_rows_with_card + BORDER) + (layout.card_lines + BORDER) + 3
+    assert used <= body_rows
+    assert layout.map_rows_with_card <= layout.map_rows
+
+
+@given(st.integers(MIN_WIDTH, 400), st.integers(30, 150))
+def test_tall_terminals_keep_the_map_whole_under_a_card(width: int, height: int) -> None:
+    layout = size_class(width, height)
+    assert layout.map_rows_with_card == layout.map_rows and layout.card_lines is None
+
+
+def _panel_text(app: IssDashApp, selector: str) -> list[str]:
+    region = app.query_one(selector).region
+    rows = [strip.text for strip in app.screen._compositor.render_strips()]
+    return [row[region.x : region.right] for row in rows[region.y : region.bottom]]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (99, 24), (120, 24), (60, 20), (80, 29)])
+async def test_under_the_launch_card_the_crew_keeps_its_summary_and_no_scrollbar(
+    size: tuple[int, int],
+) -> None:
+    runtime = Runtime.for_demo(load_settings(), load_demo_recording(), FrozenClock(LAUNCH_CARD_AT))
+    app = IssDashApp(runtime)
+    async with app.run_test(size=size) as pilot:
+        for _ in range(100):
+            if app.has_class("-launch-card"):
+                break
+            await pilot.pause(0.05)
+        await pilot.pause(0.2)
+        crew = app.query_one("#crew-panel", VerticalScroll)
+        card = _panel_text(app, "#launch-panel")
+        crew_text = _panel_text(app, "#crew-panel")
+        assert crew.region.height >= 3, crew.region  # the summary line in its borders
+        assert "7 aboard" in "".join(crew_text)
+        assert not crew.vertical_scrollbar.display or not crew.show_vertical_scrollbar
+        text = "\n".join(card)
+        widget = app.query_one(LaunchCard)
+        assert widget.region.height == len(widget.render().plain.split("\n"))  # all shown
+        assert "Soyuz MS-27" in text and "▲" in text
+        if size[0] >= 80:  # at 60 columns the count is the next event panel's alone
+            assert "T- 3m 1" in text
+        if size == (80, 24):
+            # The four lines the rows allow: the pad's name on its own line, not cut early.
+            assert "31/6, Baikonur Cosmodrome" in text
+            assert "…" not in card[1]  # the head: what does not fit is left off whole

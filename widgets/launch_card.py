@@ -57,12 +57,19 @@ class LaunchCard(TextLines):
     # On short terminals the card keeps to three lines (the crew on one line, cut if need
     # be): a person a line would take the rows the crew roster and the map need.
     compact: bool = False
+    # The lines the size class gives the card (None: any). With a fourth line, a pad line
+    # too long for the card puts the pad's name on a line of its own rather than cut it.
+    lines: int | None = None
 
-    def apply_layout(self, compact: bool) -> None:
+    def apply_layout(self, compact: bool, lines: int | None = None) -> None:
         """Set by the app on every resize (app.model.layout's short terminals)."""
-        if compact != self.compact:
+        if (compact, lines) != (self.compact, self.lines):
             self.compact = compact
+            self.lines = lines
             self.redraw_lines()
+            # Called from the app's resize, inside the layout pass of the new size: a change
+            # in the card's height asked for now is lost, so ask again once that pass is done.
+            self.call_after_refresh(self._relayout)
 
     def watch_view(self) -> None:
         self.redraw_lines()
@@ -83,9 +90,13 @@ class LaunchCard(TextLines):
             head.append("rocket unknown", style=unknown)
         head.append("  ")
         head.append(t_minus(view.seconds_to_launch), style=style("launch-card--clock"))
-        head.append(f"  {fmt.utc_hm(view.net)}", style=muted)
-        if view.status:
-            head.append(f"  {view.status}", style=muted)
+        width = self.content_size.width
+        for extra in (f"  {fmt.utc_hm(view.net)}", f"  {view.status}" if view.status else ""):
+            # On a short terminal the time and status that do not fit are left off whole
+            # (the next event panel beside the card shows both) rather than cut to "…".
+            if self.compact and 0 < width < head.cell_len + len(extra):
+                break
+            head.append(extra, style=muted)
         # The place first: on a narrow card the pad's long name is what gets cut.
         pad = Text(no_wrap=True, overflow="ellipsis")
         pad.append("Pad  ", style=style("launch-card--label"))
@@ -94,9 +105,17 @@ class LaunchCard(TextLines):
             pad.append(place_text(view.pad_place), style=muted)
         else:
             pad.append("position unknown", style=unknown)
+        name = Text(view.pad or "name unknown", style="" if view.pad else unknown)
+        crew = self._crew_lines(view.crew)
+        together = cell_len(pad.plain) + 2 + name.cell_len
+        if self.lines is not None and 3 + len(crew) <= self.lines and 0 < width < together:
+            # A line of its own, under the position, aligned with it.
+            own = Text(" " * len("Pad  "), no_wrap=True, overflow="ellipsis")
+            own.append_text(name)
+            return [head, pad, own, *crew]
         pad.append("  ")
-        pad.append(view.pad or "name unknown", style=None if view.pad else unknown)
-        return [head, pad, *self._crew_lines(view.crew)]
+        pad.append_text(name)
+        return [head, pad, *crew]
 
     def _crew_lines(self, crew: tuple[LaunchCrewMember, ...] | None) -> list[Text]:
         style = self.component_style

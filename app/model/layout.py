@@ -33,6 +33,16 @@ ROSTER_TABLE_MIN = 66
 # table of a full station (seven people under three flags).
 _CREW_ROWS = {"small": 6, "medium": 7, "standard": 7, "large": 14}
 
+# Under this many rows the terminal is "short" (the `-short` class).
+SHORT_HEIGHT = 30
+# The launch card's lines on a short terminal: vehicle and time, pad, crew on one line; a
+# fourth (the pad's name on its own line) when the rows allow. Its panel adds its borders.
+CARD_LINES_MIN = 3
+CARD_LINES_SHORT = 4
+CARD_ROWS_MIN = CARD_LINES_MIN + BORDER
+# The crew panel under a launch card on a short terminal: its summary line in its borders.
+CREW_SUMMARY_ROWS = 1 + BORDER
+
 SIZE_NAMES: tuple[SizeName, ...] = ("too-small", "small", "medium", "standard", "large")
 _ORDER = SIZE_NAMES
 
@@ -59,6 +69,13 @@ class SizeClass:
     roster: RosterMode
     # More per-item detail where the room allows: crew aboard each docked vehicle.
     detail: bool
+    # While the launch card shows on a short terminal (under 30 rows) the map, the card and
+    # the crew's summary line must all fit the left column: the map gives up rows when they
+    # do not (99x24: one), and the card takes the lines left over, up to four (the pad's
+    # name on a line of its own rather than cut). Tall terminals have room for everything:
+    # `map_rows` and None (as many lines as the card needs).
+    map_rows_with_card: int = 0
+    card_lines: int | None = None
 
     @property
     def too_small(self) -> bool:
@@ -72,7 +89,7 @@ class SizeClass:
     @property
     def short(self) -> bool:
         """Less than the standard 30 rows (the older `-short` class)."""
-        return self.height < 30
+        return self.height < SHORT_HEIGHT
 
     def too_small_message(self) -> str:
         # Two lines: each fits a terminal far below the minimum without wrapping.
@@ -134,6 +151,14 @@ def size_class(width: int, height: int) -> SizeClass:
     else:
         roster = "detail" if detail else "table"
     show_telemetry = _ORDER.index(name) >= _ORDER.index("medium")
+    map_rows_with_card, card_lines = map_rows, None
+    if height < SHORT_HEIGHT:
+        room = body_rows - BORDER - CARD_ROWS_MIN - CREW_SUMMARY_ROWS
+        map_rows_with_card = max(4, min(map_rows, room))
+        under_map = body_rows - BORDER - map_rows_with_card
+        card_lines = max(
+            CARD_LINES_MIN, min(CARD_LINES_SHORT, under_map - CREW_SUMMARY_ROWS - BORDER)
+        )
     tall = by_height in ("standard", "large")
     return SizeClass(
         name=name,
@@ -150,4 +175,6 @@ def size_class(width: int, height: int) -> SizeClass:
         big_digits=not (show_telemetry and by_height == "medium"),
         roster=roster,
         detail=detail,
+        map_rows_with_card=map_rows_with_card,
+        card_lines=card_lines,
     )

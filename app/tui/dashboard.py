@@ -272,6 +272,8 @@ class IssDashApp(App[None]):
         # Liftoff, docking, hatch opening: announced in the banner (app.model.moments).
         self.moments = MomentTracker()
         self._launch_card_view: LaunchCardView | None = None
+        self._layout: SizeClass | None = None
+        self._map_rows: int | None = None
         self._moment_shown: Moment | None = None
 
     # -- layout -----------------------------------------------------------------------
@@ -448,9 +450,10 @@ class IssDashApp(App[None]):
         self.set_class(not layout.show_telemetry, "-no-telemetry")
         self._too_small.update(layout.too_small_message() if layout.too_small else "")
         self.query_one("#side").styles.width = layout.side_width
-        self._map.styles.max_height = layout.map_rows
+        self._layout = layout
+        self._fit_map_to_card()
         self._roster.apply_layout(layout.roster)
-        self._launch_card.apply_layout(compact=layout.short)
+        self._launch_card.apply_layout(compact=layout.short, lines=layout.card_lines)
         self._countdown_panel.apply_layout(
             full_timeline=layout.full_timeline,
             show_docked=layout.show_docked,
@@ -739,6 +742,18 @@ class IssDashApp(App[None]):
         self._launch_card_view = view
         self._launch_card.view = view
         self.set_class(view is not None, "-launch-card")
+        self._fit_map_to_card()
+
+    def _fit_map_to_card(self) -> None:
+        """The map's rows: fewer while the launch card shows, when the size class says so."""
+        layout = self._layout
+        if layout is None:
+            return
+        card = self._launch_card_view is not None
+        rows = layout.map_rows_with_card if card else layout.map_rows
+        if rows != self._map_rows:  # called every tick: restyle (and relayout) on change only
+            self._map_rows = rows
+            self._map.styles.max_height = rows
 
     @property
     def _pad(self) -> tuple[float, float] | None:
