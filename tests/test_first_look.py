@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from textual.containers import VerticalScroll
 
+from app.model.kiosk import KioskController
 from app.model.layout import (
     BORDER,
     CARD_LINES_MIN,
@@ -22,6 +23,7 @@ from app.settings import load_settings
 from app.tui.dashboard import IssDashApp
 from feeds.clock import FrozenClock
 from widgets.launch_card import LaunchCard
+from widgets.pass_banner import PassBanner
 from widgets.telemetry import TelemetryPanel
 
 
@@ -105,3 +107,52 @@ async def test_under_the_launch_card_the_crew_keeps_its_summary_and_no_scrollbar
             # The four lines the rows allow: the pad's name on its own line, not cut early.
             assert "31/6, Baikonur Cosmodrome" in text
             assert "…" not in card[1]  # the head: what does not fit is left off whole
+
+
+# -- a pass alert in the kiosk -----------------------------------------------------------
+
+CAIRNS = "-16.92,145.77"
+VISIBLE_RISE = datetime(2025, 4, 8, 9, 25, 26, tzinfo=UTC)  # the demo day's visible pass
+
+
+class _Monotonic:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.mark.parametrize("kiosk", [False, True])
+async def test_the_kiosk_says_an_alert_with_its_banner_not_a_toast_over_panels(
+    kiosk: bool,
+) -> None:
+    loaded = load_settings(observer=CAIRNS)
+    runtime = Runtime.for_demo(
+        loaded, load_demo_recording(), FrozenClock(VISIBLE_RISE - timedelta(minutes=11))
+    )
+    app = IssDashApp(runtime, kiosk=KioskController(loaded.kiosk, _Monotonic()) if kiosk else None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(1500):
+            if app._passes is not None:
+                break
+            await pilot.pause(0.02)
+        await pilot.pause()
+        rings: list[str] = []
+        told: list[str] = []
+        app.bell = lambda: rings.append("bell")  # type: ignore[method-assign]
+        app.notify = lambda message, **kw: told.append(message)  # type: ignore[method-assign]
+        clock = app.clock
+        assert isinstance(clock, FrozenClock)
+        for _ in range(12):  # ticks across the alert time, ten seconds apart
+            clock.advance(10)
+            app._tick()
+        await pilot.pause()
+        assert rings == ["bell"]  # the alert fired, in both
+        if kiosk:
+            assert told == []
+            banner = app.query_one(PassBanner)
+            assert banner.alert is not None and banner.display
+            assert banner.alert.message.startswith("ISS visible in")
+        else:
+            assert told == ["ISS visible in 10 min, look NNW, up to 71°, very bright"]

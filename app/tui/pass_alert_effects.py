@@ -53,6 +53,9 @@ class AlertEffectSettings:
     desktop: bool = True
     command: Sequence[str] | None = None
     command_timeout_s: float = 10.0
+    # The alert as a toast in the corner. Not in the kiosk: its banner says the same from the
+    # top row, and a toast there sat on the crew and next event panels for 15 s.
+    toast: bool = True
 
 
 async def run_hook(argv: Sequence[str], message: str, timeout_s: float) -> str | None:
@@ -128,7 +131,8 @@ class AlertEffects:
             self.app.bell()  # Textual's own: nothing when headless
         if self.settings.desktop and self.can_write_escapes():
             self._write(osc_notifications(alert.message))
-        self.app.notify(alert.message, title=TITLE, timeout=15)
+        if self.settings.toast:
+            self.app.notify(alert.message, title=TITLE, timeout=15)
         if self.settings.command:
             self.app.run_worker(
                 self._hook(list(self.settings.command), alert.message),

@@ -49,7 +49,11 @@ class PassesControl:
         self.effects = AlertEffects(
             app,
             AlertEffectSettings(
-                alerts.bell, alerts.desktop, alerts.command, alerts.command_timeout_s
+                alerts.bell,
+                alerts.desktop,
+                alerts.command,
+                alerts.command_timeout_s,
+                toast=app.kiosk is None,
             ),
             lambda notice: app.runtime.store.update(lambda s: s.with_notice(notice)),
         )
