@@ -156,3 +156,25 @@ async def test_the_kiosk_says_an_alert_with_its_banner_not_a_toast_over_panels(
             assert banner.alert.message.startswith("ISS visible in")
         else:
             assert told == ["ISS visible in 10 min, look NNW, up to 71°, very bright"]
+
+
+# -- the API fix line in the 80-column side panel ------------------------------------------
+
+
+@pytest.mark.parametrize(("size", "with_age"), [((80, 24), False), ((120, 40), True)])
+async def test_same_elements_is_said_whole_and_its_age_only_where_it_fits(
+    size: tuple[int, int], with_age: bool
+) -> None:
+    # From 06:30 the demo's fixes come from the elements in use: "same elements as ours".
+    runtime = Runtime.for_demo(
+        load_settings(),
+        load_demo_recording(),
+        FrozenClock(datetime(2025, 4, 8, 7, 0, tzinfo=UTC)),
+    )
+    app = IssDashApp(runtime)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause(0.3)
+        lines = _drawn_lines(app.query_one(TelemetryPanel))
+    line = next(line for line in lines if "API fix" in line)
+    assert "same elements as ours" in line and "…" not in line
+    assert ("ago" in line) == with_age

@@ -185,6 +185,11 @@ class TelemetryPanel(TextLines):
             text = Text(f"Δ {residual:.2f} km", style=self._s(level))
         fix_age = (now - t.fix.timestamp).total_seconds()
         when = f"{fmt.age(fix_age)} ago" if fix_age >= 0 else f"{fmt.age(-fix_age)} ahead"
+        room = self.content_size.width - len("Next pass ")  # the label column's widest
+        if residual < SAME_ELEMENTS_KM and 0 < room < text.cell_len + 2 + len(when):
+            # "same elements as ours" whole rather than its age cut to "…" in the 80-column
+            # side panel: the feed strip below shows the position feed's age anyway.
+            return text
         text.append(f"  {when}", style=self._s("muted"))
         return text
 
