@@ -24,6 +24,7 @@ from app.tui.dashboard import IssDashApp
 from feeds.clock import FrozenClock
 from widgets.launch_card import LaunchCard
 from widgets.pass_banner import PassBanner
+from widgets.passes_view import heading_lines
 from widgets.telemetry import TelemetryPanel
 
 
@@ -178,3 +179,49 @@ async def test_same_elements_is_said_whole_and_its_age_only_where_it_fits(
     line = next(line for line in lines if "API fix" in line)
     assert "same elements as ours" in line and "…" not in line
     assert ("ago" in line) == with_age
+
+
+# -- the planner's heading -------------------------------------------------------------
+
+PARTS = st.text(st.characters(codec="ascii", exclude_characters="\n·"), min_size=1, max_size=40)
+
+
+@given(st.lists(PARTS, min_size=1, max_size=6), st.integers(1, 120))
+def test_the_planner_heading_breaks_between_its_parts_only(parts: list[str], width: int) -> None:
+    heading = " · ".join(parts)
+    lines = heading_lines(heading, width).split("\n")
+    assert " · ".join(lines) == heading  # nothing lost, nothing cut inside a part
+    for line in lines:
+        assert len(line) <= width or " · " not in line  # only a lone part may be wider
+
+
+def test_the_demo_heading_at_80_columns_keeps_the_zone_whole() -> None:
+    heading = (
+        "Cairns, AU (16.92°S 145.77°E) · 10 days above 10° · "
+        "Australia/Brisbane (zone of the place) · all (v: visible only)"
+    )
+    assert heading_lines(heading, 78).split("\n") == [
+        "Cairns, AU (16.92°S 145.77°E) · 10 days above 10°",
+        "Australia/Brisbane (zone of the place) · all (v: visible only)",
+    ]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+async def test_the_planner_heading_on_screen_keeps_the_zone_on_one_line(
+    size: tuple[int, int],
+) -> None:
+    loaded = load_settings(observer=CAIRNS)
+    runtime = Runtime.for_demo(
+        loaded, load_demo_recording(), FrozenClock(VISIBLE_RISE - timedelta(minutes=11))
+    )
+    app = IssDashApp(runtime)
+    async with app.run_test(size=size) as pilot:
+        for _ in range(1500):
+            if app._passes is not None:
+                break
+            await pilot.pause(0.02)
+        await pilot.press("p")
+        await pilot.pause(0.3)
+        rows = [strip.text for strip in app.screen._compositor.render_strips()]
+    heading = [row for row in rows[1:5] if "(zone" in row or "coordinates)" in row]
+    assert len(heading) == 1 and "Australia/Brisbane (zone at the coordinates)" in heading[0]

@@ -26,6 +26,25 @@ from widgets.sky_chart import SkyChart, SkyChartView
 # values plus the cells' padding and the scrollbar).
 _WIDE = 86
 _MEDIUM = 76
+# The heading's parts (place, span, zone, filter) are joined by this.
+_PART = " · "
+
+
+def heading_lines(heading: str, width: int) -> str:
+    """The heading broken between its parts, never inside one: "Australia/Brisbane (zone
+    of the place)" cut after "zone" read badly at 80 columns. A part wider than the line is
+    left to the widget's own wrapping."""
+    if width <= 0:
+        return heading
+    lines: list[str] = []
+    for part in heading.split(_PART):
+        if lines and len(lines[-1]) + len(_PART) + len(part) <= width:
+            lines[-1] += _PART + part
+        else:
+            lines.append(part)
+    return "\n".join(lines)
+
+
 # A pass is "the same" after a new search if it culminates within this (elements move it by
 # seconds): the selection stays on it.
 _SAME_PASS = timedelta(minutes=10)
@@ -119,7 +138,7 @@ class PassesView(Vertical):
     def watch_view(self, view: PlannerView | None) -> None:
         if view is None or not self.is_mounted:
             return
-        self.query_one("#passes-heading", Static).update(Text(view.heading))
+        self._show_heading(view)
         self.query_one("#passes-warning", Static).update(Text(view.warning or ""))
         self.set_class(view.warning is not None, "-warning")
         self.query_one("#passes-message", Static).update(Text(view.message or ""))
@@ -131,7 +150,13 @@ class PassesView(Vertical):
 
     def on_resize(self) -> None:
         if self.view is not None:
+            self._show_heading(self.view)
             self._fill_table(self.view.rows)
+
+    def _show_heading(self, view: PlannerView) -> None:
+        heading = self.query_one("#passes-heading", Static)
+        width = self.size.width - 2  # the heading's padding
+        heading.update(Text(heading_lines(view.heading, width)))
 
     def _fill_table(self, rows: tuple[PassRow, ...]) -> None:
         columns = columns_for(self.table.size.width or self.size.width)
