@@ -225,3 +225,26 @@ async def test_the_planner_heading_on_screen_keeps_the_zone_on_one_line(
         rows = [strip.text for strip in app.screen._compositor.render_strips()]
     heading = [row for row in rows[1:5] if "(zone" in row or "coordinates)" in row]
     assert len(heading) == 1 and "Australia/Brisbane (zone at the coordinates)" in heading[0]
+
+
+async def test_a_pass_detail_too_long_for_60_columns_wraps_under_its_value() -> None:
+    loaded = load_settings(observer=CAIRNS)
+    runtime = Runtime.for_demo(
+        loaded, load_demo_recording(), FrozenClock(VISIBLE_RISE + timedelta(minutes=2))
+    )
+    app = IssDashApp(runtime)
+    async with app.run_test(size=(60, 20)) as pilot:
+        for _ in range(1500):
+            if app._passes is not None:
+                break
+            await pilot.pause(0.02)
+        await pilot.press("p")
+        await pilot.pause(0.5)
+        info = app.screen.query_one("#pass-info").region
+        rows = [strip.text for strip in app.screen._compositor.render_strips()]
+    lines = [row[info.x : info.right] for row in rows[info.y : info.bottom]]
+    shadow = next(line for line in lines if "Shadow" in line)
+    rest = next(line for line in lines if "fades out" in line)
+    assert "fades out" not in shadow  # it did wrap at 60 columns
+    # Under "enters", not back under "Shadow".
+    assert rest.index("fades out") == shadow.index("enters"), lines

@@ -207,7 +207,8 @@ async def test_a_palette_pass_command_opens_the_planner_on_that_pass() -> None:
         await chart_drawn(pilot, planner)
         assert planner.selected == chosen
         assert planner.table.cursor_row == 2  # visible only: the third visible pass
-        info = str(app.screen.query_one("#pass-info").render())
+        await pilot.pause()
+        info = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
         assert "Rises      18:38 AEST (08:38Z)" in info
         chart = planner.chart
         assert chart is not None and abs(chart.path[0].time - chosen.rise) < timedelta(seconds=1)

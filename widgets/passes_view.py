@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import timedelta, tzinfo
 
+from rich.console import Group, RenderableType
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -201,12 +203,17 @@ class PassesView(Vertical):
             self.query_one(SkyChart).view = chart
 
     def _show_details(self) -> None:
-        info = Text()
+        parts: list[RenderableType] = []
         if self.selected is not None:
+            # Label and value in columns: a value too long for a narrow terminal (60x20)
+            # wraps under itself, not back under the labels.
+            details = Table.grid()
+            details.add_column(style="dim", width=11, no_wrap=True)
+            details.add_column()
             for label, value in pass_details(self.selected, self.zone):
-                info.append(f"{label:<11}", style="dim")
-                info.append(f"{value}\n")
-            info.append("\n")
+                details.add_row(label, Text(value))
+            parts += [details, Text()]
+        info = Text()
         info.append("Sky chart: ", style="bold")
         info.append(f"{LEGEND}.\n")
         info.append("━", style="bold yellow")
@@ -218,4 +225,4 @@ class PassesView(Vertical):
         info.append("◉", style="bold red")
         info.append(" now\n")
         info.append("Rings: horizon, 30° and 60° up; the centre is overhead.", style="dim")
-        self.query_one("#pass-info", Static).update(info)
+        self.query_one("#pass-info", Static).update(Group(*parts, info))
