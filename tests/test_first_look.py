@@ -87,8 +87,10 @@ async def test_under_the_launch_card_the_crew_keeps_its_summary_and_no_scrollbar
     runtime = Runtime.for_demo(load_settings(), load_demo_recording(), FrozenClock(LAUNCH_CARD_AT))
     app = IssDashApp(runtime)
     async with app.run_test(size=size) as pilot:
-        for _ in range(100):
-            if app.has_class("-launch-card"):
+        card_widget = app.query_one(LaunchCard)
+        for _ in range(200):  # until the card is up and laid out at its lines (a loaded machine)
+            shown = card_widget.render().plain.split("\n")
+            if app.has_class("-launch-card") and card_widget.region.height == len(shown):
                 break
             await pilot.pause(0.05)
         await pilot.pause(0.2)
