@@ -250,3 +250,22 @@ async def test_a_pass_detail_too_long_for_60_columns_wraps_under_its_value() -> 
     assert "fades out" not in shadow  # it did wrap at 60 columns
     # Under "enters", not back under "Shadow".
     assert rest.index("fades out") == shadow.index("enters"), lines
+
+
+async def test_the_next_pass_is_said_in_the_observers_time_like_the_visible_line() -> None:
+    runtime = Runtime.for_demo(
+        load_settings(observer="51.5074,-0.1278"),
+        load_demo_recording(),
+        FrozenClock(LAUNCH_CARD_AT),
+    )
+    app = IssDashApp(runtime)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(1500):
+            if app._passes is not None:
+                break
+            await pilot.pause(0.02)
+        await pilot.pause(0.3)
+        lines = _drawn_lines(app.query_one(TelemetryPanel))
+    line = next(line for line in lines if line.startswith("Next pass"))
+    # London in April: British Summer Time, an hour ahead of the 08:50Z rise.
+    assert "09:50 BST" in line and "08:50Z" not in line, line

@@ -219,7 +219,9 @@ class TelemetryPanel(TextLines):
             head = Text(
                 f"in {fmt.duration((p.rise - view.now).total_seconds())}", style=self._s("value")
             )
-            head.append(f"  {p.rise:%H:%M}Z", style=muted)
+            # In the observer's time, as the "Visible" line below and the planner say it
+            # ("19:25 AEST"; "09:25 UTC" where the zone is UTC or unknown).
+            head.append(f"  {format_local(p.rise, view.zone, with_utc=False)}", style=muted)
         approximate = view.telemetry is not None and (
             view.telemetry.error is not None and view.telemetry.error.level != "good"
         )
