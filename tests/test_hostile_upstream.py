@@ -307,6 +307,42 @@ def test_deeply_nested_json_is_a_feed_error(feed: str) -> None:
         ADAPTERS[feed](RawResponse("x", 200, "", "[" * 100_000 + "]" * 100_000, START), START)
 
 
+@pytest.mark.parametrize("feed", FEEDS)
+def test_an_integer_too_long_for_python_is_a_feed_error(feed: str) -> None:
+    """json.loads raises a plain ValueError for an integer of over 4,300 digits: it escaped
+    every adapter as an "internal error" instead of saying what is wrong."""
+    body = '{"results": [' + "7" * 5000 + '], "x": ' + "7" * 5000 + "}"
+    if feed == "tle":
+        body = "[" + "7" * 5000 + "]"
+    with pytest.raises(FeedError, match="too long"):
+        ADAPTERS[feed](RawResponse("x", 200, "application/json", body, START), START)
+
+
+HUGE_INTEGERS = st.integers(min_value=10**308, max_value=10**1000) | st.integers(
+    min_value=-(10**1000), max_value=-(10**308)
+)
+
+
+@PROPERTY
+@given(latitude=HUGE_INTEGERS | JSON, longitude=HUGE_INTEGERS | JSON)
+def test_a_launch_pad_placed_off_any_number_line_is_an_unknown_place(
+    latitude: Any, longitude: Any
+) -> None:
+    """A pad latitude of 10**400 (a valid JSON integer) raised OverflowError in float(): the
+    whole launch answer failed, the good launches with it. Now that pad's place is unknown
+    and the launches stay."""
+    document = good_document("launches")
+    document["results"][0]["pad"].update(latitude=latitude, longitude=longitude)
+    raw = RawResponse("x", 200, "application/json", json.dumps(document), START)
+    launches = parse_launches(raw, START).launches
+    assert len(launches) == len(document["results"])
+    for launch in launches:
+        _finite(launch)
+        lat, lon = launch.pad_latitude_deg, launch.pad_longitude_deg
+        assert (lat is None) == (lon is None)
+        assert lat is None or (-90 <= lat <= 90 and lon is not None and -180 <= lon <= 180)
+
+
 # --- restarts are polite ------------------------------------------------------------------
 
 POLITE = ("tle", "launches", "dockings")

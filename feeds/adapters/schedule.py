@@ -230,6 +230,8 @@ def _degrees(value: Any, limit: float) -> float | None:
             return None
     if not isinstance(value, int | float):
         return None
+    if isinstance(value, int) and not -limit <= value <= limit:
+        return None  # float() of an integer of 400 digits raises OverflowError
     degrees = float(value)
     return degrees if math.isfinite(degrees) and -limit <= degrees <= limit else None
 
