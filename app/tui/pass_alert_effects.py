@@ -160,6 +160,7 @@ class AlertEffects:
                 title=TITLE,
                 severity="warning",
                 timeout=6,
+                markup=False,
             )
             return
         log.info("pass alert: %s", alert.message)
@@ -167,7 +168,7 @@ class AlertEffects:
             self.app.bell()  # Textual's own: nothing when headless
         if self.settings.desktop and self.can_write_escapes():
             self._write(osc_notifications(alert.message))
-        self.app.notify(alert.message, title=TITLE, timeout=15)
+        self.app.notify(alert.message, title=TITLE, timeout=15, markup=False)
         if self.settings.command:
             self.app.run_worker(
                 self._hook(list(self.settings.command), alert.message),
@@ -189,4 +190,5 @@ class AlertEffects:
         if problem is not None:
             log.warning("%s", problem)
             self.notice(problem)
-            self.app.notify(problem, severity="warning", timeout=6)
+            # Plain text: it quotes the command's own stderr ("[/]" there was a MarkupError)
+            self.app.notify(problem, severity="warning", timeout=6, markup=False)
