@@ -7,6 +7,10 @@ OSC 777 (urxvt, Ghostty, foot, ...); terminals that know neither ignore them. Th
 through Textual's driver, as Textual writes its own escapes (the bell, the clipboard), so they
 never interleave with a frame being drawn; never in a browser session (`serve`), where the
 page would receive them as garbage, and never headless.
+
+The hook runs in a session (and process group) of its own; when it exits, or at its time
+limit, that whole group is killed, so nothing it started lives on as an orphan holding our
+pipe (a program that must outlive it detaches itself, with `setsid`).
 """
 
 from __future__ import annotations
