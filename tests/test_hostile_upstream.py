@@ -343,6 +343,67 @@ def test_a_launch_pad_placed_off_any_number_line_is_an_unknown_place(
         assert lat is None or (-90 <= lat <= 90 and lon is not None and -180 <= lon <= 180)
 
 
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+NOT_TEXT = st.recursive(
+    st.integers() | st.floats(allow_nan=False) | st.booleans(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=6,
+)
+LAUNCH_TEXT_PATHS = [
+    ("mission", "name"),
+    ("rocket", "configuration", "name"),
+    ("status", "abbrev"),
+    ("pad", "name"),
+    ("rocket", "spacecraft_stage", 0, "launch_crew", 0, "astronaut", "name"),
+    ("rocket", "spacecraft_stage", 0, "launch_crew", 0, "astronaut", "agency", "abbrev"),
+    ("rocket", "spacecraft_stage", 0, "launch_crew", 0, "role", "role"),
+]
+
+
+@PROPERTY
+@given(data=st.data())
+def test_a_launch_field_that_is_not_text_is_unknown_not_its_repr(data: st.DataObject) -> None:
+    """A list, an object or a number where Launch Library puts a name was shown as its
+    Python repr: the vehicle "['Soyuz MS-27']", the rocket "{'evil': [1, 2]}", a crew member
+    "98765". Every text the adapter gives now comes from a text in the answer."""
+    record = good_document("launches")["results"][0]
+    record["rocket"]["spacecraft_stage"] = [
+        {
+            "launch_crew": [
+                {
+                    "astronaut": {"name": "Sergey Ryzhikov", "agency": {"abbrev": "RFSA"}},
+                    "role": {"role": "Commander"},
+                }
+            ]
+        }
+    ]
+    for path in data.draw(st.lists(st.sampled_from(LAUNCH_TEXT_PATHS), min_size=1, max_size=3)):
+        record = _replace(record, path, data.draw(NOT_TEXT))
+    raw = RawResponse("x", 200, "", json.dumps({"results": [record]}), START)
+    try:
+        launches = parse_launches(raw, START).launches
+    except FeedError:
+        return
+    given_texts = _strings(record)
+    pad = record.get("pad") or {}
+    given_texts.append(f"{pad.get('name')}, {(pad.get('location') or {}).get('name')}")
+    for launch in launches:
+        crew = launch.crew or ()
+        texts = [launch.vehicle, launch.rocket, launch.status, launch.pad]
+        texts += [t for m in crew for t in (m.name, m.role, m.agency)]
+        for text in texts:
+            assert text is None or any(text.rstrip("…") in s for s in given_texts), text
+
+
 # --- restarts are polite ------------------------------------------------------------------
 
 POLITE = ("tle", "launches", "dockings")

@@ -160,7 +160,9 @@ def _unix(seconds: float | None, now: datetime) -> datetime | None:
 
 
 def _text(value: Any, limit: int = TEXT_MAX) -> str | None:
-    if value is None:
+    """Cleaned text, or None (unknown) for what is not text: a list, an object or a number
+    where a name belongs is a broken field, not a name ("['Soyuz MS-27']", "98765")."""
+    if not isinstance(value, str):
         return None
     cleaned = clean_text(value, limit)
     return cleaned or None
