@@ -219,7 +219,7 @@ def _known_zone(name: str | None) -> bool:
         return False
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a directory of zones
         return False
     return True
 

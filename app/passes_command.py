@@ -14,6 +14,8 @@ did not answer, passes approximate or withheld), 2 for a usage error. No Textual
 from __future__ import annotations
 
 import asyncio
+import errno
+import os
 import shutil
 import sys
 import textwrap
@@ -325,10 +327,24 @@ def write_ics(plan: PlannedPasses, path: Path, engine: OrbitEngine | None) -> in
     calendar = passes_calendar(plan.observer, plan.zone, plan.passes, plan.approximate, engine)
     data = calendar.to_ical()
     try:
-        path.write_bytes(data)
+        _write_without_waiting(path, data)
     except OSError as exc:
-        raise PassesUsageError(f"--ics {path}: cannot write it ({exc.strerror or exc})") from None
+        why = "a pipe nobody reads" if exc.errno == errno.ENXIO else (exc.strerror or str(exc))
+        raise PassesUsageError(f"--ics {path}: cannot write it ({why})") from None
     return sum(1 for p in plan.passes if p.visible)
+
+
+def _write_without_waiting(path: Path, data: bytes) -> None:
+    """`data` to `path`. Opened non-blocking: opening a FIFO that nobody reads would
+    otherwise wait forever (ENXIO instead); once open, writes block as usual, so a reader
+    that is there gets all of it."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NONBLOCK, 0o666)
+    try:
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "wb", closefd=False) as handle:
+            handle.write(data)
+    finally:
+        os.close(fd)
 
 
 def run_passes(

@@ -327,8 +327,8 @@ class Settings(BaseSettings):
         if value is not None:
             try:
                 ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"unknown time zone {value!r}") from None
+            except (ZoneInfoNotFoundError, ValueError, OSError):  # "Europe": IsADirectoryError
+                raise ValueError(f"unknown time zone {value[:60]!r}") from None
         return value
 
     def tzinfo(self) -> tzinfo | None:

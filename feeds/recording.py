@@ -306,8 +306,8 @@ def _add_stream_entry(
     fields = data.get("fields")
     try:
         received_at = parse_iso_utc(str(data["received_at"]))
-    except (KeyError, ValueError) as exc:
-        return f"line {number}: bad entry ({type(exc).__name__}: {exc}), skipped"
+    except (KeyError, ValueError, OverflowError) as exc:  # year 9999 at -23:59: OverflowError
+        return f"line {number}: bad entry ({type(exc).__name__}: {clean_text(exc, 80)}), skipped"
     if not isinstance(data.get("item"), str) or not isinstance(fields, dict):
         return f"line {number}: an update needs an item name and a fields object, skipped"
     if not all(isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in fields.items()):

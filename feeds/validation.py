@@ -101,6 +101,8 @@ def json_body(raw: RawResponse, what: str) -> Any:
         raise FeedError(f"malformed JSON at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
         raise FeedError("JSON nested too deeply") from None
+    except ValueError:  # an integer of more than 4,300 digits (Python's conversion limit)
+        raise FeedError("a number in the JSON is too long") from None
 
 
 def json_object_with_list(raw: RawResponse, key: str, what: str) -> dict[str, Any]:

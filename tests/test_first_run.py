@@ -175,6 +175,9 @@ def test_an_impossible_speed_says_what_speeds_are_allowed(tmp_path: Path, speed:
         ("ISSDASH_FLAGS", "big", "must be one of 'auto', 'emoji', 'letters'; got 'big'"),
         ("ISSDASH_GLYPHS", "braille", "must be one of 'auto', 'unicode', 'console'; got 'braille'"),
         ("ISSDASH_SERVE__MAX_SESSIONS", "0", "must be between 1 and 1000; got '0'"),
+        # ZoneInfo raises IsADirectoryError / OSError for these: it was exit status 1
+        ("ISSDASH_TIMEZONE", "Europe", "unknown time zone 'Europe'"),
+        ("ISSDASH_TIMEZONE", "x" * 300, "unknown time zone 'xxxx"),
         ("ISSDASH_SERVE__TRUSTED_ORIGINS", "https://a", "must be a list of texts"),
         ("ISSDASH_FEEDS", "x", "not JSON for a table of settings; set its keys one at a time"),
         (
@@ -258,6 +261,9 @@ numbers_as_text = st.one_of(
     st.integers(-(10**6), 10**6).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.sampled_from(["1,2", "200,0", "0,0,99999", "22:00-06:30", "true", "[]", '["x"]', "{}"]),
+    # Texts that name files where names are looked up (zones: a directory, too long a name;
+    # places: too long, ambiguous), and commands that cannot run.
+    st.sampled_from(["Europe", "x" * 300, "Ede", "a" * 5000, '[""]', '["/"]', '["a\\u0000"]']),
 )
 scalars = st.one_of(
     texts,

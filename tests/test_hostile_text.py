@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -143,3 +143,66 @@ def test_hostile_text_snapshot(snap_compare: Callable[..., bool], tmp_path: Path
         await wait_for_feeds(pilot, "tle", "crew", "docked", "dockings")
 
     assert snap_compare(hostile_app(tmp_path), terminal_size=(120, 40), run_before=run_before)
+
+
+async def test_a_vehicle_name_with_markup_in_the_next_event_toast_stays_literal() -> None:
+    """`n` says "Jumped to docking, <vehicle>" in a toast, and toasts parse markup: a Launch
+    Library vehicle named "Progress [/] MS-31" raised MarkupError in the toast's render and
+    ended the dashboard; "[@click=app.quit]" would have been a live action."""
+    from app.runtime import Runtime, load_demo_recording
+    from app.settings import load_settings
+    from app.tui.dashboard import IssDashApp
+    from feeds.adapters.schedule import Docking, Dockings
+    from feeds.clock import ScaledClock
+    from feeds.poller import FeedUpdate
+
+    recording = load_demo_recording()
+    clock = ScaledClock(datetime(2025, 4, 8, 11, 0, tzinfo=UTC), 1)
+    app = IssDashApp(Runtime.for_demo(load_settings(), recording, clock))
+    name = "[@click=app.quit]Progress[/] [/] MS-31"
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.pause(0.5)
+        hostile = Docking(id="x", vehicle=name, docking=datetime(2025, 4, 8, 11, 5, tzinfo=UTC))
+        app.runtime.store.publish(FeedUpdate("dockings", Dockings(dockings=(hostile,)), NOW))
+        await pilot.pause(0.3)
+        await pilot.press("n")
+        await pilot.pause(0.5)
+        assert app.is_running
+        screen = app.export_screenshot().replace("&#160;", " ")
+        assert f"Jumped to docking, {name}" in [n.message for n in app._notifications]
+        assert "[@click=app.quit]Progress[/]" in screen  # drawn as the text it is
+    assert app.return_code in (None, 0)
+
+
+async def test_a_failing_alert_hook_whose_stderr_has_markup_is_a_literal_notice() -> None:
+    """The hook's first stderr line is quoted in a toast: "[/]" there ended the app."""
+    import sys
+
+    from textual.app import App
+
+    from app.model.orbit import OrbitEngine
+    from app.model.pass_alerts import AlertOutcome, PassAlert
+    from app.tui.pass_alert_effects import AlertEffects, AlertEffectSettings
+    from feeds.adapters.tle import parse_elements
+    from tests.test_passes_engine import CAPE_TOWN
+
+    engine = OrbitEngine(parse_elements(RawResponse("x", 200, "", TLE_TEXT, NOW), NOW))
+    (p, *_) = engine.passes(CAPE_TOWN, NOW, NOW + timedelta(days=1), 10.0)
+    script = "import sys; sys.stderr.write('no [/] display [@click=app.quit]x[/]\\n'); sys.exit(4)"
+    notices: list[str] = []
+    app: App[None] = App()
+    async with app.run_test(size=(100, 24), notifications=True) as pilot:
+        effects = AlertEffects(
+            app,
+            AlertEffectSettings(bell=False, desktop=False, command=[sys.executable, "-c", script]),
+            notices.append,
+        )
+        effects.deliver(AlertOutcome(PassAlert("now", p.rise, p, "ISS visible now"), "fired"))
+        for _ in range(100):
+            if notices:
+                break
+            await pilot.pause(0.05)
+        await pilot.pause(0.3)
+        assert app.is_running
+        assert notices and "no [/] display" in notices[0]
+        assert "no [/] display" in app.export_screenshot().replace("&#160;", " ")

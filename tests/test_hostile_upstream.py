@@ -307,6 +307,103 @@ def test_deeply_nested_json_is_a_feed_error(feed: str) -> None:
         ADAPTERS[feed](RawResponse("x", 200, "", "[" * 100_000 + "]" * 100_000, START), START)
 
 
+@pytest.mark.parametrize("feed", FEEDS)
+def test_an_integer_too_long_for_python_is_a_feed_error(feed: str) -> None:
+    """json.loads raises a plain ValueError for an integer of over 4,300 digits: it escaped
+    every adapter as an "internal error" instead of saying what is wrong."""
+    body = '{"results": [' + "7" * 5000 + '], "x": ' + "7" * 5000 + "}"
+    if feed == "tle":
+        body = "[" + "7" * 5000 + "]"
+    with pytest.raises(FeedError, match="too long"):
+        ADAPTERS[feed](RawResponse("x", 200, "application/json", body, START), START)
+
+
+HUGE_INTEGERS = st.integers(min_value=10**308, max_value=10**1000) | st.integers(
+    min_value=-(10**1000), max_value=-(10**308)
+)
+
+
+@PROPERTY
+@given(latitude=HUGE_INTEGERS | JSON, longitude=HUGE_INTEGERS | JSON)
+def test_a_launch_pad_placed_off_any_number_line_is_an_unknown_place(
+    latitude: Any, longitude: Any
+) -> None:
+    """A pad latitude of 10**400 (a valid JSON integer) raised OverflowError in float(): the
+    whole launch answer failed, the good launches with it. Now that pad's place is unknown
+    and the launches stay."""
+    document = good_document("launches")
+    document["results"][0]["pad"].update(latitude=latitude, longitude=longitude)
+    raw = RawResponse("x", 200, "application/json", json.dumps(document), START)
+    launches = parse_launches(raw, START).launches
+    assert len(launches) == len(document["results"])
+    for launch in launches:
+        _finite(launch)
+        lat, lon = launch.pad_latitude_deg, launch.pad_longitude_deg
+        assert (lat is None) == (lon is None)
+        assert lat is None or (-90 <= lat <= 90 and lon is not None and -180 <= lon <= 180)
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+NOT_TEXT = st.recursive(
+    st.integers() | st.floats(allow_nan=False) | st.booleans(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=6,
+)
+LAUNCH_TEXT_PATHS = [
+    ("mission", "name"),
+    ("rocket", "configuration", "name"),
+    ("status", "abbrev"),
+    ("pad", "name"),
+    ("rocket", "spacecraft_stage", 0, "launch_crew", 0, "astronaut", "name"),
+    ("rocket", "spacecraft_stage", 0, "launch_crew", 0, "astronaut", "agency", "abbrev"),
+    ("rocket", "spacecraft_stage", 0, "launch_crew", 0, "role", "role"),
+]
+
+
+@PROPERTY
+@given(data=st.data())
+def test_a_launch_field_that_is_not_text_is_unknown_not_its_repr(data: st.DataObject) -> None:
+    """A list, an object or a number where Launch Library puts a name was shown as its
+    Python repr: the vehicle "['Soyuz MS-27']", the rocket "{'evil': [1, 2]}", a crew member
+    "98765". Every text the adapter gives now comes from a text in the answer."""
+    record = good_document("launches")["results"][0]
+    record["rocket"]["spacecraft_stage"] = [
+        {
+            "launch_crew": [
+                {
+                    "astronaut": {"name": "Sergey Ryzhikov", "agency": {"abbrev": "RFSA"}},
+                    "role": {"role": "Commander"},
+                }
+            ]
+        }
+    ]
+    for path in data.draw(st.lists(st.sampled_from(LAUNCH_TEXT_PATHS), min_size=1, max_size=3)):
+        record = _replace(record, path, data.draw(NOT_TEXT))
+    raw = RawResponse("x", 200, "", json.dumps({"results": [record]}), START)
+    try:
+        launches = parse_launches(raw, START).launches
+    except FeedError:
+        return
+    given_texts = _strings(record)
+    pad = record.get("pad") or {}
+    given_texts.append(f"{pad.get('name')}, {(pad.get('location') or {}).get('name')}")
+    for launch in launches:
+        crew = launch.crew or ()
+        texts = [launch.vehicle, launch.rocket, launch.status, launch.pad]
+        texts += [t for m in crew for t in (m.name, m.role, m.agency)]
+        for text in texts:
+            assert text is None or any(text.rstrip("…") in s for s in given_texts), text
+
+
 # --- restarts are polite ------------------------------------------------------------------
 
 POLITE = ("tle", "launches", "dockings")

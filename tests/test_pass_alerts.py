@@ -195,3 +195,21 @@ def test_banner_from_the_lead_time_until_the_pass_fades() -> None:
     assert now is not None and now.message.startswith("ISS visible now")
     assert banner_alert(passes, RISE + timedelta(minutes=4), LEAD) is None  # faded
     assert banner_alert(None, RISE, LEAD) is None
+
+
+def test_a_lead_under_a_minute_rings_once_not_twice_with_in_0_min() -> None:
+    """`alerts.lead_min = 0` (allowed) rang twice at the same moment, bell and hook each
+    time, the first saying "ISS visible in 0 min"."""
+    for lead in (timedelta(0), timedelta(seconds=20)):
+        scheduler = AlertScheduler(lead)
+        seen = run(
+            scheduler,
+            [visible_pass()],
+            RISE - timedelta(minutes=5),
+            RISE + timedelta(minutes=5),
+            timedelta(seconds=1),
+        )
+        assert [(k, s) for k, s, _ in seen] == [("now", "fired")]
+        assert all("in 0 min" not in a.message for a in pass_alerts(visible_pass(), lead))
+    # A minute or more still says "in N min" first.
+    assert [a.kind for a in pass_alerts(visible_pass(), timedelta(minutes=1))] == ["soon", "now"]

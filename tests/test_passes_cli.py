@@ -342,3 +342,56 @@ def test_table_says_a_dawn_pass_is_seen_only_until_the_sky_brightens(
     assert code == 3  # the last days are approximate
     (row,) = [line for line in out.splitlines() if "Thu 17 Apr" in line]
     assert "05:29 EDT" in row and "yes until 05:30 ~" in row
+
+
+def test_ics_to_a_pipe_nobody_reads_is_a_clean_error_not_a_hang(
+    capsys: pytest.CaptureFixture[str], elements_file: Path, tmp_path: Path
+) -> None:
+    """Opening a FIFO for writing waits for a reader: `--ics` to one nobody reads hung the
+    command forever. It is a usage error now, and a FIFO that is read gets the calendar."""
+    import os
+    import threading
+
+    fifo = tmp_path / "passes.ics"
+    os.mkfifo(fifo)
+    result: list[int] = []
+    worker = threading.Thread(
+        target=lambda: result.append(
+            main(
+                [
+                    "passes",
+                    "--observer",
+                    CAPE_TOWN,
+                    "--at",
+                    EARLY,
+                    "--days",
+                    "1",
+                    "--ics",
+                    str(fifo),
+                ]
+            )
+        ),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(30)
+    if worker.is_alive():  # the old hang: let it go (a reader opens the FIFO), then fail
+        with fifo.open("rb") as reader:
+            reader.read()
+        worker.join(30)
+        pytest.fail("--ics to a FIFO with no reader hung")
+    assert result == [2]
+    assert "a pipe nobody reads" in capsys.readouterr().err
+
+    # With a reader there (opened first, so no race; the calendar fits the pipe's buffer):
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        code, _, err = run(
+            capsys, "--observer", CAPE_TOWN, "--at", EARLY, "--days", "2", "--ics", str(fifo)
+        )
+        os.set_blocking(reader, True)
+        received = b"".join(iter(lambda: os.read(reader, 65536), b""))
+    finally:
+        os.close(reader)
+    assert code == 0, err
+    assert icalendar.Calendar.from_ical(received).walk("VEVENT")

@@ -104,6 +104,28 @@ def test_system_zone_when_the_coordinates_have_none(monkeypatch: pytest.MonkeyPa
     assert (observer.timezone, observer.timezone_source) == ("Asia/Tokyo", "system")
 
 
+@pytest.mark.parametrize(
+    "tz", ["America", "Europe", "x" * 300, "../zoneinfo", ":America"], ids=lambda tz: tz[:12]
+)
+def test_a_tz_naming_no_zone_file_falls_back_without_raising(
+    monkeypatch: pytest.MonkeyPatch, tz: str
+) -> None:
+    """ZoneInfo("America") raises IsADirectoryError and a 300-character name OSError (not
+    ZoneInfoNotFoundError): a $TZ like that ended any command whose observer fell back to
+    the system's zone."""
+    import app.observer_place as place
+
+    class NoZones:
+        def timezone_at(self, *, lng: float, lat: float) -> None:
+            return None
+
+    monkeypatch.setattr(place, "_zone_finder", lambda: NoZones())
+    monkeypatch.setenv("TZ", tz)
+    observer = with_timezone(Observer(latitude_deg=0.0, longitude_deg=-30.0))
+    assert observer.timezone_source == "system"
+    assert observer.timezone is None or ZoneInfo(observer.timezone)
+
+
 def test_local_times_say_the_zone_and_utc_once() -> None:
     t = datetime(2026, 11, 29, 19, 14, 30, tzinfo=UTC)
     cet = ZoneInfo("Europe/Amsterdam")

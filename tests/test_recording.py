@@ -15,7 +15,7 @@ from app.cli import main
 from app.model.replay_control import ReplayControl
 from app.recorder import record
 from app.runtime import load_demo_recording
-from app.settings import FEED_NAMES, load_settings
+from app.settings import ALL_FEEDS, FEED_NAMES, load_settings
 from feeds.clock import FrozenClock, ScaledClock
 from feeds.recording import Entry, RecordingError, RecordingWriter, load_recording, scrub_url
 from feeds.replay import ReplaySource, replay_url
@@ -94,6 +94,28 @@ def test_damaged_recording_loads_what_is_valid(tmp_path: Path) -> None:
     assert problems[3].startswith("line 7: neither body nor error")
     assert problems[4] == "line 8: not valid JSON, skipped"
     assert problems[5] == "line 9: truncated last line, skipped"
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+01:00"])
+def test_a_telemetry_update_at_a_time_no_date_can_hold_is_skipped(
+    tmp_path: Path, when: str
+) -> None:
+    """A stream update's time in year 9999 west of UTC raised OverflowError (only ValueError
+    was caught): `issdash --demo FILE` ended with exit status 1. Now the line is skipped and
+    said, and the rest of the recording plays."""
+    update = {"item": "NODE3000005", "fields": {"Value": "1"}}
+    path = write_lines(
+        tmp_path / "r.jsonl",
+        [
+            header(),
+            entry("tle", "2025-04-08T08:00:00Z", TLE_TEXT),
+            {"feed": "telemetry", "received_at": when, **update},
+            {"feed": "telemetry", "received_at": "2025-04-08T08:01:00Z", **update},
+        ],
+    )
+    recording = load_recording(path, ALL_FEEDS)
+    assert [e.received_at.minute for e in recording.entries["telemetry"]] == [1]
+    assert recording.problems[0].startswith("line 3: bad entry (OverflowError")
 
 
 def test_not_a_recording_is_a_clear_error(tmp_path: Path) -> None:

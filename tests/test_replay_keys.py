@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import importlib.metadata
+import json
 import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from textual.widgets import HelpPanel
 
@@ -160,3 +162,37 @@ async def test_a_replay_sleep_slowed_down_midway_ends_when_its_mission_time_is_u
     clock.set_speed(1)
     await asyncio.wait_for(waiting, timeout=30)
     assert time.monotonic() - started < 15
+
+
+async def test_a_recording_of_no_length_with_loop_ends_instead_of_restarting_forever(
+    tmp_path: Path,
+) -> None:
+    """A recording whose header says start == end (one stopped at once), replayed with
+    --loop: the end was reached at every restart, so the dashboard restarted without pause,
+    a core or more busy for as long as it ran. It ends there now, as without --loop."""
+    from feeds.recording import FORMAT, VERSION
+    from scripts.ms27_payloads import TLE_TEXT
+
+    at = "2025-04-08T06:00:00Z"
+    lines = [
+        {"format": FORMAT, "version": VERSION, "start": at, "end": at},
+        {"feed": "tle", "received_at": at, "status": 200, "body": TLE_TEXT},
+    ]
+    path = tmp_path / "empty.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    recording = load_demo_recording(path)
+    restarts = 0
+    runtime = Runtime.for_demo(load_settings(), recording, ScaledClock(recording.start, 60))
+    real_restart = runtime.restart
+
+    async def counted() -> None:
+        nonlocal restarts
+        restarts += 1
+        await real_restart()
+
+    runtime.restart = counted  # type: ignore[method-assign]
+    app = IssDashApp(runtime, loop=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(2.0)
+        assert app.replay.ended and "END OF RECORDING" in app.query_one(MissionBar).render().plain
+        assert restarts <= 1, f"{restarts} restarts in 2 s"

@@ -82,10 +82,11 @@ def pass_alerts(p: Pass, lead: timedelta) -> tuple[PassAlert, ...]:
     if not p.visible:
         return ()
     start = visible_start(p)
-    return (
-        PassAlert("soon", start - lead, p, alert_message(p, "soon", lead)),
-        PassAlert("now", start, p, alert_message(p, "now", lead)),
-    )
+    now = PassAlert("now", start, p, alert_message(p, "now", lead))
+    if round(lead.total_seconds() / 60) < 1:
+        # A lead of under a minute ("in 0 min") would ring twice at once: the rise alone.
+        return (now,)
+    return (PassAlert("soon", start - lead, p, alert_message(p, "soon", lead)), now)
 
 
 def banner_alert(passes: Sequence[Pass] | None, now: datetime, lead: timedelta) -> PassAlert | None:

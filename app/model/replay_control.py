@@ -115,7 +115,9 @@ class ReplayControl:
             return None
         if now < self.recording.end:
             return None
-        if self.loop:
+        if self.loop and self.recording.end > self.recording.start:
+            # (A recording of no length has nothing to loop through: looping it restarted
+            # on every tick, as fast as the event loop could, so it ends instead.)
             return "loop"
         self.ended = True
         self.clock.set_speed(0.0)

@@ -551,7 +551,9 @@ class IssDashApp(App[None]):
             for p in t.phases
         ]
         jump = self.replay.plan_next(phases)
-        self.notify(jump.message, timeout=2.5)
+        # The message names a vehicle from Launch Library: plain text, never markup (a
+        # "[/]" in a name raised MarkupError in the toast's render and ended the app).
+        self.notify(jump.message, timeout=2.5, markup=False)
         if jump.to is not None:
             self.replay.jump(jump.to)
             await self._replay_from_here()
@@ -630,7 +632,7 @@ class IssDashApp(App[None]):
             self._passes_retry_at = self.clock.now() + PASSES_RETRY
         self.runtime.store.update(lambda s: s.with_notice(notice))
         with contextlib.suppress(Exception):
-            self.notify(notice, severity="error", timeout=5)
+            self.notify(notice, severity="error", timeout=5, markup=False)
 
     # -- state to views ---------------------------------------------------------------
 

@@ -7,6 +7,10 @@ OSC 777 (urxvt, Ghostty, foot, ...); terminals that know neither ignore them. Th
 through Textual's driver, as Textual writes its own escapes (the bell, the clipboard), so they
 never interleave with a frame being drawn; never in a browser session (`serve`), where the
 page would receive them as garbage, and never headless.
+
+The hook runs in a session (and process group) of its own; when it exits, or at its time
+limit, that whole group is killed, so nothing it started lives on as an orphan holding our
+pipe (a program that must outlive it detaches itself, with `setsid`).
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import signal
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -29,6 +35,10 @@ log = logging.getLogger(__name__)
 TITLE = "ISS pass"
 # How much of a failing command's error output is kept for the notice.
 _STDERR_MAX_BYTES = 2000
+# How often a running hook is checked for its exit, and how long its stderr is then read for
+# (after its group is stopped only something outside the group can hold the pipe open).
+_EXIT_POLL_S = 0.05
+_STDERR_GRACE_S = 1.0
 
 
 def _plain(text: str, limit: int = 200) -> str:
@@ -74,14 +84,27 @@ async def run_hook(argv: Sequence[str], message: str, timeout_s: float) -> str |
         )
     except (OSError, ValueError) as exc:
         return f"alert command {name!r} could not start: {clean_text(exc, 120)}"
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    assert process.stderr is not None
+    reader = asyncio.ensure_future(_read_some(process.stderr))
+    stopped = False
     try:
-        assert process.stderr is not None
-        stderr = await asyncio.wait_for(_read_some(process.stderr), timeout_s)
-        code = await asyncio.wait_for(process.wait(), timeout_s)
-    except TimeoutError:
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
-        await process.wait()
+        code = await _exit_code(process, deadline)
+        # Its group is stopped now, whether it ended or ran out of time: what it started
+        # there (and kept our pipe) would otherwise live on as orphans, and its stderr
+        # would not close. Something that left the group (setsid) is not waited for.
+        _stop_group(process.pid)
+        stopped = True
+        try:
+            stderr = await asyncio.wait_for(reader, _STDERR_GRACE_S)
+        except TimeoutError:
+            stderr = b""
+    finally:
+        if not stopped:  # the app quits during the hook (cancelled)
+            _stop_group(process.pid)
+        reader.cancel()
+    if code is None:
         return f"alert command {name!r} took over {timeout_s:g} s and was stopped"
     if code != 0:
         lines = stderr.decode("utf-8", "replace").strip().splitlines()
@@ -89,6 +112,26 @@ async def run_hook(argv: Sequence[str], message: str, timeout_s: float) -> str |
         detail = f": {said}" if said else ""
         return f"alert command {name!r} failed (exit {code}){detail}"
     return None
+
+
+async def _exit_code(process: asyncio.subprocess.Process, deadline: float) -> int | None:
+    """The hook's exit status, or None if it is still running at `deadline`. Polled: asyncio's
+    `Process.wait()` returns only once every pipe has closed too, which a child the hook left
+    running (with its stderr) may put off for as long as it lives."""
+    loop = asyncio.get_running_loop()
+    while process.returncode is None:
+        left = deadline - loop.time()
+        if left <= 0:
+            return None
+        await asyncio.sleep(min(_EXIT_POLL_S, left))
+    return process.returncode
+
+
+def _stop_group(pgid: int) -> None:
+    """SIGKILL to the hook's process group (its own session: started with start_new_session,
+    so the group is the hook and what it started, never us)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
 
 
 async def _read_some(stream: asyncio.StreamReader) -> bytes:
@@ -124,6 +167,7 @@ class AlertEffects:
                 title=TITLE,
                 severity="warning",
                 timeout=6,
+                markup=False,
             )
             return
         log.info("pass alert: %s", alert.message)
@@ -132,7 +176,7 @@ class AlertEffects:
         if self.settings.desktop and self.can_write_escapes():
             self._write(osc_notifications(alert.message))
         if self.settings.toast:
-            self.app.notify(alert.message, title=TITLE, timeout=15)
+            self.app.notify(alert.message, title=TITLE, timeout=15, markup=False)
         if self.settings.command:
             self.app.run_worker(
                 self._hook(list(self.settings.command), alert.message),
@@ -154,4 +198,5 @@ class AlertEffects:
         if problem is not None:
             log.warning("%s", problem)
             self.notice(problem)
-            self.app.notify(problem, severity="warning", timeout=6)
+            # Plain text: it quotes the command's own stderr ("[/]" there was a MarkupError)
+            self.app.notify(problem, severity="warning", timeout=6, markup=False)

@@ -85,7 +85,7 @@ class PassesControl:
         else the one set for local times, else this computer's."""
         observer = self.zoned(self.app.runtime.store.state.observer)
         if observer is not None and observer.timezone:
-            with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
+            with contextlib.suppress(ZoneInfoNotFoundError, ValueError, OSError):
                 return ZoneInfo(observer.timezone)
         zone = self.app.runtime.settings.tzinfo()
         return zone if zone is not None else now.astimezone().tzinfo or UTC

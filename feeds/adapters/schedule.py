@@ -160,7 +160,9 @@ def _unix(seconds: float | None, now: datetime) -> datetime | None:
 
 
 def _text(value: Any, limit: int = TEXT_MAX) -> str | None:
-    if value is None:
+    """Cleaned text, or None (unknown) for what is not text: a list, an object or a number
+    where a name belongs is a broken field, not a name ("['Soyuz MS-27']", "98765")."""
+    if not isinstance(value, str):
         return None
     cleaned = clean_text(value, limit)
     return cleaned or None
@@ -230,6 +232,8 @@ def _degrees(value: Any, limit: float) -> float | None:
             return None
     if not isinstance(value, int | float):
         return None
+    if isinstance(value, int) and not -limit <= value <= limit:
+        return None  # float() of an integer of 400 digits raises OverflowError
     degrees = float(value)
     return degrees if math.isfinite(degrees) and -limit <= degrees <= limit else None
 

@@ -88,6 +88,8 @@ def parse_element_sets(
             raise FeedError(f"malformed JSON at line {exc.lineno} column {exc.colno}") from None
         except RecursionError:
             raise FeedError("JSON nested too deeply") from None
+        except ValueError:  # an integer of more than 4,300 digits (Python's conversion limit)
+            raise FeedError("a number in the JSON is too long") from None
         builders = _from_json(data, norad_id)
     elif text.startswith("<"):
         raise FeedError("got an HTML page, not elements")
