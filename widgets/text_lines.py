@@ -49,8 +49,10 @@ class TextLines(KeptStyles, LineCache):
         old, self._lines = self._lines, lines
         if len(lines) != len(old):
             self.forget_rows()
-            self.clear_cached_dimensions()
-            self.refresh(layout=True)
+            self._relayout()
+            # A relayout asked for inside a layout pass (a resize, a size class applied, a
+            # panel shown) is lost: ask again once that pass is done.
+            self.call_after_refresh(self._relayout)
             return
         for y, (before, after) in enumerate(zip(old, lines, strict=True)):
             if not same_text(before, after):
@@ -59,13 +61,8 @@ class TextLines(KeptStyles, LineCache):
     def on_resize(self) -> None:
         # Widths decide truncation (and some panels' content): redraw every row.
         self.forget_rows()
-        count = len(self._lines)
         self.redraw_lines()
         self.refresh()
-        if len(self._lines) != count:
-            # The new width changed the height, but a relayout asked for inside the layout
-            # pass that gave this width is lost: ask again once it is done.
-            self.call_after_refresh(self._relayout)
 
     def _relayout(self) -> None:
         self.clear_cached_dimensions()
