@@ -128,6 +128,8 @@ class PassesControl:
             if isinstance(screen, PassesScreen):
                 screen.bar.view = app.bar_view(state, now)
         for planner in planners:
+            if not planner.is_attached:
+                continue  # its screen was closed since the list was taken
             screen = planner.screen
             on_screen = isinstance(screen, PassesScreen)
             planner.zone = zone
