@@ -1,9 +1,9 @@
 """The answer bus: one collector polls the upstreams, many dashboards read its answers.
 
-What travels is what a recording holds (feeds.recording.Entry: the raw response or the
+What travels is what a recording holds (issdash.feeds.recording.Entry: the raw response or the
 failure, with the time it was received), so every dashboard parses answers with the same
 adapters as if it had fetched them, and an answer's age stays true however late a dashboard
-joins. This module is the protocol-neutral part and the embedded engine; feeds.bus_redis is
+joins. This module is the protocol-neutral part and the embedded engine; issdash.feeds.bus_redis is
 the distributed one.
 
 The embedded engine: the process that hosts the collector (`issdash serve`) keeps the latest
@@ -25,7 +25,7 @@ import secrets
 from collections.abc import Awaitable, Callable, Iterable
 from urllib.parse import urlparse
 
-from feeds.recording import Entry, EntrySink, entry_from_json
+from issdash.feeds.recording import Entry, EntrySink, entry_from_json
 
 __all__ = ["EntrySink", "Hub", "LoopbackBusServer", "LoopbackSubscriber"]
 

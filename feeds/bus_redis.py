@@ -27,8 +27,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlparse
 
-from feeds.bus import OnEntry, OnLink, decode, encode
-from feeds.recording import Entry, EntrySink
+from issdash.feeds.bus import OnEntry, OnLink, decode, encode
+from issdash.feeds.recording import Entry, EntrySink
 
 log = logging.getLogger(__name__)
 

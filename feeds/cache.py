@@ -20,11 +20,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from feeds.clock import iso_z, parse_iso_utc
-from feeds.localfiles import CACHE_MAX_BYTES, LocalFileError, describe_os_error, read_bounded
-from feeds.sources import RawResponse
-from feeds.text import clean_text
-from feeds.validation import loads_limited
+from issdash.feeds.clock import iso_z, parse_iso_utc
+from issdash.feeds.localfiles import (
+    CACHE_MAX_BYTES,
+    LocalFileError,
+    describe_os_error,
+    read_bounded,
+)
+from issdash.feeds.sources import RawResponse
+from issdash.feeds.text import clean_text
+from issdash.feeds.validation import loads_limited
 
 # A temporary file older than this is an orphan of a killed write (a write takes milliseconds;
 # the margin keeps a second process sharing the folder from losing its write in flight).

@@ -23,8 +23,8 @@ from typing import Literal
 
 from sgp4.api import SGP4_ERRORS, Satrec, jday
 
-from feeds.clock import ensure_utc
-from feeds.models import ElementSet
+from issdash.feeds.clock import ensure_utc
+from issdash.feeds.values import ElementSet
 
 # The plausibility band. The ISS has flown between about 330 km (before the 2011 reboosts) and
 # 430 km; below ~150 km anything re-enters within hours and above ~1000 km is a different kind of

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from feeds.text import clean_text
+from issdash.feeds.text import clean_text
 
 FEED = "telemetry"
 DEFAULT_SERVER = "https://push.lightstreamer.com"

@@ -58,7 +58,7 @@ class Person:
 @cache
 def reference_table() -> dict[tuple[str, ...], Person]:
     """Folded name (and each alias, and each in reversed word order) -> person."""
-    path = resources.files("feeds.data") / "people.json"
+    path = resources.files("issdash.feeds.data") / "people.json"
     data = json.loads(path.read_text(encoding="utf-8"))
     table: dict[tuple[str, ...], Person] = {}
     for row in data["people"]:

@@ -20,9 +20,9 @@ from typing import Any, Generic, TypeVar
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
 
-from feeds.cache import FeedCache
-from feeds.clock import Clock, iso_z, parse_iso_utc
-from feeds.sources import FeedError, RawResponse, Source
+from issdash.feeds.cache import FeedCache
+from issdash.feeds.clock import Clock, iso_z, parse_iso_utc
+from issdash.feeds.sources import FeedError, RawResponse, Source
 
 log = logging.getLogger(__name__)
 

@@ -38,11 +38,16 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
 
-from feeds.clock import Clock, iso_z, parse_iso_utc
-from feeds.localfiles import RECORDING_MAX_BYTES, LocalFileError, describe_os_error, open_regular
-from feeds.sources import FeedError, RawResponse, Source
-from feeds.text import clean_text
-from feeds.validation import loads_limited
+from issdash.feeds.clock import Clock, iso_z, parse_iso_utc
+from issdash.feeds.localfiles import (
+    RECORDING_MAX_BYTES,
+    LocalFileError,
+    describe_os_error,
+    open_regular,
+)
+from issdash.feeds.sources import FeedError, RawResponse, Source
+from issdash.feeds.text import clean_text
+from issdash.feeds.validation import loads_limited
 
 FORMAT = "issdash-recording"
 VERSION = 1

@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 from urllib.parse import urlparse
 
-from feeds.adapters.crew import CrewReport, parse_astros, parse_corquaid
-from feeds.adapters.position import parse_position
-from feeds.adapters.schedule import (
+from issdash.feeds.adapters.crew import CrewReport, parse_astros, parse_corquaid
+from issdash.feeds.adapters.position import parse_position
+from issdash.feeds.adapters.schedule import (
     Docked,
     Dockings,
     Launches,
@@ -25,10 +25,10 @@ from feeds.adapters.schedule import (
     parse_dockings,
     parse_launches,
 )
-from feeds.adapters.tle import parse_element_sets
-from feeds.elements import APPROXIMATE_AFTER_H, ElementSets
-from feeds.models import PositionFix
-from feeds.poller import FeedUpdate, Parser
+from issdash.feeds.adapters.tle import parse_element_sets
+from issdash.feeds.elements import APPROXIMATE_AFTER_H, ElementSets
+from issdash.feeds.poller import FeedUpdate, Parser
+from issdash.feeds.values import PositionFix
 
 T_co = TypeVar("T_co", covariant=True)
 
@@ -68,7 +68,7 @@ class FeedDef(Generic[T_co]):
     # upstream's limit covers all its endpoints together (Launch Library 2).
     host_spacing_s: float | None = None
     # Past this age the last good answer no longer describes now: what is built from it is
-    # shown as not known (see app.model.knowledge). None: the feed's age is judged elsewhere.
+    # shown as not known (see issdash.model.certainty). None: the feed's age is judged elsewhere.
     trust_for: timedelta | None = None
     # When the data itself is from, if not when it was fetched (elements age from their
     # epoch), and past what age that makes the feed stale even while it answers.

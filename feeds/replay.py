@@ -13,9 +13,9 @@ from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlparse
 
-from feeds.clock import Clock
-from feeds.recording import Recording
-from feeds.sources import FeedError, RawResponse
+from issdash.feeds.clock import Clock
+from issdash.feeds.recording import Recording
+from issdash.feeds.sources import FeedError, RawResponse
 
 SCHEME = "replay"
 

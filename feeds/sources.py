@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     # only when a network source is made.
     import httpx
 
-from feeds.clock import Clock
-from feeds.text import clean_text
+from issdash.feeds.clock import Clock
+from issdash.feeds.text import clean_text
 
 USER_AGENT = "issdash/0.1 (terminal ISS dashboard; polite polling, cached)"
 # A real ISS payload is a few kilobytes; anything near this is not what we asked for, and

@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from feeds.clock import Clock
-from feeds.isslive import DEFAULT_ADAPTER_SET, DEFAULT_SERVER, FIELDS, ITEMS
-from feeds.recording import Entry
-from feeds.text import clean_text
+from issdash.feeds.clock import Clock
+from issdash.feeds.isslive import DEFAULT_ADAPTER_SET, DEFAULT_SERVER, FIELDS, ITEMS
+from issdash.feeds.recording import Entry
+from issdash.feeds.text import clean_text
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from feeds.sources import FeedError, RawResponse
+from issdash.feeds.sources import FeedError, RawResponse
 
 # Limits for JSON read from local files (cache, recordings): deeper or longer than anything
 # the feeds send, far below what would exhaust the stack or the CPU.

@@ -29,14 +29,14 @@ sys.path.insert(0, str(ROOT))
 
 from textual.app import App, ComposeResult  # noqa: E402
 
-from app.model.map_raster import MapScene  # noqa: E402
-from app.model.map_scene import MapToggles, build_scene  # noqa: E402
-from app.model.orbit import OrbitEngine  # noqa: E402
-from app.runtime import Runtime, bundled_elements_response, load_demo_recording  # noqa: E402
-from app.settings import load_settings  # noqa: E402
-from feeds.adapters.tle import parse_elements  # noqa: E402
-from feeds.clock import FrozenClock  # noqa: E402
-from widgets.ground_track import GroundTrackMap  # noqa: E402
+from issdash.config.settings import load_settings  # noqa: E402
+from issdash.core.runtime import Runtime, bundled_elements_response, load_demo_recording  # noqa: E402
+from issdash.feeds.adapters.tle import parse_elements  # noqa: E402
+from issdash.feeds.clock import FrozenClock  # noqa: E402
+from issdash.model.map.raster import MapScene  # noqa: E402
+from issdash.model.map.scene import MapToggles, build_scene  # noqa: E402
+from issdash.model.orbit import OrbitEngine  # noqa: E402
+from issdash.widgets.ground_track import GroundTrackMap  # noqa: E402
 
 RUNS = 300
 DEMO_START = datetime(2025, 4, 8, 5, 44, tzinfo=UTC)

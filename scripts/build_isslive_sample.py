@@ -22,8 +22,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from feeds.isslive import ITEMS
-from feeds.recording import Entry, RecordingWriter
+from issdash.feeds.isslive import ITEMS
+from issdash.feeds.recording import Entry, RecordingWriter
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SAMPLE = ROOT.parent / "shared" / "reference" / "isslive_sample.json"

@@ -31,13 +31,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.model.orbit import EARTH_RADIUS_KM, OrbitEngine, footprint_radius_rad  # noqa: E402
-from app.settings import Settings  # noqa: E402
-from feeds.adapters.tle import parse_elements  # noqa: E402
-from feeds.recording import Entry, RecordingWriter  # noqa: E402
-from feeds.registry import LL2  # noqa: E402
-from feeds.sources import RawResponse  # noqa: E402
-from scripts.ms27_payloads import (  # noqa: E402
+from issdash.config.settings import Settings  # noqa: E402
+from issdash.feeds.adapters.tle import parse_elements  # noqa: E402
+from issdash.feeds.recording import Entry, RecordingWriter  # noqa: E402
+from issdash.feeds.registry import LL2  # noqa: E402
+from issdash.feeds.sources import RawResponse  # noqa: E402
+from issdash.model.orbit import EARTH_RADIUS_KM, OrbitEngine, footprint_radius_rad  # noqa: E402
+from scripts.fixtures.ms27_payloads import (  # noqa: E402
     DOCKED_BEFORE_MS27,
     ISS_CREW_BEFORE_MS27,
     MS27_CREW,

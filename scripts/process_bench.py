@@ -133,7 +133,7 @@ def measure(argv: list[str], markers: list[bytes], settle_s: float, window_s: fl
 
 
 def dashboard_argv(*flags: str) -> list[str]:
-    return [sys.executable, "-m", "app", "--demo", *flags]
+    return [sys.executable, "-m", "issdash", "--demo", *flags]
 
 
 def floor_argv() -> list[str]:
@@ -143,7 +143,16 @@ def floor_argv() -> list[str]:
 def status_seconds() -> float:
     t0 = time.monotonic()
     subprocess.run(
-        [sys.executable, "-m", "app", "status", "--json", "--demo", "--at", "2025-04-08T08:00:00Z"],
+        [
+            sys.executable,
+            "-m",
+            "issdash",
+            "status",
+            "--json",
+            "--demo",
+            "--at",
+            "2025-04-08T08:00:00Z",
+        ],
         cwd=ROOT,
         check=True,
         capture_output=True,

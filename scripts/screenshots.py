@@ -20,12 +20,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.model.kiosk import KioskController  # noqa: E402
-from app.model.moments import MomentTracker  # noqa: E402
-from app.runtime import Runtime, bundled_path, load_demo_recording  # noqa: E402
-from app.settings import ALL_FEEDS, load_settings  # noqa: E402
-from app.tui.dashboard import IssDashApp  # noqa: E402
-from feeds.clock import FrozenClock  # noqa: E402
+from issdash.config.settings import ALL_FEEDS, load_settings  # noqa: E402
+from issdash.core.runtime import Runtime, bundled_path, load_demo_recording  # noqa: E402
+from issdash.feeds.clock import FrozenClock  # noqa: E402
+from issdash.model.kiosk import KioskController  # noqa: E402
+from issdash.model.visits.moments import MomentTracker  # noqa: E402
+from issdash.tui.dashboard import IssDashApp  # noqa: E402
 
 DAY = datetime(2025, 4, 8, tzinfo=UTC)
 SHOTS: list[tuple[str, tuple[int, int], datetime, list[str]]] = [

@@ -2,8 +2,8 @@
 
     python scripts/serve_bench.py [--sessions 10] [--steady 20] [--json out.json]
 
-Starts tests.faultserver (good answers, every request counted), `issdash serve` with every
-feed pointed at it (so the serve process hosts the collector), opens N websocket sessions at
+Starts scripts.fixtures.faultserver (good answers, every request counted), `issdash serve` with
+every feed pointed at it (so the serve process hosts the collector), opens N websocket sessions at
 once as browsers would, and reports:
 
 - the time until every session has its first frame (the crew list drawn, which only the
@@ -32,8 +32,8 @@ if str(ROOT) not in sys.path:
 
 import aiohttp  # noqa: E402
 
-from tests.faultserver import FEEDS, FaultServer  # noqa: E402
-from tests.serve_helpers import dashboards_of, open_session, running_serve  # noqa: E402
+from scripts.fixtures.faultserver import FEEDS, FaultServer  # noqa: E402
+from scripts.fixtures.serve_harness import dashboards_of, open_session, running_serve  # noqa: E402
 
 EXPECT = "Aleksey Ovchinin"
 TICKS = os.sysconf("SC_CLK_TCK")

@@ -27,14 +27,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.runtime import Runtime, demo_settings, load_demo_recording  # noqa: E402
-from app.settings import load_settings  # noqa: E402
-from app.tui.dashboard import IssDashApp  # noqa: E402
-from feeds.clock import ScaledClock  # noqa: E402
-from feeds.sources import FETCH_TASK_PREFIX  # noqa: E402
-from tests.faultserver import SCENARIOS, FaultServer  # noqa: E402
-from tests.hostile_probe import LagMeter  # noqa: E402
-from widgets import guard  # noqa: E402
+from issdash.config.settings import load_settings  # noqa: E402
+from issdash.core.runtime import Runtime, demo_settings, load_demo_recording  # noqa: E402
+from issdash.feeds.clock import ScaledClock  # noqa: E402
+from issdash.feeds.sources import FETCH_TASK_PREFIX  # noqa: E402
+from issdash.tui.dashboard import IssDashApp  # noqa: E402
+from issdash.widgets import guard  # noqa: E402
+from scripts.fixtures.faultserver import SCENARIOS, FaultServer  # noqa: E402
+from scripts.fixtures.hostile_probe import LagMeter  # noqa: E402
 
 FAULTY_FEEDS = ("position", "crew", "astros")
 # The hostile scenario replaces every feed but the elements (whose nonsense the elements

@@ -60,7 +60,7 @@ def isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterat
     # The telemetry stream is live by default; tests that want it point it at tests/lsserver.
     monkeypatch.setenv("ISSDASH_FEEDS__TELEMETRY__ENABLED", "false")
     # The terminal pytest runs in must not change what is drawn: the Linux console switches
-    # to console glyphs, a web session to lettered flags (app.model.terminal_glyphs).
+    # to console glyphs, a web session to lettered flags (issdash.model.terminal.capabilities).
     monkeypatch.setenv("TERM", "xterm-256color")
     monkeypatch.delenv("TEXTUAL_DRIVER", raising=False)
     yield

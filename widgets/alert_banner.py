@@ -12,9 +12,9 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from app.model.moments import Moment
-from widgets import format as fmt
-from widgets.guard import guarded, render_failed
+from issdash.model.visits.moments import Moment
+from issdash.widgets import format as fmt
+from issdash.widgets.guard import guarded, render_failed
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +22,7 @@ class AlertView:
     all_down: bool
     newest_data_age_s: float | None  # the freshest data on screen, or None if there is none
     feeds: int
-    # A moment to announce (app.model.moments), shown while no alarm is.
+    # A moment to announce (issdash.model.visits.moments), shown while no alarm is.
     moment: Moment | None = None
 
 

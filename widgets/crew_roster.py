@@ -13,13 +13,13 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from app.model.knowledge import Unknown
-from app.model.layout import RosterMode
-from app.model.roster import Roster
-from feeds.text import clean_text
-from widgets import format as fmt
-from widgets.countries import country_name, flag
-from widgets.guard import guarded, render_failed
+from issdash.feeds.text import clean_text
+from issdash.model.certainty import Unknown
+from issdash.model.crew_roster import Roster
+from issdash.model.layout import RosterMode
+from issdash.widgets import format as fmt
+from issdash.widgets.countries import country_name, flag
+from issdash.widgets.guard import guarded, render_failed
 
 WIDE_MIN = 66  # below this many columns the roster condenses; it never hides a person
 RosterForm = Literal["grouped", "flat", "compact"]
@@ -71,7 +71,7 @@ class CrewRoster(Widget):
     _legend_said: str | None = None
     _shape: object = None
     # Table, condensed or detailed: set by the app from the terminal's size class
-    # (app.model.layout); None (a roster on its own) decides by the widget's width.
+    # (issdash.model.layout); None (a roster on its own) decides by the widget's width.
     mode: RosterMode | None = None
 
     def apply_layout(self, mode: RosterMode) -> None:

@@ -10,10 +10,10 @@ from datetime import datetime
 from rich.text import Text
 from textual.reactive import reactive
 
-from feeds.health import FeedHealth
-from feeds.text import clean_text
-from widgets import format as fmt
-from widgets.text_lines import TextLines
+from issdash.feeds.health import FeedHealth
+from issdash.feeds.text import clean_text
+from issdash.widgets import format as fmt
+from issdash.widgets.text_lines import TextLines
 
 _SYMBOL = {"ok": "●", "stale": "◐", "down": "○", "disabled": "·"}
 

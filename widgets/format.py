@@ -6,7 +6,7 @@ from datetime import datetime
 
 from rich.cells import cell_len
 
-from app.model.wording import age, countdown, duration
+from issdash.model.durations import age, countdown, duration
 
 __all__ = ["age", "countdown", "duration", "latitude", "longitude", "pad", "utc_hm"]
 

@@ -11,8 +11,8 @@ from textual.geometry import Size
 from textual.reactive import reactive
 from textual.strip import Strip
 
-from app.model.map_glyphs import BRAILLE, MapGlyphs
-from app.model.map_raster import (
+from issdash.model.map.glyphs import BRAILLE, MapGlyphs
+from issdash.model.map.raster import (
     STYLE_COUNT,
     Layer,
     MapFrame,
@@ -21,8 +21,8 @@ from app.model.map_raster import (
     frame_runs,
     map_size_for,
 )
-from widgets.guard import guarded
-from widgets.line_cache import LineCache
+from issdash.widgets.guard import guarded
+from issdash.widgets.line_cache import LineCache
 
 _LAYER_CLASSES = {
     Layer.OCEAN: "ground-track--ocean",

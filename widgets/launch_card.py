@@ -6,11 +6,11 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.reactive import reactive
 
-from app.model.launch_card import LaunchCardView
-from feeds.adapters.schedule import LaunchCrewMember
-from widgets import format as fmt
-from widgets.countries import flag
-from widgets.text_lines import TextLines
+from issdash.feeds.adapters.schedule import LaunchCrewMember
+from issdash.model.visits.launch_card import LaunchCardView
+from issdash.widgets import format as fmt
+from issdash.widgets.countries import flag
+from issdash.widgets.text_lines import TextLines
 
 # Roles as the crew roster abbreviates them.
 _ROLES = {"commander": "CDR", "flight engineer": "FE"}
@@ -62,7 +62,7 @@ class LaunchCard(TextLines):
     lines: int | None = None
 
     def apply_layout(self, compact: bool, lines: int | None = None) -> None:
-        """Set by the app on every resize (app.model.layout's short terminals)."""
+        """Set by the app on every resize (issdash.model.layout's short terminals)."""
         if (compact, lines) != (self.compact, self.lines):
             self.compact = compact
             self.lines = lines

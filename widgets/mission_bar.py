@@ -1,7 +1,7 @@
 """The top bar: what this screen is (live, offline, or a replay), and the mission clock in UTC.
 
-The badge says LIVE only while the feeds answer (app.model.knowledge.mode_badge decides); its words
-and its colour say the same thing, so neither a glance nor a colour-blind reader is misled.
+The badge says LIVE only while the feeds answer (issdash.model.certainty.mode_badge decides); its
+words and its colour say the same thing, so neither a glance nor a colour-blind reader is misled.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from datetime import datetime
 from rich.text import Text
 from textual.reactive import reactive
 
-from app.model.knowledge import Badge
-from widgets.text_lines import TextLines
+from issdash.model.certainty import Badge
+from issdash.widgets.text_lines import TextLines
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,10 +15,10 @@ from rich.style import Style
 from rich.text import Text
 from textual.reactive import reactive
 
-from app.model.station import StationModel
-from feeds.isslive import kpa_to_psi
-from widgets import format as fmt
-from widgets.text_lines import TextLines
+from issdash.feeds.isslive import kpa_to_psi
+from issdash.model.station import StationModel
+from issdash.widgets import format as fmt
+from issdash.widgets.text_lines import TextLines
 
 # Colouring limits (kPa, %): ISS cabin targets are 97.9–102.7 kPa total, ppO2 19.5–23.1 kPa,
 # ppCO2 kept under about 0.53 kPa (4 mmHg); CMG momentum near capacity means desaturation.

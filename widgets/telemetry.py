@@ -10,14 +10,14 @@ from rich.style import Style
 from rich.text import Text
 from textual.reactive import reactive
 
-from app.model.local_time import format_local
-from app.model.orbit import Pass
-from app.model.passes import PASS_PLANNER_DAYS
-from app.model.telemetry import Telemetry
-from feeds.elements import MAX_ERROR_KM, describe_age
-from feeds.models import Observer
-from widgets import format as fmt
-from widgets.text_lines import TextLines
+from issdash.feeds.elements import MAX_ERROR_KM, describe_age
+from issdash.feeds.values import Observer
+from issdash.model.local_time import format_local
+from issdash.model.orbit import Pass
+from issdash.model.passes.search import PASS_PLANNER_DAYS
+from issdash.model.telemetry import Telemetry
+from issdash.widgets import format as fmt
+from issdash.widgets.text_lines import TextLines
 
 # An API fix this close to our propagation was computed from the same element set (and SGP4)
 # as ours: then it checks nothing, and "Δ 0.00 km" would read as a perfect independent check.

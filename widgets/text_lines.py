@@ -15,9 +15,9 @@ from rich.text import Text
 from textual.geometry import Size
 from textual.strip import Strip
 
-from widgets.guard import guarded, render_failed
-from widgets.kept_styles import KeptStyles
-from widgets.line_cache import LineCache
+from issdash.widgets.guard import guarded, render_failed
+from issdash.widgets.line_cache import LineCache
+from issdash.widgets.style_cache import KeptStyles
 
 
 def same_text(a: Text, b: Text) -> bool:

@@ -14,7 +14,7 @@ from typing import Protocol
 
 
 class KioskSettings(Protocol):
-    """What the kiosk reads from its settings (`app.settings.KioskSettings` is one): the
+    """What the kiosk reads from its settings (`issdash.config.settings.KioskSettings` is one): the
     model is given values and never reads configuration itself."""
 
     @property

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from feeds.clock import ensure_utc
+from issdash.feeds.clock import ensure_utc
 
 __all__ = ["format_local", "is_utc", "local_iso", "zone_abbreviation"]
 

@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from app.model.brightness import visual_magnitude
-from feeds.clock import ensure_utc
-from feeds.elements import MAX_ALTITUDE_KM, MIN_ALTITUDE_KM, physical_problem, satrec
-from feeds.models import ElementSet, Observer, PositionFix
+from issdash.feeds.clock import ensure_utc
+from issdash.feeds.elements import MAX_ALTITUDE_KM, MIN_ALTITUDE_KM, physical_problem, satrec
+from issdash.feeds.values import ElementSet, Observer, PositionFix
+from issdash.model.passes.brightness import visual_magnitude
 
 # Mean Earth radius, for great-circle distances and the footprint (the horizon circle).
 EARTH_RADIUS_KM = 6371.0088

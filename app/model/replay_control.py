@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from feeds.clock import Clock, ScaledClock
-from feeds.recording import Recording
+from issdash.feeds.clock import Clock, ScaledClock
+from issdash.feeds.recording import Recording
 
 SPEEDS = (1.0, 10.0, 60.0, 300.0, 1000.0)
 # A jump lands a little before the event, so the viewer sees it happen.

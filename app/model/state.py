@@ -14,14 +14,12 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Literal, TypeVar, cast
 
-from app.model.station import StationModel
-from feeds.adapters.crew import CrewReport
-from feeds.adapters.schedule import Docked, Dockings, Launches, scheduled_times
-from feeds.elements import ElementsChoice, ElementsInfo, ElementsOrigin, choose, merge
-from feeds.health import FeedHealth
-from feeds.models import Observer, PositionFix
-from feeds.poller import FeedEvent, FeedFailure, FeedUpdate
-from feeds.registry import (
+from issdash.feeds.adapters.crew import CrewReport
+from issdash.feeds.adapters.schedule import Docked, Dockings, Launches, scheduled_times
+from issdash.feeds.elements import ElementsChoice, ElementsInfo, ElementsOrigin, choose, merge
+from issdash.feeds.health import FeedHealth
+from issdash.feeds.poller import FeedEvent, FeedFailure, FeedUpdate
+from issdash.feeds.registry import (
     ASTROS,
     BY_NAME,
     CREW,
@@ -33,6 +31,8 @@ from feeds.registry import (
     FeedDef,
     Received,
 )
+from issdash.feeds.values import Observer, PositionFix
+from issdash.model.station import StationModel
 
 Mode = Literal["live", "demo"]
 T = TypeVar("T")
@@ -71,7 +71,8 @@ class MissionState:
     received: Mapping[str, Received[object]] = field(default_factory=lambda: MappingProxyType({}))
     # ISSLIVE telemetry: the feed's model as of its latest batch (a copy, never mutated).
     station: StationModel | None = None
-    # Schedule changes noticed so far, by "vehicle|kind" (feeds.adapters.schedule.scheduled_times).
+    # Schedule changes noticed so far, by "vehicle|kind"
+    # (issdash.feeds.adapters.schedule.scheduled_times).
     slips: Mapping[str, Slip] = field(default_factory=lambda: MappingProxyType({}))
     feeds: Mapping[str, FeedHealth] = field(default_factory=lambda: MappingProxyType({}))
     notices: tuple[str, ...] = ()
@@ -130,7 +131,7 @@ class MissionState:
         return replace(self, element_sets=merged, version=self.version + 1)
 
     def elements_at(self, at: datetime) -> ElementsChoice | None:
-        """The element set to use at `at` (see `feeds.elements.choose`), or None if none."""
+        """The element set to use at `at` (see `issdash.feeds.elements.choose`), or None if none."""
         return choose(self.element_sets, at)
 
     def with_notice(self, notice: str) -> MissionState:

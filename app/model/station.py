@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from feeds.clock import iso_z
-from feeds.isslive import (
+from issdash.feeds.clock import iso_z
+from issdash.feeds.isslive import (
     AOS_STATUS_CLASS,
     QUATERNION_ITEMS,
     Attitude,

@@ -11,18 +11,18 @@ import math
 from datetime import datetime
 from typing import Any
 
-from app.model.knowledge import Unknown, feed_trouble, part_gaps, trusted, unknown
-from app.model.orbit import ElementsUnusable, Pass
-from app.model.passes import pass_json, passes_withheld, upcoming_passes
-from app.model.roster import build_roster
-from app.model.state import MissionState
-from app.model.station import StationModel
-from app.model.telemetry import (
+from issdash.feeds.clock import iso_z
+from issdash.model.certainty import Unknown, feed_trouble, part_gaps, trusted, unknown
+from issdash.model.crew_roster import build_roster
+from issdash.model.orbit import ElementsUnusable, Pass
+from issdash.model.passes.search import pass_json, passes_withheld, upcoming_passes
+from issdash.model.state import MissionState
+from issdash.model.station import StationModel
+from issdash.model.telemetry import (
     EngineCache,
     orbit_at,
 )
-from app.model.timeline import build_timelines, docked_vehicles, next_event
-from feeds.clock import iso_z
+from issdash.model.visits.timeline import build_timelines, docked_vehicles, next_event
 
 
 def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -> dict[str, Any]:
@@ -144,7 +144,7 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
 
 def crew_status(state: MissionState, now: datetime) -> dict[str, Any] | None:
     """The roster as JSON; `by_country` keys are ISO alpha-2, "unknown" for no nationality.
-    Null when no crew feed has an answer recent enough (see app.model.knowledge)."""
+    Null when no crew feed has an answer recent enough (see issdash.model.certainty)."""
     roster = build_roster(trusted(state, now), now)
     if roster is None:
         return None

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.model.orbit import ElementsUnusable, OrbitEngine, StationState
-from app.model.state import ElementsOrigin, MissionState
-from feeds.elements import ElementsChoice, ExpectedError
-from feeds.models import ElementSet, PositionFix
+from issdash.feeds.elements import ElementsChoice, ExpectedError
+from issdash.feeds.values import ElementSet, PositionFix
+from issdash.model.orbit import ElementsUnusable, OrbitEngine, StationState
+from issdash.model.state import ElementsOrigin, MissionState
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,8 +3,8 @@
 Widgets choose console glyphs where the choice means something (the map's block elements,
 flags as letters). Everything else on screen, Textual's own scrollbars and footer included,
 passes through this filter on its way to the terminal: each character the console font lacks
-becomes the substitute `app.model.console_font` gives, one cell for one cell, so the layout
-never moves. Characters with no meaningful substitute are drawn as "?" and remembered in
+becomes the substitute `issdash.model.terminal.console_font` gives, one cell for one cell, so the
+layout never moves. Characters with no meaningful substitute are drawn as "?" and remembered in
 `missing`, so a test can insist there are none.
 """
 
@@ -14,7 +14,7 @@ from rich.segment import Segment
 from textual.color import Color
 from textual.filter import LineFilter
 
-from app.model.console_font import CONSOLE_CHARS, console_text, missing_glyph
+from issdash.model.terminal.console_font import CONSOLE_CHARS, console_text, missing_glyph
 
 
 class ConsoleGlyphs(LineFilter):

@@ -29,49 +29,54 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, WorkType, get_current_worker
 
-from app.model.kiosk import STATION_VIEW, VIEWS, KioskController
-from app.model.knowledge import Unknown, mode_badge, part_gaps, trusted, unknown
-from app.model.knowledge import all_feeds_down as feeds_down
-from app.model.launch_card import LaunchCardView, launch_card
-from app.model.layout import SIZE_NAMES, SizeClass, size_class
-from app.model.map_glyphs import GLYPHS, MapGlyphs
-from app.model.map_scene import MapToggles, build_scene, scene_step
-from app.model.moments import Moment, MomentTracker
-from app.model.orbit import ElementsUnusable, OrbitEngine, Pass, StationState
-from app.model.passes import PASS_PLANNER_DAYS, PASS_SEARCH_SPAN, passes_between, passes_withheld
-from app.model.replay_control import ReplayControl
-from app.model.roster import build_roster
-from app.model.state import MissionState
-from app.model.telemetry import (
+from issdash.core.gc_pause import collector_paused, resume_collector
+from issdash.core.runtime import Runtime
+from issdash.feeds.clock import clock_doubt
+from issdash.feeds.text import clean_text
+from issdash.feeds.values import ElementSet, Observer
+from issdash.model.certainty import Unknown, mode_badge, part_gaps, trusted, unknown
+from issdash.model.certainty import all_feeds_down as feeds_down
+from issdash.model.crew_roster import build_roster
+from issdash.model.kiosk import STATION_VIEW, VIEWS, KioskController
+from issdash.model.layout import SIZE_NAMES, SizeClass, size_class
+from issdash.model.map.glyphs import GLYPHS, MapGlyphs
+from issdash.model.map.scene import MapToggles, build_scene, scene_step
+from issdash.model.orbit import ElementsUnusable, OrbitEngine, Pass, StationState
+from issdash.model.passes.search import (
+    PASS_PLANNER_DAYS,
+    PASS_SEARCH_SPAN,
+    passes_between,
+    passes_withheld,
+)
+from issdash.model.replay_control import ReplayControl
+from issdash.model.state import MissionState
+from issdash.model.telemetry import (
     EngineCache,
     Orbit,
     orbit_at,
 )
-from app.model.terminal_glyphs import flag_style, screen_glyphs
-from app.model.timeline import build_timelines, docked_vehicles, last_event, next_event
-from app.runtime import Runtime
-from app.startup import collector_paused, resume_collector
-from app.tui import panels
-from app.tui.console_screen import ConsoleGlyphs
-from app.tui.messages import StateChanged
-from app.tui.passes_control import PassesControl
-from app.tui.passes_screen import PassCommands, PassesScreen
-from feeds.clock import clock_doubt
-from feeds.models import ElementSet, Observer
-from feeds.text import clean_text
-from widgets import guard
-from widgets.alert_banner import AlertBanner, AlertView
-from widgets.countdown import CountdownView, NextEventPanel
-from widgets.crew_roster import CrewRoster, RosterView
-from widgets.feed_health import FeedHealthStrip, HealthView
-from widgets.ground_track import GroundTrackMap
-from widgets.guard import simulate_crash
-from widgets.launch_card import LaunchCard
-from widgets.mission_bar import MissionBar, MissionBarView
-from widgets.pass_banner import PassBanner
-from widgets.passes_view import PassesView
-from widgets.station import StationPanel, StationView, radar_text
-from widgets.telemetry import TelemetryPanel, TelemetryView
+from issdash.model.terminal.capabilities import flag_style, screen_glyphs
+from issdash.model.visits.launch_card import LaunchCardView, launch_card
+from issdash.model.visits.moments import Moment, MomentTracker
+from issdash.model.visits.timeline import build_timelines, docked_vehicles, last_event, next_event
+from issdash.tui import panels
+from issdash.tui.console_screen import ConsoleGlyphs
+from issdash.tui.messages import StateChanged
+from issdash.tui.passes.control import PassesControl
+from issdash.tui.passes.screen import PassCommands, PassesScreen
+from issdash.widgets import guard
+from issdash.widgets.alert_banner import AlertBanner, AlertView
+from issdash.widgets.crew_roster import CrewRoster, RosterView
+from issdash.widgets.feed_health import FeedHealthStrip, HealthView
+from issdash.widgets.ground_track import GroundTrackMap
+from issdash.widgets.guard import simulate_crash
+from issdash.widgets.launch_card import LaunchCard
+from issdash.widgets.mission_bar import MissionBar, MissionBarView
+from issdash.widgets.next_event import CountdownView, NextEventPanel
+from issdash.widgets.passes.banner import PassBanner
+from issdash.widgets.passes.planner import PassesView
+from issdash.widgets.station import StationPanel, StationView, radar_text
+from issdash.widgets.telemetry import TelemetryPanel, TelemetryView
 
 # Our own text, so markup is safe here (feed text never is). Colours match the map's.
 HELP_MARKUP = """\
@@ -116,7 +121,8 @@ MAP_LEGEND = (
     "[$error]◉[/] ISS  [$primary]━[/] past  [$warning]━[/] next  "
     "[$foreground-darken-1]◌[/] footprint"
 )
-# The marker's meaning changes with the elements' age (see feeds.elements): the legend says so.
+# The marker's meaning changes with the elements' age (see issdash.feeds.elements): the legend says
+# so.
 MAP_LEGENDS = {
     "good": MAP_LEGEND,
     "approximate": MAP_LEGEND.replace("[$error]◉[/] ISS", "[$error]○[/] ISS (approximate)"),
@@ -257,7 +263,7 @@ class IssDashApp(App[None]):
         self._drawn_shape: tuple[object, ...] = ()
         self._scene_key: tuple[object, ...] | None = None
         self._scene_station: tuple[float, float] | None = None
-        # How to update each declared panel (app.tui.panels), in the order they were made.
+        # How to update each declared panel (issdash.tui.panels), in the order they were made.
         self._shows: list[tuple[str, Callable[[MissionState, datetime], None]]] = []
         self._passes_searched_at: datetime | None = None
         # Monotonic time of the last tick whose views were all computed (the heartbeat).
@@ -269,7 +275,7 @@ class IssDashApp(App[None]):
         self.screen_glyphs = screen_glyphs(runtime.settings.glyphs, os.environ)
         self.flag_style = flag_style(runtime.settings.flags, os.environ, self.screen_glyphs)
         self.console_glyphs = ConsoleGlyphs() if self.screen_glyphs == "console" else None
-        # Liftoff, docking, hatch opening: announced in the banner (app.model.moments).
+        # Liftoff, docking, hatch opening: announced in the banner (issdash.model.visits.moments).
         self.moments = MomentTracker()
         self._launch_card_view: LaunchCardView | None = None
         self._layout: SizeClass | None = None
@@ -292,7 +298,7 @@ class IssDashApp(App[None]):
         self._countdown_panel = NextEventPanel(id="countdown")
         self._station_panel = StationPanel(id="station")
         self._health = FeedHealthStrip(id="feed-health")
-        # Shown instead of everything else below the minimum size (app.model.layout).
+        # Shown instead of everything else below the minimum size (issdash.model.layout).
         self._too_small = Static("", id="too-small", markup=False)
         yield self._too_small
         yield self._bar_widget
@@ -329,7 +335,7 @@ class IssDashApp(App[None]):
         yield Footer()
 
     def _declared(self, column: str) -> ComposeResult:
-        """The panels of app.tui.panels.PANELS that go in `column`, each in a titled box."""
+        """The panels of issdash.tui.panels.PANELS that go in `column`, each in a titled box."""
         for panel in panels.PANELS:
             if panel.column != column:
                 continue
@@ -442,7 +448,7 @@ class IssDashApp(App[None]):
 
     def _apply_layout(self, layout: SizeClass) -> None:
         """The one place the layout is set: everything in it comes from `layout`, a pure
-        function of the terminal's size (app.model.layout), and nothing else is kept."""
+        function of the terminal's size (issdash.model.layout), and nothing else is kept."""
         for name in SIZE_NAMES:
             self.set_class(name == layout.name, f"-size-{name}")
         self.set_class(layout.narrow, "-narrow")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from app.model.state import MissionState
+from issdash.model.state import MissionState
 
 
 class StateChanged(Message):

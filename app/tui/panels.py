@@ -16,7 +16,7 @@ from typing import Generic, Literal, Protocol, TypeVar
 
 from textual.widget import Widget
 
-from app.model.state import MissionState
+from issdash.model.state import MissionState
 
 W = TypeVar("W", bound=Widget)
 
@@ -24,7 +24,7 @@ W = TypeVar("W", bound=Widget)
 @dataclass(frozen=True, slots=True)
 class Panel(Generic[W]):
     """One declared panel: `widget()` makes it, `show(widget, state, now)` gives it its view
-    for the moment (typically `widget.view = build_view(state, now)`, pure, from app.model)."""
+    for the moment (typically `widget.view = build_view(state, now)`, pure, from issdash.model)."""
 
     id: str
     title: str
@@ -51,5 +51,5 @@ class Declared(Protocol):
 
 
 # The declared panels, in order within their column (below the hand-laid ones). `show` is
-# given the state with answers too old to describe now set aside (app.model.knowledge.trusted).
+# given the state with answers too old to describe now set aside (issdash.model.certainty.trusted).
 PANELS: tuple[Declared, ...] = ()

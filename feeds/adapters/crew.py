@@ -14,12 +14,12 @@ from typing import Any, Literal
 import pycountry
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from feeds.clock import ensure_utc
-from feeds.models import FrozenModel, UtcDatetime
-from feeds.names import NameIndex, lookup
-from feeds.sources import FeedError, RawResponse
-from feeds.text import clean_text
-from feeds.validation import describe_validation_error, json_object_with_list, unix_time
+from issdash.feeds.clock import ensure_utc
+from issdash.feeds.names import NameIndex, lookup
+from issdash.feeds.sources import FeedError, RawResponse
+from issdash.feeds.text import clean_text
+from issdash.feeds.validation import describe_validation_error, json_object_with_list, unix_time
+from issdash.feeds.values import FrozenModel, UtcDatetime
 
 log = logging.getLogger(__name__)
 

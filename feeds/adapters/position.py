@@ -13,10 +13,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from feeds.clock import ensure_utc
-from feeds.models import PositionFix
-from feeds.sources import FeedError, RawResponse
-from feeds.validation import describe_validation_error, json_body
+from issdash.feeds.clock import ensure_utc
+from issdash.feeds.sources import FeedError, RawResponse
+from issdash.feeds.validation import describe_validation_error, json_body
+from issdash.feeds.values import PositionFix
 
 # A fix from the future is a broken clock upstream; a little slack covers skew between hosts.
 MAX_FIX_AHEAD = timedelta(minutes=10)

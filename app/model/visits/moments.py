@@ -1,0 +1,100 @@
+"""The big moments of a visit: liftoff, docking, hatch opening, announced when they happen
+(pure; no Textual).
+
+A moment fires when the timeline first shows its phase done (issdash.model.visits.timeline: a
+scheduled time that passed, or an estimate a source confirmed). It fires once; it is not announced
+when it is already old news by the time it is seen done (a dashboard started, or a replay jumped,
+long after it). Each moment stays on screen for a few seconds of real time, whatever the
+replay speed, so at 1000x a docking is still readable; moments that come together wait their
+turn.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from issdash.feeds.adapters.schedule import vehicle_key
+from issdash.model.visits.timeline import PhaseKind, Timeline
+
+MOMENT_KINDS: tuple[PhaseKind, ...] = ("launch", "docking", "hatch")
+HEADLINES: dict[str, str] = {"launch": "LIFTOFF", "docking": "DOCKED", "hatch": "HATCHES OPEN"}
+# Seen done more than this long after it happened: not news any more, not announced. Long
+# enough for a confirmation that lags (the crew list shows the crew aboard minutes after the
+# hatches open), short enough that a start or a jump hours later stays quiet.
+FRESH_FOR = timedelta(minutes=15)
+# Real seconds each moment stays on screen.
+SHOW_FOR_S = 6.0
+# Moments waiting their turn; more than this at once (a jump over many) keeps the newest.
+MAX_WAITING = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    kind: PhaseKind
+    vehicle: str
+    time: datetime  # when it happened (the phase's time)
+    estimated: bool  # the time is an estimate; `seen_at` is when a source confirmed it
+    seen_at: datetime
+
+    @property
+    def headline(self) -> str:
+        return HEADLINES[self.kind]
+
+    def text(self) -> str:
+        """One line: "LIFTOFF  Soyuz MS-27  05:47:15Z"."""
+        # An estimate's time is not when it happened: say when a source confirmed it.
+        when = f"confirmed {self.seen_at:%H:%M}Z" if self.estimated else f"{self.time:%H:%M:%S}Z"
+        return f"{self.headline}  {self.vehicle}  {when}"
+
+
+class MomentTracker:
+    """Fed the timelines on every tick; says which moment to show now, if any.
+
+    `wall_s` is a monotonic real-time reading (the app passes `time.monotonic()`; tests pass
+    numbers), used only for how long a moment stays up.
+    """
+
+    def __init__(self, show_for_s: float = SHOW_FOR_S, fresh_for: timedelta = FRESH_FOR) -> None:
+        self.show_for_s = show_for_s
+        self.fresh_for = fresh_for
+        # (vehicle key, kind) -> the phase time it fired (or was passed over) for.
+        self._seen: dict[tuple[str, str], datetime] = {}
+        self._waiting: deque[Moment] = deque(maxlen=MAX_WAITING)
+        self._current: Moment | None = None
+        self._until_s = 0.0
+
+    def update(self, timelines: list[Timeline], now: datetime, wall_s: float) -> Moment | None:
+        # The clock went back before a moment (a restart, a jump back): it may come again.
+        self._seen = {k: t for k, t in self._seen.items() if t <= now}
+        if self._current is not None and self._current.time > now:
+            self._current = None
+        self._waiting = deque((m for m in self._waiting if m.time <= now), maxlen=MAX_WAITING)
+        done = sorted(
+            ((t, p) for t in timelines for p in t.phases if p.done and p.kind in MOMENT_KINDS),
+            key=lambda tp: tp[1].time,
+        )
+        for timeline, phase in done:
+            key = (vehicle_key(timeline.vehicle), phase.kind)
+            if key in self._seen or phase.time > now:
+                continue
+            self._seen[key] = phase.time
+            if now - phase.time > self.fresh_for:
+                continue  # old news: seen done only long after it happened
+            self._waiting.append(
+                Moment(phase.kind, timeline.vehicle, phase.time, phase.estimated, now)
+            )
+        if self._current is not None and wall_s < self._until_s:
+            return self._current
+        self._current = None
+        if self._waiting:
+            self._current = self._waiting.popleft()
+            self._until_s = wall_s + self.show_for_s
+        return self._current
+
+    def dismiss(self) -> None:
+        """Take down what is shown and waiting (the replay jumped: a liftoff banner must not
+        hang over the docking the viewer jumped to). What was seen stays seen."""
+        self._waiting.clear()
+        self._current = None

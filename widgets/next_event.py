@@ -1,0 +1,538 @@
+"""The next-event panel: a large countdown, the vehicle's phase timeline, the docked vehicles.
+
+What is not known is said so, never drawn as "nothing": a schedule that could not be read is
+"Schedule not known", not "Nothing scheduled"; a docked list that could not be read is
+"not known", not "(0) none reported". An estimate whose time passed without a source
+confirming it stays the next event: "expected 11:27:00Z, not confirmed".
+
+The panel is three parts, each a widget with its own view: the countdown (ticks every
+second), the phase timeline (changes at a phase or a percent of progress) and the docked list
+(changes when the list does). The panel splits its view among them, and a part is redrawn
+only when its own view changed; within a part only the lines whose text changed are updated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+
+from rich.cells import cell_len
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.reactive import reactive
+from textual.renderables.digits import Digits as BigDigits
+from textual.widgets import Digits, Static
+
+from issdash.feeds.adapters.schedule import DockedVehicle
+from issdash.feeds.text import clean_text
+from issdash.model.certainty import Unknown
+from issdash.model.visits.timeline import Phase, Timeline
+from issdash.widgets import format as fmt
+from issdash.widgets.guard import guarded
+from issdash.widgets.style_cache import KeptStyles
+from issdash.widgets.text_lines import same_text
+
+_MARK = {"done": "✓", "current": "▶", "scheduled": "○", "estimated": "○"}
+# What would confirm an estimate (issdash.model.visits.timeline), said while waiting for it; short
+# enough to share a 40-column line with the NOT CONFIRMED mark.
+_CONFIRMED_BY = {
+    "launch": "per schedule",
+    "insertion": "no launch report yet",
+    "docking": "not in docked list yet",
+    "hatch": "crew not listed aboard",
+    "undocking": "per schedule",
+    "landing": "crew still listed",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CountdownView:
+    now: datetime
+    timezone: tzinfo | None
+    next: tuple[Timeline, Phase] | None
+    last: tuple[Timeline, Phase] | None
+    # None: the docked list is not known (see docked_unknown for why).
+    docked: tuple[DockedVehicle, ...] | None
+    schedule_age_s: float | None = None
+    schedule_stale: bool = False
+    # The schedule not known at all (then `next` is None and means nothing), or in part.
+    schedule_unknown: Unknown | None = None
+    schedule_partly: Unknown | None = None
+    docked_unknown: Unknown | None = None
+    docked_age_s: float | None = None
+    docked_stale: bool = False
+    # Kurs radar range and rate during a docking (ISSLIVE), already in words.
+    radar: str | None = None
+    # The timeline to show instead of the next event's while a moment of it is announced
+    # (issdash.model.visits.moments): at hatch opening the next event is another vehicle's, and the
+    # step just done would otherwise never be seen ticked.
+    focus: Timeline | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClockPart:
+    """What the countdown part shows: the next event, its time, and the schedule's standing."""
+
+    now: datetime
+    timezone: tzinfo | None
+    next: tuple[Timeline, Phase] | None
+    last: tuple[Timeline, Phase] | None
+    schedule_age_s: float | None
+    schedule_stale: bool
+    schedule_unknown: Unknown | None
+    schedule_partly: Unknown | None
+    radar: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TimelinePart:
+    """The phases of the vehicle of the next (or else the last) event, and how far along."""
+
+    timeline: Timeline | None
+    current: Phase | None
+    today: date
+    # The progress bar's filled cells (of 30) and its percentage, as drawn.
+    filled: int
+    percent: str
+
+
+@dataclass(frozen=True, slots=True)
+class DockedPart:
+    """The docked list, each vehicle with its whole days docked (None: the list not known)."""
+
+    docked: tuple[tuple[DockedVehicle, int | None], ...] | None
+    unknown: Unknown | None
+    stale_age: str | None  # the list's age in words when it is stale
+
+
+_BAR_CELLS = 30
+
+
+def split_view(view: CountdownView) -> tuple[ClockPart, TimelinePart, DockedPart]:
+    """The panel's view as its three parts' views (pure)."""
+    clock = ClockPart(
+        now=view.now,
+        timezone=view.timezone,
+        next=view.next,
+        last=view.last,
+        schedule_age_s=view.schedule_age_s,
+        schedule_stale=view.schedule_stale,
+        schedule_unknown=view.schedule_unknown,
+        schedule_partly=view.schedule_partly,
+        radar=view.radar,
+    )
+    timeline = view.focus or (view.next[0] if view.next else (view.last[0] if view.last else None))
+    filled, percent = 0, ""
+    if timeline is not None:
+        start, end = timeline.phases[0].time, timeline.phases[-1].time
+        span = (end - start).total_seconds()
+        done = 1.0 if span <= 0 else min(1.0, max(0.0, (view.now - start).total_seconds() / span))
+        filled, percent = round(done * _BAR_CELLS), f"{done * 100:3.0f}%"
+    phases = TimelinePart(
+        timeline=timeline,
+        current=view.next[1] if view.next and view.next[0] is timeline else None,
+        today=view.now.date(),
+        filled=filled,
+        percent=percent,
+    )
+    docked = None
+    if view.docked is not None:
+        docked = tuple(
+            (v, max(0, int((view.now - v.docked).total_seconds() // 86400)) if v.docked else None)
+            for v in sorted(view.docked, key=lambda v: v.docked or view.now)
+        )
+    stale_age = (
+        fmt.age(view.docked_age_s) if view.docked_stale and view.docked_age_s is not None else None
+    )
+    return clock, phases, DockedPart(docked, view.docked_unknown, stale_age)
+
+
+class NextEventPanel(KeptStyles, Vertical):
+    """Countdown to the next launch, docking, hatch opening, undocking or landing."""
+
+    COMPONENT_CLASSES = {
+        "countdown--vehicle",
+        "countdown--event",
+        "countdown--muted",
+        "countdown--done",
+        "countdown--current",
+        "countdown--upcoming",
+        "countdown--warn",
+        "countdown--crew",
+        "countdown--cargo",
+        "countdown--digits",
+    }
+
+    DEFAULT_CSS = """
+    NextEventPanel { height: auto; padding: 0 1; }
+    NextEventPanel CountdownPart { height: auto; }
+    NextEventPanel Static { height: auto; }
+    NextEventPanel Digits { width: auto; color: $warning; text-style: bold; }
+    NextEventPanel > .countdown--vehicle { color: $foreground; text-style: bold; }
+    NextEventPanel > .countdown--event { color: $accent; text-style: bold; }
+    NextEventPanel > .countdown--muted { color: $foreground-darken-2; }
+    NextEventPanel > .countdown--done { color: $success; }
+    NextEventPanel > .countdown--current { color: $warning; text-style: bold; }
+    NextEventPanel > .countdown--upcoming { color: $foreground; }
+    NextEventPanel > .countdown--warn {
+        color: $background;
+        background: $warning;
+        text-style: bold;
+    }
+    NextEventPanel > .countdown--crew { color: $accent; }
+    NextEventPanel > .countdown--cargo { color: $foreground-darken-2; }
+    NextEventPanel > .countdown--digits { color: $warning; text-style: bold; }
+    NextEventPanel.-compact #countdown-timeline { display: none; }
+    NextEventPanel.-compact #countdown-timeline-short { display: block; }
+    NextEventPanel.-no-docked DockedList { display: none; }
+    #countdown-timeline-short { display: none; }
+    """
+
+    view: reactive[CountdownView | None] = reactive(None, layout=False, repaint=False)
+    """The moment to show; set by the app every tick."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._clock = EventClock(self)
+        self._phases = PhaseTimeline(self)
+        self._docked = DockedList(self)
+        self._parts: tuple[CountdownPart, ...] = (self._clock, self._phases, self._docked)
+        # How much the panel shows, set by the app from the terminal's size class
+        # (issdash.model.layout): the widget keeps no size of its own between resizes.
+        self.big_digits = True
+        self.detail = False
+
+    def compose(self) -> ComposeResult:
+        yield from self._parts
+
+    def style_of(self, name: str) -> Style:
+        return self.component_style(f"countdown--{name}")
+
+    def apply_layout(
+        self, *, full_timeline: bool, show_docked: bool, big_digits: bool, detail: bool
+    ) -> None:
+        """What to show at the terminal's size class (called on every resize)."""
+        self.set_class(not full_timeline, "-compact")
+        self.set_class(not show_docked, "-no-docked")
+        self.big_digits = big_digits
+        self.detail = detail
+        self._redraw_all()
+
+    def on_resize(self) -> None:
+        # Column widths depend on the size: redraw every part once at the new size.
+        self._redraw_all()
+
+    def restyle(self) -> None:
+        # Colours are baked into the parts' Text: redraw them all.
+        self._redraw_all()
+
+    def _redraw_all(self) -> None:
+        for part in self._parts:
+            part.redraw()
+
+    @guarded(lambda self, view: None)
+    def watch_view(self, view: CountdownView | None) -> None:
+        if view is None or not self.is_mounted:
+            return
+        # Each part's own view compares equal when nothing it shows changed: then it is
+        # neither rebuilt nor repainted.
+        self._clock.view, self._phases.view, self._docked.view = split_view(view)
+
+
+class CountdownPart(Vertical):
+    """One part of the countdown panel, drawn with the panel's component styles."""
+
+    def __init__(self, panel: NextEventPanel) -> None:
+        super().__init__()
+        self._panel = panel
+        self._shown: dict[str, Text | str] = {}
+
+    def _s(self, name: str) -> Style:
+        return self._panel.style_of(name)
+
+    def draw(self) -> None:
+        """Show the part's view (implemented by each part)."""
+        raise NotImplementedError
+
+    def on_resize(self) -> None:
+        # Line widths depend on the part's own width (the docked list's columns).
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Draw every line again (new size or new styles)."""
+        self._shown.clear()
+        self.draw()
+
+    def _set(self, child_id: str, content: Text | str) -> None:
+        """Update a line only when its content changed."""
+        previous = self._shown.get(child_id)
+        if isinstance(content, Text) and isinstance(previous, Text):
+            if same_text(previous, content):
+                return
+        elif previous == content:
+            return
+        self._shown[child_id] = content
+        widget = self.query_one(f"#{child_id}")
+        if isinstance(widget, Digits):
+            widget.update(str(content))
+        elif isinstance(widget, Static):
+            # A relayout redraws the whole screen; the ticking parts keep their height, so
+            # ask for one only when the number of lines changes.
+            lines = str(content).count("\n")
+            widget.update(content, layout=previous is None or str(previous).count("\n") != lines)
+
+
+class EventClock(CountdownPart):
+    """The next event, the big countdown and when it is."""
+
+    view: reactive[ClockPart | None] = reactive(None, layout=False, repaint=False)
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="countdown-head", markup=False)
+        yield Digits("", id="countdown-digits")
+        yield Static("", id="countdown-when", markup=False)
+
+    @guarded(lambda self, view: None)
+    def watch_view(self, view: ClockPart | None) -> None:
+        self.draw()
+
+    def draw(self) -> None:
+        view = self.view
+        if view is None or not self.is_mounted:
+            return
+        self._set("countdown-head", self._head(view))
+        if view.next is not None and not view.next[1].unconfirmed(view.now):
+            # The next event is ahead by definition: at its instant the digits rest at zero.
+            digits = fmt.countdown(max(0.0, (view.next[1].time - view.now).total_seconds()))
+        else:
+            digits = "--:--:--"
+        # Three rows of digits when the size class allows them and they fit the width
+        # ("11d 10:29:56" is 34 columns); otherwise the count is the first thing on the
+        # line below, never cut to its top row.
+        big = self._panel.big_digits and BigDigits.get_width(digits) <= self.content_size.width
+        widget = self.query_one("#countdown-digits", Digits)
+        if widget.display != big:
+            widget.display = big
+        self._set("countdown-digits", digits)
+        self._set("countdown-when", self._when(view, one_line=not big))
+
+    def _head(self, view: ClockPart) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if view.next is None:
+            known = view.schedule_unknown is None
+            text.append(
+                "Nothing scheduled" if known else "Schedule not known", style=self._s("event")
+            )
+            if view.last is not None:
+                timeline, phase = view.last
+                ago = fmt.duration((view.now - phase.time).total_seconds())
+                text.append(
+                    f"\nlast: {timeline.vehicle} {phase.label.lower()}, {ago} ago",
+                    style=self._s("muted"),
+                )
+            return text
+        timeline, phase = view.next
+        text.append(f"{phase.label.upper()}", style=self._s("event"))
+        text.append(f"  {timeline.vehicle}", style=self._s("vehicle"))
+        if phase.kind in ("docking", "hatch", "undocking") and timeline.port:
+            text.append(
+                f"\n{'at' if phase.kind != 'undocking' else 'from'} {timeline.port}",
+                style=self._s("muted"),
+            )
+        elif timeline.launch_status and phase.kind == "launch":
+            text.append(f"\nstatus {timeline.launch_status}", style=self._s("muted"))
+        return text
+
+    def _when(self, view: ClockPart, *, one_line: bool = False) -> Text:
+        text = Text()
+        muted = self._s("muted")
+        if view.next is None and view.schedule_unknown is not None:
+            text.append(clean_text(view.schedule_unknown.reason, 160), style=muted)
+        elif view.next is None:
+            text.append("no launch or docking in the schedule", style=muted)
+            if view.schedule_partly is not None:
+                text.append(f"\n{clean_text(view.schedule_partly.reason, 160)}", style=muted)
+        elif view.next[1].unconfirmed(view.now):
+            # Its time passed and no source says it happened: late, or not happening.
+            timeline, phase = view.next
+            text.append(f"expected {phase.time:%H:%M:%S}Z", style=self._s("current"))
+            ago = fmt.duration((view.now - phase.time).total_seconds())
+            text.append(f", {ago} ago", style=self._s("upcoming"))
+            text.append("\n")
+            text.append(" NOT CONFIRMED ", style=self._s("warn"))
+            text.append(f" {_CONFIRMED_BY[phase.kind]}", style=muted)
+        else:
+            timeline, phase = view.next
+            sign = "T-" if phase.kind == "launch" else "in"
+            to_go = (phase.time - view.now).total_seconds()
+            if one_line:
+                # No big digits: the count to the second, in the digits' colour, leads.
+                text.append(f"{sign} ", style=self._s("current"))
+                text.append(fmt.countdown(max(0.0, to_go)), style=self._s("digits"))
+            else:
+                text.append(f"{sign} {fmt.duration(to_go)}", style=self._s("current"))
+            text.append(f"  {phase.time:%H:%M:%S}Z", style=self._s("upcoming"))
+            local = phase.time.astimezone(view.timezone)
+            if local.utcoffset():  # local time is UTC (or GMT): the Z time just said it
+                text.append(f"  {local:%H:%M} {local.tzname() or 'local'}", style=muted)
+            if phase.estimated:
+                text.append("  estimated", style=muted)
+            if view.radar is not None:
+                text.append(f"\nKurs radar {view.radar}", style=self._s("current"))
+            launch = timeline.launch
+            if launch is not None and launch.done and phase.kind != "launch":
+                text.append(
+                    f"\nT+ {fmt.countdown((view.now - launch.time).total_seconds())} since launch",
+                    style=muted,
+                )
+            if phase.slip is not None:
+                what = "SCRUB" if phase.kind == "launch" and phase.slip.scrubbed else "SLIP"
+                delta = phase.slip.delta_s
+                direction = "later" if delta > 0 else "earlier"
+                text.append("\n")
+                text.append(f" {what} ", style=self._s("warn"))
+                text.append(
+                    f" was {phase.slip.previous:%m-%d %H:%M}Z, {fmt.duration(delta)} {direction}",
+                    style=self._s("upcoming"),
+                )
+        if view.schedule_stale and view.schedule_age_s is not None:
+            text.append("\n")
+            text.append(" STALE ", style=self._s("warn"))
+            text.append(f" schedule {fmt.age(view.schedule_age_s)} old", style=muted)
+        return text
+
+
+class PhaseTimeline(CountdownPart):
+    """The vehicle's phases with their marks, and the progress bar (or one short line)."""
+
+    view: reactive[TimelinePart | None] = reactive(None, layout=False, repaint=False)
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="countdown-timeline", markup=False)
+        yield Static("", id="countdown-timeline-short", markup=False)
+
+    @guarded(lambda self, view: None)
+    def watch_view(self, view: TimelinePart | None) -> None:
+        self.draw()
+
+    def draw(self) -> None:
+        view = self.view
+        if view is None or not self.is_mounted:
+            return
+        self._set("countdown-timeline", self._timeline(view))
+        self._set("countdown-timeline-short", self._timeline_short(view))
+
+    def _phase_style(self, view: TimelinePart, phase: Phase) -> tuple[str, Style]:
+        if phase.done:
+            return _MARK["done"], self._s("done")
+        if phase is view.current:
+            return _MARK["current"], self._s("current")
+        return _MARK[phase.status], self._s("upcoming")
+
+    def _timeline(self, view: TimelinePart) -> Text:
+        text = Text()
+        timeline = view.timeline
+        if timeline is None:
+            return text
+        text.append(f"{timeline.vehicle}\n", style=self._s("vehicle"))
+        width = max(cell_len(p.label) for p in timeline.phases)
+        for phase in timeline.phases:
+            mark, style = self._phase_style(view, phase)
+            text.append(f" {mark} {phase.label.ljust(width)}  ", style=style)
+            text.append(f"{phase.time:%H:%M:%S}Z", style=style)
+            if phase.time.date() != view.today:
+                text.append(f" {phase.time:%b %d}", style=self._s("muted"))
+            if phase.estimated and not phase.done:
+                text.append(" ~est", style=self._s("muted"))
+            text.append("\n")
+        text.append(self._progress(view))
+        return text
+
+    def _timeline_short(self, view: TimelinePart) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if view.timeline is None:
+            return text
+        for phase in view.timeline.phases:
+            mark, style = self._phase_style(view, phase)
+            short = {"insertion": "Orbit", "hatch": "Hatch"}.get(phase.kind, phase.label)
+            text.append(f"{mark}{short} ", style=style)
+        return text
+
+    def _progress(self, view: TimelinePart) -> Text:
+        text = Text(" ")
+        text.append("━" * view.filled, style=self._s("done"))
+        text.append("━" * (_BAR_CELLS - view.filled), style=self._s("muted"))
+        text.append(f" {view.percent}", style=self._s("muted"))
+        return text
+
+
+class DockedList(CountdownPart):
+    """The vehicles docked now, or why that is not known."""
+
+    view: reactive[DockedPart | None] = reactive(None, layout=False, repaint=False)
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="countdown-docked", markup=False)
+
+    @guarded(lambda self, view: None)
+    def watch_view(self, view: DockedPart | None) -> None:
+        self.draw()
+
+    def draw(self) -> None:
+        view = self.view
+        if view is None or not self.is_mounted:
+            return
+        self._set("countdown-docked", self._docked_list(view))
+
+    def _docked_list(self, view: DockedPart) -> Text:
+        text = Text()
+        muted = self._s("muted")
+        if view.docked is None:
+            text.append("\nDocked", style=self._s("vehicle"))
+            text.append("  ")
+            text.append(" NOT KNOWN ", style=self._s("warn"))
+            reason = view.unknown.reason if view.unknown else "no list yet"
+            text.append(f"\n {clean_text(reason, 160)}", style=muted)
+            return text
+        text.append(f"\nDocked ({len(view.docked)})", style=self._s("vehicle"))
+        if view.stale_age is not None:
+            text.append("  ")
+            text.append(" STALE ", style=self._s("warn"))
+            text.append(f" list {view.stale_age} old\n", style=muted)
+        else:
+            text.append("  ● crew  ▪ cargo\n", style=muted)
+        if not view.docked:
+            text.append(" none docked, says the list", style=muted)
+            return text
+        name_w = max(cell_len(v.name) for v, _ in view.docked)
+        port_w = max(cell_len(v.port or "") for v, _ in view.docked)
+        available = max(20, self.content_size.width)
+        # The port gives way first, then an absurdly long name; the days always fit.
+        name_w = min(name_w, available - 18)
+        port_w = max(6, min(port_w, available - name_w - 12))
+        for v, days in view.docked:
+            mark, style = ("●", self._s("crew")) if v.type == "crew" else ("▪", self._s("cargo"))
+            line = Text(no_wrap=True, overflow="ellipsis")
+            line.append(f" {mark} ", style=style)
+            name = Text(v.name, style=self._s("upcoming"))
+            name.truncate(name_w, overflow="ellipsis", pad=True)
+            line.append(name)
+            port = Text(v.port or "", style=muted)
+            port.truncate(port_w, overflow="ellipsis", pad=True)
+            line.append("  ")
+            line.append(port)
+            if days is not None:
+                line.append(f"  {days:>3} d", style=muted)
+            text.append(line)
+            text.append("\n")
+            if self._panel.detail and v.crew:
+                # Room to spare (a large terminal): who came on each crew vehicle.
+                crew = Text(no_wrap=True, overflow="ellipsis")
+                crew.append("   " + " · ".join(v.crew), style=muted)
+                crew.truncate(available, overflow="ellipsis")
+                text.append(crew)
+                text.append("\n")
+        text.rstrip()
+        return text
