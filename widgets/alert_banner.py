@@ -6,24 +6,13 @@ Feeds down wins: a moment is only as good as the data that says it happened.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from issdash.model.visits.moments import Moment
+from issdash.model.alert_banner import AlertView
 from issdash.widgets import format as fmt
 from issdash.widgets.guard import guarded, render_failed
-
-
-@dataclass(frozen=True, slots=True)
-class AlertView:
-    all_down: bool
-    newest_data_age_s: float | None  # the freshest data on screen, or None if there is none
-    feeds: int
-    # A moment to announce (issdash.model.visits.moments), shown while no alarm is.
-    moment: Moment | None = None
 
 
 class AlertBanner(Widget):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -14,8 +13,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from issdash.feeds.text import clean_text
-from issdash.model.certainty import Unknown
-from issdash.model.crew_roster import Roster
+from issdash.model.crew_roster import Roster, RosterView
 from issdash.model.layout import RosterMode
 from issdash.widgets import format as fmt
 from issdash.widgets.countries import country_name, flag
@@ -23,15 +21,6 @@ from issdash.widgets.guard import guarded, render_failed
 
 WIDE_MIN = 66  # below this many columns the roster condenses; it never hides a person
 RosterForm = Literal["grouped", "flat", "compact"]
-
-
-@dataclass(frozen=True, slots=True)
-class RosterView:
-    now: datetime
-    roster: Roster | None
-    flags: str = "emoji"
-    # Why there is no roster: no crew feed has an answer recent enough (None: not said).
-    unknown: Unknown | None = None
 
 
 class CrewRoster(Widget):

@@ -3,26 +3,16 @@ latest thing that went wrong, in words."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
-
 from rich.text import Text
 from textual.reactive import reactive
 
 from issdash.feeds.health import FeedHealth
 from issdash.feeds.text import clean_text
+from issdash.model.feed_health import HealthView
 from issdash.widgets import format as fmt
 from issdash.widgets.text_lines import TextLines
 
 _SYMBOL = {"ok": "●", "stale": "◐", "down": "○", "disabled": "·"}
-
-
-@dataclass(frozen=True, slots=True)
-class HealthView:
-    now: datetime
-    feeds: Mapping[str, FeedHealth]
-    notices: tuple[str, ...] = ()
 
 
 class FeedHealthStrip(TextLines):

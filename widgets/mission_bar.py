@@ -6,27 +6,12 @@ words and its colour say the same thing, so neither a glance nor a colour-blind 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from rich.text import Text
 from textual.reactive import reactive
 
 from issdash.model.certainty import Badge
+from issdash.model.mission_bar import MissionBarView
 from issdash.widgets.text_lines import TextLines
-
-
-@dataclass(frozen=True, slots=True)
-class MissionBarView:
-    now: datetime
-    mode: str
-    speed: float
-    detail: str = ""
-    paused: bool = False
-    ended: bool = False
-    # Live mode: what the feeds say this screen is (None: plain LIVE, for older callers).
-    badge: Badge | None = None
-    clock_warning: str = ""  # the machine's clock looks wrong: said next to the clock
 
 
 class MissionBar(TextLines):

@@ -28,6 +28,7 @@ from textual.widgets import Digits, Static
 from issdash.feeds.adapters.schedule import DockedVehicle
 from issdash.feeds.text import clean_text
 from issdash.model.certainty import Unknown
+from issdash.model.next_event import NextEventView
 from issdash.model.visits.timeline import Phase, Timeline
 from issdash.widgets import format as fmt
 from issdash.widgets.guard import guarded
@@ -45,30 +46,6 @@ _CONFIRMED_BY = {
     "undocking": "per schedule",
     "landing": "crew still listed",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class CountdownView:
-    now: datetime
-    timezone: tzinfo | None
-    next: tuple[Timeline, Phase] | None
-    last: tuple[Timeline, Phase] | None
-    # None: the docked list is not known (see docked_unknown for why).
-    docked: tuple[DockedVehicle, ...] | None
-    schedule_age_s: float | None = None
-    schedule_stale: bool = False
-    # The schedule not known at all (then `next` is None and means nothing), or in part.
-    schedule_unknown: Unknown | None = None
-    schedule_partly: Unknown | None = None
-    docked_unknown: Unknown | None = None
-    docked_age_s: float | None = None
-    docked_stale: bool = False
-    # Kurs radar range and rate during a docking (ISSLIVE), already in words.
-    radar: str | None = None
-    # The timeline to show instead of the next event's while a moment of it is announced
-    # (issdash.model.visits.moments): at hatch opening the next event is another vehicle's, and the
-    # step just done would otherwise never be seen ticked.
-    focus: Timeline | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +87,7 @@ class DockedPart:
 _BAR_CELLS = 30
 
 
-def split_view(view: CountdownView) -> tuple[ClockPart, TimelinePart, DockedPart]:
+def split_view(view: NextEventView) -> tuple[ClockPart, TimelinePart, DockedPart]:
     """The panel's view as its three parts' views (pure)."""
     clock = ClockPart(
         now=view.now,
@@ -190,7 +167,7 @@ class NextEventPanel(KeptStyles, Vertical):
     #countdown-timeline-short { display: none; }
     """
 
-    view: reactive[CountdownView | None] = reactive(None, layout=False, repaint=False)
+    view: reactive[NextEventView | None] = reactive(None, layout=False, repaint=False)
     """The moment to show; set by the app every tick."""
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -233,7 +210,7 @@ class NextEventPanel(KeptStyles, Vertical):
             part.redraw()
 
     @guarded(lambda self, view: None)
-    def watch_view(self, view: CountdownView | None) -> None:
+    def watch_view(self, view: NextEventView | None) -> None:
         if view is None or not self.is_mounted:
             return
         # Each part's own view compares equal when nothing it shows changed: then it is

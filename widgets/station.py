@@ -8,15 +8,13 @@ as current that is not. No I/O: the app hands it a `StationView` every tick.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from rich.style import Style
 from rich.text import Text
 from textual.reactive import reactive
 
 from issdash.feeds.isslive import kpa_to_psi
-from issdash.model.station import StationModel
+from issdash.model.station import radar_text
+from issdash.model.station_panel import StationView
 from issdash.widgets import format as fmt
 from issdash.widgets.text_lines import TextLines
 
@@ -30,14 +28,6 @@ CMG_WARN_PCT = 70.0
 CMG_ALARM_PCT = 90.0
 
 SPARK = "▁▂▃▄▅▆▇█"
-
-
-@dataclass(frozen=True, slots=True)
-class StationView:
-    now: datetime
-    station: StationModel | None
-    enabled: bool = True
-    error: str | None = None
 
 
 def sparkline(values: list[float], width: int) -> str:
@@ -202,10 +192,3 @@ class StationPanel(TextLines):
             line.append_text(value)
             lines.append(line)
         return lines
-
-
-def radar_text(range_m: float, rate_m_s: float) -> str:
-    """Kurs range and closing rate, e.g. "1.24 km  closing 2.1 m/s"."""
-    distance = f"{range_m / 1000:.2f} km" if abs(range_m) >= 1000 else f"{range_m:.0f} m"
-    # The sign convention of the range rate is not documented: say what the number is.
-    return f"{distance}  rate {rate_m_s:+.1f} m/s"

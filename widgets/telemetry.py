@@ -3,19 +3,16 @@ elements are, how well an API agrees with us, and the next pass for the observer
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime
 
 from rich.style import Style
 from rich.text import Text
 from textual.reactive import reactive
 
 from issdash.feeds.elements import MAX_ERROR_KM, describe_age
-from issdash.feeds.values import Observer
 from issdash.model.local_time import format_local
-from issdash.model.orbit import Pass
 from issdash.model.passes.search import PASS_PLANNER_DAYS
-from issdash.model.telemetry import Telemetry
+from issdash.model.telemetry import Telemetry, TelemetryView
 from issdash.widgets import format as fmt
 from issdash.widgets.text_lines import TextLines
 
@@ -26,24 +23,6 @@ from issdash.widgets.text_lines import TextLines
 # set propagated twice agrees to the millimetre. Timing alone keeps a real independent fix
 # well above this (0.1 s is 770 m along the track).
 SAME_ELEMENTS_KM = 0.005
-
-
-@dataclass(frozen=True, slots=True)
-class TelemetryView:
-    """Everything the panel shows at one moment."""
-
-    now: datetime
-    telemetry: Telemetry | None
-    observer: Observer | None
-    passes: tuple[Pass, ...] | None  # None while the search is still running
-    min_elevation_deg: float
-    # Why the elements cannot be propagated to `now` (then `telemetry` is None).
-    elements_problem: str | None = None
-    # Why passes are not offered (elements too old or unusable), or None.
-    passes_withheld: str | None = None
-    # The next pass that can be seen (within the planner's ten days), and the zone to say it in.
-    next_visible: Pass | None = None
-    zone: tzinfo | None = None
 
 
 class TelemetryPanel(TextLines):

@@ -14,6 +14,7 @@ from datetime import datetime
 from issdash.feeds.adapters.crew import CrewMember, CrewReport
 from issdash.feeds.names import NameIndex
 from issdash.feeds.registry import Received
+from issdash.model.certainty import Unknown, unknown
 from issdash.model.state import MissionState
 
 DAY_S = 86400.0
@@ -162,3 +163,21 @@ def build_roster(state: MissionState, now: datetime) -> Roster | None:
 def _expedition_from(state: MissionState) -> int | None:
     crew = state.crew
     return crew.value.expedition if crew is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class RosterView:
+    """The crew panel's view."""
+
+    now: datetime
+    roster: Roster | None
+    flags: str = "emoji"
+    # Why there is no roster: no crew feed has an answer recent enough (None: not said).
+    unknown: Unknown | None = None
+
+
+def build_crew_view(
+    state: MissionState, known: MissionState, now: datetime, flags: str
+) -> RosterView:
+    """`known` is `state` without the answers too old to describe now."""
+    return RosterView(now, build_roster(known, now), flags, unknown(state, "crew", now))

@@ -233,3 +233,10 @@ class StationModel:
     def label(self, item: str) -> str | None:
         value = self.value(item)
         return None if value is None else describe(item, value)
+
+
+def radar_text(range_m: float, rate_m_s: float) -> str:
+    """Kurs range and closing rate, e.g. "1.24 km  closing 2.1 m/s"."""
+    distance = f"{range_m / 1000:.2f} km" if abs(range_m) >= 1000 else f"{range_m:.0f} m"
+    # The sign convention of the range rate is not documented: say what the number is.
+    return f"{distance}  rate {rate_m_s:+.1f} m/s"

@@ -7,11 +7,12 @@ always say the same thing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from issdash.feeds.elements import ElementsChoice, ExpectedError
-from issdash.feeds.values import ElementSet, PositionFix
-from issdash.model.orbit import ElementsUnusable, OrbitEngine, StationState
+from issdash.feeds.values import ElementSet, Observer, PositionFix
+from issdash.model.orbit import ElementsUnusable, OrbitEngine, Pass, StationState
+from issdash.model.passes.search import PASS_SEARCH_SPAN
 from issdash.model.state import ElementsOrigin, MissionState
 
 
@@ -97,4 +98,48 @@ def compute_telemetry(
         residual_km=engine.residual_km(fix) if fix is not None else None,
         elements_after_time=choice.after_time,
         error=choice.error,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TelemetryView:
+    """Everything the telemetry panel shows at one moment."""
+
+    now: datetime
+    telemetry: Telemetry | None
+    observer: Observer | None
+    passes: tuple[Pass, ...] | None  # None while the search is still running
+    min_elevation_deg: float
+    # Why the elements cannot be propagated to `now` (then `telemetry` is None).
+    elements_problem: str | None = None
+    # Why passes are not offered (elements too old or unusable), or None.
+    passes_withheld: str | None = None
+    # The next pass that can be seen (within the planner's ten days), and the zone to say it in.
+    next_visible: Pass | None = None
+    zone: tzinfo | None = None
+
+
+def build_telemetry_view(
+    orbit: Orbit | None,
+    state: MissionState,
+    now: datetime,
+    *,
+    passes: tuple[Pass, ...] | None,
+    passes_withheld: str | None,
+    min_elevation_deg: float,
+    zone: tzinfo | None,
+) -> TelemetryView:
+    """`passes` are the planner's (ten days, None while searched): the panel lists the next
+    day's and names the next visible one."""
+    day = None if passes is None else tuple(p for p in passes if p.rise < now + PASS_SEARCH_SPAN)
+    return TelemetryView(
+        now=now,
+        telemetry=orbit.telemetry if orbit is not None else None,
+        observer=state.observer,
+        passes=day,
+        min_elevation_deg=min_elevation_deg,
+        elements_problem=orbit.problem if orbit is not None else None,
+        passes_withheld=passes_withheld,
+        next_visible=next((p for p in passes or () if p.visible and p.set > now), None),
+        zone=zone,
     )

@@ -34,13 +34,17 @@ from issdash.core.runtime import Runtime
 from issdash.feeds.clock import clock_doubt
 from issdash.feeds.text import clean_text
 from issdash.feeds.values import ElementSet, Observer
+from issdash.model.alert_banner import AlertView
 from issdash.model.certainty import Unknown, mode_badge, part_gaps, trusted, unknown
 from issdash.model.certainty import all_feeds_down as feeds_down
-from issdash.model.crew_roster import build_roster
+from issdash.model.crew_roster import RosterView, build_roster
+from issdash.model.feed_health import HealthView
 from issdash.model.kiosk import STATION_VIEW, VIEWS, KioskController
 from issdash.model.layout import SIZE_NAMES, SizeClass, size_class
 from issdash.model.map.glyphs import GLYPHS, MapGlyphs
 from issdash.model.map.scene import MapToggles, build_scene, scene_step
+from issdash.model.mission_bar import MissionBarView
+from issdash.model.next_event import NextEventView as CountdownView
 from issdash.model.orbit import ElementsUnusable, OrbitEngine, Pass, StationState
 from issdash.model.passes.search import (
     PASS_PLANNER_DAYS,
@@ -50,9 +54,12 @@ from issdash.model.passes.search import (
 )
 from issdash.model.replay_control import ReplayControl
 from issdash.model.state import MissionState
+from issdash.model.station import radar_text
+from issdash.model.station_panel import StationView
 from issdash.model.telemetry import (
     EngineCache,
     Orbit,
+    TelemetryView,
     orbit_at,
 )
 from issdash.model.terminal.capabilities import flag_style, screen_glyphs
@@ -65,18 +72,18 @@ from issdash.tui.messages import StateChanged
 from issdash.tui.passes.control import PassesControl
 from issdash.tui.passes.screen import PassCommands, PassesScreen
 from issdash.widgets import guard
-from issdash.widgets.alert_banner import AlertBanner, AlertView
-from issdash.widgets.crew_roster import CrewRoster, RosterView
-from issdash.widgets.feed_health import FeedHealthStrip, HealthView
+from issdash.widgets.alert_banner import AlertBanner
+from issdash.widgets.crew_roster import CrewRoster
+from issdash.widgets.feed_health import FeedHealthStrip
 from issdash.widgets.ground_track import GroundTrackMap
 from issdash.widgets.guard import simulate_crash
 from issdash.widgets.launch_card import LaunchCard
-from issdash.widgets.mission_bar import MissionBar, MissionBarView
-from issdash.widgets.next_event import CountdownView, NextEventPanel
+from issdash.widgets.mission_bar import MissionBar
+from issdash.widgets.next_event import NextEventPanel
 from issdash.widgets.passes.banner import PassBanner
 from issdash.widgets.passes.planner import PassesView
-from issdash.widgets.station import StationPanel, StationView, radar_text
-from issdash.widgets.telemetry import TelemetryPanel, TelemetryView
+from issdash.widgets.station import StationPanel
+from issdash.widgets.telemetry import TelemetryPanel
 
 # Our own text, so markup is safe here (feed text never is). Colours match the map's.
 HELP_MARKUP = """\

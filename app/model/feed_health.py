@@ -1,0 +1,21 @@
+"""The feed-health strip's view: each feed's health and the notices, at a time (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from issdash.feeds.health import FeedHealth
+from issdash.model.state import MissionState
+
+
+@dataclass(frozen=True, slots=True)
+class HealthView:
+    now: datetime
+    feeds: Mapping[str, FeedHealth]
+    notices: tuple[str, ...] = ()
+
+
+def build_health_view(state: MissionState, now: datetime) -> HealthView:
+    return HealthView(now, state.feeds, state.notices)

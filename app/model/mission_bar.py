@@ -1,0 +1,52 @@
+"""The mission bar's view: the clock, the mode and its badge, the replay's speed (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from issdash.model.certainty import Badge, mode_badge
+from issdash.model.replay_control import ReplayControl
+from issdash.model.state import MissionState
+
+
+@dataclass(frozen=True, slots=True)
+class MissionBarView:
+    now: datetime
+    mode: str
+    speed: float
+    detail: str = ""
+    paused: bool = False
+    ended: bool = False
+    # Live mode: what the feeds say this screen is (None: plain LIVE, for older callers).
+    badge: Badge | None = None
+    clock_warning: str = ""  # the machine's clock looks wrong: said next to the clock
+
+
+def build_mission_bar_view(
+    state: MissionState,
+    now: datetime,
+    *,
+    live_speed: float,
+    replay: ReplayControl,
+    recording_title: str | None,
+    clock_warning: str | None,
+) -> MissionBarView:
+    """Live (`recording_title` None): the clock's speed, the mode's badge and any doubt about
+    the machine's clock. A replay: its title and the replay's speed, pause and end."""
+    if recording_title is None:
+        return MissionBarView(
+            now,
+            state.mode,
+            live_speed,
+            badge=mode_badge(state, now),
+            clock_warning=clock_warning or "",
+        )
+    return MissionBarView(
+        now,
+        state.mode,
+        replay.speed,
+        detail=recording_title,
+        paused=replay.paused,
+        ended=replay.ended,
+    )

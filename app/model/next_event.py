@@ -1,0 +1,91 @@
+"""The next-event panel's view: the next (and last) event of the visiting vehicles, the
+docked list, and how far the schedule behind them can be trusted (pure; no Textual).
+
+Built every tick by `build_next_event_view`; the panel (widgets/next_event.py) only draws it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from issdash.feeds.adapters.schedule import DockedVehicle
+from issdash.model.certainty import Unknown, part_gaps, unknown
+from issdash.model.state import MissionState
+from issdash.model.station import radar_text
+from issdash.model.visits.moments import Moment
+from issdash.model.visits.timeline import (
+    Phase,
+    Timeline,
+    build_timelines,
+    docked_vehicles,
+    last_event,
+    next_event,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NextEventView:
+    now: datetime
+    timezone: tzinfo | None
+    next: tuple[Timeline, Phase] | None
+    last: tuple[Timeline, Phase] | None
+    # None: the docked list is not known (see docked_unknown for why).
+    docked: tuple[DockedVehicle, ...] | None
+    schedule_age_s: float | None = None
+    schedule_stale: bool = False
+    # The schedule not known at all (then `next` is None and means nothing), or in part.
+    schedule_unknown: Unknown | None = None
+    schedule_partly: Unknown | None = None
+    docked_unknown: Unknown | None = None
+    docked_age_s: float | None = None
+    docked_stale: bool = False
+    # Kurs radar range and rate during a docking (ISSLIVE), already in words.
+    radar: str | None = None
+    # The timeline to show instead of the next event's while a moment of it is announced
+    # (issdash.model.visits.moments): at hatch opening the next event is another vehicle's, and the
+    # step just done would otherwise never be seen ticked.
+    focus: Timeline | None = None
+
+
+def build_next_event_view(
+    state: MissionState,
+    known: MissionState,
+    now: datetime,
+    timezone: tzinfo | None,
+    moment: Moment | None = None,
+) -> NextEventView:
+    """`known` is `state` without the answers too old to describe now; `moment` is the one
+    announced in the banner, whose vehicle's timeline the panel then shows."""
+    timelines = build_timelines(known, now)
+    received = [r.received_at for r in (known.launches, known.dockings) if r is not None]
+    schedule_health = [state.feeds[f] for f in ("launches", "dockings") if f in state.feeds]
+    schedule_unknown = unknown(state, "schedule", now)
+    schedule_gaps = part_gaps(state, "schedule", now)
+    docked_unknown = unknown(state, "docked", now)
+    docked_health = state.feeds.get("docked")
+    upcoming = next_event(timelines, now)
+    focus = next((t for t in timelines if t.vehicle == moment.vehicle), None) if moment else None
+    radar = None
+    # During a docking, while the Kurs radar has its target, its range and rate.
+    if upcoming is not None and upcoming[1].kind == "docking" and state.station is not None:
+        found = state.station.radar(now)
+        radar = radar_text(*found) if found is not None else None
+    return NextEventView(
+        now=now,
+        timezone=timezone,
+        next=upcoming,
+        radar=radar,
+        last=last_event(timelines, now),
+        docked=None if docked_unknown else tuple(docked_vehicles(known, now)),
+        schedule_age_s=(now - max(received)).total_seconds() if received else None,
+        schedule_stale=any(h.state(now) in ("stale", "down") for h in schedule_health),
+        schedule_unknown=schedule_unknown,
+        schedule_partly=(
+            Unknown("schedule", schedule_gaps) if schedule_gaps and not schedule_unknown else None
+        ),
+        docked_unknown=docked_unknown,
+        docked_age_s=(now - known.docked.received_at).total_seconds() if known.docked else None,
+        docked_stale=docked_health is not None and docked_health.state(now) != "ok",
+        focus=focus,
+    )
