@@ -130,41 +130,41 @@ class NextEventPanel(KeptStyles, Vertical):
     """Countdown to the next launch, docking, hatch opening, undocking or landing."""
 
     COMPONENT_CLASSES = {
-        "countdown--vehicle",
-        "countdown--event",
-        "countdown--muted",
-        "countdown--done",
-        "countdown--current",
-        "countdown--upcoming",
-        "countdown--warn",
-        "countdown--crew",
-        "countdown--cargo",
-        "countdown--digits",
+        "next-event--vehicle",
+        "next-event--event",
+        "next-event--muted",
+        "next-event--done",
+        "next-event--current",
+        "next-event--upcoming",
+        "next-event--warn",
+        "next-event--crew",
+        "next-event--cargo",
+        "next-event--digits",
     }
 
     DEFAULT_CSS = """
     NextEventPanel { height: auto; padding: 0 1; }
-    NextEventPanel CountdownPart { height: auto; }
+    NextEventPanel NextEventPart { height: auto; }
     NextEventPanel Static { height: auto; }
     NextEventPanel Digits { width: auto; color: $warning; text-style: bold; }
-    NextEventPanel > .countdown--vehicle { color: $foreground; text-style: bold; }
-    NextEventPanel > .countdown--event { color: $accent; text-style: bold; }
-    NextEventPanel > .countdown--muted { color: $foreground-darken-2; }
-    NextEventPanel > .countdown--done { color: $success; }
-    NextEventPanel > .countdown--current { color: $warning; text-style: bold; }
-    NextEventPanel > .countdown--upcoming { color: $foreground; }
-    NextEventPanel > .countdown--warn {
+    NextEventPanel > .next-event--vehicle { color: $foreground; text-style: bold; }
+    NextEventPanel > .next-event--event { color: $accent; text-style: bold; }
+    NextEventPanel > .next-event--muted { color: $foreground-darken-2; }
+    NextEventPanel > .next-event--done { color: $success; }
+    NextEventPanel > .next-event--current { color: $warning; text-style: bold; }
+    NextEventPanel > .next-event--upcoming { color: $foreground; }
+    NextEventPanel > .next-event--warn {
         color: $background;
         background: $warning;
         text-style: bold;
     }
-    NextEventPanel > .countdown--crew { color: $accent; }
-    NextEventPanel > .countdown--cargo { color: $foreground-darken-2; }
-    NextEventPanel > .countdown--digits { color: $warning; text-style: bold; }
-    NextEventPanel.-compact #countdown-timeline { display: none; }
-    NextEventPanel.-compact #countdown-timeline-short { display: block; }
+    NextEventPanel > .next-event--crew { color: $accent; }
+    NextEventPanel > .next-event--cargo { color: $foreground-darken-2; }
+    NextEventPanel > .next-event--digits { color: $warning; text-style: bold; }
+    NextEventPanel.-compact #next-event-timeline { display: none; }
+    NextEventPanel.-compact #next-event-timeline-short { display: block; }
     NextEventPanel.-no-docked DockedList { display: none; }
-    #countdown-timeline-short { display: none; }
+    #next-event-timeline-short { display: none; }
     """
 
     view: reactive[NextEventView | None] = reactive(None, layout=False, repaint=False)
@@ -175,7 +175,7 @@ class NextEventPanel(KeptStyles, Vertical):
         self._clock = EventClock(self)
         self._phases = PhaseTimeline(self)
         self._docked = DockedList(self)
-        self._parts: tuple[CountdownPart, ...] = (self._clock, self._phases, self._docked)
+        self._parts: tuple[NextEventPart, ...] = (self._clock, self._phases, self._docked)
         # How much the panel shows, set by the app from the terminal's size class
         # (issdash.model.layout): the widget keeps no size of its own between resizes.
         self.big_digits = True
@@ -185,7 +185,7 @@ class NextEventPanel(KeptStyles, Vertical):
         yield from self._parts
 
     def style_of(self, name: str) -> Style:
-        return self.component_style(f"countdown--{name}")
+        return self.component_style(f"next-event--{name}")
 
     def apply_layout(
         self, *, full_timeline: bool, show_docked: bool, big_digits: bool, detail: bool
@@ -218,8 +218,8 @@ class NextEventPanel(KeptStyles, Vertical):
         self._clock.view, self._phases.view, self._docked.view = split_view(view)
 
 
-class CountdownPart(Vertical):
-    """One part of the countdown panel, drawn with the panel's component styles."""
+class NextEventPart(Vertical):
+    """One part of the next-event panel, drawn with the panel's component styles."""
 
     def __init__(self, panel: NextEventPanel) -> None:
         super().__init__()
@@ -261,15 +261,15 @@ class CountdownPart(Vertical):
             widget.update(content, layout=previous is None or str(previous).count("\n") != lines)
 
 
-class EventClock(CountdownPart):
+class EventClock(NextEventPart):
     """The next event, the big countdown and when it is."""
 
     view: reactive[ClockPart | None] = reactive(None, layout=False, repaint=False)
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="countdown-head", markup=False)
-        yield Digits("", id="countdown-digits")
-        yield Static("", id="countdown-when", markup=False)
+        yield Static("", id="next-event-head", markup=False)
+        yield Digits("", id="next-event-digits")
+        yield Static("", id="next-event-when", markup=False)
 
     @guarded(lambda self, view: None)
     def watch_view(self, view: ClockPart | None) -> None:
@@ -279,7 +279,7 @@ class EventClock(CountdownPart):
         view = self.view
         if view is None or not self.is_mounted:
             return
-        self._set("countdown-head", self._head(view))
+        self._set("next-event-head", self._head(view))
         if view.next is not None and not view.next[1].unconfirmed(view.now):
             # The next event is ahead by definition: at its instant the digits rest at zero.
             digits = fmt.countdown(max(0.0, (view.next[1].time - view.now).total_seconds()))
@@ -289,11 +289,11 @@ class EventClock(CountdownPart):
         # ("11d 10:29:56" is 34 columns); otherwise the count is the first thing on the
         # line below, never cut to its top row.
         big = self._panel.big_digits and BigDigits.get_width(digits) <= self.content_size.width
-        widget = self.query_one("#countdown-digits", Digits)
+        widget = self.query_one("#next-event-digits", Digits)
         if widget.display != big:
             widget.display = big
-        self._set("countdown-digits", digits)
-        self._set("countdown-when", self._when(view, one_line=not big))
+        self._set("next-event-digits", digits)
+        self._set("next-event-when", self._when(view, one_line=not big))
 
     def _head(self, view: ClockPart) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -381,14 +381,14 @@ class EventClock(CountdownPart):
         return text
 
 
-class PhaseTimeline(CountdownPart):
+class PhaseTimeline(NextEventPart):
     """The vehicle's phases with their marks, and the progress bar (or one short line)."""
 
     view: reactive[TimelinePart | None] = reactive(None, layout=False, repaint=False)
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="countdown-timeline", markup=False)
-        yield Static("", id="countdown-timeline-short", markup=False)
+        yield Static("", id="next-event-timeline", markup=False)
+        yield Static("", id="next-event-timeline-short", markup=False)
 
     @guarded(lambda self, view: None)
     def watch_view(self, view: TimelinePart | None) -> None:
@@ -398,8 +398,8 @@ class PhaseTimeline(CountdownPart):
         view = self.view
         if view is None or not self.is_mounted:
             return
-        self._set("countdown-timeline", self._timeline(view))
-        self._set("countdown-timeline-short", self._timeline_short(view))
+        self._set("next-event-timeline", self._timeline(view))
+        self._set("next-event-timeline-short", self._timeline_short(view))
 
     def _phase_style(self, view: TimelinePart, phase: Phase) -> tuple[str, Style]:
         if phase.done:
@@ -445,13 +445,13 @@ class PhaseTimeline(CountdownPart):
         return text
 
 
-class DockedList(CountdownPart):
+class DockedList(NextEventPart):
     """The vehicles docked now, or why that is not known."""
 
     view: reactive[DockedPart | None] = reactive(None, layout=False, repaint=False)
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="countdown-docked", markup=False)
+        yield Static("", id="next-event-docked", markup=False)
 
     @guarded(lambda self, view: None)
     def watch_view(self, view: DockedPart | None) -> None:
@@ -461,7 +461,7 @@ class DockedList(CountdownPart):
         view = self.view
         if view is None or not self.is_mounted:
             return
-        self._set("countdown-docked", self._docked_list(view))
+        self._set("next-event-docked", self._docked_list(view))
 
     def _docked_list(self, view: DockedPart) -> Text:
         text = Text()

@@ -100,15 +100,17 @@ async def test_a_declared_panel_is_mounted_titled_and_shown_every_tick(
 
     from issdash.config.settings import load_settings
     from issdash.core.runtime import Runtime, load_demo_recording
-    from issdash.model.state import MissionState
     from issdash.tui import panels
     from issdash.tui.dashboard import IssDashApp
+    from issdash.tui.frame import Frame
 
-    def show_version(widget: Static, state: MissionState, now: datetime) -> None:
-        widget.update(f"state {state.version} at {now:%H:%M:%S}")
+    def show_version(widget: Static, frame: Frame) -> None:
+        widget.update(f"state {frame.state.version} at {frame.now:%H:%M:%S}")
 
-    toy = panels.Panel(id="toy", title="Toy panel", column="side", widget=Static, show=show_version)
-    monkeypatch.setattr(panels, "PANELS", (toy,))
+    toy = panels.Panel(
+        id="toy", title="Toy panel", column="side", widget=lambda _: Static(), show=show_version
+    )
+    monkeypatch.setattr(panels, "PANELS", (*panels.PANELS, toy))
     at = datetime(2025, 4, 8, 9, 0, tzinfo=UTC)
     runtime = Runtime.for_demo(load_settings(), load_demo_recording(), FrozenClock(at))
     app = IssDashApp(runtime, start_feeds=False)

@@ -378,9 +378,9 @@ async def test_the_hatch_estimate_is_not_ticked_off_until_the_crew_list_confirms
         await pilot.pause()
         assert roster.view is not None and roster.view.roster is not None
         assert roster.view.roster.aboard == aboard
-        panel = app.query_one("#countdown-panel")
+        panel = app.query_one("#next-event-panel")
         shown = {
-            part: str(panel.query_one(f"#countdown-{part}", Static).content)
+            part: str(panel.query_one(f"#next-event-{part}", Static).content)
             for part in ("head", "when", "timeline")
         }
         assert shown["head"].startswith(head), shown

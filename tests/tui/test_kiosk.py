@@ -15,9 +15,10 @@ from issdash.core.runtime import Runtime, load_demo_recording
 from issdash.feeds.clock import FrozenClock
 from issdash.feeds.health import FeedHealth
 from issdash.feeds.poller import FeedFailure, FeedUpdate
+from issdash.model.alert_banner import build_alert_view
 from issdash.model.kiosk import VIEWS, KioskController
 from issdash.model.state import MissionState
-from issdash.tui.dashboard import IssDashApp, all_feeds_down
+from issdash.tui.dashboard import IssDashApp
 from issdash.widgets import guard
 from issdash.widgets.alert_banner import AlertBanner
 from issdash.widgets.ground_track import GroundTrackMap
@@ -93,7 +94,7 @@ async def test_cycle_emphasis_on_screen_keeps_the_countdown(tmp_path: Path) -> N
             await pilot.pause()
             assert app.has_class(f"-emphasis-{view}")
             assert sum(app.has_class(f"-emphasis-{v}") for v in VIEWS) == 1
-            assert app.query_one("#countdown-panel").region.area > 0  # never hidden
+            assert app.query_one("#next-event-panel").region.area > 0  # never hidden
             mono.now += 10
 
 
@@ -133,11 +134,11 @@ def test_banner_when_every_feed_is_down() -> None:
         | {"astros": FeedHealth("astros", False, 60)}
     )
     state = state.apply(FeedUpdate("tle", object(), t0)).apply(FeedUpdate("crew", object(), t0))
-    assert not all_feeds_down(state, AT).all_down
+    assert not build_alert_view(state, AT).all_down
     state = state.apply(FeedFailure("tle", "timed out", AT, 60))
-    assert not all_feeds_down(state, AT).all_down  # one still fine
+    assert not build_alert_view(state, AT).all_down  # one still fine
     state = state.apply(FeedFailure("crew", "HTTP 503", AT, 60))
-    view = all_feeds_down(state, AT)
+    view = build_alert_view(state, AT)
     assert view.all_down and view.feeds == 2  # the disabled feed does not count
     assert view.newest_data_age_s == 7200.0
 
@@ -190,25 +191,28 @@ async def test_heartbeat_stops_while_the_views_fail_every_tick(
     beat = tmp_path / "hb"
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.2)
-        app._heartbeat()
+        app.heartbeat()
         assert beat.exists()  # healthy: touched
         beat.unlink()
 
         def broken(*_: object) -> None:
             raise ValueError("a view that fails every tick")
 
-        monkeypatch.setattr("issdash.tui.dashboard.build_roster", broken)
+        monkeypatch.setattr("issdash.model.crew_roster.build_roster", broken)
+        # The health's own clock, faked throughout (a fake time near the machine's uptime
+        # once made "the failure was long ago" depend on when the machine booted).
         now = [1000.0]
-        monkeypatch.setattr("issdash.tui.dashboard.time.monotonic", lambda: now[0])
-        app._views_ok_at = now[0]
+        app.health.monotonic = lambda: now[0]
+        app.health.views_ok_at = now[0]
         now[0] += 120.0  # two minutes of failing ticks
         app._tick()
         assert app.is_running  # the app survives it...
-        assert not app._heartbeat()  # ...but the heartbeat says something is wrong
+        assert not app.heartbeat()  # ...but the heartbeat says something is wrong
         assert not beat.exists()
         monkeypatch.undo()
-        app._tick()  # fixed: the next good tick brings the heartbeat back
-        assert app._heartbeat() and beat.exists()
+        now[0] += 91.0  # fixed, and the last failure is past the heartbeat's window
+        app._tick()  # the next good tick brings the heartbeat back
+        assert app.heartbeat() and beat.exists()
 
 
 async def test_heartbeat_stops_while_a_panel_fails_to_draw(tmp_path: Path) -> None:
@@ -224,4 +228,4 @@ async def test_heartbeat_stops_while_a_panel_fails_to_draw(tmp_path: Path) -> No
         await pilot.pause(0.2)
         assert guard.last_failure_monotonic is not None
         app._tick()
-        assert not app._heartbeat() and not beat.exists()
+        assert not app.heartbeat() and not beat.exists()

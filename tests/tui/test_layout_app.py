@@ -147,10 +147,10 @@ async def test_small_keeps_the_map_and_the_whole_countdown_first() -> None:
         map_widget = app.query_one(GroundTrackMap)
         frame = map_widget._frame
         assert frame is not None and frame.size[0] > 20
-        digits = app.query_one("#countdown-digits", Digits)
+        digits = app.query_one("#next-event-digits", Digits)
         assert digits.display
         # All three rows of the digits are on screen, inside the panel.
-        panel = app.query_one("#countdown-panel")
+        panel = app.query_one("#next-event-panel")
         assert digits.region.height == 3
         assert panel.region.contains_region(digits.region)
         assert "Telemetry" not in "\n".join(screen_lines(app))
@@ -160,7 +160,7 @@ async def test_80x24_has_no_scrollbar_and_shows_not_confirmed() -> None:
     app = demo_app(at=HATCH_UNCONFIRMED)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        panel = app.query_one("#countdown-panel")
+        panel = app.query_one("#next-event-panel")
         assert not panel.show_vertical_scrollbar
         assert panel.virtual_size.height <= panel.scrollable_content_region.height
         text = "\n".join(screen_lines(app))
@@ -194,7 +194,7 @@ async def test_a_long_countdown_reads_in_days(tmp_path: Path, size: Size, big: b
     async with app.run_test(size=size) as pilot:
         await wait_for_feeds(pilot, "launches")
         await pilot.pause()
-        digits = app.query_one("#countdown-digits", Digits)
+        digits = app.query_one("#next-event-digits", Digits)
         assert digits.value == "11d 10:29:56"
         # Big when they fit the panel (34 columns), else one line: never cut.
         assert digits.display == big

@@ -27,7 +27,7 @@ FEEDS = ("tle", "position", "crew", "astros", "docked", "launches", "dockings")
 
 def shown(app: IssDashApp, part: str) -> str:
     """The text of one part of the countdown panel."""
-    content: Any = app.query_one(f"#countdown-{part}", Static).content
+    content: Any = app.query_one(f"#next-event-{part}", Static).content
     return content.plain if isinstance(content, Text) else str(content)
 
 

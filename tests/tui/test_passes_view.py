@@ -322,7 +322,7 @@ async def test_kiosk_banner_and_planner_in_the_cycle() -> None:
         assert app.query_one("#passes-panel").display
         assert app.query_one("#passes-panel").region.area > 0
         assert app.query_one("#map-panel").region.area == 0
-        assert app.query_one("#countdown-panel").region.area > 0  # never hidden
+        assert app.query_one("#next-event-panel").region.area > 0  # never hidden
         planner = app.query_one("#kiosk-planner", PassesView)
         assert planner.view is not None and planner.view.rows
 
