@@ -11,19 +11,16 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 
 from textual import events, work
-from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.filter import LineFilter
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, Static
@@ -55,11 +52,12 @@ from issdash.tui.console_screen import ConsoleGlyphs
 from issdash.tui.frame import Frame
 from issdash.tui.heartbeat import HEARTBEAT_EVERY_S, ScreenHealth
 from issdash.tui.help_screen import HelpScreen
+from issdash.tui.keys import DashboardKeys
+from issdash.tui.kiosk_mode import lock_down, show_kiosk_frame
 from issdash.tui.messages import StateChanged
 from issdash.tui.passes.control import PassesControl
-from issdash.tui.passes.screen import PassCommands, PassesScreen
+from issdash.tui.passes.screen import PassCommands
 from issdash.tui.signals import install_signal_handlers
-from issdash.tui.worker_policy import WorkersNeverEndTheApp
 from issdash.widgets.alert_banner import AlertBanner
 from issdash.widgets.feed_health import FeedHealthStrip
 from issdash.widgets.mission_bar import MissionBar
@@ -86,34 +84,13 @@ def _data_shape(state: MissionState) -> tuple[object, ...]:
     return (state.mode, not state.element_sets, frozenset(state.received), failing, state.notices)
 
 
-class IssDashApp(WorkersNeverEndTheApp[None]):
+class IssDashApp(DashboardKeys):
     """The dashboard."""
 
     # Absolute, so a subclass defined elsewhere (a test's) finds it too.
     CSS_PATH = Path(__file__).with_name("dashboard.tcss")
     TITLE = "issdash"
     COMMANDS = App.COMMANDS | {PassCommands}
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit"),
-        # Textual 8 makes ctrl+c copy; in a terminal program people expect it to quit. Priority
-        # puts it before the screen's copy binding (the kiosk refuses it in check_action).
-        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
-        # Esc closes the keys panel the palette's "Keys" command opens.
-        Binding("escape", "hide_keys", "Close keys", show=False),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("d", "toggle_layer('night')", "Night"),
-        Binding("f", "toggle_layer('footprint')", "Footprint"),
-        Binding("t", "toggle_layer('tracks')", "Tracks"),
-        Binding("g", "toggle_layer('grid')", "Grid"),
-        Binding("s", "station_view", "Station"),
-        Binding("p", "passes", "Passes"),
-        # Replay only (hidden in live mode by check_action).
-        Binding("space", "pause", "Pause"),
-        Binding("plus,equals_sign", "speed(1)", "Speed", key_display="+/-"),
-        Binding("minus", "speed(-1)", "Slower", show=False),
-        Binding("n", "next_event", "Next"),
-        Binding("r", "restart", "Restart"),
-    ]
 
     def __init__(
         self,
@@ -223,9 +200,7 @@ class IssDashApp(WorkersNeverEndTheApp[None]):
         watchdog_s = self.runtime.settings.kiosk.watchdog_s
         self.set_interval(watchdog_s, self.runtime.watchdog)
         if self.kiosk is not None:
-            self.add_class("-kiosk")
-            for panel in self.query(VerticalScroll):
-                panel.can_focus = False  # no focus outline on a wall screen
+            lock_down(self)
         self.health.mounted()
         self._tick()
         self._schedule_ticks()
@@ -240,15 +215,6 @@ class IssDashApp(WorkersNeverEndTheApp[None]):
     def heartbeat(self) -> bool:
         """Touch the heartbeat file if the screen is healthy; True when touched."""
         return self.health.beat(self.runtime.settings.kiosk.heartbeat_file)
-
-    def on_key(self, event: events.Key) -> None:
-        """In kiosk mode every key is swallowed; only the unlock sequence then Enter leaves."""
-        if self.kiosk is None:
-            return
-        event.stop()
-        event.prevent_default()
-        if self.kiosk.key(event.character, event.key):
-            self.exit()
 
     def _schedule_ticks(self) -> None:
         """(Re)start the tick timer at the interval the replay speed needs."""
@@ -290,118 +256,11 @@ class IssDashApp(WorkersNeverEndTheApp[None]):
             self._map_rows = rows
             self._map.styles.max_height = rows
 
-    def _kiosk_layout(self, now: datetime) -> None:
-        assert self.kiosk is not None
-        view = self.kiosk.view()
-        for mounted, box in self._panels:
-            emphasis = mounted.panel.kiosk
-            if emphasis is not None:
-                self.set_class(emphasis == view, f"-emphasis-{emphasis}")
-                box.set_class(emphasis == view, "-emphasized")
-        top, left = self.kiosk.shift()
-        self.screen.styles.padding = (top, 1 - left, 1 - top, left)
-        self.set_class(self.kiosk.dimmed(now.astimezone(self.runtime.settings.tzinfo())), "-dim")
-
     async def on_unmount(self) -> None:
         self.runtime.store.unsubscribe(self._on_state)
         await self.runtime.stop()
 
-    # -- actions ----------------------------------------------------------------------
-
-    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        if self.replay.active:
-            # The replay keys, for whoever looks for them in the palette (ctrl+p).
-            yield from (
-                SystemCommand(
-                    "Replay: pause or resume",
-                    "Stop or restart the replay clock (space)",
-                    self.action_pause,
-                ),
-                SystemCommand(
-                    "Replay: faster",
-                    "Next speed up: 1, 10, 60, 300, 1000x (+)",
-                    partial(self.action_speed, 1),
-                ),
-                SystemCommand(
-                    "Replay: slower", "Next speed down (-)", partial(self.action_speed, -1)
-                ),
-                SystemCommand(
-                    "Replay: next event",
-                    "Jump to just before the next event (n)",
-                    self.action_next_event,
-                ),
-                SystemCommand(
-                    "Replay: restart",
-                    "Back to the start of the recording (r)",
-                    self.action_restart,
-                ),
-            )
-        for layer, what in (
-            ("night", "night-side shading"),
-            ("footprint", "the footprint circle"),
-            ("tracks", "past and future tracks"),
-            ("grid", "the latitude/longitude grid"),
-        ):
-            yield SystemCommand(
-                f"Map: toggle {layer}",
-                f"Show or hide {what} on the ground-track map",
-                partial(self.action_toggle_layer, layer),
-            )
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self.kiosk is not None:
-            return False  # locked: no quitting, no palette, no toggles
-        if action in ("pause", "speed", "next_event", "restart"):
-            return self.replay.active
-        if action == "station_view":
-            return self._telemetry_enabled and not isinstance(self.screen, PassesScreen)
-        if action == "hide_keys":
-            # Only while the keys panel is open: otherwise Esc is left to whoever wants it.
-            return bool(self.screen.query("HelpPanel"))
-        # The map is not on the planner's screen (and there p goes back).
-        return not (action in ("toggle_layer", "passes") and isinstance(self.screen, PassesScreen))
-
-    def action_hide_keys(self) -> None:
-        self.action_hide_help_panel()
-
-    def action_help(self) -> None:
-        self.push_screen(HelpScreen(self._about()))
-
-    def _about(self) -> str:
-        recording = self.runtime.recording
-        if recording is None:
-            return "Live: data from the public APIs named in the README, polled politely."
-        return recording.description
-
-    def action_pause(self) -> None:
-        self.replay.toggle_pause()
-        self._tick()
-
-    def action_speed(self, direction: int) -> None:
-        speed = self.replay.step_speed(direction)
-        self.notify(f"Replay speed ×{speed:g}", timeout=1.5)
-        self._schedule_ticks()
-        self._tick()
-
-    async def action_next_event(self) -> None:
-        now = self.clock.now()
-        phases = [
-            (p.time, f"{p.label.lower()}, {t.vehicle}")
-            for t in build_timelines(self.runtime.store.state, now)
-            for p in t.phases
-        ]
-        jump = self.replay.plan_next(phases)
-        # The message names a vehicle from Launch Library: plain text, never markup (a
-        # "[/]" in a name raised MarkupError in the toast's render and ended the app).
-        self.notify(jump.message, timeout=2.5, markup=False)
-        if jump.to is not None:
-            self.replay.jump(jump.to)
-            await self._replay_from_here()
-
-    async def action_restart(self) -> None:
-        self.replay.restart()
-        await self._replay_from_here()
+    # -- replay jumps -----------------------------------------------------------------
 
     async def _replay_from_here(self) -> None:
         """After the clock jumps, the state is rebuilt from what was recorded by then."""
@@ -412,23 +271,6 @@ class IssDashApp(WorkersNeverEndTheApp[None]):
         self._passes_retry_at = None
         await self.runtime.restart()
         self._schedule_ticks()
-        self._tick()
-
-    @property
-    def _telemetry_enabled(self) -> bool:
-        health = self.runtime.store.state.feeds.get("telemetry")
-        return health is not None and health.enabled
-
-    def action_station_view(self) -> None:
-        """The Station panel's own view: it replaces the orbit numbers (and shows on
-        terminals too short to fit it beside them)."""
-        self.toggle_class("-view-station")
-        self._tick()
-
-    def action_toggle_layer(self, layer: str) -> None:
-        current = getattr(self.toggles, layer)
-        self.toggles = replace(self.toggles, **{layer: not current})
-        self.notify(f"{layer.capitalize()} {'off' if current else 'on'}", timeout=1.5)
         self._tick()
 
     def worker_failed(self, worker: Worker[Any], notice: str) -> None:
@@ -491,8 +333,9 @@ class IssDashApp(WorkersNeverEndTheApp[None]):
         panel("mission bar", lambda: setattr(self._bar_widget, "view", self._bar(state, now)))
         moment = panel("moments", lambda: self._moment(state, now))
         panel("alert", lambda: setattr(self._alert, "view", build_alert_view(state, now, moment)))
-        if self.kiosk is not None:
-            panel("kiosk layout", lambda: self._kiosk_layout(now))
+        if (kiosk := self.kiosk) is not None:
+            boxes = [(mounted.panel.kiosk, box) for mounted, box in self._panels]
+            panel("kiosk layout", lambda: show_kiosk_frame(self, kiosk, boxes, self._local(now)))
         panel("feed health", lambda: setattr(self._health, "view", build_health_view(state, now)))
         frame = self._frame(state, now, orbit, moment)
         for mounted, _box in self._panels:
@@ -539,6 +382,9 @@ class IssDashApp(WorkersNeverEndTheApp[None]):
         time for how long it stays up."""
         timelines = build_timelines(trusted(state, now), now)
         return self.moments.update(timelines, now, time.monotonic())
+
+    def _local(self, now: datetime) -> datetime:
+        return now.astimezone(self.runtime.settings.tzinfo())
 
     def _clock_doubt(self, state: MissionState, now: datetime) -> str | None:
         if self.runtime.recording is not None:
