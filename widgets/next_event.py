@@ -7,14 +7,12 @@ confirming it stays the next event: "expected 11:27:00Z, not confirmed".
 
 The panel is three parts, each a widget with its own view: the countdown (ticks every
 second), the phase timeline (changes at a phase or a percent of progress) and the docked list
-(changes when the list does). The panel splits its view among them, and a part is redrawn
-only when its own view changed; within a part only the lines whose text changed are updated.
+(changes when the list does). The view, and its split into the parts' views, are
+issdash.model.next_event's; a part is redrawn only when its own view changed, and within a
+part only the lines whose text changed are updated.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
 
 from rich.cells import cell_len
 from rich.style import Style
@@ -25,11 +23,16 @@ from textual.reactive import reactive
 from textual.renderables.digits import Digits as BigDigits
 from textual.widgets import Digits, Static
 
-from issdash.feeds.adapters.schedule import DockedVehicle
 from issdash.feeds.text import clean_text
-from issdash.model.certainty import Unknown
-from issdash.model.next_event import NextEventView
-from issdash.model.visits.timeline import Phase, Timeline
+from issdash.model.next_event import (
+    BAR_CELLS,
+    ClockPart,
+    DockedPart,
+    NextEventView,
+    TimelinePart,
+    split_view,
+)
+from issdash.model.visits.timeline import Phase
 from issdash.widgets import format as fmt
 from issdash.widgets.guard import guarded
 from issdash.widgets.style_cache import KeptStyles
@@ -46,84 +49,6 @@ _CONFIRMED_BY = {
     "undocking": "per schedule",
     "landing": "crew still listed",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class ClockPart:
-    """What the countdown part shows: the next event, its time, and the schedule's standing."""
-
-    now: datetime
-    timezone: tzinfo | None
-    next: tuple[Timeline, Phase] | None
-    last: tuple[Timeline, Phase] | None
-    schedule_age_s: float | None
-    schedule_stale: bool
-    schedule_unknown: Unknown | None
-    schedule_partly: Unknown | None
-    radar: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class TimelinePart:
-    """The phases of the vehicle of the next (or else the last) event, and how far along."""
-
-    timeline: Timeline | None
-    current: Phase | None
-    today: date
-    # The progress bar's filled cells (of 30) and its percentage, as drawn.
-    filled: int
-    percent: str
-
-
-@dataclass(frozen=True, slots=True)
-class DockedPart:
-    """The docked list, each vehicle with its whole days docked (None: the list not known)."""
-
-    docked: tuple[tuple[DockedVehicle, int | None], ...] | None
-    unknown: Unknown | None
-    stale_age: str | None  # the list's age in words when it is stale
-
-
-_BAR_CELLS = 30
-
-
-def split_view(view: NextEventView) -> tuple[ClockPart, TimelinePart, DockedPart]:
-    """The panel's view as its three parts' views (pure)."""
-    clock = ClockPart(
-        now=view.now,
-        timezone=view.timezone,
-        next=view.next,
-        last=view.last,
-        schedule_age_s=view.schedule_age_s,
-        schedule_stale=view.schedule_stale,
-        schedule_unknown=view.schedule_unknown,
-        schedule_partly=view.schedule_partly,
-        radar=view.radar,
-    )
-    timeline = view.focus or (view.next[0] if view.next else (view.last[0] if view.last else None))
-    filled, percent = 0, ""
-    if timeline is not None:
-        start, end = timeline.phases[0].time, timeline.phases[-1].time
-        span = (end - start).total_seconds()
-        done = 1.0 if span <= 0 else min(1.0, max(0.0, (view.now - start).total_seconds() / span))
-        filled, percent = round(done * _BAR_CELLS), f"{done * 100:3.0f}%"
-    phases = TimelinePart(
-        timeline=timeline,
-        current=view.next[1] if view.next and view.next[0] is timeline else None,
-        today=view.now.date(),
-        filled=filled,
-        percent=percent,
-    )
-    docked = None
-    if view.docked is not None:
-        docked = tuple(
-            (v, max(0, int((view.now - v.docked).total_seconds() // 86400)) if v.docked else None)
-            for v in sorted(view.docked, key=lambda v: v.docked or view.now)
-        )
-    stale_age = (
-        fmt.age(view.docked_age_s) if view.docked_stale and view.docked_age_s is not None else None
-    )
-    return clock, phases, DockedPart(docked, view.docked_unknown, stale_age)
 
 
 class NextEventPanel(KeptStyles, Vertical):
@@ -440,7 +365,7 @@ class PhaseTimeline(NextEventPart):
     def _progress(self, view: TimelinePart) -> Text:
         text = Text(" ")
         text.append("━" * view.filled, style=self._s("done"))
-        text.append("━" * (_BAR_CELLS - view.filled), style=self._s("muted"))
+        text.append("━" * (BAR_CELLS - view.filled), style=self._s("muted"))
         text.append(f" {view.percent}", style=self._s("muted"))
         return text
 

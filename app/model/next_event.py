@@ -7,10 +7,11 @@ Built every tick by `build_next_event_view`; the panel (widgets/next_event.py) o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 
 from issdash.feeds.adapters.schedule import DockedVehicle
 from issdash.model.certainty import Unknown, part_gaps, unknown
+from issdash.model.durations import age
 from issdash.model.state import MissionState
 from issdash.model.station import radar_text
 from issdash.model.visits.moments import Moment
@@ -89,3 +90,85 @@ def build_next_event_view(
         docked_stale=docked_health is not None and docked_health.state(now) != "ok",
         focus=focus,
     )
+
+
+# The panel draws in three parts, each redrawn only when its own view changed.
+
+
+@dataclass(frozen=True, slots=True)
+class ClockPart:
+    """What the countdown part shows: the next event, its time, and the schedule's standing."""
+
+    now: datetime
+    timezone: tzinfo | None
+    next: tuple[Timeline, Phase] | None
+    last: tuple[Timeline, Phase] | None
+    schedule_age_s: float | None
+    schedule_stale: bool
+    schedule_unknown: Unknown | None
+    schedule_partly: Unknown | None
+    radar: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TimelinePart:
+    """The phases of the vehicle of the next (or else the last) event, and how far along."""
+
+    timeline: Timeline | None
+    current: Phase | None
+    today: date
+    # The progress bar's filled cells (of 30) and its percentage, as drawn.
+    filled: int
+    percent: str
+
+
+@dataclass(frozen=True, slots=True)
+class DockedPart:
+    """The docked list, each vehicle with its whole days docked (None: the list not known)."""
+
+    docked: tuple[tuple[DockedVehicle, int | None], ...] | None
+    unknown: Unknown | None
+    stale_age: str | None  # the list's age in words when it is stale
+
+
+# The progress bar's cells (the timeline part draws them).
+BAR_CELLS = 30
+
+
+def split_view(view: NextEventView) -> tuple[ClockPart, TimelinePart, DockedPart]:
+    """The panel's view as its three parts' views (pure)."""
+    clock = ClockPart(
+        now=view.now,
+        timezone=view.timezone,
+        next=view.next,
+        last=view.last,
+        schedule_age_s=view.schedule_age_s,
+        schedule_stale=view.schedule_stale,
+        schedule_unknown=view.schedule_unknown,
+        schedule_partly=view.schedule_partly,
+        radar=view.radar,
+    )
+    timeline = view.focus or (view.next[0] if view.next else (view.last[0] if view.last else None))
+    filled, percent = 0, ""
+    if timeline is not None:
+        start, end = timeline.phases[0].time, timeline.phases[-1].time
+        span = (end - start).total_seconds()
+        done = 1.0 if span <= 0 else min(1.0, max(0.0, (view.now - start).total_seconds() / span))
+        filled, percent = round(done * BAR_CELLS), f"{done * 100:3.0f}%"
+    phases = TimelinePart(
+        timeline=timeline,
+        current=view.next[1] if view.next and view.next[0] is timeline else None,
+        today=view.now.date(),
+        filled=filled,
+        percent=percent,
+    )
+    docked = None
+    if view.docked is not None:
+        docked = tuple(
+            (v, max(0, int((view.now - v.docked).total_seconds() // 86400)) if v.docked else None)
+            for v in sorted(view.docked, key=lambda v: v.docked or view.now)
+        )
+    stale_age = (
+        age(view.docked_age_s) if view.docked_stale and view.docked_age_s is not None else None
+    )
+    return clock, phases, DockedPart(docked, view.docked_unknown, stale_age)

@@ -22,6 +22,7 @@ from issdash.feeds.adapters.schedule import parse_launches
 from issdash.feeds.clock import FrozenClock, ScaledClock
 from issdash.model.kiosk import KioskController
 from issdash.model.map.raster import PAD_GLYPH, MapScene, compose, point_cell
+from issdash.model.next_event import split_view
 from issdash.model.visits.launch_card import LaunchCardView, launch_card
 from issdash.model.visits.moments import FRESH_FOR, SHOW_FOR_S, MomentTracker
 from issdash.model.visits.timeline import build_timelines
@@ -29,7 +30,7 @@ from issdash.tui.dashboard import IssDashApp
 from issdash.widgets.alert_banner import AlertBanner
 from issdash.widgets.ground_track import GroundTrackMap
 from issdash.widgets.launch_card import LaunchCard
-from issdash.widgets.next_event import NextEventPanel, split_view
+from issdash.widgets.next_event import NextEventPanel
 from scripts.fixtures.ms27_payloads import (
     BAIKONUR_31_LAT_DEG,
     BAIKONUR_31_LON_DEG,
