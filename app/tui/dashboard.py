@@ -133,7 +133,7 @@ class IssDashApp(DashboardKeys):
         self.console_glyphs = ConsoleGlyphs() if self.screen_glyphs == "console" else None
         # Liftoff, docking, hatch opening: announced in the banner (issdash.model.visits.moments).
         self.moments = MomentTracker()
-        self._card_shown = False
+        self._card: LaunchCardView | None = None
         self._layout: SizeClass | None = None
         self._map_rows: int | None = None
 
@@ -251,7 +251,7 @@ class IssDashApp(DashboardKeys):
         layout = self._layout
         if layout is None or self._map is None:
             return
-        rows = layout.map_rows_with_card if self._card_shown else layout.map_rows
+        rows = layout.map_rows_with_card if self._card is not None else layout.map_rows
         if rows != self._map_rows:  # called every tick: restyle (and relayout) on change only
             self._map_rows = rows
             self._map.styles.max_height = rows
@@ -353,8 +353,11 @@ class IssDashApp(DashboardKeys):
         known = panel("known state", lambda: trusted(state, now))
         if known is None:
             return None
-        card = panel("launch card", lambda: self._show_card(launch_card(known, now)))
+        # A card that could not be built stays as it was (as any panel's view would).
+        built = panel("launch card", lambda: (launch_card(known, now),))
+        card = self._show_card(built[0]) if built is not None else self._card
         passes = panel("pass search", lambda: self._pass_inputs(orbit, state, now))
+        zone = panel("pass zone", lambda: self.passes_control.zone(now))
         return Frame(
             now=now,
             state=state,
@@ -365,14 +368,14 @@ class IssDashApp(DashboardKeys):
             card=card,
             passes=passes[0] if passes else self._passes,
             passes_withheld=passes[1] if passes else None,
-            pass_zone=self.passes_control.zone(now),
+            pass_zone=zone,
             toggles=self.toggles,
             flags=self.flag_style,
         )
 
     def _show_card(self, card: LaunchCardView | None) -> LaunchCardView | None:
         """While a launch is close the card shows, and the map gives it rows."""
-        self._card_shown = card is not None
+        self._card = card
         self.set_class(card is not None, "-launch-card")
         self._fit_map_to_card()
         return card
