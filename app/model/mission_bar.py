@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from issdash.feeds.clock import clock_doubt
 from issdash.model.certainty import Badge, mode_badge
 from issdash.model.replay_control import ReplayControl
 from issdash.model.state import MissionState
@@ -30,17 +31,19 @@ def build_mission_bar_view(
     live_speed: float,
     replay: ReplayControl,
     recording_title: str | None,
-    clock_warning: str | None,
 ) -> MissionBarView:
     """Live (`recording_title` None): the clock's speed, the mode's badge and any doubt about
-    the machine's clock. A replay: its title and the replay's speed, pause and end."""
+    the machine's clock. A replay: its title and the replay's speed, pause and end (only the
+    machine's own clock can be wrong: a replay's clock is the recording's)."""
     if recording_title is None:
+        choice = state.elements_at(now)
+        doubt = clock_doubt(now, choice.elements.epoch if choice is not None else None)
         return MissionBarView(
             now,
             state.mode,
             live_speed,
             badge=mode_badge(state, now),
-            clock_warning=clock_warning or "",
+            clock_warning=doubt or "",
         )
     return MissionBarView(
         now,

@@ -28,13 +28,12 @@ from textual.worker import Worker, get_current_worker
 
 from issdash.core.gc_pause import collector_paused, resume_collector
 from issdash.core.runtime import Runtime
-from issdash.feeds.clock import clock_doubt
 from issdash.feeds.values import ElementSet, Observer
 from issdash.model.alert_banner import build_alert_view
 from issdash.model.certainty import trusted
 from issdash.model.feed_health import build_health_view
 from issdash.model.kiosk import KioskController
-from issdash.model.layout import SIZE_NAMES, SizeClass, size_class
+from issdash.model.layout import SizeClass, size_class
 from issdash.model.map.glyphs import GLYPHS, MapGlyphs
 from issdash.model.map.scene import MapToggles
 from issdash.model.mission_bar import MissionBarView, build_mission_bar_view
@@ -54,10 +53,11 @@ from issdash.tui.heartbeat import HEARTBEAT_EVERY_S, ScreenHealth
 from issdash.tui.help_screen import HelpScreen
 from issdash.tui.keys import DashboardKeys
 from issdash.tui.kiosk_mode import lock_down, show_kiosk_frame
-from issdash.tui.messages import StateChanged
+from issdash.tui.messages import ShapeWatch, StateChanged
 from issdash.tui.passes.control import PassesControl
 from issdash.tui.passes.screen import PassCommands
 from issdash.tui.signals import install_signal_handlers
+from issdash.tui.size_layout import apply_size_class
 from issdash.widgets.alert_banner import AlertBanner
 from issdash.widgets.feed_health import FeedHealthStrip
 from issdash.widgets.mission_bar import MissionBar
@@ -75,13 +75,6 @@ PASSES_RETRY = timedelta(minutes=10)
 PASSES_REUSE_S = 6 * 3600.0
 
 _RESUME_COLLECTOR_AFTER_S = 2.0
-
-
-def _data_shape(state: MissionState) -> tuple[object, ...]:
-    """Which kinds of data the state has at all, which feeds are failing, and the notices:
-    changes to any of these are drawn at once, not at the next tick."""
-    failing = tuple(h.last_error is not None for h in state.feeds.values())
-    return (state.mode, not state.element_sets, frozenset(state.received), failing, state.notices)
 
 
 class IssDashApp(DashboardKeys):
@@ -119,14 +112,14 @@ class IssDashApp(DashboardKeys):
         self._passes_searched_at: datetime | None = None
         # The pass planner's views and the pass alerts (issue 17).
         self.passes_control = PassesControl(self)
-        self._drawn_shape: tuple[object, ...] = ()
+        # Draws a change in what the state holds at once, not at the next tick.
+        self._on_state = ShapeWatch(self.post_message)
         # The registry's panels as mounted, each with its box (issdash.tui.panels).
         self._panels: list[tuple[panels.Mounted, Widget]] = []
         self._map: Widget | None = None
         self.kiosk_planner: PassesView | None = None
         # Every view computed, no panel failed: the kiosk's heartbeat (issdash.tui.heartbeat).
         self.health = ScreenHealth()
-        self.clock_warning: str | None = None
         # What this terminal can draw: decided once (TERM=linux, a browser, or the settings).
         self.screen_glyphs = screen_glyphs(runtime.settings.glyphs, os.environ)
         self.flag_style = flag_style(runtime.settings.flags, os.environ, self.screen_glyphs)
@@ -146,8 +139,7 @@ class IssDashApp(DashboardKeys):
         self._alert = AlertBanner(id="alert")
         self._health = FeedHealthStrip(id="feed-health")
         # Shown instead of everything else below the minimum size (issdash.model.layout).
-        self._too_small = Static("", id="too-small", markup=False)
-        yield self._too_small
+        yield Static("", id="too-small", markup=False)
         yield self._bar_widget
         yield self._alert
         self.pass_banner: PassBanner | None = None
@@ -232,19 +224,9 @@ class IssDashApp(DashboardKeys):
     def _apply_layout(self, layout: SizeClass) -> None:
         """The one place the layout is set: everything in it comes from `layout`, a pure
         function of the terminal's size (issdash.model.layout), and nothing else is kept."""
-        for name in SIZE_NAMES:
-            self.set_class(name == layout.name, f"-size-{name}")
-        self.set_class(layout.narrow, "-narrow")
-        self.set_class(layout.short, "-short")
-        self.set_class(not layout.show_telemetry, "-no-telemetry")
-        self._too_small.update(layout.too_small_message() if layout.too_small else "")
-        self.query_one("#side").styles.width = layout.side_width
+        apply_size_class(self, layout, self._panels)
         self._layout = layout
         self._fit_map_to_card()
-        for mounted, box in self._panels:
-            box.set_class(layout.name not in mounted.panel.sizes, "-off-size")
-            if mounted.fit is not None:
-                mounted.fit(layout)
 
     def _fit_map_to_card(self) -> None:
         """The map's rows: fewer while the launch card shows, when the size class says so."""
@@ -285,17 +267,6 @@ class IssDashApp(DashboardKeys):
 
     # -- state to views ---------------------------------------------------------------
 
-    def _on_state(self, state: MissionState) -> None:
-        # A feed's first answer is drawn at once (the first frame waits for nothing); later
-        # answers are drawn by the next tick, at most one tick interval away. At replay
-        # speed 60 the feeds publish several times a second, and each publish redrew the
-        # whole screen again between ticks.
-        shape = _data_shape(state)
-        if shape == self._drawn_shape:
-            return
-        self._drawn_shape = shape
-        self.post_message(StateChanged(state))
-
     def on_state_changed(self, _message: StateChanged) -> None:
         # Views are built from the store's state at the time they are drawn, which is at
         # least as new as the message's.
@@ -328,8 +299,6 @@ class IssDashApp(DashboardKeys):
         # the others (the clock in the top bar first of all) still move.
         panel = self._panel
         orbit = panel("orbit", lambda: orbit_at(self._engines, state, now))
-        # Only the machine's own clock can be wrong: a replay's clock is the recording's.
-        self.clock_warning = panel("clock check", lambda: self._clock_doubt(state, now))
         panel("mission bar", lambda: setattr(self._bar_widget, "view", self._bar(state, now)))
         moment = panel("moments", lambda: self._moment(state, now))
         panel("alert", lambda: setattr(self._alert, "view", build_alert_view(state, now, moment)))
@@ -389,12 +358,6 @@ class IssDashApp(DashboardKeys):
     def _local(self, now: datetime) -> datetime:
         return now.astimezone(self.runtime.settings.tzinfo())
 
-    def _clock_doubt(self, state: MissionState, now: datetime) -> str | None:
-        if self.runtime.recording is not None:
-            return None
-        choice = state.elements_at(now)
-        return clock_doubt(now, choice.elements.epoch if choice is not None else None)
-
     def _panel(self, name: str, build: Callable[[], R]) -> R | None:
         try:
             return build()
@@ -411,7 +374,6 @@ class IssDashApp(DashboardKeys):
             live_speed=self.clock.speed,
             replay=self.replay,
             recording_title=recording.title if recording is not None else None,
-            clock_warning=self.clock_warning,
         )
 
     # -- the pass planner (issue 17; the rest is in app/tui/passes/control.py) ----------

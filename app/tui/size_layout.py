@@ -1,0 +1,35 @@
+"""The size class on screen: the app's classes (the tcss reads them), the side column's
+width, the notice below the minimum, and each registry panel shown or not and fitted.
+
+Everything comes from the `SizeClass`, a pure function of the terminal's size
+(issdash.model.layout): nothing is kept between sizes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from textual.app import App
+from textual.widget import Widget
+from textual.widgets import Static
+
+from issdash.model.layout import SIZE_NAMES, SizeClass
+from issdash.tui.panels import Mounted
+
+
+def apply_size_class(
+    app: App[Any], layout: SizeClass, panels: Iterable[tuple[Mounted, Widget]]
+) -> None:
+    for name in SIZE_NAMES:
+        app.set_class(name == layout.name, f"-size-{name}")
+    app.set_class(layout.narrow, "-narrow")
+    app.set_class(layout.short, "-short")
+    app.set_class(not layout.show_telemetry, "-no-telemetry")
+    notice = app.query_one("#too-small", Static)
+    notice.update(layout.too_small_message() if layout.too_small else "")
+    app.query_one("#side").styles.width = layout.side_width
+    for mounted, box in panels:
+        box.set_class(layout.name not in mounted.panel.sizes, "-off-size")
+        if mounted.fit is not None:
+            mounted.fit(layout)
