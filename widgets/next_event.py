@@ -52,7 +52,7 @@ _CONFIRMED_BY = {
 
 
 class NextEventPanel(KeptStyles, Vertical):
-    """Countdown to the next launch, docking, hatch opening, undocking or landing."""
+    """The next event: a launch, docking, hatch opening, undocking or landing, counted down."""
 
     COMPONENT_CLASSES = {
         "next-event--vehicle",

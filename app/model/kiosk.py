@@ -26,7 +26,7 @@ class KioskSettings(Protocol):
     def dim_range(self) -> tuple[clock_time, clock_time] | None: ...
 
 
-# The views the kiosk emphasises in turn. The countdown is never hidden by any of them.
+# The views the kiosk emphasises in turn. The next event is never hidden by any of them.
 VIEWS = ("map", "crew", "vehicles", "passes")
 # Joins the cycle when the telemetry feed is on.
 STATION_VIEW = "station"

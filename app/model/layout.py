@@ -5,7 +5,7 @@ The app calls `size_class(width, height)` on every resize and applies the answer
 terminal resized to 80x24 and back to 120x40 looks exactly like one started at 120x40.
 
 Width and height are judged separately: the width sets the side column and the map's width,
-the height decides which panels fit and how tall the countdown may be. The class's name is
+the height decides which panels fit and how tall the next event may be. The class's name is
 the smaller of the two ("small" if either is small). docs/layout.md has the table.
 """
 
@@ -61,7 +61,7 @@ class SizeClass:
     show_telemetry: bool
     # The next event's phase list and progress bar (else one short line of phases).
     full_timeline: bool
-    # The docked-vehicle list under the countdown.
+    # The docked-vehicle list under the next event.
     show_docked: bool
     # The big three-row digits may be used (the widget still falls back to one line when
     # the digits are wider than its panel, as "11d 10:29:56" is in a narrow one).

@@ -55,12 +55,15 @@ class DashboardKeys(WorkersNeverEndTheApp[None]):
         Binding("r", "restart", "Restart"),
     ]
 
+    # What the keys act on, set by the dashboard (IssDashApp.__init__).
     runtime: Runtime
     clock: Clock
     replay: ReplayControl
     kiosk: KioskController | None
     toggles: MapToggles
 
+    # The dashboard's: draw the views now; restart the tick timer at the replay's speed;
+    # rebuild the state after the replay's clock jumped.
     def _tick(self) -> None:
         raise NotImplementedError
 
