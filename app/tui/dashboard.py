@@ -307,9 +307,10 @@ class IssDashApp(DashboardKeys):
             panel("kiosk layout", lambda: show_kiosk_frame(self, kiosk, boxes, self._local(now)))
         panel("feed health", lambda: setattr(self._health, "view", build_health_view(state, now)))
         frame = self._frame(state, now, orbit, moment)
-        for mounted, _box in self._panels:
-            if frame is not None and mounted.update is not None:
-                panel(mounted.panel.id, partial(mounted.update, frame))
+        if frame is not None:
+            for mounted, _box in self._panels:
+                if mounted.update is not None:
+                    panel(mounted.panel.id, partial(mounted.update, frame))
         panel("passes", lambda: self.passes_control.tick(state, now))
         self.health.views_computed()  # every view was attempted (the heartbeat)
 

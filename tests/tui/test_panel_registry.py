@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from textual.reactive import reactive
@@ -16,6 +17,7 @@ from textual.widgets import Static
 from issdash.config.settings import load_settings
 from issdash.core.runtime import Runtime, load_demo_recording
 from issdash.feeds.clock import FrozenClock
+from issdash.model.kiosk import STATION_VIEW, VIEWS, KioskController
 from issdash.model.layout import size_class
 from issdash.tui import panels
 from issdash.tui.dashboard import IssDashApp
@@ -145,3 +147,36 @@ async def test_the_boxes_on_screen_are_the_entries(monkeypatch: pytest.MonkeyPat
         boxes = {w.id for w in app.query(".panel").results(Widget)}
         expected = {p.box_id for p in panels.PANELS if not p.kiosk_only}
         assert boxes == expected
+
+
+def test_the_kiosk_cycle_is_the_entries_that_join_it() -> None:
+    """In the kiosk model's order; the station only with its feed on; a new entry after."""
+    assert panels.kiosk_cycle(panels.PANELS, []) == VIEWS
+    assert panels.kiosk_cycle(panels.PANELS, ["telemetry"]) == (*VIEWS, STATION_VIEW)
+    toy = panels.Panel(id="toy", title="Toy", column="side", widget=lambda _: Static(), kiosk="toy")
+    assert panels.kiosk_cycle((toy, *panels.PANELS), []) == (*VIEWS, "toy")
+
+
+async def test_a_declared_panel_in_the_kiosk_cycle_is_emphasised_in_its_turn(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    toy = panels.Panel(id="toy", title="Toy", column="side", widget=lambda _: Static(), kiosk="toy")
+    monkeypatch.setattr(panels, "PANELS", (*panels.PANELS, toy))
+    settings = load_settings(kiosk={"heartbeat_file": tmp_path / "hb"})
+    runtime = Runtime.for_demo(settings, load_demo_recording(), FrozenClock(AT))
+    elapsed = [0.0]
+    kiosk = KioskController(settings.kiosk, lambda: elapsed[0])
+    app = IssDashApp(runtime, kiosk=kiosk)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert "toy" in kiosk.views
+        emphasised: list[str] = []
+        for turn in range(len(kiosk.views)):
+            elapsed[0] = turn * settings.kiosk.cycle_s
+            app._tick()
+            await pilot.pause()
+            emphasised += [w.id or "" for w in app.query(".-emphasized").results(Widget)]
+        assert emphasised == [
+            p.box_id for name in kiosk.views for p in panels.PANELS if p.kiosk == name
+        ]
+        assert "toy-panel" in emphasised
