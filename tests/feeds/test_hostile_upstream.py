@@ -522,6 +522,7 @@ async def test_a_failing_pass_search_does_not_end_the_app(monkeypatch: pytest.Mo
 async def test_a_failing_panel_costs_that_panel_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """The crew view raising must not stop the clock in the top bar; the map's resize path
     raising must not end the app."""
+    import issdash.model.crew_roster as crew_roster
     import issdash.tui.dashboard as dashboard
     import issdash.widgets.ground_track as ground_track
     from issdash.core.runtime import load_demo_recording
@@ -534,7 +535,7 @@ async def test_a_failing_panel_costs_that_panel_only(monkeypatch: pytest.MonkeyP
     app = dashboard.IssDashApp(runtime)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.2)
-        monkeypatch.setattr(dashboard, "build_roster", broken)
+        monkeypatch.setattr(crew_roster, "build_roster", broken)  # the crew view's
         monkeypatch.setattr(ground_track, "compose", broken)
         assert isinstance(clock, FrozenClock)
         clock.set(START + timedelta(seconds=7))
