@@ -13,7 +13,7 @@ from textual.reactive import reactive
 from issdash.feeds.elements import MAX_ERROR_KM, describe_age
 from issdash.feeds.values import Observer
 from issdash.model.local_time import format_local
-from issdash.model.orbit import Pass
+from issdash.model.passes.finder import Pass
 from issdash.model.passes.search import PASS_PLANNER_DAYS
 from issdash.model.telemetry import Telemetry
 from issdash.widgets import format as fmt

@@ -31,7 +31,8 @@ from issdash.feeds.elements import ElementsChoice, describe_age, expected_error_
 from issdash.feeds.text import clean_text
 from issdash.feeds.values import Observer
 from issdash.model.local_time import format_local, is_utc, zone_abbreviation
-from issdash.model.orbit import ElementsUnusable, OrbitEngine, Pass
+from issdash.model.orbit import ElementsUnusable, OrbitEngine
+from issdash.model.passes.finder import Pass
 from issdash.model.passes.search import (
     pass_directions,
     pass_json,

@@ -41,7 +41,8 @@ from issdash.model.kiosk import STATION_VIEW, VIEWS, KioskController
 from issdash.model.layout import SIZE_NAMES, SizeClass, size_class
 from issdash.model.map.glyphs import GLYPHS, MapGlyphs
 from issdash.model.map.scene import MapToggles, build_scene, scene_step
-from issdash.model.orbit import ElementsUnusable, OrbitEngine, Pass, StationState
+from issdash.model.orbit import ElementsUnusable, OrbitEngine, StationState
+from issdash.model.passes.finder import Pass
 from issdash.model.passes.search import (
     PASS_PLANNER_DAYS,
     PASS_SEARCH_SPAN,

@@ -19,7 +19,7 @@ from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
 from issdash.model.map.glyphs import BRAILLE, MapGlyphs
-from issdash.model.orbit import Pass
+from issdash.model.passes.finder import Pass
 from issdash.model.passes.planner import PassRow, PlannerView, pass_details
 from issdash.model.passes.sky_chart import LEGEND
 from issdash.widgets.passes.sky_chart import SkyChart, SkyChartView

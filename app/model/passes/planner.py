@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, tzinfo
 from issdash.feeds.values import Observer
 from issdash.model.durations import duration
 from issdash.model.local_time import format_local
-from issdash.model.orbit import Pass
+from issdash.model.passes.finder import Pass
 from issdash.model.passes.search import (
     PASS_PLANNER_DAYS,
     brightness_words,

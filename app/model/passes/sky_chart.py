@@ -48,7 +48,7 @@ class SkyLayer(IntEnum):
 
 
 class SkySample(Protocol):
-    """One point of a topocentric track (`issdash.model.orbit.SkyPoint` is one)."""
+    """One point of a topocentric track (`issdash.model.passes.finder.SkyPoint` is one)."""
 
     @property
     def time(self) -> datetime: ...

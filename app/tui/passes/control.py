@@ -20,8 +20,9 @@ from textual.worker import get_current_worker
 
 from issdash.config.place import with_timezone
 from issdash.feeds.values import Observer
-from issdash.model.orbit import OrbitEngine, Pass, SkyPoint
+from issdash.model.orbit import OrbitEngine
 from issdash.model.passes.alerts import AlertScheduler, banner_alert
+from issdash.model.passes.finder import Pass, SkyPoint, sky_path
 from issdash.model.passes.planner import planner_view
 from issdash.model.passes.sky_chart import position_at
 from issdash.tui.passes.alert_effects import AlertEffects, AlertEffectSettings
@@ -176,7 +177,7 @@ class PassesControl:
         self, engine: OrbitEngine, key: tuple[object, ...], observer: Observer, chosen: Pass
     ) -> None:
         """In a thread: the chart's path (tens of ms; more the first time skyfield loads)."""
-        path = engine.sky_path(observer, chosen.rise, chosen.set, SKY_STEP_S)
+        path = sky_path(engine, observer, chosen.rise, chosen.set, SKY_STEP_S)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._set_sky_path, key, path)
 
