@@ -23,6 +23,7 @@ from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.driver import Driver
 from textual.filter import LineFilter
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
@@ -63,6 +64,7 @@ from issdash.model.visits.timeline import build_timelines, docked_vehicles, last
 from issdash.tui import panels
 from issdash.tui.console_screen import ConsoleGlyphs
 from issdash.tui.messages import StateChanged
+from issdash.tui.passes.alert_effects import announcing
 from issdash.tui.passes.control import PassesControl
 from issdash.tui.passes.screen import PassCommands, PassesScreen
 from issdash.widgets import guard
@@ -1034,3 +1036,8 @@ class IssDashApp(App[None]):
 
     def action_passes(self) -> None:
         self.passes_control.open()
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver, made to say it is ours: the pass alerts' desktop notifications
+        are written through it (issdash.tui.passes.alert_effects)."""
+        return announcing(super().get_driver_class())

@@ -265,6 +265,18 @@ async def test_an_alert_fires_once_in_the_replay_and_runs_the_hook(tmp_path: Pat
         assert not app.passes_control.effects.can_write_escapes()  # headless: no escapes written
 
 
+def test_the_dashboard_draws_through_a_driver_the_alerts_can_write_to() -> None:
+    """Its driver class is Textual's own, made by `announcing` to say which app it is for:
+    the desktop notifications need no private Textual API."""
+    from textual.app import App
+
+    from issdash.tui.passes.alert_effects import announcing
+
+    base = App().driver_class
+    chosen = cairns_app(RISE).driver_class
+    assert chosen is announcing(base) and issubclass(chosen, base)
+
+
 async def test_an_alert_jumped_over_in_the_replay_is_missed() -> None:
     app = cairns_app(RISE - timedelta(minutes=30))
     async with app.run_test(size=(120, 40)) as pilot:
