@@ -14,12 +14,12 @@ import signal
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
-from textual import events, work
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
@@ -28,13 +28,12 @@ from textual.filter import LineFilter
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
-from textual.worker import Worker, WorkerState, WorkType, get_current_worker
+from textual.worker import Worker, WorkerState, WorkType
 
 from issdash.core.gc_pause import collector_paused, resume_collector
 from issdash.core.runtime import Runtime
 from issdash.feeds.clock import clock_doubt
 from issdash.feeds.text import clean_text
-from issdash.feeds.values import ElementSet, Observer
 from issdash.model.certainty import Unknown, mode_badge, part_gaps, trusted, unknown
 from issdash.model.certainty import all_feeds_down as feeds_down
 from issdash.model.crew_roster import build_roster
@@ -42,14 +41,9 @@ from issdash.model.kiosk import STATION_VIEW, VIEWS, KioskController
 from issdash.model.layout import SIZE_NAMES, SizeClass, size_class
 from issdash.model.map.glyphs import GLYPHS, MapGlyphs
 from issdash.model.map.scene import MapToggles, build_scene, scene_step
-from issdash.model.orbit import ElementsUnusable, OrbitEngine, StationState
+from issdash.model.orbit import OrbitEngine, StationState
 from issdash.model.passes.finder import Pass
-from issdash.model.passes.search import (
-    PASS_PLANNER_DAYS,
-    PASS_SEARCH_SPAN,
-    passes_between,
-    passes_withheld,
-)
+from issdash.model.passes.search import PASS_SEARCH_SPAN, passes_withheld
 from issdash.model.replay_control import ReplayControl
 from issdash.model.state import MissionState
 from issdash.model.telemetry import (
@@ -65,8 +59,9 @@ from issdash.tui import panels
 from issdash.tui.console_screen import ConsoleGlyphs
 from issdash.tui.messages import StateChanged
 from issdash.tui.passes.alert_effects import announcing
-from issdash.tui.passes.control import PassesControl
-from issdash.tui.passes.screen import PassCommands, PassesScreen
+from issdash.tui.passes.control import PASS_SEARCH_GROUP, PassesControl, PassesHost
+from issdash.tui.passes.palette import PassCommands
+from issdash.tui.passes.screen import PassesScreen
 from issdash.widgets import guard
 from issdash.widgets.alert_banner import AlertBanner, AlertView
 from issdash.widgets.crew_roster import CrewRoster, RosterView
@@ -136,17 +131,12 @@ MAP_LEGENDS = {
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
-# After the pass search fails, how long before it is tried again with the same inputs.
-PASSES_RETRY = timedelta(minutes=10)
 
 _RESUME_COLLECTOR_AFTER_S = 2.0
 # The heartbeat is touched only when every view was computed within this many seconds and no
 # panel failed to draw in that time: a screen that is blank or stuck stops it.
 HEARTBEAT_FRESH_S = 90.0
 HEARTBEAT_EVERY_S = 60.0
-# Passes found for one time are kept while the clock moves on normally; a jump back, or a
-# long run, searches again ("next pass in 697d" came from a list found before a jump back).
-PASSES_REUSE_S = 6 * 3600.0
 
 
 def all_feeds_down(state: MissionState, now: datetime, moment: Moment | None = None) -> AlertView:
@@ -255,20 +245,12 @@ class IssDashApp(App[None]):
         self._timer: Timer | None = None
         self.toggles = MapToggles()
         self._engines = EngineCache()
-        self._passes: tuple[Pass, ...] | None = None
-        self._passes_retry_at: datetime | None = None
-        self._passes_key: tuple[ElementSet, Observer | None, float] | None = None
-        # Why the last pass search gave nothing usable (elements that decay within it).
-        self._passes_problem: str | None = None
-        # The pass planner's views and the pass alerts (issue 17).
-        self.passes_control = PassesControl(self)
         self._map_legend = MAP_LEGEND
         self._drawn_shape: tuple[object, ...] = ()
         self._scene_key: tuple[object, ...] | None = None
         self._scene_station: tuple[float, float] | None = None
         # How to update each declared panel (issdash.tui.panels), in the order they were made.
         self._shows: list[tuple[str, Callable[[MissionState, datetime], None]]] = []
-        self._passes_searched_at: datetime | None = None
         # Monotonic time of the last tick whose views were all computed (the heartbeat).
         self._views_ok_at: float | None = None
         self._panel_failed_at: float | None = None
@@ -284,6 +266,8 @@ class IssDashApp(App[None]):
         self._layout: SizeClass | None = None
         self._map_rows: int | None = None
         self._moment_shown: Moment | None = None
+        # The pass search, the planner's views and the pass alerts (issue 17).
+        self.passes_control = PassesControl(self._passes_host())
 
     # -- layout -----------------------------------------------------------------------
 
@@ -574,10 +558,7 @@ class IssDashApp(App[None]):
     async def _replay_from_here(self) -> None:
         """After the clock jumps, the state is rebuilt from what was recorded by then."""
         self.moments.dismiss()
-        self.passes_control.jumped(self.clock.now(), self._passes)
-        self._passes = None
-        self._passes_key = None
-        self._passes_retry_at = None
+        self.passes_control.jumped(self.clock.now())
         await self.runtime.restart()
         self._schedule_ticks()
         self._tick()
@@ -635,10 +616,9 @@ class IssDashApp(App[None]):
         what = worker.group if worker.group != "default" else (worker.name or "background task")
         log.error("worker %s failed", what, exc_info=error)
         notice = f"{what} failed ({type(error).__name__}); logged, will retry"
-        if worker.group == "passes":
+        if worker.group == PASS_SEARCH_GROUP:
             # Searched again with the next elements or observer, or in ten minutes.
-            self._passes = ()
-            self._passes_retry_at = self.clock.now() + PASSES_RETRY
+            self.passes_control.search_failed()
         self.runtime.store.update(lambda s: s.with_notice(notice))
         with contextlib.suppress(Exception):
             self.notify(notice, severity="error", timeout=5, markup=False)
@@ -793,9 +773,9 @@ class IssDashApp(App[None]):
             self._panel("map", lambda: self._update_map(orbit, state, now))
             withheld = passes_withheld(orbit.choice)
             if withheld is None and orbit.telemetry is not None:
-                self._ensure_passes(orbit.engine, state, now)
-                withheld = self._passes_problem
-        passes = self._passes
+                self.passes_control.ensure_passes(orbit.engine, state.observer, now)
+                withheld = self.passes_control.search.problem
+        passes = self.passes
         day = (
             None if passes is None else tuple(p for p in passes if p.rise < now + PASS_SEARCH_SPAN)
         )
@@ -970,66 +950,33 @@ class IssDashApp(App[None]):
             ended=self.replay.ended,
         )
 
-    def _ensure_passes(self, engine: OrbitEngine, state: MissionState, now: datetime) -> None:
-        key = (engine.elements, state.observer, self.runtime.settings.min_elevation_deg)
-        searched = self._passes_searched_at
-        age_s = (now - searched).total_seconds() if searched is not None else -1.0
-        stale = self._passes is not None and (
-            not 0 <= age_s <= PASSES_REUSE_S  # the clock jumped, or it has been hours
-            or (not self._passes and age_s > 600)  # none found: look again now and then
-            or (bool(self._passes) and self._passes[-1].set <= now)
+    # -- the pass feature (issue 17; the rest is in app/tui/passes/) ------------------
+
+    def _passes_host(self) -> PassesHost:
+        runtime = self.runtime
+        return PassesHost(
+            app=self,
+            settings=runtime.settings,
+            store=runtime.store,
+            clock=runtime.clock,
+            kiosk=self.kiosk,
+            glyphs=self.map_glyphs,
+            bar_view=self._bar,
+            engine_for=self._engines.get,
+            tick_s=lambda: self.fixed_tick_s or self.replay.tick_interval_s(),
+            kiosk_widgets=lambda: (self.kiosk_planner, self.pass_banner),
+            redraw=self._tick,
         )
-        if self._passes_retry_at is not None:
-            # The last search failed: not again every tick, only when its inputs change or
-            # the retry time comes.
-            if key == self._passes_key and now < self._passes_retry_at:
-                return
-            self._passes_retry_at = None
-            stale = True
-        if key != self._passes_key or stale:
-            self._passes_key = key
-            self._passes_searched_at = now
-            if state.observer is None:
-                self._passes = ()
-                return
-            self._search_passes(engine, state.observer, now, key[2])
-
-    @work(thread=True, exclusive=True, group="passes", exit_on_error=False)
-    def _search_passes(
-        self, engine: OrbitEngine, observer: Observer, now: datetime, min_el: float
-    ) -> None:
-        problem: str | None = None
-        try:
-            end = now + timedelta(days=PASS_PLANNER_DAYS)
-            passes = tuple(passes_between(engine, observer, now, end, min_el))
-        except ElementsUnusable as exc:
-            passes, problem = (), str(exc)
-        if not get_current_worker().is_cancelled:
-            self.call_from_thread(self._set_passes, passes, problem)
-
-    def _set_passes(self, passes: tuple[Pass, ...], problem: str | None = None) -> None:
-        self._passes = passes
-        self._passes_problem = problem
-        self.passes_control.passes_changed()
-        self._tick()
-
-    # -- the pass planner (issue 17; the rest is in app/tui/passes_control.py) ---------
 
     @property
     def passes(self) -> tuple[Pass, ...] | None:
         """The passes of the last search (ten days), None while it runs."""
-        return self._passes
+        return self.passes_control.passes
 
     @property
     def map_glyphs(self) -> MapGlyphs:
         """Braille, or the Linux console's glyphs: the sky chart draws as the map does."""
         return GLYPHS["console" if self.console_glyphs else "braille"]
-
-    def engine_for(self, elements: ElementSet) -> OrbitEngine | None:
-        return self._engines.get(elements)
-
-    def bar_view(self, state: MissionState, now: datetime) -> MissionBarView:
-        return self._bar(state, now)
 
     def on_passes_view_selected(self, _message: PassesView.Selected) -> None:
         self.passes_control.refresh()

@@ -60,7 +60,7 @@ async def settle(pilot: Pilot[None]) -> IssDashApp:
     app = pilot.app
     assert isinstance(app, IssDashApp)
     for _ in range(WAIT_STEPS):
-        if app._passes is not None:
+        if app.passes is not None:
             break
         await pilot.pause(0.02)
     await pilot.pause()
