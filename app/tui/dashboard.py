@@ -61,7 +61,7 @@ from issdash.tui.messages import StateChanged
 from issdash.tui.passes.alert_effects import announcing
 from issdash.tui.passes.control import PASS_SEARCH_GROUP, PassesControl, PassesHost
 from issdash.tui.passes.palette import PassCommands
-from issdash.tui.passes.screen import PassesScreen
+from issdash.tui.passes.screen import PassPlannerScreen
 from issdash.widgets import guard
 from issdash.widgets.alert_banner import AlertBanner, AlertView
 from issdash.widgets.crew_roster import CrewRoster, RosterView
@@ -72,7 +72,7 @@ from issdash.widgets.launch_card import LaunchCard
 from issdash.widgets.mission_bar import MissionBar, MissionBarView
 from issdash.widgets.next_event import CountdownView, NextEventPanel
 from issdash.widgets.passes.banner import PassBanner
-from issdash.widgets.passes.planner import PassesView
+from issdash.widgets.passes.planner import PassPlanner
 from issdash.widgets.station import StationPanel, StationView, radar_text
 from issdash.widgets.telemetry import TelemetryPanel, TelemetryView
 
@@ -291,7 +291,7 @@ class IssDashApp(App[None]):
         yield self._bar_widget
         yield self._alert
         self.pass_banner: PassBanner | None = None
-        self.kiosk_planner: PassesView | None = None
+        self.kiosk_planner: PassPlanner | None = None
         if self.kiosk is not None:
             self.pass_banner = PassBanner(id="pass-banner")
             yield self.pass_banner
@@ -306,7 +306,7 @@ class IssDashApp(App[None]):
                 if self.kiosk is not None:
                     # The kiosk's "passes" view: the planner in place of the map and crew,
                     # beside the countdown (which is never hidden).
-                    self.kiosk_planner = PassesView(id="kiosk-planner", glyphs=self.map_glyphs)
+                    self.kiosk_planner = PassPlanner(id="kiosk-planner", glyphs=self.map_glyphs)
                     with Vertical(id="passes-panel", classes="panel"):
                         yield self.kiosk_planner
                 yield from self._declared("left")
@@ -507,12 +507,14 @@ class IssDashApp(App[None]):
         if action in ("pause", "speed", "next_event", "restart"):
             return self.replay.active
         if action == "station_view":
-            return self._telemetry_enabled and not isinstance(self.screen, PassesScreen)
+            return self._telemetry_enabled and not isinstance(self.screen, PassPlannerScreen)
         if action == "hide_keys":
             # Only while the keys panel is open: otherwise Esc is left to whoever wants it.
             return bool(self.screen.query("HelpPanel"))
         # The map is not on the planner's screen (and there p goes back).
-        return not (action in ("toggle_layer", "passes") and isinstance(self.screen, PassesScreen))
+        return not (
+            action in ("toggle_layer", "passes") and isinstance(self.screen, PassPlannerScreen)
+        )
 
     def action_hide_keys(self) -> None:
         self.action_hide_help_panel()
@@ -978,7 +980,7 @@ class IssDashApp(App[None]):
         """Braille, or the Linux console's glyphs: the sky chart draws as the map does."""
         return GLYPHS["console" if self.console_glyphs else "braille"]
 
-    def on_passes_view_selected(self, _message: PassesView.Selected) -> None:
+    def on_pass_planner_selected(self, _message: PassPlanner.Selected) -> None:
         self.passes_control.refresh()
 
     def action_passes(self) -> None:

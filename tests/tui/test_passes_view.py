@@ -22,9 +22,9 @@ from issdash.core.runtime import Runtime, load_demo_recording
 from issdash.feeds.clock import FrozenClock
 from issdash.model.kiosk import KioskController
 from issdash.tui.dashboard import IssDashApp
-from issdash.tui.passes.screen import PassesScreen
+from issdash.tui.passes.screen import PassPlannerScreen
 from issdash.widgets.passes.banner import PassBanner
-from issdash.widgets.passes.planner import PassesView
+from issdash.widgets.passes.planner import PassPlanner
 from issdash.widgets.passes.sky_chart import SkyChart
 from issdash.widgets.telemetry import TelemetryPanel
 
@@ -67,7 +67,7 @@ async def settle(pilot: Pilot[None]) -> IssDashApp:
     return app
 
 
-async def chart_drawn(pilot: Pilot[None], planner: PassesView) -> None:
+async def chart_drawn(pilot: Pilot[None], planner: PassPlanner) -> None:
     """Until the selected pass's sky path (computed in a thread) is on the chart."""
     for _ in range(WAIT_STEPS):
         chart = planner.chart
@@ -77,8 +77,8 @@ async def chart_drawn(pilot: Pilot[None], planner: PassesView) -> None:
     await pilot.pause()
 
 
-def planner_of(app: IssDashApp) -> PassesView:
-    assert isinstance(app.screen, PassesScreen)
+def planner_of(app: IssDashApp) -> PassPlanner:
+    assert isinstance(app.screen, PassPlannerScreen)
     return app.screen.planner
 
 
@@ -105,7 +105,7 @@ async def test_p_opens_ten_days_of_passes_and_escape_closes() -> None:
         ]
         await pilot.press("escape")
         await pilot.pause()
-        assert not isinstance(app.screen, PassesScreen)
+        assert not isinstance(app.screen, PassPlannerScreen)
 
 
 async def test_visible_only_filter() -> None:
@@ -191,7 +191,7 @@ async def test_the_palette_opens_the_planner() -> None:
         await pilot.pause(0.5)
         await pilot.press("enter")
         await pilot.pause(0.2)
-        assert isinstance(app.screen, PassesScreen)
+        assert isinstance(app.screen, PassPlannerScreen)
 
 
 async def test_a_palette_pass_command_opens_the_planner_on_that_pass() -> None:
@@ -335,7 +335,7 @@ async def test_kiosk_banner_and_planner_in_the_cycle() -> None:
         assert app.query_one("#passes-panel").region.area > 0
         assert app.query_one("#map-panel").region.area == 0
         assert app.query_one("#countdown-panel").region.area > 0  # never hidden
-        planner = app.query_one("#kiosk-planner", PassesView)
+        planner = app.query_one("#kiosk-planner", PassPlanner)
         assert planner.view is not None and planner.view.rows
 
 

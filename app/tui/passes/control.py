@@ -37,10 +37,10 @@ from issdash.model.passes.planner import planner_view
 from issdash.model.passes.sky_chart import position_at
 from issdash.model.state import MissionState, StateStore
 from issdash.tui.passes.alert_effects import AlertEffects, AlertEffectSettings
-from issdash.tui.passes.screen import PassesScreen
+from issdash.tui.passes.screen import PassPlannerScreen
 from issdash.widgets.mission_bar import MissionBarView
 from issdash.widgets.passes.banner import PassBanner
-from issdash.widgets.passes.planner import PassesView
+from issdash.widgets.passes.planner import PassPlanner
 from issdash.widgets.passes.sky_chart import SkyChartView
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class PassesHost:
     # The tick interval now, in real seconds.
     tick_s: Callable[[], float]
     # The kiosk's planner and pass banner, once composed (None outside the kiosk).
-    kiosk_widgets: Callable[[], tuple[PassesView | None, PassBanner | None]]
+    kiosk_widgets: Callable[[], tuple[PassPlanner | None, PassBanner | None]]
     # Draw every view again now (a search's passes arrived).
     redraw: Callable[[], None]
 
@@ -174,9 +174,9 @@ class PassesControl:
             self.effects.deliver(outcome)
         self.search.forget()
 
-    def _planners(self) -> list[PassesView]:
+    def _planners(self) -> list[PassPlanner]:
         host = self.host
-        planners = [s.planner for s in host.app.screen_stack if isinstance(s, PassesScreen)]
+        planners = [s.planner for s in host.app.screen_stack if isinstance(s, PassPlannerScreen)]
         kiosk_planner = host.kiosk_widgets()[0]
         if kiosk_planner is not None and host.kiosk is not None and host.kiosk.view() == "passes":
             planners.append(kiosk_planner)
@@ -193,13 +193,13 @@ class PassesControl:
         zone = self.zone(now)
         observer = self.zoned(state.observer)
         for screen in host.app.screen_stack:
-            if isinstance(screen, PassesScreen):
+            if isinstance(screen, PassPlannerScreen):
                 screen.bar.view = host.bar_view(state, now)
         for planner in planners:
             if not planner.is_attached:
                 continue  # its screen was closed since the list was taken
             screen = planner.screen
-            on_screen = isinstance(screen, PassesScreen)
+            on_screen = isinstance(screen, PassPlannerScreen)
             planner.zone = zone
             planner.view = planner_view(
                 self.search.passes,
@@ -207,14 +207,16 @@ class PassesControl:
                 now,
                 zone,
                 min_elevation_deg=host.settings.min_elevation_deg,
-                visible_only=screen.visible_only if isinstance(screen, PassesScreen) else False,
+                visible_only=screen.visible_only
+                if isinstance(screen, PassPlannerScreen)
+                else False,
                 withheld=self.withheld,
                 approximate=self.approximate,
                 interactive=on_screen,
             )
             self._update_chart(planner, now)
 
-    def _update_chart(self, planner: PassesView, now: datetime) -> None:
+    def _update_chart(self, planner: PassPlanner, now: datetime) -> None:
         chosen = planner.selected
         state = self.host.store.state
         observer = state.observer
@@ -258,9 +260,9 @@ class PassesControl:
     def open(self, visible_only: bool = False, chosen: Pass | None = None) -> None:
         """The planner's own screen (key p, the palette), on `chosen` when given."""
         app = self.host.app
-        if any(isinstance(screen, PassesScreen) for screen in app.screen_stack):
+        if any(isinstance(screen, PassPlannerScreen) for screen in app.screen_stack):
             return
-        screen = PassesScreen(visible_only, self.host.glyphs, on_change=self.refresh)
+        screen = PassPlannerScreen(visible_only, self.host.glyphs, on_change=self.refresh)
         screen.planner.selected = chosen
         app.push_screen(screen)
 

@@ -18,10 +18,10 @@ from textual.widgets import Footer
 
 from issdash.model.map.glyphs import BRAILLE, MapGlyphs
 from issdash.widgets.mission_bar import MissionBar
-from issdash.widgets.passes.planner import PassesView
+from issdash.widgets.passes.planner import PassPlanner
 
 
-class PassesScreen(Screen[None]):
+class PassPlannerScreen(Screen[None]):
     """Ten days of passes, the selected one's sky chart, a visible-only filter."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -30,7 +30,7 @@ class PassesScreen(Screen[None]):
     ]
 
     DEFAULT_CSS = """
-    PassesScreen { layout: vertical; }
+    PassPlannerScreen { layout: vertical; }
     """
 
     def __init__(
@@ -44,7 +44,7 @@ class PassesScreen(Screen[None]):
         # Draws the planner's views again (the pass feature's `PassesControl.refresh`).
         self._on_change = on_change
         self.bar = MissionBar(id="passes-bar")
-        self.planner = PassesView(id="passes-view", glyphs=glyphs)
+        self.planner = PassPlanner(id="passes-view", glyphs=glyphs)
 
     def compose(self) -> ComposeResult:
         yield self.bar
