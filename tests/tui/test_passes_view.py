@@ -384,3 +384,57 @@ async def test_on_the_linux_console_the_planner_draws_only_font_characters(
         assert app.console_glyphs is not None and app.console_glyphs.missing == set()
         assert "■" in text  # the station now, in the console's own square
         assert "NNW -> NE -> SE" in text
+
+
+async def test_the_pass_feature_runs_on_its_host_alone() -> None:
+    """PassesControl knows the dashboard only through PassesHost: in a plain Textual app it
+    searches once (in a thread), redraws when the passes land, and opens its planner on them."""
+    from textual.app import App
+
+    from issdash.feeds.adapters.tle import parse_elements
+    from issdash.feeds.sources import RawResponse
+    from issdash.model.map.glyphs import BRAILLE
+    from issdash.model.orbit import OrbitEngine
+    from issdash.tui.passes.control import PassesControl, PassesHost
+    from issdash.widgets.mission_bar import MissionBarView
+    from scripts.fixtures.ms27_payloads import TLE_TEXT
+
+    at = RISE - timedelta(minutes=20)
+    settings = load_settings(observer=CAIRNS)
+    runtime = Runtime.for_demo(settings, load_demo_recording(), FrozenClock(at))
+    engine = OrbitEngine(parse_elements(RawResponse("x", 200, "", TLE_TEXT, at), at))
+    app: App[None] = App()
+    redraws: list[datetime] = []
+    control = PassesControl(
+        PassesHost(
+            app=app,
+            settings=settings,
+            store=runtime.store,
+            clock=runtime.clock,
+            kiosk=None,
+            glyphs=BRAILLE,
+            bar_view=lambda state, now: MissionBarView(now, state.mode, 1.0),
+            engine_for=lambda _elements: engine,
+            tick_s=lambda: 1.0,
+            kiosk_widgets=lambda: (None, None),
+            redraw=lambda: redraws.append(runtime.clock.now()),
+        )
+    )
+    observer = runtime.store.state.observer
+    async with app.run_test(size=(120, 40)) as pilot:
+        control.ensure_passes(engine, observer, at)
+        for _ in range(WAIT_STEPS):
+            if control.passes is not None:
+                break
+            await pilot.pause(0.02)
+        passes = control.passes
+        assert passes is not None and redraws == [at]
+        assert min(abs((p.rise - RISE).total_seconds()) for p in passes) < 5
+        control.ensure_passes(engine, observer, at)  # the same inputs: no second search
+        await pilot.pause(0.2)
+        assert redraws == [at]
+        control.open()
+        await pilot.pause()
+        assert isinstance(app.screen, PassPlannerScreen)
+        view = app.screen.planner.view
+        assert view is not None and view.rows[0].pass_ == passes[0]
