@@ -1,8 +1,9 @@
 """The pass planner: ten days of passes, one row each, and the sky chart of the selected one.
 
-Draws the `PassPlannerView` and `SkyChartView` it is given; picking a row posts `PassPlanner.
-Selected` and the app answers with that pass's chart. Used full screen (key p) and, in kiosk
-mode, in place of the map and crew while the cycle is on "passes".
+Draws the `PassPlannerView` and `SkyChartView` it is given; picking a row posts
+`PassPlanner.Selected` and the app answers with that pass's chart. Used full screen (key p,
+`PassPlannerScreen`) and, in kiosk mode, in place of the map and crew while the cycle is on
+"passes".
 """
 
 from __future__ import annotations
