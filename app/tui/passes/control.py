@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from textual.worker import get_current_worker
 
-from issdash.config.place import with_timezone
 from issdash.feeds.values import Observer
 from issdash.model.orbit import OrbitEngine, Pass, SkyPoint
 from issdash.model.passes.alerts import AlertScheduler, banner_alert
@@ -73,7 +72,12 @@ class PassesControl:
             return observer
         if self._zoned_observer is None or self._zoned_observer[0] != observer:
             try:
-                zoned = with_timezone(observer)
+                # The settings look the zone up once (issdash.config); the state's observer is
+                # theirs (the runtime starts the state with it).
+                settings = self.app.runtime.settings
+                zoned = (
+                    settings.zoned_observer() if observer == settings.observer else None
+                ) or observer
             except Exception:  # the zone lookup is a nicety: never a reason to fail a tick
                 log.exception("the observer's time zone could not be looked up")
                 zoned = observer
