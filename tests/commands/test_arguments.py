@@ -60,8 +60,7 @@ def usage_error(capsys: pytest.CaptureFixture[str], *args: str) -> str:
         ),
         (
             ["record", "out.jsonl", "--duration", "0h0m"],
-            "issdash record: error: argument --duration/--max-duration: duration must be"
-            " positive",
+            "issdash record: error: argument --duration/--max-duration: duration must be positive",
         ),
         (
             ["record", "out.jsonl", "--duration", "soon"],
