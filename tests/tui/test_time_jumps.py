@@ -192,9 +192,9 @@ async def test_passes_are_searched_again_after_a_jump_back(tmp_path: Path) -> No
 
 
 def test_no_negative_element_age_in_status_text(capsys: pytest.CaptureFixture[str]) -> None:
-    from issdash.commands.cli import _print_status
+    from issdash.commands.status import print_status
 
-    _print_status(
+    print_status(
         {
             "time": "2025-01-01T00:00:00Z",
             "mode": "live",

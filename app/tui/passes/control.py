@@ -23,7 +23,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from textual.app import App
 from textual.worker import get_current_worker
 
-from issdash.config.place import with_timezone
 from issdash.config.settings import Settings
 from issdash.feeds.clock import Clock
 from issdash.feeds.values import ElementSet, Observer
@@ -109,7 +108,12 @@ class PassesControl:
             return observer
         if self._zoned_observer is None or self._zoned_observer[0] != observer:
             try:
-                zoned = with_timezone(observer)
+                # The settings look the zone up once (issdash.config); the state's observer is
+                # theirs (the runtime starts the state with it).
+                settings = self.host.settings
+                zoned = (
+                    settings.zoned_observer() if observer == settings.observer else None
+                ) or observer
             except Exception:  # the zone lookup is a nicety: never a reason to fail a tick
                 log.exception("the observer's time zone could not be looked up")
                 zoned = observer
