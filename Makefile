@@ -51,12 +51,8 @@ test: $(STAMP) lint
 # pyproject.toml). The editable install finds it through an import hook that mypy and
 # import-linter cannot follow, so they read a tree of links with the installed layout.
 LINKS := $(VENV)/src-link
-links:
-	rm -rf $(LINKS) && mkdir -p $(LINKS)/issdash
-	for entry in app/* widgets feeds; do \
-		case $$entry in */__pycache__) continue ;; esac; \
-		ln -s "$(CURDIR)/$$entry" $(LINKS)/issdash/; \
-	done
+links: $(RUNTIME_STAMP)
+	$(BIN)/python scripts/link_tree.py $(LINKS)
 
 lint: $(STAMP) links
 	$(BIN)/ruff check .

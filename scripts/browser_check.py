@@ -182,7 +182,7 @@ def serve_demo(port: int) -> subprocess.Popen[bytes]:
         [
             sys.executable,
             "-m",
-            "app",
+            "issdash",
             "serve",
             "--port",
             str(port),

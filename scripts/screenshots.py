@@ -54,7 +54,7 @@ async def shoot(
         for _ in range(250):  # feeds answer and the pass search runs in a thread: wait
             state = app.runtime.store.state
             enabled = [h for h in state.feeds.values() if h.enabled]
-            if app._passes is not None and all(h.last_attempt_at for h in enabled):
+            if app.passes is not None and all(h.last_attempt_at for h in enabled):
                 break
             await pilot.pause(0.02)
         for key in keys:
@@ -123,7 +123,7 @@ async def shoot_offline(name: str, size: tuple[int, int], at: datetime, out: Pat
             for _ in range(1000):
                 state = app.runtime.store.state
                 failed = all(h.last_error for h in state.feeds.values() if h.enabled)
-                if app._passes is not None and failed:
+                if app.passes is not None and failed:
                     break
                 await pilot.pause(0.02)
             app._tick()
@@ -160,7 +160,7 @@ async def shoot_passes(
     app = IssDashApp(runtime, kiosk=KioskController(settings.kiosk) if kiosk else None)
     async with app.run_test(size=size) as pilot:
         for _ in range(1500):
-            if app._passes is not None:
+            if app.passes is not None:
                 break
             await pilot.pause(0.02)
         for key in keys:

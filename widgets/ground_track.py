@@ -11,11 +11,11 @@ from textual.geometry import Size
 from textual.reactive import reactive
 from textual.strip import Strip
 
+from issdash.model.map.frame import CellFrame
 from issdash.model.map.glyphs import BRAILLE, MapGlyphs
 from issdash.model.map.raster import (
     STYLE_COUNT,
     Layer,
-    MapFrame,
     MapScene,
     compose,
     frame_runs,
@@ -95,7 +95,7 @@ class GroundTrackMap(LineCache):
         # Braille, or block elements where the terminal has no braille (the Linux console).
         self.glyphs = glyphs
         self.set_class(glyphs.mode == "console", "-console")
-        self._frame: MapFrame | None = None
+        self._frame: CellFrame | None = None
         self._rows: _FrameRows | None = None
         self._style_table: list[Style] | None = None
         self._retry_pending = False
@@ -128,7 +128,7 @@ class GroundTrackMap(LineCache):
         width, _ = map_size_for(self.size.width, self.size.height)
         return 180.0 / width if width else None
 
-    def _compose_frame(self) -> MapFrame | None:
+    def _compose_frame(self) -> CellFrame | None:
         width, height = map_size_for(self.size.width, self.size.height)
         if self.scene is None or width == 0:
             return None
@@ -164,7 +164,7 @@ class GroundTrackMap(LineCache):
         for row in changed.tolist():
             self.refresh_lines(top + row)
 
-    def _top(self, frame: MapFrame) -> int:
+    def _top(self, frame: CellFrame) -> int:
         return (self.size.height - frame.size[1]) // 2
 
     def _styles(self) -> list[Style]:
@@ -198,7 +198,7 @@ class GroundTrackMap(LineCache):
         self._retry_pending = False
         self.redraw_all_rows()
 
-    def _frame_rows(self, frame: MapFrame) -> _FrameRows:
+    def _frame_rows(self, frame: CellFrame) -> _FrameRows:
         """What every row of this frame shares, worked out once: one segment per style run
         (runs never cross a row), the placement and the padding."""
         if self._rows is None:

@@ -1,168 +1,34 @@
-"""The `issdash` command line."""
+"""The `issdash` command line: the parser, `main` and the dispatch to each command's module
+(status, passes, record, serve, dashboard); the flags' values are read by `arguments`."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import importlib.metadata
-import logging
-import math
 import os
 import re
-import stat
 import sys
-from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
-from logging.handlers import RotatingFileHandler
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from pydantic import ValidationError
-
-from issdash.core.gc_pause import pause_collector, resume_collector
-from issdash.feeds.clock import (
-    FrozenClock,
-    ScaledClock,
-    SystemClock,
-    clock_doubt,
-    iso_z,
-    parse_iso_utc,
+from issdash.commands import arguments
+from issdash.commands.exits import (
+    EXIT_CRASH,
+    EXIT_OK,
+    EXIT_USAGE,
+    LocalInputError,
+    say,
 )
+from issdash.commands.inputs import HistoryError
+from issdash.core.gc_pause import pause_collector, resume_collector
+from issdash.feeds.clock import SystemClock, iso_z
 from issdash.feeds.recording import RecordingError
 from issdash.feeds.text import clean_text
-from issdash.feeds.values import Observer
 
 if TYPE_CHECKING:  # imported lazily at run time: `status` must not pay for the dashboard
     from issdash.config.settings import Settings
-    from issdash.core.runtime import Runtime
-    from issdash.feeds.elements import ElementsInfo
-    from issdash.feeds.recording import Recording
-
-
-def _iso(text: str) -> datetime:
-    try:
-        return parse_iso_utc(text)
-    except (ValueError, OverflowError):
-        raise argparse.ArgumentTypeError(
-            f"not an ISO 8601 time: {clean_text(text, 40)!r}"
-        ) from None
-
-
-def _observer(text: str) -> Observer:
-    from issdash.config.errors import describe_settings_error
-
-    try:
-        return Observer.parse(text)
-    except ValidationError as exc:  # numbers out of range: "latitude must be between ..."
-        raise argparse.ArgumentTypeError(describe_settings_error(exc, Observer)) from None
-    except ValueError as exc:  # not LAT,LON[,ALT_M]
-        raise argparse.ArgumentTypeError(clean_text(exc, 120)) from None
-
-
-def _place(text: str) -> Observer:
-    """A city name resolved offline (issdash.config.place); ambiguous names list candidates."""
-    from issdash.config.place import PlaceError, resolve_place
-
-    try:
-        return resolve_place(text)
-    except PlaceError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _days(text: str) -> int:
-    from issdash.commands.passes import MAX_DAYS, MIN_DAYS
-
-    try:
-        days = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number of days: {text[:20]!r}") from None
-    if not MIN_DAYS <= days <= MAX_DAYS:
-        raise argparse.ArgumentTypeError(f"days must be {MIN_DAYS} to {MAX_DAYS}, got {days}")
-    return days
-
-
-def _duration(text: str) -> float:
-    """ "2h", "90m", "45s", "1h30m" or plain seconds."""
-    match = re.fullmatch(
-        r"\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*", text
-    )
-    if not match or not any(match.groups()):
-        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (try 2h, 30m, 90s)")
-    hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
-    total = hours * 3600 + minutes * 60 + seconds
-    if total <= 0:
-        raise argparse.ArgumentTypeError("duration must be positive")
-    return total
-
-
-MAX_SPEED = 10000.0
-
-
-def _speed(text: str) -> float:
-    """Replay speed, times real time: any number in range (the keys + and - then step
-    through the replay's ladder of speeds)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0 < value <= MAX_SPEED:  # NaN fails too
-        from issdash.model.replay_control import SPEEDS
-
-        ladder = ", ".join(f"{s:g}" for s in SPEEDS)
-        raise argparse.ArgumentTypeError(
-            f"{clean_text(text, 40)!r}: the replay speed is times real time, a number greater"
-            f" than 0 and at most {MAX_SPEED:g} (e.g. 1, 60, 600; the keys + and - step"
-            f" through {ladder})"
-        )
-    return value
-
-
-def _seconds(text: str) -> float:
-    """`--timeout`: a finite, positive number of seconds, at most ten minutes."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0 < value <= 600:
-        raise argparse.ArgumentTypeError(
-            f"{clean_text(text, 40)!r}: must be a number of seconds greater than 0 and at most 600"
-        )
-    return value
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(
-            f"{clean_text(text, 40)!r}: must be a TCP port number from 1 to 65535"
-        )
-    return value
-
-
-def _elevation(text: str) -> float:
-    """`--min-elevation`: its range is the setting's, checked with the other settings."""
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{clean_text(text, 40)!r}: must be a number of degrees (e.g. 10)"
-        ) from None
-
-
-def _size(text: str) -> int:
-    """ "500M", "2G", "100k" or plain bytes."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmMgG]?)[bB]?\s*", text)
-    if not match:
-        raise argparse.ArgumentTypeError(f"not a size: {clean_text(text, 40)!r} (try 500M, 2G)")
-    factor = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9}[match[2].lower()]
-    value = int(float(match[1]) * factor)
-    if value < 4096:
-        raise argparse.ArgumentTypeError("size must be at least 4k")
-    return value
 
 
 # Global flags are accepted before or after the subcommand. Each parser declares them, but
@@ -196,21 +62,21 @@ def _common(parser: argparse.ArgumentParser, top: bool = False) -> None:
     _config_flag(parser, top)
     parser.add_argument(
         "--observer",
-        type=_observer,
+        type=arguments.observer,
         default=_default(parser, top, "observer"),
         metavar="LAT,LON[,ALT_M]",
         help="where to predict passes for",
     )
     parser.add_argument(
         "--place",
-        type=_place,
+        type=arguments.place,
         default=_default(parser, top, "place"),
         metavar="NAME",
         help='where to predict passes for, by name: "Amsterdam", "Boston, US" (offline)',
     )
     parser.add_argument(
         "--min-elevation",
-        type=_elevation,
+        type=arguments.elevation,
         metavar="DEG",
         dest="min_elevation",
         default=_default(parser, top, "min_elevation"),
@@ -237,14 +103,14 @@ def _common(parser: argparse.ArgumentParser, top: bool = False) -> None:
 def _replay_flags(parser: argparse.ArgumentParser, top: bool = False) -> None:
     parser.add_argument(
         "--start",
-        type=_iso,
+        type=arguments.iso_time,
         metavar="ISO",
         default=_default(parser, top, "start"),
         help="replay start time",
     )
     parser.add_argument(
         "--speed",
-        type=_speed,
+        type=arguments.speed,
         default=_default(parser, top, "speed"),
         help="replay speed (x real time)",
     )
@@ -293,19 +159,27 @@ def build_parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="print the current state once and exit")
     _common(status)
     status.add_argument("--json", action="store_true", help="print JSON (the stable interface)")
-    status.add_argument("--at", type=_iso, metavar="ISO", help="time to report for (default now)")
+    status.add_argument(
+        "--at", type=arguments.iso_time, metavar="ISO", help="time to report for (default now)"
+    )
     status.add_argument(
         "--timeout",
-        type=_seconds,
+        type=arguments.seconds,
         default=5.0,
         metavar="S",
         help="longest wait for the feeds (default 5)",
     )
     passes = sub.add_parser("passes", help="when to see the station: passes over the observer")
     _common(passes)
-    passes.add_argument("--at", type=_iso, metavar="ISO", help="start of the span (default now)")
     passes.add_argument(
-        "--days", type=_days, default=3, metavar="N", help="how many days ahead (1-30, default 3)"
+        "--at", type=arguments.iso_time, metavar="ISO", help="start of the span (default now)"
+    )
+    passes.add_argument(
+        "--days",
+        type=arguments.days,
+        default=3,
+        metavar="N",
+        help="how many days ahead (1-30, default 3)",
     )
     passes.add_argument("--visible", action="store_true", help="only passes you can see")
     passes.add_argument("--json", action="store_true", help="print JSON (the stable interface)")
@@ -321,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve = sub.add_parser("serve", help="serve the dashboard to web browsers (textual-serve)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
+    serve.add_argument("--port", type=arguments.port, default=8000, help="port (default 8000)")
     _common(serve)
     _replay_flags(serve)
     record = sub.add_parser("record", help="record the live feeds to a file for replay")
@@ -332,14 +206,14 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument(
         "--duration",
         "--max-duration",
-        type=_duration,
+        type=arguments.duration,
         dest="duration",
         metavar="TIME",
         help="stop after (e.g. 2h)",
     )
     record.add_argument(
         "--max-size",
-        type=_size,
+        type=arguments.size,
         metavar="SIZE",
         help="stop before the file grows past SIZE (e.g. 500M; before compression)",
     )
@@ -362,19 +236,13 @@ def _settings(args: argparse.Namespace) -> Settings:
         if getattr(args, attribute, None) is not None:
             overrides[setting] = getattr(args, attribute)
     if place_flag is not None:
-        overrides["observer"] = place_flag  # already resolved (see _place)
+        overrides["observer"] = place_flag  # already resolved (see arguments.place)
     if observer_flag is not None or place_flag is not None:
         # A flag replaces the other way of giving the observer from the config or environment.
         overrides["place"] = None
     flags = {setting: flag for flag, _, setting in _SETTING_FLAGS}
-    settings = load_settings(args.config, flags=flags, **overrides)
-    observer = settings.observer
-    if observer is not None and observer.timezone is None:
-        # Every command sees the observer with its zone (coordinates, else the system's).
-        from issdash.config.place import with_timezone
-
-        settings = settings.model_copy(update={"observer": with_timezone(observer)})
-    return settings
+    # The observer's zone is the settings' to look up, when a command first needs it.
+    return load_settings(args.config, flags=flags, **overrides)
 
 
 # Flags that set a setting: (flag, argparse attribute, setting), for errors naming the flag.
@@ -411,20 +279,6 @@ _NEGATIVE = re.compile(r"^-[\d.]")
 _ENVIRONMENT_DEFAULTS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 
-class LocalInputError(Exception):
-    """A problem with what the user gave us (a file, a setting, a time): exit status 2, one
-    line on stderr, no traceback."""
-
-
-# `status --at` range: the station did not exist before Zarya's launch, and the Sun's
-# position comes from the bundled planetary ephemeris (de421: to 2053-10-09), which a 24 h
-# pass search and the tracks around the time must stay inside.
-EARLIEST_AT = datetime(1998, 11, 20, 6, 40, tzinfo=UTC)
-LATEST_AT = datetime(2053, 10, 7, tzinfo=UTC)
-
-EXIT_OK, EXIT_CRASH, EXIT_USAGE, EXIT_DEGRADED = 0, 1, 2, 3
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a command; the exit status follows README "Exit statuses": 0 success, 1 crash,
     2 usage or local input error, 3 degraded data."""
@@ -433,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _main(argv)
     except LocalInputError as exc:
-        _say(f"issdash: error: {exc}")
+        say(f"issdash: error: {exc}")
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
@@ -459,12 +313,6 @@ def _reserve_standard_fds() -> None:
         except OSError:
             with contextlib.suppress(OSError):
                 os.open(os.devnull, os.O_RDWR)  # the lowest free number: this one
-
-
-def _say(line: str) -> None:
-    """One line on stderr, cleaned: error messages quote files and feeds."""
-    with contextlib.suppress(OSError, ValueError):
-        print(clean_text(line, 400), file=sys.stderr, flush=True)
 
 
 def _silence_stdout() -> None:
@@ -495,7 +343,7 @@ def _report_crash(exc: BaseException) -> None:
         frame = frame.tb_next
     where = f" at {Path(frame.tb_frame.f_code.co_filename).name}:{frame.tb_lineno}" if frame else ""
     logged = f"; full traceback in {log_path}" if log_path else ""
-    _say(f"issdash: internal error{where}: {type(exc).__name__}: {exc}{logged}")
+    say(f"issdash: internal error{where}: {type(exc).__name__}: {exc}{logged}")
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -513,127 +361,29 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command in ("record", "serve"):
         resume_collector()  # long-running, and nobody waits for their first output
     try:
+        # Each command's module is imported only when it runs: `status` must not pay for the
+        # dashboard (Textual), nor `passes` for the web server.
         if args.command == "status":
-            return _status(args, settings)
+            from issdash.commands.status import status_command
+
+            return status_command(args, settings)
         if args.command == "passes":
-            return _passes(args, settings)
+            from issdash.commands.passes import passes_command
+
+            return passes_command(args, settings)
         if args.command == "record":
-            return _record(args, settings)
+            from issdash.commands.record import record_command
+
+            return record_command(args, settings)
         if args.command == "serve":
-            return _serve(args, typed, settings)
-        return _dashboard(args, settings)
+            from issdash.commands.serve import serve_command
+
+            return serve_command(args, dashboard_argv(typed), settings)
+        from issdash.commands.dashboard import dashboard_command
+
+        return dashboard_command(args, settings)
     except (RecordingError, HistoryError) as exc:
         raise LocalInputError(str(exc)) from None
-
-
-def _recording(args: argparse.Namespace) -> Recording:
-    """The recording to replay; what was skipped in it is said on stderr."""
-    from issdash.core.runtime import load_demo_recording
-
-    recording = load_demo_recording(Path(args.demo) if args.demo else None)
-    for problem in recording.problems[:20]:
-        _say(f"issdash: recording: {problem}")
-    if len(recording.problems) > 20:
-        _say(f"issdash: recording: ... and {len(recording.problems) - 20} more problems")
-    return recording
-
-
-def _status(args: argparse.Namespace, settings: Settings) -> int:
-    from issdash.core.runtime import Runtime
-    from issdash.model.status import build_status, dumps_status
-
-    logging.basicConfig(level=logging.ERROR)
-    if args.at is not None and not EARLIEST_AT <= args.at <= LATEST_AT:
-        raise LocalInputError(
-            f"--at {iso_z(args.at)}: outside what can be computed"
-            f" ({iso_z(EARLIEST_AT)}, Zarya's launch, to {iso_z(LATEST_AT)},"
-            " the end of the bundled solar-system ephemeris)"
-        )
-    if args.demo is not None:
-        recording = _recording(args)
-        at = args.at or recording.start
-        runtime = Runtime.for_demo(settings, recording, FrozenClock(at))
-    else:
-        at = args.at or SystemClock().now()
-        runtime = Runtime(settings, FrozenClock(at), mode="live")
-    runtime.element_history = _element_history(settings)
-    runtime.load_fallbacks()
-    asyncio.run(runtime.gather_once(args.timeout))
-    status = build_status(runtime.store.state, at, settings.min_elevation_deg)
-    doubt = clock_doubt(at, _elements_epoch(runtime, at)) if args.at is None else None
-    if doubt is not None and args.demo is None:
-        status["notices"] = [*status["notices"], doubt]
-    if args.json:
-        sys.stdout.write(dumps_status(status) + "\n")
-    else:
-        _print_status(status)
-    sys.stdout.flush()
-    # 3: the report is degraded (a feed not answering, a part not known); see README.
-    return EXIT_DEGRADED if status["degraded"] else EXIT_OK
-
-
-def _passes(args: argparse.Namespace, settings: Settings) -> int:
-    from issdash.commands.passes import PassesUsageError, run_passes
-
-    logging.basicConfig(level=logging.ERROR)
-    try:
-        return run_passes(
-            settings,
-            at=args.at,
-            now=SystemClock().now(),
-            days=args.days,
-            visible_only=args.visible,
-            as_json=args.json,
-            ics=args.ics,
-            timeout_s=args.timeout,
-            recording=_recording(args) if args.demo is not None else None,
-            element_history=_element_history(settings),
-        )
-    except PassesUsageError as exc:
-        raise LocalInputError(str(exc)) from None
-
-
-def _element_history(settings: Settings) -> tuple[ElementsInfo, ...]:
-    """The sets of the history file, if one is set; a file that cannot be used is a usage
-    error naming it (exit 2), not a traceback."""
-    from issdash.core.runtime import load_element_history
-    from issdash.feeds.sources import FeedError
-
-    path = settings.elements_history
-    if path is None:
-        return ()
-    try:
-        if not stat.S_ISREG(path.stat().st_mode):  # /dev/zero would be read without end
-            raise HistoryError(f"elements history {path}: not a regular file")
-        return load_element_history(path)
-    except FeedError as exc:
-        raise HistoryError(f"elements history {path}: {exc.reason}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise HistoryError(f"elements history {path}: cannot read it ({exc})") from None
-
-
-class HistoryError(Exception):
-    """The element history file cannot be used."""
-
-
-def _serve(args: argparse.Namespace, typed: Sequence[str], settings: Settings) -> int:
-    from issdash.commands.serve import serve
-
-    collector = None
-    if args.demo is None and settings.bus is None:
-        # Live feeds: polled once here, read by every session (issdash.core.collector).
-        from issdash.core.collector import Collector
-
-        collector = Collector(settings)
-    serve(
-        args.host,
-        args.port,
-        dashboard_argv(typed),
-        max_sessions=settings.serve.max_sessions,
-        trusted_origins=tuple(settings.serve.trusted_origins),
-        collector=collector,
-    )
-    return 0
 
 
 def dashboard_argv(typed: Sequence[str]) -> list[str]:
@@ -665,165 +415,6 @@ def dashboard_argv(typed: Sequence[str]) -> list[str]:
             continue
         passed.append(arg)
     return passed
-
-
-def _record(args: argparse.Namespace, settings: Settings) -> int:
-    from issdash.commands.record import record
-    from issdash.config.settings import ALL_FEEDS
-    from issdash.feeds.recording import RecordingWriteError
-
-    feeds = [f.strip() for f in args.feeds.split(",")] if args.feeds else None
-    unknown = [f for f in feeds or [] if f not in ALL_FEEDS]
-    if unknown:
-        from issdash.config.errors import did_you_mean
-
-        raise LocalInputError(
-            f"record --feeds: unknown feed(s): {', '.join(unknown)};"
-            f" {did_you_mean(unknown[0], ALL_FEEDS)}valid: {', '.join(ALL_FEEDS)}"
-        )
-    logging.basicConfig(level=logging.WARNING)
-    try:
-        summary = asyncio.run(
-            record(
-                settings,
-                args.out,
-                args.duration,
-                feeds,
-                args.description,
-                max_bytes=args.max_size,
-            )
-        )
-    except RecordingWriteError as exc:
-        raise LocalInputError(str(exc)) from None
-    for line in summary.lines():
-        (_say if line.startswith(("warning", "stopped")) else _print_clean)(line)
-    return summary.exit_status
-
-
-def _print_clean(line: str) -> None:
-    print(clean_text(line, 400, keep_spacing=True))
-
-
-def _elements_epoch(runtime: Runtime, at: datetime) -> datetime | None:
-    choice = runtime.store.state.elements_at(at)
-    return choice.elements.epoch if choice is not None else None
-
-
-def _print_status(status: dict[str, Any]) -> None:
-    """The human form of `status`. Every line is cleaned like the dashboard's text (errors
-    and names come from feeds and files: no escape sequence may reach the terminal)."""
-    for line in _status_lines(status):
-        print(clean_text(line, 300, keep_spacing=True))
-
-
-def _status_lines(status: dict[str, Any]) -> Iterator[str]:
-    from issdash.feeds.elements import describe_age
-
-    yield f"issdash status at {status['time']} ({status['mode']})"
-    pos = status["position"]
-    if pos:
-        yield (
-            f"  ISS  {pos['latitude_deg']:+.3f} {pos['longitude_deg']:+.3f}  "
-            f"{pos['altitude_km']:.1f} km  {pos['speed_km_s']:.3f} km/s  "
-            f"{'sunlit' if pos['sunlit'] else 'eclipsed'}  orbit {pos['orbit_number']}  "
-            f"elements {describe_age(pos['elements_age_h'])}"
-            f"{'  approximate' if pos.get('approximate') else ''}"
-        )
-    elements = status.get("elements")
-    if not pos and elements and elements.get("problem"):
-        yield f"  ISS  elements unusable at this time: {elements['problem']}"
-    if status.get("passes") is None and pos:
-        yield "  passes withheld (see notices)"
-    for p in (status.get("passes") or [])[:3]:
-        yield (
-            f"  pass {p['rise']}  max {p['max_elevation_deg']:.0f} deg  "
-            f"{'visible' if p['visible'] else 'not visible'}"
-        )
-    for name, feed in status["feeds"].items():
-        error = f"  {feed['error']}" if feed["error"] else ""
-        yield f"  {name:<9} {feed['state']}{error}"
-    for notice in status.get("notices") or []:
-        yield f"  ! {notice}"
-
-
-def _dashboard(args: argparse.Namespace, settings: Settings) -> int:
-    from issdash.core.runtime import Runtime
-    from issdash.model.kiosk import KioskController
-    from issdash.tui.dashboard import IssDashApp
-
-    _log_to_file(settings.log_file)
-    _keyless_stdin_if_needed()
-    if args.demo is not None:
-        recording = _recording(args)
-        clock = ScaledClock(args.start or recording.start, args.speed)
-        runtime = Runtime.for_demo(settings, recording, clock)
-    else:
-        runtime = Runtime(settings, SystemClock(), mode="live")
-    runtime.element_history = _element_history(settings)
-    kiosk = KioskController(settings.kiosk) if args.kiosk else None
-    app = IssDashApp(runtime, loop=args.loop, kiosk=kiosk)
-    app.run()
-    # Textual catches an exception that ends the app, prints it and sets the return code: it
-    # must reach our exit status, or a supervisor (systemd Restart=on-failure) sees success.
-    code = app.return_code or 0
-    if code != 0:
-        error = getattr(app, "_exception", None)  # Textual keeps the exception that ended it
-        logged = ""
-        if isinstance(error, BaseException):
-            logging.getLogger(__name__).error(
-                "the dashboard stopped on an internal error", exc_info=error
-            )
-            logged = f"; full traceback in {settings.log_file}"
-        _say(f"issdash: the dashboard stopped on an internal error (exit status {code}){logged}")
-    return EXIT_CRASH if code != 0 else EXIT_OK
-
-
-def _keyless_stdin_if_needed() -> None:
-    """Without a terminal on stdin, run display-only, calmly.
-
-    Textual's input thread waits on stdin with select() and, at end of file, goes straight
-    back to waiting: /dev/null is always "readable" and always at end of file, so it spun a
-    whole core forever; a closed stdin (no fd 0) crashed it at start. In both cases stdin is
-    replaced by the read end of a pipe nobody writes to: never readable, the thread sleeps in
-    select(), and the dashboard runs without keys (SIGTERM or Ctrl+C ends it). Left alone
-    when another Textual driver is chosen (textual-serve talks to the app over stdin).
-    """
-    if os.environ.get("TEXTUAL_DRIVER"):
-        return
-    stdin = sys.__stdin__
-    try:
-        if stdin is not None and os.isatty(stdin.fileno()):
-            return
-    except (OSError, ValueError):
-        pass
-    read_end, write_end = os.pipe()
-    os.dup2(read_end, 0)
-    os.close(read_end)
-    # The write end stays open for the life of the process, so the pipe never reports EOF.
-    global _KEPT_PIPE_END
-    _KEPT_PIPE_END = write_end
-    sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115 - for the process's life
-    setattr(sys, "__stdin__", sys.stdin)  # Textual's driver reads sys.__stdin__  # noqa: B010
-    logging.getLogger(__name__).warning(
-        "stdin is not a terminal: running display-only (no keys; SIGTERM or Ctrl+C ends it)"
-    )
-
-
-_KEPT_PIPE_END: int | None = None
-
-
-def _log_to_file(path: Path) -> None:
-    """While the dashboard owns the terminal, warnings and errors go to a rotating file."""
-    root = logging.getLogger()
-    root.setLevel(logging.WARNING)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    except OSError as exc:
-        print(f"issdash: cannot write the log file {path}: {exc}; not logging", file=sys.stderr)
-        handler = logging.NullHandler()
-    root.addHandler(handler)
 
 
 if __name__ == "__main__":

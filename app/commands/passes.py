@@ -13,8 +13,10 @@ did not answer, passes approximate or withheld), 2 for a usage error. No Textual
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import errno
+import logging
 import os
 import shutil
 import sys
@@ -24,14 +26,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from issdash.feeds.clock import iso_z
 from issdash.feeds.elements import ElementsChoice, describe_age, expected_error_km
 from issdash.feeds.text import clean_text
 from issdash.feeds.values import Observer
 from issdash.model.local_time import format_local, is_utc, zone_abbreviation
-from issdash.model.orbit import ElementsUnusable, OrbitEngine, Pass
+from issdash.model.orbit import ElementsUnusable, OrbitEngine
+from issdash.model.passes.finder import Pass
 from issdash.model.passes.search import (
     pass_directions,
     pass_json,
@@ -78,11 +80,6 @@ class PlannedPasses:
     degraded: bool
 
 
-def observer_zone(observer: Observer) -> tzinfo | None:
-    """The observer's zone as a tzinfo; None means "the system's" (local offset, no name)."""
-    return ZoneInfo(observer.timezone) if observer.timezone else None
-
-
 def check_span(at: datetime, days: int) -> None:
     if not MIN_DAYS <= days <= MAX_DAYS:
         raise PassesUsageError(f"--days {days}: give {MIN_DAYS} to {MAX_DAYS}")
@@ -97,14 +94,15 @@ def check_span(at: datetime, days: int) -> None:
 def plan_passes(
     runtime: Runtime,
     observer: Observer,
+    zone: tzinfo | None,
     at: datetime,
     days: int,
     min_elevation_deg: float,
     visible_only: bool,
 ) -> PlannedPasses:
-    """The passes from `at` for `days` days, with the elements' honesty applied per pass."""
+    """The passes from `at` for `days` days, with the elements' honesty applied per pass;
+    times are said in `zone` (None: the system's)."""
     state = runtime.store.state
-    zone = observer_zone(observer)
     end = at + timedelta(days=days)
     choice = state.elements_at(at)
     notices = list(state.notices)
@@ -365,7 +363,7 @@ def run_passes(
     from issdash.feeds.clock import FrozenClock
     from issdash.model.status import dumps_status
 
-    observer = settings.observer
+    observer = settings.zoned_observer()
     if observer is None:
         raise PassesUsageError(
             "passes needs an observer: --place NAME or --observer LAT,LON[,ALT_M]"
@@ -381,7 +379,10 @@ def run_passes(
     runtime.element_history = element_history
     runtime.load_fallbacks()
     asyncio.run(runtime.gather_once(timeout_s))
-    plan = plan_passes(runtime, observer, start, days, settings.min_elevation_deg, visible_only)
+    zone = settings.observer_zone()
+    plan = plan_passes(
+        runtime, observer, zone, start, days, settings.min_elevation_deg, visible_only
+    )
     if ics is not None:
         engine = OrbitEngine(plan.choice.elements) if plan.choice is not None else None
         count = write_ics(plan, ics, engine)
@@ -412,3 +413,27 @@ def only_elements(settings: Settings) -> Settings:
 
 def _print(line: str) -> None:
     print(clean_text(line, 300, keep_spacing=True))
+
+
+def passes_command(args: argparse.Namespace, settings: Settings) -> int:
+    """`issdash passes` from its parsed flags; what cannot be answered is a usage error."""
+    from issdash.commands.exits import LocalInputError
+    from issdash.commands.inputs import element_history, recording
+    from issdash.feeds.clock import SystemClock
+
+    logging.basicConfig(level=logging.ERROR)
+    try:
+        return run_passes(
+            settings,
+            at=args.at,
+            now=SystemClock().now(),
+            days=args.days,
+            visible_only=args.visible,
+            as_json=args.json,
+            ics=args.ics,
+            timeout_s=args.timeout,
+            recording=recording(args) if args.demo is not None else None,
+            element_history=element_history(settings),
+        )
+    except PassesUsageError as exc:
+        raise LocalInputError(str(exc)) from None

@@ -3,12 +3,15 @@ recording that `issdash --demo PATH` can replay."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
+import logging
 import signal
 from dataclasses import dataclass
 from pathlib import Path
 
+from issdash.commands.exits import LocalInputError, print_clean, say
 from issdash.config.settings import ALL_FEEDS, Settings
 from issdash.core.runtime import Runtime
 from issdash.feeds.clock import Clock, SystemClock
@@ -109,3 +112,35 @@ async def record(
         local_error=writer.local_error,
         note=writer.compressed_note,
     )
+
+
+def record_command(args: argparse.Namespace, settings: Settings) -> int:
+    """`issdash record OUT`: the feeds asked for (`--feeds`, else all enabled) until the
+    duration or size cap; the summary on stdout, warnings and why it stopped on stderr."""
+    from issdash.config.errors import did_you_mean
+    from issdash.feeds.recording import RecordingWriteError
+
+    feeds = [f.strip() for f in args.feeds.split(",")] if args.feeds else None
+    unknown = [f for f in feeds or [] if f not in ALL_FEEDS]
+    if unknown:
+        raise LocalInputError(
+            f"record --feeds: unknown feed(s): {', '.join(unknown)};"
+            f" {did_you_mean(unknown[0], ALL_FEEDS)}valid: {', '.join(ALL_FEEDS)}"
+        )
+    logging.basicConfig(level=logging.WARNING)
+    try:
+        summary = asyncio.run(
+            record(
+                settings,
+                args.out,
+                args.duration,
+                feeds,
+                args.description,
+                max_bytes=args.max_size,
+            )
+        )
+    except RecordingWriteError as exc:
+        raise LocalInputError(str(exc)) from None
+    for line in summary.lines():
+        (say if line.startswith(("warning", "stopped")) else print_clean)(line)
+    return summary.exit_status

@@ -21,6 +21,7 @@ can start a dashboard process.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import html
@@ -39,6 +40,7 @@ from textual_serve.server import Server
 from issdash.tui.session_driver import DRIVER_PATH
 
 if TYPE_CHECKING:
+    from issdash.config.settings import Settings
     from issdash.core.collector import Collector
 
 log = logging.getLogger(__name__)
@@ -313,3 +315,23 @@ def serve(
         collector=collector,
     )
     server.serve()
+
+
+def serve_command(args: argparse.Namespace, dashboard_args: list[str], settings: Settings) -> int:
+    """`issdash serve`: each browser session runs the dashboard with `dashboard_args` (the
+    flags typed, less serve's own); live feeds are polled once here for all of them."""
+    collector = None
+    if args.demo is None and settings.bus is None:
+        # Live feeds: polled once here, read by every session (issdash.core.collector).
+        from issdash.core.collector import Collector
+
+        collector = Collector(settings)
+    serve(
+        args.host,
+        args.port,
+        dashboard_args,
+        max_sessions=settings.serve.max_sessions,
+        trusted_origins=tuple(settings.serve.trusted_origins),
+        collector=collector,
+    )
+    return 0

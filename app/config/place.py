@@ -5,7 +5,9 @@
 and IANA time zone; no download at run time). `with_timezone(observer)` gives an observer its
 zone: the place's, else the one at its coordinates (`timezonefinder`, whose boundary data
 ships in the `timezonefinder-data` package), else the system's. Not pure (it reads the
-gazetteer), so it sits beside the settings, not in `issdash.model`.
+gazetteer), so it sits beside the settings, not in `issdash.model`. `parse_observer` reads
+coordinates as the settings and the command line take them: every way of giving the observer
+is resolved here (the settings call these when they load; see `Settings.zoned_observer`).
 
 How a name is matched:
 
@@ -29,16 +31,43 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import ValidationError
+
+from issdash.config.errors import describe_settings_error
 from issdash.feeds.text import clean_text
 from issdash.feeds.values import Observer
 
-__all__ = ["PlaceError", "resolve_place", "system_zone_name", "with_timezone"]
+__all__ = [
+    "ObserverError",
+    "PlaceError",
+    "parse_observer",
+    "resolve_place",
+    "system_zone_name",
+    "with_timezone",
+]
 
 # No real place name is longer (the longest city names in the gazetteer are under 100).
 MAX_PLACE_CHARS = 200
 # The largest city of a shared name wins outright when it is this many times the next.
 _CLEAR_WINNER_RATIO = 10.0
 _MAX_LISTED = 8
+
+
+class ObserverError(ValueError):
+    """Coordinates that are not an observer: the message says why, in words."""
+
+
+def parse_observer(text: str) -> Observer:
+    """ "LAT,LON[,ALT_M]" (the `observer` setting, the `--observer` flag) as an observer;
+    `ObserverError` when it is not one: not in that form (the message quotes the text as
+    given), or a number out of range ("latitude must be between -90 and 90 degrees; got
+    95.0")."""
+    try:
+        return Observer.parse(text)
+    except ValidationError as exc:  # numbers out of range
+        raise ObserverError(describe_settings_error(exc, Observer)) from None
+    except ValueError as exc:  # not LAT,LON[,ALT_M]
+        raise ObserverError(str(exc)) from None
 
 
 class PlaceError(ValueError):

@@ -28,6 +28,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     ValidationInfo,
     create_model,
@@ -54,6 +55,9 @@ from issdash.feeds.registry import FEED_NAMES, FEEDS, FeedDef
 from issdash.feeds.text import clean_text
 from issdash.feeds.validation import nesting_depth
 from issdash.feeds.values import Observer
+
+# `Settings.tzinfo` (a method) hides the type's name inside the class.
+TimeZone = tzinfo
 
 # Deeper than any real setting (feeds.tle.url is 3 levels), far from the stack's limit.
 MAX_CONFIG_DEPTH = 8
@@ -320,6 +324,8 @@ class Settings(BaseSettings):
         default=None,
         description='IANA zone for "local" times (e.g. "Europe/London"); default: the system\'s.',
     )
+    # The observer and its zone, once looked up (see zoned_observer).
+    _zoned: tuple[Observer, Observer] | None = PrivateAttr(default=None)
 
     @field_validator("timezone")
     @classmethod
@@ -366,8 +372,31 @@ class Settings(BaseSettings):
     @classmethod
     def _parse_observer(cls, value: Any) -> Any:
         if isinstance(value, str):
-            return Observer.parse(value) if value.strip() else None
+            from issdash.config.place import parse_observer
+
+            return parse_observer(value) if value.strip() else None
         return value
+
+    def zoned_observer(self) -> Observer | None:
+        """The observer with its time zone: its place's, else the one at its coordinates, else
+        the system's (`timezone_source` says which). Looked up on first use, not at load: the
+        lookup by coordinates builds a TimezoneFinder (~145 ms), which only what shows pass
+        times needs. Kept with the observer it was looked up for (a copy of these settings
+        with another observer looks up its own)."""
+        observer = self.observer
+        if observer is None:
+            return None
+        if self._zoned is None or self._zoned[0] != observer:
+            from issdash.config.place import with_timezone
+
+            self._zoned = (observer, with_timezone(observer))
+        return self._zoned[1]
+
+    def observer_zone(self) -> TimeZone | None:
+        """The observer's zone (see `zoned_observer`); None: no observer, or the system's
+        zone, which has no name here (local times then use the system's offset)."""
+        observer = self.zoned_observer()
+        return ZoneInfo(observer.timezone) if observer is not None and observer.timezone else None
 
     @classmethod
     def settings_customise_sources(

@@ -10,21 +10,39 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import Protocol
 
+from issdash.config.settings import ALL_FEEDS, FEED_NAMES, STREAM_NAMES, Settings
+from issdash.core.feed_parsers import ADAPTERS, STREAMED
 from issdash.core.station_feed import StationFeed
 from issdash.feeds.bus import LoopbackSubscriber
 from issdash.feeds.bus_redis import RedisMember, is_redis_address
+from issdash.feeds.clock import Clock
 from issdash.feeds.poller import FeedFailure, FeedUpdate, parse_off_loop
 from issdash.feeds.recording import Entry, EntrySink
 from issdash.feeds.sources import FeedError, RawResponse
 from issdash.feeds.telemetry_stream import OnStatus, OnUpdates, TelemetryUpdate
-from issdash.model.state import MissionState
-
-if TYPE_CHECKING:
-    from issdash.core.runtime import Runtime
+from issdash.model.state import MissionState, StateStore
 
 log = logging.getLogger(__name__)
+
+
+class LinkedRuntime(Protocol):
+    """What the link uses of the runtime (issdash.core.runtime.Runtime, which starts the link):
+    described here, so that this module does not import the runtime back."""
+
+    settings: Settings
+    clock: Clock
+    store: StateStore
+    recorder: EntrySink | None
+    bus_member: RedisMember | None
+
+    def note_answer(self, name: str, received_at: datetime) -> None: ...
+
+    def start_pollers(self) -> None: ...
+
+    async def stop_pollers(self) -> None: ...
 
 
 class _NoStream:
@@ -41,7 +59,7 @@ class TelemetryInput:
 
     BATCH_S = 0.25
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: LinkedRuntime) -> None:
         self.feed = StationFeed(lambda _: _NoStream(), runtime.clock, runtime.store.publish)
         self._pending: list[TelemetryUpdate] = []
         self._flush: asyncio.TimerHandle | None = None
@@ -59,12 +77,10 @@ class TelemetryInput:
 
 
 async def apply_entry(
-    runtime: Runtime, entry: Entry, telemetry: TelemetryInput | None = None
+    runtime: LinkedRuntime, entry: Entry, telemetry: TelemetryInput | None = None
 ) -> None:
     """Publish one answer from the bus as if this dashboard had polled it: parsed by the
     feed's adapter, dated by when the collector received it."""
-    from issdash.core.runtime import ADAPTERS, STREAMED
-
     name = entry.feed
     if name in STREAMED:
         if (
@@ -101,7 +117,7 @@ async def apply_entry(
 NOTICE_PREFIX = "bus: "
 
 
-def _say(runtime: Runtime, notice: str | None) -> None:
+def _say(runtime: LinkedRuntime, notice: str | None) -> None:
     """Replace the bus notice on screen (None: clear it)."""
 
     def update(state: MissionState) -> MissionState:
@@ -113,11 +129,9 @@ def _say(runtime: Runtime, notice: str | None) -> None:
     runtime.store.update(update)
 
 
-def start_link(runtime: Runtime, address: str) -> asyncio.Task[None]:
+def start_link(runtime: LinkedRuntime, address: str) -> asyncio.Task[None]:
     """The task that feeds the runtime from the bus at `address`: the loopback collector of
     `issdash serve`, or Redis (issdash.feeds.bus_redis)."""
-    from issdash.config.settings import ALL_FEEDS, FEED_NAMES, STREAM_NAMES
-
     link_state: dict[str, str | None] = {"down": None}
     telemetry = TelemetryInput(runtime)
 

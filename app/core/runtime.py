@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import partial
 from importlib import resources
@@ -23,6 +22,7 @@ if TYPE_CHECKING:
     from issdash.feeds.bus_redis import RedisMember
 
 from issdash.config.settings import ALL_FEEDS, STREAM_NAMES, FeedSettings, Settings
+from issdash.core.feed_parsers import ADAPTERS, STREAMED
 from issdash.core.station_feed import StationFeed
 from issdash.feeds.adapters.tle import parse_element_sets
 from issdash.feeds.cache import FeedCache
@@ -33,7 +33,6 @@ from issdash.feeds.poller import (
     FeedSpec,
     FeedUpdate,
     GateRecord,
-    Parser,
     Poller,
     RateGate,
     gather_once,
@@ -56,10 +55,6 @@ from issdash.model.state import ElementsInfo, MissionState, Mode, StateStore
 
 log = logging.getLogger(__name__)
 
-# Every feed's parser, by name (from the registry; tests feed payloads straight to them).
-ADAPTERS: Mapping[str, Parser[object]] = {f.name: f.parse for f in FEEDS}
-# Streamed feeds: no poller, a stream of updates (issdash.core.station_feed).
-STREAMED = frozenset(STREAM_NAMES)
 
 # Upstreams whose rate limit covers all their endpoints together: seconds between requests
 # from every feed pointed at that host (from the registry's `host_spacing_s`).

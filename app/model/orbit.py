@@ -1,4 +1,6 @@
-"""The orbit engine: SGP4 propagation of the station with skyfield, fully offline.
+"""The orbit engine: SGP4 propagation of the station with skyfield, fully offline: where the
+station is, its light and shadow, its ground tracks and orbit count. Passes over an observer
+are found and described from it by `issdash.model.passes.finder`.
 
 The timescale is skyfield's built-in one and the planetary ephemeris (de421, for the Sun) comes
 from the skyfield-data package, so nothing is ever downloaded. Everything that can be is
@@ -7,10 +9,9 @@ vectorised over numpy arrays of times: one call propagates a whole ground track.
 
 from __future__ import annotations
 
-import itertools
 import math
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -20,23 +21,15 @@ from numpy.typing import NDArray
 
 from issdash.feeds.clock import ensure_utc
 from issdash.feeds.elements import MAX_ALTITUDE_KM, MIN_ALTITUDE_KM, physical_problem, satrec
-from issdash.feeds.values import ElementSet, Observer, PositionFix
-from issdash.model.passes.brightness import visual_magnitude
+from issdash.feeds.values import ElementSet, PositionFix
 
 # Mean Earth radius, for great-circle distances and the footprint (the horizon circle).
 EARTH_RADIUS_KM = 6371.0088
-# Civil twilight: below this the sky is dark enough to see the station by eye.
-OBSERVER_DARK_SUN_ALT_DEG = -6.0
 # Fine enough that a rising edge or a shadow entry is never stepped over.
 _TRACK_STEP_S = 15.0
 _SHADOW_STEP_S = 20.0
 _NO_CHANGE_KEPT_S = 60.0
 _SHADOW_REFINE_POINTS = 65  # 20 s in 64 intervals: the change is known to 0.31 s
-# A pass is described from samples this far apart (plus rise, culmination and set); shadow
-# changes between two samples are refined in two rounds of this many points (10 s / 40 / 40:
-# about 6 ms).
-_PASS_STEP_S = 10.0
-_REFINE_POINTS = 41
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -113,47 +106,6 @@ class _LightSpan:
     change: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class Pass:
-    """One pass over the observer above the minimum elevation.
-
-    Azimuths are degrees from north through east (0 = N, 90 = E). The visible part is where
-    the station is sunlit, the observer's Sun is below -6 degrees and the station is above
-    the minimum elevation; `magnitude` is the brightest estimate within it (None when the pass
-    is not visible). `shadow_entry` / `shadow_exit` are the moments within [rise, set] when
-    the station enters / leaves Earth's shadow, None when it does not.
-    """
-
-    rise: datetime
-    culminate: datetime
-    set: datetime
-    max_elevation_deg: float
-    visible: bool
-    rise_azimuth_deg: float = math.nan
-    culminate_azimuth_deg: float = math.nan
-    set_azimuth_deg: float = math.nan
-    magnitude: float | None = None
-    shadow_entry: datetime | None = None
-    shadow_exit: datetime | None = None
-    visible_from: datetime | None = None
-    visible_until: datetime | None = None
-
-    @property
-    def duration_s(self) -> float:
-        return (self.set - self.rise).total_seconds()
-
-
-@dataclass(frozen=True, slots=True)
-class SkyPoint:
-    """Where the station is in the observer's sky at one moment (for the sky chart)."""
-
-    time: datetime
-    azimuth_deg: float
-    elevation_deg: float
-    sunlit: bool
-    magnitude: float | None
-
-
 class OrbitEngine:
     """Propagates one element set. Cheap to keep; build a new one when elements change."""
 
@@ -196,7 +148,7 @@ class OrbitEngine:
 
     # -- time helpers -------------------------------------------------------------------
 
-    def _times(self, unix_s: FloatArray | float, *, coarse_nutation: bool = False) -> Any:
+    def times(self, unix_s: FloatArray | float, *, coarse_nutation: bool = False) -> Any:
         """skyfield Time(s) for unix seconds, vectorised (ts.utc accepts second arrays).
 
         Unix time skips leap seconds while `ts.utc(..., seconds)` counts them, so offsets are
@@ -224,6 +176,23 @@ class OrbitEngine:
             t._nutation_angles_radians = iau2000b_radians(t)
         return t
 
+    # -- what the pass finder builds on (issdash.model.passes.finder) --------------------
+
+    @property
+    def satellite(self) -> Any:
+        """skyfield's EarthSatellite for these elements."""
+        return self._sat
+
+    @property
+    def ephemeris(self) -> Any:
+        """The planetary ephemeris (de421), for skyfield's `is_sunlit`."""
+        return self._eph
+
+    @property
+    def sun_from_earth(self) -> Any:
+        """The Sun as seen from the Earth's centre (a skyfield vector, `.at(t)` to evaluate)."""
+        return self._sun - self._earth
+
     # -- the station now ----------------------------------------------------------------
 
     @property
@@ -241,7 +210,7 @@ class OrbitEngine:
         problem = physical_problem(self.elements, at)
         if problem is not None:
             raise ElementsUnusable(problem)
-        t = self._times(at.timestamp())
+        t = self.times(at.timestamp())
         geocentric = self._sat.at(t)
         lat, lon = wgs84.latlon_of(geocentric)
         sunlit = self._known_sunlit(at.timestamp())
@@ -341,7 +310,7 @@ class OrbitEngine:
         unix_s = ensure_utc(at).timestamp()
         if self._subsolar is not None and self._subsolar[0] == unix_s:
             return self._subsolar[1]
-        lat, lon = wgs84.latlon_of((self._sun - self._earth).at(self._times(unix_s)))
+        lat, lon = wgs84.latlon_of((self._sun - self._earth).at(self.times(unix_s)))
         point = (float(lat.degrees), float(lon.degrees))
         self._subsolar = (unix_s, point)
         return point
@@ -358,7 +327,7 @@ class OrbitEngine:
         t1 = ensure_utc(end).timestamp()
         unix_s = np.arange(t0, t1 + step_s / 2, step_s, dtype=np.float64)
         with np.errstate(all="ignore"):
-            position = self._sat.at(self._times(unix_s, coarse_nutation=True))
+            position = self._sat.at(self.times(unix_s, coarse_nutation=True))
             lat, lon = wgs84.latlon_of(position)
             radius_km = np.linalg.norm(np.asarray(position.position.km), axis=0)
         lat_deg, lon_deg = np.asarray(lat.degrees), np.asarray(lon.degrees)
@@ -419,7 +388,7 @@ class OrbitEngine:
     # -- light and shadow ---------------------------------------------------------------
 
     def sunlit(self, unix_s: FloatArray) -> BoolArray:
-        times = self._times(unix_s, coarse_nutation=True)
+        times = self.times(unix_s, coarse_nutation=True)
         return np.asarray(self._sat.at(times).is_sunlit(self._eph), dtype=bool)
 
     def next_shadow_change(self, at: datetime) -> datetime | None:
@@ -472,7 +441,7 @@ class OrbitEngine:
         return residual
 
     def _residual_km(self, fix: PositionFix) -> float:
-        t = self._times(fix.timestamp.timestamp())
+        t = self.times(fix.timestamp.timestamp())
         position = self._sat.at(t)
         if fix.latitude_is_geocentric:
             x, y, z = _itrs_km(position)
@@ -484,266 +453,6 @@ class OrbitEngine:
             lat_a, lon_a = wgs84.latlon_of(position)
             lat, lon = float(lat_a.degrees), float(lon_a.degrees)
         return great_circle_km(lat, lon, fix.latitude_deg, fix.longitude_deg)
-
-    # -- passes -------------------------------------------------------------------------
-
-    def passes(
-        self,
-        observer: Observer,
-        start: datetime,
-        end: datetime,
-        min_elevation_deg: float = 10.0,
-    ) -> list[Pass]:
-        """Passes above `min_elevation_deg` between `start` and `end`, in time order.
-
-        Rise, culmination and set come from skyfield's event search (to a fraction of a
-        second). Each pass is then described in one vectorised evaluation for all passes
-        together (`_describe_passes`): azimuths, shadow entry and exit (refined to
-        milliseconds), the visible part and the estimated magnitude.
-        """
-        from skyfield.api import wgs84
-
-        site = wgs84.latlon(
-            observer.latitude_deg, observer.longitude_deg, elevation_m=observer.altitude_m
-        )
-        t0 = self._times(ensure_utc(start).timestamp())
-        t1 = self._times(ensure_utc(end).timestamp())
-        times, kinds = self._sat.find_events(site, t0, t1, altitude_degrees=min_elevation_deg)
-        windows: list[tuple[float, list[float], float]] = []
-        rise: float | None = None
-        culminations: list[float] = []
-        for t, kind in zip(times, kinds, strict=True):
-            unix_s = _dt(t).timestamp()
-            if kind == 0:
-                rise, culminations = unix_s, []
-            elif kind == 1 and rise is not None:
-                culminations.append(unix_s)
-            elif kind == 2 and rise is not None and culminations:
-                windows.append((rise, culminations, unix_s))
-                rise, culminations = None, []
-        return self._describe_passes(site, windows)
-
-    def _geometry(self, site: Any, unix_s: FloatArray) -> _Geometry:
-        """The station seen from `site` at each time, in one vectorised evaluation."""
-        from skyfield.functions import mxv
-
-        t = self._times(unix_s, coarse_nutation=True)
-        with np.errstate(all="ignore"):
-            station = self._sat.at(t)
-            station_km = np.asarray(station.xyz.km)
-            site_km = np.asarray(site.at(t).xyz.km)
-            sun_km = np.asarray((self._sun - self._earth).at(t).xyz.km)
-            # GCRS to the observer's horizon frame: x north, y east, z up.
-            rotation = site.rotation_at(t)
-            look = mxv(rotation, station_km - site_km)
-            sun_look = mxv(rotation, sun_km - site_km)
-            elevation = np.degrees(np.arctan2(look[2], np.hypot(look[0], look[1])))
-            azimuth = np.degrees(np.arctan2(look[1], look[0])) % 360.0
-            sun_elevation = np.degrees(np.arctan2(sun_look[2], np.hypot(sun_look[0], sun_look[1])))
-            range_km = np.linalg.norm(station_km - site_km, axis=0)
-            # The phase angle: at the station, between the Sun and the observer.
-            to_sun = sun_km - station_km
-            to_site = site_km - station_km
-            cos_phase = np.sum(to_sun * to_site, axis=0) / (
-                np.linalg.norm(to_sun, axis=0) * range_km
-            )
-            phase = np.degrees(np.arccos(np.clip(cos_phase, -1.0, 1.0)))
-            sunlit = np.asarray(station.is_sunlit(self._eph), dtype=bool)
-        return _Geometry(
-            unix_s=np.asarray(unix_s, dtype=np.float64),
-            azimuth_deg=np.atleast_1d(azimuth),
-            elevation_deg=np.atleast_1d(elevation),
-            range_km=np.atleast_1d(range_km),
-            phase_deg=np.atleast_1d(phase),
-            sun_elevation_deg=np.atleast_1d(sun_elevation),
-            sunlit=np.atleast_1d(sunlit),
-        )
-
-    def _shadow_changes(self, lo_s: FloatArray, hi_s: FloatArray) -> FloatArray:
-        """For brackets [lo, hi] across which the light changes, the first moment in the new
-        state (to about 5 ms): two vectorised rounds of `_REFINE_POINTS` samples each, every
-        bracket at once, on skyfield's own `is_sunlit` (the definition the tests check)."""
-        lo, hi = lo_s.copy(), hi_s.copy()
-        if lo.size == 0:
-            return hi
-        fraction = np.linspace(0.0, 1.0, _REFINE_POINTS)
-        for _ in range(2):
-            grid = lo[:, None] + (hi - lo)[:, None] * fraction[None, :]
-            lit = self.sunlit(grid.ravel()).reshape(grid.shape)
-            flipped = lit != lit[:, :1]
-            # The first sample in the new state (the bracket's end if rounding hid it).
-            first = np.where(flipped.any(axis=1), flipped.argmax(axis=1), _REFINE_POINTS - 1)
-            first = np.maximum(first, 1)
-            rows = np.arange(grid.shape[0])
-            lo, hi = grid[rows, first - 1], grid[rows, first]
-        return hi
-
-    def _describe_passes(
-        self, site: Any, windows: list[tuple[float, list[float], float]]
-    ) -> list[Pass]:
-        if not windows:
-            return []
-        # Samples of every pass in one array: rise, every culmination, a step grid, the set.
-        chunks: list[FloatArray] = []
-        for rise, culminations, set_ in windows:
-            grid = np.arange(rise, set_, _PASS_STEP_S)
-            chunks.append(np.unique(np.concatenate([grid, culminations, [rise, set_]])))
-        bounds = np.cumsum([0] + [c.size for c in chunks])
-        geo = self._geometry(site, np.concatenate(chunks))
-        # Shadow changes inside every pass, refined together.
-        lit = geo.sunlit
-        change = np.flatnonzero(lit[1:] != lit[:-1])
-        same_pass = np.searchsorted(bounds, change, side="right") == np.searchsorted(
-            bounds, change + 1, side="right"
-        )
-        change = change[same_pass]
-        change_s = self._shadow_changes(geo.unix_s[change], geo.unix_s[change + 1])
-        entering = lit[change]  # lit before the change: it enters the shadow
-        passes: list[Pass] = []
-        visible_spans: list[tuple[int, float, float]] = []
-        for i, (rise, culminations, set_) in enumerate(windows):
-            lo, hi = int(bounds[i]), int(bounds[i + 1])
-            unix_s = geo.unix_s[lo:hi]
-            at_culm = lo + np.searchsorted(unix_s, culminations)
-            best = int(at_culm[np.argmax(geo.elevation_deg[at_culm])])
-            mine = (change >= lo) & (change < hi - 1)
-            entries = change_s[mine & entering]
-            exits = change_s[mine & ~entering]
-            span = _visible_span(
-                unix_s, lit[lo:hi], geo.sun_elevation_deg[lo:hi], change_s[mine], entering[mine]
-            )
-            if span is not None:
-                visible_spans.append((len(passes), span[0], span[1]))
-            passes.append(
-                Pass(
-                    rise=_utc(rise),
-                    culminate=_utc(float(geo.unix_s[best])),
-                    set=_utc(set_),
-                    max_elevation_deg=float(geo.elevation_deg[best]),
-                    visible=span is not None,
-                    rise_azimuth_deg=float(geo.azimuth_deg[lo]),
-                    culminate_azimuth_deg=float(geo.azimuth_deg[best]),
-                    set_azimuth_deg=float(geo.azimuth_deg[hi - 1]),
-                    shadow_entry=_utc(float(entries[0])) if entries.size else None,
-                    shadow_exit=_utc(float(exits[0])) if exits.size else None,
-                    visible_from=_utc(span[0]) if span else None,
-                    visible_until=_utc(span[1]) if span else None,
-                )
-            )
-        return self._with_magnitudes(site, passes, visible_spans, geo)
-
-    def _with_magnitudes(
-        self,
-        site: Any,
-        passes: list[Pass],
-        spans: list[tuple[int, float, float]],
-        geo: _Geometry,
-    ) -> list[Pass]:
-        """Each visible pass with its brightest estimated magnitude: the samples inside its
-        visible part and the part's two ends (where it often fades into shadow)."""
-        if not spans:
-            return passes
-        ends = self._geometry(site, np.array([t for _, a, b in spans for t in (a, b)]))
-        result = list(passes)
-        for k, (index, start_s, end_s) in enumerate(spans):
-            inside = np.flatnonzero((geo.unix_s >= start_s) & (geo.unix_s <= end_s))
-            candidates = [
-                visual_magnitude(float(geo.range_km[j]), float(geo.phase_deg[j])) for j in inside
-            ]
-            candidates += [
-                visual_magnitude(float(ends.range_km[j]), float(ends.phase_deg[j]))
-                for j in (2 * k, 2 * k + 1)
-            ]
-            known = [m for m in candidates if m is not None]
-            result[index] = replace(passes[index], magnitude=min(known) if known else None)
-        return result
-
-    def sky_path(
-        self, observer: Observer, start: datetime, end: datetime, step_s: float = 10.0
-    ) -> tuple[SkyPoint, ...]:
-        """The station's track in the observer's sky from `start` to `end`: both ends and
-        every time between on a whole multiple of `step_s` (so with a step dividing 60, the
-        samples on whole minutes are there for the chart's ticks). Magnitude where the
-        station is up, sunlit and the observer's sky dark, else None."""
-        from skyfield.api import wgs84
-
-        if not step_s > 0:
-            raise ValueError("step_s must be positive")
-        t0, t1 = ensure_utc(start).timestamp(), ensure_utc(end).timestamp()
-        if t1 < t0:
-            return ()
-        first = math.floor(t0 / step_s) * step_s + step_s
-        grid = np.arange(first, t1, step_s, dtype=np.float64)
-        unix_s = np.unique(np.concatenate([[t0], grid, [t1]]))
-        site = wgs84.latlon(
-            observer.latitude_deg, observer.longitude_deg, elevation_m=observer.altitude_m
-        )
-        geo = self._geometry(site, unix_s)
-        points = []
-        for j in range(unix_s.size):
-            seen = (
-                bool(geo.sunlit[j])
-                and geo.sun_elevation_deg[j] < OBSERVER_DARK_SUN_ALT_DEG
-                and geo.elevation_deg[j] > 0.0
-            )
-            points.append(
-                SkyPoint(
-                    time=_utc(float(unix_s[j])),
-                    azimuth_deg=float(geo.azimuth_deg[j]),
-                    elevation_deg=float(geo.elevation_deg[j]),
-                    sunlit=bool(geo.sunlit[j]),
-                    magnitude=visual_magnitude(float(geo.range_km[j]), float(geo.phase_deg[j]))
-                    if seen
-                    else None,
-                )
-            )
-        return tuple(points)
-
-
-@dataclass(frozen=True, slots=True)
-class _Geometry:
-    """The station seen from one site at `unix_s` times (vectors of equal length)."""
-
-    unix_s: FloatArray
-    azimuth_deg: FloatArray
-    elevation_deg: FloatArray
-    range_km: FloatArray
-    phase_deg: FloatArray
-    sun_elevation_deg: FloatArray
-    sunlit: BoolArray
-
-
-def _visible_span(
-    unix_s: FloatArray,
-    lit: BoolArray,
-    sun_elevation_deg: FloatArray,
-    change_s: FloatArray,
-    entering: BoolArray,
-) -> tuple[float, float] | None:
-    """The visible part of one pass (its samples from rise to set): from the first moment the
-    station is sunlit under a dark sky to the last, or None.
-
-    The pass is cut at every shadow change (exact) and every crossing of the Sun through
-    -6 degrees (interpolated between samples: the Sun moves 0.04 degrees in 10 s); each piece
-    is lit or not and dark or not throughout, judged at its middle.
-    """
-    dark_edge = sun_elevation_deg - OBSERVER_DARK_SUN_ALT_DEG
-    cross = np.flatnonzero(np.sign(dark_edge[1:]) != np.sign(dark_edge[:-1]))
-    a, b = dark_edge[cross], dark_edge[cross + 1]
-    dusk_s = unix_s[cross] + (unix_s[cross + 1] - unix_s[cross]) * a / (a - b)
-    cuts = np.unique(np.concatenate([unix_s[:1], change_s, dusk_s, unix_s[-1:]]))
-    visible: list[tuple[float, float]] = []
-    for lo, hi in itertools.pairwise(cuts):
-        middle = (lo + hi) / 2.0
-        # Light in the piece: the state at rise, flipped by each change before the middle.
-        before = change_s < middle
-        is_lit = bool(~entering[before][-1]) if before.any() else bool(lit[0])
-        is_dark = float(np.interp(middle, unix_s, sun_elevation_deg)) < OBSERVER_DARK_SUN_ALT_DEG
-        if is_lit and is_dark and hi > lo:
-            visible.append((float(lo), float(hi)))
-    if not visible:
-        return None
-    return visible[0][0], visible[-1][1]
 
 
 def footprint_radius_rad(altitude_km: float) -> float:
@@ -793,11 +502,3 @@ def _itrs_km(position: Any) -> tuple[float, float, float]:
 
     x, y, z = position.frame_xyz(itrs).km
     return float(x), float(y), float(z)
-
-
-def _dt(t: Any) -> datetime:
-    return ensure_utc(t.utc_datetime())
-
-
-def _utc(unix_s: float) -> datetime:
-    return datetime.fromtimestamp(unix_s, tz=UTC)

@@ -12,23 +12,22 @@ import logging
 import os
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from textual import events, work
+from textual import events
 from textual.app import App, ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
+from textual.driver import Driver
 from textual.filter import LineFilter
 from textual.timer import Timer
-from textual.widget import Widget
 from textual.widgets import Footer, Static
-from textual.worker import Worker, get_current_worker
+from textual.worker import Worker
 
 from issdash.core.gc_pause import collector_paused, resume_collector
 from issdash.core.runtime import Runtime
-from issdash.feeds.values import ElementSet, Observer
 from issdash.model.alert_banner import build_alert_view
 from issdash.model.certainty import trusted
 from issdash.model.feed_health import build_health_view
@@ -37,8 +36,8 @@ from issdash.model.layout import SizeClass, size_class
 from issdash.model.map.glyphs import GLYPHS, MapGlyphs
 from issdash.model.map.scene import MapToggles
 from issdash.model.mission_bar import MissionBarView, build_mission_bar_view
-from issdash.model.orbit import ElementsUnusable, OrbitEngine, Pass
-from issdash.model.passes.search import PASS_PLANNER_DAYS, passes_between, passes_withheld
+from issdash.model.passes.finder import Pass
+from issdash.model.passes.search import passes_withheld
 from issdash.model.replay_control import ReplayControl
 from issdash.model.state import MissionState
 from issdash.model.telemetry import EngineCache, Orbit, orbit_at
@@ -53,27 +52,23 @@ from issdash.tui.heartbeat import HEARTBEAT_EVERY_S, ScreenHealth
 from issdash.tui.help_screen import HelpScreen
 from issdash.tui.keys import DashboardKeys
 from issdash.tui.kiosk_mode import lock_down, show_kiosk_frame
+from issdash.tui.map_panel import MapRows
 from issdash.tui.messages import ShapeWatch, StateChanged
-from issdash.tui.passes.control import PassesControl
-from issdash.tui.passes.screen import PassCommands
+from issdash.tui.passes.alert_effects import announcing
+from issdash.tui.passes.control import PASS_SEARCH_GROUP, PassesControl, PassesHost
+from issdash.tui.passes.palette import PassCommands
 from issdash.tui.signals import install_signal_handlers
 from issdash.tui.size_layout import apply_size_class
 from issdash.widgets.alert_banner import AlertBanner
 from issdash.widgets.feed_health import FeedHealthStrip
 from issdash.widgets.mission_bar import MissionBar
 from issdash.widgets.passes.banner import PassBanner
-from issdash.widgets.passes.planner import PassesView
+from issdash.widgets.passes.planner import PassPlanner
 
 __all__ = ["HelpScreen", "IssDashApp"]
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
-# After the pass search fails, how long before it is tried again with the same inputs.
-PASSES_RETRY = timedelta(minutes=10)
-# Passes found for one time are kept while the clock moves on normally; a jump back, or a
-# long run, searches again ("next pass in 697d" came from a list found before a jump back).
-PASSES_REUSE_S = 6 * 3600.0
-
 _RESUME_COLLECTOR_AFTER_S = 2.0
 
 
@@ -104,20 +99,11 @@ class IssDashApp(DashboardKeys):
         self._timer: Timer | None = None
         self.toggles = MapToggles()
         self._engines = EngineCache()
-        self._passes: tuple[Pass, ...] | None = None
-        self._passes_retry_at: datetime | None = None
-        self._passes_key: tuple[ElementSet, Observer | None, float] | None = None
-        # Why the last pass search gave nothing usable (elements that decay within it).
-        self._passes_problem: str | None = None
-        self._passes_searched_at: datetime | None = None
-        # The pass planner's views and the pass alerts (issue 17).
-        self.passes_control = PassesControl(self)
         # Draws a change in what the state holds at once, not at the next tick.
         self._on_state = ShapeWatch(self.post_message)
         # The registry's panels as mounted, each with its box (issdash.tui.panels).
-        self._panels: list[tuple[panels.Mounted, Widget]] = []
-        self._map: Widget | None = None
-        self.kiosk_planner: PassesView | None = None
+        self._panels: list[panels.Mounted] = []
+        self.kiosk_planner: PassPlanner | None = None
         # Every view computed, no panel failed: the kiosk's heartbeat (issdash.tui.heartbeat).
         self.health = ScreenHealth()
         # What this terminal can draw: decided once (TERM=linux, a browser, or the settings).
@@ -127,8 +113,9 @@ class IssDashApp(DashboardKeys):
         # Liftoff, docking, hatch opening: announced in the banner (issdash.model.visits.moments).
         self.moments = MomentTracker()
         self._card: LaunchCardView | None = None
-        self._layout: SizeClass | None = None
-        self._map_rows: int | None = None
+        self._map_rows = MapRows()
+        # The pass search, the planner's views and the pass alerts (issue 17).
+        self.passes_control = PassesControl(self._passes_host())
 
     # -- layout -----------------------------------------------------------------------
 
@@ -161,16 +148,12 @@ class IssDashApp(DashboardKeys):
             if panel.column != column or (panel.kiosk_only and self.kiosk is None):
                 continue
             mounted = panel.mount(looks)
-            box_type = VerticalScroll if panel.scroll else Vertical
-            box = box_type(mounted.widget, id=panel.box_id, classes="panel")
-            box.border_title = panel.title
-            box.border_subtitle = panel.subtitle or None
-            self._panels.append((mounted, box))
+            self._panels.append(mounted)
             if panel.id == "map":
-                self._map = mounted.widget  # its rows give way to the launch card
-            if isinstance(mounted.widget, PassesView):
+                self._map_rows.map = mounted.widget  # its rows give way to the launch card
+            if isinstance(mounted.widget, PassPlanner):
                 self.kiosk_planner = mounted.widget
-            yield box
+            yield mounted.box
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         filters = super().get_line_filters()
@@ -181,9 +164,9 @@ class IssDashApp(DashboardKeys):
         # The Station panel takes a place in the layout only when there is telemetry.
         self.set_class(self._telemetry_enabled, "-telemetry")
         if self.kiosk is not None:
-            feeds = self.runtime.store.state.feeds
-            on = [name for name, health in feeds.items() if health.enabled]
-            self.kiosk.views = panels.kiosk_cycle((m.panel for m, _ in self._panels), on)
+            feeds = self.runtime.store.state.feeds.items()
+            on = [name for name, health in feeds if health.enabled]
+            self.kiosk.views = panels.kiosk_cycle((m.panel for m in self._panels), on)
         self.runtime.load_fallbacks()
         self.runtime.store.subscribe(self._on_state)
         if self.start_feeds:
@@ -225,18 +208,7 @@ class IssDashApp(DashboardKeys):
         """The one place the layout is set: everything in it comes from `layout`, a pure
         function of the terminal's size (issdash.model.layout), and nothing else is kept."""
         apply_size_class(self, layout, self._panels)
-        self._layout = layout
-        self._fit_map_to_card()
-
-    def _fit_map_to_card(self) -> None:
-        """The map's rows: fewer while the launch card shows, when the size class says so."""
-        layout = self._layout
-        if layout is None or self._map is None:
-            return
-        rows = layout.map_rows_with_card if self._card is not None else layout.map_rows
-        if rows != self._map_rows:  # called every tick: restyle (and relayout) on change only
-            self._map_rows = rows
-            self._map.styles.max_height = rows
+        self._map_rows.fit(layout=layout)
 
     async def on_unmount(self) -> None:
         self.runtime.store.unsubscribe(self._on_state)
@@ -247,20 +219,16 @@ class IssDashApp(DashboardKeys):
     async def _replay_from_here(self) -> None:
         """After the clock jumps, the state is rebuilt from what was recorded by then."""
         self.moments.dismiss()
-        self.passes_control.jumped(self.clock.now(), self._passes)
-        self._passes = None
-        self._passes_key = None
-        self._passes_retry_at = None
+        self.passes_control.jumped(self.clock.now())
         await self.runtime.restart()
         self._schedule_ticks()
         self._tick()
 
     def worker_failed(self, worker: Worker[Any], notice: str) -> None:
         """Logged already; kept among the state's notices, and said on screen."""
-        if worker.group == "passes":
+        if worker.group == PASS_SEARCH_GROUP:
             # Searched again with the next elements or observer, or in ten minutes.
-            self._passes = ()
-            self._passes_retry_at = self.clock.now() + PASSES_RETRY
+            self.passes_control.search_failed()
         self.runtime.store.update(lambda s: s.with_notice(notice))
         with contextlib.suppress(Exception):
             super().worker_failed(worker, notice)
@@ -300,15 +268,21 @@ class IssDashApp(DashboardKeys):
         panel = self._panel
         orbit = panel("orbit", lambda: orbit_at(self._engines, state, now))
         panel("mission bar", lambda: setattr(self._bar_widget, "view", self._bar(state, now)))
-        moment = panel("moments", lambda: self._moment(state, now))
+        # The moment to announce: timelines from the trusted answers, real time to stay up.
+        timelines = partial(build_timelines, now=now)
+        moment = panel(
+            "moments",
+            lambda: self.moments.update(timelines(trusted(state, now)), now, time.monotonic()),
+        )
         panel("alert", lambda: setattr(self._alert, "view", build_alert_view(state, now, moment)))
         if (kiosk := self.kiosk) is not None:
-            boxes = [(mounted.panel.kiosk, box) for mounted, box in self._panels]
-            panel("kiosk layout", lambda: show_kiosk_frame(self, kiosk, boxes, self._local(now)))
+            boxes = [(mounted.panel.kiosk, mounted.box) for mounted in self._panels]
+            zone = self.runtime.settings.tzinfo
+            panel("kiosk layout", lambda: show_kiosk_frame(self, kiosk, boxes, now, zone()))
         panel("feed health", lambda: setattr(self._health, "view", build_health_view(state, now)))
         frame = self._frame(state, now, orbit, moment)
         if frame is not None:
-            for mounted, _box in self._panels:
+            for mounted in self._panels:
                 if mounted.update is not None:
                     panel(mounted.panel.id, partial(mounted.update, frame))
         panel("passes", lambda: self.passes_control.tick(state, now))
@@ -336,7 +310,7 @@ class IssDashApp(DashboardKeys):
             orbit=orbit,
             moment=moment,
             card=card,
-            passes=passes[0] if passes else self._passes,
+            passes=passes[0] if passes else self.passes,
             passes_withheld=passes[1] if passes else None,
             pass_zone=zone,
             toggles=self.toggles,
@@ -347,17 +321,8 @@ class IssDashApp(DashboardKeys):
         """While a launch is close the card shows, and the map gives it rows."""
         self._card = card
         self.set_class(card is not None, "-launch-card")
-        self._fit_map_to_card()
+        self._map_rows.fit(card=card is not None)
         return card
-
-    def _moment(self, state: MissionState, now: datetime) -> Moment | None:
-        """The moment to announce now: timelines from the state's trusted answers, and real
-        time for how long it stays up."""
-        timelines = build_timelines(trusted(state, now), now)
-        return self.moments.update(timelines, now, time.monotonic())
-
-    def _local(self, now: datetime) -> datetime:
-        return now.astimezone(self.runtime.settings.tzinfo())
 
     def _panel(self, name: str, build: Callable[[], R]) -> R | None:
         try:
@@ -377,89 +342,56 @@ class IssDashApp(DashboardKeys):
             recording_title=recording.title if recording is not None else None,
         )
 
-    # -- the pass planner (issue 17; the rest is in app/tui/passes/control.py) ----------
+    # -- the pass feature (issue 17; the rest is in app/tui/passes/) ------------------
 
     def _pass_inputs(
         self, orbit: Orbit | None, state: MissionState, now: datetime
     ) -> tuple[tuple[Pass, ...] | None, str | None]:
         """The pass search when needed; the passes found, and why none are offered."""
-        withheld: str | None = None
-        if orbit is not None:
-            withheld = passes_withheld(orbit.choice)
-            if withheld is None and orbit.telemetry is not None:
-                self._ensure_passes(orbit.engine, state, now)
-                withheld = self._passes_problem
         control = self.passes_control
+        withheld = passes_withheld(orbit.choice) if orbit is not None else None
+        if orbit is not None and withheld is None and orbit.telemetry is not None:
+            control.ensure_passes(orbit.engine, state.observer, now)
+            withheld = control.search.problem
+        # Elements past their good age: the planner says its passes are approximate.
+        error = orbit.telemetry.error if orbit is not None and orbit.telemetry else None
         control.withheld = withheld
-        control.approximate = (
-            orbit is not None
-            and orbit.telemetry is not None
-            and orbit.telemetry.error is not None
-            and orbit.telemetry.error.level != "good"
+        control.approximate = error is not None and error.level != "good"
+        return self.passes, withheld
+
+    def _passes_host(self) -> PassesHost:
+        runtime = self.runtime
+        return PassesHost(
+            app=self,
+            settings=runtime.settings,
+            store=runtime.store,
+            clock=runtime.clock,
+            kiosk=self.kiosk,
+            glyphs=self.map_glyphs,
+            bar_view=self._bar,
+            engine_for=self._engines.get,
+            tick_s=lambda: self.fixed_tick_s or self.replay.tick_interval_s(),
+            kiosk_widgets=lambda: (self.kiosk_planner, self.pass_banner),
+            redraw=self._tick,
         )
-        return self._passes, withheld
-
-    def _ensure_passes(self, engine: OrbitEngine, state: MissionState, now: datetime) -> None:
-        key = (engine.elements, state.observer, self.runtime.settings.min_elevation_deg)
-        searched = self._passes_searched_at
-        age_s = (now - searched).total_seconds() if searched is not None else -1.0
-        stale = self._passes is not None and (
-            not 0 <= age_s <= PASSES_REUSE_S  # the clock jumped, or it has been hours
-            or (not self._passes and age_s > 600)  # none found: look again now and then
-            or (bool(self._passes) and self._passes[-1].set <= now)
-        )
-        if self._passes_retry_at is not None:
-            # The last search failed: not again every tick, only when its inputs change or
-            # the retry time comes.
-            if key == self._passes_key and now < self._passes_retry_at:
-                return
-            self._passes_retry_at = None
-            stale = True
-        if key != self._passes_key or stale:
-            self._passes_key = key
-            self._passes_searched_at = now
-            if state.observer is None:
-                self._passes = ()
-                return
-            self._search_passes(engine, state.observer, now, key[2])
-
-    @work(thread=True, exclusive=True, group="passes", exit_on_error=False)
-    def _search_passes(
-        self, engine: OrbitEngine, observer: Observer, now: datetime, min_el: float
-    ) -> None:
-        problem: str | None = None
-        try:
-            end = now + timedelta(days=PASS_PLANNER_DAYS)
-            passes = tuple(passes_between(engine, observer, now, end, min_el))
-        except ElementsUnusable as exc:
-            passes, problem = (), str(exc)
-        if not get_current_worker().is_cancelled:
-            self.call_from_thread(self._set_passes, passes, problem)
-
-    def _set_passes(self, passes: tuple[Pass, ...], problem: str | None = None) -> None:
-        self._passes = passes
-        self._passes_problem = problem
-        self.passes_control.passes_changed()
-        self._tick()
 
     @property
     def passes(self) -> tuple[Pass, ...] | None:
         """The passes of the last search (ten days), None while it runs."""
-        return self._passes
+        return self.passes_control.passes
 
     @property
     def map_glyphs(self) -> MapGlyphs:
         """Braille, or the Linux console's glyphs: the sky chart draws as the map does."""
         return GLYPHS["console" if self.console_glyphs else "braille"]
 
-    def engine_for(self, elements: ElementSet) -> OrbitEngine | None:
-        return self._engines.get(elements)
-
-    def bar_view(self, state: MissionState, now: datetime) -> MissionBarView:
-        return self._bar(state, now)
-
-    def on_passes_view_selected(self, _message: PassesView.Selected) -> None:
+    def on_pass_planner_selected(self, _message: PassPlanner.Selected) -> None:
         self.passes_control.refresh()
 
     def action_passes(self) -> None:
         self.passes_control.open()
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver, made to say it is ours: the pass alerts' desktop notifications
+        are written through it (issdash.tui.passes.alert_effects)."""
+        return announcing(super().get_driver_class())

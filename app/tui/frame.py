@@ -11,7 +11,7 @@ from datetime import datetime, tzinfo
 
 from issdash.config.settings import Settings
 from issdash.model.map.scene import MapToggles
-from issdash.model.orbit import Pass
+from issdash.model.passes.finder import Pass
 from issdash.model.state import MissionState
 from issdash.model.telemetry import Orbit
 from issdash.model.visits.launch_card import LaunchCardView

@@ -26,7 +26,7 @@ from issdash.model.map.scene import MapToggles
 from issdash.model.replay_control import ReplayControl
 from issdash.model.visits.timeline import build_timelines
 from issdash.tui.help_screen import HelpScreen
-from issdash.tui.passes.screen import PassesScreen
+from issdash.tui.passes.screen import PassPlannerScreen
 from issdash.tui.worker_policy import WorkersNeverEndTheApp
 
 
@@ -129,12 +129,14 @@ class DashboardKeys(WorkersNeverEndTheApp[None]):
         if action in ("pause", "speed", "next_event", "restart"):
             return self.replay.active
         if action == "station_view":
-            return self._telemetry_enabled and not isinstance(self.screen, PassesScreen)
+            return self._telemetry_enabled and not isinstance(self.screen, PassPlannerScreen)
         if action == "hide_keys":
             # Only while the keys panel is open: otherwise Esc is left to whoever wants it.
             return bool(self.screen.query("HelpPanel"))
         # The map is not on the planner's screen (and there p goes back).
-        return not (action in ("toggle_layer", "passes") and isinstance(self.screen, PassesScreen))
+        return not (
+            action in ("toggle_layer", "passes") and isinstance(self.screen, PassPlannerScreen)
+        )
 
     def action_hide_keys(self) -> None:
         self.action_hide_help_panel()

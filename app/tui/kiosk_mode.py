@@ -4,7 +4,7 @@ the burn-in shift and the dim schedule (the logic is issdash.model.kiosk's)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from textual.app import App
@@ -25,11 +25,12 @@ def show_kiosk_frame(
     app: App[Any],
     kiosk: KioskController,
     boxes: Iterable[tuple[str | None, Widget]],
-    local: datetime,
+    now: datetime,
+    zone: tzinfo | None,
 ) -> None:
     """`boxes`: each panel's box with its name in the cycle (None: never emphasised). The
     app's `-emphasis-<name>` says which view is on (the planner's replaces the map and
-    crew); the box's `-emphasized` outlines it. `local`: now, in the settings' zone."""
+    crew); the box's `-emphasized` outlines it. The dim schedule is in `zone`'s local time."""
     view = kiosk.view()
     for name, box in boxes:
         if name is not None:
@@ -37,4 +38,4 @@ def show_kiosk_frame(
             box.set_class(name == view, "-emphasized")
     top, left = kiosk.shift()
     app.screen.styles.padding = (top, 1 - left, 1 - top, left)
-    app.set_class(kiosk.dimmed(local), "-dim")
+    app.set_class(kiosk.dimmed(now.astimezone(zone)), "-dim")

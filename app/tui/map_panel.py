@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from textual.widget import Widget
 
+from issdash.model.layout import SizeClass
 from issdash.model.map.scene import build_scene, scene_step
 from issdash.model.orbit import OrbitEngine, StationState
 from issdash.model.telemetry import Orbit
@@ -113,3 +114,24 @@ class MapScenes:
             >= dot / 4
         )
         return key if key != self.scene_key or moved else None
+
+
+class MapRows:
+    """The map's rows: fewer while the launch card shows, when the size class says so
+    (issdash.model.layout's `map_rows_with_card`)."""
+
+    def __init__(self) -> None:
+        self.map: Widget | None = None
+        self.layout: SizeClass | None = None
+        self.card = False
+        self.rows: int | None = None
+
+    def fit(self, *, layout: SizeClass | None = None, card: bool | None = None) -> None:
+        self.layout = layout or self.layout
+        self.card = self.card if card is None else card
+        if self.layout is None or self.map is None:
+            return
+        rows = self.layout.map_rows_with_card if self.card else self.layout.map_rows
+        if rows != self.rows:  # called every tick: restyle (and relayout) on change only
+            self.rows = rows
+            self.map.styles.max_height = rows

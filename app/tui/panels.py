@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Generic, Literal, Protocol, TypeVar
 
+from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
 
 from issdash.model.crew_roster import build_crew_view
@@ -33,7 +34,7 @@ from issdash.widgets.crew_roster import CrewRoster
 from issdash.widgets.ground_track import GroundTrackMap
 from issdash.widgets.launch_card import LaunchCard
 from issdash.widgets.next_event import NextEventPanel
-from issdash.widgets.passes.planner import PassesView
+from issdash.widgets.passes.planner import PassPlanner
 from issdash.widgets.station import StationPanel
 from issdash.widgets.telemetry import TelemetryPanel
 
@@ -83,15 +84,21 @@ class Panel(Generic[W]):
         return self.box or f"{self.id}-panel"
 
     def mount(self, looks: Looks) -> Mounted:
-        """A new widget, and its per-tick update and fit (typed here, where W is known)."""
+        """A new widget in its titled box, and its per-tick update and fit (typed here, where
+        W is known)."""
         widget = self.widget(looks)
+        box = (VerticalScroll if self.scroll else Vertical)(widget, id=self.box_id, classes="panel")
+        box.border_title = self.title
+        box.border_subtitle = self.subtitle or None
         update: Update | None = None
         if self.keeps is not None:
             update = self.keeps(widget)
         elif self.show is not None:
             update = partial(self.show, widget)
         fit = self.fit
-        return Mounted(self, widget, update, (lambda layout: fit(widget, layout)) if fit else None)
+        return Mounted(
+            self, widget, box, update, (lambda layout: fit(widget, layout)) if fit else None
+        )
 
 
 class Declared(Protocol):
@@ -122,10 +129,12 @@ class Declared(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Mounted:
-    """A panel on screen: its widget, its update every tick and its fit at every resize."""
+    """A panel on screen: its widget in its box, its update every tick and its fit at every
+    resize."""
 
     panel: Declared
     widget: Widget
+    box: Widget
     update: Update | None
     fit: Callable[[SizeClass], None] | None
 
@@ -231,7 +240,7 @@ PANELS: tuple[Declared, ...] = (
         box="passes-panel",
         title="Passes",
         column="left",
-        widget=lambda looks: PassesView(id="kiosk-planner", glyphs=looks.map_glyphs),
+        widget=lambda looks: PassPlanner(id="kiosk-planner", glyphs=looks.map_glyphs),
         kiosk="passes",
         kiosk_only=True,
     ),

@@ -11,16 +11,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from textual.app import App
-from textual.widget import Widget
 from textual.widgets import Static
 
 from issdash.model.layout import SIZE_NAMES, SizeClass
 from issdash.tui.panels import Mounted
 
 
-def apply_size_class(
-    app: App[Any], layout: SizeClass, panels: Iterable[tuple[Mounted, Widget]]
-) -> None:
+def apply_size_class(app: App[Any], layout: SizeClass, panels: Iterable[Mounted]) -> None:
     for name in SIZE_NAMES:
         app.set_class(name == layout.name, f"-size-{name}")
     app.set_class(layout.narrow, "-narrow")
@@ -29,7 +26,7 @@ def apply_size_class(
     notice = app.query_one("#too-small", Static)
     notice.update(layout.too_small_message() if layout.too_small else "")
     app.query_one("#side").styles.width = layout.side_width
-    for mounted, box in panels:
-        box.set_class(layout.name not in mounted.panel.sizes, "-off-size")
+    for mounted in panels:
+        mounted.box.set_class(layout.name not in mounted.panel.sizes, "-off-size")
         if mounted.fit is not None:
             mounted.fit(layout)

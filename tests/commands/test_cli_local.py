@@ -471,12 +471,11 @@ def test_serve_passes_every_dashboard_flag_on_as_typed(monkeypatch: pytest.Monke
     """`issdash serve` hands each browser session's dashboard the flags it was given: all of
     them, so that a new dashboard flag needs no code in `_serve` (it used to rebuild them one
     by one, and a flag it did not know was silently dropped)."""
+    from issdash.commands import serve as serve_command
     from issdash.commands.cli import build_parser
 
     seen: list[tuple[str, int, list[str]]] = []
-    monkeypatch.setattr(
-        issdash.commands.serve, "serve", lambda h, p, a, **_options: seen.append((h, p, a))
-    )
+    monkeypatch.setattr(serve_command, "serve", lambda h, p, a, **_options: seen.append((h, p, a)))
     typed = [
         "--observer", "-33.9,18.4", "serve", "--port", "9001", "--kiosk", "--loop",
         "--min-elevation", "15", "--demo", "--speed", "60", "--host=127.0.0.2",
@@ -500,6 +499,7 @@ def test_a_dashboard_flag_added_later_reaches_the_served_dashboards(
     import argparse
 
     import issdash.commands.cli as cli
+    from issdash.commands import serve as serve_command
 
     original = cli._replay_flags
 
@@ -509,6 +509,6 @@ def test_a_dashboard_flag_added_later_reaches_the_served_dashboards(
 
     monkeypatch.setattr(cli, "_replay_flags", with_a_new_flag)
     seen: list[list[str]] = []
-    monkeypatch.setattr(issdash.commands.serve, "serve", lambda h, p, a, **_options: seen.append(a))
+    monkeypatch.setattr(serve_command, "serve", lambda h, p, a, **_options: seen.append(a))
     assert main(["serve", "--brand-new", "value", "--port", "9002"]) == 0
     assert seen == [["--brand-new", "value"]]

@@ -160,7 +160,7 @@ def test_installed_command_runs_as_a_process(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "app",
+            "issdash",
             "status",
             "--json",
             "--at",

@@ -498,13 +498,14 @@ async def test_a_poisoned_fresh_cache_does_not_stop_the_poll(tmp_path: Path) -> 
 
 
 async def test_a_failing_pass_search_does_not_end_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    import issdash.model.passes.cache as pass_cache
     import issdash.tui.dashboard as dashboard
     from issdash.core.runtime import load_demo_recording
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise ValueError("math domain error")
 
-    monkeypatch.setattr(dashboard, "passes_between", broken)  # the 10-day search
+    monkeypatch.setattr(pass_cache, "passes_between", broken)  # the 10-day search
     runtime = Runtime.for_demo(
         load_settings(observer="51.5074,-0.1278"), load_demo_recording(), FrozenClock(START)
     )

@@ -21,10 +21,8 @@ from issdash.feeds.clock import FrozenClock
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 # Every module of these is imported; the process-core modules are named one by one.
-NON_UI_PACKAGES = ("feeds", "issdash.model")
+NON_UI_PACKAGES = ("issdash.feeds", "issdash.model", "issdash.config", "issdash.core")
 NON_UI_MODULES = (
-    "issdash.config.settings",
-    "issdash.core.runtime",
     "issdash.commands.record",
     "issdash.commands.cli",
 )

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from issdash.model.orbit import Pass
 from issdash.model.passes.alerts import AlertScheduler, alert_message, banner_alert, pass_alerts
+from issdash.model.passes.finder import Pass
 
 RISE = datetime(2025, 4, 8, 9, 25, 26, tzinfo=UTC)
 LEAD = timedelta(minutes=10)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from issdash.feeds.values import Observer
-from issdash.model.orbit import Pass
+from issdash.model.passes.finder import Pass
 from issdash.model.passes.planner import pass_details, planner_view, visibility_text
 
 BRISBANE = ZoneInfo("Australia/Brisbane")

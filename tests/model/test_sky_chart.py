@@ -105,7 +105,7 @@ def _bits_in(frame_codes: np.ndarray, frame_styles: np.ndarray, layer: SkyLayer)
 
 def test_compass_points_and_horizon() -> None:
     frame = compose_sky((), 44, 22)
-    text = frame.text().splitlines()
+    text = frame.lines()
     assert text[0].strip().count("N") == 1 and text[0].index("N") in (21, 22)
     assert text[-1].index("S") in (21, 22)
     middle = [row for row in text if row.startswith("E")]
@@ -182,7 +182,7 @@ def test_on_the_linux_console_the_chart_uses_the_maps_console_glyphs() -> None:
     from issdash.model.terminal.console_font import CONSOLE_CHARS
 
     frame = compose_sky(_pass_path(200), 44, 22, now_position=(20.0, 55.0), glyphs=CONSOLE)
-    text = frame.text().replace("\n", "")
+    text = frame.text()
     assert all(c in CONSOLE_CHARS for c in text)  # no braille, nothing the font lacks
     col, row = sky_cell(20.0, 55.0, 44, 22)
     assert frame.codes[row, col] == CONSOLE.station

@@ -56,7 +56,7 @@ async def settle(pilot: Pilot[None]) -> None:
     app = pilot.app
     assert isinstance(app, IssDashApp)
     for _ in range(200):
-        if app._passes is not None:
+        if app.passes is not None:
             break
         await pilot.pause(0.02)
     await pilot.pause()
@@ -177,7 +177,7 @@ async def wait_for_feeds(pilot: Pilot[None], *feeds: str) -> None:
         state = app.runtime.store.state
         if (
             all(state.feeds[f].last_success_at is not None for f in feeds)
-            and app._passes is not None
+            and app.passes is not None
         ):
             break
         await pilot.pause(0.02)

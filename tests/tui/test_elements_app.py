@@ -99,7 +99,7 @@ async def test_old_elements_mark_the_marker_and_passes(tmp_path: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         for _ in range(200):  # the pass search runs in a thread
-            if app._passes is not None:
+            if app.passes is not None:
                 break
             await pilot.pause(0.05)
         app._tick()

@@ -137,7 +137,7 @@ async def test_the_kiosk_says_an_alert_with_its_banner_not_a_toast_over_panels(
     app = IssDashApp(runtime, kiosk=KioskController(loaded.kiosk, _Monotonic()) if kiosk else None)
     async with app.run_test(size=(80, 24)) as pilot:
         for _ in range(1500):
-            if app._passes is not None:
+            if app.passes is not None:
                 break
             await pilot.pause(0.02)
         await pilot.pause()
@@ -219,7 +219,7 @@ async def test_the_planner_heading_on_screen_keeps_the_zone_on_one_line(
     app = IssDashApp(runtime)
     async with app.run_test(size=size) as pilot:
         for _ in range(1500):
-            if app._passes is not None:
+            if app.passes is not None:
                 break
             await pilot.pause(0.02)
         await pilot.press("p")
@@ -237,7 +237,7 @@ async def test_a_pass_detail_too_long_for_60_columns_wraps_under_its_value() -> 
     app = IssDashApp(runtime)
     async with app.run_test(size=(60, 20)) as pilot:
         for _ in range(1500):
-            if app._passes is not None:
+            if app.passes is not None:
                 break
             await pilot.pause(0.02)
         await pilot.press("p")
@@ -261,7 +261,7 @@ async def test_the_next_pass_is_said_in_the_observers_time_like_the_visible_line
     app = IssDashApp(runtime)
     async with app.run_test(size=(120, 40)) as pilot:
         for _ in range(1500):
-            if app._passes is not None:
+            if app.passes is not None:
                 break
             await pilot.pause(0.02)
         await pilot.pause(0.3)

@@ -183,11 +183,12 @@ async def test_a_failing_alert_hook_whose_stderr_has_markup_is_a_literal_notice(
     from issdash.feeds.adapters.tle import parse_elements
     from issdash.model.orbit import OrbitEngine
     from issdash.model.passes.alerts import AlertOutcome, PassAlert
+    from issdash.model.passes.finder import find_passes
     from issdash.tui.passes.alert_effects import AlertEffects, AlertEffectSettings
     from tests.model.test_passes_engine import CAPE_TOWN
 
     engine = OrbitEngine(parse_elements(RawResponse("x", 200, "", TLE_TEXT, NOW), NOW))
-    (p, *_) = engine.passes(CAPE_TOWN, NOW, NOW + timedelta(days=1), 10.0)
+    (p, *_) = find_passes(engine, CAPE_TOWN, NOW, NOW + timedelta(days=1), 10.0)
     script = "import sys; sys.stderr.write('no [/] display [@click=app.quit]x[/]\\n'); sys.exit(4)"
     notices: list[str] = []
     app: App[None] = App()

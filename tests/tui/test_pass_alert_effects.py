@@ -9,11 +9,24 @@ import os
 import signal
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.app import App
+from textual.driver import Driver
 
-from issdash.tui.passes.alert_effects import osc_notifications, run_hook
+from issdash.model.passes.alerts import AlertOutcome, PassAlert
+from issdash.model.passes.finder import Pass
+from issdash.tui.passes.alert_effects import (
+    AlertEffects,
+    AlertEffectSettings,
+    announcing,
+    osc_notifications,
+    run_hook,
+    terminal_driver,
+)
 
 
 def test_notification_escapes_are_osc_9_and_777_and_carry_no_control_characters() -> None:
@@ -151,3 +164,42 @@ async def test_a_time_limit_is_the_whole_time_not_twice_it() -> None:
     elapsed = time.monotonic() - started
     assert problem is not None and "was stopped" in problem
     assert elapsed < 5.0, f"a 3 s limit took {elapsed:.1f} s"  # was 2.5 s + 3 s at least
+
+
+class _TerminalDriver(Driver):
+    """A terminal that keeps what is written to it (neither headless nor a browser)."""
+
+    def __init__(self, app: App[Any], **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self.written: list[str] = []
+
+    def write(self, data: str) -> None:
+        self.written.append(data)
+
+    def start_application_mode(self) -> None: ...
+
+    def disable_input(self) -> None: ...
+
+    def stop_application_mode(self) -> None: ...
+
+
+def _alert() -> AlertOutcome:
+    due = datetime(2025, 4, 8, 9, 15, tzinfo=UTC)
+    p = Pass(due, due, due, 45.0, True)
+    return AlertOutcome(PassAlert("soon", due, p, "ISS visible in 10 min"), "fired")
+
+
+async def test_desktop_notifications_go_through_the_driver_the_app_draws_through() -> None:
+    """No private Textual API: the app's driver class is `announcing(...)` (from the public
+    `App.get_driver_class`), and the escapes go to that driver, in one write."""
+    settings = AlertEffectSettings(bell=False, desktop=True, toast=False)
+    app: App[None] = App()
+    effects = AlertEffects(app, settings, lambda _notice: None)
+    assert terminal_driver(app) is None and not effects.can_write_escapes()
+    effects.deliver(_alert())  # nowhere to write: nothing written, no error
+    driver = announcing(_TerminalDriver)(app, debug=False, mouse=False, size=(80, 24))
+    assert isinstance(driver, _TerminalDriver)
+    assert terminal_driver(app) is driver and effects.can_write_escapes()
+    effects.deliver(_alert())
+    assert driver.written == [osc_notifications("ISS visible in 10 min")]
+    assert announcing(_TerminalDriver) is type(driver)  # one subclass per driver class

@@ -22,9 +22,9 @@ from issdash.core.runtime import Runtime, load_demo_recording
 from issdash.feeds.clock import FrozenClock
 from issdash.model.kiosk import KioskController
 from issdash.tui.dashboard import IssDashApp
-from issdash.tui.passes.screen import PassesScreen
+from issdash.tui.passes.screen import PassPlannerScreen
 from issdash.widgets.passes.banner import PassBanner
-from issdash.widgets.passes.planner import PassesView
+from issdash.widgets.passes.planner import PassPlanner
 from issdash.widgets.passes.sky_chart import SkyChart
 from issdash.widgets.telemetry import TelemetryPanel
 
@@ -60,14 +60,14 @@ async def settle(pilot: Pilot[None]) -> IssDashApp:
     app = pilot.app
     assert isinstance(app, IssDashApp)
     for _ in range(WAIT_STEPS):
-        if app._passes is not None:
+        if app.passes is not None:
             break
         await pilot.pause(0.02)
     await pilot.pause()
     return app
 
 
-async def chart_drawn(pilot: Pilot[None], planner: PassesView) -> None:
+async def chart_drawn(pilot: Pilot[None], planner: PassPlanner) -> None:
     """Until the selected pass's sky path (computed in a thread) is on the chart."""
     for _ in range(WAIT_STEPS):
         chart = planner.chart
@@ -77,8 +77,8 @@ async def chart_drawn(pilot: Pilot[None], planner: PassesView) -> None:
     await pilot.pause()
 
 
-def planner_of(app: IssDashApp) -> PassesView:
-    assert isinstance(app.screen, PassesScreen)
+def planner_of(app: IssDashApp) -> PassPlanner:
+    assert isinstance(app.screen, PassPlannerScreen)
     return app.screen.planner
 
 
@@ -105,7 +105,7 @@ async def test_p_opens_ten_days_of_passes_and_escape_closes() -> None:
         ]
         await pilot.press("escape")
         await pilot.pause()
-        assert not isinstance(app.screen, PassesScreen)
+        assert not isinstance(app.screen, PassPlannerScreen)
 
 
 async def test_visible_only_filter() -> None:
@@ -191,7 +191,7 @@ async def test_the_palette_opens_the_planner() -> None:
         await pilot.pause(0.5)
         await pilot.press("enter")
         await pilot.pause(0.2)
-        assert isinstance(app.screen, PassesScreen)
+        assert isinstance(app.screen, PassPlannerScreen)
 
 
 async def test_a_palette_pass_command_opens_the_planner_on_that_pass() -> None:
@@ -265,6 +265,18 @@ async def test_an_alert_fires_once_in_the_replay_and_runs_the_hook(tmp_path: Pat
         assert not app.passes_control.effects.can_write_escapes()  # headless: no escapes written
 
 
+def test_the_dashboard_draws_through_a_driver_the_alerts_can_write_to() -> None:
+    """Its driver class is Textual's own, made by `announcing` to say which app it is for:
+    the desktop notifications need no private Textual API."""
+    from textual.app import App
+
+    from issdash.tui.passes.alert_effects import announcing
+
+    base = App().driver_class
+    chosen = cairns_app(RISE).driver_class
+    assert chosen is announcing(base) and issubclass(chosen, base)
+
+
 async def test_an_alert_jumped_over_in_the_replay_is_missed() -> None:
     app = cairns_app(RISE - timedelta(minutes=30))
     async with app.run_test(size=(120, 40)) as pilot:
@@ -323,7 +335,7 @@ async def test_kiosk_banner_and_planner_in_the_cycle() -> None:
         assert app.query_one("#passes-panel").region.area > 0
         assert app.query_one("#map-panel").region.area == 0
         assert app.query_one("#next-event-panel").region.area > 0  # never hidden
-        planner = app.query_one("#kiosk-planner", PassesView)
+        planner = app.query_one("#kiosk-planner", PassPlanner)
         assert planner.view is not None and planner.view.rows
 
 
@@ -372,3 +384,57 @@ async def test_on_the_linux_console_the_planner_draws_only_font_characters(
         assert app.console_glyphs is not None and app.console_glyphs.missing == set()
         assert "■" in text  # the station now, in the console's own square
         assert "NNW -> NE -> SE" in text
+
+
+async def test_the_pass_feature_runs_on_its_host_alone() -> None:
+    """PassesControl knows the dashboard only through PassesHost: in a plain Textual app it
+    searches once (in a thread), redraws when the passes land, and opens its planner on them."""
+    from textual.app import App
+
+    from issdash.feeds.adapters.tle import parse_elements
+    from issdash.feeds.sources import RawResponse
+    from issdash.model.map.glyphs import BRAILLE
+    from issdash.model.mission_bar import MissionBarView
+    from issdash.model.orbit import OrbitEngine
+    from issdash.tui.passes.control import PassesControl, PassesHost
+    from scripts.fixtures.ms27_payloads import TLE_TEXT
+
+    at = RISE - timedelta(minutes=20)
+    settings = load_settings(observer=CAIRNS)
+    runtime = Runtime.for_demo(settings, load_demo_recording(), FrozenClock(at))
+    engine = OrbitEngine(parse_elements(RawResponse("x", 200, "", TLE_TEXT, at), at))
+    app: App[None] = App()
+    redraws: list[datetime] = []
+    control = PassesControl(
+        PassesHost(
+            app=app,
+            settings=settings,
+            store=runtime.store,
+            clock=runtime.clock,
+            kiosk=None,
+            glyphs=BRAILLE,
+            bar_view=lambda state, now: MissionBarView(now, state.mode, 1.0),
+            engine_for=lambda _elements: engine,
+            tick_s=lambda: 1.0,
+            kiosk_widgets=lambda: (None, None),
+            redraw=lambda: redraws.append(runtime.clock.now()),
+        )
+    )
+    observer = runtime.store.state.observer
+    async with app.run_test(size=(120, 40)) as pilot:
+        control.ensure_passes(engine, observer, at)
+        for _ in range(WAIT_STEPS):
+            if control.passes is not None:
+                break
+            await pilot.pause(0.02)
+        passes = control.passes
+        assert passes is not None and redraws == [at]
+        assert min(abs((p.rise - RISE).total_seconds()) for p in passes) < 5
+        control.ensure_passes(engine, observer, at)  # the same inputs: no second search
+        await pilot.pause(0.2)
+        assert redraws == [at]
+        control.open()
+        await pilot.pause()
+        assert isinstance(app.screen, PassPlannerScreen)
+        view = app.screen.planner.view
+        assert view is not None and view.rows[0].pass_ == passes[0]

@@ -177,14 +177,14 @@ async def test_passes_are_searched_again_after_a_jump_back(tmp_path: Path) -> No
     async with app.run_test(size=(120, 40)) as pilot:
         for _ in range(100):
             await pilot.pause(0.05)
-            if app._passes:
+            if app.passes:
                 break
-        assert app._passes
+        assert app.passes
         clock.set(now - timedelta(days=1, hours=6))  # the clock steps back a day and more
         app._tick()
         for _ in range(100):
             await pilot.pause(0.05)
-            if app._passes and app._passes[0].rise - clock.now() < timedelta(days=1):
+            if app.passes and app.passes[0].rise - clock.now() < timedelta(days=1):
                 break
         telemetry = panel_text(app, TelemetryPanel)
         head = telemetry.split("Next pass")[1].split("\n")[0]
@@ -192,9 +192,9 @@ async def test_passes_are_searched_again_after_a_jump_back(tmp_path: Path) -> No
 
 
 def test_no_negative_element_age_in_status_text(capsys: pytest.CaptureFixture[str]) -> None:
-    from issdash.commands.cli import _print_status
+    from issdash.commands.status import print_status
 
-    _print_status(
+    print_status(
         {
             "time": "2025-01-01T00:00:00Z",
             "mode": "live",

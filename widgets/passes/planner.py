@@ -1,8 +1,9 @@
 """The pass planner: ten days of passes, one row each, and the sky chart of the selected one.
 
-Draws the `PlannerView` and `SkyChartView` it is given; picking a row posts `PassesView.
-Selected` and the app answers with that pass's chart. Used full screen (key p) and, in kiosk
-mode, in place of the map and crew while the cycle is on "passes".
+Draws the `PassPlannerView` and `SkyChartView` it is given; picking a row posts
+`PassPlanner.Selected` and the app answers with that pass's chart. Used full screen (key p,
+`PassPlannerScreen`) and, in kiosk mode, in place of the map and crew while the cycle is on
+"passes".
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
 from issdash.model.map.glyphs import BRAILLE, MapGlyphs
-from issdash.model.orbit import Pass
-from issdash.model.passes.planner import PassRow, PlannerView, pass_details
+from issdash.model.passes.finder import Pass
+from issdash.model.passes.planner import PassPlannerView, PassRow, pass_details
 from issdash.model.passes.sky_chart import LEGEND
 from issdash.widgets.passes.sky_chart import SkyChart, SkyChartView
 
@@ -83,21 +84,21 @@ def _cells(row: PassRow, columns: tuple[str, ...], narrow_date: bool) -> list[Te
     return cells
 
 
-class PassesView(Vertical):
+class PassPlanner(Vertical):
     """Heading, the table of passes (or why there is none), the chart and details."""
 
     DEFAULT_CSS = """
-    PassesView { height: 1fr; }
-    PassesView #passes-heading { height: auto; color: $foreground-darken-1; padding: 0 1; }
-    PassesView #passes-warning { height: auto; color: $warning; padding: 0 1; display: none; }
-    PassesView #passes-message { height: auto; padding: 1 2; color: $text; display: none; }
-    PassesView.-message #passes-message { display: block; }
-    PassesView.-warning #passes-warning { display: block; }
-    PassesView DataTable { height: 1fr; min-height: 4; }
-    PassesView.-message DataTable { display: none; }
-    PassesView #passes-detail { height: 1fr; min-height: 8; }
-    PassesView SkyChart { width: auto; height: 1fr; }
-    PassesView #pass-info { width: 1fr; height: 1fr; padding: 0 1; }
+    PassPlanner { height: 1fr; }
+    PassPlanner #passes-heading { height: auto; color: $foreground-darken-1; padding: 0 1; }
+    PassPlanner #passes-warning { height: auto; color: $warning; padding: 0 1; display: none; }
+    PassPlanner #passes-message { height: auto; padding: 1 2; color: $text; display: none; }
+    PassPlanner.-message #passes-message { display: block; }
+    PassPlanner.-warning #passes-warning { display: block; }
+    PassPlanner DataTable { height: 1fr; min-height: 4; }
+    PassPlanner.-message DataTable { display: none; }
+    PassPlanner #passes-detail { height: 1fr; min-height: 8; }
+    PassPlanner SkyChart { width: auto; height: 1fr; }
+    PassPlanner #pass-info { width: 1fr; height: 1fr; padding: 0 1; }
     """
 
     class Selected(Message):
@@ -107,7 +108,7 @@ class PassesView(Vertical):
             super().__init__()
             self.pass_ = pass_
 
-    view: reactive[PlannerView | None] = reactive(None, layout=False, repaint=False)
+    view: reactive[PassPlannerView | None] = reactive(None, layout=False, repaint=False)
     chart: reactive[SkyChartView | None] = reactive(None, layout=False, repaint=False)
     zone: tzinfo | None = None
 
@@ -137,7 +138,7 @@ class PassesView(Vertical):
     def table(self) -> DataTable[Text]:
         return self.query_one("#passes-table", DataTable)
 
-    def watch_view(self, view: PlannerView | None) -> None:
+    def watch_view(self, view: PassPlannerView | None) -> None:
         if view is None or not self.is_mounted:
             return
         self._show_heading(view)
@@ -155,7 +156,7 @@ class PassesView(Vertical):
             self._show_heading(self.view)
             self._fill_table(self.view.rows)
 
-    def _show_heading(self, view: PlannerView) -> None:
+    def _show_heading(self, view: PassPlannerView) -> None:
         heading = self.query_one("#passes-heading", Static)
         width = self.size.width - 2  # the heading's padding
         heading.update(Text(heading_lines(view.heading, width)))

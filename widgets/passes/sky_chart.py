@@ -15,9 +15,9 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
+from issdash.model.map.frame import CellFrame
 from issdash.model.map.glyphs import BRAILLE, MapGlyphs
 from issdash.model.passes.sky_chart import (
-    SkyFrame,
     SkyLayer,
     SkySample,
     chart_size_for,
@@ -75,14 +75,14 @@ class SkyChart(Widget):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.glyphs = glyphs  # braille, or the Linux console's line glyphs
-        self._frame: SkyFrame | None = None
+        self._frame: CellFrame | None = None
         self._frame_key: tuple[object, ...] | None = None
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
         """With `width: auto`, twice the height it is given: the chart is round on screen."""
         return max(10, min(container.width, container.height * 2))
 
-    def _current_frame(self) -> SkyFrame | None:
+    def _current_frame(self) -> CellFrame | None:
         width, height = chart_size_for(self.size.width, self.size.height)
         if width == 0:
             return None

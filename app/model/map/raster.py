@@ -18,6 +18,7 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
+from issdash.model.map.frame import CellFrame
 from issdash.model.map.glyphs import BRAILLE, MapGlyphs
 from issdash.model.map.land_mask import load_land_mask
 
@@ -80,26 +81,6 @@ class MapScene:
     pad: tuple[float, float] | None = None
     show_night: bool = True
     show_grid: bool = False
-
-
-@dataclass(frozen=True)
-class MapFrame:
-    """Composed cells: `codes` are Unicode code points, `styles` the style ids (h x w)."""
-
-    codes: NDArray[np.uint32]
-    styles: NDArray[np.uint8]
-
-    @property
-    def size(self) -> tuple[int, int]:
-        height, width = self.codes.shape
-        return width, height
-
-    def text(self) -> str:
-        """All cells as one string, row after row (one decode for the whole frame)."""
-        return str(self.codes.astype("<u4", copy=False).tobytes().decode("utf-32-le"))
-
-    def row_text(self, y: int) -> str:
-        return str(self.codes[y].astype("<u4").tobytes().decode("utf-32-le"))
 
 
 def map_size_for(width: int, height: int) -> tuple[int, int]:
@@ -251,7 +232,7 @@ def point_cell(lat: float, lon: float, width: int, height: int) -> tuple[int, in
     return x, y
 
 
-def compose(scene: MapScene, width: int, height: int, glyphs: MapGlyphs = BRAILLE) -> MapFrame:
+def compose(scene: MapScene, width: int, height: int, glyphs: MapGlyphs = BRAILLE) -> CellFrame:
     """Compose all layers for a map of `width` x `height` cells, drawn with `glyphs`."""
     land = land_bits(width, height)
     layer = np.where(land > 0, np.uint8(Layer.LAND), np.uint8(Layer.OCEAN))
@@ -297,7 +278,7 @@ def compose(scene: MapScene, width: int, height: int, glyphs: MapGlyphs = BRAILL
     styles = layer * 2
     if scene.show_night and scene.subsolar is not None:
         styles = styles + night_cells(width, height, scene.subsolar).astype(np.uint8)
-    return MapFrame(codes=codes, styles=styles.astype(np.uint8))
+    return CellFrame(codes=codes, styles=styles.astype(np.uint8))
 
 
 def frame_runs(styles: NDArray[np.uint8]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:

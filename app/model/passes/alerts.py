@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from issdash.model.orbit import Pass
+from issdash.model.passes.finder import Pass
 from issdash.model.passes.search import brightness_words, compass_point
 
 DEFAULT_LEAD = timedelta(minutes=10)

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, tzinfo
 from issdash.feeds.values import Observer
 from issdash.model.durations import duration
 from issdash.model.local_time import format_local
-from issdash.model.orbit import Pass
+from issdash.model.passes.finder import Pass
 from issdash.model.passes.search import (
     PASS_PLANNER_DAYS,
     brightness_words,
@@ -48,7 +48,7 @@ class PassRow:
 
 
 @dataclass(frozen=True, slots=True)
-class PlannerView:
+class PassPlannerView:
     """The planner at one moment."""
 
     rows: tuple[PassRow, ...]
@@ -135,13 +135,13 @@ def planner_view(
     approximate: bool = False,
     days: int = PASS_PLANNER_DAYS,
     interactive: bool = True,
-) -> PlannerView:
+) -> PassPlannerView:
     """The table of passes still to end, or what stands in its place."""
     filter_text = "visible only" if visible_only else "all"
     if interactive:  # a kiosk has no keyboard to press v with
         filter_text += " (v: all)" if visible_only else " (v: visible only)"
     if observer is None:
-        return PlannerView((), NO_OBSERVER, "Passes", None, visible_only, 0)
+        return PassPlannerView((), NO_OBSERVER, "Passes", None, visible_only, 0)
     heading = (
         f"{observer_text(observer)} · {days} days above {min_elevation_deg:.0f}° · "
         f"{zone_text(observer, zone)} · {filter_text}"
@@ -152,10 +152,10 @@ def planner_view(
             f"Passes withheld: {withheld}. Times to go outside computed from them would "
             "be wrong; they return with newer elements."
         )
-        return PlannerView((), message, heading, None, visible_only, 0)
+        return PassPlannerView((), message, heading, None, visible_only, 0)
     if passes is None:
         message = f"Searching {days} days of passes…"
-        return PlannerView((), message, heading, None, visible_only, 0)
+        return PassPlannerView((), message, heading, None, visible_only, 0)
     upcoming = [p for p in passes if p.set > now]
     shown = [p for p in upcoming if p.visible] if visible_only else upcoming
     rows = tuple(pass_row(p, now, zone) for p in shown)
@@ -172,7 +172,7 @@ def planner_view(
         if approximate
         else None
     )
-    return PlannerView(rows, message, heading, warning, visible_only, len(upcoming) - len(rows))
+    return PassPlannerView(rows, message, heading, warning, visible_only, len(upcoming) - len(rows))
 
 
 def pass_details(p: Pass, zone: tzinfo | None) -> tuple[tuple[str, str], ...]:

@@ -2,10 +2,10 @@
 the telemetry line, ten days for the planner), how they are worded, and how `status --json`
 and `passes --json` say them. Pure, no Textual.
 
-The orbit engine (`issdash.model.orbit`) finds rise, culmination and set and describes each pass
-(azimuths, shadow, the visible part, the magnitude); this module decides what of that is
-shown: only passes still to end, only at a physical state of the station, and none when the
-elements are too old for a time to go outside to mean anything.
+The pass finder (`issdash.model.passes.finder`) finds rise, culmination and set and
+describes each pass (azimuths, shadow, the visible part, the magnitude); this module decides
+what of that is shown: only passes still to end, only at a physical state of the station,
+and none when the elements are too old for a time to go outside to mean anything.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from issdash.feeds.clock import iso_z
 from issdash.feeds.elements import ElementsChoice, describe_age, physical_problem
 from issdash.feeds.values import Observer
 from issdash.model.local_time import local_iso
-from issdash.model.orbit import ElementsUnusable, OrbitEngine, Pass
+from issdash.model.orbit import ElementsUnusable, OrbitEngine
+from issdash.model.passes.finder import Pass, find_passes
 
 __all__ = [
     "PASS_PLANNER_DAYS",
@@ -71,7 +72,7 @@ def passes_between(
     # Start a little back so a pass in progress is found with its real rise time.
     search_start = start - timedelta(minutes=15)
     try:
-        passes = engine.passes(observer, search_start, end, min_elevation_deg)
+        passes = find_passes(engine, observer, search_start, end, min_elevation_deg)
     except (ValueError, ArithmeticError) as exc:
         # Elements that decay into nonsense within the search span.
         raise ElementsUnusable(f"the pass search failed: {type(exc).__name__}") from exc

@@ -7,9 +7,10 @@ because it shows the sky from below). Braille cells hold 2 x 4 dots and a termin
 about twice as tall as it is wide, so the dots are near square and a circle `2R` dots across
 takes `R` columns and `R / 2` rows.
 
-The drawing reuses the map's braille folding (`issdash.model.map.raster.dots_to_bits`) and its
-encoders (`issdash.model.map.glyphs`: braille, or line glyphs on the Linux console); it draws on
-a small dot grid of its own because the map's line helpers work in latitude/longitude.
+The drawing reuses the map's braille folding (`issdash.model.map.raster.dots_to_bits`), its
+encoders (`issdash.model.map.glyphs`: braille, or line glyphs on the Linux console) and its
+frame of cells (`issdash.model.map.frame.CellFrame`); it draws on a small dot grid of its own
+because the map's line helpers work in latitude/longitude.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from issdash.model.map.frame import CellFrame
 from issdash.model.map.glyphs import BRAILLE, MapGlyphs
 from issdash.model.map.raster import dots_to_bits
 
@@ -48,7 +50,7 @@ class SkyLayer(IntEnum):
 
 
 class SkySample(Protocol):
-    """One point of a topocentric track (`issdash.model.orbit.SkyPoint` is one)."""
+    """One point of a topocentric track (`issdash.model.passes.finder.SkyPoint` is one)."""
 
     @property
     def time(self) -> datetime: ...
@@ -58,25 +60,6 @@ class SkySample(Protocol):
     def elevation_deg(self) -> float: ...
     @property
     def sunlit(self) -> bool: ...
-
-
-@dataclass(frozen=True)
-class SkyFrame:
-    """Composed cells: `codes` are Unicode code points, `styles` SkyLayer ids (h x w)."""
-
-    codes: NDArray[np.uint32]
-    styles: NDArray[np.uint8]
-
-    @property
-    def size(self) -> tuple[int, int]:
-        height, width = self.codes.shape
-        return width, height
-
-    def row_text(self, y: int) -> str:
-        return str(self.codes[y].astype("<u4").tobytes().decode("utf-32-le"))
-
-    def text(self) -> str:
-        return "\n".join(self.row_text(y) for y in range(self.size[1]))
 
 
 def project(azimuth_deg: float, elevation_deg: float) -> tuple[float, float]:
@@ -167,7 +150,7 @@ def compose_sky(
     height: int,
     now_position: tuple[float, float] | None = None,
     glyphs: MapGlyphs = BRAILLE,
-) -> SkyFrame:
+) -> CellFrame:
     """The chart of `path` on `width` x `height` cells (see `chart_size_for`).
 
     The sunlit part of the path is solid, the part in Earth's shadow dotted (and styled
@@ -222,7 +205,7 @@ def compose_sky(
         col, row = grid.cell_of(*project(*now_position))
         codes[row, col] = glyphs.station
         styles[row, col] = SkyLayer.STATION
-    return SkyFrame(codes=codes, styles=styles)
+    return CellFrame(codes=codes, styles=styles)
 
 
 def _tick(

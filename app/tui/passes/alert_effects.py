@@ -4,9 +4,11 @@ command hook.
 
 Desktop notifications are OSC 9 (iTerm2, WezTerm, Windows Terminal, kitty, foot, ...) and
 OSC 777 (urxvt, Ghostty, foot, ...); terminals that know neither ignore them. They are written
-through Textual's driver, as Textual writes its own escapes (the bell, the clipboard), so they
-never interleave with a frame being drawn; never in a browser session (`serve`), where the
-page would receive them as garbage, and never headless.
+through the app's own driver, as Textual writes its own escapes (the bell, the clipboard), so
+they never interleave with a frame being drawn; never in a browser session (`serve`), where
+the page would receive them as garbage, and never headless. Textual keeps its driver private:
+the app reaches it through the public `App.get_driver_class`, returning
+`announcing(super().get_driver_class())`, a subclass that says which app it writes for.
 
 The hook runs in a session (and process group) of its own; when it exits, or at its time
 limit, that whole group is killed, so nothing it started lives on as an orphan holding our
@@ -21,11 +23,14 @@ import logging
 import os
 import signal
 import subprocess
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from textual.app import App
+from textual.driver import Driver
 
 from issdash.feeds.text import clean_text
 from issdash.model.passes.alerts import AlertOutcome
@@ -143,6 +148,29 @@ async def _read_some(stream: asyncio.StreamReader) -> bytes:
     return kept
 
 
+# Each app's driver, once Textual has made it (weak both ways: an app that is gone, or a
+# driver that is, leaves nothing behind).
+_DRIVERS: weakref.WeakKeyDictionary[App[Any], weakref.ref[Driver]] = weakref.WeakKeyDictionary()
+
+
+@cache
+def announcing(driver_class: type[Driver]) -> type[Driver]:
+    """`driver_class`, made to record which app it is the driver of (see
+    `terminal_driver`); nothing else about it changes. One subclass per driver class."""
+
+    def __init__(self: Driver, app: App[Any], *args: Any, **kwargs: Any) -> None:
+        driver_class.__init__(self, app, *args, **kwargs)
+        _DRIVERS[app] = weakref.ref(self)
+
+    return type(driver_class.__name__, (driver_class,), {"__init__": __init__})
+
+
+def terminal_driver(app: App[Any]) -> Driver | None:
+    """The driver `app` draws through, if it was made by an `announcing` class."""
+    found = _DRIVERS.get(app)
+    return found() if found is not None else None
+
+
 class AlertEffects:
     """Delivers alert outcomes in a running app."""
 
@@ -186,10 +214,11 @@ class AlertEffects:
 
     def can_write_escapes(self) -> bool:
         """A real terminal: not a browser session, not headless (tests, screenshots)."""
-        return not self.app.is_web and not self.app.is_headless and self.app._driver is not None
+        app = self.app
+        return not app.is_web and not app.is_headless and terminal_driver(app) is not None
 
     def _write(self, data: str) -> None:
-        driver = self.app._driver  # Textual's own bell and clipboard write through it too
+        driver = terminal_driver(self.app)  # Textual's bell and clipboard write through it too
         if driver is not None:
             driver.write(data)
 

@@ -1,61 +1,96 @@
-"""The dashboard's side of the pass planner (issue 17), kept out of `dashboard.py`: the
-planner's views (its own screen and the kiosk's), the selected pass's sky path (computed in a
-thread), the zone pass times are said in, and the alerts (scheduled by
-`issdash.model.passes.alerts`, delivered by `issdash.tui.passes.alert_effects`).
+"""The dashboard's side of the pass feature (issue 17), kept out of `dashboard.py`: the one pass
+search (ten days, off the event loop, redone when the elements or the observer change; when,
+is `issdash.model.passes.cache`), the planner's views (its own screen and the kiosk's), the
+selected pass's sky path (computed in a thread), the zone pass times are said in, and the
+alerts (scheduled by `issdash.model.passes.alerts`, delivered by
+`issdash.tui.passes.alert_effects`).
 
-The passes themselves come from the dashboard's one pass search (`IssDashApp._ensure_passes`,
-ten days, off the event loop, redone when the elements or the observer change).
+It knows the dashboard only through `PassesHost`: Textual's own `App`, and the few things of
+the dashboard it needs, each named.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from textual.app import App
 from textual.worker import get_current_worker
 
-from issdash.config.place import with_timezone
-from issdash.feeds.values import Observer
-from issdash.model.orbit import OrbitEngine, Pass, SkyPoint
+from issdash.config.settings import Settings
+from issdash.feeds.clock import Clock
+from issdash.feeds.values import ElementSet, Observer
+from issdash.model.kiosk import KioskController
+from issdash.model.map.glyphs import MapGlyphs
+from issdash.model.mission_bar import MissionBarView
+from issdash.model.orbit import OrbitEngine
 from issdash.model.passes.alerts import AlertScheduler, banner_alert
+from issdash.model.passes.cache import PassSearch, PassSearchCache
+from issdash.model.passes.finder import Pass, SkyPoint, sky_path
 from issdash.model.passes.planner import planner_view
 from issdash.model.passes.sky_chart import position_at
+from issdash.model.state import MissionState, StateStore
 from issdash.tui.passes.alert_effects import AlertEffects, AlertEffectSettings
-from issdash.tui.passes.screen import PassesScreen
-from issdash.widgets.passes.planner import PassesView
+from issdash.tui.passes.screen import PassPlannerScreen
+from issdash.widgets.passes.banner import PassBanner
+from issdash.widgets.passes.planner import PassPlanner
 from issdash.widgets.passes.sky_chart import SkyChartView
-
-if TYPE_CHECKING:
-    from issdash.model.state import MissionState
-    from issdash.tui.dashboard import IssDashApp
 
 log = logging.getLogger(__name__)
 
 # The chart's path: a sample every 10 s (whole minutes among them, for the ticks).
 SKY_STEP_S = 10.0
+# The pass search's worker group (the dashboard's worker-failure handler looks for it).
+PASS_SEARCH_GROUP = "passes"
+
+
+@dataclass(frozen=True, slots=True)
+class PassesHost:
+    """What the pass feature needs of the dashboard it is part of, and nothing more."""
+
+    # Textual's own: the screen stack, workers, notifications, the bell.
+    app: App[Any]
+    settings: Settings
+    store: StateStore
+    clock: Clock
+    kiosk: KioskController | None
+    # Braille, or the Linux console's glyphs: the sky chart draws as the map does.
+    glyphs: MapGlyphs
+    # The mission bar's view (the planner's screen has the bar on top too).
+    bar_view: Callable[[MissionState, datetime], MissionBarView]
+    engine_for: Callable[[ElementSet], OrbitEngine | None]
+    # The tick interval now, in real seconds.
+    tick_s: Callable[[], float]
+    # The kiosk's planner and pass banner, once composed (None outside the kiosk).
+    kiosk_widgets: Callable[[], tuple[PassPlanner | None, PassBanner | None]]
+    # Draw every view again now (a search's passes arrived).
+    redraw: Callable[[], None]
 
 
 class PassesControl:
     """One per dashboard."""
 
-    def __init__(self, app: IssDashApp) -> None:
-        self.app = app
-        alerts = app.runtime.settings.alerts
+    def __init__(self, host: PassesHost) -> None:
+        self.host = host
+        self.search = PassSearchCache()
+        alerts = host.settings.alerts
         self.alerts = AlertScheduler(timedelta(minutes=alerts.lead_min))
         self.effects = AlertEffects(
-            app,
+            host.app,
             AlertEffectSettings(
                 alerts.bell,
                 alerts.desktop,
                 alerts.command,
                 alerts.command_timeout_s,
-                toast=app.kiosk is None,
+                toast=host.kiosk is None,
             ),
-            lambda notice: app.runtime.store.update(lambda s: s.with_notice(notice)),
+            lambda notice: host.store.update(lambda s: s.with_notice(notice)),
         )
         # Why passes are withheld now, and whether they are approximate (the planner says so).
         self.withheld: str | None = None
@@ -73,7 +108,12 @@ class PassesControl:
             return observer
         if self._zoned_observer is None or self._zoned_observer[0] != observer:
             try:
-                zoned = with_timezone(observer)
+                # The settings look the zone up once (issdash.config); the state's observer is
+                # theirs (the runtime starts the state with it).
+                settings = self.host.settings
+                zoned = (
+                    settings.zoned_observer() if observer == settings.observer else None
+                ) or observer
             except Exception:  # the zone lookup is a nicety: never a reason to fail a tick
                 log.exception("the observer's time zone could not be looked up")
                 zoned = observer
@@ -83,12 +123,46 @@ class PassesControl:
     def zone(self, now: datetime) -> tzinfo:
         """The zone pass times are said in: the observer's (from its place or coordinates),
         else the one set for local times, else this computer's."""
-        observer = self.zoned(self.app.runtime.store.state.observer)
+        observer = self.zoned(self.host.store.state.observer)
         if observer is not None and observer.timezone:
             with contextlib.suppress(ZoneInfoNotFoundError, ValueError, OSError):
                 return ZoneInfo(observer.timezone)
-        zone = self.app.runtime.settings.tzinfo()
+        zone = self.host.settings.tzinfo()
         return zone if zone is not None else now.astimezone().tzinfo or UTC
+
+    # -- the pass search ---------------------------------------------------------------
+
+    @property
+    def passes(self) -> tuple[Pass, ...] | None:
+        """The passes of the last search (ten days), None while it runs."""
+        return self.search.passes
+
+    def ensure_passes(self, engine: OrbitEngine, observer: Observer | None, now: datetime) -> None:
+        """Search again (in a thread) when the passes in hand no longer answer; each tick."""
+        search = self.search.due(engine, observer, self.host.settings.min_elevation_deg, now)
+        if search is not None:
+            self.host.app.run_worker(
+                partial(self._search_work, search),
+                name="pass search",
+                group=PASS_SEARCH_GROUP,
+                exit_on_error=False,
+                exclusive=True,
+                thread=True,
+            )
+
+    def _search_work(self, search: PassSearch) -> None:
+        passes, problem = search.run()
+        if not get_current_worker().is_cancelled:
+            self.host.app.call_from_thread(self._found, passes, problem)
+
+    def _found(self, passes: tuple[Pass, ...], problem: str | None) -> None:
+        self.search.found(passes, problem)
+        self._sky_key = None  # the selected pass's path is computed again
+        self.host.redraw()
+
+    def search_failed(self) -> None:
+        """The search's worker raised (the dashboard logs and says it): tried again later."""
+        self.search.failed(self.host.clock.now())
 
     # -- each tick ---------------------------------------------------------------------
 
@@ -97,21 +171,19 @@ class PassesControl:
         self.refresh(now)
         self._alerts(state, now)
 
-    def passes_changed(self) -> None:
-        """A new search's passes: the selected pass's path is computed again."""
-        self._sky_key = None
-
-    def jumped(self, now: datetime, passes: tuple[Pass, ...] | None) -> None:
-        """The replay's clock was moved: alerts skipped over are missed, never rung late."""
-        for outcome in self.alerts.jumped(now, passes):
+    def jumped(self, now: datetime) -> None:
+        """The replay's clock was moved: alerts skipped over are missed, never rung late; the
+        passes are searched again."""
+        for outcome in self.alerts.jumped(now, self.search.passes):
             self.effects.deliver(outcome)
+        self.search.forget()
 
-    def _planners(self) -> list[PassesView]:
-        app = self.app
-        planners = [s.planner for s in app.screen_stack if isinstance(s, PassesScreen)]
-        kiosk = app.kiosk
-        if app.kiosk_planner is not None and kiosk is not None and kiosk.view() == "passes":
-            planners.append(app.kiosk_planner)
+    def _planners(self) -> list[PassPlanner]:
+        host = self.host
+        planners = [s.planner for s in host.app.screen_stack if isinstance(s, PassPlannerScreen)]
+        kiosk_planner = host.kiosk_widgets()[0]
+        if kiosk_planner is not None and host.kiosk is not None and host.kiosk.view() == "passes":
+            planners.append(kiosk_planner)
         return planners
 
     def refresh(self, now: datetime | None = None) -> None:
@@ -119,47 +191,49 @@ class PassesControl:
         planners = self._planners()
         if not planners:
             return
-        app = self.app
-        now = app.clock.now() if now is None else now
-        state = app.runtime.store.state
+        host = self.host
+        now = host.clock.now() if now is None else now
+        state = host.store.state
         zone = self.zone(now)
         observer = self.zoned(state.observer)
-        for screen in app.screen_stack:
-            if isinstance(screen, PassesScreen):
-                screen.bar.view = app.bar_view(state, now)
+        for screen in host.app.screen_stack:
+            if isinstance(screen, PassPlannerScreen):
+                screen.bar.view = host.bar_view(state, now)
         for planner in planners:
             if not planner.is_attached:
                 continue  # its screen was closed since the list was taken
             screen = planner.screen
-            on_screen = isinstance(screen, PassesScreen)
+            on_screen = isinstance(screen, PassPlannerScreen)
             planner.zone = zone
             planner.view = planner_view(
-                app.passes,
+                self.search.passes,
                 observer,
                 now,
                 zone,
-                min_elevation_deg=app.runtime.settings.min_elevation_deg,
-                visible_only=screen.visible_only if isinstance(screen, PassesScreen) else False,
+                min_elevation_deg=host.settings.min_elevation_deg,
+                visible_only=screen.visible_only
+                if isinstance(screen, PassPlannerScreen)
+                else False,
                 withheld=self.withheld,
                 approximate=self.approximate,
                 interactive=on_screen,
             )
             self._update_chart(planner, now)
 
-    def _update_chart(self, planner: PassesView, now: datetime) -> None:
+    def _update_chart(self, planner: PassPlanner, now: datetime) -> None:
         chosen = planner.selected
-        state = self.app.runtime.store.state
+        state = self.host.store.state
         observer = state.observer
         choice = state.elements_at(now)
         if chosen is None or observer is None or choice is None:
             planner.chart = None
             return
         key = (choice.elements, observer, chosen.rise, chosen.set)
-        engine = self.app.engine_for(choice.elements)
+        engine = self.host.engine_for(choice.elements)
         if key != self._sky_key and engine is not None:
             self._sky_key = key
             self._sky_path = None
-            self.app.run_worker(
+            self.host.app.run_worker(
                 partial(self._sky_path_work, engine, key, observer, chosen),
                 thread=True,
                 exclusive=True,
@@ -176,9 +250,9 @@ class PassesControl:
         self, engine: OrbitEngine, key: tuple[object, ...], observer: Observer, chosen: Pass
     ) -> None:
         """In a thread: the chart's path (tens of ms; more the first time skyfield loads)."""
-        path = engine.sky_path(observer, chosen.rise, chosen.set, SKY_STEP_S)
+        path = sky_path(engine, observer, chosen.rise, chosen.set, SKY_STEP_S)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._set_sky_path, key, path)
+            self.host.app.call_from_thread(self._set_sky_path, key, path)
 
     def _set_sky_path(self, key: tuple[object, ...], path: tuple[SkyPoint, ...]) -> None:
         if key == self._sky_key:
@@ -189,19 +263,19 @@ class PassesControl:
 
     def open(self, visible_only: bool = False, chosen: Pass | None = None) -> None:
         """The planner's own screen (key p, the palette), on `chosen` when given."""
-        app = self.app
-        if any(isinstance(screen, PassesScreen) for screen in app.screen_stack):
+        app = self.host.app
+        if any(isinstance(screen, PassPlannerScreen) for screen in app.screen_stack):
             return
-        screen = PassesScreen(visible_only, app.map_glyphs)
+        screen = PassPlannerScreen(visible_only, self.host.glyphs, on_change=self.refresh)
         screen.planner.selected = chosen
         app.push_screen(screen)
 
     def coming_visible(self) -> list[tuple[str, Pass]]:
         """The palette's per-pass commands: "Tue 08 Apr 19:25 AEST, 71°, -4.4"."""
-        now = self.app.clock.now()
+        now = self.host.clock.now()
         zone = self.zone(now)
         found = []
-        for p in self.app.passes or ():
+        for p in self.search.passes or ():
             if p.visible and p.set > now:
                 local = p.rise.astimezone(zone)
                 magnitude = f", {p.magnitude:.1f}" if p.magnitude is not None else ""
@@ -214,17 +288,17 @@ class PassesControl:
 
     def _alerts(self, state: MissionState, now: datetime) -> None:
         """Alerts that fell due since the last tick, delivered; the kiosk's banner."""
-        app = self.app
-        settings = app.runtime.settings.alerts
+        host = self.host
+        settings = host.settings.alerts
         active = settings.enabled and state.observer is not None and self.withheld is None
-        passes = app.passes if active else None
+        passes = self.search.passes if active else None
         # One tick of mission time at the replay's speed may be minutes: an alert that fell
         # due within it is on time, not late.
-        speed = max(1.0, app.clock.speed)
-        tick_s = app.fixed_tick_s or app.replay.tick_interval_s()
-        max_late = timedelta(seconds=max(60.0, 3 * tick_s * speed))
+        speed = max(1.0, host.clock.speed)
+        max_late = timedelta(seconds=max(60.0, 3 * host.tick_s() * speed))
         for outcome in self.alerts.advance(now, passes, max_late):
             self.effects.deliver(outcome)
-        if app.pass_banner is not None:
+        banner = host.kiosk_widgets()[1]
+        if banner is not None:
             lead = timedelta(minutes=settings.lead_min)
-            app.pass_banner.alert = banner_alert(passes, now, lead) if active else None
+            banner.alert = banner_alert(passes, now, lead) if active else None

@@ -9,24 +9,19 @@ on top so the time (and a replay's state) is always in view; escape, p or q go b
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 from textual.widgets import Footer
 
 from issdash.model.map.glyphs import BRAILLE, MapGlyphs
 from issdash.widgets.mission_bar import MissionBar
-from issdash.widgets.passes.planner import PassesView
-
-if TYPE_CHECKING:
-    from issdash.tui.dashboard import IssDashApp
+from issdash.widgets.passes.planner import PassPlanner
 
 
-class PassesScreen(Screen[None]):
+class PassPlannerScreen(Screen[None]):
     """Ten days of passes, the selected one's sky chart, a visible-only filter."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -35,14 +30,21 @@ class PassesScreen(Screen[None]):
     ]
 
     DEFAULT_CSS = """
-    PassesScreen { layout: vertical; }
+    PassPlannerScreen { layout: vertical; }
     """
 
-    def __init__(self, visible_only: bool = False, glyphs: MapGlyphs = BRAILLE) -> None:
+    def __init__(
+        self,
+        visible_only: bool = False,
+        glyphs: MapGlyphs = BRAILLE,
+        on_change: Callable[[], object] | None = None,
+    ) -> None:
         super().__init__()
         self.visible_only = visible_only
+        # Draws the planner's views again (the pass feature's `PassesControl.refresh`).
+        self._on_change = on_change
         self.bar = MissionBar(id="passes-bar")
-        self.planner = PassesView(id="passes-view", glyphs=glyphs)
+        self.planner = PassPlanner(id="passes-view", glyphs=glyphs)
 
     def compose(self) -> ComposeResult:
         yield self.bar
@@ -54,9 +56,8 @@ class PassesScreen(Screen[None]):
         self.refresh_views()
 
     def refresh_views(self) -> None:
-        control = getattr(self.app, "passes_control", None)
-        if control is not None:
-            control.refresh()
+        if self._on_change is not None:
+            self._on_change()
 
     def action_visible_only(self) -> None:
         self.visible_only = not self.visible_only
@@ -65,50 +66,3 @@ class PassesScreen(Screen[None]):
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
-
-
-class PassCommands(Provider):
-    """Command palette: open the planner, and one command per coming visible pass."""
-
-    def _app(self) -> IssDashApp:
-        from issdash.tui.dashboard import IssDashApp
-
-        assert isinstance(self.app, IssDashApp)
-        return self.app
-
-    def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
-        app = self._app()
-        if app.kiosk is not None:
-            return []  # locked: no palette commands at all
-        commands: list[tuple[str, str, Callable[[], object]]] = [
-            (
-                "Passes: show the pass planner",
-                "Ten days of passes and the sky chart (key p)",
-                partial(app.passes_control.open, False),
-            ),
-            (
-                "Passes: visible passes only",
-                "The planner, filtered to passes you can see",
-                partial(app.passes_control.open, True),
-            ),
-        ]
-        for label, chosen in app.passes_control.coming_visible():
-            commands.append(
-                (
-                    f"Passes: {label}",
-                    "Show this pass's sky chart",
-                    partial(app.passes_control.open, True, chosen),
-                )
-            )
-        return commands
-
-    async def discover(self) -> Hits:
-        for name, help_text, run in self._commands()[:2]:
-            yield DiscoveryHit(name, run, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for name, help_text, run in self._commands():
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(score, matcher.highlight(name), run, help=help_text)
