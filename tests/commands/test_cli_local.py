@@ -23,39 +23,14 @@ from issdash.config.settings import FEED_NAMES
 from issdash.feeds.recording import Entry, RecordingWriteError, RecordingWriter, load_recording
 from scripts.fixtures.ms27_payloads import TLE_TEXT, wheretheiss
 from tests.support.loopback import Reply, loopback_server
+from tests.support.processes import ROOT, issdash, offline_env
 
-ROOT = Path(__file__).parent.parent.parent
 T0 = datetime(2025, 4, 8, 8, 0, tzinfo=UTC)
-
-
-def offline_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    """A process environment with every feed pointed at a closed local port."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ISSDASH_")}
-    for feed in FEED_NAMES:
-        env[f"ISSDASH_FEEDS__{feed.upper()}__URL"] = "http://127.0.0.1:9/x"
-    env["ISSDASH_CACHE_DIR"] = str(tmp_path / "cache")
-    env["ISSDASH_LOG_FILE"] = str(tmp_path / "issdash.log")
-    env.update(extra)
-    return env
 
 
 def offline(monkeypatch: pytest.MonkeyPatch) -> None:
     for feed in FEED_NAMES:
         monkeypatch.setenv(f"ISSDASH_FEEDS__{feed.upper()}__URL", "http://127.0.0.1:9/x")
-
-
-def issdash(
-    *args: str, env: dict[str, str], timeout_s: float = 120, **kwargs: Any
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "issdash", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout_s,
-        cwd=ROOT,
-        **kwargs,
-    )
 
 
 # -- crashes are loud -----------------------------------------------------------------

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from issdash.commands.cli import main
 from issdash.config.settings import Settings, SettingsError, load_settings
-from tests.commands.test_cli_local import issdash, offline_env
+from tests.support.processes import issdash, offline_env
 
 ROOT = Path(__file__).parent.parent.parent
 DEMO_AT = "2025-04-08T08:00:00Z"

@@ -26,9 +26,9 @@ from issdash.model.passes.search import (
     passes_between,
 )
 from scripts.fixtures.ms27_payloads import TLE_LINE1, TLE_LINE2, TLE_TEXT
+from tests.support.observers import CAPE_TOWN
 
 LAUNCH = datetime(2025, 4, 8, 5, 47, 15, tzinfo=UTC)
-CAPE_TOWN = Observer(latitude_deg=-33.92, longitude_deg=18.42)
 BOSTON = Observer(latitude_deg=42.35843, longitude_deg=-71.05977)
 
 

@@ -20,7 +20,7 @@ from issdash.model.layout import size_class
 from issdash.tui.dashboard import IssDashApp
 from issdash.widgets.ground_track import GroundTrackMap
 from issdash.widgets.next_event import NextEventPanel
-from tests.tui.test_app import demo_app, ms27_day_app, settle, wait_for_feeds
+from tests.support.dashboards import demo_app, ms27_day_app, settle, wait_for_feeds
 
 Size = tuple[int, int]
 # A moment when the demo's hatch opening (an estimate) has passed unconfirmed.

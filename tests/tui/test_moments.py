@@ -37,7 +37,7 @@ from scripts.fixtures.ms27_payloads import (
     ll2_launches,
     ms27_launch,
 )
-from tests.model.test_events import LAUNCH, at, ms27_state, raw
+from tests.support.ms27_day import LAUNCH, at, ms27_state, raw
 
 # -- the launch record ------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from issdash.widgets.passes.banner import PassBanner
 from issdash.widgets.passes.planner import PassesView
 from issdash.widgets.passes.sky_chart import SkyChart
 from issdash.widgets.telemetry import TelemetryPanel
+from tests.support.dashboards import foreign, screen_text
 
 CAIRNS = "-16.92,145.77"
 RISE = datetime(2025, 4, 8, 9, 25, 26, tzinfo=UTC)
@@ -356,8 +357,6 @@ def test_kiosk_banner_snapshot(snap_compare: Callable[..., bool]) -> None:
 async def test_on_the_linux_console_the_planner_draws_only_font_characters(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from tests.tui.test_console_mode import foreign, screen_text
-
     monkeypatch.setenv("TERM", "linux")
     app = cairns_app(RISE + timedelta(minutes=2))
     async with app.run_test(size=(80, 25)) as pilot:
