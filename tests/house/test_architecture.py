@@ -18,7 +18,7 @@ from tests.support.processes import run_isolated
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 # Every module of these is imported; the process-core modules are named one by one.
-NON_UI_PACKAGES = ("feeds", "issdash.model")
+NON_UI_PACKAGES = ("issdash.feeds", "issdash.model")
 NON_UI_MODULES = (
     "issdash.config.settings",
     "issdash.core.runtime",
@@ -133,7 +133,6 @@ def test_a_new_feed_is_one_registry_entry() -> None:
         from issdash.core.runtime import Runtime
         from issdash.config.settings import load_settings
         from issdash.feeds.clock import FrozenClock
-from tests.support.processes import run_isolated
         from issdash.feeds.poller import FeedUpdate
 
         at = datetime(2025, 4, 8, 9, 0, tzinfo=UTC)
