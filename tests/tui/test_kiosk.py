@@ -4,6 +4,7 @@ surviving a widget that fails to draw."""
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from issdash.feeds.health import FeedHealth
 from issdash.feeds.poller import FeedFailure, FeedUpdate
 from issdash.model.kiosk import VIEWS, KioskController
 from issdash.model.state import MissionState
+from issdash.tui import dashboard
 from issdash.tui.dashboard import IssDashApp, all_feeds_down
 from issdash.widgets import guard
 from issdash.widgets.alert_banner import AlertBanner
@@ -197,8 +199,12 @@ async def test_heartbeat_stops_while_the_views_fail_every_tick(
         def broken(*_: object) -> None:
             raise ValueError("a view that fails every tick")
 
+        working = dashboard.build_roster
         monkeypatch.setattr("issdash.tui.dashboard.build_roster", broken)
-        now = [1000.0]
+        # One clock for the rest of the test: it starts at the real reading and moves only by
+        # hand, so no reading of it is compared with one of another clock (a fixed 1000 s once
+        # failed on hosts booted under 20 minutes ago).
+        now = [time.monotonic()]
         monkeypatch.setattr("issdash.tui.dashboard.time.monotonic", lambda: now[0])
         app._views_ok_at = now[0]
         now[0] += 120.0  # two minutes of failing ticks
@@ -206,8 +212,12 @@ async def test_heartbeat_stops_while_the_views_fail_every_tick(
         assert app.is_running  # the app survives it...
         assert not app._heartbeat()  # ...but the heartbeat says something is wrong
         assert not beat.exists()
-        monkeypatch.undo()
-        app._tick()  # fixed: the next good tick brings the heartbeat back
+        monkeypatch.setattr("issdash.tui.dashboard.build_roster", working)
+        now[0] += 1.0
+        app._tick()  # fixed, but a panel failed a second ago: still withheld a while
+        assert not app._heartbeat() and not beat.exists()
+        now[0] += dashboard.HEARTBEAT_FRESH_S
+        app._tick()  # good ticks since: the heartbeat is back
         assert app._heartbeat() and beat.exists()
 
 
