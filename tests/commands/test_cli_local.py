@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from issdash.config.settings import FEED_NAMES
 from issdash.feeds.recording import Entry, RecordingWriteError, RecordingWriter, load_recording
 from scripts.fixtures.ms27_payloads import TLE_TEXT, wheretheiss
 from tests.support.loopback import Reply, loopback_server
-from tests.support.processes import ROOT, issdash, offline_env
+from tests.support.processes import ROOT, catches, issdash, offline_env, wait_until
 
 T0 = datetime(2025, 4, 8, 8, 0, tzinfo=UTC)
 
@@ -230,11 +229,6 @@ def test_status_into_head_exits_quietly(tmp_path: Path, reader: str) -> None:
 # -- stdin ----------------------------------------------------------------------------
 
 
-def _cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 @pytest.fixture
 def dashboard_process(tmp_path: Path) -> Iterator[Any]:
     started: list[subprocess.Popen[bytes]] = []
@@ -260,25 +254,30 @@ def dashboard_process(tmp_path: Path) -> Iterator[Any]:
             process.wait(10)
 
 
-def test_stdin_at_dev_null_does_not_burn_a_core(dashboard_process: Any, tmp_path: Path) -> None:
-    process = dashboard_process("< /dev/null")
-    time.sleep(6)  # start-up (about a second) and a few seconds of running
-    assert process.poll() is None, (tmp_path / "stderr").read_text()
-    before, started = _cpu_s(process.pid), time.monotonic()
-    time.sleep(4)
-    share = (_cpu_s(process.pid) - before) / (time.monotonic() - started)
-    # It used to be ~100 % (a busy loop reading end of file); a 1x replay is a few percent.
-    assert share < 0.35, share
+def running_until_sigterm(process: subprocess.Popen[bytes], stderr: Path) -> None:
+    """Wait (however loaded the machine) until the dashboard is up and handles SIGTERM, then
+    send it: it must stop cleanly, exit status 0. (A fixed sleep before SIGTERM sent it to a
+    process still starting under load, which died of it: exit -15.)"""
+    wait_until(
+        lambda: process.poll() is not None or catches(process.pid, signal.SIGTERM),
+        "the dashboard to start and handle SIGTERM",
+    )
+    time.sleep(2)  # a couple of ticks of running with that stdin
+    assert process.poll() is None, stderr.read_text()
     process.send_signal(signal.SIGTERM)
-    assert process.wait(20) == 0
+    assert process.wait(60) == 0, stderr.read_text()
+
+
+def test_stdin_at_dev_null_runs_and_stops_cleanly(dashboard_process: Any, tmp_path: Path) -> None:
+    # It used to spin at ~100 % of a core (a busy loop reading end of file): that CPU share is
+    # a budget of `make bench` (scripts/suite_budgets.py), not asserted here.
+    process = dashboard_process("< /dev/null")
+    running_until_sigterm(process, tmp_path / "stderr")
 
 
 def test_closed_stdin_runs_and_stops_cleanly(dashboard_process: Any, tmp_path: Path) -> None:
     process = dashboard_process("<&-")
-    time.sleep(6)
-    assert process.poll() is None, (tmp_path / "stderr").read_text()
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(20) == 0
+    running_until_sigterm(process, tmp_path / "stderr")
     assert "Traceback" not in (tmp_path / "stderr").read_text()
 
 

@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -55,3 +57,25 @@ def run_isolated(code: str) -> dict[str, list[str]]:
     assert done.returncode in (0, 3), done.stderr
     result: dict[str, list[str]] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout_s: float = 60.0) -> None:
+    """Poll `condition` until it holds; fail naming `what` after a generous `timeout_s` (a
+    loaded machine is slow, never this slow)."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out after {timeout_s:g} s waiting for {what}"
+        time.sleep(0.05)
+
+
+def catches(pid: int, signal_number: int) -> bool:
+    """True once the process has a handler installed for the signal (its SigCgt mask in
+    /proc): for the dashboard, SIGTERM is caught once it is running and will stop cleanly."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    for line in status.splitlines():
+        if line.startswith("SigCgt:"):
+            return bool(int(line.split()[1], 16) >> (signal_number - 1) & 1)
+    return False
