@@ -449,7 +449,7 @@ def test_serve_passes_every_dashboard_flag_on_as_typed(monkeypatch: pytest.Monke
 
     seen: list[tuple[str, int, list[str]]] = []
     monkeypatch.setattr(
-        issdash.commands.serve, "serve", lambda h, p, a, **_options: seen.append((h, p, a))
+        "issdash.commands.serve.serve", lambda h, p, a, **_options: seen.append((h, p, a))
     )
     typed = [
         "--observer", "-33.9,18.4", "serve", "--port", "9001", "--kiosk", "--loop",
@@ -483,6 +483,6 @@ def test_a_dashboard_flag_added_later_reaches_the_served_dashboards(
 
     monkeypatch.setattr(cli, "_replay_flags", with_a_new_flag)
     seen: list[list[str]] = []
-    monkeypatch.setattr(issdash.commands.serve, "serve", lambda h, p, a, **_options: seen.append(a))
+    monkeypatch.setattr("issdash.commands.serve.serve", lambda h, p, a, **_options: seen.append(a))
     assert main(["serve", "--brand-new", "value", "--port", "9002"]) == 0
     assert seen == [["--brand-new", "value"]]

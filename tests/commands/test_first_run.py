@@ -356,11 +356,11 @@ def _environment(variables: dict[str, str]) -> Iterator[None]:
 
 
 def _browser_test_without_chromium(tmp_path: Path, prelude: str, path: str) -> str:
-    """tests/test_browser.py run where no Chromium is on PATH: its outcome line."""
+    """tests/commands/test_browser.py run where no Chromium is on PATH: its outcome line."""
     code = (
         f"{prelude}\nimport pytest, sys\n"
         "sys.exit(pytest.main(['-q', '-rs', '-p', 'no:cacheprovider', '--basetemp', "
-        f"{str(tmp_path / 'base')!r}, 'tests/test_browser.py']))"
+        f"{str(tmp_path / 'base')!r}, 'tests/commands/test_browser.py']))"
     )
     env = {**offline_env(tmp_path), "PATH": path, "COLUMNS": "400"}  # reasons not cut
     result = subprocess.run(
