@@ -53,6 +53,7 @@ def test_a_crash_in_a_command_exits_1_with_one_line_and_the_log(
     assert "Traceback" in Path(log_path).read_text()
 
 
+@pytest.mark.slow
 def test_a_dashboard_crash_is_a_non_zero_exit(tmp_path: Path) -> None:
     # The systemd unit restarts on failure: a crash that exits 0 is never restarted.
     script = (
@@ -268,6 +269,7 @@ def running_until_sigterm(process: subprocess.Popen[bytes], stderr: Path) -> Non
     assert process.wait(60) == 0, stderr.read_text()
 
 
+@pytest.mark.slow
 def test_stdin_at_dev_null_runs_and_stops_cleanly(dashboard_process: Any, tmp_path: Path) -> None:
     # It used to spin at ~100 % of a core (a busy loop reading end of file): that CPU share is
     # a budget of `make bench` (scripts/suite_budgets.py), not asserted here.
@@ -275,6 +277,7 @@ def test_stdin_at_dev_null_runs_and_stops_cleanly(dashboard_process: Any, tmp_pa
     running_until_sigterm(process, tmp_path / "stderr")
 
 
+@pytest.mark.slow
 def test_closed_stdin_runs_and_stops_cleanly(dashboard_process: Any, tmp_path: Path) -> None:
     process = dashboard_process("<&-")
     running_until_sigterm(process, tmp_path / "stderr")
@@ -383,6 +386,7 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(mount_point)], check=False)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["rec.jsonl", "rec.jsonl.gz"])
 def test_full_disk_stops_with_a_valid_file_and_a_clear_message(
     small_disk: Path, tmp_path: Path, name: str
@@ -417,6 +421,7 @@ def test_recording_over_something_that_is_not_a_file_is_refused(tmp_path: Path) 
         RecordingWriter(tmp_path / "dir.jsonl", ["tle"], T0, "")
 
 
+@pytest.mark.slow
 def test_record_max_size_stops_the_run_with_a_valid_file(tmp_path: Path) -> None:
     payload = json.loads(wheretheiss(T0, 10.0, 20.0))
     payload["padding"] = "x" * 2000

@@ -375,6 +375,7 @@ def _browser_test_without_chromium(tmp_path: Path, prelude: str, path: str) -> s
     return result.stdout
 
 
+@pytest.mark.slow
 def test_the_browser_test_skips_with_the_reason_when_not_root(tmp_path: Path) -> None:
     empty = tmp_path / "bin"
     empty.mkdir()
@@ -386,6 +387,7 @@ def test_the_browser_test_skips_with_the_reason_when_not_root(tmp_path: Path) ->
     assert "need root and apt-get" in out
 
 
+@pytest.mark.slow
 def test_the_browser_test_skips_with_the_reason_when_apt_fails(tmp_path: Path) -> None:
     fake = tmp_path / "bin"
     fake.mkdir()

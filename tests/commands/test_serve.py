@@ -24,6 +24,10 @@ from scripts.fixtures.serve_harness import (
     wait_until,
 )
 
+# Real processes and servers, many seconds each: `make check` skips them, `make test` runs them.
+pytestmark = pytest.mark.slow
+
+
 DEMO = ("--demo",)
 
 

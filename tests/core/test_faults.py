@@ -1037,7 +1037,7 @@ def test_runs_by_hand_and_prints_its_urls() -> None:
         assert all(url.endswith(f"/{feed}") for feed, url in urls.items())
         assert httpx.get(urls["crew"]).status_code == 503
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=10)
+        out, err = proc.communicate(timeout=60)
     finally:
         proc.kill()
     assert proc.returncode == 0, err

@@ -23,6 +23,10 @@ from issdash.feeds.clock import SystemClock
 from scripts.browser_check import free_port, wait_for_port
 from scripts.fixtures.faultserver import FaultServer
 
+# Real processes and servers, many seconds each: `make check` skips them, `make test` runs them.
+pytestmark = pytest.mark.slow
+
+
 POSITION_INTERVAL_S = 2.0
 
 

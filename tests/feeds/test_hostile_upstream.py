@@ -111,6 +111,7 @@ async def test_one_gzip_layer_and_deflate_are_decoded_and_same_site_redirects_fo
 # --- loop lag and peak RSS under every hostile kind, in a process of its own ---------------
 
 
+@pytest.mark.slow
 def test_event_loop_lag_and_peak_rss_stay_bounded_under_hostile_answers() -> None:
     """The probe polls all seven feeds with every hostile kind through HttpSource and Poller
     while measuring how late a 10 ms sleep wakes. Before the fix a 64 MB gzip bomb and the

@@ -131,6 +131,7 @@ async def test_refused_adapter_set_is_reported_and_retried_with_backoff(server: 
         await stop(task)
 
 
+@pytest.mark.slow
 async def test_a_server_that_never_answers_is_reported(server: LSServer) -> None:
     server.silent = True
     got, task = await start(fast(server))

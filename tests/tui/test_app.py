@@ -220,6 +220,7 @@ async def test_replay_keys_pause_speed_jump_and_restart() -> None:
         assert "REPLAY" in bar.render().plain and "reconstruction" in bar.render().plain
 
 
+@pytest.mark.slow
 async def test_roster_grows_at_hatch_opening_and_the_replay_ends() -> None:
     recording = load_demo_recording()
     clock = ScaledClock(datetime(2025, 4, 8, 11, 27, 0, tzinfo=UTC), 60)

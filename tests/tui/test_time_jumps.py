@@ -136,6 +136,7 @@ def panel_text(app: IssDashApp, widget: type[Any]) -> str:
     return "\n".join(line.plain for line in app.query_one(widget).build_lines())
 
 
+@pytest.mark.slow
 async def test_dashboard_through_1970_2031_and_back(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -249,6 +250,7 @@ def faked_env(tmp_path: Path, lib: Path, when: str) -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("when", ["1970-01-01 00:00:00", "2031-06-01 12:00:00"])
 def test_status_under_a_faked_clock(tmp_path: Path, libfaketime: Path, when: str) -> None:
     result = subprocess.run(
@@ -266,6 +268,7 @@ def test_status_under_a_faked_clock(tmp_path: Path, libfaketime: Path, when: str
     assert " km/s " not in result.stdout  # no position made up from elements years away
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("when", ["1970-01-01 00:00:00", "2031-06-01 12:00:00"])
 def test_dashboard_starts_under_a_faked_clock(tmp_path: Path, libfaketime: Path, when: str) -> None:
     out = tmp_path / "screen"
