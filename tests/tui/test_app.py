@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -239,7 +240,12 @@ async def test_roster_grows_at_hatch_opening_and_the_replay_ends() -> None:
         assert clock.now() < datetime(2025, 4, 8, 11, 36, tzinfo=UTC)  # seen within minutes
         # Jump near the end: the replay stops there and says so.
         app.replay.jump(recording.end - timedelta(seconds=2))
-        await pilot.pause(1.5)
+        # Two seconds of mission time at 60x: the next ticks end it (a fixed 1.5 s pause was
+        # too short on a loaded machine; the deadline is generous).
+        deadline = time.monotonic() + 30
+        while not app.replay.ended and time.monotonic() < deadline:
+            await pilot.pause(0.1)
+        await pilot.pause()
         assert app.replay.ended and clock.speed == 0
         assert "END OF RECORDING" in app.query_one(MissionBar).render().plain
 
