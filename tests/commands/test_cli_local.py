@@ -132,6 +132,7 @@ def test_bad_dim_is_rejected_at_start(tmp_path: Path) -> None:
     assert "'99:99'" in result.stderr and len(result.stderr.splitlines()) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "at",
     [
@@ -205,6 +206,7 @@ def test_status_text_is_sanitised(tmp_path: Path, capsys: pytest.CaptureFixture[
         assert byte not in out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("reader", ["head -1", "true"])
 def test_status_into_head_exits_quietly(tmp_path: Path, reader: str) -> None:
     # `true` exits before status writes anything: the write always meets a closed pipe

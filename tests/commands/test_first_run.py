@@ -125,6 +125,7 @@ def test_a_misspelled_key_is_reported_with_a_suggestion_and_the_valid_ones(
     assert expected.format(path=config) in one_clean_line(result.stderr)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
@@ -156,6 +157,7 @@ def test_an_impossible_observer_says_what_is_allowed(
     assert named + expected in one_clean_line(result.stderr)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("speed", ["0", "-5", "abc", "nan", "20000"])
 def test_an_impossible_speed_says_what_speeds_are_allowed(tmp_path: Path, speed: str) -> None:
     result = issdash("--demo", f"--speed={speed}", env=offline_env(tmp_path))
@@ -165,6 +167,7 @@ def test_an_impossible_speed_says_what_speeds_are_allowed(tmp_path: Path, speed:
     assert "1, 10, 60, 300, 1000" in line  # the ladder the + and - keys step through
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("variable", "value", "expected"),
     [
