@@ -206,11 +206,22 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs of each whole-process figure")
     parser.add_argument("--window", type=float, default=60.0, help="CPU window, seconds")
     parser.add_argument("--quick", action="store_true", help="1 run, 15 s windows")
+    parser.add_argument(
+        "--suite-only",
+        action="store_true",
+        help="only the budgets moved out of the test suite (scripts/suite_budgets.py)",
+    )
     args = parser.parse_args()
     runs, window = (1, 15.0) if args.quick else (args.runs, args.window)
     python = f"{platform.python_implementation()} {platform.python_version()}"
     machine = f"{platform.machine()}, {os.cpu_count()} cores, {python}"
     print(f"issdash bench on {machine}")
+    from scripts.suite_budgets import measure_all
+
+    # Budgets the test suite used to assert (it checks the behaviour only, see that module).
+    suite = [row(b.figure, b.unit, b.values, b.budget, b.ok) for b in measure_all()]
+    if args.suite_only:
+        return report(machine, suite)
     redraw = asyncio.run(time_map_redraw())
     rows = [
         *whole_process(runs, window, settle_s=10.0),
@@ -229,7 +240,13 @@ def main() -> int:
             None,
         ),
         soak_growth(),
+        *suite,
     ]
+    return report(machine, rows)
+
+
+def report(machine: str, rows: list[dict[str, Any]]) -> int:
+    """Print the table, write bench-results.json; 1 when any budget was missed."""
     print(f"\n{'figure':<58} {'median':>9} {'min-max':>17} {'floor':>7}  {'budget':<26} result")
     for r in rows:
         median = "-" if r["median"] is None else f"{r['median']:.2f} {r['unit']}"

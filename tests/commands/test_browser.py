@@ -18,6 +18,10 @@ from scripts.browser_check import (
 )
 from scripts.fixtures.serve_harness import dashboards_of, kill_dashboards, open_session, wait_until
 
+# Real processes and servers, many seconds each: `make check` skips them, `make test` runs them.
+pytestmark = pytest.mark.slow
+
+
 CREW_AT_0800 = ("Ovchinin", "Wagner", "Peskov", "Pettit", "McClain", "Ayers", "Onishi")
 
 

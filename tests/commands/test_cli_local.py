@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -23,39 +22,14 @@ from issdash.config.settings import FEED_NAMES
 from issdash.feeds.recording import Entry, RecordingWriteError, RecordingWriter, load_recording
 from scripts.fixtures.ms27_payloads import TLE_TEXT, wheretheiss
 from tests.support.loopback import Reply, loopback_server
+from tests.support.processes import ROOT, catches, issdash, offline_env, wait_until
 
-ROOT = Path(__file__).parent.parent.parent
 T0 = datetime(2025, 4, 8, 8, 0, tzinfo=UTC)
-
-
-def offline_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    """A process environment with every feed pointed at a closed local port."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ISSDASH_")}
-    for feed in FEED_NAMES:
-        env[f"ISSDASH_FEEDS__{feed.upper()}__URL"] = "http://127.0.0.1:9/x"
-    env["ISSDASH_CACHE_DIR"] = str(tmp_path / "cache")
-    env["ISSDASH_LOG_FILE"] = str(tmp_path / "issdash.log")
-    env.update(extra)
-    return env
 
 
 def offline(monkeypatch: pytest.MonkeyPatch) -> None:
     for feed in FEED_NAMES:
         monkeypatch.setenv(f"ISSDASH_FEEDS__{feed.upper()}__URL", "http://127.0.0.1:9/x")
-
-
-def issdash(
-    *args: str, env: dict[str, str], timeout_s: float = 120, **kwargs: Any
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "issdash", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout_s,
-        cwd=ROOT,
-        **kwargs,
-    )
 
 
 # -- crashes are loud -----------------------------------------------------------------
@@ -79,6 +53,7 @@ def test_a_crash_in_a_command_exits_1_with_one_line_and_the_log(
     assert "Traceback" in Path(log_path).read_text()
 
 
+@pytest.mark.slow
 def test_a_dashboard_crash_is_a_non_zero_exit(tmp_path: Path) -> None:
     # The systemd unit restarts on failure: a crash that exits 0 is never restarted.
     script = (
@@ -157,6 +132,7 @@ def test_bad_dim_is_rejected_at_start(tmp_path: Path) -> None:
     assert "'99:99'" in result.stderr and len(result.stderr.splitlines()) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "at",
     [
@@ -230,6 +206,7 @@ def test_status_text_is_sanitised(tmp_path: Path, capsys: pytest.CaptureFixture[
         assert byte not in out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("reader", ["head -1", "true"])
 def test_status_into_head_exits_quietly(tmp_path: Path, reader: str) -> None:
     # `true` exits before status writes anything: the write always meets a closed pipe
@@ -253,11 +230,6 @@ def test_status_into_head_exits_quietly(tmp_path: Path, reader: str) -> None:
 
 
 # -- stdin ----------------------------------------------------------------------------
-
-
-def _cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @pytest.fixture
@@ -285,25 +257,32 @@ def dashboard_process(tmp_path: Path) -> Iterator[Any]:
             process.wait(10)
 
 
-def test_stdin_at_dev_null_does_not_burn_a_core(dashboard_process: Any, tmp_path: Path) -> None:
-    process = dashboard_process("< /dev/null")
-    time.sleep(6)  # start-up (about a second) and a few seconds of running
-    assert process.poll() is None, (tmp_path / "stderr").read_text()
-    before, started = _cpu_s(process.pid), time.monotonic()
-    time.sleep(4)
-    share = (_cpu_s(process.pid) - before) / (time.monotonic() - started)
-    # It used to be ~100 % (a busy loop reading end of file); a 1x replay is a few percent.
-    assert share < 0.35, share
+def running_until_sigterm(process: subprocess.Popen[bytes], stderr: Path) -> None:
+    """Wait (however loaded the machine) until the dashboard is up and handles SIGTERM, then
+    send it: it must stop cleanly, exit status 0. (A fixed sleep before SIGTERM sent it to a
+    process still starting under load, which died of it: exit -15.)"""
+    wait_until(
+        lambda: process.poll() is not None or catches(process.pid, signal.SIGTERM),
+        "the dashboard to start and handle SIGTERM",
+    )
+    time.sleep(2)  # a couple of ticks of running with that stdin
+    assert process.poll() is None, stderr.read_text()
     process.send_signal(signal.SIGTERM)
-    assert process.wait(20) == 0
+    assert process.wait(60) == 0, stderr.read_text()
 
 
+@pytest.mark.slow
+def test_stdin_at_dev_null_runs_and_stops_cleanly(dashboard_process: Any, tmp_path: Path) -> None:
+    # It used to spin at ~100 % of a core (a busy loop reading end of file): that CPU share is
+    # a budget of `make bench` (scripts/suite_budgets.py), not asserted here.
+    process = dashboard_process("< /dev/null")
+    running_until_sigterm(process, tmp_path / "stderr")
+
+
+@pytest.mark.slow
 def test_closed_stdin_runs_and_stops_cleanly(dashboard_process: Any, tmp_path: Path) -> None:
     process = dashboard_process("<&-")
-    time.sleep(6)
-    assert process.poll() is None, (tmp_path / "stderr").read_text()
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(20) == 0
+    running_until_sigterm(process, tmp_path / "stderr")
     assert "Traceback" not in (tmp_path / "stderr").read_text()
 
 
@@ -409,6 +388,7 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(mount_point)], check=False)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["rec.jsonl", "rec.jsonl.gz"])
 def test_full_disk_stops_with_a_valid_file_and_a_clear_message(
     small_disk: Path, tmp_path: Path, name: str
@@ -443,6 +423,7 @@ def test_recording_over_something_that_is_not_a_file_is_refused(tmp_path: Path) 
         RecordingWriter(tmp_path / "dir.jsonl", ["tle"], T0, "")
 
 
+@pytest.mark.slow
 def test_record_max_size_stops_the_run_with_a_valid_file(tmp_path: Path) -> None:
     payload = json.loads(wheretheiss(T0, 10.0, 20.0))
     payload["padding"] = "x" * 2000

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from issdash.commands.cli import main
 from issdash.config.settings import Settings, SettingsError, load_settings
-from tests.commands.test_cli_local import issdash, offline_env
+from tests.support.processes import issdash, offline_env
 
 ROOT = Path(__file__).parent.parent.parent
 DEMO_AT = "2025-04-08T08:00:00Z"
@@ -125,6 +125,7 @@ def test_a_misspelled_key_is_reported_with_a_suggestion_and_the_valid_ones(
     assert expected.format(path=config) in one_clean_line(result.stderr)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
@@ -156,6 +157,7 @@ def test_an_impossible_observer_says_what_is_allowed(
     assert named + expected in one_clean_line(result.stderr)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("speed", ["0", "-5", "abc", "nan", "20000"])
 def test_an_impossible_speed_says_what_speeds_are_allowed(tmp_path: Path, speed: str) -> None:
     result = issdash("--demo", f"--speed={speed}", env=offline_env(tmp_path))
@@ -165,6 +167,7 @@ def test_an_impossible_speed_says_what_speeds_are_allowed(tmp_path: Path, speed:
     assert "1, 10, 60, 300, 1000" in line  # the ladder the + and - keys step through
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("variable", "value", "expected"),
     [
@@ -375,6 +378,7 @@ def _browser_test_without_chromium(tmp_path: Path, prelude: str, path: str) -> s
     return result.stdout
 
 
+@pytest.mark.slow
 def test_the_browser_test_skips_with_the_reason_when_not_root(tmp_path: Path) -> None:
     empty = tmp_path / "bin"
     empty.mkdir()
@@ -386,6 +390,7 @@ def test_the_browser_test_skips_with_the_reason_when_not_root(tmp_path: Path) ->
     assert "need root and apt-get" in out
 
 
+@pytest.mark.slow
 def test_the_browser_test_skips_with_the_reason_when_apt_fails(tmp_path: Path) -> None:
     fake = tmp_path / "bin"
     fake.mkdir()

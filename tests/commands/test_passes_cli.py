@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from issdash.commands.cli import main
 from scripts.fixtures.elements import tle_text
 from scripts.fixtures.ms27_payloads import TLE_TEXT
+from tests.support.processes import run_isolated
 
 CAPE_TOWN = "-33.92,18.42"
 AT = "2025-04-08T12:00:00Z"
@@ -280,8 +281,6 @@ def test_any_time_and_span_is_a_result_or_a_clean_error(
 
 def test_passes_runs_without_textual_or_rich(tmp_path: Path) -> None:
     """`issdash passes` is not in the dashboard's hot path: no Textual, no Rich loaded."""
-    from tests.house.test_architecture import run_isolated
-
     elements = tmp_path / "iss.tle"
     elements.write_text(TLE_TEXT)
     result = run_isolated(

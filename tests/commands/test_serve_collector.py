@@ -14,9 +14,14 @@ import time
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from scripts.fixtures.faultserver import FEEDS, FaultServer
 from scripts.fixtures.serve_harness import dashboards_of, open_session, running_serve
+
+# Real processes and servers, many seconds each: `make check` skips them, `make test` runs them.
+pytestmark = pytest.mark.slow
+
 
 RUN_S = float(os.environ.get("ISSDASH_TEST_SERVE_RUN_S", "120"))
 POSITION_INTERVAL_S = 5.0
@@ -79,14 +84,15 @@ async def test_ten_sessions_ask_the_upstreams_no_more_than_one(tmp_path: Path) -
             assert viewer.first_frame_s is not None, viewer.text[-500:]
         for feed in FEEDS:
             assert counts_one[feed] >= 1, feed
-            # Position is asked every few seconds: the two servers started at slightly
-            # different moments, so one poll either way.
-            slack = 1 if feed == "position" else 0
+            # Position is asked every few seconds: the two servers started at different
+            # moments (seconds apart on a loaded machine), so a poll or two either way; ten
+            # pollers would ask ten times as often.
+            slack = 2 if feed == "position" else 0
             assert abs(counts_ten[feed] - counts_one[feed]) <= slack, (counts_one, counts_ten)
         assert counts_one["position"] >= RUN_S / POSITION_INTERVAL_S / 2
         # Sessions closed: their processes go.
         for proc in (one_proc, ten_proc):
-            deadline = time.monotonic() + 10
+            deadline = time.monotonic() + 60  # generous, for a loaded machine
             while dashboards_of(proc.pid) and time.monotonic() < deadline:
                 await asyncio.sleep(0.2)
             assert dashboards_of(proc.pid) == []

@@ -14,6 +14,9 @@ import pytest
 from issdash.tui.session_driver import DRIVER_PATH
 from scripts.fixtures.serve_harness import ROOT
 
+# Real processes and servers, many seconds each: `make check` skips them, `make test` runs them.
+pytestmark = pytest.mark.slow
+
 
 def served_dashboard() -> subprocess.Popen[bytes]:
     env = {**os.environ, "TEXTUAL_DRIVER": DRIVER_PATH, "COLUMNS": "120", "ROWS": "40"}

@@ -69,7 +69,9 @@ from scripts.fixtures.faultserver import (
 )
 from scripts.fixtures.ms27_payloads import omm_record, wheretheiss
 
-TIMEOUT_S = 0.25  # for the faults that wait for the deadline
+# For the faults that wait for the deadline. Generous: with 0.25 s a loaded machine's server
+# thread had not yet read the request when the client gave up, so no answer was recorded.
+TIMEOUT_S = 2.0
 RELAXED_TIMEOUT_S = 5.0  # for the others, so a loaded machine cannot turn a good answer bad
 CAP = 65_536  # HttpSource(max_body_bytes=...): the good payloads are a few KB
 BIG = 200_000  # what the too_large faults send
@@ -319,7 +321,14 @@ FAILING_PAYLOADS = tuple(
     if (feed, fault, variant) in PAYLOAD_ERRORS
 )
 FAILING_CASES = [
-    pytest.param(feed, fault, None, id=f"{feed}-{fault}")
+    # The faults that wait for the deadline take twice TIMEOUT_S each: slow (make test only).
+    pytest.param(
+        feed,
+        fault,
+        None,
+        id=f"{feed}-{fault}",
+        marks=[pytest.mark.slow] if fault in SLOW_FAULTS else [],
+    )
     for fault in NETWORK_FAULTS
     for feed in FEEDS
 ] + [pytest.param(*case, id="-".join(case)) for case in FAILING_PAYLOADS]
@@ -408,7 +417,7 @@ def make_poller(
 
 
 async def run_until(
-    poller: Poller[Any], events: list[FeedEvent], done: Callable[[], bool], limit_s: float = 10.0
+    poller: Poller[Any], events: list[FeedEvent], done: Callable[[], bool], limit_s: float = 60.0
 ) -> None:
     """Run the poller until `done()`; it must still be running then (no exception escaped),
     and cancelling it must be the only way it ends."""
@@ -1037,7 +1046,7 @@ def test_runs_by_hand_and_prints_its_urls() -> None:
         assert all(url.endswith(f"/{feed}") for feed, url in urls.items())
         assert httpx.get(urls["crew"]).status_code == 503
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=10)
+        out, err = proc.communicate(timeout=60)
     finally:
         proc.kill()
     assert proc.returncode == 0, err

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from scripts.soak import MAX_PEAK_RSS_MB, soak
+
+# Simulated hours of feeds, many seconds each: `make check` skips them, `make test` runs them.
+pytestmark = pytest.mark.slow
 
 
 async def test_short_soak_runs_clean() -> None:

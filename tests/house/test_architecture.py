@@ -7,16 +7,13 @@ including imports made inside functions and anything a third-party library pulls
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from issdash.feeds.clock import FrozenClock
+from tests.support.processes import run_isolated
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -27,21 +24,6 @@ NON_UI_MODULES = (
     "issdash.commands.cli",
 )
 UI = ("textual", "rich")
-
-
-def run_isolated(code: str) -> dict[str, list[str]]:
-    """Run `code` in a fresh interpreter; it prints a JSON object as its last line."""
-    done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode in (0, 3), done.stderr
-    result: dict[str, list[str]] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
 
 
 def test_non_ui_packages_never_load_textual_or_rich() -> None:

@@ -8,8 +8,8 @@ Every figure is checked against an independent computation with skyfield directl
 from __future__ import annotations
 
 import itertools
-import time
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -27,9 +27,9 @@ from issdash.model.passes.search import (
     passes_between,
 )
 from scripts.fixtures.ms27_payloads import TLE_LINE1, TLE_LINE2, TLE_TEXT
+from tests.support.observers import CAPE_TOWN
 
 LAUNCH = datetime(2025, 4, 8, 5, 47, 15, tzinfo=UTC)
-CAPE_TOWN = Observer(latitude_deg=-33.92, longitude_deg=18.42)
 BOSTON = Observer(latitude_deg=42.35843, longitude_deg=-71.05977)
 LONDON = Observer(latitude_deg=51.5074, longitude_deg=-0.1278)
 
@@ -174,19 +174,14 @@ def test_compass_points() -> None:
     assert compass_point(float("nan")) == "?"
 
 
-def test_ten_days_for_one_observer_under_half_a_second(engine: OrbitEngine) -> None:
-    """The planner's search; the budget is 0.5 s on a quiet machine (README gives the figure),
-    asserted here with room for a machine shared by other work."""
-    passes_between(engine, BOSTON, LAUNCH, LAUNCH + timedelta(hours=3), 10.0)  # warm caches
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        passes = passes_between(
-            engine, BOSTON, LAUNCH, LAUNCH + timedelta(days=PASS_PLANNER_DAYS), 10.0
-        )
-        best = min(best, time.perf_counter() - start)
+def test_ten_days_for_one_observer_finds_every_pass(engine: OrbitEngine) -> None:
+    """The planner's search over its whole range (its 0.5 s budget is timed by `make bench`,
+    scripts/suite_budgets.py: a wall-clock figure measured the machine here, not the code)."""
+    passes = passes_between(
+        engine, BOSTON, LAUNCH, LAUNCH + timedelta(days=PASS_PLANNER_DAYS), 10.0
+    )
     assert len(passes) > 40
-    assert best < 1.5, f"ten days of passes took {best:.2f} s"
+    assert all(a.rise < b.rise for a, b in pairwise(passes))
 
 
 def test_passes_over_london_on_ms27_day(engine: OrbitEngine) -> None:

@@ -7,7 +7,6 @@ Debian's default console font (console-setup's Lat15-Fixed16), installed when ab
 from __future__ import annotations
 
 import gzip
-import io
 import os
 import re
 import shutil
@@ -18,17 +17,16 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from rich.console import Console
 
 from issdash.commands.cli import build_parser
 from issdash.model.map.glyphs import BRAILLE, CONSOLE
 from issdash.model.map.raster import MapScene, compose
 from issdash.model.terminal.capabilities import flag_style, screen_glyphs
 from issdash.model.terminal.console_font import CONSOLE_CHARS, console_text
-from issdash.tui.dashboard import HelpScreen, IssDashApp
+from issdash.tui.dashboard import HelpScreen
 from issdash.widgets.crew_roster import CrewRoster
 from issdash.widgets.ground_track import GroundTrackMap
-from tests.tui.test_app import demo_app, settle
+from tests.support.dashboards import demo_app, foreign, screen_text, settle
 
 FONT_DIR = Path("/usr/share/consolefonts")
 DEFAULT_FONT = FONT_DIR / "Lat15-Fixed16.psf.gz"
@@ -73,18 +71,6 @@ def test_the_console_character_set_is_the_default_fonts_table(tmp_path: Path) ->
     # The other default faces (Terminus, VGA) and the larger Uni2 sets have them all too.
     for other in ("Lat15-Terminus16", "Lat15-VGA16", "Uni2-Fixed16"):
         assert font_table(FONT_DIR / f"{other}.psf.gz", tmp_path) >= CONSOLE_CHARS, other
-
-
-def screen_text(app: IssDashApp) -> str:
-    """Every character on the screen as drawn (after the app's line filters)."""
-    width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), record=True)
-    console.print(app.screen._compositor.render_update(full=True))
-    return console.export_text(styles=False)
-
-
-def foreign(text: str) -> set[str]:
-    return {c for c in text if c not in CONSOLE_CHARS and c != "\n"}
 
 
 @pytest.mark.parametrize("size", [(80, 25), (120, 40)])

@@ -25,7 +25,7 @@ from scripts.fixtures.ms27_payloads import (
     ll2_docking,
     ll2_dockings,
 )
-from tests.tui.test_app import file_feeds_app, wait_for_feeds
+from tests.support.dashboards import file_feeds_app, wait_for_feeds
 
 NOW = datetime(2025, 4, 8, 12, 0, tzinfo=UTC)
 ESC = "\x1b"
@@ -185,7 +185,7 @@ async def test_a_failing_alert_hook_whose_stderr_has_markup_is_a_literal_notice(
     from issdash.model.passes.alerts import AlertOutcome, PassAlert
     from issdash.model.passes.finder import find_passes
     from issdash.tui.passes.alert_effects import AlertEffects, AlertEffectSettings
-    from tests.model.test_passes_engine import CAPE_TOWN
+    from tests.support.observers import CAPE_TOWN
 
     engine = OrbitEngine(parse_elements(RawResponse("x", 200, "", TLE_TEXT, NOW), NOW))
     (p, *_) = find_passes(engine, CAPE_TOWN, NOW, NOW + timedelta(days=1), 10.0)

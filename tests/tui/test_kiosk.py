@@ -42,6 +42,7 @@ def kiosk_app(tmp_path: Path, **kiosk: Any) -> tuple[IssDashApp, FakeMonotonic]:
     return IssDashApp(runtime, kiosk=KioskController(settings.kiosk, mono)), mono
 
 
+@pytest.mark.slow
 async def test_locked_keys_and_the_unlock_sequence(tmp_path: Path) -> None:
     app, _ = kiosk_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -12,8 +12,7 @@ from issdash.core.runtime import Runtime, load_demo_recording
 from issdash.feeds.clock import FrozenClock
 from issdash.tui.dashboard import IssDashApp
 from issdash.widgets.telemetry import TelemetryPanel
-from tests.tui.test_app import demo_app, settle
-from tests.tui.test_console_mode import screen_text
+from tests.support.dashboards import demo_app, screen_text, settle
 
 
 def api_fix_line(app: IssDashApp) -> str:

@@ -20,7 +20,7 @@ from issdash.model.layout import size_class
 from issdash.tui.dashboard import IssDashApp
 from issdash.widgets.ground_track import GroundTrackMap
 from issdash.widgets.next_event import NextEventPanel
-from tests.tui.test_app import demo_app, ms27_day_app, settle, wait_for_feeds
+from tests.support.dashboards import demo_app, ms27_day_app, settle, wait_for_feeds
 
 Size = tuple[int, int]
 # A moment when the demo's hatch opening (an estimate) has passed unconfirmed.
@@ -109,6 +109,7 @@ SIZES = st.one_of(
 @settings(
     max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+@pytest.mark.slow
 @given(st.lists(SIZES, min_size=2, max_size=4))
 def test_any_resize_sequence_ends_as_a_fresh_start(sizes: list[Size]) -> None:
     """For any sequence of sizes ending at (w, h), the layout and the screen are those of a
@@ -225,6 +226,7 @@ def test_layout_snapshot(snap_compare: Callable[..., bool], size: Size) -> None:
 RESIZE_SEQUENCE: list[Size] = [(120, 40), (80, 24), (60, 20), (200, 60), (120, 40)]
 
 
+@pytest.mark.slow
 def test_resize_sequence_snapshot(snap_compare: Callable[..., bool]) -> None:
     """120x40 -> 80x24 -> 60x20 -> 200x60 -> 120x40 draws what a fresh 120x40 draws."""
     fresh = run(shown_after([(120, 40)]))

@@ -14,7 +14,7 @@ from rich.style import Style
 from issdash.model.map.raster import Layer
 from issdash.tui.dashboard import IssDashApp
 from issdash.widgets.ground_track import GroundTrackMap
-from tests.tui.test_app import demo_app, settle
+from tests.support.dashboards import demo_app, settle
 
 
 def _luminance(rgb: ColorTriplet) -> float:

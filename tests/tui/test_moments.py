@@ -38,7 +38,7 @@ from scripts.fixtures.ms27_payloads import (
     ll2_launches,
     ms27_launch,
 )
-from tests.model.test_events import LAUNCH, at, ms27_state, raw
+from tests.support.ms27_day import LAUNCH, at, ms27_state, raw
 
 # -- the launch record ------------------------------------------------------------------
 
@@ -220,6 +220,7 @@ def test_a_restart_lets_the_moment_fire_again() -> None:
     assert again is not None and again.kind == "launch"
 
 
+@pytest.mark.slow
 @given(minutes=st.integers(min_value=0, max_value=24 * 60), step=st.integers(1, 600))
 def test_each_moment_fires_at_most_once_over_any_run(minutes: int, step: int) -> None:
     tracker = MomentTracker()

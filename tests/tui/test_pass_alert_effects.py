@@ -155,6 +155,7 @@ async def test_a_hook_that_exits_is_done_when_it_exits_and_leaves_nothing_runnin
             os.kill(child, signal.SIGKILL)
 
 
+@pytest.mark.slow
 async def test_a_time_limit_is_the_whole_time_not_twice_it() -> None:
     """The limit was applied to reading stderr, then again to the wait: a hook that closed
     its stderr early and then hung ran for up to twice its limit."""

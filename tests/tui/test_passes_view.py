@@ -27,6 +27,7 @@ from issdash.widgets.passes.banner import PassBanner
 from issdash.widgets.passes.planner import PassPlanner
 from issdash.widgets.passes.sky_chart import SkyChart
 from issdash.widgets.telemetry import TelemetryPanel
+from tests.support.dashboards import foreign, screen_text
 
 CAIRNS = "-16.92,145.77"
 RISE = datetime(2025, 4, 8, 9, 25, 26, tzinfo=UTC)
@@ -108,6 +109,7 @@ async def test_p_opens_ten_days_of_passes_and_escape_closes() -> None:
         assert not isinstance(app.screen, PassPlannerScreen)
 
 
+@pytest.mark.slow
 async def test_visible_only_filter() -> None:
     app = cairns_app(RISE - timedelta(minutes=20))
     async with app.run_test(size=(120, 40)) as pilot:
@@ -127,6 +129,7 @@ async def test_visible_only_filter() -> None:
         assert len(planner.view.rows) == total
 
 
+@pytest.mark.slow
 async def test_selecting_a_row_draws_that_pass_on_the_sky_chart() -> None:
     app = cairns_app(RISE - timedelta(minutes=20))
     async with app.run_test(size=(120, 40)) as pilot:
@@ -181,6 +184,7 @@ async def test_no_observer_says_how_to_set_one() -> None:
         assert "--observer" in view.message and "--place" in view.message
 
 
+@pytest.mark.slow
 async def test_the_palette_opens_the_planner() -> None:
     app = cairns_app(RISE - timedelta(minutes=20))
     async with app.run_test(size=(120, 40)) as pilot:
@@ -194,6 +198,7 @@ async def test_the_palette_opens_the_planner() -> None:
         assert isinstance(app.screen, PassPlannerScreen)
 
 
+@pytest.mark.slow
 async def test_a_palette_pass_command_opens_the_planner_on_that_pass() -> None:
     app = cairns_app(RISE - timedelta(minutes=20))
     async with app.run_test(size=(120, 40)) as pilot:
@@ -299,6 +304,7 @@ async def test_an_alert_jumped_over_in_the_replay_is_missed() -> None:
         ]
 
 
+@pytest.mark.slow
 async def test_alerts_can_be_turned_off() -> None:
     app = cairns_app(RISE - timedelta(minutes=11), alerts={"enabled": False})
     async with app.run_test(size=(120, 40)) as pilot:
@@ -314,6 +320,7 @@ async def test_alerts_can_be_turned_off() -> None:
         assert rings == []
 
 
+@pytest.mark.slow
 async def test_kiosk_banner_and_planner_in_the_cycle() -> None:
     app = cairns_app(RISE - timedelta(minutes=6), kiosk=True)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -355,6 +362,7 @@ def test_passes_view_snapshot(snap_compare: Callable[..., bool], size: tuple[int
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
+@pytest.mark.slow
 def test_kiosk_banner_snapshot(snap_compare: Callable[..., bool]) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         app = await settle(pilot)
@@ -365,11 +373,10 @@ def test_kiosk_banner_snapshot(snap_compare: Callable[..., bool]) -> None:
     assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
 
 
+@pytest.mark.slow
 async def test_on_the_linux_console_the_planner_draws_only_font_characters(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from tests.tui.test_console_mode import foreign, screen_text
-
     monkeypatch.setenv("TERM", "linux")
     app = cairns_app(RISE + timedelta(minutes=2))
     async with app.run_test(size=(80, 25)) as pilot:

@@ -12,6 +12,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from textual.widgets import HelpPanel
 
 from issdash.config.settings import load_settings
@@ -22,6 +23,7 @@ from issdash.tui.dashboard import IssDashApp
 from issdash.widgets.mission_bar import MissionBar
 
 
+@pytest.mark.slow
 async def test_after_the_end_r_restarts_with_the_position_feed_current() -> None:
     """The end reached at 1000x, `r`, then slowed down to watch: the position feed answers
     within one poll interval of replay time (it slept 500 s of mission time, minutes of real
@@ -54,12 +56,12 @@ async def test_the_paced_clock_follows_a_slow_down_at_once() -> None:
     replay is slowed to 1x, not after the 500 s of mission time it used to stretch to."""
     clock = ScaledClock(load_demo_recording().start, 1000)
     paced = PacedClock(clock)
-    started = time.monotonic()
     waiting = asyncio.create_task(paced.sleep(30))
     await asyncio.sleep(0.1)
     clock.set_speed(1)
-    await asyncio.wait_for(waiting, timeout=5)
-    assert time.monotonic() - started < 2.0
+    # Ends at once (its 30 s of mission time passed at 1000x); the bug waited 500 s. The
+    # deadline is generous for a loaded machine.
+    await asyncio.wait_for(waiting, timeout=30)
     # And it still never polls faster than twice a second of real time.
     started = time.monotonic()
     await paced.sleep(0.001)
@@ -70,6 +72,7 @@ def _notices(app: IssDashApp) -> list[str]:
     return [n.message for n in app._notifications]
 
 
+@pytest.mark.slow
 async def test_next_event_past_the_last_says_it_goes_to_the_end() -> None:
     """The next phase (MS-26 undocking on the 19th) is beyond the recording: `n` used to say
     "Jumped to undocking" and land on END. Now it says what happens."""
@@ -91,6 +94,7 @@ async def test_next_event_past_the_last_says_it_goes_to_the_end() -> None:
         assert "No more events: this is the end of the recording" in _notices(app)
 
 
+@pytest.mark.slow
 async def test_replay_commands_are_in_the_command_palette() -> None:
     recording = load_demo_recording()
     clock = ScaledClock(recording.start, 1)
@@ -115,6 +119,7 @@ async def test_replay_commands_are_in_the_command_palette() -> None:
         assert clock.speed == 0
 
 
+@pytest.mark.slow
 async def test_escape_closes_the_keys_panel_the_palette_opens() -> None:
     recording = load_demo_recording()
     app = IssDashApp(Runtime.for_demo(load_settings(), recording, ScaledClock(recording.start)))
@@ -151,6 +156,7 @@ def test_version_prints_the_package_version_and_exits_0() -> None:
     assert result.stdout.strip() == f"issdash {importlib.metadata.version('issdash')}"
 
 
+@pytest.mark.slow
 async def test_a_replay_sleep_slowed_down_midway_ends_when_its_mission_time_is_up() -> None:
     """At 100x a 100 s wait is one real second; slowed to 1x at 0.95 s, 95 s of mission time
     have passed and 5 are left. It used to count that second as 1 s of mission time and wait
@@ -164,6 +170,7 @@ async def test_a_replay_sleep_slowed_down_midway_ends_when_its_mission_time_is_u
     assert time.monotonic() - started < 15
 
 
+@pytest.mark.slow
 async def test_a_recording_of_no_length_with_loop_ends_instead_of_restarting_forever(
     tmp_path: Path,
 ) -> None:

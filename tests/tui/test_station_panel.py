@@ -76,6 +76,7 @@ async def test_real_values_and_loss_of_signal_in_the_panel() -> None:
         assert "AOS" not in text
 
 
+@pytest.mark.slow
 async def test_station_view_key_and_the_kiosk_cycle() -> None:
     kiosk = KioskController(load_settings().kiosk)
     app = sample_app(datetime(2018, 10, 13, 0, 30, tzinfo=UTC), kiosk=kiosk)

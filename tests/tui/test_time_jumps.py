@@ -136,6 +136,7 @@ def panel_text(app: IssDashApp, widget: type[Any]) -> str:
     return "\n".join(line.plain for line in app.query_one(widget).build_lines())
 
 
+@pytest.mark.slow
 async def test_dashboard_through_1970_2031_and_back(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -249,6 +250,7 @@ def faked_env(tmp_path: Path, lib: Path, when: str) -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("when", ["1970-01-01 00:00:00", "2031-06-01 12:00:00"])
 def test_status_under_a_faked_clock(tmp_path: Path, libfaketime: Path, when: str) -> None:
     result = subprocess.run(
@@ -266,6 +268,7 @@ def test_status_under_a_faked_clock(tmp_path: Path, libfaketime: Path, when: str
     assert " km/s " not in result.stdout  # no position made up from elements years away
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("when", ["1970-01-01 00:00:00", "2031-06-01 12:00:00"])
 def test_dashboard_starts_under_a_faked_clock(tmp_path: Path, libfaketime: Path, when: str) -> None:
     out = tmp_path / "screen"
@@ -281,7 +284,8 @@ def test_dashboard_starts_under_a_faked_clock(tmp_path: Path, libfaketime: Path,
         try:
             import time
 
-            for _ in range(120):
+            deadline = time.monotonic() + 90  # generous: start-up on a loaded machine
+            while time.monotonic() < deadline:
                 time.sleep(0.25)
                 if b"CLOCK?" in out.read_bytes() or process.poll() is not None:
                     break
@@ -290,6 +294,6 @@ def test_dashboard_starts_under_a_faked_clock(tmp_path: Path, libfaketime: Path,
             assert b"clock looks wrong" in out.read_bytes()
         finally:
             process.terminate()
-            code = process.wait(30)
+            code = process.wait(60)
     assert code == 0  # SIGTERM is a clean stop
     assert b"Traceback" not in out.read_bytes()
