@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
-# Property tests check behaviour, not speed (speed has budget tests of its own). Hypothesis'
+# Property tests check behaviour, not speed (`make bench` measures the budgets). Hypothesis'
 # per-example deadline (200 ms) failed them at random on a loaded 2-core machine.
 settings.register_profile("issdash", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("issdash")
