@@ -34,7 +34,7 @@ from issdash.feeds.poller import FeedUpdate  # noqa: E402
 from issdash.feeds.sources import FeedError, RawResponse  # noqa: E402
 from issdash.feeds.values import Observer  # noqa: E402
 from issdash.model.orbit import OrbitEngine  # noqa: E402
-from issdash.model.passes.search import PASS_PLANNER_DAYS, passes_between  # noqa: E402
+from issdash.model.passes.upcoming import PASS_PLANNER_DAYS, passes_between  # noqa: E402
 from issdash.model.state import MissionState  # noqa: E402
 from issdash.model.visits.timeline import build_timelines, next_event  # noqa: E402
 from scripts.fixtures.faultserver import START, huge_document, letters  # noqa: E402

@@ -11,7 +11,7 @@ from textual.reactive import reactive
 
 from issdash.feeds.elements import MAX_ERROR_KM, describe_age
 from issdash.model.local_time import format_local
-from issdash.model.passes.search import PASS_PLANNER_DAYS
+from issdash.model.passes.upcoming import PASS_PLANNER_DAYS
 from issdash.model.telemetry import Telemetry, TelemetryView
 from issdash.widgets import format as fmt
 from issdash.widgets.text_lines import TextLines

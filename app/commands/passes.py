@@ -34,7 +34,7 @@ from issdash.feeds.values import Observer
 from issdash.model.local_time import format_local, is_utc, zone_abbreviation
 from issdash.model.orbit import ElementsUnusable, OrbitEngine
 from issdash.model.passes.finder import Pass
-from issdash.model.passes.search import (
+from issdash.model.passes.upcoming import (
     pass_directions,
     pass_json,
     passes_between,

@@ -16,7 +16,7 @@ from issdash.model.certainty import Unknown, feed_trouble, part_gaps, trusted, u
 from issdash.model.crew_roster import build_roster
 from issdash.model.orbit import ElementsUnusable
 from issdash.model.passes.finder import Pass
-from issdash.model.passes.search import pass_json, passes_withheld, upcoming_passes
+from issdash.model.passes.upcoming import pass_json, passes_withheld, upcoming_passes
 from issdash.model.state import MissionState
 from issdash.model.station import StationModel
 from issdash.model.telemetry import (

@@ -13,7 +13,7 @@ from issdash.feeds.elements import ElementsChoice, ExpectedError
 from issdash.feeds.values import ElementSet, Observer, PositionFix
 from issdash.model.orbit import ElementsUnusable, OrbitEngine, StationState
 from issdash.model.passes.finder import Pass
-from issdash.model.passes.search import PASS_SEARCH_SPAN
+from issdash.model.passes.upcoming import PASS_SEARCH_SPAN
 from issdash.model.state import ElementsOrigin, MissionState
 
 

@@ -37,7 +37,7 @@ from issdash.model.map.glyphs import GLYPHS, MapGlyphs
 from issdash.model.map.scene import MapToggles
 from issdash.model.mission_bar import MissionBarView, build_mission_bar_view
 from issdash.model.passes.finder import Pass
-from issdash.model.passes.search import passes_withheld
+from issdash.model.passes.upcoming import passes_withheld
 from issdash.model.replay_control import ReplayControl
 from issdash.model.state import MissionState
 from issdash.model.telemetry import EngineCache, Orbit, orbit_at

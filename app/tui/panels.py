@@ -35,7 +35,7 @@ from issdash.widgets.ground_track import GroundTrackMap
 from issdash.widgets.launch_card import LaunchCard
 from issdash.widgets.next_event import NextEventPanel
 from issdash.widgets.passes.planner import PassPlanner
-from issdash.widgets.station import StationPanel
+from issdash.widgets.station_panel import StationPanel
 from issdash.widgets.telemetry import TelemetryPanel
 
 W = TypeVar("W", bound=Widget)

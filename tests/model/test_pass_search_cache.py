@@ -20,7 +20,7 @@ from issdash.model.passes.cache import (
     PassSearchCache,
 )
 from issdash.model.passes.finder import Pass
-from issdash.model.passes.search import PASS_PLANNER_DAYS, passes_between
+from issdash.model.passes.upcoming import PASS_PLANNER_DAYS, passes_between
 from scripts.fixtures.ms27_payloads import TLE_TEXT
 
 LAUNCH = datetime(2025, 4, 8, 5, 47, 15, tzinfo=UTC)

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from issdash.model.passes.brightness import ISS_STANDARD_MAGNITUDE, phase_function, visual_magnitude
-from issdash.model.passes.search import brightness_words
+from issdash.model.passes.upcoming import brightness_words
 
 
 def test_standard_magnitude_is_the_iss_value_documented() -> None:

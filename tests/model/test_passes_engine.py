@@ -20,7 +20,7 @@ from issdash.feeds.sources import RawResponse
 from issdash.feeds.values import Observer
 from issdash.model.orbit import OrbitEngine
 from issdash.model.passes.finder import Pass, find_passes, sky_path
-from issdash.model.passes.search import (
+from issdash.model.passes.upcoming import (
     PASS_PLANNER_DAYS,
     compass_point,
     pass_directions,

@@ -19,7 +19,7 @@ from issdash.feeds.isslive import utc_to_timestamp
 from issdash.model.kiosk import KioskController
 from issdash.model.station import StationModel
 from issdash.tui.dashboard import IssDashApp
-from issdash.widgets.station import StationPanel, radar_text
+from issdash.widgets.station_panel import StationPanel, radar_text
 from tests.support.lsserver import LSServer
 
 SAMPLE = bundled_path("isslive-2018-10-13.jsonl.gz")

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from issdash.model.passes.finder import Pass
-from issdash.model.passes.search import brightness_words, compass_point
+from issdash.model.passes.upcoming import brightness_words, compass_point
 
 DEFAULT_LEAD = timedelta(minutes=10)
 # Passes are ~90 min apart: one culminating within this of another is the same pass.

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from issdash.feeds.values import ElementSet, Observer
 from issdash.model.orbit import ElementsUnusable, OrbitEngine
 from issdash.model.passes.finder import Pass
-from issdash.model.passes.search import PASS_PLANNER_DAYS, passes_between
+from issdash.model.passes.upcoming import PASS_PLANNER_DAYS, passes_between
 
 # After the pass search fails, how long before it is tried again with the same inputs.
 PASSES_RETRY = timedelta(minutes=10)

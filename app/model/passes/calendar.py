@@ -20,7 +20,7 @@ from issdash.feeds.values import Observer
 from issdash.model.local_time import format_local
 from issdash.model.orbit import OrbitEngine
 from issdash.model.passes.finder import Pass
-from issdash.model.passes.search import brightness_words, pass_directions
+from issdash.model.passes.upcoming import brightness_words, pass_directions
 
 PRODUCT_ID = "-//issdash//ISS pass planner//EN"
 

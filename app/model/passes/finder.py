@@ -5,7 +5,7 @@ sky for the chart. Pure numpy and skyfield, no Textual.
 
 The engine (`issdash.model.orbit`) propagates; this module only asks it where the station
 and the Sun are, vectorised over arrays of times. Which of the passes found are offered, and
-how they are worded, is `issdash.model.passes.search`.
+how they are worded, is `issdash.model.passes.upcoming`.
 """
 
 from __future__ import annotations

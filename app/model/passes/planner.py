@@ -15,7 +15,7 @@ from issdash.feeds.values import Observer
 from issdash.model.durations import duration
 from issdash.model.local_time import format_local
 from issdash.model.passes.finder import Pass
-from issdash.model.passes.search import (
+from issdash.model.passes.upcoming import (
     PASS_PLANNER_DAYS,
     brightness_words,
     compass_point,

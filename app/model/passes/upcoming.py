@@ -1,6 +1,6 @@
-"""Passes over the observer, in one place: whether to offer them at all, the search (24 h for
-the telemetry line, ten days for the planner), how they are worded, and how `status --json`
-and `passes --json` say them. Pure, no Textual.
+"""The upcoming passes over the observer: whether to offer them at all, the searches (24 h
+for the telemetry line, ten days for the planner), how they are worded, and how `status
+--json` and `passes --json` say them. Pure, no Textual.
 
 The pass finder (`issdash.model.passes.finder`) finds rise, culmination and set and
 describes each pass (azimuths, shadow, the visible part, the magnitude); this module decides
