@@ -16,7 +16,7 @@ from issdash.feeds.isslive import kpa_to_psi
 from issdash.model.station import radar_text
 from issdash.model.station_panel import StationView
 from issdash.widgets import format as fmt
-from issdash.widgets.text_lines import TextLines
+from issdash.widgets.readout import Readout
 
 # Colouring limits (kPa, %): ISS cabin targets are 97.9–102.7 kPa total, ppO2 19.5–23.1 kPa,
 # ppCO2 kept under about 0.53 kPa (4 mmHg); CMG momentum near capacity means desaturation.
@@ -47,25 +47,13 @@ def bar(fraction: float, width: int) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-class StationPanel(TextLines):
-    COMPONENT_CLASSES = {
-        "station--label",
-        "station--value",
-        "station--muted",
-        "station--good",
-        "station--warn",
-        "station--alarm",
-        "station--spark",
-    }
+class StationPanel(Readout):
+    PREFIX = "station"
+    COMPONENT_CLASSES = {"station--muted", "station--good", "station--spark"}
 
     DEFAULT_CSS = """
-    StationPanel { height: auto; padding: 0 1; }
-    StationPanel > .station--label { color: $foreground-darken-2; }
-    StationPanel > .station--value { color: $foreground; text-style: bold; }
     StationPanel > .station--muted { color: $foreground-darken-3; }
     StationPanel > .station--good { color: $success; text-style: bold; }
-    StationPanel > .station--warn { color: $warning; text-style: bold; }
-    StationPanel > .station--alarm { color: $error; text-style: bold reverse; }
     StationPanel > .station--spark { color: $primary; }
     """
 
@@ -73,9 +61,6 @@ class StationPanel(TextLines):
 
     def watch_view(self) -> None:
         self.redraw_lines()
-
-    def _s(self, name: str) -> Style:
-        return self.component_style(f"station--{name}")
 
     def build_lines(self) -> list[Text]:
         view = self.view

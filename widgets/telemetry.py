@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from rich.style import Style
 from rich.text import Text
 from textual.reactive import reactive
 
@@ -14,7 +13,7 @@ from issdash.model.local_time import format_local
 from issdash.model.passes.upcoming import PASS_PLANNER_DAYS
 from issdash.model.telemetry import Telemetry, TelemetryView
 from issdash.widgets import format as fmt
-from issdash.widgets.text_lines import TextLines
+from issdash.widgets.readout import Readout
 
 # An API fix this close to our propagation was computed from the same element set (and SGP4)
 # as ours: then it checks nothing, and "Δ 0.00 km" would read as a perfect independent check.
@@ -25,28 +24,20 @@ from issdash.widgets.text_lines import TextLines
 SAME_ELEMENTS_KM = 0.005
 
 
-class TelemetryPanel(TextLines):
+class TelemetryPanel(Readout):
     """Numbers about the station, recomputed every tick by the app."""
 
+    PREFIX = "telemetry"
     COMPONENT_CLASSES = {
-        "telemetry--label",
-        "telemetry--value",
         "telemetry--muted",
         "telemetry--good",
-        "telemetry--warn",
-        "telemetry--alarm",
         "telemetry--sun",
         "telemetry--shadow",
     }
 
     DEFAULT_CSS = """
-    TelemetryPanel { height: auto; padding: 0 1; }
-    TelemetryPanel > .telemetry--label { color: $foreground-darken-2; }
-    TelemetryPanel > .telemetry--value { color: $foreground; text-style: bold; }
     TelemetryPanel > .telemetry--muted { color: $foreground-darken-2; }
     TelemetryPanel > .telemetry--good { color: $success; }
-    TelemetryPanel > .telemetry--warn { color: $warning; text-style: bold; }
-    TelemetryPanel > .telemetry--alarm { color: $error; text-style: bold reverse; }
     TelemetryPanel > .telemetry--sun { color: $warning; text-style: bold; }
     TelemetryPanel > .telemetry--shadow { color: $primary; text-style: bold; }
     """
@@ -58,9 +49,6 @@ class TelemetryPanel(TextLines):
         # Only the rows whose text changed are redrawn (a few per second); a relayout, which
         # redraws the whole screen, happens only when the number of rows changes.
         self.redraw_lines()
-
-    def _s(self, name: str) -> Style:
-        return self.component_style(f"telemetry--{name}")
 
     def build_lines(self) -> list[Text]:
         # Plain lines rather than a Rich Table: this panel changes every second, and a table

@@ -264,7 +264,7 @@ async def test_panels_take_the_new_theme_colours() -> None:
         telemetry = app.query_one(TelemetryPanel)
         app.theme = "textual-light"
         await pilot.pause(0.3)
-        label = telemetry.get_component_rich_style("telemetry--label")
+        label = telemetry.get_component_rich_style("readout--label")
         drawn = next(s for s in telemetry.render_line(0) if s.text.strip())
         assert drawn.text.startswith("Position")
         assert drawn.style is not None and drawn.style.color == label.color
