@@ -22,6 +22,10 @@ from issdash.commands.cli import main
 from issdash.config.settings import Settings, SettingsError, load_settings
 from tests.support.processes import issdash, offline_env
 
+# Many seconds in all (a real process per case):
+# `make check` leaves them to `make test`.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).parent.parent.parent
 DEMO_AT = "2025-04-08T08:00:00Z"
 PYDANTIC_WORDS = ("validation error", "Input should", "Traceback")

@@ -18,6 +18,10 @@ from scripts.fixtures.elements import tle_text
 from scripts.fixtures.ms27_payloads import TLE_TEXT
 from tests.support.processes import run_isolated
 
+# Many seconds in all (ten-day pass searches through the command line):
+# `make check` leaves them to `make test`.
+pytestmark = pytest.mark.slow
+
 CAPE_TOWN = "-33.92,18.42"
 AT = "2025-04-08T12:00:00Z"
 # The elements' epoch is 2025-04-07 12:29: past 2025-04-10 12:29 passes are approximate.

@@ -11,6 +11,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from scripts.fixtures.ms27_payloads import (
     DOCKED_BEFORE_MS27,
     ISS_CREW_BEFORE_MS27,
@@ -24,6 +26,10 @@ from scripts.fixtures.ms27_payloads import (
     ll2_launches,
     wheretheiss,
 )
+
+# Many seconds in all (a real `issdash status` process per case):
+# `make check` leaves them to `make test`.
+pytestmark = pytest.mark.slow
 
 FEEDS = ("tle", "position", "crew", "astros", "docked", "launches", "dockings")
 NOON = "2025-04-08T12:00:00Z"

@@ -69,6 +69,10 @@ from scripts.fixtures.faultserver import (
 )
 from scripts.fixtures.ms27_payloads import omm_record, wheretheiss
 
+# Many seconds in all (every feed against every fault of the fault server, real HTTP):
+# `make check` leaves them to `make test`.
+pytestmark = pytest.mark.slow
+
 # For the faults that wait for the deadline. Generous: with 0.25 s a loaded machine's server
 # thread had not yet read the request when the client gave up, so no answer was recorded.
 TIMEOUT_S = 2.0

@@ -40,6 +40,10 @@ from issdash.model.state import MissionState
 from issdash.model.visits.timeline import build_timelines
 from scripts.fixtures.faultserver import FEEDS, START, FaultServer, huge_document, letters
 
+# Many seconds in all (every hostile answer through the real pollers and dashboards):
+# `make check` leaves them to `make test`.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 CAP = 2_000_000
 

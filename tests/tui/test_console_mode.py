@@ -28,6 +28,10 @@ from issdash.widgets.crew_roster import CrewRoster
 from issdash.widgets.ground_track import GroundTrackMap
 from tests.support.dashboards import demo_app, foreign, screen_text, settle
 
+# Many seconds in all (whole screens checked character by character against the console font):
+# `make check` leaves them to `make test`.
+pytestmark = pytest.mark.slow
+
 FONT_DIR = Path("/usr/share/consolefonts")
 DEFAULT_FONT = FONT_DIR / "Lat15-Fixed16.psf.gz"
 

@@ -27,6 +27,10 @@ from issdash.widgets.passes.banner import PassBanner
 from issdash.widgets.passes.planner import heading_lines
 from issdash.widgets.telemetry import TelemetryPanel
 
+# Many seconds in all (whole dashboards at several sizes and moments):
+# `make check` leaves them to `make test`.
+pytestmark = pytest.mark.slow
+
 
 def _drawn_lines(panel: TelemetryPanel) -> list[str]:
     return [

@@ -14,6 +14,10 @@ from issdash.tui.dashboard import IssDashApp
 from issdash.widgets.telemetry import TelemetryPanel
 from tests.support.dashboards import demo_app, screen_text, settle
 
+# Many seconds in all (kiosk screens at several sizes and moments):
+# `make check` leaves them to `make test`.
+pytestmark = pytest.mark.slow
+
 
 def api_fix_line(app: IssDashApp) -> str:
     lines = [line.plain for line in app.query_one(TelemetryPanel).build_lines()]
