@@ -9,6 +9,7 @@ from rich.cells import cell_len
 from rich.console import Group, RenderableType
 from rich.style import Style
 from rich.text import Text
+from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widget import Widget
 
@@ -59,6 +60,9 @@ class CrewRoster(Widget):
     _looks: object = None
     _legend_said: str | None = None
     _shape: object = None
+    # The rows inside its panel, as the last layout gave them (None before the first): the
+    # form is chosen from these (see `get_content_height`).
+    _rows: int | None = None
     # Table, condensed or detailed: set by the app from the terminal's size class
     # (issdash.model.layout); None (a roster on its own) decides by the widget's width.
     mode: RosterMode | None = None
@@ -109,13 +113,31 @@ class CrewRoster(Widget):
                 bool(roster.stale or roster.disagreement),
                 bool(roster.elsewhere),
                 self._mode(),
-                self.form,
             )
         )
+        # Not the form: it changes only with these or with the panel's rows, and those come
+        # from a layout, which measures the new form itself (`get_content_height`).
         if shape != self._shape:
             self._shape = shape
             self.clear_cached_dimensions()
             self.refresh(layout=True)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        # The layout measures the roster with the room its panel gives it (`container`: the
+        # panel's rows inside its border and scrollbar gutter), so the form is chosen here, in
+        # the pass that places the roster, and follows the panel's final size whatever the
+        # order of the resize events. Reading the panel's region when a view or a Resize came
+        # read whatever size the panel had then: under load (120x40 -> 80x24 -> 120x40) the
+        # panel grew after the roster's last Resize, the roster's own size did not change (so
+        # no Resize, and with the clock frozen no new view), and it kept the short panel's
+        # compact form even through a full relayout.
+        if container.height != self._rows:
+            before = self.form
+            self._rows = container.height
+            if self.form != before:
+                # Lines measured and drawn so far are the old form's: measure and draw again.
+                self.refresh()
+        return super().get_content_height(container, viewport, width)
 
     @property
     def form(self) -> RosterForm:
@@ -130,8 +152,7 @@ class CrewRoster(Widget):
         roster = self.view.roster if self.view is not None else None
         if roster is None:
             return "grouped"
-        parent = self.parent
-        rows = parent.scrollable_content_region.height if isinstance(parent, Widget) else 0
+        rows = self._rows or 0  # the rows the last layout gave (none yet: as if unlimited)
         if rows <= 0 or table_lines(roster, grouped=True) <= rows:
             return "grouped"
         return "flat" if table_lines(roster, grouped=False) <= rows else "compact"
