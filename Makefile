@@ -46,13 +46,12 @@ run: $(RUNTIME_STAMP) bytecode
 
 # The suite runs in parallel (pytest-xdist), one worker per core (-n auto): each worker is its
 # own process, the servers the tests start take free ports, files go under tmp_path. Many
-# tests wait more than they compute, so more workers than cores is faster (make check on 2
-# cores: 123 s with 2 workers, 96 s with 4: `make check WORKERS=4`), but while the crew
-# roster can miss a relayout on a starved machine (tests/tui/test_layout_app.py's
-# back-at-120x40 test fails then) the default stays one per core. --dist worksteal: a worker
-# that runs out of tests takes queued ones from another, so one long test does not hold the
-# end. `make test` is everything (what .ci/run calls); `make check` is lint, types and every
-# test not marked slow (the quick loop while working).
+# tests wait more than they compute, so more workers than cores can be faster on a quiet
+# machine (`make check WORKERS=4`); one per core is the default because the suite must also
+# pass with other work on the machine (CI, two CPU burners beside it). --dist worksteal: a
+# worker that runs out of tests takes queued ones from another, so one long test does not
+# hold the end. `make test` is everything (what .ci/run calls); `make check` is lint, types
+# and every test not marked slow (the quick loop while working).
 WORKERS ?= auto
 PYTEST := $(BIN)/python -m pytest -q -n $(WORKERS) --dist worksteal
 
