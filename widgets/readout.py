@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.style import Style
+from rich.text import Text
 
 from issdash.widgets.text_lines import TextLines
 
@@ -36,3 +37,14 @@ class Readout(TextLines):
         return self.component_style(
             f"readout--{name}" if name in SHARED else f"{self.PREFIX}--{name}"
         )
+
+    def _label_rows(self, rows: list[tuple[str, Text]]) -> list[Text]:
+        """Each row as its label, padded to the longest label, then its value."""
+        label_style = self._s("label")
+        width = max(len(label) for label, _ in rows) + 1
+        lines = []
+        for label, value in rows:
+            line = Text(label.ljust(width), style=label_style, no_wrap=True, overflow="ellipsis")
+            line.append_text(value)
+            lines.append(line)
+        return lines

@@ -167,13 +167,3 @@ class StationPanel(Readout):
         if radar is not None:
             rows.append(("Kurs", Text(radar_text(*radar), style=val("warn"))))
         return self._label_rows(rows)
-
-    def _label_rows(self, rows: list[tuple[str, Text]]) -> list[Text]:
-        label_style = self._s("label")
-        width = max(len(label) for label, _ in rows) + 1
-        lines = []
-        for label, value in rows:
-            line = Text(label.ljust(width), style=label_style, no_wrap=True, overflow="ellipsis")
-            line.append_text(value)
-            lines.append(line)
-        return lines

@@ -95,16 +95,6 @@ class TelemetryPanel(Readout):
             rows.append(("Visible", seen))
         return self._label_rows(rows)
 
-    def _label_rows(self, rows: list[tuple[str, Text]]) -> list[Text]:
-        label_style = self._s("label")
-        width = max(len(label) for label, _ in rows) + 1
-        lines = []
-        for label, value in rows:
-            line = Text(label.ljust(width), style=label_style, no_wrap=True, overflow="ellipsis")
-            line.append_text(value)
-            lines.append(line)
-        return lines
-
     def _light(self, now: datetime, t: Telemetry) -> Text:
         lit = t.station.sunlit
         text = Text("☀ sunlit" if lit else "● eclipse", style=self._s("sun" if lit else "shadow"))
