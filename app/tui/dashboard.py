@@ -268,11 +268,17 @@ class IssDashApp(DashboardKeys):
         panel = self._panel
         orbit = panel("orbit", lambda: orbit_at(self._engines, state, now))
         panel("mission bar", lambda: setattr(self._bar_widget, "view", self._bar(state, now)))
+        # Answers too old to describe now are set aside (once a tick: the moments and the
+        # panels' frame both read them).
+        known = panel("known state", lambda: trusted(state, now))
         # The moment to announce: timelines from the trusted answers, real time to stay up.
-        timelines = partial(build_timelines, now=now)
-        moment = panel(
-            "moments",
-            lambda: self.moments.update(timelines(trusted(state, now)), now, time.monotonic()),
+        moment = (
+            panel(
+                "moments",
+                lambda: self.moments.update(build_timelines(known, now), now, time.monotonic()),
+            )
+            if known is not None
+            else None
         )
         panel("alert", lambda: setattr(self._alert, "view", build_alert_view(state, now, moment)))
         if (kiosk := self.kiosk) is not None:
@@ -280,7 +286,7 @@ class IssDashApp(DashboardKeys):
             zone = self.runtime.settings.tzinfo
             panel("kiosk layout", lambda: show_kiosk_frame(self, kiosk, boxes, now, zone()))
         panel("feed health", lambda: setattr(self._health, "view", build_health_view(state, now)))
-        frame = self._frame(state, now, orbit, moment)
+        frame = self._frame(state, known, now, orbit, moment) if known is not None else None
         if frame is not None:
             for mounted in self._panels:
                 if mounted.update is not None:
@@ -289,14 +295,16 @@ class IssDashApp(DashboardKeys):
         self.health.views_computed()  # every view was attempted (the heartbeat)
 
     def _frame(
-        self, state: MissionState, now: datetime, orbit: Orbit | None, moment: Moment | None
-    ) -> Frame | None:
-        """The tick's inputs to every panel; None when the state cannot be judged at all."""
+        self,
+        state: MissionState,
+        known: MissionState,
+        now: datetime,
+        orbit: Orbit | None,
+        moment: Moment | None,
+    ) -> Frame:
+        """The tick's inputs to every panel (`known`: the state without the answers too old
+        to describe now)."""
         panel = self._panel
-        # Answers too old to describe now are set aside.
-        known = panel("known state", lambda: trusted(state, now))
-        if known is None:
-            return None
         # A card that could not be built stays as it was (as any panel's view would).
         built = panel("launch card", lambda: (launch_card(known, now),))
         card = self._show_card(built[0]) if built is not None else self._card
