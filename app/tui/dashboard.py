@@ -308,7 +308,7 @@ class IssDashApp(DashboardKeys):
         # A card that could not be built stays as it was (as any panel's view would).
         built = panel("launch card", lambda: (launch_card(known, now),))
         card = self._show_card(built[0]) if built is not None else self._card
-        passes = panel("pass search", lambda: self._pass_inputs(orbit, state, now))
+        withheld = panel("pass search", lambda: self._pass_search(orbit, state, now))
         zone = panel("pass zone", lambda: self.passes_control.zone(now))
         return Frame(
             now=now,
@@ -318,8 +318,8 @@ class IssDashApp(DashboardKeys):
             orbit=orbit,
             moment=moment,
             card=card,
-            passes=passes[0] if passes else self.passes,
-            passes_withheld=passes[1] if passes else None,
+            passes=self.passes,
+            passes_withheld=withheld,
             pass_zone=zone,
             toggles=self.toggles,
             flags=self.flag_style,
@@ -352,10 +352,8 @@ class IssDashApp(DashboardKeys):
 
     # -- the pass feature (issue 17; the rest is in app/tui/passes/) ------------------
 
-    def _pass_inputs(
-        self, orbit: Orbit | None, state: MissionState, now: datetime
-    ) -> tuple[tuple[Pass, ...] | None, str | None]:
-        """The pass search when needed; the passes found, and why none are offered."""
+    def _pass_search(self, orbit: Orbit | None, state: MissionState, now: datetime) -> str | None:
+        """The pass search when needed; why no passes are offered (None: they are)."""
         control = self.passes_control
         withheld = passes_withheld(orbit.choice) if orbit is not None else None
         if orbit is not None and withheld is None and orbit.telemetry is not None:
@@ -365,7 +363,7 @@ class IssDashApp(DashboardKeys):
         error = orbit.telemetry.error if orbit is not None and orbit.telemetry else None
         control.withheld = withheld
         control.approximate = error is not None and error.level != "good"
-        return self.passes, withheld
+        return withheld
 
     def _passes_host(self) -> PassesHost:
         runtime = self.runtime
