@@ -282,9 +282,8 @@ class IssDashApp(DashboardKeys):
         )
         panel("alert", lambda: setattr(self._alert, "view", build_alert_view(state, now, moment)))
         if (kiosk := self.kiosk) is not None:
-            boxes = [(mounted.panel.kiosk, mounted.box) for mounted in self._panels]
             zone = self.runtime.settings.tzinfo
-            panel("kiosk layout", lambda: show_kiosk_frame(self, kiosk, boxes, now, zone()))
+            panel("kiosk layout", lambda: show_kiosk_frame(self, kiosk, self._panels, now, zone()))
         panel("feed health", lambda: setattr(self._health, "view", build_health_view(state, now)))
         frame = self._frame(state, known, now, orbit, moment) if known is not None else None
         if frame is not None:
