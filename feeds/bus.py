@@ -176,10 +176,6 @@ class LoopbackBusServer:
                 self._handlers.discard(task)
 
 
-def is_loopback_address(address: str | None) -> bool:
-    return bool(address) and urlparse(address or "").scheme == SCHEME
-
-
 class LoopbackSubscriber:
     """Reads a loopback bus for as long as `run()` is awaited, reconnecting when it drops.
 

@@ -115,8 +115,7 @@ class OrbitEngine:
         self.elements = elements
         timescale, ephemeris = _skyfield()
         self._ts = timescale
-        self._sun = ephemeris["sun"]
-        self._earth = ephemeris["earth"]
+        self._sun_from_earth = ephemeris["sun"] - ephemeris["earth"]
         self._eph = ephemeris
         if elements.tle_line1 and elements.tle_line2:
             self._sat = EarthSatellite(
@@ -191,7 +190,7 @@ class OrbitEngine:
     @property
     def sun_from_earth(self) -> Any:
         """The Sun as seen from the Earth's centre (a skyfield vector, `.at(t)` to evaluate)."""
-        return self._sun - self._earth
+        return self._sun_from_earth
 
     # -- the station now ----------------------------------------------------------------
 
@@ -310,7 +309,7 @@ class OrbitEngine:
         unix_s = ensure_utc(at).timestamp()
         if self._subsolar is not None and self._subsolar[0] == unix_s:
             return self._subsolar[1]
-        lat, lon = wgs84.latlon_of((self._sun - self._earth).at(self.times(unix_s)))
+        lat, lon = wgs84.latlon_of(self._sun_from_earth.at(self.times(unix_s)))
         point = (float(lat.degrees), float(lon.degrees))
         self._subsolar = (unix_s, point)
         return point

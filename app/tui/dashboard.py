@@ -268,19 +268,24 @@ class IssDashApp(DashboardKeys):
         panel = self._panel
         orbit = panel("orbit", lambda: orbit_at(self._engines, state, now))
         panel("mission bar", lambda: setattr(self._bar_widget, "view", self._bar(state, now)))
+        # Answers too old to describe now are set aside (once a tick: the moments and the
+        # panels' frame both read them).
+        known = panel("known state", lambda: trusted(state, now))
         # The moment to announce: timelines from the trusted answers, real time to stay up.
-        timelines = partial(build_timelines, now=now)
-        moment = panel(
-            "moments",
-            lambda: self.moments.update(timelines(trusted(state, now)), now, time.monotonic()),
+        moment = (
+            panel(
+                "moments",
+                lambda: self.moments.update(build_timelines(known, now), now, time.monotonic()),
+            )
+            if known is not None
+            else None
         )
         panel("alert", lambda: setattr(self._alert, "view", build_alert_view(state, now, moment)))
         if (kiosk := self.kiosk) is not None:
-            boxes = [(mounted.panel.kiosk, mounted.box) for mounted in self._panels]
             zone = self.runtime.settings.tzinfo
-            panel("kiosk layout", lambda: show_kiosk_frame(self, kiosk, boxes, now, zone()))
+            panel("kiosk layout", lambda: show_kiosk_frame(self, kiosk, self._panels, now, zone()))
         panel("feed health", lambda: setattr(self._health, "view", build_health_view(state, now)))
-        frame = self._frame(state, now, orbit, moment)
+        frame = self._frame(state, known, now, orbit, moment) if known is not None else None
         if frame is not None:
             for mounted in self._panels:
                 if mounted.update is not None:
@@ -289,18 +294,20 @@ class IssDashApp(DashboardKeys):
         self.health.views_computed()  # every view was attempted (the heartbeat)
 
     def _frame(
-        self, state: MissionState, now: datetime, orbit: Orbit | None, moment: Moment | None
-    ) -> Frame | None:
-        """The tick's inputs to every panel; None when the state cannot be judged at all."""
+        self,
+        state: MissionState,
+        known: MissionState,
+        now: datetime,
+        orbit: Orbit | None,
+        moment: Moment | None,
+    ) -> Frame:
+        """The tick's inputs to every panel (`known`: the state without the answers too old
+        to describe now)."""
         panel = self._panel
-        # Answers too old to describe now are set aside.
-        known = panel("known state", lambda: trusted(state, now))
-        if known is None:
-            return None
         # A card that could not be built stays as it was (as any panel's view would).
         built = panel("launch card", lambda: (launch_card(known, now),))
         card = self._show_card(built[0]) if built is not None else self._card
-        passes = panel("pass search", lambda: self._pass_inputs(orbit, state, now))
+        withheld = panel("pass search", lambda: self._pass_search(orbit, state, now))
         zone = panel("pass zone", lambda: self.passes_control.zone(now))
         return Frame(
             now=now,
@@ -310,8 +317,8 @@ class IssDashApp(DashboardKeys):
             orbit=orbit,
             moment=moment,
             card=card,
-            passes=passes[0] if passes else self.passes,
-            passes_withheld=passes[1] if passes else None,
+            passes=self.passes,
+            passes_withheld=withheld,
             pass_zone=zone,
             toggles=self.toggles,
             flags=self.flag_style,
@@ -344,10 +351,8 @@ class IssDashApp(DashboardKeys):
 
     # -- the pass feature (issue 17; the rest is in app/tui/passes/) ------------------
 
-    def _pass_inputs(
-        self, orbit: Orbit | None, state: MissionState, now: datetime
-    ) -> tuple[tuple[Pass, ...] | None, str | None]:
-        """The pass search when needed; the passes found, and why none are offered."""
+    def _pass_search(self, orbit: Orbit | None, state: MissionState, now: datetime) -> str | None:
+        """The pass search when needed; why no passes are offered (None: they are)."""
         control = self.passes_control
         withheld = passes_withheld(orbit.choice) if orbit is not None else None
         if orbit is not None and withheld is None and orbit.telemetry is not None:
@@ -357,7 +362,7 @@ class IssDashApp(DashboardKeys):
         error = orbit.telemetry.error if orbit is not None and orbit.telemetry else None
         control.withheld = withheld
         control.approximate = error is not None and error.level != "good"
-        return self.passes, withheld
+        return withheld
 
     def _passes_host(self) -> PassesHost:
         runtime = self.runtime

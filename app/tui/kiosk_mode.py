@@ -9,9 +9,9 @@ from typing import Any
 
 from textual.app import App
 from textual.containers import VerticalScroll
-from textual.widget import Widget
 
 from issdash.model.kiosk import KioskController
+from issdash.tui.panels import Mounted
 
 
 def lock_down(app: App[Any]) -> None:
@@ -24,18 +24,19 @@ def lock_down(app: App[Any]) -> None:
 def show_kiosk_frame(
     app: App[Any],
     kiosk: KioskController,
-    boxes: Iterable[tuple[str | None, Widget]],
+    panels: Iterable[Mounted],
     now: datetime,
     zone: tzinfo | None,
 ) -> None:
-    """`boxes`: each panel's box with its name in the cycle (None: never emphasised). The
-    app's `-emphasis-<name>` says which view is on (the planner's replaces the map and
-    crew); the box's `-emphasized` outlines it. The dim schedule is in `zone`'s local time."""
+    """Each panel with a name in the cycle (`Panel.kiosk`): the app's `-emphasis-<name>`
+    says which view is on (the planner's replaces the map and crew); the panel's box's
+    `-emphasized` outlines it. The dim schedule is in `zone`'s local time."""
     view = kiosk.view()
-    for name, box in boxes:
+    for mounted in panels:
+        name = mounted.panel.kiosk
         if name is not None:
             app.set_class(name == view, f"-emphasis-{name}")
-            box.set_class(name == view, "-emphasized")
+            mounted.box.set_class(name == view, "-emphasized")
     top, left = kiosk.shift()
     app.screen.styles.padding = (top, 1 - left, 1 - top, left)
     app.set_class(kiosk.dimmed(now.astimezone(zone)), "-dim")
