@@ -331,10 +331,7 @@ class Settings(BaseSettings):
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:
         if value is not None:
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError, OSError):  # "Europe": IsADirectoryError
-                raise ValueError(f"unknown time zone {value[:60]!r}") from None
+            _check_zone(value)
         return value
 
     def tzinfo(self) -> tzinfo | None:
@@ -377,6 +374,20 @@ class Settings(BaseSettings):
             return parse_observer(value) if value.strip() else None
         return value
 
+    @field_validator("observer")
+    @classmethod
+    def _observer_zone_known(cls, value: Observer | None) -> Observer | None:
+        """An observer given with a zone (an `[observer]` table's `timezone`) is checked here,
+        at load, like the `timezone` setting: an unknown one is a settings error, not a crash
+        of `passes` (ZoneInfo) nor a zone the dashboard silently replaces; an empty one is no
+        zone (the one at the coordinates, as the dashboard always took it)."""
+        if value is None or value.timezone is None:
+            return value
+        if not value.timezone.strip():
+            return value.model_copy(update={"timezone": None, "timezone_source": None})
+        _check_zone(value.timezone)
+        return value
+
     def zoned_observer(self) -> Observer | None:
         """The observer with its time zone: its place's, else the one at its coordinates, else
         the system's (`timezone_source` says which). Looked up on first use, not at load: the
@@ -408,6 +419,14 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, _ConfigFileSource(settings_cls))
+
+
+def _check_zone(name: str) -> None:
+    """Raise ValueError (a settings error in words) unless `name` is a zone this machine has."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "Europe": IsADirectoryError
+        raise ValueError(f"unknown time zone {name[:60]!r}") from None
 
 
 def default_config_path() -> Path:

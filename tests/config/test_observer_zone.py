@@ -4,12 +4,13 @@ TimezoneFinder, ~145 ms)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 import issdash.config.place as place
-from issdash.config.settings import load_settings
+from issdash.config.settings import SettingsError, load_settings
 from issdash.feeds.values import Observer
 
 
@@ -82,3 +83,36 @@ def test_the_system_zone_without_a_name_is_none(monkeypatch: pytest.MonkeyPatch)
     zoned = settings.zoned_observer()
     assert zoned is not None and zoned.timezone_source == "system" and zoned.timezone is None
     assert settings.observer_zone() is None
+
+
+@pytest.mark.parametrize("zone", ["Nowhere/X", "Europe", "../../../etc/passwd"])
+def test_an_observer_given_an_unknown_zone_is_a_settings_error(
+    tmp_path: Path, zone: str, lookups: list[Observer]
+) -> None:
+    """`[observer] timezone = "Nowhere/X"` crashed `issdash passes` (ZoneInfoNotFoundError,
+    exit 1) and the refactored lookup replaced it silently with the coordinates' zone."""
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'[observer]\nlatitude_deg = 42.36\nlongitude_deg = -71.06\ntimezone = "{zone}"\n'
+    )
+    with pytest.raises(SettingsError, match="unknown time zone"):
+        load_settings(config)
+    assert lookups == []
+
+
+def test_an_observer_given_an_empty_zone_has_the_one_at_its_coordinates(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('[observer]\nlatitude_deg = 42.36\nlongitude_deg = -71.06\ntimezone = ""\n')
+    settings = load_settings(config)
+    assert settings.observer is not None and settings.observer.timezone is None
+    zoned = settings.zoned_observer()
+    assert zoned is not None and zoned.timezone == "America/New_York"
+
+
+def test_an_observer_given_a_known_zone_keeps_it(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(
+        '[observer]\nlatitude_deg = 42.36\nlongitude_deg = -71.06\ntimezone = "Asia/Tokyo"\n'
+    )
+    zoned = load_settings(config).zoned_observer()
+    assert zoned is not None and zoned.timezone == "Asia/Tokyo"
