@@ -20,6 +20,7 @@ import logging
 import resource
 import sys
 import time
+from collections import Counter
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -113,7 +114,20 @@ async def snapshot(app: IssDashApp) -> dict[str, Any]:
     flight is a task that comes and goes, not a leak."""
     await app.workers.wait_for_complete()
     tasks = [t for t in asyncio.all_tasks() if not t.get_name().startswith(FETCH_TASK_PREFIX)]
-    return {"rss_mb": rss_mb(), "tasks": len(tasks), "timers": timers(app)}
+    kinds = Counter(getattr(t.get_coro(), "__qualname__", "?") for t in tasks)
+    return {"rss_mb": rss_mb(), "tasks": len(tasks), "kinds": kinds, "timers": timers(app)}
+
+
+def grown_tasks(warm: dict[str, Any], ends: list[dict[str, Any]]) -> dict[str, int]:
+    """Kinds of task (by coroutine) more numerous at the end than after warm-up, in every one
+    of the end snapshots: a leak stays, where a task that happened to be alive at one snapshot
+    (a toast's timer, a screen refresh) comes and goes and made the total flicker by one."""
+    grown: dict[str, int] = {}
+    for kind in set().union(*(e["kinds"] for e in ends)):
+        extra = min(e["kinds"][kind] for e in ends) - warm["kinds"][kind]
+        if extra > 0:
+            grown[kind] = extra
+    return grown
 
 
 async def soak(
@@ -165,7 +179,10 @@ async def soak(
                     warm = await snapshot(app)
             assert warm is not None
             lag_task.cancel()
-            end = await snapshot(app)
+            ends = [await snapshot(app)]
+            await pilot.pause(0.5)
+            ends.append(await snapshot(app))
+            end = ends[-1]
             hits = {feed: [h.at for h in faults.hits(feed)] for feed in faulty}
     logging.getLogger().removeHandler(errors)
     hours_run = hours
@@ -198,7 +215,11 @@ async def soak(
                 _window(samples, 0.8, 1.0) - _window(samples, 0.1, 0.3), 1
             ),
         },
-        "asyncio_tasks": {"warm_up": warm["tasks"], "end": end["tasks"]},
+        "asyncio_tasks": {
+            "warm_up": warm["tasks"],
+            "end": end["tasks"],
+            "grown": grown_tasks(warm, ends),
+        },
         "timers": {"warm_up": warm["timers"], "end": end["timers"]},
         "http_polls": {
             feed: {
@@ -234,10 +255,7 @@ def main() -> int:
     # roster), each with its task: tasks are compared for the ordinary scenarios only.
     ok = (
         report["unhandled_exceptions"] == 0
-        and (
-            args.scenario == "hostile"
-            or report["asyncio_tasks"]["warm_up"] == report["asyncio_tasks"]["end"]
-        )
+        and (args.scenario == "hostile" or not report["asyncio_tasks"]["grown"])
         and report["timers"]["warm_up"] == report["timers"]["end"]
         and report["rss_mb"]["peak"] < MAX_PEAK_RSS_MB
     )

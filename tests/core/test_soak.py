@@ -13,7 +13,9 @@ pytestmark = pytest.mark.slow
 async def test_short_soak_runs_clean() -> None:
     report = await soak(hours=2.0, speed=1000.0, seed=7)
     assert report["unhandled_exceptions"] == 0, report["error_samples"]
-    assert report["asyncio_tasks"]["warm_up"] == report["asyncio_tasks"]["end"]
+    # No kind of task more numerous at the end than after warm-up (a leak), counted by kind
+    # over two end snapshots: the total alone flickered by one with a task that came and went.
+    assert report["asyncio_tasks"]["grown"] == {}, report["asyncio_tasks"]
     assert report["timers"]["warm_up"] == report["timers"]["end"]
     for feed, polls in report["http_polls"].items():
         assert polls["requests"] >= 2, feed  # the faulty feeds were really polled

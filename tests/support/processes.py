@@ -23,6 +23,9 @@ def offline_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ISSDASH_")}
     for feed in FEED_NAMES:
         env[f"ISSDASH_FEEDS__{feed.upper()}__URL"] = "http://127.0.0.1:9/x"
+    # The telemetry stream too: left at its default it went to NASA's Lightstreamer server, and
+    # where there is no network a name lookup under a faked clock hung `status` for minutes.
+    env["ISSDASH_FEEDS__TELEMETRY__URL"] = "http://127.0.0.1:9"
     env["ISSDASH_CACHE_DIR"] = str(tmp_path / "cache")
     env["ISSDASH_LOG_FILE"] = str(tmp_path / "issdash.log")
     env.update(extra)

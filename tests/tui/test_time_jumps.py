@@ -26,6 +26,7 @@ from issdash.model.visits.timeline import build_timelines, next_event
 from issdash.tui.dashboard import IssDashApp
 from issdash.widgets.mission_bar import MissionBar
 from issdash.widgets.telemetry import TelemetryPanel
+from tests.support.processes import offline_env
 
 T0 = datetime(2025, 4, 8, 8, 0, tzinfo=UTC)
 
@@ -236,18 +237,14 @@ def libfaketime() -> Path:
 
 
 def faked_env(tmp_path: Path, lib: Path, when: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ISSDASH_")}
-    for feed in FEED_NAMES:
-        env[f"ISSDASH_FEEDS__{feed.upper()}__URL"] = "http://127.0.0.1:9/x"
-    env.update(
-        ISSDASH_CACHE_DIR=str(tmp_path / "cache"),
+    return offline_env(
+        tmp_path,
         ISSDASH_LOG_FILE=str(tmp_path / "log"),
         LD_PRELOAD=str(lib),
         FAKETIME=f"@{when}",
         FAKETIME_DONT_FAKE_MONOTONIC="1",
         TERM="xterm-256color",
     )
-    return env
 
 
 @pytest.mark.slow
