@@ -181,10 +181,15 @@ class LightstreamerTelemetry:
         async def watch() -> None:
             backoff_s = settings.backoff_first_s
             while True:
+                # asyncio.timeout, not wait_for: on 3.11 wait_for returns the item when a
+                # cancel and an event from the client's thread arrive together, the cancel is
+                # lost, and this loop outlived its stream (`status` hung at exit, one run in two
+                # under a faked clock).
                 try:
-                    kind, text = await asyncio.wait_for(
-                        events.get(), None if self.connected else settings.connect_timeout_s
-                    )
+                    async with asyncio.timeout(
+                        None if self.connected else settings.connect_timeout_s
+                    ):
+                        kind, text = await events.get()
                 except TimeoutError:
                     on_status(StreamStatus(False, self._clock.now(), "no answer from the server"))
                     continue
@@ -212,6 +217,8 @@ class LightstreamerTelemetry:
         finally:
             for task in tasks:
                 task.cancel()
+            # Neither loop outlives the stream: wait for them to end (they do at once).
+            await asyncio.wait(tasks, timeout=1.0)
             client.unsubscribe(subscription)
             client.disconnect()
             self.connected = False
