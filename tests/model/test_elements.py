@@ -431,6 +431,26 @@ def test_two_week_old_elements_withhold_passes(
     assert any(n.startswith("passes withheld: elements too old") for n in out["notices"])
 
 
+def test_status_prints_no_position_from_elements_past_two_weeks(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Issue 24: offline with 609-day-old elements, a position to 0.001 deg, an altitude and an
+    # orbit number were printed as if known. The JSON keeps the propagation, flagged.
+    at = (BUNDLED_EPOCH + timedelta(days=609)).isoformat()
+    out = status(capsys, monkeypatch, tmp_path, "--at", at)
+    assert out["position"]["position_known"] is False and out["position"]["approximate"]
+    monkeypatch.setenv("ISSDASH_FEEDS__TLE__URL", (tmp_path / "absent.tle").as_uri())
+    assert main(["status", "--at", at]) == 3
+    text = capsys.readouterr().out
+    assert "ISS  position not known: elements 609d 0h old" in text
+    assert " km/s" not in text and "orbit 1" not in text
+    # Nearer the epoch the same command prints the position.
+    out = status(
+        capsys, monkeypatch, tmp_path, "--at", (BUNDLED_EPOCH + timedelta(days=13)).isoformat()
+    )
+    assert out["position"]["position_known"] is True
+
+
 def test_tle_health_is_stale_once_the_elements_are_approximate() -> None:
     health = FeedHealth("tle", True, 7200.0, max_data_age_s=3 * 86400.0).succeeded(NOW)
     from dataclasses import replace

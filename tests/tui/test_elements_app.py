@@ -119,6 +119,11 @@ async def test_two_week_old_elements_withhold_passes_and_draw_a_region(tmp_path:
         assert "UNRELIABLE" in text and "withheld" in text
         scene = app.query_one(GroundTrackMap).scene
         assert scene is not None and scene.station is None and scene.station_region
+        # Issue 24: the map said "somewhere here" while this panel printed a position to
+        # 0.01 deg, an altitude, the light's timing and an orbit number: one rule for both.
+        assert "Position  not known" in text
+        for precise in ("°N", "°S", "Altitude", "km/s", "Orbit     #", "sunlit", "eclipse"):
+            assert precise not in text
 
 
 async def test_a_1970_clock_with_the_bundled_set_keeps_running(tmp_path: Path) -> None:
