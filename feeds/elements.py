@@ -2,13 +2,15 @@
 
 Three questions every user of elements asks, answered in one place:
 
-- Is this set physical? `physical_problem` propagates it with SGP4 (the `sgp4` package, the
-  same code skyfield runs) and says why not when it is not the station's kind of orbit.
+- Is this set the station's, and physical? `band_problem` says why not when its orbit is not
+  the station's (inclination, mean motion, eccentricity); `physical_problem` propagates it with
+  SGP4 (the `sgp4` package, the same code skyfield runs) and says why not when the state it
+  gives is not the station's kind.
 - Which set for a time? `choose` picks, among every set available (feed, cache, history file,
-  bundled, every set of a multi-set body), the newest whose epoch is not after the time; a
-  later one only when nothing earlier exists, and then it says so.
+  bundled, every set of a multi-set body), the one whose epoch is nearest the time, before or
+  after it (SGP4 errs as much propagating backwards as forwards).
 - How far off may the position be? `expected_error_km` turns the elements' age into an
-  along-track error from measured figures (see its docstring for the table and the source).
+  error from figures measured on the station's own element history (see `ERROR_TABLE`).
 """
 
 from __future__ import annotations
@@ -43,6 +45,17 @@ MAX_SPEED_KM_S = 8.0
 # radius differs from the WGS84 height by up to ~21 km, far inside the margins above.
 _MEAN_EARTH_RADIUS_KM = 6371.0
 
+# The station's own band of orbits. It has flown at 51.64 deg since 1998 (a plane change would
+# cost more propellant than it carries); 15.2-16.0 rev/day is 280-520 km, around the 330-430 km
+# it has ever flown; a reboost changes the eccentricity by ten-thousandths. A set outside the
+# band is another object's, whatever catalog number it carries (Hubble's set relabelled 25544,
+# 28.5 deg and 15.1 rev/day, passed the physical checks below: it is a real low orbit).
+INCLINATION_DEG = 51.6
+INCLINATION_TOLERANCE_DEG = 0.6
+MIN_MEAN_MOTION_REV_DAY = 15.2
+MAX_MEAN_MOTION_REV_DAY = 16.0
+MAX_ECCENTRICITY = 0.01
+
 ElementsOrigin = Literal["feed", "cache", "history", "bundled"]
 # Equal epochs: the better provenance wins (what the feed says now beats what it said before).
 ORIGIN_RANK: dict[str, int] = {"bundled": 0, "history": 1, "cache": 2, "feed": 3}
@@ -68,6 +81,32 @@ def satrec(elements: ElementSet) -> Satrec:
         return _satrec_tle(elements.tle_line1, elements.tle_line2)
     assert elements.omm is not None  # guaranteed by the model's validator
     return _satrec_omm(tuple(sorted(elements.omm.items())))
+
+
+def band_problem(elements: ElementSet) -> str | None:
+    """Why `elements` do not describe the station's orbit (inclination, mean motion or
+    eccentricity outside its band), in words, or None."""
+    low = INCLINATION_DEG - INCLINATION_TOLERANCE_DEG
+    high = INCLINATION_DEG + INCLINATION_TOLERANCE_DEG
+    inclination = elements.inclination_deg
+    if not low <= inclination <= high:
+        return (
+            f"inclination {inclination:.2f} deg is outside the station's band "
+            f"({low:.1f}-{high:.1f} deg): not the station's orbit"
+        )
+    mean_motion = elements.mean_motion_rev_day
+    if not MIN_MEAN_MOTION_REV_DAY <= mean_motion <= MAX_MEAN_MOTION_REV_DAY:
+        return (
+            f"mean motion {mean_motion:.2f} rev/day is outside the station's band "
+            f"({MIN_MEAN_MOTION_REV_DAY:.1f}-{MAX_MEAN_MOTION_REV_DAY:.1f}): "
+            "not the station's orbit"
+        )
+    if not elements.eccentricity < MAX_ECCENTRICITY:
+        return (
+            f"eccentricity {elements.eccentricity:.4f} is outside the station's band "
+            f"(below {MAX_ECCENTRICITY}): not the station's orbit"
+        )
+    return None
 
 
 def physical_problem(elements: ElementSet, at: datetime) -> str | None:
@@ -112,10 +151,8 @@ class ElementSets:
     rejected_count: int = 0
 
     def for_time(self, at: datetime) -> ElementSet:
-        """The newest set whose epoch is not after `at`, else the earliest one."""
-        epochs = [s.epoch for s in self.sets]
-        i = bisect.bisect_right(epochs, ensure_utc(at))
-        return self.sets[i - 1] if i else self.sets[0]
+        """The set whose epoch is nearest `at`, before or after it (the earlier on a tie)."""
+        return self.sets[nearest_first([s.epoch for s in self.sets], ensure_utc(at))[0]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,8 +166,8 @@ class ElementsInfo:
 
 @dataclass(frozen=True, slots=True)
 class ElementsChoice:
-    """The set chosen for a time. `after_time`: its epoch is after that time (nothing earlier
-    was available); `problem`: why even the best set cannot be propagated to that time."""
+    """The set chosen for a time. `after_time`: its epoch is after that time (the nearest set
+    is later than it); `problem`: why even the best set cannot be propagated to that time."""
 
     info: ElementsInfo
     at: datetime
@@ -158,7 +195,7 @@ class ElementsChoice:
         if self.after_time:
             notices.append(
                 f"elements epoch {self.elements.epoch:%Y-%m-%d %H:%M}Z is after the time "
-                "shown: no earlier set is available, the position is propagated backwards"
+                "shown: the position is propagated backwards from the nearest set"
             )
         error = self.error
         if error.level == "uncertain":
@@ -190,21 +227,41 @@ def merge(current: Sequence[ElementsInfo], new: Iterable[ElementsInfo]) -> tuple
 _MAX_CHECKED = 16
 
 
+def nearest_first(epochs: Sequence[datetime], at: datetime, limit: int | None = None) -> list[int]:
+    """Indexes of `epochs` (sorted) by distance from `at`, nearest first; on a tie the earlier
+    epoch first (propagated forwards, as elements are meant to be). Only the `limit` nearest
+    when given: a merge outwards from `at`, never a sort of a long history."""
+    split = bisect.bisect_right(epochs, at)
+    before, after = split - 1, split
+    order: list[int] = []
+    wanted = len(epochs) if limit is None else min(limit, len(epochs))
+    while len(order) < wanted:
+        if after >= len(epochs) or (before >= 0 and at - epochs[before] <= epochs[after] - at):
+            order.append(before)
+            before -= 1
+        else:
+            order.append(after)
+            after += 1
+    return order
+
+
 def choose(candidates: Sequence[ElementsInfo], at: datetime) -> ElementsChoice | None:
     """The set to use at `at` among `candidates` (sorted as `merge` sorts them).
 
-    Preference: the newest epoch not after `at`, then older ones; only when none of those
-    propagates to a physical state at `at`, the earliest later one (labelled `after_time`).
-    A set that does not propagate at `at` is passed over; if none does, the preferred one is
-    returned with the reason.
+    Preference: the epoch nearest `at`, before or after it, then the next nearest. Across a
+    reboost the newest set before a past time can be a day and a thrust away from it while the
+    next set, an hour after, already flies the new orbit: nearest in time is nearest in error
+    (`expected_error_km` is the same for an age either side). A set that does not propagate to
+    a physical state at `at` is passed over; if none does, the nearest is returned with the
+    reason. `after_time` says that the set chosen is dated after `at`.
     """
     if not candidates:
         return None
     at = ensure_utc(at)
-    split = bisect.bisect_right([c.elements.epoch for c in candidates], at)
-    order = [*reversed(candidates[:split]), *candidates[split:]]
+    epochs = [c.elements.epoch for c in candidates]
     first: ElementsChoice | None = None
-    for info in order[:_MAX_CHECKED]:
+    for i in nearest_first(epochs, at, _MAX_CHECKED):
+        info = candidates[i]
         after = info.elements.epoch > at
         problem = physical_problem(info.elements, at)
         if problem is None:
@@ -219,21 +276,42 @@ def choose(candidates: Sequence[ElementsInfo], at: datetime) -> ElementsChoice |
 
 Level = Literal["good", "approximate", "uncertain"]
 
-# Past 3 days one prediction in ten is 570+ km (over a minute) along the track: the marker and
+# Past 3 days one prediction in ten is 600+ km (over a minute) along the track: the marker and
 # the pass times are approximate. Past 14 days the typical error (1,700 km, ~4 minutes) is
 # most of the way to a footprint radius (~2,200 km): a dot would claim a certainty nobody has,
 # and a pass may not happen at all.
 APPROXIMATE_AFTER_H = 3 * 24.0
 UNCERTAIN_AFTER_H = 14 * 24.0
 
-# (age in days, median km, 90th percentile km): along-track error of ISS elements propagated
-# with SGP4, measured against later precise positions (the figures quoted in issue 14 of this
-# project, from comparing each CelesTrak ISS set of Sept 2024 - March 2025 with the sets that
-# followed it).
+# (age in days, median km, 90th percentile km): the distance between the station propagated
+# with SGP4 from a set and where a later set puts it at its own epoch, for every CelesTrak ISS
+# set of September 2024 - March 2025 (499 sets, 27,978 pairs) against the sets that followed
+# it. Made by scripts/fit_expected_error.py, which says how the windows of age are chosen;
+# the table and the fit are in docs/expected-error.md.
 ERROR_TABLE: tuple[tuple[float, float, float], ...] = (
-    (3.0, 24.0, 568.0),
-    (7.0, 209.0, 2400.0),
-    (14.0, 1700.0, 6400.0),
+    (0.25, 1.0, 4.8),
+    (0.5, 1.4, 8.3),
+    (1.0, 3.3, 31.1),
+    (1.5, 6.1, 75.1),
+    (2.0, 11.3, 177.9),
+    (3.0, 25.3, 599.2),
+    (4.0, 50.9, 1006.3),
+    (5.0, 91.9, 1458.4),
+    (6.0, 153.3, 2015.2),
+    (7.0, 219.9, 2531.7),
+    (8.0, 324.5, 2897.1),
+    (9.0, 473.5, 3412.7),
+    (10.0, 600.8, 3973.3),
+    (11.0, 794.6, 4502.1),
+    (12.0, 1144.1, 5174.4),
+    (13.0, 1434.2, 5727.0),
+    (14.0, 1674.9, 6188.2),
+    (15.0, 2200.9, 7113.6),
+    (16.0, 2690.1, 7776.8),
+    (17.0, 3178.3, 8400.2),
+    (18.0, 3567.7, 9038.0),
+    (19.0, 4008.6, 9668.5),
+    (20.0, 4206.2, 10088.0),
 )
 # SGP4 itself is good to about a kilometre at its epoch.
 MIN_ERROR_KM = 1.0
@@ -247,6 +325,14 @@ class ExpectedError:
     p90_km: float
     level: Level
 
+    @property
+    def position_known(self) -> bool:
+        """Whether a position from these elements may be shown as a place at all: the one
+        rule for every panel. Past `UNCERTAIN_AFTER_H` the map draws a stretch of track
+        ("somewhere here") instead of a marker, and no panel prints a position, altitude,
+        light timing or orbit number from them as if it were known."""
+        return self.level != "uncertain"
+
     def describe(self) -> str:
         if self.median_km >= MAX_ERROR_KM:
             return "the station may be anywhere along its orbit"
@@ -255,22 +341,25 @@ class ExpectedError:
         )
 
 
+def _interpolated(days: float, column: int) -> float:
+    """One column of `ERROR_TABLE` at `days`: log-log between rows (the error grows like a
+    power of the age), linear from `MIN_ERROR_KM` at the epoch to the first row, and the last
+    segment's power law beyond the last row."""
+    first = ERROR_TABLE[0]
+    if days <= first[0]:
+        return MIN_ERROR_KM + (first[column] - MIN_ERROR_KM) * days / first[0]
+    # The segment holding `days`; past the last row, the last segment.
+    i = min(bisect.bisect_left([row[0] for row in ERROR_TABLE], days), len(ERROR_TABLE) - 1)
+    lo, hi = ERROR_TABLE[i - 1], ERROR_TABLE[i]
+    slope = math.log(hi[column] / lo[column]) / math.log(hi[0] / lo[0])
+    return lo[column] * math.exp(slope * math.log(days / lo[0]))
+
+
 def expected_error_km(age_h: float) -> ExpectedError:
-    """Expected along-track error of a position propagated `age_h` hours from the epoch.
-
-    Measured figures for ISS elements (median / 90th percentile along-track):
-
-        age       median     90th percentile
-        3 days     24 km        568 km
-        7 days    209 km      2,400 km
-        14 days 1,700 km      6,400 km
-
-    Between the points the error is interpolated on log-log axes (errors grow like a power of
-    the age: drag misjudged at the epoch accumulates quadratically along the track). Below 3
-    days and above 14 the nearest segment's power law is extended, with a floor of 1 km (SGP4's
-    own accuracy at the epoch) and a ceiling of half an orbit's length. Elements used before
-    their epoch (propagated backwards) are taken to err as much as for the same age forwards.
-    """
+    """Expected error of a position propagated `age_h` hours from the epoch: `ERROR_TABLE`
+    interpolated, with a floor of 1 km (SGP4's own accuracy at the epoch) and a ceiling of half
+    an orbit's length. Elements used before their epoch (propagated backwards) are taken to
+    err as much as for the same age forwards."""
     days = abs(age_h) / 24.0
     level: Level = (
         "uncertain"
@@ -279,18 +368,12 @@ def expected_error_km(age_h: float) -> ExpectedError:
         if abs(age_h) > APPROXIMATE_AFTER_H
         else "good"
     )
-    if days <= 0:
+    if not days > 0:  # also NaN
         return ExpectedError(MIN_ERROR_KM, MIN_ERROR_KM, level)
-    if days <= ERROR_TABLE[1][0]:
-        lo, hi = ERROR_TABLE[0], ERROR_TABLE[1]
-    else:
-        lo, hi = ERROR_TABLE[1], ERROR_TABLE[2]
-    values = []
-    for column in (1, 2):
-        slope = math.log(hi[column] / lo[column]) / math.log(hi[0] / lo[0])
-        km = lo[column] * math.exp(slope * math.log(days / lo[0]))
-        values.append(min(MAX_ERROR_KM, max(MIN_ERROR_KM, km)))
-    return ExpectedError(values[0], values[1], level)
+    median, p90 = (
+        min(MAX_ERROR_KM, max(MIN_ERROR_KM, _interpolated(days, column))) for column in (1, 2)
+    )
+    return ExpectedError(median, p90, level)
 
 
 def describe_age(age_h: float) -> str:

@@ -63,24 +63,15 @@ class TelemetryPanel(Readout):
             rows.append(("Orbit", Text("waiting for orbital elements…", style=self._s("muted"))))
             return self._label_rows(rows)
         t = view.telemetry
-        st = t.station
-        value = self._s("value")
         muted = self._s("muted")
-        level = t.error.level if t.error is not None else "good"
-        position = f"{fmt.latitude(st.latitude_deg)}  {fmt.longitude(st.longitude_deg)}"
-        if level == "good":
-            rows.append(("Position", Text(position, style=value)))
+        if t.error is None or t.error.position_known:
+            rows.extend(self._station(view.now, t))
         else:
-            # Old elements: the numbers are a propagation, not a fix; say so where they are.
-            rows.append(("Position", Text(f"≈ {position}", style=self._s("warn"))))
-        rows.append(("Altitude", Text(f"{st.altitude_km:.1f} km", style=value)))
-        speed = Text(f"{st.speed_km_s:.3f} km/s", style=value)
-        if self.size.width >= 40:  # km/h only where it fits on the same line
-            speed.append(f"  {st.speed_km_s * 3600:,.0f} km/h", style=muted)
-        rows.append(("Speed", speed))
-        orbit = Text.assemble((f"#{st.orbit_number}", value), (f"  {t.period_min:.1f} min", muted))
-        rows.append(("Orbit", orbit))
-        rows.append(("Light", self._light(view.now, t)))
+            # Elements this old put the station anywhere along its orbit (the map draws a
+            # stretch of track, not a marker): a position, altitude, light timing or orbit
+            # number from them would be a number nobody knows, printed as if known.
+            rows.append(("Position", Text("not known", style=self._s("warn"))))
+            rows.append(("", Text("elements unreliable, see below", style=muted)))
         rows.append(("Elements", self._elements(t)))
         rows.append(("Error", self._error(t)))
         epoch = Text(f"{t.elements_epoch:%Y-%m-%d %H:%M}Z", style=muted)
@@ -94,6 +85,29 @@ class TelemetryPanel(Readout):
         if seen is not None:
             rows.append(("Visible", seen))
         return self._label_rows(rows)
+
+    def _station(self, now: datetime, t: Telemetry) -> list[tuple[str, Text]]:
+        """Where the station is, how high and fast, which orbit, light or shadow."""
+        st = t.station
+        value = self._s("value")
+        muted = self._s("muted")
+        level = t.error.level if t.error is not None else "good"
+        rows: list[tuple[str, Text]] = []
+        position = f"{fmt.latitude(st.latitude_deg)}  {fmt.longitude(st.longitude_deg)}"
+        if level == "good":
+            rows.append(("Position", Text(position, style=value)))
+        else:
+            # Old elements: the numbers are a propagation, not a fix; say so where they are.
+            rows.append(("Position", Text(f"≈ {position}", style=self._s("warn"))))
+        rows.append(("Altitude", Text(f"{st.altitude_km:.1f} km", style=value)))
+        speed = Text(f"{st.speed_km_s:.3f} km/s", style=value)
+        if self.size.width >= 40:  # km/h only where it fits on the same line
+            speed.append(f"  {st.speed_km_s * 3600:,.0f} km/h", style=muted)
+        rows.append(("Speed", speed))
+        orbit = Text.assemble((f"#{st.orbit_number}", value), (f"  {t.period_min:.1f} min", muted))
+        rows.append(("Orbit", orbit))
+        rows.append(("Light", self._light(now, t)))
+        return rows
 
     def _light(self, now: datetime, t: Telemetry) -> Text:
         lit = t.station.sunlit
@@ -138,6 +152,9 @@ class TelemetryPanel(Readout):
         level = "good" if residual < 5 else "warn" if residual < 50 else "alarm"
         if residual < SAME_ELEMENTS_KM:
             text = Text("same elements as ours", style=self._s("muted"))
+        elif t.error is not None and not t.error.position_known:
+            # Our side of the difference is not known to a kilometre, let alone to 10 m.
+            text = Text(f"Δ ≈ {residual:,.0f} km", style=self._s(level))
         else:
             text = Text(f"Δ {residual:.2f} km", style=self._s(level))
         fix_age = (now - t.fix.timestamp).total_seconds()

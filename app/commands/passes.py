@@ -35,6 +35,7 @@ from issdash.model.local_time import format_local, is_utc, zone_abbreviation
 from issdash.model.orbit import ElementsUnusable, OrbitEngine
 from issdash.model.passes.finder import Pass
 from issdash.model.passes.upcoming import (
+    no_newer_elements,
     pass_directions,
     pass_json,
     passes_between,
@@ -126,7 +127,8 @@ def plan_passes(
     if choice is None:
         return none_offered("no orbital elements")
     notices.extend(choice.notices())
-    withheld = passes_withheld(choice)
+    elements_feed = state.feeds.get("tle")
+    withheld = passes_withheld(choice, elements_feed)
     if withheld is not None:
         return none_offered(withheld)
     engine = OrbitEngine(choice.elements)
@@ -144,10 +146,13 @@ def plan_passes(
     passes = [p for p in found if p.visible or not visible_only]
     levels = [expected_error_km((p.rise - epoch).total_seconds() / 3600.0).level for p in passes]
     approximate = [level != "good" for level in levels]
+    too_old = None
     if withheld_after is not None:
+        feed = no_newer_elements(elements_feed)
+        too_old = "elements too old" if feed is None else f"elements too old: {feed}"
         notices.append(
             f"passes after {iso_z(withheld_after)} withheld: elements more than 14 days old"
-            " by then (a pass may not happen at all)"
+            " by then (a pass may not happen at all)" + ("" if feed is None else f"; {feed}")
         )
     if any(approximate):
         first = passes[approximate.index(True)].rise
@@ -164,7 +169,7 @@ def plan_passes(
         choice,
         passes,
         approximate,
-        "elements too old" if withheld_after is not None else None,
+        too_old,
         withheld_after,
         feeds,
         notices,

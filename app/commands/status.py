@@ -78,7 +78,13 @@ def status_lines(status: dict[str, Any]) -> Iterator[str]:
 
     yield f"issdash status at {status['time']} ({status['mode']})"
     pos = status["position"]
-    if pos:
+    if pos and pos.get("position_known") is False:
+        # The dashboard's rule: from unreliable elements, no number printed as if known.
+        yield (
+            f"  ISS  position not known: elements {describe_age(pos['elements_age_h'])}, "
+            "the station may be anywhere along its orbit"
+        )
+    elif pos:
         yield (
             f"  ISS  {pos['latitude_deg']:+.3f} {pos['longitude_deg']:+.3f}  "
             f"{pos['altitude_km']:.1f} km  {pos['speed_km_s']:.3f} km/s  "

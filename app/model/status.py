@@ -73,6 +73,9 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
             "elements_epoch_after_time": telemetry.elements_after_time,
             "expected_error_km": round(orbit.choice.error.median_km, 1),
             "approximate": orbit.choice.error.level != "good",
+            # False: elements too far from their epoch to place the station at all (the map's
+            # "somewhere here"); the numbers above are then a propagation nobody can trust.
+            "position_known": orbit.choice.error.position_known,
         }
         if telemetry.fix is not None and telemetry.residual_km is not None:
             fix = telemetry.fix
@@ -83,7 +86,7 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
                 "longitude_deg": fix.longitude_deg,
                 "residual_km": round(telemetry.residual_km, 3),
             }
-        withheld = passes_withheld(orbit.choice)
+        withheld = passes_withheld(orbit.choice, state.feeds.get("tle"))
         found: list[Pass] = []
         if withheld is not None:
             element_notices.append(f"passes withheld: {withheld}")

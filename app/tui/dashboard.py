@@ -354,7 +354,8 @@ class IssDashApp(DashboardKeys):
     def _pass_search(self, orbit: Orbit | None, state: MissionState, now: datetime) -> str | None:
         """The pass search when needed; why no passes are offered (None: they are)."""
         control = self.passes_control
-        withheld = passes_withheld(orbit.choice) if orbit is not None else None
+        tle = state.feeds.get("tle")
+        withheld = passes_withheld(orbit.choice, tle) if orbit is not None else None
         if orbit is not None and withheld is None and orbit.telemetry is not None:
             control.ensure_passes(orbit.engine, state.observer, now)
             withheld = control.search.problem

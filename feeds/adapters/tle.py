@@ -5,9 +5,10 @@ Accepted bodies: OMM as JSON (a list of records or one record), classic TLE text
 a name line (one or many sets), and `{"line1": ..., "line2": ...}` JSON as wheretheiss.at serves
 it. Every set of the station in the body is kept (a history of sets answers for any time it
 covers, see `issdash.feeds.elements.choose`); sets for other objects are skipped on every path. TLE
-checksums are verified because skyfield does not, and every set must propagate to a physical
-state of the station (`issdash.feeds.elements.physical_problem`) at its epoch and, for the one that
-would be used now, at `now`.
+checksums are verified because skyfield does not. Every set must propagate to a physical state
+of the station (`issdash.feeds.elements.physical_problem`) at its epoch and, for the one that
+would be used now, at `now`; and a set of the station's catalog number must describe the
+station's orbit (`issdash.feeds.elements.band_problem`: inclination, mean motion, eccentricity).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sgp4.api import Satrec
 
 from issdash.feeds.clock import ensure_utc, parse_iso_utc
-from issdash.feeds.elements import ElementSets, physical_problem
+from issdash.feeds.elements import ElementSets, band_problem, physical_problem
 from issdash.feeds.sources import FeedError, RawResponse
 from issdash.feeds.validation import describe_validation_error
 from issdash.feeds.values import ISS_NORAD_ID, ElementSet
@@ -143,7 +144,15 @@ def _problem(elements: ElementSet, limit: datetime | None, norad_id: int) -> str
     if limit is not None and elements.epoch > limit:
         return f"element epoch {elements.epoch:%Y-%m-%d} is in the future"
     problem = physical_problem(elements, elements.epoch)
-    return None if problem is None else f"implausible elements: {problem}"
+    if problem is not None:
+        return f"implausible elements: {problem}"
+    if norad_id == ISS_NORAD_ID:
+        # A catalog number is one field anyone can retype; the orbit is the station's proof
+        # (Hubble's set relabelled 25544 is a physical low orbit, only not the station's).
+        band = band_problem(elements)
+        if band is not None:
+            return f"not the station's elements: {band}"
+    return None
 
 
 def _from_json(data: Any, norad_id: int) -> Iterator[Builder]:

@@ -185,6 +185,32 @@ def test_old_bundled_elements_withhold_passes(
     assert any("passes withheld" in n for n in report["notices"])
 
 
+def test_withheld_passes_say_the_network_is_why_in_text_as_in_json(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 24: offline, the text said "passes withheld: elements too old" and never that
+    # the element feed did not answer (only --json had it, under feeds).
+    monkeypatch.setenv("ISSDASH_FEEDS__TLE__URL", "http://127.0.0.1:9/gp")
+    args = ("--place", "Boston", "--at", "2026-11-29T12:00:00Z", "--timeout", "2")
+    report = run_json(capsys, *args, code=3)
+    why = "the element feed did not answer (cannot connect"
+    assert report["withheld"].startswith("elements too old (") and why in report["withheld"]
+    code, out, _ = run(capsys, *args)
+    assert code == 3
+    text = " ".join(out.split())  # notices are wrapped to the terminal's width
+    assert "passes withheld: elements too old (" in text and why in text
+
+
+def test_withheld_passes_blame_no_feed_that_answered(
+    capsys: pytest.CaptureFixture[str], elements_file: Path
+) -> None:
+    # The feed answered: a time far from its set is the reason, and nothing else is said.
+    report = run_json(capsys, "--place", "Boston", "--at", "2026-11-29T12:00:00Z", code=3)
+    assert report["feeds"]["tle"]["error"] is None  # answered (stale: its set is old)
+    assert report["withheld"].startswith("elements too old (")
+    assert "feed" not in report["withheld"]
+
+
 def test_bundled_elements_near_their_epoch_give_passes_marked_degraded(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

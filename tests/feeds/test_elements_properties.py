@@ -18,6 +18,7 @@ from issdash.feeds.elements import (
     MAX_ALTITUDE_KM,
     MIN_ALTITUDE_KM,
     ElementsInfo,
+    band_problem,
     expected_error_km,
     physical_problem,
 )
@@ -63,6 +64,7 @@ def check_outcome(body: str, now: datetime | None) -> None:
     assert sets.sets
     for elements in sets.sets:
         assert elements.norad_id == 25544
+        assert band_problem(elements) is None
         assert physical_problem(elements, elements.epoch) is None
     if now is not None:
         assert physical_problem(sets.for_time(now), now) is None
@@ -185,9 +187,11 @@ def _history_sets() -> tuple[Any, ...]:
     origins=st.lists(st.sampled_from(["feed", "cache", "history", "bundled"]), min_size=8),
     at_h=st.floats(-100, 400),
 )
-def test_choice_is_the_newest_epoch_not_after_the_time(
+def test_choice_is_the_epoch_nearest_the_time_on_either_side(
     picks: list[int], origins: list[str], at_h: float
 ) -> None:
+    """Issue 24: the set nearest in time, before or after it (never the newest before it when
+    a later one is nearer), labelled `after_time` when it is dated after the time."""
     from issdash.feeds.elements import choose, merge
     from scripts.fixtures.elements import HISTORY_START
 
@@ -197,9 +201,6 @@ def test_choice_is_the_newest_epoch_not_after_the_time(
     at = HISTORY_START + timedelta(hours=at_h)
     choice = choose(candidates, at)
     assert choice is not None and choice.problem is None
-    epochs = sorted(sets[i].epoch for i in picks)
-    earlier = [e for e in epochs if e <= at]
-    if earlier:
-        assert choice.elements.epoch == earlier[-1] and not choice.after_time
-    else:
-        assert choice.elements.epoch == epochs[0] and choice.after_time
+    distance = abs(choice.elements.epoch - at)
+    assert all(distance <= abs(sets[i].epoch - at) for i in picks)
+    assert choice.after_time == (choice.elements.epoch > at)

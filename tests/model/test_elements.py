@@ -245,16 +245,26 @@ def test_status_in_a_499_set_history_uses_the_set_for_the_time(
     assert great_circle_km(position, sgp4_latlon(history[0], at)) > 100
 
 
-def test_bundled_set_does_not_beat_an_earlier_feed_set_after_the_time_asked(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+@pytest.mark.parametrize(
+    ("hours_after_feed_epoch", "origin"),
+    [(12.0, "feed"), (36.0, "bundled")],
+    ids=["feed", "bundled"],
+)
+def test_the_set_nearest_the_time_asked_is_used_whatever_its_origin(
+    hours_after_feed_epoch: float,
+    origin: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
+    # A feed set two days before the bundled one: between them, the nearer epoch is used.
     feed_epoch = BUNDLED_EPOCH - timedelta(days=2)
-    at = BUNDLED_EPOCH - timedelta(hours=12)  # the bundled epoch is after this
+    at = feed_epoch + timedelta(hours=hours_after_feed_epoch)
     body = tle_text(epoch=feed_epoch, raan_deg=307.0)
     out = status(capsys, monkeypatch, tmp_path, "--at", at.isoformat(), tle_body=body)
-    assert out["elements"]["origin"] == "feed"
-    assert out["elements"]["age_h"] == pytest.approx(36.0, abs=0.01)
-    assert out["elements"]["epoch_after_time"] is False
+    assert out["elements"]["origin"] == origin
+    assert abs(out["elements"]["age_h"]) == pytest.approx(12.0, abs=0.01)
+    assert out["elements"]["epoch_after_time"] is (origin == "bundled")
 
 
 def test_a_later_set_only_when_nothing_earlier_and_then_labelled(
@@ -285,15 +295,63 @@ def test_a_1970_clock_with_the_bundled_set_does_not_crash(
         assert any("unusable" in n for n in out["notices"])
 
 
-def test_choice_prefers_the_newest_set_not_after_the_time() -> None:
+def test_choice_prefers_the_set_nearest_the_time() -> None:
     sets = parse_element_sets(raw(json.dumps(omm_history(20))), None).sets
     infos = merge((), [ElementsInfo(s, "history", NOW) for s in sets])
     for i in (0, 7, 19):
         at = HISTORY_START + i * HISTORY_STEP + timedelta(minutes=1)
         choice = choose(infos, at)
         assert choice is not None and choice.elements == sets[i] and not choice.after_time
+        # Just before the next epoch, the next set is the nearer one.
+        if i < 19:
+            late = HISTORY_START + (i + 1) * HISTORY_STEP - timedelta(minutes=30)
+            choice = choose(infos, late)
+            assert choice is not None and choice.elements == sets[i + 1] and choice.after_time
     before = choose(infos, HISTORY_START - timedelta(hours=1))
     assert before is not None and before.elements == sets[0] and before.after_time
+
+
+def test_across_a_reboost_a_past_time_uses_the_set_after_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Issue 24: a set a day before a reboost and one 1.9 h after the time asked, on the
+    # reboosted orbit (higher, slower, its node moved on); the old choice, the newest set before
+    # the time, put the station 1,874 km off.
+    at = datetime(2024, 11, 20, 12, 0, tzinfo=UTC)
+    before = omm(at - timedelta(hours=26), MEAN_MOTION=15.50, MEAN_ANOMALY=10.0)
+    after = omm(at + timedelta(hours=1.9), MEAN_MOTION=15.47, MEAN_ANOMALY=200.0)
+    history = tmp_path / "history.json"
+    history.write_text(json.dumps([before, after]), encoding="utf-8")
+    out = status(
+        capsys, monkeypatch, tmp_path, "--at", at.isoformat(), "--elements-history", str(history)
+    )
+    assert out["elements"]["epoch"] == after["EPOCH"][:19] + "Z"
+    assert out["elements"]["age_h"] == pytest.approx(-1.9, abs=0.01)
+    assert out["elements"]["epoch_after_time"] is True
+    position = (out["position"]["latitude_deg"], out["position"]["longitude_deg"])
+    assert great_circle_km(position, sgp4_latlon(after, at)) < 1.0
+    assert great_circle_km(position, sgp4_latlon(before, at)) > 100
+
+
+def test_hubble_relabelled_25544_is_not_the_station(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Issue 24: Hubble's set with the station's catalog number was accepted, exit 0.
+    body = tle_text(
+        name="HST",
+        catalog=25544,
+        inclination_deg=28.4699,
+        eccentricity=0.0002,
+        mean_motion_rev_day=15.2708,
+        rev=2347,
+        epoch=NOW - timedelta(hours=3),
+    )
+    out = status(capsys, monkeypatch, tmp_path, "--at", NOW.isoformat(), tle_body=body)
+    error = out["feeds"]["tle"]["error"]
+    assert "not the station's elements: inclination 28.47 deg" in error
+    assert out["feeds"]["tle"]["state"] == "down" and out["degraded"] is True
+    assert out["elements"]["origin"] == "bundled"
+    assert out["position"]["altitude_km"] < 440  # not Hubble's 537 km
 
 
 def test_equal_epochs_keep_the_better_origin() -> None:
@@ -319,15 +377,16 @@ def test_a_body_with_one_bad_set_among_good_ones_keeps_the_good_ones() -> None:
 
 
 def test_expected_error_follows_the_measured_table() -> None:
-    for days, median, p90 in ((3, 24, 568), (7, 209, 2400), (14, 1700, 6400)):
+    # The rows of docs/expected-error.md (tests/model/test_expected_error_table.py checks all).
+    for days, median, p90 in ((3, 25.3, 599.2), (7, 219.9, 2531.7), (14, 1674.9, 6188.2)):
         error = expected_error_km(days * 24.0)
         assert error.median_km == pytest.approx(median)
         assert error.p90_km == pytest.approx(p90)
     # Log-log between the points: 5 days lies between 3 and 7 days' figures.
     five = expected_error_km(5 * 24.0)
-    assert 24 < five.median_km < 209 and 568 < five.p90_km < 2400
+    assert 25.3 < five.median_km < 219.9 and 599.2 < five.p90_km < 2531.7
     # Below 3 days it keeps shrinking, to SGP4's own kilometre.
-    assert expected_error_km(24.0).median_km < 24
+    assert expected_error_km(24.0).median_km < 25.3
     assert expected_error_km(0.0).median_km == pytest.approx(1.0)
     # Before the epoch it errs as much as after it.
     assert expected_error_km(-5 * 24.0) == expected_error_km(5 * 24.0)
@@ -370,6 +429,26 @@ def test_two_week_old_elements_withhold_passes(
     out = status(capsys, monkeypatch, tmp_path, "--at", at.isoformat(), "--observer", "51.5,-0.1")
     assert out["passes"] is None
     assert any(n.startswith("passes withheld: elements too old") for n in out["notices"])
+
+
+def test_status_prints_no_position_from_elements_past_two_weeks(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Issue 24: offline with 609-day-old elements, a position to 0.001 deg, an altitude and an
+    # orbit number were printed as if known. The JSON keeps the propagation, flagged.
+    at = (BUNDLED_EPOCH + timedelta(days=609)).isoformat()
+    out = status(capsys, monkeypatch, tmp_path, "--at", at)
+    assert out["position"]["position_known"] is False and out["position"]["approximate"]
+    monkeypatch.setenv("ISSDASH_FEEDS__TLE__URL", (tmp_path / "absent.tle").as_uri())
+    assert main(["status", "--at", at]) == 3
+    text = capsys.readouterr().out
+    assert "ISS  position not known: elements 609d 0h old" in text
+    assert " km/s" not in text and "orbit 1" not in text
+    # Nearer the epoch the same command prints the position.
+    out = status(
+        capsys, monkeypatch, tmp_path, "--at", (BUNDLED_EPOCH + timedelta(days=13)).isoformat()
+    )
+    assert out["position"]["position_known"] is True
 
 
 def test_tle_health_is_stale_once_the_elements_are_approximate() -> None:

@@ -119,6 +119,11 @@ async def test_two_week_old_elements_withhold_passes_and_draw_a_region(tmp_path:
         assert "UNRELIABLE" in text and "withheld" in text
         scene = app.query_one(GroundTrackMap).scene
         assert scene is not None and scene.station is None and scene.station_region
+        # Issue 24: the map said "somewhere here" while this panel printed a position to
+        # 0.01 deg, an altitude, the light's timing and an orbit number: one rule for both.
+        assert "Position  not known" in text
+        for precise in ("°N", "°S", "Altitude", "km/s", "Orbit     #", "sunlit", "eclipse"):
+            assert precise not in text
 
 
 async def test_a_1970_clock_with_the_bundled_set_keeps_running(tmp_path: Path) -> None:
@@ -128,3 +133,21 @@ async def test_a_1970_clock_with_the_bundled_set_keeps_running(tmp_path: Path) -
         text = panel_text(app)
         assert "in the future" in text or "ELEMENTS UNUSABLE" in text
         assert app.is_running
+
+
+async def test_offline_609_days_on_nothing_precise_and_passes_withheld_with_the_reason(
+    tmp_path: Path,
+) -> None:
+    # Issue 24: offline, the bundled set 609 days old. The panel printed a position to 0.01
+    # deg, an altitude, sunlit timing and an orbit number while the map said "somewhere here".
+    at = datetime(2025, 4, 7, 12, 30, tzinfo=UTC) + timedelta(days=609)
+    app = app_with(tmp_path, "", at)  # the element feed answers nothing usable
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        text = panel_text(app)
+        assert "Position  not known" in text and "609d" in text
+        for precise in ("°N", "°S", "Altitude", "km/s", "Orbit     #", "sunlit", "eclipse"):
+            assert precise not in text
+        # The withheld passes say why there is nothing newer, not only that it is too old.
+        assert "withheld" in text and "the element feed did not answer" in text
+        assert "somewhere here" in str(app.query_one("#map-panel").border_subtitle)

@@ -70,7 +70,7 @@ def build_scene(
         )
     level = error.level if error is not None else "good"
     region: tuple[Run, ...] = ()
-    if error is not None and level == "uncertain":
+    if error is not None and not error.position_known:
         region = uncertainty_region(engine, station, now, error.median_km)
     past: tuple[Run, ...] = ()
     future: tuple[Run, ...] = ()

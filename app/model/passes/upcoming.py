@@ -15,6 +15,7 @@ from typing import Any
 
 from issdash.feeds.clock import iso_z
 from issdash.feeds.elements import ElementsChoice, describe_age, physical_problem
+from issdash.feeds.health import FeedHealth
 from issdash.feeds.values import Observer
 from issdash.model.local_time import local_iso
 from issdash.model.orbit import ElementsUnusable, OrbitEngine
@@ -26,6 +27,7 @@ __all__ = [
     "Pass",
     "brightness_words",
     "compass_point",
+    "no_newer_elements",
     "pass_directions",
     "pass_json",
     "passes_between",
@@ -42,12 +44,31 @@ _COMPASS = (
 )  # fmt: skip
 
 
-def passes_withheld(choice: ElementsChoice) -> str | None:
-    """Why passes are not offered as times to go outside, or None when they are."""
+def passes_withheld(choice: ElementsChoice, elements_feed: FeedHealth | None = None) -> str | None:
+    """Why passes are not offered as times to go outside, or None when they are. Given the
+    element feed's health, the reason says why no better set is at hand when the feed is why
+    (offline: "elements too old (609d 4h old): the element feed did not answer (cannot
+    connect: ...)"), in words in every form that says it."""
     if choice.problem is not None:
-        return "elements unusable"
-    if choice.error.level == "uncertain":
-        return f"elements too old ({describe_age(choice.age_h)})"
+        why = "elements unusable"
+    elif choice.error.level == "uncertain":
+        why = f"elements too old ({describe_age(choice.age_h)})"
+    else:
+        return None
+    feed = no_newer_elements(elements_feed)
+    return why if feed is None else f"{why}: {feed}"
+
+
+def no_newer_elements(elements_feed: FeedHealth | None) -> str | None:
+    """Why the element feed brings no newer set, in words, when it is the reason: switched
+    off, failing (with its error), or not answered yet. None when it answers (the time asked is
+    then just far from any set)."""
+    if elements_feed is None or not elements_feed.enabled:
+        return "the element feed is switched off"
+    if elements_feed.failing:
+        return f"the element feed did not answer ({elements_feed.last_error})"
+    if elements_feed.waiting:
+        return "the element feed has not answered yet"
     return None
 
 
