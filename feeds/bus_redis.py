@@ -166,6 +166,7 @@ class RedisMember:
         on_skip: OnSkip | None = None,
         on_note: Callable[[str], None] | None = None,
         clock: Clock | None = None,
+        retry_min_s: float = RETRY_MIN_S,
     ) -> None:
         self.address = address
         self.shown = shown_address(address)
@@ -194,7 +195,8 @@ class RedisMember:
         self.skips = Skips()
         # How many membership cycles failed in a row, and the wait before the next one.
         self.failed_cycles = 0
-        self.wait_s = RETRY_MIN_S
+        self.retry_min_s = retry_min_s
+        self.wait_s = retry_min_s
         self._relay = _Relay(self)
         self._watch = _LeaseWatch()
 
@@ -226,7 +228,7 @@ class RedisMember:
                 # Grows with every failed cycle, whatever failed; only a membership that
                 # worked for a while starts it afresh.
                 if healthy[0]:
-                    self.wait_s = RETRY_MIN_S
+                    self.wait_s = self.retry_min_s
                 self.failed_cycles += 1
                 await asyncio.sleep(self.wait_s)
                 self.wait_s = min(self.wait_s * 2, RETRY_MAX_S)
