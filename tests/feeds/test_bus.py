@@ -273,7 +273,7 @@ async def test_stopping_with_readers_connected_is_quiet() -> None:
     writers = []
     try:
         for _ in range(3):
-            reader, writer = await asyncio.open_connection(server.host, server.port)
+            _reader, writer = await asyncio.open_connection(server.host, server.port)
             writer.write(server.token.encode() + b"\n")
             await writer.drain()
             writers.append(writer)
