@@ -29,14 +29,26 @@ json_values = st.recursive(
     | st.floats(allow_nan=False)
     | st.text(max_size=40)
     | st.sampled_from(["crew", "telemetry", "2025-04-08T05:00:00Z", "9999-12-31T23:59:59Z"]),
-    lambda inner: st.lists(inner, max_size=5)
-    | st.dictionaries(
-        st.sampled_from(
-            ["feed", "received_at", "body", "error", "status", "item", "fields", "from", "entry"]
+    lambda inner: (
+        st.lists(inner, max_size=5)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "feed",
+                    "received_at",
+                    "body",
+                    "error",
+                    "status",
+                    "item",
+                    "fields",
+                    "from",
+                    "entry",
+                ]
+            )
+            | st.text(max_size=8),
+            inner,
+            max_size=6,
         )
-        | st.text(max_size=8),
-        inner,
-        max_size=6,
     ),
     max_leaves=12,
 )
