@@ -45,6 +45,7 @@ from issdash.feeds.bus_redis_keys import (
     latest_key,
     read_latest,
     refusal,
+    refuses_writes,
 )
 from issdash.feeds.bus_wire import Skips, decode, decode_envelope
 from issdash.feeds.clock import Clock
@@ -61,8 +62,10 @@ RETRY_MAX_S = 30.0
 HEALTHY_TICKS = 3
 # Renew only a lease we still hold: a holder that stalled past its lease must not extend the
 # lease a successor has taken meanwhile.
+# (A lease key of another type is not ours: no GET on it, which would be refused.)
 RENEW_SCRIPT = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
+local kind = redis.call('type', KEYS[1])['ok']
+if kind == 'string' and redis.call('get', KEYS[1]) == ARGV[1] then
   return redis.call('pexpire', KEYS[1], ARGV[2])
 end
 return 0
@@ -199,6 +202,10 @@ class RedisMember:
         self.wait_s = retry_min_s
         self._relay = _Relay(self)
         self._watch = _LeaseWatch()
+        # Redis refusing writes: since when (loop time) the members choose on the channel.
+        self.channel_since: float | None = None
+        # Other members heard on the channel: id -> loop time last heard.
+        self.peers: dict[str, float] = {}
 
     async def run(self) -> None:
         import redis.asyncio as redis
@@ -222,6 +229,7 @@ class RedisMember:
                     reason = f"Redis at {self.shown} unreachable ({exc})"
                 finally:
                     self.sharing = None
+                    self.channel_since = None
                     with contextlib.suppress(Exception):
                         await client.aclose()
                 await self._lost(reason)
@@ -274,7 +282,7 @@ class RedisMember:
             ticks = 0
             while True:
                 await self._lease_tick(client, renew, takeover)
-                if ticks == 0:
+                if ticks == 0 and self.channel_since is None:
                     self._on_link(None)
                 ticks += 1
                 if ticks >= HEALTHY_TICKS:
@@ -310,16 +318,23 @@ class RedisMember:
 
         lease_ms = int(self.lease_s * 1000)
         try:
-            if self.leading:
-                if not await renew(keys=[LEASE_KEY], args=[self.member, lease_ms]):
+            if self.channel_since is None:
+                # Renewed if still ours: held all along, or again after a reconnection.
+                if await renew(keys=[LEASE_KEY], args=[self.member, lease_ms]):
+                    if not self.leading:
+                        await self._take_lease(client, "still held the Redis lease: polls on")
+                    return
+                if self.leading:
                     log.warning("lost the Redis lease; another dashboard polls now")
                     self.leading = False
                     self.sharing = None
                     await self._stop_polling()
-                return
+                    return
             if await client.set(LEASE_KEY, self.member, nx=True, px=lease_ms):
+                self._leave_channel()
                 await self._take_lease(client, "took the Redis lease: this dashboard polls")
                 return
+            self._leave_channel()
             stale = await self._stale_lease(client)
             if stale is not None:
                 kind, value, why = stale
@@ -328,10 +343,53 @@ class RedisMember:
                     await self._take_lease(client, f"Redis lease {LEASE_KEY} {why}: taken over")
                 return
         except redis.ResponseError as exc:
-            raise BusRefused(refusal(exc, self.shown, LEASE_KEY)) from exc
+            if not refuses_writes(exc):
+                raise BusRefused(refusal(exc, self.shown, LEASE_KEY)) from exc
+            await self._elect(client, refusal(exc, self.shown, LEASE_KEY))
+            return
         # Someone else holds a live lease: they poll, we follow.
         self.fallback = False
         await self._stop_polling()
+
+    async def _elect(self, client: Any, reason: str) -> None:
+        """Redis refuses writes (no lease, no kept answers) but its channel works: the members
+        say hello on it every tick, and the one with the lowest id among those heard within a
+        lease polls for all, sharing on the channel only. A member listens for a lease first,
+        so that it knows who else is there before it decides."""
+        now_s = asyncio.get_running_loop().time()
+        if self.channel_since is None:
+            self.channel_since = now_s
+            self.leading = False
+            self.sharing = None
+            log.warning("%s; one dashboard polls for all, chosen on the channel", reason)
+            self._on_link(f"{reason}: answers shared on its channel only")
+        await client.publish(CHANNEL, json.dumps({"from": self.member, "hello": True}))
+        if now_s - self.channel_since < self.lease_s:
+            return  # still listening (a member already polling on its own goes on meanwhile)
+        alive = [m for m, seen_s in self.peers.items() if now_s - seen_s <= self.lease_s]
+        if all(self.member < other for other in alive):
+            if not self.leading:
+                log.info("chosen on the channel: this dashboard polls")
+                self.leading = True
+                self.fallback = False
+                self.sharing = client
+                self._start_polling()
+                await self.share(client, self.held.snapshot())
+            return
+        self.leading = False
+        self.sharing = None
+        self.fallback = False
+        await self._stop_polling()
+
+    def _leave_channel(self) -> None:
+        """Redis takes writes again: the lease decides from now on."""
+        if self.channel_since is None:
+            return
+        self.channel_since = None
+        if self.leading:
+            self.leading = False  # a channel leader holds no lease; its pollers go on for now
+            self.sharing = None
+        self._on_link(None)
 
     async def _stale_lease(self, client: Any) -> tuple[str, bytes, str] | None:
         """The lease someone else holds, if it has gone unrenewed too long: its type, value
@@ -357,7 +415,7 @@ class RedisMember:
 
     async def _take_lease(self, client: Any, note: str) -> None:
         log.info("%s", note)
-        if self._on_note is not None and not note.startswith("took the"):
+        if self._on_note is not None and "taken over" in note:
             self._on_note(note)
         self._watch.forget()
         self.leading = True
@@ -374,12 +432,13 @@ class RedisMember:
             return
         try:
             async with client.pipeline(transaction=False) as pipe:
+                keep = self.channel_since is None  # a Redis refusing writes keeps nothing
                 for entry in entries:
                     line = encode(entry).decode("utf-8")
-                    if entry.error is None and entry.item is not None:
+                    if keep and entry.error is None and entry.item is not None:
                         # A streamed feed: the latest update of every item.
                         pipe.hset(latest_key(entry.feed), entry.item, line)
-                    elif entry.error is None:
+                    elif keep and entry.error is None:
                         pipe.set(latest_key(entry.feed), line)
                     pipe.publish(CHANNEL, json.dumps({"from": self.member, "entry": line}))
                 results = await pipe.execute(raise_on_error=False)
@@ -406,6 +465,16 @@ class RedisMember:
         if envelope.sender == self.member:
             self.skips.taken += 1
             return  # our own answer: already in our state
+        now_s = asyncio.get_running_loop().time()
+        last_s = self.peers.get(envelope.sender)
+        self.peers[envelope.sender] = now_s
+        joined = last_s is None or now_s - last_s > self.lease_s
+        if joined and self.leading and self.channel_since is not None:
+            # A member joining a Redis that keeps nothing: it gets the whole state at once.
+            await self.share(self.sharing, self.held.snapshot())
+        if envelope.entry is None:
+            self.skips.taken += 1  # a hello
+            return
         await self._take(envelope.entry)
 
     async def _take(self, line: bytes | str) -> None:

@@ -72,12 +72,41 @@ async def read_latest(client: Any, key: str, *, streamed: bool) -> KeyRead:
     return KeyRead(problem=f"key {key} has the wrong type ({clean_text(kind, 20)}): skipped")
 
 
+# Error replies that refuse a write but may let reads and PUBLISH through (a replica, a full
+# or misconfigured Redis, an ACL without SET).
+WRITE_REFUSALS = ("READONLY", "OOM", "MISCONF", "NOPERM")
+
+
+# redis-py turns some error codes into exception classes and drops the code from the text.
+_CLASS_CODES = {
+    "ReadOnlyError": "READONLY",
+    "NoPermissionError": "NOPERM",
+    "OutOfMemoryError": "OOM",
+    "AuthenticationError": "NOAUTH",
+}
+
+
+def error_code(exc: BaseException) -> str:
+    """The error reply's code (READONLY, WRONGTYPE, ...), however the client raised it."""
+    code = getattr(exc, "status_code", None)
+    if isinstance(code, str) and code:
+        return code
+    for kind in type(exc).__mro__:
+        if kind.__name__ in _CLASS_CODES:
+            return _CLASS_CODES[kind.__name__]
+    return str(exc).split(" ", 1)[0]
+
+
+def refuses_writes(exc: BaseException) -> bool:
+    return error_code(exc) in WRITE_REFUSALS
+
+
 def refusal(exc: BaseException, address: str, key: str | None = None) -> str:
     """What a Redis error reply means, in words for the screen (not "unreachable": it
     answered)."""
     text = clean_text(exc, 160)
-    code = text.split(" ", 1)[0]
-    if code == "READONLY" or "read only replica" in text:
+    code = error_code(exc)
+    if code == "READONLY":
         return f"Redis at {address} is a read-only replica"
     if code == "WRONGTYPE":
         return f"key {key or PREFIX + ':...'} has the wrong type"

@@ -18,6 +18,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StrictInt,
     StrictStr,
     TypeAdapter,
@@ -65,12 +66,14 @@ class _Update(BaseModel):
 
 
 class Envelope(BaseModel):
-    """A Redis bus message: who sent it and the entry line."""
+    """A Redis bus message: who sent it, and the entry line or a hello (a member on a Redis
+    that refuses writes saying it is there: see issdash.feeds.bus_redis)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
 
     sender: Annotated[StrictStr, Field(alias="from", max_length=64)]
-    entry: StrictStr
+    entry: StrictStr | None = None
+    hello: StrictBool = False
 
 
 # An update is told apart by its item: tried first, so an answer never swallows one.
@@ -148,8 +151,11 @@ def decode_envelope(message: bytes | str) -> Envelope | str:
     if len(message) > MAX_LINE_BYTES + 1_000:
         return f"message of {len(message) / 1e6:.0f} MB, over the cap"
     try:
-        return _ENVELOPE.validate_json(message)
+        envelope = _ENVELOPE.validate_json(message)
     except ValidationError as exc:
         return _problem(exc)
     except (ValueError, TypeError, RecursionError):
         return "not a bus message"
+    if envelope.entry is None and not envelope.hello:
+        return "neither an entry nor a hello"
+    return envelope

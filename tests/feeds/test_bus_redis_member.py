@@ -230,27 +230,63 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisProc
         server.stop()
 
 
-async def test_a_read_only_replica_is_named_and_its_cycles_back_off_without_restarts(
+async def test_a_redis_that_answers_ping_but_refuses_is_named_and_backs_off_without_restarts(
     tmp_path: Path,
 ) -> None:
-    """Issue 24 case 4: Redis that answers PING but refuses writes was "unreachable", the PING
-    reset the back-off, and every cycle restarted all pollers."""
-    replica = RedisProcess(free_port(), tmp_path)
-    # A replica of a master that is not there: it answers PING and reads, refuses writes.
-    replica.start("--replicaof", "127.0.0.1", str(free_port()))
+    """Issue 24 case 4: Redis that answers PING but refuses the rest was "unreachable", the
+    PING reset the back-off, and every cycle restarted all pollers."""
+    refusing = RedisProcess(free_port(), tmp_path)
+    # Every command but TYPE (the first read of a joining member): PING works, the rest not.
+    refusing.start("--user", "default", "on", "nopass", "~*", "&*", "+@all", "-type")
     seen = Dashboard()
-    member = seen.member(replica.port)
+    member = seen.member(refusing.port)
     try:
         async with running(member):
             assert await until(lambda: member.failed_cycles >= 4)
         assert seen.links[0] == (
-            f"Redis at 127.0.0.1:{replica.port} is a read-only replica: polling upstream directly"
+            f"Redis at 127.0.0.1:{refusing.port} refused access: polling upstream directly"
         )
         assert not any(link and "unreachable" in link for link in seen.links)
         # The back-off grew with every cycle although each PING worked.
         assert member.wait_s >= 0.05 * 2**3  # 4 cycles: 0.05, 0.1, 0.2, then 0.4 s
         # Its pollers started once and ran through every cycle (stopped only with the member).
         assert (seen.leads, seen.follows) == (1, 1)
+    finally:
+        refusing.stop()
+
+
+async def test_on_a_read_only_replica_one_member_polls_for_all_and_a_joiner_has_it_all(
+    tmp_path: Path,
+) -> None:
+    """Issue 24 case 4: on a read-only replica every dashboard polled for itself (and
+    restarted its pollers every cycle). Its channel still works: one member is chosen there."""
+    replica = RedisProcess(free_port(), tmp_path)
+    # A replica of a master that is not there: it answers PING, reads and PUBLISH, no writes.
+    replica.start("--replicaof", "127.0.0.1", str(free_port()))
+    dashboards = [Dashboard() for _ in range(3)]
+    members = [d.member(replica.port) for d in dashboards]
+    crew = answer("crew", '{"c": 1}')
+    try:
+        async with running(members[0]), running(members[1]), running(members[2]):
+            assert await until(lambda: sum(d.polling for d in dashboards) == 1)
+            await asyncio.sleep(2 * LEASE_S)
+            assert [d.leads for d in dashboards].count(1) == 1  # never more than one, no restart
+            assert sum(d.polling for d in dashboards) == 1
+            leader = next(d for d in dashboards if d.polling)
+            assert leader.sink is not None
+            leader.sink.write(crew)
+            others = [d for d in dashboards if d is not leader]
+            assert await until(lambda: all(d.entries == [crew] for d in others))
+            for d in dashboards:
+                assert d.links[0] == (
+                    f"Redis at 127.0.0.1:{replica.port} is a read-only replica: "
+                    "answers shared on its channel only"
+                )
+            # A kiosk joining now has the whole state at once (Redis keeps none of it).
+            late = Dashboard()
+            async with running(late.member(replica.port)):
+                assert await until(lambda: late.entries == [crew])
+                assert await until(lambda: sum(d.polling for d in [*dashboards, late]) == 1)
     finally:
         replica.stop()
 
