@@ -281,13 +281,15 @@ class RedisMember:
             loop = asyncio.get_running_loop()
             ticks = 0
             while True:
-                await self._lease_tick(client, renew, takeover)
-                if ticks == 0 and self.channel_since is None:
-                    self._on_link(None)
+                await self._lease_tick(client, renew, takeover, healthy[0])
                 ticks += 1
-                if ticks >= HEALTHY_TICKS:
+                if ticks == HEALTHY_TICKS:
+                    # Linked only once it has worked for a while: a Redis that fails a moment
+                    # after each PING does not make the notice come and go every cycle.
                     healthy[0] = True
                     self.failed_cycles = 0
+                    if self.channel_since is None:
+                        self._on_link(None)
                 until = loop.time() + tick_s
                 while (left := until - loop.time()) > 0:
                     message = await pubsub.get_message(timeout=left)
@@ -307,13 +309,19 @@ class RedisMember:
             try:
                 read = await read_latest(client, key, streamed=feed in self.streamed)
             except redis.ResponseError as exc:
-                raise BusRefused(refusal(exc, self.shown, key)) from exc
+                # A key we may not read (an ACL): skipped like a bad one; the lease decides
+                # whether this Redis can carry the bus.
+                self._skip(f"key {key}: {refusal(exc, self.shown, key)}")
+                continue
             if read.problem is not None:
                 self._skip(read.problem)
             for line in read.lines:
                 await self._take(line)
 
-    async def _lease_tick(self, client: Any, renew: Any, takeover: Any) -> None:
+    async def _lease_tick(self, client: Any, renew: Any, takeover: Any, healthy: bool) -> None:
+        """One lease round: renew ours, take a free or stale one, or follow its holder.
+        `healthy`: this membership has worked for a while (until then a dashboard polling on
+        its own goes on, so a Redis that fails right after never makes it stop and restart)."""
         import redis.asyncio as redis
 
         lease_ms = int(self.lease_s * 1000)
@@ -348,6 +356,8 @@ class RedisMember:
             await self._elect(client, refusal(exc, self.shown, LEASE_KEY))
             return
         # Someone else holds a live lease: they poll, we follow.
+        if self.fallback and not healthy:
+            return
         self.fallback = False
         await self._stop_polling()
 
