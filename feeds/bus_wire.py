@@ -27,6 +27,7 @@ from pydantic import (
 
 from issdash.feeds.clock import ensure_utc
 from issdash.feeds.recording import Entry
+from issdash.feeds.text import clean_text
 
 __all__ = ["FUTURE_SKEW_S", "MAX_LINE_BYTES", "Envelope", "Skips", "decode", "decode_envelope"]
 
@@ -38,6 +39,8 @@ MAX_LINE_BYTES = 8_000_000
 # by less than this under NTP, so beyond it the time is wrong, and a wrong time must not make
 # an answer look fresh (or hold back newer ones).
 FUTURE_SKEW_S = 5.0
+# Kinds of reason counted apart (see Skips).
+MAX_REASONS = 64
 
 
 class _Answer(BaseModel):
@@ -91,7 +94,10 @@ class Skips:
         self.last: str | None = None
 
     def add(self, reason: str) -> None:
-        self.by_reason[reason] += 1
+        # Reasons carry sizes and times: past this many kinds, the rest are counted together,
+        # so a stream of junk cannot grow this without bound.
+        key = reason if reason in self.by_reason or len(self.by_reason) < MAX_REASONS else "other"
+        self.by_reason[key] += 1
         self.last = reason
 
     @property
@@ -103,8 +109,9 @@ def _problem(exc: ValidationError) -> str:
     first = exc.errors(include_url=False, include_input=False)[:1]
     if not first:
         return "not an entry"
-    where = ".".join(str(p) for p in first[0]["loc"][-2:]) or "message"
-    return f"not an entry ({where}: {first[0]['type']})"
+    # The location can hold the message's own keys: cleaned and cut like any text from outside.
+    where = clean_text(".".join(str(p) for p in first[0]["loc"][-2:]), 40) or "message"
+    return f"not an entry ({where}: {clean_text(first[0]['type'], 40)})"
 
 
 def decode(

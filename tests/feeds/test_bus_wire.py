@@ -14,6 +14,7 @@ from issdash.feeds.bus_wire import (
     FUTURE_SKEW_S,
     MAX_LINE_BYTES,
     Envelope,
+    Skips,
     decode,
     decode_envelope,
 )
@@ -98,6 +99,25 @@ def test_deep_nesting_and_huge_lines_are_skipped_not_raised() -> None:
         {"feed": "crew", "received_at": "2025-04-08T05:00:00Z"},
     ):
         assert isinstance(decode(json.dumps(bad).encode(), FEEDS, NOW), str), bad
+
+
+def test_a_reason_is_clean_short_text_and_the_count_of_kinds_is_bounded() -> None:
+    hostile_key = "\x1b[2J" + "k" * 10_000
+    line = json.dumps(
+        {
+            "feed": "telemetry",
+            "received_at": "2025-04-08T05:00:00Z",
+            "item": "x",
+            "fields": {hostile_key: 5},
+        }
+    )
+    reason = decode(line.encode(), FEEDS, NOW)
+    assert isinstance(reason, str) and "\x1b" not in reason and len(reason) < 200
+    skips = Skips()
+    for n in range(1000):
+        skips.add(f"crew dated {n} s in the future")
+    assert skips.total == 1000
+    assert len(skips.by_reason) <= 65
 
 
 def test_what_the_bus_writes_reads_back_the_same() -> None:
