@@ -206,6 +206,8 @@ class RedisMember:
         self.channel_since: float | None = None
         # Other members heard on the channel: id -> loop time last heard.
         self.peers: dict[str, float] = {}
+        # This cycle's Redis answered PING (so a lost connection was dropped, not refused).
+        self._answered = False
 
     async def run(self) -> None:
         import redis.asyncio as redis
@@ -218,6 +220,7 @@ class RedisMember:
                     socket_timeout=max(2.0, self.lease_s),
                 )
                 healthy = [False]
+                self._answered = False
                 try:
                     await self._member_of(client, healthy)
                     reason = f"Redis at {self.shown} ended the membership"
@@ -226,7 +229,11 @@ class RedisMember:
                 except redis.ResponseError as exc:
                     reason = refusal(exc, self.shown)
                 except (redis.RedisError, OSError) as exc:
-                    reason = f"Redis at {self.shown} unreachable ({exc})"
+                    # Once it answered, a lost connection is Redis (or the network) dropping
+                    # it, e.g. over its output buffer limit for a huge message: not
+                    # "unreachable".
+                    lost = "dropped the connection" if self._answered else "unreachable"
+                    reason = f"Redis at {self.shown} {lost} ({exc})"
                 finally:
                     self.sharing = None
                     self.channel_since = None
@@ -271,6 +278,7 @@ class RedisMember:
 
     async def _member_of(self, client: Any, healthy: list[bool]) -> None:
         await client.ping()
+        self._answered = True
         pubsub = client.pubsub(ignore_subscribe_messages=True)
         await pubsub.subscribe(CHANNEL)
         try:
