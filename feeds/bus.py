@@ -25,7 +25,9 @@ import secrets
 from collections.abc import Awaitable, Callable, Iterable
 from urllib.parse import urlparse
 
-from issdash.feeds.recording import Entry, EntrySink, entry_from_json
+from issdash.feeds.bus_wire import MAX_LINE_BYTES, Skips, decode
+from issdash.feeds.clock import Clock
+from issdash.feeds.recording import Entry, EntrySink
 
 __all__ = ["EntrySink", "Hub", "LoopbackBusServer", "LoopbackSubscriber"]
 
@@ -35,33 +37,17 @@ SCHEME = "issdash"
 # A reader that falls this many answers behind is dropped (it reconnects and gets the latest
 # answers again): the collector never waits for a slow dashboard.
 QUEUE_LIMIT = 256
-# Longest accepted line: a recorded answer is bounded by the source's body cap (2 MB), and
-# JSON escaping can double that.
-MAX_LINE_BYTES = 8_000_000
 RECONNECT_MAX_S = 10.0
 
 
 OnEntry = Callable[[Entry], Awaitable[None]]
 OnLink = Callable[[str | None], None]
+# Told the reason each time a message is skipped (it is counted in the reader's `skips`).
+OnSkip = Callable[[str], None]
 
 
 def encode(entry: Entry) -> bytes:
     return (json.dumps(entry.to_json(), ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def decode(line: bytes, feeds: Iterable[str]) -> Entry | None:
-    """An entry from one line, or None for a line that is not one (logged, skipped)."""
-    try:
-        data = json.loads(line)
-    except ValueError:
-        log.warning("bus: a line that is not JSON, skipped")
-        return None
-    if not isinstance(data, dict):
-        return None
-    entry, problem = entry_from_json(data, set(feeds))
-    if problem:
-        log.warning("bus: %s", problem)
-    return entry
 
 
 class Hub:
@@ -166,6 +152,11 @@ class LoopbackBusServer:
                 await writer.drain()
         except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError):
             return
+        except asyncio.CancelledError:
+            # Our own stop() (serve's SIGTERM): a normal end. Left to propagate, Python 3.11's
+            # start_server callback asks the cancelled task for its exception and logs a
+            # CancelledError traceback per reader.
+            return
         finally:
             if queue is not None:
                 self.hub.drop(queue)
@@ -180,11 +171,18 @@ class LoopbackSubscriber:
     """Reads a loopback bus for as long as `run()` is awaited, reconnecting when it drops.
 
     `on_entry` gets every answer; `on_link` gets None when connected and a short reason when
-    not (for a notice on screen).
+    not (for a notice on screen); `on_skip` the reason for every line that is not an answer
+    (counted in `skips`). With a `clock`, answers dated from the future are skipped too.
     """
 
     def __init__(
-        self, address: str, feeds: Iterable[str], on_entry: OnEntry, on_link: OnLink
+        self,
+        address: str,
+        feeds: Iterable[str],
+        on_entry: OnEntry,
+        on_link: OnLink,
+        on_skip: OnSkip | None = None,
+        clock: Clock | None = None,
     ) -> None:
         parsed = urlparse(address)
         if parsed.scheme != SCHEME or not parsed.hostname or not parsed.port:
@@ -195,7 +193,13 @@ class LoopbackSubscriber:
         self._feeds = tuple(feeds)
         self._on_entry = on_entry
         self._on_link = on_link
-        self.received = 0
+        self._on_skip = on_skip
+        self._clock = clock
+        self.skips = Skips()
+
+    @property
+    def received(self) -> int:
+        return self.skips.taken
 
     async def run(self) -> None:
         wait_s = 0.5
@@ -216,14 +220,28 @@ class LoopbackSubscriber:
             await writer.drain()
             self._on_link(None)
             while True:
-                line = await reader.readline()
+                try:
+                    line = await reader.readline()
+                except ValueError:
+                    # Over the cap: the stream drops what it buffered and reads on.
+                    self._skip(f"a line over the {MAX_LINE_BYTES / 1e6:.0f} MB cap")
+                    continue
                 if not line:
                     return
-                entry = decode(line, self._feeds)
-                if entry is not None:
-                    self.received += 1
-                    await self._on_entry(entry)
+                now = self._clock.now() if self._clock is not None else None
+                entry = decode(line, self._feeds, now)
+                if isinstance(entry, str):
+                    self._skip(entry)
+                    continue
+                self.skips.taken += 1
+                await self._on_entry(entry)
         finally:
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
+
+    def _skip(self, reason: str) -> None:
+        self.skips.add(reason)
+        log.warning("bus: a message skipped: %s", reason)
+        if self._on_skip is not None:
+            self._on_skip(reason)

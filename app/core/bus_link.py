@@ -129,11 +129,44 @@ def _say(runtime: LinkedRuntime, notice: str | None) -> None:
     runtime.store.update(update)
 
 
+SKIPPED_PREFIX = "bus skipped: "
+LEASE_PREFIX = "bus lease: "
+
+
+def _replace_notice(runtime: LinkedRuntime, prefix: str, notice: str) -> None:
+    """Put `notice` on screen in place of the last one with the same prefix."""
+
+    def update(state: MissionState) -> MissionState:
+        kept = tuple(n for n in state.notices if not n.startswith(prefix))
+        if kept != state.notices:
+            state = replace(state, notices=kept, version=state.version + 1)
+        return state.with_notice(prefix + notice)
+
+    runtime.store.update(update)
+
+
+class _NotingSink:
+    """The sink the runtime's own pollers write to under a Redis bus: each answer they get is
+    noted like one from the bus, so a poller restarted (or started again on taking the lease)
+    waits until its last answer is an interval old instead of asking again at once."""
+
+    def __init__(self, runtime: LinkedRuntime, inner: EntrySink) -> None:
+        self._runtime = runtime
+        self._inner = inner
+
+    def write(self, entry: Entry) -> object:
+        if entry.error is None and entry.item is None:
+            self._runtime.note_answer(entry.feed, entry.received_at)
+        return self._inner.write(entry)
+
+
 def start_link(runtime: LinkedRuntime, address: str) -> asyncio.Task[None]:
     """The task that feeds the runtime from the bus at `address`: the loopback collector of
-    `issdash serve`, or Redis (issdash.feeds.bus_redis)."""
+    `issdash serve`, or Redis (issdash.feeds.bus_redis). Every message that is not an answer
+    (any shape, too large, dated from the future) is skipped, counted and said."""
     link_state: dict[str, str | None] = {"down": None}
     telemetry = TelemetryInput(runtime)
+    skipped = [0]
 
     async def on_entry(entry: Entry) -> None:
         if entry.error is None and entry.item is None:
@@ -147,6 +180,13 @@ def start_link(runtime: LinkedRuntime, address: str) -> asyncio.Task[None]:
         link_state["down"] = reason
         _say(runtime, reason)
 
+    def on_skip(reason: str) -> None:
+        skipped[0] += 1
+        _replace_notice(runtime, SKIPPED_PREFIX, f"{skipped[0]} (last: {reason})")
+
+    def on_note(note: str) -> None:
+        _replace_notice(runtime, LEASE_PREFIX, note)
+
     if is_redis_address(address):
         enabled = [
             runtime.settings.feeds.get(n).interval_s
@@ -154,8 +194,8 @@ def start_link(runtime: LinkedRuntime, address: str) -> asyncio.Task[None]:
             if runtime.settings.feeds.get(n).enabled
         ]
 
-        def lead(sink: EntrySink | None) -> None:
-            runtime.recorder = sink
+        def lead(sink: EntrySink) -> None:
+            runtime.recorder = _NotingSink(runtime, sink)
             runtime.start_pollers()
 
         member = RedisMember(
@@ -168,8 +208,14 @@ def start_link(runtime: LinkedRuntime, address: str) -> asyncio.Task[None]:
             on_link=on_link,
             lead=lead,
             follow=runtime.stop_pollers,
+            on_skip=on_skip,
+            on_note=on_note,
+            clock=runtime.clock,
         )
         runtime.bus_member = member
+        # The member stops the pollers it started when its run ends, however it ends.
         return asyncio.create_task(member.run(), name="bus-link")
-    subscriber = LoopbackSubscriber(address, ALL_FEEDS, on_entry, on_link)
+    subscriber = LoopbackSubscriber(
+        address, ALL_FEEDS, on_entry, on_link, on_skip=on_skip, clock=runtime.clock
+    )
     return asyncio.create_task(subscriber.run(), name="bus-link")

@@ -298,14 +298,16 @@ class Runtime:
 
     async def stop_pollers(self) -> None:
         """Cancel the feed pollers (not the bus link): another dashboard polls now."""
-        names = [n for n in self._tasks if n != "bus"]
-        for name in names:
-            self._tasks[name].cancel()
-        for name in names:
+        tasks = {n: t for n, t in self._tasks.items() if n != "bus"}
+        for task in tasks.values():
+            task.cancel()
+        for name, task in tasks.items():
             with contextlib.suppress(asyncio.CancelledError):
-                await self._tasks[name]
-            del self._tasks[name]
-            self.pollers.pop(name, None)
+                await task
+            # Only the task cancelled here: a poller started meanwhile stays.
+            if self._tasks.get(name) is task:
+                del self._tasks[name]
+                self.pollers.pop(name, None)
 
     def cached_feeds(self) -> list[str]:
         """The feeds whose cached answer was accepted at start."""
@@ -320,7 +322,7 @@ class Runtime:
 
                 self._tasks["bus"] = start_link(self, self.bus)
                 self._mark_started([n for n in ALL_FEEDS if self._enabled(n)])
-            elif member is not None and (member.leading or member.fallback):
+            elif member is not None and member.polling:
                 # Polling for the others (or for ourselves, Redis away): the watchdog's
                 # restart of a stopped poller lands here.
                 self.start_pollers()
@@ -406,9 +408,11 @@ class Runtime:
         self.start()
 
     async def _cancel_pollers(self) -> None:
-        for task in self._tasks.values():
+        # A copy: the bus link, ending, stops the pollers it started (and edits _tasks).
+        tasks = list(self._tasks.values())
+        for task in tasks:
             task.cancel()
-        for task in self._tasks.values():
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()

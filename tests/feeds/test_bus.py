@@ -4,12 +4,15 @@ gets, and who may read it."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+import contextlib
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from issdash.feeds.bus import Hub, LoopbackBusServer, LoopbackSubscriber
+from issdash.feeds.bus import Hub, LoopbackBusServer, LoopbackSubscriber, encode
+from issdash.feeds.bus_wire import MAX_LINE_BYTES
 from issdash.feeds.recording import Entry
 
 FEEDS = ("crew", "position")
@@ -165,3 +168,125 @@ async def test_a_dashboard_on_the_bus_polls_nothing_and_shows_what_the_collector
     finally:
         await runtime.stop()
         await server.stop()
+
+
+async def _fake_collector(lines: list[bytes]) -> tuple[asyncio.Server, str]:
+    """A collector that sends `lines` as they are to whoever connects (any token)."""
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readline()
+        for line in lines:
+            writer.write(line)
+            await writer.drain()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.Event().wait()  # stays open, as a collector does
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    return server, f"issdash://token@127.0.0.1:{port}"
+
+
+async def test_any_line_from_the_collector_is_data_skipped_counted_and_said(
+    tmp_path: Path,
+) -> None:
+    """Issue 24 case 3 on the loopback bus: what killed the Redis members, and every other
+    shape, never ends the link; a crew list dated 40 h ahead is not taken (it would stay
+    "fresh" for 40 h)."""
+    from issdash.config.settings import Settings
+    from issdash.core.runtime import Runtime
+    from issdash.feeds.clock import SystemClock
+    from scripts.fixtures.faultserver import good_payload
+
+    now = SystemClock().now()
+    now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # recordings keep ms
+    content_type, body = good_payload("crew")
+    good = Entry("crew", "https://example.org/crew", now, 200, content_type, body)
+    future = Entry("crew", "https://example.org/crew", now + timedelta(hours=40), 200, "", body)
+    hostile = [
+        b'{"from":"x","entry":5}\n',
+        b"5\n",
+        b"\xff\xfe\n",
+        b"[" * 10_000 + b"\n",
+        b'{"feed": ["crew"], "received_at": "2025-04-08T05:00:00Z", "body": "x"}\n',
+        encode(future),
+    ]
+    server, address = await _fake_collector([*hostile, encode(good)])
+    feeds = {name: {"url": "http://127.0.0.1:9/"} for name in ("tle", "position", "crew")}
+    settings = Settings(feeds=feeds, bus=address, cache_dir=tmp_path)  # type: ignore[arg-type]
+    runtime = Runtime(settings, SystemClock(), mode="live")
+    runtime.load_fallbacks()
+    runtime.start()
+    try:
+        for _ in range(100):
+            if runtime.store.state.crew is not None:
+                break
+            await asyncio.sleep(0.05)
+        state = runtime.store.state
+        assert state.crew is not None
+        assert state.feeds["crew"].last_success_at == now  # the good one, not the future one
+        skipped = [n for n in state.notices if n.startswith("bus skipped: ")]
+        assert skipped and skipped[0].startswith(f"bus skipped: {len(hostile)} (last: crew dated")
+        assert [n for n in state.notices if n.startswith("bus: ")] == []  # still linked
+    finally:
+        await runtime.stop()
+        server.close()
+
+
+async def test_a_line_over_the_cap_is_skipped_and_the_next_one_read() -> None:
+    good = answer("crew", '{"after": 1}')
+    server, address = await _fake_collector([b'"' + b"x" * MAX_LINE_BYTES + b'"\n', encode(good)])
+    got: list[Entry] = []
+    subscriber = LoopbackSubscriber(address, FEEDS, _append(got), lambda _: None)
+    task = asyncio.create_task(subscriber.run())
+    try:
+        for _ in range(100):
+            if got:
+                break
+            await asyncio.sleep(0.05)
+        assert got == [good]
+        assert subscriber.skips.total >= 1
+        assert subscriber.received == 1
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        server.close()
+
+
+def _append(got: list[Entry]) -> Callable[[Entry], Awaitable[None]]:
+    async def on_entry(entry: Entry) -> None:
+        got.append(entry)
+
+    return on_entry
+
+
+async def test_stopping_with_readers_connected_is_quiet() -> None:
+    """Issue 24 case 6: serve's SIGTERM logged a CancelledError traceback per session, from
+    the reader handlers the bus server cancels on stopping."""
+    hub = Hub()
+    server = LoopbackBusServer(hub)
+    await server.start()
+    errors: list[dict[str, object]] = []
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(lambda _, context: errors.append(context))
+    writers = []
+    try:
+        for _ in range(3):
+            _reader, writer = await asyncio.open_connection(server.host, server.port)
+            writer.write(server.token.encode() + b"\n")
+            await writer.drain()
+            writers.append(writer)
+        for _ in range(100):
+            if hub.readers == 3:
+                break
+            await asyncio.sleep(0.02)
+        assert hub.readers == 3
+        await server.stop()
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert errors == []
+    finally:
+        loop.set_exception_handler(None)
+        for writer in writers:
+            writer.close()

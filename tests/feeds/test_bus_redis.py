@@ -8,11 +8,7 @@ the same bus code as in a kiosk, with its state visible to the test.
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
-import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,63 +16,16 @@ import pytest
 from issdash.config.settings import FEED_NAMES, Settings
 from issdash.core.runtime import Runtime
 from issdash.feeds.clock import SystemClock
-from scripts.browser_check import free_port, wait_for_port
 from scripts.fixtures.faultserver import FaultServer
+from tests.support.redisproc import RedisProcess, redis_process
+
+__all__ = ["redis_process"]  # the fixture, used by name
 
 # Real processes and servers, many seconds each: `make check` skips them, `make test` runs them.
 pytestmark = pytest.mark.slow
 
 
 POSITION_INTERVAL_S = 2.0
-
-
-def redis_server_binary() -> str:
-    path = shutil.which("redis-server")
-    if path:
-        return path
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        pytest.skip("redis-server is not installed and cannot be installed (need root, apt-get)")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "-qq", "redis-server"]
-    if subprocess.run(install, env=env, stdout=subprocess.DEVNULL, check=False).returncode:
-        subprocess.run(["apt-get", "update", "-qq"], env=env, check=True)
-        subprocess.run(install, env=env, stdout=subprocess.DEVNULL, check=True)
-    path = shutil.which("redis-server")
-    assert path, "apt-get installed redis-server but it is not on PATH"
-    return path
-
-
-class RedisProcess:
-    def __init__(self, port: int, folder: Path) -> None:
-        self.port = port
-        self.folder = folder
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [
-                redis_server_binary(),
-                "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                "--appendonly", "no", "--dir", str(self.folder),
-            ],
-            stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        wait_for_port(self.port, 10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
-
-
-@pytest.fixture
-def redis_process(tmp_path: Path) -> Iterator[RedisProcess]:
-    server = RedisProcess(free_port(), tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def dashboard(upstream: FaultServer, redis_port: int, cache: Path) -> Runtime:
