@@ -6,6 +6,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
+from issdash.feeds.source_time import ahead_s, ahead_words, from_future
+
 HealthState = Literal["ok", "stale", "down", "disabled"]
 
 # Data older than this many poll intervals is stale even if nothing has failed yet (a poller
@@ -48,6 +50,10 @@ class FeedHealth:
             return "down" if self.last_error else "stale"
         if self.last_error:
             return "stale"
+        if from_future(self.last_success_at, now):
+            # Its answer arrived "after" now: the clock stepped back. A negative age is not
+            # young, it is unknown, until the feed answers again.
+            return "stale"
         age = self.age_s(now)
         # A cached answer younger than the interval is what a poll would have given (a
         # restart does not ask again until it is due); older, it is stale.
@@ -55,7 +61,7 @@ class FeedHealth:
             return "stale"
         if age is not None and age > STALE_AFTER_INTERVALS * self.interval_s:
             return "stale"
-        if self.data_too_old(now):
+        if self.data_too_old(now) or self.data_from_future() is not None:
             return "stale"
         return "ok"
 
@@ -63,6 +69,16 @@ class FeedHealth:
         if self.data_time is None or self.max_data_age_s is None:
             return False
         return (now - self.data_time).total_seconds() > self.max_data_age_s
+
+    def data_from_future(self) -> str | None:
+        """In words, when the data's own time is after the answer that brought it (an
+        element set's epoch in the future): never "ok", said rather than trusted."""
+        if self.data_time is None or self.last_success_at is None:
+            return None
+        if not from_future(self.data_time, self.last_success_at):
+            return None
+        ahead = ahead_words(ahead_s(self.data_time, self.last_success_at))
+        return f"its data is dated {ahead} after it arrived (a clock is wrong, theirs or ours)"
 
     @property
     def failing(self) -> bool:
@@ -92,7 +108,8 @@ class FeedHealth:
         return replace(self, waiting_since=at)
 
     def age_s(self, now: datetime) -> float | None:
-        """Seconds since the last good data, never negative (a clock step back reads 0)."""
+        """Seconds since the last good data, never negative (a clock step back reads 0, and
+        `state` says stale when the step is beyond the skew of `source_time`)."""
         if self.last_success_at is None:
             return None
         return max(0.0, (now - self.last_success_at).total_seconds())
