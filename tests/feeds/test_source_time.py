@@ -130,3 +130,32 @@ def test_any_position_timestamp_is_a_fix_not_from_the_future_or_a_feed_error(
     except FeedError:
         return
     assert fix.timestamp <= NOW + MAX_AHEAD
+
+
+# ---- crew and docked: times the lists state as past ----------------------------------------
+
+
+@pytest.mark.parametrize("ahead_s", [60.0, 12 * 3600.0])
+def test_a_docking_or_launch_dated_after_the_answer_is_not_known(ahead_s: float) -> None:
+    from issdash.feeds.adapters.crew import parse_corquaid
+    from issdash.feeds.adapters.schedule import parse_docked
+    from scripts.fixtures.ms27_payloads import (
+        MS27_CREW,
+        MS27_DOCKED,
+        corquaid_docked,
+        corquaid_people,
+    )
+
+    docked_at = datetime(2025, 4, 8, 8, 57, tzinfo=UTC)  # MS27_DOCKED's docking
+    answered = docked_at - timedelta(seconds=ahead_s)
+    vehicles = parse_docked(raw(json.dumps(corquaid_docked([MS27_DOCKED]))), answered).vehicles
+    people = parse_corquaid(
+        raw(json.dumps(corquaid_people(MS27_CREW))),
+        datetime(2025, 4, 8, 5, 47, 15, tzinfo=UTC) - timedelta(seconds=ahead_s),
+    ).people
+    if ahead_s <= MAX_AHEAD_S:  # clocks a minute apart: believed
+        assert vehicles[0].docked == docked_at
+        assert all(p.launched is not None for p in people)
+    else:  # the list says it happened 12 h after it was written: not known
+        assert vehicles[0].docked is None and vehicles[0].name == "Soyuz MS-27"
+        assert all(p.launched is None for p in people) and len(people) == 3
