@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
-from issdash.feeds.source_time import ahead_s, ahead_words, from_future
+from issdash.feeds.source_time import ahead_s, ahead_words, from_future, said_at
 
 HealthState = Literal["ok", "stale", "down", "disabled"]
 
@@ -42,6 +42,10 @@ class FeedHealth:
     # answer is overdue.
     waiting_since: datetime | None = None
     timeout_s: float = 10.0
+    # A value of this feed set aside as dated in the future (a streamed feed's update), in
+    # words, and when it arrived: the feed is not "ok" while it is said (`source_time`).
+    future_note: str | None = None
+    future_note_at: datetime | None = None
 
     def state(self, now: datetime) -> HealthState:
         if not self.enabled:
@@ -61,9 +65,21 @@ class FeedHealth:
             return "stale"
         if age is not None and age > STALE_AFTER_INTERVALS * self.interval_s:
             return "stale"
-        if self.data_too_old(now) or self.data_from_future() is not None:
+        if self.data_too_old(now) or self.source_time_problem(now) is not None:
             return "stale"
         return "ok"
+
+    def source_time_problem(self, now: datetime) -> str | None:
+        """In words, what this feed sent dated in the future, while it is said; else None."""
+        if self.future_note is not None and said_at(self.future_note_at, now):
+            return self.future_note
+        return self.data_from_future()
+
+    def noted_future(self, note: str | None, at: datetime | None) -> FeedHealth:
+        """A value set aside as dated in the future (`note` None: none to say)."""
+        if (note, at) == (self.future_note, self.future_note_at):
+            return self
+        return replace(self, future_note=note, future_note_at=at)
 
     def data_too_old(self, now: datetime) -> bool:
         if self.data_time is None or self.max_data_age_s is None:

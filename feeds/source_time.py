@@ -24,6 +24,11 @@ from datetime import datetime, timedelta
 MAX_AHEAD_S = 120.0
 MAX_AHEAD = timedelta(seconds=MAX_AHEAD_S)
 
+# A value set aside as dated in the future is said for this long after it arrived (then only
+# counted): long enough for any `status` or glance at the screen to see it, short enough not to
+# mark a feed that has behaved for an hour since.
+SAID_FOR_S = 3600.0
+
 
 def ahead_s(source_time: datetime, arrived_at: datetime) -> float:
     """Seconds by which `source_time` is after `arrived_at` (negative: before it)."""
@@ -52,6 +57,14 @@ def is_fresh(
         return False
     age_s = (now - effective_time(source_time, arrived_at)).total_seconds()
     return 0.0 <= age_s <= max_age_s
+
+
+def said_at(arrived_at: datetime | None, now: datetime) -> bool:
+    """A future-dated value that arrived at `arrived_at` is still to be said at `now`."""
+    if arrived_at is None:
+        return False
+    since_s = (now - arrived_at).total_seconds()
+    return 0.0 <= since_s <= SAID_FOR_S
 
 
 def ahead_words(seconds: float) -> str:

@@ -34,7 +34,14 @@ from issdash.feeds.isslive import (
     parse_update,
     quaternion_to_ypr,
 )
-from issdash.feeds.source_time import ahead_s, ahead_words, effective_time, from_future
+from issdash.feeds.source_time import (
+    SAID_FOR_S,
+    ahead_s,
+    ahead_words,
+    effective_time,
+    from_future,
+    said_at,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +56,8 @@ ANY_ITEM_FRESH_S = 20.0
 # Quaternion components are pushed separately; combine only those this close in time.
 QUATERNION_SKEW_S = 2.0
 
-# A future-dated update is said for this long after it arrived (then only counted): long
-# enough for any `status` or glance at the screen to see it, short enough not to mark a feed
-# that has behaved for an hour.
-FUTURE_NOTICE_S = 3600.0
+# A future-dated update is said for this long after it arrived (then only counted).
+FUTURE_NOTICE_S = SAID_FOR_S
 
 HISTORY_SPAN = timedelta(hours=1)
 HISTORY_STEP_S = 60
@@ -244,10 +249,7 @@ class StationModel:
         """In words, the latest update set aside as dated in the future, while it is recent
         (`FUTURE_NOTICE_S`); None otherwise."""
         latest = self.future_latest
-        if latest is None:
-            return None
-        since_s = (now - latest.received_at).total_seconds()
-        if not 0.0 <= since_s <= FUTURE_NOTICE_S:
+        if latest is None or not said_at(latest.received_at, now):
             return None
         count = self.future_dated
         what = "1 update" if count == 1 else f"{count} updates"

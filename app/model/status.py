@@ -104,8 +104,8 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
             "age_s": round(age, 1) if age is not None else None,
             "error": health.last_error,
         }
-        # Only where there is something to say: the data's own time is after its arrival.
-        future = health.data_from_future()
+        # Only where there is something to say: what it sent is dated after its arrival.
+        future = health.source_time_problem(now)
         if future is not None:
             feeds[name]["data_from_future"] = future
     notices = [*state.notices, *element_notices]

@@ -74,6 +74,9 @@ async def test_one_future_aos_then_real_los_updates_through_the_stream() -> None
     assert station["items"]["USLAB000058"]["stale"] is True
     assert station["future_dated"]["count"] == 2
     assert any("dated in the future" in n for n in status["notices"])
+    # The feed's health says it too: not ok while it is said.
+    assert status["feeds"]["telemetry"]["state"] == "stale"
+    assert "dated in the future" in status["feeds"]["telemetry"]["data_from_future"]
     assert status["degraded"] is True
 
 
@@ -119,9 +122,12 @@ def test_status_exits_3_and_never_claims_aos_on_a_future_snapshot(
         assert report["station"]["signal"] == "AOS"
         assert report["station"]["cabin_pressure_kpa"] == pytest.approx(mmhg_to_kpa(760))
         assert not future and report["degraded"] is False and code == 0
+        assert report["feeds"]["telemetry"] == {"state": "ok", "age_s": 0.0, "error": None}
         return
     assert report["station"]["signal"] != "AOS"
     assert report["station"]["cabin_pressure_kpa"] is None  # the bogus value is not shown
     assert len(future) == 1 and "40.0 h after it arrived" in future[0]
+    assert report["feeds"]["telemetry"]["state"] == "stale"
+    assert report["feeds"]["telemetry"]["data_from_future"] == future[0]
     assert report["degraded"] is True
     assert code == 3
