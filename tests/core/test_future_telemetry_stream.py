@@ -19,7 +19,8 @@ from issdash.core.station_feed import StationFeed
 from issdash.feeds.clock import FrozenClock
 from issdash.feeds.health import FeedHealth
 from issdash.feeds.isslive import mmhg_to_kpa, utc_to_timestamp
-from issdash.feeds.telemetry_stream import LightstreamerTelemetry, StreamSettings
+from issdash.feeds.recording import Entry
+from issdash.feeds.telemetry_stream import LightstreamerTelemetry, StreamSettings, TelemetryReplay
 from issdash.model.state import MissionState, StateStore
 from issdash.model.status import build_status
 from tests.support.lsserver import LSServer
@@ -131,3 +132,50 @@ def test_status_exits_3_and_never_claims_aos_on_a_future_snapshot(
     assert report["feeds"]["telemetry"]["data_from_future"] == future[0]
     assert report["degraded"] is True
     assert code == 3
+
+
+def test_a_replayed_recording_with_a_future_update_reads_as_live_did() -> None:
+    """Replayed, the same rule holds against the replay's own clock: the bogus update is set
+    aside when the replay reaches it, the real ones after it win, and nothing recorded after
+    the replay's now is delivered."""
+    bogus = ts(T0 + FORTY_H)
+    entries = [
+        Entry(
+            "telemetry",
+            "",
+            T0,
+            None,
+            item="TIME_000001",
+            fields={"TimeStamp": bogus, "Status.Class": "24"},
+        )
+    ]
+    for n in range(1, 7):
+        when = T0 + timedelta(seconds=10 * n)
+        entries.append(
+            Entry(
+                "telemetry",
+                "",
+                when,
+                None,
+                item="TIME_000001",
+                fields={"TimeStamp": ts(when), "Status.Class": "0" if n < 6 else "24"},
+            )
+        )
+    clock = FrozenClock(T0 + timedelta(seconds=35))
+    store = StateStore(MissionState().with_feeds({"telemetry": FeedHealth("telemetry", True, 1)}))
+    feed = StationFeed(
+        lambda f: TelemetryReplay(entries, clock, on_reset=f.reset), clock, store.publish
+    )
+    replay = feed.source
+    assert isinstance(replay, TelemetryReplay)
+    feed.on_updates(replay.due(clock.now()))
+    model = store.state.station
+    assert model is not None and model.future_dated == 1
+    assert model.signal(clock.now()) == ("LOS", T0 + timedelta(seconds=10))
+    assert store.state.feeds["telemetry"].state(clock.now()) == "stale"
+    # The class-24 update recorded at +60 s is not delivered before the replay reaches it.
+    assert model.signal(T0 + timedelta(seconds=60))[0] == "LOS"
+    clock.set(T0 + timedelta(seconds=61))
+    feed.on_updates(replay.due(clock.now()))
+    assert store.state.station is not None
+    assert store.state.station.signal(clock.now()) == ("AOS", T0 + timedelta(seconds=60))
