@@ -236,7 +236,7 @@ def _station(state: MissionState, event: FeedUpdate[object]) -> MissionState:
     future = model.future_latest
     if health is not None and future is not None:
         # An update dated in the future was set aside: the feed's health says so too.
-        noted = health.noted_future(model.future_notice(future.received_at), future.received_at)
+        noted = health.noted_future(model.future_words(future.received_at), future.received_at)
         new = new.with_feeds({**new.feeds, event.feed: noted})
     return new
 

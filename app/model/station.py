@@ -25,6 +25,7 @@ from typing import Any, Literal
 from issdash.feeds.clock import iso_z
 from issdash.feeds.isslive import (
     AOS_STATUS_CLASS,
+    FEED,
     QUATERNION_ITEMS,
     Attitude,
     Ignored,
@@ -245,19 +246,24 @@ class StationModel:
             return None
         return max(0.0, (now - self._newest).total_seconds())
 
-    def future_notice(self, now: datetime) -> str | None:
-        """In words, the latest update set aside as dated in the future, while it is recent
-        (`FUTURE_NOTICE_S`); None otherwise."""
+    def future_words(self, now: datetime) -> str | None:
+        """In words, the latest update set aside as dated in the future, while it is said
+        (`FUTURE_NOTICE_S` after it arrived); None otherwise."""
         latest = self.future_latest
         if latest is None or not said_at(latest.received_at, now):
             return None
         count = self.future_dated
         what = "1 update" if count == 1 else f"{count} updates"
         return (
-            f"telemetry: {what} dated in the future set aside (latest {latest.item} dated"
+            f"{what} dated in the future set aside (latest {latest.item} dated"
             f" {iso_z(latest.timestamp)}, {ahead_words(latest.ahead_s)} after it arrived):"
             " a clock is wrong, ISSLIVE's or this computer's"
         )
+
+    def future_notice(self, now: datetime) -> str | None:
+        """`future_words` as a notice naming the feed."""
+        words = self.future_words(now)
+        return None if words is None else f"{FEED}: {words}"
 
     def to_json(self, now: datetime) -> dict[str, Any]:
         """The `station` object of `status --json` (null where unknown)."""
