@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from issdash.feeds.clock import ensure_utc
-from issdash.feeds.source_time import ahead_s, ahead_words, from_future
+from issdash.feeds.source_time import from_future
 from issdash.feeds.sources import FeedError, RawResponse
 from issdash.feeds.validation import describe_validation_error, json_body
 from issdash.feeds.values import PositionFix
@@ -67,11 +67,7 @@ def parse_position(raw: RawResponse, now: datetime) -> PositionFix:
     # A fix from the future is a broken clock (upstream's or ours), beyond the skew between
     # hosts that `source_time` allows: refused, in words, so it never replaces a real fix.
     if from_future(fix.timestamp, ensure_utc(now)):
-        ahead = ahead_words(ahead_s(fix.timestamp, ensure_utc(now)))
-        raise FeedError(
-            f"position timestamp {fix.timestamp:%Y-%m-%d %H:%M:%S}Z is in the future"
-            f" ({ahead} after it arrived)"
-        )
+        raise FeedError(f"position timestamp {fix.timestamp:%Y-%m-%d %H:%M}Z is in the future")
     if fix.timestamp < EARLIEST_FIX:
         raise FeedError(f"position timestamp {fix.timestamp:%Y-%m-%d} predates the station")
     return fix
