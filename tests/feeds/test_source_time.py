@@ -159,3 +159,31 @@ def test_a_docking_or_launch_dated_after_the_answer_is_not_known(ahead_s: float)
     else:  # the list says it happened 12 h after it was written: not known
         assert vehicles[0].docked is None and vehicles[0].name == "Soyuz MS-27"
         assert all(p.launched is None for p in people) and len(people) == 3
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    seconds=st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.integers(-(10**30), 10**30),
+        st.floats(NOW.timestamp() - 86400, NOW.timestamp() + 86400),
+    )
+)
+def test_any_docked_or_launch_time_is_past_or_not_known(seconds: float | int) -> None:
+    from issdash.feeds.adapters.schedule import parse_docked
+    from scripts.fixtures.ms27_payloads import MS27_DOCKED, corquaid_docked
+
+    payload = corquaid_docked([MS27_DOCKED])
+    payload["spacecraft"][0]["docked"] = seconds
+    payload["spacecraft"][0]["launched"] = seconds
+    try:
+        body = json.dumps(payload)
+    except ValueError:
+        return
+    try:
+        vehicles = parse_docked(raw(body), NOW).vehicles
+    except FeedError:
+        return
+    for vehicle in vehicles:
+        for when in (vehicle.docked, vehicle.launched):
+            assert when is None or when <= NOW + MAX_AHEAD
