@@ -103,7 +103,7 @@ class StationModel:
     future_dated: int = 0
     future_latest: FutureDated | None = None
     _signal_ok: bool = False
-    _signal_at: datetime | None = None  # TimeStamp of the latest TIME_000001
+    _signal_at: datetime | None = None  # latest TIME_000001: its TimeStamp, at most its arrival
     _explicit_los_at: datetime | None = None
     _newest: datetime | None = None  # newest TimeStamp (or receipt time) of any item
     _aos_since: datetime | None = None
