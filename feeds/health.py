@@ -6,6 +6,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
+from issdash.feeds.source_time import ahead_s, ahead_words, from_future, said_at
+
 HealthState = Literal["ok", "stale", "down", "disabled"]
 
 # Data older than this many poll intervals is stale even if nothing has failed yet (a poller
@@ -40,6 +42,10 @@ class FeedHealth:
     # answer is overdue.
     waiting_since: datetime | None = None
     timeout_s: float = 10.0
+    # A value of this feed set aside as dated in the future (a streamed feed's update), in
+    # words, and when it arrived: the feed is not "ok" while it is said (`source_time`).
+    future_note: str | None = None
+    future_note_at: datetime | None = None
 
     def state(self, now: datetime) -> HealthState:
         if not self.enabled:
@@ -48,6 +54,10 @@ class FeedHealth:
             return "down" if self.last_error else "stale"
         if self.last_error:
             return "stale"
+        if from_future(self.last_success_at, now):
+            # Its answer arrived "after" now: the clock stepped back. A negative age is not
+            # young, it is unknown, until the feed answers again.
+            return "stale"
         age = self.age_s(now)
         # A cached answer younger than the interval is what a poll would have given (a
         # restart does not ask again until it is due); older, it is stale.
@@ -55,14 +65,36 @@ class FeedHealth:
             return "stale"
         if age is not None and age > STALE_AFTER_INTERVALS * self.interval_s:
             return "stale"
-        if self.data_too_old(now):
+        if self.data_too_old(now) or self.source_time_problem(now) is not None:
             return "stale"
         return "ok"
+
+    def source_time_problem(self, now: datetime) -> str | None:
+        """In words, what this feed sent dated in the future, while it is said; else None."""
+        if self.future_note is not None and said_at(self.future_note_at, now):
+            return self.future_note
+        return self.data_from_future()
+
+    def noted_future(self, note: str | None, at: datetime | None) -> FeedHealth:
+        """A value set aside as dated in the future (`note` None: none to say)."""
+        if (note, at) == (self.future_note, self.future_note_at):
+            return self
+        return replace(self, future_note=note, future_note_at=at)
 
     def data_too_old(self, now: datetime) -> bool:
         if self.data_time is None or self.max_data_age_s is None:
             return False
         return (now - self.data_time).total_seconds() > self.max_data_age_s
+
+    def data_from_future(self) -> str | None:
+        """In words, when the data's own time is after the answer that brought it (an
+        element set's epoch in the future): never "ok", said rather than trusted."""
+        if self.data_time is None or self.last_success_at is None:
+            return None
+        if not from_future(self.data_time, self.last_success_at):
+            return None
+        ahead = ahead_words(ahead_s(self.data_time, self.last_success_at))
+        return f"its data is dated {ahead} after it arrived (a clock is wrong, theirs or ours)"
 
     @property
     def failing(self) -> bool:
@@ -92,7 +124,8 @@ class FeedHealth:
         return replace(self, waiting_since=at)
 
     def age_s(self, now: datetime) -> float | None:
-        """Seconds since the last good data, never negative (a clock step back reads 0)."""
+        """Seconds since the last good data, never negative (a clock step back reads 0, and
+        `state` says stale when the step is beyond the skew of `source_time`)."""
         if self.last_success_at is None:
             return None
         return max(0.0, (now - self.last_success_at).total_seconds())

@@ -107,6 +107,26 @@ class FeedHealthStrip(TextLines):
             if health.last_success_at is not None:
                 detail.append(" · showing last good data", style=muted)
             lines.append(detail)
+        else:
+            # No failure to show: a feed that sent data dated in the future says so in words.
+            dated = next(
+                (
+                    (h.name, words)
+                    for h in view.feeds.values()
+                    if h.enabled and (words := h.source_time_problem(view.now)) is not None
+                ),
+                None,
+            )
+            if dated is not None:
+                lines.append(
+                    Text(
+                        f"⚠ {dated[0]}: {clean_text(dated[1], 160)}",
+                        style=error_style,
+                        no_wrap=True,
+                        overflow="ellipsis",
+                        end="",
+                    )
+                )
         for notice in view.notices[-1:]:
             lines.append(
                 Text(

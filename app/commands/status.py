@@ -104,6 +104,8 @@ def status_lines(status: dict[str, Any]) -> Iterator[str]:
         )
     for name, feed in status["feeds"].items():
         error = f"  {feed['error']}" if feed["error"] else ""
+        if feed.get("data_from_future"):
+            error += f"  {feed['data_from_future']}"
         yield f"  {name:<9} {feed['state']}{error}"
     for notice in status.get("notices") or []:
         yield f"  ! {notice}"

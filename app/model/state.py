@@ -228,9 +228,17 @@ def _elements(state: MissionState, event: FeedUpdate[object]) -> MissionState:
 
 def _station(state: MissionState, event: FeedUpdate[object]) -> MissionState:
     """The streamed telemetry feed (not a registry entry yet) publishes its station model."""
-    if not isinstance(event.value, StationModel):
+    model = event.value
+    if not isinstance(model, StationModel):
         return state
-    return replace(state, station=event.value, version=state.version + 1)
+    new = replace(state, station=model, version=state.version + 1)
+    health = new.feeds.get(event.feed)
+    future = model.future_latest
+    if health is not None and future is not None:
+        # An update dated in the future was set aside: the feed's health says so too.
+        noted = health.noted_future(model.future_words(future.received_at), future.received_at)
+        new = new.with_feeds({**new.feeds, event.feed: noted})
+    return new
 
 
 # Feeds whose answer changes more of the state than their latest value. A new feed needs no

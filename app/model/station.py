@@ -5,8 +5,11 @@ were received, `view(now)` says what is known at `now`. Signal follows ISSLIVE's
 TIME_000001 with status class 24 and a TimeStamp no older than a few seconds is acquisition
 (AOS); another class, or silence, is loss (LOS). Recordings without TIME_000001 fall back to
 the age of the newest value of any item. On LOS every value is kept and marked stale, never
-shown as current. The last hour of the values that move is kept for sparklines, one point a
-minute, so memory is bounded however fast updates come.
+shown as current. An update whose TimeStamp is later than its arrival (beyond the skew of
+`issdash.feeds.source_time`) is set aside, counted and said (`future_notice`): it never makes
+AOS, never holds a value, and never blocks the real updates that follow it. The last hour of
+the values that move is kept for sparklines, one point a minute, so memory is bounded however
+fast updates come.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any, Literal
 from issdash.feeds.clock import iso_z
 from issdash.feeds.isslive import (
     AOS_STATUS_CLASS,
+    FEED,
     QUATERNION_ITEMS,
     Attitude,
     Ignored,
@@ -30,6 +34,14 @@ from issdash.feeds.isslive import (
     mmhg_to_kpa,
     parse_update,
     quaternion_to_ypr,
+)
+from issdash.feeds.source_time import (
+    SAID_FOR_S,
+    ahead_s,
+    ahead_words,
+    effective_time,
+    from_future,
+    said_at,
 )
 
 log = logging.getLogger(__name__)
@@ -45,6 +57,9 @@ ANY_ITEM_FRESH_S = 20.0
 # Quaternion components are pushed separately; combine only those this close in time.
 QUATERNION_SKEW_S = 2.0
 
+# A future-dated update is said for this long after it arrived (then only counted).
+FUTURE_NOTICE_S = SAID_FOR_S
+
 HISTORY_SPAN = timedelta(hours=1)
 HISTORY_STEP_S = 60
 # Values that move and get a sparkline.
@@ -59,6 +74,24 @@ class Held:
     timestamp: datetime | None
     received_at: datetime
 
+    @property
+    def at(self) -> datetime:
+        """When it was true at the latest: its TimeStamp, never after it arrived."""
+        return effective_time(self.timestamp, self.received_at)
+
+
+@dataclass(frozen=True, slots=True)
+class FutureDated:
+    """The latest update set aside because its TimeStamp was ahead of its arrival."""
+
+    item: str
+    timestamp: datetime
+    received_at: datetime
+
+    @property
+    def ahead_s(self) -> float:
+        return ahead_s(self.timestamp, self.received_at)
+
 
 @dataclass
 class StationModel:
@@ -66,8 +99,11 @@ class StationModel:
     attitude: Attitude | None = None
     attitude_at: datetime | None = None
     ignored: int = 0
+    # Updates set aside because they were dated in the future, and the latest of them.
+    future_dated: int = 0
+    future_latest: FutureDated | None = None
     _signal_ok: bool = False
-    _signal_at: datetime | None = None  # TimeStamp of the latest TIME_000001
+    _signal_at: datetime | None = None  # latest TIME_000001: its TimeStamp, at most its arrival
     _explicit_los_at: datetime | None = None
     _newest: datetime | None = None  # newest TimeStamp (or receipt time) of any item
     _aos_since: datetime | None = None
@@ -87,8 +123,22 @@ class StationModel:
         return True
 
     def apply(self, reading: Reading, received_at: datetime) -> None:
-        at = reading.timestamp or received_at
-        was_aos = self.signal(at)[0] == "AOS"
+        if from_future(reading.timestamp, received_at):
+            # Not news: a clock is wrong somewhere. Kept, the value would freeze the item (every
+            # real update after it "older") and a status class 24 would claim AOS for hours.
+            assert reading.timestamp is not None
+            self.future_dated += 1
+            self.future_latest = FutureDated(reading.item, reading.timestamp, received_at)
+            log.info(
+                "telemetry: %s dated %s ahead of its arrival; set aside",
+                reading.item,
+                ahead_words(ahead_s(reading.timestamp, received_at)),
+            )
+            return
+        at = effective_time(reading.timestamp, received_at)
+        # Asked at the newest time known: a TimeStamp stepping back a few seconds does not
+        # end AOS.
+        was_aos = self.signal(max(at, self._newest or at))[0] == "AOS"
         if reading.item == "TIME_000001":
             if self._signal_at is not None and at < self._signal_at:
                 return
@@ -101,7 +151,7 @@ class StationModel:
         else:
             previous = self.items.get(reading.item)
             # TimeStamps can step back a few seconds: an older value never replaces a newer.
-            if previous is not None and previous.timestamp is not None and at < previous.timestamp:
+            if previous is not None and at < previous.at:
                 return
             self.items[reading.item] = Held(reading.value, reading.timestamp, received_at)
             if self._signal_at is None and not was_aos:
@@ -115,7 +165,7 @@ class StationModel:
         parts = [self.items.get(i) for i in QUATERNION_ITEMS]
         if any(p is None or p.value is None for p in parts):
             return
-        times = [p.timestamp or p.received_at for p in parts if p is not None]
+        times = [p.at for p in parts if p is not None]
         if (max(times) - min(times)).total_seconds() > QUATERNION_SKEW_S:
             return
         values = [float(p.value) for p in parts if p is not None and p.value is not None]
@@ -168,14 +218,15 @@ class StationModel:
     def signal(self, now: datetime) -> tuple[Signal | None, datetime | None]:
         """AOS or LOS at `now` and since when (None: nothing received yet)."""
         if self._signal_at is not None:
-            fresh = (now - self._signal_at).total_seconds() <= SIGNAL_FRESH_S
+            # A negative age (asked about a time before it was heard) is not fresh either.
+            fresh = 0.0 <= (now - self._signal_at).total_seconds() <= SIGNAL_FRESH_S
             if self._signal_ok and fresh:
                 return "AOS", self._aos_since
             # Said LOS: since it was first said. Silence: since it was last heard.
             return "LOS", self._signal_at if self._signal_ok else self._explicit_los_at
         if self._newest is None:
             return None, None
-        if (now - self._newest).total_seconds() <= ANY_ITEM_FRESH_S:
+        if 0.0 <= (now - self._newest).total_seconds() <= ANY_ITEM_FRESH_S:
             return "AOS", self._aos_since
         return "LOS", self._newest
 
@@ -195,6 +246,25 @@ class StationModel:
             return None
         return max(0.0, (now - self._newest).total_seconds())
 
+    def future_words(self, now: datetime) -> str | None:
+        """In words, the latest update set aside as dated in the future, while it is said
+        (`FUTURE_NOTICE_S` after it arrived); None otherwise."""
+        latest = self.future_latest
+        if latest is None or not said_at(latest.received_at, now):
+            return None
+        count = self.future_dated
+        what = "1 update" if count == 1 else f"{count} updates"
+        return (
+            f"{what} dated in the future set aside (latest {latest.item} dated"
+            f" {iso_z(latest.timestamp)}, {ahead_words(latest.ahead_s)} after it arrived):"
+            " a clock is wrong, ISSLIVE's or this computer's"
+        )
+
+    def future_notice(self, now: datetime) -> str | None:
+        """`future_words` as a notice naming the feed."""
+        words = self.future_words(now)
+        return None if words is None else f"{FEED}: {words}"
+
     def to_json(self, now: datetime) -> dict[str, Any]:
         """The `station` object of `status --json` (null where unknown)."""
         signal, since = self.signal(now)
@@ -205,9 +275,21 @@ class StationModel:
         def rounded(value: float | None, digits: int = 3) -> float | None:
             return None if value is None else round(value, digits)
 
+        future = self.future_latest
         return {
             "signal": signal,
             "signal_since": iso_z(since) if since else None,
+            # Updates set aside because their TimeStamp was ahead of their arrival.
+            "future_dated": None
+            if future is None
+            else {
+                "count": self.future_dated,
+                "latest_item": future.item,
+                "latest_timestamp": iso_z(future.timestamp),
+                "latest_received_at": iso_z(future.received_at),
+                "ahead_s": round(future.ahead_s, 1),
+                "notice": self.future_notice(now),
+            },
             "attitude": {
                 "yaw_deg": rounded(att.yaw_deg if att else None, 2),
                 "pitch_deg": rounded(att.pitch_deg if att else None, 2),

@@ -107,6 +107,10 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
             "age_s": round(age, 1) if age is not None else None,
             "error": health.last_error,
         }
+        # Only where there is something to say: what it sent is dated after its arrival.
+        future = health.source_time_problem(now)
+        if future is not None:
+            feeds[name]["data_from_future"] = future
     notices = [*state.notices, *element_notices]
     gaps = [u for part in ("crew", "docked", "schedule") if (u := unknown(state, part, now))]
     notices += [u.notice for u in gaps]
@@ -121,12 +125,24 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
         )
     if orbit is None:
         notices.append("position not known (no orbital elements)")
+    station_model = state.station or StationModel()
+    # Telemetry dated in the future was set aside: a clock is wrong (ISSLIVE's or ours), so
+    # nothing it says about now can be vouched for; said, and degraded (exit 3).
+    future_telemetry = station_model.future_notice(now)
+    if future_telemetry is not None:
+        notices.append(future_telemetry)
+    notices += feed_time_notices(state)
     trouble = feed_trouble(state, now)
     # No position, or elements too old for passes to be offered, is degraded data too.
     elements_degraded = position is None or (
         orbit is not None and orbit.choice.error.level != "good"
     )
-    degraded = bool(trouble) or elements_degraded or any(not u.only_switched_off for u in gaps)
+    degraded = (
+        bool(trouble)
+        or elements_degraded
+        or any(not u.only_switched_off for u in gaps)
+        or future_telemetry is not None
+    )
     return {
         "time": iso_z(now),
         "mode": state.mode,
@@ -138,12 +154,22 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
         "passes": passes,
         "crew": crew_status(state, now),
         "docked": docked_status(state, now),
-        "station": (state.station or StationModel()).to_json(now),
+        "station": station_model.to_json(now),
         "next_event": event,
         "feeds": feeds,
         "notices": notices,
         "degraded": degraded,
     }
+
+
+def feed_time_notices(state: MissionState) -> list[str]:
+    """A notice for every feed whose data is dated after it arrived (an element set's epoch
+    in the future): such a feed is stale, never ok, whatever it answers."""
+    return [
+        f"{name}: {words}"
+        for name, health in state.feeds.items()
+        if health.enabled and (words := health.data_from_future()) is not None
+    ]
 
 
 def crew_status(state: MissionState, now: datetime) -> dict[str, Any] | None:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from issdash.feeds.clock import ensure_utc
 from issdash.feeds.names import NameIndex, lookup
+from issdash.feeds.source_time import ahead_s, ahead_words, from_future
 from issdash.feeds.sources import FeedError, RawResponse
 from issdash.feeds.text import clean_text
 from issdash.feeds.validation import describe_validation_error, json_object_with_list, unix_time
@@ -136,7 +137,15 @@ def _unix_or_none(seconds: float | None, now: datetime) -> datetime | None:
     if when is None:
         return None
     now = ensure_utc(now)
-    if when < now - MAX_MISSION or when > now + timedelta(days=1):
+    if when < now - MAX_MISSION:
+        return None
+    if from_future(when, now):
+        # A launch that already happened cannot be later than the answer saying so: a broken
+        # clock or a wrong row, so the date is not known (the person is kept).
+        log.warning(
+            "crew: a launch dated %s ahead of the answer; taken as unknown",
+            ahead_words(ahead_s(when, now)),
+        )
         return None
     return when
 

@@ -8,18 +8,17 @@ never the source of what the map draws.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from issdash.feeds.clock import ensure_utc
+from issdash.feeds.source_time import from_future
 from issdash.feeds.sources import FeedError, RawResponse
 from issdash.feeds.validation import describe_validation_error, json_body
 from issdash.feeds.values import PositionFix
 
-# A fix from the future is a broken clock upstream; a little slack covers skew between hosts.
-MAX_FIX_AHEAD = timedelta(minutes=10)
 EARLIEST_FIX = datetime(1998, 11, 20, tzinfo=UTC)  # Zarya's launch: nothing before is the ISS
 
 
@@ -65,7 +64,9 @@ def parse_position(raw: RawResponse, now: datetime) -> PositionFix:
             raise FeedError("unrecognised position payload (no latitude or iss_position)")
     except ValidationError as exc:
         raise FeedError(f"invalid position: {describe_validation_error(exc)}") from None
-    if fix.timestamp > ensure_utc(now) + MAX_FIX_AHEAD:
+    # A fix from the future is a broken clock (upstream's or ours), beyond the skew between
+    # hosts that `source_time` allows: refused, in words, so it never replaces a real fix.
+    if from_future(fix.timestamp, ensure_utc(now)):
         raise FeedError(f"position timestamp {fix.timestamp:%Y-%m-%d %H:%M}Z is in the future")
     if fix.timestamp < EARLIEST_FIX:
         raise FeedError(f"position timestamp {fix.timestamp:%Y-%m-%d} predates the station")

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from issdash.feeds.clock import ensure_utc, parse_iso_utc
+from issdash.feeds.source_time import ahead_s, ahead_words, from_future
 from issdash.feeds.sources import FeedError, RawResponse
 from issdash.feeds.text import clean_text
 from issdash.feeds.validation import json_body, unix_time
@@ -153,10 +154,18 @@ def _time(text: Any, now: datetime, what: str) -> datetime:
 
 
 def _unix(seconds: float | None, now: datetime) -> datetime | None:
+    """A time the docked list states as past (launched, docked), or None when it is not
+    plausible: before the station, or later than the answer that says it happened."""
     when = unix_time(seconds)
-    if when is None:
+    if when is None or when < STATION_EPOCH:
         return None
-    return when if STATION_EPOCH <= when <= ensure_utc(now) + timedelta(days=1) else None
+    if from_future(when, ensure_utc(now)):
+        log.warning(
+            "docked list: a time %s ahead of the answer; taken as unknown",
+            ahead_words(ahead_s(when, ensure_utc(now))),
+        )
+        return None
+    return when
 
 
 def _text(value: Any, limit: int = TEXT_MAX) -> str | None:

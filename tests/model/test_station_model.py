@@ -179,7 +179,7 @@ def test_status_json_shape_and_units() -> None:
     model.apply_raw("USLAB000058", {"Value": "743.3", "TimeStamp": ts(NOW)}, NOW)
     station = model.to_json(NOW)
     assert set(station) == {
-        "signal", "signal_since", "attitude", "cmg_momentum_pct", "solar_beta_deg",
+        "signal", "signal_since", "future_dated", "attitude", "cmg_momentum_pct", "solar_beta_deg",
         "cabin_pressure_kpa", "ppo2_kpa", "ppco2_kpa", "water_tank_pct", "urine_tank_pct", "items",
     }  # fmt: skip
     assert station["cabin_pressure_kpa"] == pytest.approx(99.099, abs=1e-3)
