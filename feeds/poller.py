@@ -168,11 +168,15 @@ class RateGate:
                 if wait > 0:
                     await self._clock.sleep(wait)
             turn = GateTurn(self._clock)
-            yield turn
-            if turn.answered_at is not None:
-                self._last = turn.answered_at
-                if self._record is not None:
-                    self._record.record(self._host, turn.answered_at)
+            try:
+                yield turn
+            finally:
+                # An answer counts however the feed fares with it (an HTTP error, a body
+                # that fails its checks).
+                if turn.answered_at is not None:
+                    self._last = turn.answered_at
+                    if self._record is not None:
+                        self._record.record(self._host, turn.answered_at)
 
     def last_answer(self) -> datetime | None:
         """When the upstream last answered, in this run or (from the record) an earlier one."""
