@@ -114,7 +114,8 @@ class DashboardKeys(WorkersNeverEndTheApp[None]):
                     self.action_restart,
                 ),
             )
-        else:
+        if self.runtime.recording is None:
+            # Live only: a replay's feeds answer as the recording did.
             yield SystemCommand(
                 "Feeds: retry now",
                 "Every feed that is down asks its source again now (R)",
