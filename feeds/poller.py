@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -66,6 +66,9 @@ class FeedSpec(Generic[T]):
     timeout_s: float
     retry_max_s: float
     cacheable: bool = False
+    # The upstream's own floor between requests it answers (the registry's
+    # `min_interval_s`): an early retry (see Recovery) never comes sooner after an answer.
+    min_interval_s: float = 0.0
 
 
 class GateRecord:
@@ -206,8 +209,9 @@ class Recovery:
       anything), so that the return of the network is seen within that.
     - `retry_now()` ("Retry feeds now" on the dashboard) wakes every feed that is down.
 
-    Early retries still keep the upstream's rules: a Retry-After is waited out, and a shared
-    host's spacing of answers (RateGate) holds whoever asks.
+    Early retries still keep the upstream's rules: a Retry-After is waited out, so is the
+    feed's floor (`FeedSpec.min_interval_s`) since its last answer, and a shared host's
+    spacing of answers (RateGate) holds whoever asks.
     """
 
     PROBE_EVERY_S = 15.0
@@ -250,8 +254,9 @@ class Recovery:
 
 @dataclass(frozen=True, slots=True)
 class RetryNow:
-    """What "retry now" did: the feeds retrying at once, and those whose upstream asked for
-    a wait (Retry-After) that still runs; feeds that are not down are not asked again."""
+    """What "retry now" did: the feeds retrying at once, and those its upstream's rules still
+    hold back a while (a Retry-After, or its floor since it last answered); feeds that are
+    not down are not asked again."""
 
     now: tuple[str, ...]
     held: tuple[str, ...]
@@ -294,7 +299,10 @@ class Poller(Generic[T]):
         # The other pollers of the run, told when this one is answered after an outage, and
         # telling it to retry early (see Recovery).
         self._recovery = recovery
-        self._nudged = asyncio.Event()
+        # A nudge not yet acted on, and the back-off sleep it cuts short (an `asyncio.timeout`
+        # scope moved to now: no task of its own, so a nudge-able poller costs nothing).
+        self._nudged = False
+        self._sleeping: asyncio.Timeout | None = None
         self._in_flight = False
         # The latest attempt failed (`down`), and whether its upstream answered it
         # (`reached`: an HTTP error is an answer; no connection is not).
@@ -304,6 +312,8 @@ class Poller(Generic[T]):
         self._early_used = False
         # Retry-After: no attempt before this, early or not.
         self._not_before: datetime | None = None
+        # When the upstream last answered this feed (its floor counts from then).
+        self._answered_at: datetime | None = None
 
     async def poll_once(self) -> T:
         """Fetch and parse once; publish and cache the value. Raises `FeedError` on failure."""
@@ -314,7 +324,7 @@ class Poller(Generic[T]):
 
     async def _attempt(self, turn: GateTurn | None) -> T:
         # A nudge before this attempt is answered by it.
-        self._nudged.clear()
+        self._nudged = False
         self._in_flight = True
         self.polls += 1
         answered = False
@@ -335,8 +345,10 @@ class Poller(Generic[T]):
             raise FeedError(f"internal error: {type(exc).__name__}: {exc}") from exc
         finally:
             self._in_flight = False
-            if answered and turn is not None:
-                turn.answered()
+            if answered:
+                self._answered_at = self._clock.now()
+                if turn is not None:
+                    turn.answered()
         if self._cache is not None:
             self._cache.save(self.spec.name, raw)
         self._publish(FeedUpdate(self.spec.name, value, raw.received_at))
@@ -375,19 +387,29 @@ class Poller(Generic[T]):
                 return False
             self._early_used = True
         if not self._in_flight:
-            self._nudged.set()
+            self._nudged = True
+            if self._sleeping is not None:
+                self._sleeping.reschedule(asyncio.get_running_loop().time())
         return True
 
     def held_s(self) -> float:
-        """Seconds the upstream asked this feed to wait still to run (Retry-After)."""
-        if self._not_before is None:
-            return 0.0
-        return max(0.0, (self._not_before - self._clock.now()).total_seconds())
+        """Seconds before the upstream's rules allow another request: what is left of a
+        Retry-After, or of its floor since it last answered."""
+        now = self._clock.now()
+        held = 0.0
+        if self._not_before is not None:
+            held = (self._not_before - now).total_seconds()
+        if self._answered_at is not None:
+            since_s = (now - self._answered_at).total_seconds()
+            # A last answer "in the future" (the clock stepped back) holds one floor at most.
+            held = max(held, min(self.spec.min_interval_s, self.spec.min_interval_s - since_s))
+        return max(0.0, held)
 
     def retry_delay_s(self, state: RetryCallState) -> float:
         """Backoff before the next attempt: exponential with jitter, bounded, Retry-After
         honoured, and never sooner than the feed's own interval; but while its upstream is
-        out of reach, the fastest such feed tries every `Recovery.PROBE_EVERY_S`."""
+        out of reach, the fastest such feed tries every `Recovery.PROBE_EVERY_S` (not
+        sooner than its upstream's floor after its last answer)."""
         delay = self._backoff(state)
         outcome = state.outcome
         exc = outcome.exception() if outcome is not None else None
@@ -396,13 +418,20 @@ class Poller(Generic[T]):
             delay = max(delay, min(exc.retry_after_s, 86400.0))
         delay = max(delay, self.spec.interval_s)
         probe_s = self._recovery.probe_s(self) if self._recovery is not None else None
-        return delay if probe_s is None else min(delay, probe_s)
+        return delay if probe_s is None else min(delay, max(probe_s, self.held_s()))
 
     async def _sleep_retry(self, delay_s: float) -> None:
         """The back-off, cut short by a nudge; a Retry-After is still waited out."""
-        if not self._nudged.is_set():
-            await _first_of(self._clock.sleep(delay_s), self._nudged.wait())
-        if self._nudged.is_set() and (held_s := self.held_s()) > 0:
+        if not self._nudged:
+            # Moved to now by `nudge`; never due otherwise.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(None) as scope:
+                    self._sleeping = scope
+                    try:
+                        await self._clock.sleep(delay_s)
+                    finally:
+                        self._sleeping = None
+        if self._nudged and (held_s := self.held_s()) > 0:
             await self._clock.sleep(held_s)
 
     def _report(self, state: RetryCallState) -> None:
@@ -439,17 +468,6 @@ class Poller(Generic[T]):
     def _next_wait_s(self) -> float:
         due = self._wake() if self._wake is not None else None
         return self.spec.interval_s if due is None else min(self.spec.interval_s, max(due, 0.0))
-
-
-async def _first_of(*waits: Coroutine[Any, Any, Any]) -> None:
-    """Until the first of `waits` ends; the others are cancelled."""
-    tasks = [asyncio.ensure_future(w) for w in waits]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 # Answers bigger than this are parsed in a worker thread: parsing is bounded (caps, n log n),

@@ -229,6 +229,7 @@ class Runtime:
             timeout_s=feed.timeout_s,
             retry_max_s=feed.retry_max_s,
             cacheable=BY_NAME[name].cacheable,
+            min_interval_s=BY_NAME[name].min_interval_s,
         )
 
     def _source(self) -> SourceRouter:

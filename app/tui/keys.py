@@ -223,5 +223,5 @@ def retry_message(runtime: Runtime, replaying: bool) -> str:
     if result.now:
         parts.append(f"Retrying now: {', '.join(result.now)}")
     if result.held:
-        parts.append(f"asked by the source to wait first: {', '.join(result.held)}")
+        parts.append(f"after the wait their source asks for: {', '.join(result.held)}")
     return "; ".join(parts) + "."

@@ -111,7 +111,13 @@ class Run:
         self.pollers: dict[str, Poller[Any]] = {}
         for feed in FEEDS:
             spec = FeedSpec(
-                feed.name, f"fake://{feed.name}", _text, feed.interval_s, 10.0, feed.retry_max_s
+                feed.name,
+                f"fake://{feed.name}",
+                _text,
+                feed.interval_s,
+                10.0,
+                feed.retry_max_s,
+                min_interval_s=feed.min_interval_s,
             )
             gate = gates["ll2"] if feed.name in LL2_FEEDS else None
             gate = gates["celestrak"] if feed.name == "tle" else gate
@@ -290,13 +296,13 @@ async def test_retry_now_wakes_the_feeds_that_are_down_and_keeps_a_retry_after()
     upstream.errors["docked"] = FeedError("HTTP 429", status=429, retry_after_s=300.0)
     run = Run(clock, upstream)
     run.start()
-    await clock.run_for(30.0)
+    await clock.run_for(90.0)  # past crew's 60-s floor since its 503
     upstream.errors.clear()
     asked_at = clock.now()
     result = run.recovery.retry_now()
     assert set(result.now) == {"crew"} and set(result.held) == {"docked"}
     await clock.run_for(5.0)
-    assert run.first_ok("crew", asked_at) == asked_at  # at once, not in 30 min
+    assert run.first_ok("crew", asked_at) == asked_at  # at once, not in half an hour
     assert run.first_ok("docked", asked_at) is None  # the source asked for 5 min
     await clock.run_for(300.0)
     docked_ok = run.first_ok("docked", asked_at)
@@ -306,3 +312,34 @@ async def test_retry_now_wakes_the_feeds_that_are_down_and_keeps_a_retry_after()
     again = run.recovery.retry_now()
     await run.stop()
     assert again.now == () and again.held == ()
+
+
+async def test_an_early_retry_keeps_the_feeds_floor_since_its_last_answer() -> None:
+    # Crew's upstream answered 503 a moment ago; the network comes back for position at once:
+    # crew asks again early, but not before its 60-s floor since that answer.
+    clock = VirtualClock(START)
+    upstream = Upstream(clock)
+    upstream.up = True
+    upstream.errors["crew"] = FeedError("HTTP 503", status=503)
+    upstream.errors["position"] = FeedError("HTTP 502", status=502)
+    run = Run(clock, upstream)
+    run.start()
+    await clock.run_for(1.0)
+    del upstream.errors["crew"]
+    del upstream.errors["position"]
+    await clock.run_for(120.0)
+    await run.stop()
+    crew = upstream.asked("crew")
+    assert len(crew) == 2 and crew[1] - crew[0] == timedelta(seconds=60), crew
+    # Retry now during the floor says the feed is held back, and keeps the floor too.
+    clock2 = VirtualClock(START)
+    upstream2 = Upstream(clock2)
+    upstream2.up = True
+    upstream2.errors["crew"] = FeedError("HTTP 503", status=503)
+    run2 = Run(clock2, upstream2)
+    run2.start()
+    await clock2.run_for(10.0)
+    assert run2.recovery.retry_now().held == ("crew",)
+    await clock2.run_for(60.0)
+    await run2.stop()
+    assert [t - START for t in upstream2.asked("crew")] == [timedelta(0), timedelta(seconds=60)]
