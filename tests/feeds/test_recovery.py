@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from issdash.feeds.adapters.position import parse_position
 from issdash.feeds.poller import (
     FeedEvent,
     FeedSpec,
@@ -24,7 +25,8 @@ from issdash.feeds.poller import (
     Recovery,
 )
 from issdash.feeds.registry import FEEDS
-from issdash.feeds.sources import FeedError, RawResponse
+from issdash.feeds.sources import FeedError, HttpSource, RawResponse, make_http_client
+from tests.support.loopback import Reply, loopback_server
 
 START = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 LL2_FEEDS = ("launches", "dockings")
@@ -343,3 +345,42 @@ async def test_an_early_retry_keeps_the_feeds_floor_since_its_last_answer() -> N
     await clock2.run_for(60.0)
     await run2.stop()
     assert [t - START for t in upstream2.asked("crew")] == [timedelta(0), timedelta(seconds=60)]
+
+
+# -- what counts as an answer, over real HTTP ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reply", "answered"),
+    [
+        (None, False),  # nothing listens: connection refused
+        (Reply(status=503, body="busy"), True),
+        (Reply(status=429, headers={"Retry-After": "60"}), True),
+        (Reply(body=b"x" * 5_000), True),  # over the cap: the server still answered
+        (Reply(body="not json"), True),  # answered, then failed its checks
+    ],
+)
+async def test_only_an_answer_from_the_server_moves_its_spacing(
+    reply: Reply | None, answered: bool
+) -> None:
+    clock = VirtualClock(START)
+    client = make_http_client()
+    gate = RateGate(7200.0, clock, "127.0.0.1")
+    try:
+        with loopback_server() as server:
+            server.route("/iss", reply or Reply())
+            url = server.url("/iss")
+            if reply is not None:
+                await asking_fails(url, client, clock, gate)
+        if reply is None:
+            await asking_fails(url, client, clock, gate)  # the server is gone
+    finally:
+        await client.aclose()
+    assert (gate.last_answer() is not None) is answered
+
+
+async def asking_fails(url: str, client: Any, clock: VirtualClock, gate: RateGate) -> None:
+    spec = FeedSpec("position", url, parse_position, 5.0, 5.0, 300.0)
+    source = HttpSource(client, clock, max_body_bytes=1_000)
+    with pytest.raises(FeedError):
+        await Poller(spec, source, clock, lambda _: None, gate=gate).poll_once()
