@@ -53,12 +53,22 @@ class FeedError(Exception):
     """A fetch or parse failed. `reason` is short and fit to show on screen."""
 
     def __init__(
-        self, reason: str, *, retry_after_s: float | None = None, status: int | None = None
+        self,
+        reason: str,
+        *,
+        retry_after_s: float | None = None,
+        status: int | None = None,
+        answered: bool | None = None,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after_s = retry_after_s
         self.status = status
+        # Whether the upstream answered (sent a status line) before this failed: only an
+        # answer counts against its polite spacing (issdash.feeds.poller.RateGate), and an
+        # answer after an outage says the network is back. A refused connection, a host with
+        # no DNS answer or a request that never got its headers did not reach it.
+        self.answered = status is not None if answered is None else answered
 
 
 class Source(Protocol):
@@ -95,6 +105,7 @@ class HttpSource:
     async def fetch(self, url: str, timeout_s: float) -> RawResponse:
         import httpx
 
+        progress = _Progress()
         try:
             # One deadline covers every redirect hop, connect, headers and the whole body. It
             # is enforced by httpx's own timeouts (each phase gets the time left) and a check
@@ -107,24 +118,31 @@ class HttpSource:
             # cancellation (a poller stopped mid-request) does not reach: it ends by its own
             # deadline and hands its connection back to the pool.
             inner = asyncio.get_running_loop().create_task(
-                self._fetch(url, timeout_s), name=f"{FETCH_TASK_PREFIX}{url}"
+                self._fetch(url, timeout_s, progress), name=f"{FETCH_TASK_PREFIX}{url}"
             )
             inner.add_done_callback(_consume_outcome)
             async with asyncio.timeout(timeout_s + DEADLINE_GRACE_S):
                 return await asyncio.shield(inner)
+        except FeedError as exc:
+            exc.answered = exc.answered or progress.answered
+            raise
         except TimeoutError:
-            raise FeedError(f"timed out after {timeout_s:g} s") from None
+            raise FeedError(
+                f"timed out after {timeout_s:g} s", answered=progress.answered
+            ) from None
         except httpx.TimeoutException:
-            raise FeedError(f"timed out after {timeout_s:g} s") from None
+            raise FeedError(
+                f"timed out after {timeout_s:g} s", answered=progress.answered
+            ) from None
         except httpx.ConnectError as exc:
             raise FeedError(f"cannot connect: {_connect_reason(exc)}") from None
         except httpx.HTTPError as exc:
-            raise FeedError(f"network error: {_short(exc)}") from None
+            raise FeedError(f"network error: {_short(exc)}", answered=progress.answered) from None
         except (ValueError, UnicodeError) as exc:
             # httpx refuses some malformed URLs and headers with plain ValueErrors.
-            raise FeedError(f"bad answer: {_short(exc)}") from None
+            raise FeedError(f"bad answer: {_short(exc)}", answered=progress.answered) from None
 
-    async def _fetch(self, url: str, timeout_s: float) -> RawResponse:
+    async def _fetch(self, url: str, timeout_s: float, progress: _Progress) -> RawResponse:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
 
@@ -139,6 +157,7 @@ class HttpSource:
             async with self._client.stream(
                 "GET", current, timeout=time_left(), follow_redirects=False
             ) as response:
+                progress.answered = True
                 status = response.status_code
                 if status in REDIRECT_STATUSES:
                     current = redirect_target(current, response.headers.get("location"))
@@ -182,6 +201,12 @@ class HttpSource:
                     received_at=self._clock.now(),
                 )
         raise FeedError("too many redirects")
+
+
+class _Progress:
+    """How far one request got, for saying whether the upstream answered when it fails."""
+
+    answered = False
 
 
 def _consume_outcome(task: asyncio.Future[RawResponse]) -> None:

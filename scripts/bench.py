@@ -184,6 +184,21 @@ def whole_process(runs: int, window_s: float, settle_s: float) -> list[dict[str,
     ]
 
 
+def recovery_row(outage_s: float) -> dict[str, Any]:
+    """Seconds from the upstream's return to every feed ok (scripts/recovery_probe.py)."""
+    from scripts.recovery_probe import BUDGET_S, measure
+
+    result = asyncio.run(measure(outage_s))
+    seconds = result.all_ok_after_s
+    return row(
+        f"upstream back after {outage_s:g} s down: every feed ok after",
+        "s",
+        [seconds if seconds is not None else float("inf")],
+        f"<= {BUDGET_S:g} s",
+        seconds is not None and seconds <= BUDGET_S,
+    )
+
+
 def soak_growth() -> dict[str, Any]:
     path = ROOT / "soak-results.json"
     if not path.exists():
@@ -240,6 +255,7 @@ def main() -> int:
             None,
         ),
         soak_growth(),
+        recovery_row(30.0 if args.quick else 60.0),
         *suite,
     ]
     return report(machine, rows)

@@ -35,6 +35,8 @@ from issdash.feeds.poller import (
     GateRecord,
     Poller,
     RateGate,
+    Recovery,
+    RetryNow,
     gather_once,
 )
 from issdash.feeds.recording import EntrySink, Recording, RecordingSource, load_recording
@@ -172,6 +174,9 @@ class Runtime:
         self._gates = {
             host: RateGate(s, clock, host, record) for host, s in SHARED_LIMITS_BY_HOST.items()
         }
+        # The pollers of the run hear from each other when an outage ends; "retry now" goes
+        # through it too (see `retry_feeds_now`).
+        self.recovery = Recovery()
         # When each feed's cached answer, accepted by its adapter at start, was received: a
         # feed whose answer is younger than its interval does not poll at start.
         self._cached_at: dict[str, datetime] = {}
@@ -224,6 +229,7 @@ class Runtime:
             timeout_s=feed.timeout_s,
             retry_max_s=feed.retry_max_s,
             cacheable=BY_NAME[name].cacheable,
+            min_interval_s=BY_NAME[name].min_interval_s,
         )
 
     def _source(self) -> SourceRouter:
@@ -359,10 +365,19 @@ class Runtime:
                 gate,
                 wake,
                 first_wait_s=self.fresh_for_s(name),
+                # A replay's feeds answer as the recording did, outage or not.
+                recovery=self.recovery if self.recording is None else None,
             )
             self.pollers[name] = poller
             self._tasks[name] = asyncio.create_task(poller.run(), name=f"poll-{name}")
         self._mark_started(started)
+
+    def retry_feeds_now(self) -> RetryNow:
+        """Retry feeds now: every feed this runtime polls that is down asks its upstream
+        again at once (a Retry-After still runs its course; a shared host's spacing of
+        answers still holds). Feeds that are not down, or not polled here (a follower on the
+        bus, a replay's), are left alone."""
+        return self.recovery.retry_now()
 
     def _mark_started(self, names: list[str]) -> None:
         """From now on a feed that never answers becomes overdue (see FeedHealth.overdue)."""

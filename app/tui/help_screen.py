@@ -33,6 +33,7 @@ HELP_KEYS: tuple[tuple[str, str], ...] = (
     ("g", "grid"),
     ("s", "station view"),
     ("p", "passes, sky chart (v: visible only)"),
+    ("R", "retry feeds now"),
     ("?", "this help"),
     ("ctrl+p", "command palette"),
     ("esc", "close a panel"),

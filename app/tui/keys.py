@@ -47,6 +47,9 @@ class DashboardKeys(WorkersNeverEndTheApp[None]):
         Binding("g", "toggle_layer('grid')", "Grid"),
         Binding("s", "station_view", "Station"),
         Binding("p", "passes", "Passes"),
+        # Live: every feed that is down asks again now (issue 24). Not in the footer: it is
+        # for the moment the network is back, and the help and the palette list it.
+        Binding("R", "retry_feeds", "Retry feeds", show=False),
         # Replay only (hidden in live mode by check_action).
         Binding("space", "pause", "Pause"),
         Binding("plus,equals_sign", "speed(1)", "Speed", key_display="+/-"),
@@ -111,6 +114,13 @@ class DashboardKeys(WorkersNeverEndTheApp[None]):
                     self.action_restart,
                 ),
             )
+        if self.runtime.recording is None:
+            # Live only: a replay's feeds answer as the recording did.
+            yield SystemCommand(
+                "Feeds: retry now",
+                "Every feed that is down asks its source again now (R)",
+                self.action_retry_feeds,
+            )
         for layer, what in (
             ("night", "night-side shading"),
             ("footprint", "the footprint circle"),
@@ -137,6 +147,9 @@ class DashboardKeys(WorkersNeverEndTheApp[None]):
         return not (
             action in ("toggle_layer", "passes") and isinstance(self.screen, PassPlannerScreen)
         )
+
+    def action_retry_feeds(self) -> None:
+        self.notify(retry_message(self.runtime, self.replay.active), timeout=4, markup=False)
 
     def action_hide_keys(self) -> None:
         self.action_hide_help_panel()
@@ -195,3 +208,20 @@ class DashboardKeys(WorkersNeverEndTheApp[None]):
         self.toggles = replace(self.toggles, **{layer: not current})
         self.notify(f"{layer.capitalize()} {'off' if current else 'on'}", timeout=1.5)
         self._tick()
+
+
+def retry_message(runtime: Runtime, replaying: bool) -> str:
+    """What "Retry feeds now" did on `runtime`, in words for a toast."""
+    if replaying or runtime.recording is not None:
+        return "Replay: the feeds come from the recording; there is nothing to retry."
+    if not runtime.pollers:
+        return "No feed is polled by this dashboard: another one polls and shares the answers."
+    result = runtime.retry_feeds_now()
+    if not result.now and not result.held:
+        return "No feed is down: nothing to retry."
+    parts = []
+    if result.now:
+        parts.append(f"Retrying now: {', '.join(result.now)}")
+    if result.held:
+        parts.append(f"after the wait their source asks for: {', '.join(result.held)}")
+    return "; ".join(parts) + "."

@@ -42,15 +42,18 @@ async def wait_for(pilot: Any, condition: Any) -> None:
 async def test_offline_with_a_feed_still_queued_says_offline_and_not_known(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # As on a machine without network: every feed fails except the second Launch Library
-    # feed, which waits its turn behind the first (a shared rate limit, 10 min here too).
-    monkeypatch.setattr(runtime_module, "SHARED_LIMITS_BY_HOST", {"127.0.0.1": 600.0})
+    # As on a machine without network: every feed fails except one that waits its turn (a
+    # shared rate limit, 10 min here too: its host answered a minute ago, said the record of
+    # an earlier run; a failed attempt would not count).
+    monkeypatch.setattr(runtime_module, "SHARED_LIMITS_BY_HOST", {"127.0.0.2": 600.0})
     feeds = {
-        f: {"url": f"http://{'127.0.0.1' if f in ('launches', 'dockings') else 'localhost'}:9/{f}"}
-        for f in FEEDS
+        f: {"url": f"http://{'127.0.0.2' if f == 'dockings' else 'localhost'}:9/{f}"} for f in FEEDS
     }
+    cache = tmp_path / "empty"
+    cache.mkdir()
+    (cache / runtime_module.GATE_RECORD_FILE).write_text('{"127.0.0.2": "2025-04-08T11:59:00Z"}')
     clock = FrozenClock(AT)
-    runtime = Runtime(load_settings(cache_dir=tmp_path / "empty", feeds=feeds), clock)
+    runtime = Runtime(load_settings(cache_dir=cache, feeds=feeds), clock)
     app = IssDashApp(runtime)
     async with app.run_test(size=(120, 40)) as pilot:
         state = runtime.store.state
