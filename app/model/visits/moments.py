@@ -2,7 +2,7 @@
 (pure; no Textual).
 
 A moment fires when the timeline first shows its phase done (issdash.model.visits.timeline: a
-scheduled time that passed, or an estimate a source confirmed). It fires once; it is not announced
+source confirmed it; a time passing confirms nothing). It fires once; it is not announced
 when it is already old news by the time it is seen done (a dashboard started, or a replay jumped,
 long after it). Each moment stays on screen for a few seconds of real time, whatever the
 replay speed, so at 1000x a docking is still readable; moments that come together wait their
@@ -34,19 +34,25 @@ MAX_WAITING = 3
 class Moment:
     kind: PhaseKind
     vehicle: str
-    time: datetime  # when it happened (the phase's time)
+    time: datetime  # when it happened (the phase's time, the one the timeline shows)
     estimated: bool  # the time is an estimate; `seen_at` is when a source confirmed it
-    seen_at: datetime
+    seen_at: datetime  # when the answer confirming it arrived
 
     @property
     def headline(self) -> str:
         return HEADLINES[self.kind]
 
     def text(self) -> str:
-        """One line: "LIFTOFF  Soyuz MS-27  05:47:15Z"."""
-        # An estimate's time is not when it happened: say when a source confirmed it.
-        when = f"confirmed {self.seen_at:%H:%M}Z" if self.estimated else f"{self.time:%H:%M:%S}Z"
-        return f"{self.headline}  {self.vehicle}  {when}"
+        """One line: "LIFTOFF  Soyuz MS-27  05:47:15Z", or for an estimate confirmed later
+        "HATCHES OPEN  Soyuz MS-27  estimated 11:27Z, confirmed by 11:30Z"."""
+        if not self.estimated:
+            return f"{self.headline}  {self.vehicle}  {self.time:%H:%M:%S}Z"
+        # An estimate stays one: its time is the timeline's, and when a source confirmed it
+        # is said apart (the confirmation's time is not when it happened).
+        return (
+            f"{self.headline}  {self.vehicle}  estimated {self.time:%H:%M}Z,"
+            f" confirmed by {self.seen_at:%H:%M}Z"
+        )
 
 
 class MomentTracker:
@@ -82,8 +88,9 @@ class MomentTracker:
             self._seen[key] = phase.time
             if now - phase.time > self.fresh_for:
                 continue  # old news: seen done only long after it happened
+            seen = phase.confirmed_at if phase.confirmed_at is not None else now
             self._waiting.append(
-                Moment(phase.kind, timeline.vehicle, phase.time, phase.estimated, now)
+                Moment(phase.kind, timeline.vehicle, phase.time, phase.estimated, min(seen, now))
             )
         if self._current is not None and wall_s < self._until_s:
             return self._current
