@@ -8,7 +8,7 @@ from itertools import pairwise
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from issdash.feeds.adapters.schedule import parse_docked, parse_dockings, parse_launches
@@ -26,7 +26,10 @@ from issdash.model.visits.timeline import (
 )
 from scripts.fixtures.ms27_payloads import (
     DOCKED_BEFORE_MS27,
+    ISS_CREW_BEFORE_MS27,
+    SHENZHOU_19,
     corquaid_docked,
+    corquaid_people,
     ll2_docking,
     ll2_dockings,
     ll2_launch,
@@ -399,3 +402,50 @@ def test_the_next_event_never_skips_one_not_done(minute: int, crew: bool) -> Non
     for t in timelines:  # done is a prefix: nothing is done after something that is not
         flags = [p.done for p in t.phases]
         assert flags == sorted(flags, reverse=True)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    minute=st.integers(min_value=5 * 60, max_value=14 * 60),
+    listed=st.booleans(),
+    aboard=st.booleans(),
+    status=st.sampled_from(["Go", "TBD", "Hold", "In Flight", "Success"]),
+)
+def test_nothing_is_done_that_no_source_confirms(
+    minute: int, listed: bool, aboard: bool, status: str
+) -> None:
+    """Whatever the feeds say and whenever: a phase is done only with a confirming answer,
+    the docking only if the docked list lists the vehicle or its crew is aboard, the launch
+    only if besides those the launch record says it lifted off; the docked list is the list;
+    the hatch time is the estimate, marked as one, confirmed or not."""
+    now = DAY + timedelta(minutes=minute)
+    # Neither list can show MS-27 before it docked at 08:57 (a list that does is below).
+    listed, aboard = listed and now >= at(8, 57), aboard and now >= at(8, 57)
+    state = ms27_state(
+        now,
+        launches=ll2_launches(
+            ll2_launch("Soyuz 2.1a | Soyuz MS-27", "2025-04-08T05:47:15Z", status)
+        ),
+        docked=None if listed else DOCKED_BEFORE_MS27,
+        crew=corquaid_people() if aboard else corquaid_people(ISS_CREW_BEFORE_MS27 + SHENZHOU_19),
+        received=now,
+    )
+    timeline = next(t for t in build_timelines(state, now) if t.vehicle == "Soyuz MS-27")
+    done = {p.kind: p for p in timeline.phases if p.done}
+    assert all(p.confirmed_at == now for p in done.values())  # the answers' arrival
+    if "docking" in done:
+        assert listed or aboard
+    if "launch" in done:
+        assert listed or aboard or status in ("In Flight", "Success")
+    assert ("Soyuz MS-27" in [v.name for v in docked_vehicles(state, now)]) is listed
+    hatch = next(p for p in timeline.phases if p.kind == "hatch")
+    assert hatch.estimated and hatch.time == at(11, 27)
+    assert hatch.done is aboard
+
+
+def test_a_docked_list_giving_a_docking_still_to_come_confirms_nothing() -> None:
+    # At 08:00 a list already shows MS-27 "docked 08:57": a time from the future is not a
+    # docking that happened.
+    now = at(8)
+    _, phase = _ms27(now, docked=None)
+    assert phase is not None and phase.kind == "docking" and not phase.done

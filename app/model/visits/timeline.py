@@ -213,10 +213,11 @@ def _timeline(b: _Builder, state: MissionState, now: datetime) -> Timeline | Non
     launches_at = state.launches.received_at if state.launches else None
     status = (b.launch_status or "").strip().lower()
     listed_at = b.listed_at
-    if listed_at is not None and b.listed_docked is not None and b.launch is not None:
+    if listed_at is not None and b.listed_docked is not None:
         # A listing with a docking before this launch is an earlier visit of the same name,
-        # not this one's arrival.
-        listed_at = listed_at if b.listed_docked >= b.launch else None
+        # not this one's arrival; one with a docking still to come says nothing happened yet.
+        earlier = b.launch is not None and b.listed_docked < b.launch
+        listed_at = None if earlier or b.listed_docked > now else listed_at
     arriving = b.launch is not None and (b.docking is None or b.docking > now - RECENT)
     if arriving:
         lifted_off = launches_at if status in LIFTED_OFF else None
