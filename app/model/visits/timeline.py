@@ -263,8 +263,8 @@ def _timeline(b: _Builder, state: MissionState, now: datetime) -> Timeline | Non
 
 
 def _crew_aboard(state: MissionState, key: str) -> datetime | None:
-    """When the first crew list showing someone who came on this vehicle aboard the station
-    arrived (None: no list shows one)."""
+    """When the earliest of the crew lists held (corquaid, Open Notify) that shows someone who
+    came on this vehicle aboard the station arrived (None: no list shows one)."""
     return min(
         (
             r.received_at
