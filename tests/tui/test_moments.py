@@ -301,7 +301,7 @@ async def test_the_liftoff_banner_on_the_dashboard() -> None:
         assert panel.view.next[1].kind == "launch"
         assert panel.view.next[1].unconfirmed(clock.now())
         assert "no liftoff report yet" in str(app.query_one("#next-event-when").render())
-        app.replay.jump(LIFTOFF_HEARD - timedelta(seconds=2))
+        app.replay.jump(LIFTOFF_HEARD + timedelta(seconds=1))
         await app._replay_from_here()
         for _ in range(100):
             if "LIFTOFF" in banner.render().plain:
