@@ -34,8 +34,9 @@ SHOTS: list[tuple[str, tuple[int, int], datetime, list[str]]] = [
     ("dashboard-80x24", (80, 24), DAY.replace(hour=8), []),
     # Three minutes before launch, where the replay starts.
     ("launch-120x40", (120, 40), DAY.replace(hour=5, minute=44), []),
-    # Docking: the moment's banner, the timeline moving on.
-    ("docking-120x40", (120, 40), DAY.replace(hour=8, minute=57, second=5), []),
+    # Docking: the moment's banner, the timeline moving on (once the docked list lists the
+    # vehicle, at 09:05: before it only the schedule says it docked).
+    ("docking-120x40", (120, 40), DAY.replace(hour=9, minute=5, second=5), []),
     # After the hatches opened: ten aboard, and Open Notify not caught up yet.
     ("hatch-open-120x40", (120, 40), DAY.replace(hour=11, minute=45), []),
     ("help-120x40", (120, 40), DAY.replace(hour=8), ["question_mark"]),

@@ -1,5 +1,7 @@
 """The one banner across the top of the screen: every feed down (saying how old what is shown
-is), or a big moment of a visit (liftoff, docking, hatch opening) for a few seconds.
+is), or a big moment of a visit (liftoff, docking, hatch opening) for a few seconds: in
+green when a source confirmed it, in amber when its time came and none has yet ("DOCKING ...
+expected 08:57Z, not confirmed").
 
 Feeds down wins: a moment is only as good as the data that says it happened.
 """
@@ -22,6 +24,7 @@ class AlertBanner(Widget):
     AlertBanner.-shown { display: block; }
     AlertBanner.-moment { height: 3; background: $success; color: $background;
                           content-align: center middle; }
+    AlertBanner.-moment.-unconfirmed { background: $warning; }
     """
 
     view: reactive[AlertView | None] = reactive(None)
@@ -32,6 +35,8 @@ class AlertBanner(Widget):
         moment = view is not None and not alarm and view.moment is not None
         self.set_class(alarm or moment, "-shown")
         self.set_class(moment, "-moment")
+        shown = view.moment if moment and view is not None else None
+        self.set_class(shown is not None and not shown.confirmed, "-unconfirmed")
 
     @guarded(render_failed)
     def render(self) -> Text:

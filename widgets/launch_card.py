@@ -17,7 +17,8 @@ _ROLES = {"commander": "CDR", "flight engineer": "FE"}
 
 
 def t_minus(seconds: float) -> str:
-    """ "T- 3m 15s", "T- 1h 05m": counting down, never negative (after liftoff the card goes)."""
+    """ "T- 3m 15s", "T- 1h 05m": counting down, never negative (past T-0 the card says the
+    launch is expected, not confirmed, until the record says it lifted off)."""
     return f"T- {fmt.duration(max(0.0, seconds))}"
 
 
@@ -89,9 +90,19 @@ class LaunchCard(TextLines):
         else:
             head.append("rocket unknown", style=unknown)
         head.append("  ")
-        head.append(t_minus(view.seconds_to_launch), style=style("launch-card--clock"))
+        if view.unconfirmed:
+            # T-0 passed and the record does not say it lifted off: expected, not a fact.
+            head.append(
+                f"expected {fmt.utc_hm(view.net)}, not confirmed", style=style("launch-card--clock")
+            )
+        else:
+            head.append(t_minus(view.seconds_to_launch), style=style("launch-card--clock"))
         width = self.content_size.width
-        for extra in (f"  {fmt.utc_hm(view.net)}", f"  {view.status}" if view.status else ""):
+        extras = (
+            "" if view.unconfirmed else f"  {fmt.utc_hm(view.net)}",
+            f"  {view.status}" if view.status else "",
+        )
+        for extra in extras:
             # On a short terminal the time and status that do not fit are left off whole
             # (the next event panel beside the card shows both) rather than cut to "…".
             if self.compact and 0 < width < head.cell_len + len(extra):

@@ -2,8 +2,9 @@
 
 What is not known is said so, never drawn as "nothing": a schedule that could not be read is
 "Schedule not known", not "Nothing scheduled"; a docked list that could not be read is
-"not known", not "(0) none reported". An estimate whose time passed without a source
-confirming it stays the next event: "expected 11:27:00Z, not confirmed".
+"not known", not "(0) none reported". A phase whose time passed without a source confirming
+it (issdash.model.visits.timeline) stays the next event: "expected 11:27:00Z, not confirmed";
+an estimate keeps its "~est" after it is confirmed (its time is still a guess).
 
 The panel is three parts, each a widget with its own view: the countdown (ticks every
 second), the phase timeline (changes at a phase or a percent of progress) and the docked list
@@ -32,23 +33,13 @@ from issdash.model.next_event import (
     TimelinePart,
     split_view,
 )
-from issdash.model.visits.timeline import Phase
+from issdash.model.visits.timeline import AWAITING, Phase
 from issdash.widgets import format as fmt
 from issdash.widgets.guard import guarded
 from issdash.widgets.style_cache import KeptStyles
 from issdash.widgets.text_lines import same_text
 
 _MARK = {"done": "✓", "current": "▶", "scheduled": "○", "estimated": "○"}
-# What would confirm an estimate (issdash.model.visits.timeline), said while waiting for it; short
-# enough to share a 40-column line with the NOT CONFIRMED mark.
-_CONFIRMED_BY = {
-    "launch": "per schedule",
-    "insertion": "no launch report yet",
-    "docking": "not in docked list yet",
-    "hatch": "crew not listed aboard",
-    "undocking": "per schedule",
-    "landing": "crew still listed",
-}
 
 
 class NextEventPanel(KeptStyles, Vertical):
@@ -264,7 +255,7 @@ class EventClock(NextEventPart):
             text.append(f", {ago} ago", style=self._s("upcoming"))
             text.append("\n")
             text.append(" NOT CONFIRMED ", style=self._s("warn"))
-            text.append(f" {_CONFIRMED_BY[phase.kind]}", style=muted)
+            text.append(f" {AWAITING[phase.kind]}", style=muted)
         else:
             timeline, phase = view.next
             sign = "T-" if phase.kind == "launch" else "in"
@@ -346,7 +337,8 @@ class PhaseTimeline(NextEventPart):
             text.append(f"{phase.time:%H:%M:%S}Z", style=style)
             if phase.time.date() != view.today:
                 text.append(f" {phase.time:%b %d}", style=self._s("muted"))
-            if phase.estimated and not phase.done:
+            if phase.estimated:
+                # Confirmed or not, the time is the profile's guess, not when it happened.
                 text.append(" ~est", style=self._s("muted"))
             text.append("\n")
         text.append(self._progress(view))

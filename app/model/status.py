@@ -23,7 +23,13 @@ from issdash.model.telemetry import (
     EngineCache,
     orbit_at,
 )
-from issdash.model.visits.timeline import build_timelines, docked_vehicles, next_event
+from issdash.model.visits.timeline import (
+    AWAITING,
+    build_timelines,
+    docked_vehicles,
+    last_event,
+    next_event,
+)
 
 
 def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -> dict[str, Any]:
@@ -119,9 +125,13 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
         partly = Unknown("schedule", schedule_part)
         notices.append(f"schedule known only in part ({partly.reason})")
     event = next_event_status(state, now)
-    if event is not None and event.get("overdue"):
+    # Past its time with no source confirming it: said, and the report is degraded (exit 3),
+    # so a script is not told a docking happened on the schedule's word.
+    overdue = event is not None and bool(event.get("overdue"))
+    if event is not None and overdue:
         notices.append(
             f"{event['kind']} of {event['vehicle']} expected {event['time']}, not confirmed"
+            f" ({event['awaiting']})"
         )
     if orbit is None:
         notices.append("position not known (no orbital elements)")
@@ -156,9 +166,10 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
         "docked": docked_status(state, now),
         "station": station_model.to_json(now),
         "next_event": event,
+        "last_event": last_event_status(state, now),
         "feeds": feeds,
         "notices": notices,
-        "degraded": degraded,
+        "degraded": degraded or overdue,
     }
 
 
@@ -205,9 +216,10 @@ def crew_status(state: MissionState, now: datetime) -> dict[str, Any] | None:
 
 
 def next_event_status(state: MissionState, now: datetime) -> dict[str, Any] | None:
-    """The soonest phase not done for any visiting vehicle: one to come, or an estimate whose
-    time passed unconfirmed (`overdue`, negative `t_minus_s`). Null when nothing is scheduled
-    or when the schedule is not known (then `notices` says why)."""
+    """The soonest phase not done for any visiting vehicle: one to come, or one whose time
+    (scheduled or estimated) passed with no source confirming it (`overdue`, negative
+    `t_minus_s`, `awaiting` what would confirm it). Null when nothing is scheduled or when the
+    schedule is not known (then `notices` says why)."""
     if unknown(state, "schedule", now) is not None:
         return None
     known = trusted(state, now)
@@ -215,18 +227,41 @@ def next_event_status(state: MissionState, now: datetime) -> dict[str, Any] | No
     if found is None:
         return None
     timeline, phase = found
+    overdue = phase.unconfirmed(now)
     event: dict[str, Any] = {
         "kind": phase.kind,
         "vehicle": timeline.vehicle,
         "time": iso_z(phase.time),
         "t_minus_s": round((phase.time - now).total_seconds(), 1),
         "estimated": phase.estimated,
-        "overdue": phase.unconfirmed(now),
+        "overdue": overdue,
+        "awaiting": AWAITING[phase.kind] if overdue else None,
         "port": timeline.port,
     }
     if phase.slip is not None:
         event["slipped_from"] = iso_z(phase.slip.previous)
     return event
+
+
+def last_event_status(state: MissionState, now: datetime) -> dict[str, Any] | None:
+    """The latest phase a source confirmed, with the same one time the timeline and the
+    banner show (`estimated` when that time is the profile's guess) and, apart, when the
+    confirming answer arrived (`confirmed_by`). Null when none is (or the schedule is not
+    known)."""
+    if unknown(state, "schedule", now) is not None:
+        return None
+    found = last_event(build_timelines(trusted(state, now), now), now)
+    if found is None:
+        return None
+    timeline, phase = found
+    return {
+        "kind": phase.kind,
+        "vehicle": timeline.vehicle,
+        "time": iso_z(phase.time),
+        "estimated": phase.estimated,
+        "confirmed_by": iso_z(phase.confirmed_at) if phase.confirmed_at else None,
+        "port": timeline.port,
+    }
 
 
 def docked_status(state: MissionState, now: datetime) -> list[dict[str, Any]] | None:

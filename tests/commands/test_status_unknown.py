@@ -138,8 +138,13 @@ def test_an_estimate_past_its_time_stays_the_next_event_marked_overdue(tmp_path:
     assert (event["kind"], event["vehicle"]) == ("hatch", "Soyuz MS-27")
     assert event["estimated"] is True and event["overdue"] is True
     assert event["time"] == "2025-04-08T11:27:00Z" and event["t_minus_s"] == -120.0
-    assert "hatch of Soyuz MS-27 expected 2025-04-08T11:27:00Z, not confirmed" in report["notices"]
-    assert code == 0  # every feed answered: an unconfirmed estimate is not degraded data
+    assert (
+        "hatch of Soyuz MS-27 expected 2025-04-08T11:27:00Z, not confirmed"
+        " (crew not listed aboard)" in report["notices"]
+    )
+    # Every feed answered, but the report cannot say the hatches opened: a script is told
+    # (issue 24: a docking only the schedule said was reported with exit 0).
+    assert report["degraded"] is True and code == 3
 
 
 def test_a_feed_switched_off_is_not_known_but_not_degraded(tmp_path: Path) -> None:
@@ -159,9 +164,9 @@ def test_a_schedule_known_in_part_says_so(tmp_path: Path) -> None:
     code, report = status(tmp_path, "--at", "2025-04-08T08:00:00Z", "--timeout", "2", **env)
     assert code == 3
     event = report["next_event"]
-    # From the dockings schedule alone: without the launch report, orbit insertion (an
-    # estimate) is not confirmed, and it stays the next event.
-    assert (event["kind"], event["vehicle"], event["overdue"]) == ("insertion", "Soyuz MS-27", True)
+    # From the dockings schedule alone: without the launch report nothing says the rocket
+    # left the pad, and the launch stays the next event.
+    assert (event["kind"], event["vehicle"], event["overdue"]) == ("launch", "Soyuz MS-27", True)
     assert any(
         n.startswith("schedule known only in part (launches: cannot") for n in report["notices"]
     )

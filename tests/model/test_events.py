@@ -8,7 +8,7 @@ from itertools import pairwise
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from issdash.feeds.adapters.schedule import parse_docked, parse_dockings, parse_launches
@@ -26,13 +26,16 @@ from issdash.model.visits.timeline import (
 )
 from scripts.fixtures.ms27_payloads import (
     DOCKED_BEFORE_MS27,
+    ISS_CREW_BEFORE_MS27,
+    SHENZHOU_19,
     corquaid_docked,
+    corquaid_people,
     ll2_docking,
     ll2_dockings,
     ll2_launch,
     ll2_launches,
 )
-from tests.support.ms27_day import DAY, at, ms27_state, raw
+from tests.support.ms27_day import DAY, LAUNCH, at, ms27_state, raw
 
 
 def upcoming(now: datetime, **kwargs: Any) -> tuple[str, str, float, bool, str | None]:
@@ -56,10 +59,31 @@ def test_before_launch() -> None:
     assert upcoming(at(5, 30)) == ("Soyuz MS-27", "launch", 1035.0, False, "Prichal nadir")
 
 
+def in_flight() -> dict[str, Any]:
+    """Launch Library while the rocket climbs: it lifted off, no success reported yet."""
+    return ll2_launches(ll2_launch("Soyuz 2.1a | Soyuz MS-27", "2025-04-08T05:47:15Z", "In Flight"))
+
+
 def test_during_the_ascent_next_is_orbit_insertion() -> None:
-    vehicle, kind, t_minus, estimated, _ = upcoming(at(5, 50))
+    vehicle, kind, t_minus, estimated, _ = upcoming(at(5, 50), launches=in_flight())
     assert (vehicle, kind, estimated) == ("Soyuz MS-27", "insertion", True)
     assert t_minus == pytest.approx(5 * 60 + 60, abs=1)  # 05:56:00 is 8 min 45 s after launch
+
+
+def test_the_launch_is_expected_until_the_launch_record_says_it_lifted_off() -> None:
+    # Past T-0 with Launch Library still saying "Go": the schedule's time passed, nothing
+    # says the rocket left the pad.
+    now = at(5, 50)
+    timeline, phase = _ms27(now)
+    assert phase is not None and (phase.kind, phase.time, phase.estimated) == (
+        "launch",
+        LAUNCH,
+        False,
+    )
+    assert phase.unconfirmed(now) and not any(p.done for p in timeline.phases)
+    timeline, _ = _ms27(now, launches=in_flight())
+    launch = timeline.phases[0]
+    assert launch.done and launch.confirmed_at == DAY  # the answer's arrival (ms27_state's)
 
 
 def test_between_insertion_and_docking() -> None:
@@ -171,13 +195,13 @@ def test_nothing_scheduled() -> None:
     assert len(docked_vehicles(state, at(12))) == 5
 
 
-def test_a_past_event_is_the_next_one_only_while_it_is_an_unconfirmed_estimate() -> None:
+def test_a_past_event_is_the_next_one_only_while_it_is_unconfirmed() -> None:
     for minute in range(0, 24 * 60, 7):
         now = DAY + timedelta(minutes=minute)
         found = next_event(build_timelines(ms27_state(now), now), now)
         if found is not None and found[1].time <= now:
             phase = found[1]
-            assert phase.estimated and not phase.done and phase.unconfirmed(now)
+            assert not phase.done and phase.unconfirmed(now)
 
 
 # -- docked list --------------------------------------------------------------------
@@ -197,16 +221,41 @@ def test_docked_list_before_and_after() -> None:
     assert ms27.crew == ("Sergey Ryzhikov", "Alexey Zubritsky", "Jonny Kim")
 
 
-def test_docked_list_lagging_the_schedule_is_completed() -> None:
-    # corquaid still lists four vehicles at 09:30, but MS-27 docked at 08:57.
-    vehicles = docked_vehicles(ms27_state(at(9, 30), docked=DOCKED_BEFORE_MS27), at(9, 30))
-    assert "Soyuz MS-27" in [v.name for v in vehicles]
+def test_a_docked_list_lagging_the_schedule_is_not_completed_from_it() -> None:
+    # corquaid still lists four vehicles at 09:30; the schedule says MS-27 docked at 08:57.
+    # Only the list says what is docked: the docking is expected, not confirmed.
+    now = at(9, 30)
+    vehicles = docked_vehicles(ms27_state(now, docked=DOCKED_BEFORE_MS27), now)
+    assert "Soyuz MS-27" not in [v.name for v in vehicles]
+    timeline, phase = _ms27(now, docked=DOCKED_BEFORE_MS27)
+    assert phase is not None and (phase.kind, phase.time, phase.estimated) == (
+        "docking",
+        at(8, 57),
+        False,
+    )
+    assert phase.unconfirmed(now)
+    assert [p.kind for p in timeline.phases if p.done] == ["launch", "insertion"]
 
 
-def test_departed_vehicle_leaves_the_list() -> None:
-    now = datetime(2025, 4, 20, 6, 0, tzinfo=UTC)
-    vehicles = docked_vehicles(ms27_state(now, docked=None), now)
-    assert "Soyuz MS-26" not in [v.name for v in vehicles]
+def test_a_vehicle_past_its_scheduled_departure_stays_until_a_later_list_drops_it() -> None:
+    departure = datetime(2025, 4, 19, 21, 57, tzinfo=UTC)
+    now = datetime(2025, 4, 20, 0, 0, tzinfo=UTC)
+    # The list from before the departure still shows MS-26: the undocking is expected.
+    old_list = ms27_state(now, docked=None, received=departure - timedelta(hours=1))
+    assert "Soyuz MS-26" in [v.name for v in docked_vehicles(old_list, now)]
+    undocking = next(
+        p for t in build_timelines(old_list, now) for p in t.phases if p.kind == "undocking"
+    )
+    assert not undocking.done and undocking.unconfirmed(now)
+    # A list from after it without MS-26 confirms it, as of that answer.
+    rows = [r for r in DOCKED_BEFORE_MS27 if r[0] != "Soyuz MS-26"]
+    after = departure + timedelta(minutes=30)
+    new_list = ms27_state(now, docked=rows, received=after)
+    undocking = next(
+        p for t in build_timelines(new_list, now) for p in t.phases if p.kind == "undocking"
+    )
+    assert undocking.done and undocking.confirmed_at == after
+    assert undocking.time == departure  # the schedule's time, the only one any source gives
 
 
 # -- adapters -----------------------------------------------------------------------
@@ -319,7 +368,8 @@ def test_without_a_crew_list_the_hatch_opening_stays_an_estimate() -> None:
 
 
 def test_orbit_insertion_waits_for_the_launch_to_be_reported_a_success() -> None:
-    _, phase = _ms27(at(5, 58))  # insertion expected 05:56, LL2 still says "Go"
+    # Insertion expected 05:56; LL2 says the rocket is in flight, not yet a success.
+    _, phase = _ms27(at(5, 58), launches=in_flight())
     assert phase is not None and (phase.kind, phase.estimated) == ("insertion", True)
     assert phase.unconfirmed(at(5, 58))
     timeline, phase = _ms27(at(6, 5))  # "Success" reported at 06:04
@@ -348,7 +398,54 @@ def test_the_next_event_never_skips_one_not_done(minute: int, crew: bool) -> Non
         return
     assert not found[1].done
     assert found[1].time == min(p.time for p in pending)
-    assert found[1].time > now or (found[1].estimated and found[1].unconfirmed(now))
+    assert found[1].time > now or found[1].unconfirmed(now)
     for t in timelines:  # done is a prefix: nothing is done after something that is not
         flags = [p.done for p in t.phases]
         assert flags == sorted(flags, reverse=True)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    minute=st.integers(min_value=5 * 60, max_value=14 * 60),
+    listed=st.booleans(),
+    aboard=st.booleans(),
+    status=st.sampled_from(["Go", "TBD", "Hold", "In Flight", "Success"]),
+)
+def test_nothing_is_done_that_no_source_confirms(
+    minute: int, listed: bool, aboard: bool, status: str
+) -> None:
+    """Whatever the feeds say and whenever: a phase is done only with a confirming answer,
+    the docking only if the docked list lists the vehicle or its crew is aboard, the launch
+    only if besides those the launch record says it lifted off; the docked list is the list;
+    the hatch time is the estimate, marked as one, confirmed or not."""
+    now = DAY + timedelta(minutes=minute)
+    # Neither list can show MS-27 before it docked at 08:57 (a list that does is below).
+    listed, aboard = listed and now >= at(8, 57), aboard and now >= at(8, 57)
+    state = ms27_state(
+        now,
+        launches=ll2_launches(
+            ll2_launch("Soyuz 2.1a | Soyuz MS-27", "2025-04-08T05:47:15Z", status)
+        ),
+        docked=None if listed else DOCKED_BEFORE_MS27,
+        crew=corquaid_people() if aboard else corquaid_people(ISS_CREW_BEFORE_MS27 + SHENZHOU_19),
+        received=now,
+    )
+    timeline = next(t for t in build_timelines(state, now) if t.vehicle == "Soyuz MS-27")
+    done = {p.kind: p for p in timeline.phases if p.done}
+    assert all(p.confirmed_at == now for p in done.values())  # the answers' arrival
+    if "docking" in done:
+        assert listed or aboard
+    if "launch" in done:
+        assert listed or aboard or status in ("In Flight", "Success")
+    assert ("Soyuz MS-27" in [v.name for v in docked_vehicles(state, now)]) is listed
+    hatch = next(p for p in timeline.phases if p.kind == "hatch")
+    assert hatch.estimated and hatch.time == at(11, 27)
+    assert hatch.done is aboard
+
+
+def test_a_docked_list_giving_a_docking_still_to_come_confirms_nothing() -> None:
+    # At 08:00 a list already shows MS-27 "docked 08:57": a time from the future is not a
+    # docking that happened.
+    now = at(8)
+    _, phase = _ms27(now, docked=None)
+    assert phase is not None and phase.kind == "docking" and not phase.done

@@ -23,7 +23,7 @@ from issdash.feeds.clock import FrozenClock, ScaledClock
 from issdash.model.kiosk import KioskController
 from issdash.model.map.raster import PAD_GLYPH, MapScene, compose, point_cell
 from issdash.model.next_event import split_view
-from issdash.model.visits.launch_card import LaunchCardView, launch_card
+from issdash.model.visits.launch_card import CARD_UNCONFIRMED_FOR, LaunchCardView, launch_card
 from issdash.model.visits.moments import FRESH_FOR, SHOW_FOR_S, MomentTracker
 from issdash.model.visits.timeline import build_timelines
 from issdash.tui.dashboard import IssDashApp
@@ -34,6 +34,7 @@ from issdash.widgets.next_event import NextEventPanel
 from scripts.fixtures.ms27_payloads import (
     BAIKONUR_31_LAT_DEG,
     BAIKONUR_31_LON_DEG,
+    DOCKED_BEFORE_MS27,
     ll2_launch,
     ll2_launches,
     ms27_launch,
@@ -127,8 +128,15 @@ def test_the_card_is_up_before_liftoff_and_gone_after() -> None:
     assert card is not None
     assert (card.vehicle, card.rocket, card.seconds_to_launch) == ("Soyuz MS-27", "Soyuz 2.1a", 195)
     assert card.pad_place == (BAIKONUR_31_LAT_DEG, BAIKONUR_31_LON_DEG)
-    assert launch_card(state, LAUNCH) is None
     assert launch_card(state, LAUNCH - timedelta(days=3)) is None  # too far ahead for a card
+    # T-0 passed, the record still says "Go": the card stays, the launch not confirmed.
+    late = launch_card(state, LAUNCH + timedelta(minutes=2))
+    assert late is not None and late.unconfirmed
+    assert launch_card(state, LAUNCH + CARD_UNCONFIRMED_FOR) is None  # not forever
+    # The record says it lifted off: the card is gone.
+    for status in ("In Flight", "Success"):
+        flown = ms27_state(LAUNCH, launches=ll2_launches(ms27_launch(status)))
+        assert launch_card(flown, LAUNCH + timedelta(minutes=2)) is None
 
 
 async def test_the_dashboard_shows_the_card_and_marks_the_pad() -> None:
@@ -164,17 +172,32 @@ def test_the_pad_glyph_is_drawn_where_the_pad_is() -> None:
 # -- moments ----------------------------------------------------------------------------
 
 
+# The demo's first Launch Library answer after T-0 (05:50) reports the launch a success.
+LIFTOFF_HEARD = at(5, 50)
+
+
 def timelines(now: Any) -> Any:
-    return build_timelines(ms27_state(now), now)
+    """The MS-27 day's timelines at `now`, each feed answering at `now` (so a confirmation
+    arrives the moment its source says it)."""
+    status = "Success" if now >= LIFTOFF_HEARD else "Go"
+    launches = ll2_launches(ll2_launch("Soyuz 2.1a | Soyuz MS-27", "2025-04-08T05:47:15Z", status))
+    return build_timelines(ms27_state(now, launches=launches, received=now), now)
 
 
 def test_liftoff_fires_once_when_it_happens_and_stays_a_few_real_seconds() -> None:
     tracker = MomentTracker()
     assert tracker.update(timelines(at(5, 47)), at(5, 47), wall_s=0.0) is None
-    moment = tracker.update(timelines(LAUNCH), LAUNCH, wall_s=1.0)
+    # T-0 passed, and nothing yet says the rocket left the pad: no liftoff on the schedule's
+    # word, and that is said.
+    due = tracker.update(timelines(LAUNCH), LAUNCH, wall_s=0.5)
+    assert due is not None and not due.confirmed
+    assert due.text() == "LAUNCH  Soyuz MS-27  expected 05:47Z, not confirmed"
+    # The launch record's report takes its place at once, whatever is left of its time up.
+    moment = tracker.update(timelines(LIFTOFF_HEARD), LIFTOFF_HEARD, wall_s=1.0)
+    # The time is the one the launch record states, not when it was heard.
     assert moment is not None and moment.text() == "LIFTOFF  Soyuz MS-27  05:47:15Z"
     # Still up a few real seconds later, however far the replay clock ran meanwhile.
-    later = LAUNCH + timedelta(minutes=2)
+    later = LIFTOFF_HEARD + timedelta(minutes=2)
     assert tracker.update(timelines(later), later, wall_s=1.0 + SHOW_FOR_S - 0.5) == moment
     # Then gone, and never again.
     assert tracker.update(timelines(later), later, wall_s=1.0 + SHOW_FOR_S + 0.1) is None
@@ -186,10 +209,28 @@ def test_docking_and_hatch_opening_fire_in_turn() -> None:
     tracker.update(timelines(at(8, 50)), at(8, 50), wall_s=0.0)  # launch long past: quiet
     docked = tracker.update(timelines(at(8, 57)), at(8, 57), wall_s=1.0)
     assert docked is not None and docked.text() == "DOCKED  Soyuz MS-27  08:57:00Z"
-    assert tracker.update(timelines(at(11, 29)), at(11, 29), wall_s=20.0) is None
-    # The hatch time is an estimate; the crew list confirms it at 11:30, and that is said.
+    due = tracker.update(timelines(at(11, 29)), at(11, 29), wall_s=20.0)
+    assert due is not None
+    assert due.text() == "HATCH OPENING  Soyuz MS-27  expected 11:27Z, not confirmed"
+    # The hatch time is an estimate and stays one; the crew list confirms it at 11:30, and
+    # that is said apart.
     hatch = tracker.update(timelines(at(11, 30)), at(11, 30), wall_s=21.0)
-    assert hatch is not None and hatch.text() == "HATCHES OPEN  Soyuz MS-27  confirmed 11:30Z"
+    assert hatch is not None
+    assert hatch.text() == "HATCHES OPEN  Soyuz MS-27  estimated 11:27Z, confirmed by 11:30Z"
+
+
+def test_an_unlisted_docking_is_never_announced_docked() -> None:
+    """The docked list never lists MS-27: its scheduled time passing says it is expected and
+    not confirmed, once, and never DOCKED."""
+    tracker = MomentTracker()
+    shown = []
+    for minute in range(50, 60 * 3, 5):
+        now = at(8) + timedelta(minutes=minute)
+        state = ms27_state(now, docked=DOCKED_BEFORE_MS27, crew=False, received=now)
+        moment = tracker.update(build_timelines(state, now), now, wall_s=minute * 10.0)
+        if moment is not None and moment not in shown:
+            shown.append(moment)
+    assert [m.text() for m in shown] == ["DOCKING  Soyuz MS-27  expected 08:57Z, not confirmed"]
 
 
 def test_moments_long_past_at_start_are_not_announced() -> None:
@@ -214,9 +255,9 @@ def test_at_high_speed_moments_that_come_together_are_each_shown() -> None:
 def test_a_restart_lets_the_moment_fire_again() -> None:
     tracker = MomentTracker()
     tracker.update(timelines(at(5, 44)), at(5, 44), wall_s=0.0)
-    assert tracker.update(timelines(LAUNCH), LAUNCH, wall_s=1.0) is not None
+    assert tracker.update(timelines(LIFTOFF_HEARD), LIFTOFF_HEARD, wall_s=1.0) is not None
     assert tracker.update(timelines(at(5, 44)), at(5, 44), wall_s=2.0) is None  # r: back
-    again = tracker.update(timelines(LAUNCH), LAUNCH, wall_s=30.0)
+    again = tracker.update(timelines(LIFTOFF_HEARD), LIFTOFF_HEARD, wall_s=30.0)
     assert again is not None and again.kind == "launch"
 
 
@@ -225,12 +266,12 @@ def test_a_restart_lets_the_moment_fire_again() -> None:
 def test_each_moment_fires_at_most_once_over_any_run(minutes: int, step: int) -> None:
     tracker = MomentTracker()
     start = at(5) + timedelta(minutes=minutes)
-    fired: list[tuple[str, str]] = []
+    fired: list[tuple[str, str, bool]] = []
     now, wall = start, 0.0
     for _ in range(40):
         moment = tracker.update(timelines(now), now, wall)
-        if moment is not None and (moment.vehicle, moment.kind) not in fired:
-            fired.append((moment.vehicle, moment.kind))
+        if moment is not None and (moment.vehicle, moment.kind, moment.confirmed) not in fired:
+            fired.append((moment.vehicle, moment.kind, moment.confirmed))
             assert now - moment.time <= FRESH_FOR  # never old news
         now += timedelta(seconds=step * 10)
         wall += SHOW_FOR_S + 1
@@ -238,26 +279,43 @@ def test_each_moment_fires_at_most_once_over_any_run(minutes: int, step: int) ->
 
 
 async def test_the_liftoff_banner_on_the_dashboard() -> None:
-    clock = FrozenClock(at(5, 47, 10))
+    """Past T-0 the demo's Launch Library still says "Go" until its 05:50 answer: the panel
+    and the banner say the launch is expected and not confirmed, and no LIFTOFF is announced
+    until then."""
+    clock = ScaledClock(LAUNCH + timedelta(seconds=1), 1)
     app = IssDashApp(Runtime.for_demo(load_settings(), load_demo_recording(), clock))
+    app.moments = MomentTracker(show_for_s=3600.0)
     async with app.run_test(size=(120, 40)) as pilot:
         banner = app.query_one(AlertBanner)
+        panel = app.query_one(NextEventPanel)
         for _ in range(100):
-            if app.runtime.store.state.launches is not None:
+            if app.runtime.store.state.launches is not None and panel.view is not None:
                 break
             await pilot.pause(0.05)
         app._tick()
-        assert not banner.has_class("-shown")
-        clock.set(LAUNCH + timedelta(seconds=1))
-        app._tick()
-        await pilot.pause(0.05)
+        await pilot.pause()
+        assert banner.has_class("-moment") and banner.has_class("-unconfirmed")
+        assert "LAUNCH  Soyuz MS-27  expected 05:47Z, not confirmed" in banner.render().plain
+        assert "LIFTOFF" not in banner.render().plain
+        assert panel.view is not None and panel.view.next is not None
+        assert panel.view.next[1].kind == "launch"
+        assert panel.view.next[1].unconfirmed(clock.now())
+        assert "no liftoff report yet" in str(app.query_one("#next-event-when").render())
+        app.replay.jump(LIFTOFF_HEARD + timedelta(seconds=1))
+        await app._replay_from_here()
+        for _ in range(100):
+            if "LIFTOFF" in banner.render().plain:
+                break
+            await pilot.pause(0.05)
         assert banner.has_class("-shown") and banner.has_class("-moment")
+        assert not banner.has_class("-unconfirmed")
         assert "LIFTOFF  Soyuz MS-27  05:47:15Z" in banner.render().plain
 
 
 def test_docking_banner_snapshot(snap_compare: Callable[..., bool]) -> None:
-    """Docking: the banner across the top and the timeline's docking step ticked."""
-    clock = FrozenClock(at(8, 57, 5))
+    """Docking: the banner across the top and the timeline's docking step ticked, once the
+    docked list lists the vehicle (the demo's list gains MS-27 at 09:05)."""
+    clock = FrozenClock(at(9, 5, 5))
     app = IssDashApp(Runtime.for_demo(load_settings(), load_demo_recording(), clock))
     app.moments = MomentTracker(show_for_s=3600.0)  # up however long the shot takes
 
@@ -275,13 +333,13 @@ def test_docking_banner_snapshot(snap_compare: Callable[..., bool]) -> None:
 
 async def test_a_jump_takes_the_banner_down() -> None:
     """`n` hours ahead: the liftoff banner does not hang over the docking jumped to."""
-    clock = ScaledClock(LAUNCH - timedelta(seconds=2), 1)
+    clock = ScaledClock(LIFTOFF_HEARD - timedelta(seconds=2), 1)
     app = IssDashApp(Runtime.for_demo(load_settings(), load_demo_recording(), clock))
     app.moments = MomentTracker(show_for_s=3600.0)
     async with app.run_test(size=(120, 40)) as pilot:
         banner = app.query_one(AlertBanner)
         for _ in range(100):
-            if banner.has_class("-moment"):
+            if "LIFTOFF" in banner.render().plain:
                 break
             await pilot.pause(0.05)
         assert "LIFTOFF" in banner.render().plain
@@ -292,7 +350,7 @@ async def test_a_jump_takes_the_banner_down() -> None:
 
 async def test_the_kiosk_shows_the_moment_too_and_ctrl_c_stays_locked(tmp_path: Path) -> None:
     settings = load_settings(kiosk={"heartbeat_file": tmp_path / "hb"})
-    clock = FrozenClock(at(8, 57, 5))
+    clock = FrozenClock(at(9, 5, 5))
     runtime = Runtime.for_demo(settings, load_demo_recording(), clock)
     app = IssDashApp(runtime, kiosk=KioskController(settings.kiosk))
     app.moments = MomentTracker(show_for_s=3600.0)
@@ -328,6 +386,13 @@ async def test_while_the_hatch_moment_is_up_its_timeline_shows_every_step_done()
         assert part.timeline is not None and part.timeline.vehicle == "Soyuz MS-27"
         assert [p.kind for p in part.timeline.phases][-1] == "hatch"
         assert all(p.done for p in part.timeline.phases)
+        # One time for the hatch opening, on the timeline as in the banner: the estimate,
+        # ticked and still marked as one; when the crew list confirmed it is said apart.
+        await pilot.pause()
+        timeline = str(app.query_one("#next-event-timeline").render())
+        assert "✓ Hatch opening    11:27:00Z ~est" in timeline
+        banner = app.query_one(AlertBanner).render().plain
+        assert "HATCHES OPEN  Soyuz MS-27  estimated 11:27Z, confirmed by 11:30Z" in banner
 
 
 async def test_the_card_says_unknown_for_what_the_record_lacks() -> None:
@@ -356,3 +421,7 @@ async def test_the_card_says_unknown_for_what_the_record_lacks() -> None:
         card.view = replace(view, crew=())
         await pilot.pause()
         assert "none listed" in card.render().plain
+        card.view = replace(view, now=LAUNCH + timedelta(seconds=30))
+        await pilot.pause()
+        text = card.render().plain
+        assert "expected 05:47:15Z, not confirmed" in text and "T-" not in text
