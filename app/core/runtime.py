@@ -194,9 +194,9 @@ class Runtime:
         clock = self.clock
         recording = self.recording
         if recording is not None and urlparse(feed.url).scheme == REPLAY_SCHEME:
-            entries = recording.entries.get("telemetry", [])
+            # Read a window at a time from the recording, never held whole.
             return StationFeed(
-                lambda f: TelemetryReplay(entries, clock, on_reset=f.reset),
+                lambda f: TelemetryReplay(recording, clock, on_reset=f.reset),
                 clock,
                 self.store.publish,
                 self.recorder,

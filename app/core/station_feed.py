@@ -78,8 +78,10 @@ class StationFeed:
         batch) or `timeout_s` passes; True if anything arrived. A stream that said nothing
         at all is reported as a failure, as a poll without an answer is."""
         if isinstance(self.source, TelemetryReplay):
-            # A replay knows at once what had arrived by now.
-            self.on_updates(self.source.due(self._clock.now()))
+            # A replay knows at once what had arrived by now (read in batches, so what is
+            # held is one batch, however large the recording).
+            for batch in self.source.due_batches(self._clock.now()):
+                self.on_updates(batch)
             return self.batches > 0
         task = asyncio.create_task(self.run())
         loop = asyncio.get_running_loop()
