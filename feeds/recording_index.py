@@ -78,13 +78,15 @@ _MICROSECOND = timedelta(microseconds=1)
 # full parse would turn them into other characters than the bytes seen here).
 _LINE = re.compile(
     rb'^\{"feed": "([^"\\\n]{1,64})", (?:"url": "(?:[^"\\\n]|\\.)*", )?'
-    rb'"received_at": "([^"\\\n]{1,40})"(?:, "item": "([^"\\\n]{1,200})")?[^\n]*\}$',
+    rb'"received_at": "([^"\\\n]{1,40})"'
+    rb'(?:, "item": "([^"\\\n]{1,200})", "fields": \{|(?!, "item"))[^\n]*\}$',
     re.MULTILINE,
 )
 
 
 _TEL = np.frombuffer(b'{"feed": "telemetry", "received_at": "', dtype=np.uint8)
 _ITEM_SEP = np.frombuffer(b'", "item": "', dtype=np.uint8)
+_FIELDS = np.frombuffer(b'", "fields": {', dtype=np.uint8)
 # Bytes in which a time's closing quote must be (the writer's times have 20 or 24 characters),
 # and an item's (ISSLIVE's names have 11 or 12); any other line goes the slower way.
 _TIME_SPAN = 25
@@ -190,6 +192,7 @@ class RecordingIndex(Generic[E]):
         self.header: dict[str, Any] | None = None
         self.feeds: dict[str, FeedIndex] = {}
         self.late_problems = 0
+        self.lines_read = 0  # lines parsed since the index was made (what a window cost)
         self._lines: dict[str, _FeedLines] = {}
         self._feed_codes: dict[bytes, int] = {}
         self._feed_list: list[str] = []
@@ -395,6 +398,12 @@ class RecordingIndex(Generic[E]):
         item_start = sep + _ITEM_SEP.size
         item, item_length = _quoted(buf, item_start, _ITEM_SPAN)
         ok &= (item_length > 0) & (item_start + item_length < ends[rows])
+        # Then the fields object, to the line's end: `..."ITEM", "fields": {...}}`.
+        fields = np.minimum(
+            (item_start + item_length)[:, None] + np.arange(_FIELDS.size), buf.size - 1
+        )
+        ok &= np.all(buf[fields] == _FIELDS, axis=1)
+        ok &= buf[ends[rows] - 2] == 125
         rows, stamp, item = rows[ok], stamp[ok], item[ok]
         if not rows.size:
             return
@@ -521,6 +530,7 @@ class RecordingIndex(Generic[E]):
         problem said, if the line is not usable after all)."""
         lines = self.feeds[feed]
         offset, length = int(lines.offsets[index]), int(lines.lengths[index])
+        self.lines_read += 1
         with self._lock:
             if self._handle is None:
                 return None

@@ -23,7 +23,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from issdash.config.settings import Settings  # noqa: E402
-from issdash.feeds.isslive import ITEMS  # noqa: E402
+from issdash.feeds.isslive import AOS_STATUS_CLASS, ITEMS  # noqa: E402
 from issdash.feeds.recording import Entry, RecordingWriter  # noqa: E402
 from scripts.fixtures.ms27_payloads import TLE_TEXT, wheretheiss  # noqa: E402
 
@@ -64,6 +64,8 @@ def write_big_recording(
         for n, item in enumerate(ITEMS):
             value = f"{700 + 50 * math.sin(tick / 37 + n):.6f}"
             fields: dict[str, str | None] = {"Value": value, "TimeStamp": stamp}
+            if item == "TIME_000001":  # the signal item: class 24 is acquisition (AOS)
+                fields["Status.Class"] = AOS_STATUS_CLASS
             if not writer.write(Entry("telemetry", "", at, None, item=item, fields=fields)):
                 break
             last = at

@@ -6,11 +6,14 @@ from __future__ import annotations
 import gc
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from issdash.commands.cli import main
+from issdash.feeds.clock import iso_z
+from scripts.big_recording import write_big_recording
 
 
 def test_status_with_a_feed_on_dev_zero_reports_it_and_ends(
@@ -32,3 +35,24 @@ def test_status_with_a_feed_on_dev_zero_reports_it_and_ends(
     assert crew["state"] == "down" and astros["state"] == "down"
     assert crew["error"] == "file /dev/zero: not a regular file (a character device)"
     assert astros["error"] == f"file {fifo}: not a regular file (a FIFO)"
+
+
+def test_status_at_a_time_answers_the_same_from_a_short_or_a_long_recording(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Case 7: `status --demo FILE --at T` reads a window of the file around T. Two recordings
+    from the same generator, one four times the other (and gzipped), hold the same updates up
+    to T: the answers are the same, the whole `station` object included."""
+    short, long_ = tmp_path / "short.jsonl", tmp_path / "long.jsonl.gz"
+    _, last = write_big_recording(short, 0.4, step_s=300)
+    write_big_recording(long_, 1.6, step_s=300)
+    at = iso_z(last - timedelta(minutes=5))  # the last whole batch of the short one
+    answers = []
+    for path in (short, long_):
+        main(["status", "--json", "--demo", str(path), "--at", at])
+        answers.append(json.loads(capsys.readouterr().out))
+    assert answers[0] == answers[1]
+    station = answers[0]["station"]
+    assert station["signal"] == "AOS" and station["items"]
+    assert answers[0]["feeds"]["telemetry"]["state"] == "ok"
+    assert answers[0]["position"] is not None
