@@ -1,5 +1,8 @@
 """Recordings of feed responses: the format, a tolerant loader and a writer.
 
+Loading indexes the file (feeds/recording_index.py) and reads it a window at a time: a
+recording of any size up to its cap costs about 20 bytes a line held, not the file.
+
 A recording is JSON Lines (optionally gzip-compressed): a header line, then one line per
 response in time order. Failed polls are recorded too, so a replay reproduces outages. A
 recording holds what a server answered (status, content type, body) and never what we sent
