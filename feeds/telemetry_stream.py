@@ -253,6 +253,9 @@ class TelemetryReplay:
 
     # The station model's sparklines span an hour (issdash.model.station.HISTORY_SPAN).
     LOOKBACK = timedelta(hours=1, minutes=5)
+    # What the current values need (a one-off answer, `status`): the latest of each item and
+    # the signal, which is fresh for 10-20 s; no hour of history.
+    CURRENT_LOOKBACK = timedelta(minutes=2)
     BATCH = 2000
 
     def __init__(
@@ -274,15 +277,18 @@ class TelemetryReplay:
         """Updates received up to `now` not delivered yet (after a reset if time went back)."""
         return [update for batch in self.due_batches(now) for update in batch]
 
-    def due_batches(self, now: datetime) -> Iterator[list[TelemetryUpdate]]:
-        """`due(now)` in batches of at most `BATCH`, read as they are taken."""
+    def due_batches(
+        self, now: datetime, lookback: timedelta | None = None
+    ) -> Iterator[list[TelemetryUpdate]]:
+        """`due(now)` in batches of at most `BATCH`, read as they are taken; from scratch,
+        from `lookback` (default `LOOKBACK`) before `now`."""
         if self._last is not None and now < self._last:
             self._last = None
             if self._on_reset is not None:
                 self._on_reset()
         after, self._last = self._last, now
         batch: list[TelemetryUpdate] = []
-        for e in self._source.updates(FEED, after, now, self.LOOKBACK):
+        for e in self._source.updates(FEED, after, now, lookback or self.LOOKBACK):
             if e.item is None:
                 continue
             batch.append(TelemetryUpdate(e.item, dict(e.fields or {}), e.received_at))

@@ -79,8 +79,10 @@ class StationFeed:
         at all is reported as a failure, as a poll without an answer is."""
         if isinstance(self.source, TelemetryReplay):
             # A replay knows at once what had arrived by now (read in batches, so what is
-            # held is one batch, however large the recording).
-            for batch in self.source.due_batches(self._clock.now()):
+            # held is one batch, however large the recording); a one-off answer needs the
+            # current values, not the hour of history the dashboard's sparklines draw.
+            now = self._clock.now()
+            for batch in self.source.due_batches(now, TelemetryReplay.CURRENT_LOOKBACK):
                 self.on_updates(batch)
             return self.batches > 0
         task = asyncio.create_task(self.run())

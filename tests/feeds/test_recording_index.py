@@ -169,9 +169,11 @@ def _full_station(recording_entries: list[Entry], at: datetime) -> StationModel:
     return model
 
 
-def _window_station(recording: Recording, at: datetime) -> StationModel:
+def _window_station(
+    recording: Recording, at: datetime, lookback: timedelta | None = None
+) -> StationModel:
     model = StationModel()
-    for batch in TelemetryReplay(recording, _NoClock()).due_batches(at):
+    for batch in TelemetryReplay(recording, _NoClock()).due_batches(at, lookback):
         assert len(batch) <= TelemetryReplay.BATCH
         for update in batch:
             model.apply_raw(update.item, update.fields, update.received_at)
@@ -227,12 +229,14 @@ def test_the_answer_at_a_time_is_the_full_loads(
     _, long_path, at = short_and_long
     long_ = load_recording(long_path, KNOWN)
     full = _full_station(long_.entries["telemetry"], at).to_json(at)
-    windowed = _window_station(long_, at).to_json(at)
-    # One thing differs, by design: an unbroken signal is said to be up since the window's
-    # start at the earliest (the replay connects there, as a stream client would).
-    since = windowed.pop("signal_since")
-    assert full.pop("signal_since") <= since <= iso_z(at)
-    assert windowed == full
+    full_since = full.pop("signal_since")
+    # The dashboard's window (an hour of sparklines) and status's (the current values).
+    for lookback in (TelemetryReplay.LOOKBACK, TelemetryReplay.CURRENT_LOOKBACK):
+        windowed = _window_station(long_, at, lookback).to_json(at)
+        # One thing differs, by design: an unbroken signal is said to be up since the
+        # window's start at the earliest (the replay connects there, as a stream client would).
+        assert full_since <= windowed.pop("signal_since") <= iso_z(at)
+        assert windowed == full
     for feed in ("position", "tle"):
         kept = long_.entries[feed]
         assert long_.latest(feed, at) == [e for e in kept if e.received_at <= at][-1]
