@@ -282,10 +282,13 @@ class RecordingIndex(Generic[E]):
         return copy
 
     def _scan(self, chunks: Iterable[bytes]) -> None:
-        rest = b""
-        offset = 0  # of `rest` in the whole text
+        pending: list[bytes] = []  # text not indexed yet: the start of the last line
+        offset = 0  # of the pending text in the whole text
         for chunk in chunks:
-            data = rest + chunk
+            if pending and b"\n" not in chunk:
+                pending.append(chunk)  # a long line: joined once, when it ends
+                continue
+            data = b"".join(pending) + chunk
             # Every whole line but the last: the last line of the file is judged apart (a cut
             # one is "truncated", not "not valid JSON"), so one line is always held back.
             body = data[:-1] if data.endswith(b"\n") else data
@@ -293,7 +296,8 @@ class RecordingIndex(Generic[E]):
             if cut:
                 self._block(data[:cut], offset)
                 offset += cut
-            rest = data[cut:]
+            pending = [data[cut:]]
+        rest = b"".join(pending)
         cut_short = self._cut_short
         if rest:
             line = rest[:-1] if rest.endswith(b"\n") else rest
