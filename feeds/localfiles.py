@@ -21,6 +21,8 @@ from pathlib import Path
 CONFIG_MAX_BYTES = 1_000_000
 CACHE_MAX_BYTES = 8_000_000  # a cached answer is at most the 2 MB HTTP body cap, JSON-escaped
 RECORDING_MAX_BYTES = 256_000_000  # on disk, and again after decompression
+# Every ISS element set since 1998 as OMM JSON is about 30 MB.
+HISTORY_MAX_BYTES = 64_000_000
 
 
 class LocalFileError(Exception):

@@ -56,3 +56,21 @@ def test_status_at_a_time_answers_the_same_from_a_short_or_a_long_recording(
     assert station["signal"] == "AOS" and station["items"]
     assert answers[0]["feeds"]["telemetry"]["state"] == "ok"
     assert answers[0]["position"] is not None
+
+
+def test_an_elements_history_that_is_a_fifo_or_too_big_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The history file passes the same gate: a FIFO was stat-checked, then opened blocking
+    (a race), and a regular file of any size was read whole."""
+    fifo = tmp_path / "history.fifo"
+    os.mkfifo(fifo)
+    big = tmp_path / "history.json"
+    big.write_bytes(b" " * 2001)
+    monkeypatch.setattr("issdash.core.runtime.HISTORY_MAX_BYTES", 2000)
+    for path, why in ((fifo, "not a regular file (a FIFO)"), (big, "too large: 2,001 bytes")):
+        code = main(
+            ["status", "--demo", "--at", "2025-04-08T09:30:00Z", "--elements-history", str(path)]
+        )
+        assert code == 2
+        assert f"elements history {path}: {why}" in capsys.readouterr().err
