@@ -20,7 +20,6 @@ import gzip
 import json
 import logging
 import os
-import re
 import tempfile
 import threading
 import zlib
@@ -35,6 +34,7 @@ import numpy.typing as npt
 
 from issdash.feeds.clock import iso_z, parse_iso_utc
 from issdash.feeds.localfiles import LocalFileError, describe_os_error, open_regular
+from issdash.feeds.recording_lines import WRITER_LINE, telemetry_columns
 from issdash.feeds.text import clean_text
 from issdash.feeds.validation import loads_limited
 
@@ -73,42 +73,7 @@ MAX_LATE_PROBLEMS = 200
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
-# A line as RecordingWriter writes it: the feed, the URL of a polled answer, the time, the item
-# of a streamed update, ..., and a closing brace. No escapes in the feed, time or item (the
-# full parse would turn them into other characters than the bytes seen here).
-_LINE = re.compile(
-    rb'^\{"feed": "([^"\\\n]{1,64})", (?:"url": "(?:[^"\\\n]|\\.)*", )?'
-    rb'"received_at": "([^"\\\n]{1,40})"'
-    rb'(?:, "item": "([^"\\\n]{1,200})", "fields": \{|(?!, "item"))[^\n]*\}$',
-    re.MULTILINE,
-)
-
-
-_TEL = np.frombuffer(b'{"feed": "telemetry", "received_at": "', dtype=np.uint8)
-_ITEM_SEP = np.frombuffer(b'", "item": "', dtype=np.uint8)
-_FIELDS = np.frombuffer(b'", "fields": {', dtype=np.uint8)
-# Bytes in which a time's closing quote must be (the writer's times have 20 or 24 characters),
-# and an item's (ISSLIVE's names have 11 or 12); any other line goes the slower way.
-_TIME_SPAN = 25
-_ITEM_SPAN = 24
-
-
 _SNAPSHOT_SLICE = 1 << 16
-
-
-def _quoted(
-    buf: npt.NDArray[np.uint8], start: npt.NDArray[np.intp], span: int
-) -> tuple[npt.NDArray[np.bytes_], npt.NDArray[np.intp]]:
-    """The strings that begin at each of `start` and end before a quote within `span` bytes,
-    as fixed-width bytes (zero-padded), and their lengths (-1: no quote, or an escape)."""
-    window = buf[np.minimum(start[:, None] + np.arange(span), buf.size - 1)]
-    quote = window == 34
-    length = np.where(quote.any(axis=1), quote.argmax(axis=1), -1)
-    inside = np.arange(span)[None, :] < length[:, None]
-    escaped = np.any(inside & (window == 92), axis=1)
-    length = np.where(escaped, -1, length)
-    text = np.ascontiguousarray(np.where(inside, window, 0).astype(np.uint8))
-    return text.view(f"S{span}").ravel(), length
 
 
 def to_us(value: datetime) -> int:
@@ -337,7 +302,7 @@ class RecordingIndex(Generic[E]):
         if "telemetry" in self.known:
             self._telemetry_rows(buf, starts, ends, times, items, feed_of)
         for row in np.flatnonzero(feed_of < 0).tolist():
-            found = _LINE.match(block, int(starts[row]))
+            found = WRITER_LINE.match(block, int(starts[row]))
             if found is None or found.end() != int(ends[row]):
                 return False
             name, stamp, item = found.groups()
@@ -384,31 +349,9 @@ class RecordingIndex(Generic[E]):
         items: npt.NDArray[np.int64],
         feed_of: npt.NDArray[np.int64],
     ) -> None:
-        """Fill in the rows that are telemetry updates exactly as the writer writes them:
-        the fixed start, a time and an item with no escapes, each closed by its quote."""
-        rows = np.flatnonzero(ends - starts > _TEL.size + _TIME_SPAN + _ITEM_SEP.size + 2)
-        if not rows.size:
-            return
-        start = starts[rows]
-        ok = np.all(buf[start[:, None] + np.arange(_TEL.size)] == _TEL, axis=1)
-        rows, start = rows[ok], start[ok] + _TEL.size
-        stamp, length = _quoted(buf, start, _TIME_SPAN)
-        ok = length >= 10
-        sep = start + length
-        ok &= np.all(
-            buf[np.minimum(sep[:, None] + np.arange(_ITEM_SEP.size), buf.size - 1)] == _ITEM_SEP,
-            axis=1,
-        )
-        item_start = sep + _ITEM_SEP.size
-        item, item_length = _quoted(buf, item_start, _ITEM_SPAN)
-        ok &= (item_length > 0) & (item_start + item_length < ends[rows])
-        # Then the fields object, to the line's end: `..."ITEM", "fields": {...}}`.
-        fields = np.minimum(
-            (item_start + item_length)[:, None] + np.arange(_FIELDS.size), buf.size - 1
-        )
-        ok &= np.all(buf[fields] == _FIELDS, axis=1)
-        ok &= buf[ends[rows] - 2] == 125
-        rows, stamp, item = rows[ok], stamp[ok], item[ok]
+        """Fill in the rows that are telemetry updates exactly as the writer writes them
+        (feeds/recording_lines.py finds them), with their times and item codes."""
+        rows, stamp, item = telemetry_columns(buf, starts, ends)
         if not rows.size:
             return
         # Updates come in batches of one time: parse the time where it changes only.
