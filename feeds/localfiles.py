@@ -3,19 +3,26 @@
 A path given by a user or left in a cache folder may be anything: a FIFO that never answers,
 /dev/zero that never ends, a 100 MB file. Every local read goes through `read_bounded`, which
 opens without blocking, accepts only a regular file, and never reads more than a cap.
+`read_bounded_off_loop` is the same read for a coroutine: in a thread of its own and under a
+deadline, so neither a slow disk nor anything else in the file system holds the event loop.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import errno
 import os
 import stat
+import threading
 from pathlib import Path
 
 # The caps, stated in README ("Limits on local files").
 CONFIG_MAX_BYTES = 1_000_000
 CACHE_MAX_BYTES = 8_000_000  # a cached answer is at most the 2 MB HTTP body cap, JSON-escaped
 RECORDING_MAX_BYTES = 256_000_000  # on disk, and again after decompression
+# Every ISS element set since 1998 as OMM JSON is about 30 MB.
+HISTORY_MAX_BYTES = 64_000_000
 
 
 class LocalFileError(Exception):
@@ -34,8 +41,20 @@ def open_regular(path: Path, what: str, max_bytes: int) -> int:
     """An fd open for reading on `path`, which must be a regular file of at most `max_bytes`.
 
     O_NONBLOCK so that opening a FIFO with no writer returns at once instead of hanging (it is
-    then refused as not a regular file); the flag is cleared again for the actual reads.
+    then refused as not a regular file); the flag is cleared again for the actual reads. The
+    path is looked at (stat) before it is opened too: opening a device can have effects of its
+    own (a tape rewinds, a terminal becomes ours), so one is refused without being opened.
     """
+    try:
+        before = os.stat(path)
+    except FileNotFoundError:
+        raise LocalFileError(what, path, "cannot read: no such file") from None
+    except OSError as exc:
+        raise LocalFileError(what, path, f"cannot read: {describe_os_error(exc)}") from None
+    if stat.S_ISDIR(before.st_mode):
+        raise LocalFileError(what, path, "is a folder, not a file")
+    if not stat.S_ISREG(before.st_mode):
+        raise LocalFileError(what, path, f"not a regular file ({_kind(before.st_mode)})")
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
@@ -52,7 +71,7 @@ def open_regular(path: Path, what: str, max_bytes: int) -> int:
             raise LocalFileError(what, path, f"not a regular file ({_kind(info.st_mode)})")
         if info.st_size > max_bytes:
             raise LocalFileError(
-                what, path, f"{info.st_size:,} bytes, over the {max_bytes:,}-byte limit"
+                what, path, f"too large: {info.st_size:,} bytes, over the {max_bytes:,}-byte limit"
             )
         os.set_blocking(fd, True)
     except BaseException:
@@ -83,10 +102,45 @@ def read_bounded(path: Path, what: str, max_bytes: int) -> bytes:
             chunks.append(chunk)
             total += len(chunk)
             if total > max_bytes:
-                raise LocalFileError(what, path, f"over the {max_bytes:,}-byte limit")
+                raise LocalFileError(what, path, f"too large: over the {max_bytes:,}-byte limit")
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+async def read_bounded_off_loop(path: Path, what: str, max_bytes: int, timeout_s: float) -> bytes:
+    """`read_bounded` in a thread, for at most `timeout_s`: `LocalFileError`, or TimeoutError
+    when the file system has not answered by then.
+
+    A daemon thread of its own rather than the loop's executor: a read stuck in the kernel (a
+    dead network mount) cannot be cancelled, and a stuck executor thread would hold the
+    program's exit (asyncio.run waits for the executor); a daemon thread does not. The read
+    itself is bounded in bytes, so a thread that outlives its deadline ends by itself.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[bytes] = loop.create_future()
+
+    def settle(data: bytes | None, error: BaseException | None) -> None:
+        if future.done():  # the caller gave up (deadline, cancellation): nobody to tell
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(data or b"")
+
+    def run() -> None:
+        data: bytes | None = None
+        error: BaseException | None = None
+        try:
+            data = read_bounded(path, what, max_bytes)
+        except Exception as exc:  # handed to the caller, whatever it is
+            error = exc
+        with contextlib.suppress(RuntimeError):  # the loop is closed: the program is ending
+            loop.call_soon_threadsafe(settle, data, error)
+
+    threading.Thread(target=run, name=f"read {what}", daemon=True).start()
+    async with asyncio.timeout(timeout_s):
+        return await future
 
 
 def _kind(mode: int) -> str:

@@ -1,5 +1,8 @@
 """Recordings of feed responses: the format, a tolerant loader and a writer.
 
+Loading indexes the file (feeds/recording_index.py) and reads it a window at a time: a
+recording of any size up to its cap costs about 20 bytes a line held, not the file.
+
 A recording is JSON Lines (optionally gzip-compressed): a header line, then one line per
 response in time order. Failed polls are recorded too, so a replay reproduces outages. A
 recording holds what a server answered (status, content type, body) and never what we sent
@@ -28,30 +31,25 @@ import gzip
 import json
 import os
 import tempfile
-import zlib
-from bisect import bisect_right, insort
-from collections.abc import Callable, Iterable
+from bisect import insort
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
-from itertools import pairwise
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
 
 from issdash.feeds.clock import Clock, iso_z, parse_iso_utc
-from issdash.feeds.localfiles import (
-    RECORDING_MAX_BYTES,
-    LocalFileError,
-    describe_os_error,
-    open_regular,
-)
+from issdash.feeds.localfiles import RECORDING_MAX_BYTES, describe_os_error
 from issdash.feeds.sources import FeedError, RawResponse, Source
 from issdash.feeds.text import clean_text
-from issdash.feeds.validation import loads_limited
+
+if TYPE_CHECKING:
+    # Imported when a recording is loaded: it needs numpy, which writing one does not.
+    from issdash.feeds.recording_index import RecordingIndex
 
 FORMAT = "issdash-recording"
 VERSION = 1
-GZIP_MAGIC = b"\x1f\x8b"
 SECRET_PARAMS = ("key", "token", "secret", "password", "passwd", "auth", "signature", "sig")
 
 
@@ -94,34 +92,50 @@ class Entry:
 
 @dataclass
 class Recording:
-    """A loaded recording: entries per feed in time order, and what was skipped and why."""
+    """A recording, indexed (feeds/recording_index.py): it is read a window at a time, never
+    held whole. `problems` says what was skipped and why (lines found unusable when read are
+    added as they are found)."""
 
     start: datetime
     end: datetime
     description: str
     feeds: tuple[str, ...]
-    entries: dict[str, list[Entry]]
+    index: RecordingIndex[Entry] = field(repr=False)
     problems: list[str] = field(default_factory=list)
     path: Path | None = None
     title: str = "recording"
 
     def cadence_s(self, feed: str) -> float | None:
         """The usual gap between this feed's recorded answers (the median)."""
-        times = [e.received_at for e in self.entries.get(feed, [])]
-        gaps = sorted((b - a).total_seconds() for a, b in pairwise(times))
-        return gaps[len(gaps) // 2] if gaps else None
+        return self.index.cadence_s(feed)
 
     def next_after(self, feed: str, at: datetime) -> Entry | None:
         """The first entry for `feed` received after `at`."""
-        entries = self.entries.get(feed, [])
-        index = bisect_right(entries, at, key=lambda e: e.received_at)
-        return entries[index] if index < len(entries) else None
+        return self.index.next_after(feed, at)
 
     def latest(self, feed: str, at: datetime) -> Entry | None:
         """The last entry for `feed` received at or before `at`."""
-        entries = self.entries.get(feed, [])
-        index = bisect_right(entries, at, key=lambda e: e.received_at)
-        return entries[index - 1] if index else None
+        return self.index.latest(feed, at)
+
+    def updates(
+        self, feed: str, after: datetime | None, until: datetime, lookback: timedelta
+    ) -> Iterator[Entry]:
+        """`feed`'s entries received after `after` up to `until`, in time order, read as they
+        are iterated. From scratch (`after` None): the latest entry of each item at
+        `until - lookback`, as a stream's snapshot gives it, then every entry after that."""
+        return self.index.entries(feed, self.index.window(feed, after, until, lookback))
+
+    @property
+    def entries(self) -> dict[str, list[Entry]]:
+        """Every entry of every feed, read now: for small recordings and tests only (the
+        program reads windows, see `updates`)."""
+        return {
+            feed: list(self.index.entries(feed, range(self.index.size(feed))))
+            for feed in self.feeds
+        }
+
+    def close(self) -> None:
+        self.index.close()
 
 
 class RecordingError(Exception):
@@ -152,115 +166,40 @@ def scrub_url(url: str) -> str:
     )
 
 
-def _read_text(path: Path) -> tuple[str, str | None]:
-    """The recording's text (gunzipped when it is gzip), read within `RECORDING_MAX_BYTES`,
-    and a problem when a gzip stream ends early (what came before it is kept)."""
-    try:
-        fd = open_regular(path, "recording", RECORDING_MAX_BYTES)
-    except LocalFileError as exc:
-        raise RecordingError(str(exc)) from None
-    problem: str | None = None
-    try:
-        with os.fdopen(fd, "rb") as handle:
-            magic = handle.read(2)
-            handle.seek(0)
-            if magic != GZIP_MAGIC:
-                data = handle.read(RECORDING_MAX_BYTES + 1)
-            else:
-                data, problem = _gunzip_bounded(handle)
-    except OSError as exc:
-        raise RecordingError(f"recording {path}: cannot read ({describe_os_error(exc)})") from None
-    if len(data) > RECORDING_MAX_BYTES:
-        how = " once decompressed" if magic == GZIP_MAGIC else ""
-        raise RecordingError(
-            f"recording {path}: more than {RECORDING_MAX_BYTES:,} bytes{how}, over the limit"
-        )
-    return data.decode("utf-8", errors="replace"), problem
-
-
-def _gunzip_bounded(handle: IO[bytes]) -> tuple[bytes, str | None]:
-    """Decompress at most one byte past the cap (a small file can hold a huge stream)."""
-    chunks: list[bytes] = []
-    total = 0
-    try:
-        with gzip.GzipFile(fileobj=handle, mode="rb") as stream:
-            while total <= RECORDING_MAX_BYTES:
-                # read1: one decompression step at a time, so a stream cut short still
-                # gives back everything before the cut.
-                chunk = stream.read1(min(1 << 16, RECORDING_MAX_BYTES + 1 - total))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                total += len(chunk)
-    except (OSError, EOFError, zlib.error) as exc:
-        # A truncated or damaged gzip stream: keep what was decompressed so far, whole
-        # lines only (the loader reports a cut last line as truncated).
-        return b"".join(chunks), f"({clean_text(exc, 80)}); loaded what came before"
-    return b"".join(chunks), None
-
-
 def load_recording(path: Path, known_feeds: Iterable[str]) -> Recording:
-    """Load what is valid; every skipped line is reported with its number and the reason.
+    """Index the recording; every skipped line is reported with its number and the reason.
 
     Raises `RecordingError` (one line naming the file) when there is no usable recording:
-    not a regular file, over the size cap, no header.
+    not a regular file, over the size cap (on disk, or once decompressed), no header.
     """
-    known = set(known_feeds)
-    problems: list[str] = []
-    entries: dict[str, list[Entry]] = {}
-    header: dict[str, Any] | None = None
-    text, problem = _read_text(path)
-    lines = list(enumerate(text.splitlines(), start=1))
-    if problem:
-        problems.append(f"file ends early after line {len(lines)} {problem}")
-    for number, line in lines:
-        text = line.strip()
-        if not text:
-            continue
-        try:
-            data = loads_limited(text)
-        except json.JSONDecodeError:
-            last = number == lines[-1][0]
-            problems.append(
-                f"line {number}: {'truncated last line' if last else 'not valid JSON'}, skipped"
-            )
-            continue
-        except ValueError as exc:
-            problems.append(f"line {number}: {exc}, skipped")
-            continue
-        if not isinstance(data, dict):
-            problems.append(f"line {number}: not a JSON object, skipped")
-            continue
-        if header is None:
-            if data.get("format") != FORMAT:
-                raise RecordingError(f"{path}: line {number} is not an {FORMAT} header")
-            if data.get("version") != VERSION:
-                raise RecordingError(
-                    f"{path}: format version {clean_text(data.get('version'), 20)},"
-                    f" expected {VERSION}"
-                )
-            header = data
-            continue
-        problem = _add_entry(data, number, known, entries)
-        if problem:
-            problems.append(problem)
-    if header is None:
-        raise RecordingError(f"{path}: empty, no header")
-    all_times = [e.received_at for es in entries.values() for e in es]
+    from issdash.feeds.recording_index import RecordingFileError, RecordingIndex
+
     try:
-        start = parse_iso_utc(str(header["start"])) if header.get("start") else min(all_times)
-        end = parse_iso_utc(str(header["end"])) if header.get("end") else max(all_times)
+        index = RecordingIndex(
+            path, known_feeds, RECORDING_MAX_BYTES, entry_from_json, FORMAT, VERSION
+        )
+    except RecordingFileError as exc:
+        raise RecordingError(str(exc)) from None
+    header = index.header or {}
+    try:
+        first, last = index.span()
+        start = parse_iso_utc(str(header["start"])) if header.get("start") else first
+        end = parse_iso_utc(str(header["end"])) if header.get("end") else last
+        if start is None or end is None:
+            raise ValueError("no times")
     except (ValueError, KeyError, OverflowError):
+        index.close()
         raise RecordingError(f"{path}: the header has no usable start and end") from None
     if end < start:
+        index.close()
         raise RecordingError(f"{path}: the header's end is before its start")
     return Recording(
         start=start,
         end=end,
         description=clean_text(header.get("description", ""), 2000),
-        feeds=tuple(sorted(entries)),
-        entries=entries,
-        problems=problems,
+        feeds=tuple(sorted(index.feeds)),
+        index=index,
+        problems=index.problems,
         path=path,
         title=clean_text(header.get("title") or header.get("description") or path.name, 60),
     )

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import httpx
 
 from issdash.feeds.clock import Clock
+from issdash.feeds.localfiles import LocalFileError, read_bounded_off_loop
 from issdash.feeds.text import clean_text
 
 USER_AGENT = "issdash/0.1 (terminal ISS dashboard; polite polling, cached)"
@@ -357,7 +358,13 @@ def _deflate_decompressor(first: bytes) -> zlib._Decompress:
 
 
 class FileSource:
-    """`file://` URLs: the same adapters read a payload saved on disk."""
+    """`file://` URLs: the same adapters read a payload saved on disk.
+
+    Through the same gate as every local read (feeds/localfiles.py) and with HTTP's cap: only
+    a regular file (a FIFO, /dev/zero or a folder is refused, never opened for a read that
+    blocks or never ends), at most `max_body_bytes`, read in a thread under the feed's
+    timeout. Every refusal is a `FeedError` in words, shown like any feed failure.
+    """
 
     def __init__(self, clock: Clock, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
         self._clock = clock
@@ -365,15 +372,14 @@ class FileSource:
 
     async def fetch(self, url: str, timeout_s: float) -> RawResponse:
         path = file_url_path(url)
+        shown = clean_text(str(path), 120)
         try:
-            size = path.stat().st_size
-            if size > self._max_body_bytes:
-                raise FeedError(f"file too large ({size} bytes)")
-            body = path.read_bytes().decode("utf-8", errors="replace")
-        except FileNotFoundError:
-            raise FeedError(f"no such file: {path}") from None
-        except OSError as exc:
-            raise FeedError(f"cannot read {path}: {exc.strerror or exc}") from None
+            data = await read_bounded_off_loop(path, "file", self._max_body_bytes, timeout_s)
+        except LocalFileError as exc:
+            raise FeedError(f"file {shown}: {exc.reason}") from None
+        except TimeoutError:
+            raise FeedError(f"file {shown}: timed out after {timeout_s:g} s") from None
+        body = data.decode("utf-8", errors="replace")
         content_type = "application/json" if path.suffix == ".json" else "text/plain"
         return RawResponse(url, 200, content_type, body, self._clock.now())
 

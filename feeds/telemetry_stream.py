@@ -21,13 +21,13 @@ import contextlib
 import logging
 import threading
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from issdash.feeds.clock import Clock
-from issdash.feeds.isslive import DEFAULT_ADAPTER_SET, DEFAULT_SERVER, FIELDS, ITEMS
+from issdash.feeds.isslive import DEFAULT_ADAPTER_SET, DEFAULT_SERVER, FEED, FIELDS, ITEMS
 from issdash.feeds.recording import Entry
 from issdash.feeds.text import clean_text
 
@@ -224,45 +224,91 @@ class LightstreamerTelemetry:
             self.connected = False
 
 
+class TelemetryWindow(Protocol):
+    """Where a replay reads recorded updates a window at a time (a `Recording`)."""
+
+    def updates(
+        self, feed: str, after: datetime | None, until: datetime, lookback: timedelta
+    ) -> Iterator[Entry]: ...
+
+
+class _InMemory:
+    """A list of entries as a window source: from scratch, everything up to the time."""
+
+    def __init__(self, entries: Sequence[Entry]) -> None:
+        self._entries = sorted(entries, key=lambda e: e.received_at)
+
+    def updates(
+        self, feed: str, after: datetime | None, until: datetime, lookback: timedelta
+    ) -> Iterator[Entry]:
+        key: Callable[[Entry], datetime] = lambda e: e.received_at  # noqa: E731
+        start = 0 if after is None else bisect_right(self._entries, after, key=key)
+        end = bisect_right(self._entries, until, key=key)
+        return iter(self._entries[start:end])
+
+
 class TelemetryReplay:
     """Recorded updates delivered in time order as mission time reaches them, through the
     same callbacks as the live stream. If the clock goes back (a replay restarted or jumped),
-    `on_reset` is called and everything up to the new time is delivered again."""
+    `on_reset` is called and the replay starts again from scratch at the new time.
+
+    From a recording the updates are read a window at a time, never held whole: from scratch
+    (the start, or after a jump back) the replay delivers what a stream gives a client that
+    connects `LOOKBACK` before the time (the latest value of every item, a MERGE snapshot),
+    then every update after it, in batches of at most `BATCH` updates.
+    """
+
+    # The station model's sparklines span an hour (issdash.model.station.HISTORY_SPAN).
+    LOOKBACK = timedelta(hours=1, minutes=5)
+    # What the current values need (a one-off answer, `status`): the latest of each item and
+    # the signal, which is fresh for 10-20 s; no hour of history.
+    CURRENT_LOOKBACK = timedelta(minutes=2)
+    BATCH = 2000
 
     def __init__(
         self,
-        entries: Sequence[Entry],
+        entries: Sequence[Entry] | TelemetryWindow,
         clock: Clock,
         tick_s: float = 0.25,
         on_reset: Callable[[], None] | None = None,
     ) -> None:
-        self._entries = [e for e in entries if e.item is not None]
+        self._source: TelemetryWindow = (
+            _InMemory(entries) if isinstance(entries, Sequence) else entries
+        )
         self._clock = clock
         self._tick_s = tick_s
         self._on_reset = on_reset
-        self._next = 0
         self._last: datetime | None = None
 
     def due(self, now: datetime) -> list[TelemetryUpdate]:
         """Updates received up to `now` not delivered yet (after a reset if time went back)."""
+        return [update for batch in self.due_batches(now) for update in batch]
+
+    def due_batches(
+        self, now: datetime, lookback: timedelta | None = None
+    ) -> Iterator[list[TelemetryUpdate]]:
+        """`due(now)` in batches of at most `BATCH`, read as they are taken; from scratch,
+        from `lookback` (default `LOOKBACK`) before `now`."""
         if self._last is not None and now < self._last:
-            self._next = 0
+            self._last = None
             if self._on_reset is not None:
                 self._on_reset()
-        self._last = now
-        end = bisect_right(self._entries, now, lo=self._next, key=lambda e: e.received_at)
-        batch = [
-            TelemetryUpdate(e.item or "", dict(e.fields or {}), e.received_at)
-            for e in self._entries[self._next : end]
-        ]
-        self._next = end
-        return batch
+        after, self._last = self._last, now
+        batch: list[TelemetryUpdate] = []
+        for e in self._source.updates(FEED, after, now, lookback or self.LOOKBACK):
+            if e.item is None:
+                continue
+            batch.append(TelemetryUpdate(e.item, dict(e.fields or {}), e.received_at))
+            if len(batch) >= self.BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
 
     async def run(self, on_updates: OnUpdates, on_status: OnStatus) -> None:
         connected = False
         while True:
-            batch = self.due(self._clock.now())
-            if batch:
+            for batch in self.due_batches(self._clock.now()):
                 if not connected:
                     connected = True
                     on_status(StreamStatus(True, batch[0].received_at))

@@ -209,6 +209,20 @@ def devnull_stdin_cpu(window_s: float = 4.0) -> Budget:
     )
 
 
+def big_recording_status() -> list[Budget]:
+    """Issue 24 case 7: a 256 MB recording answered by `status --demo FILE --at T` in 5 s or
+    less at 150 MB RSS or less (a 120 MB one took up to 52 s and 930 MB). Figures: CPU
+    seconds (checked), wall seconds, peak MB (checked); see scripts/big_recording.py."""
+    from scripts.big_recording import BUDGET_RSS_MB, BUDGET_S, bench
+
+    return [
+        Budget(label, "s, s, MB", [cpu_s, wall_s, peak],
+               f"<= {BUDGET_S:g} s CPU, <= {BUDGET_RSS_MB:g} MB",
+               cpu_s <= BUDGET_S and peak <= BUDGET_RSS_MB)
+        for label, cpu_s, wall_s, peak in bench()
+    ]  # fmt: skip
+
+
 def measure_all() -> list[Budget]:
     return [
         crew_dedupe_ratio(),
@@ -217,6 +231,7 @@ def measure_all() -> list[Budget]:
         pass_search_time(),
         *hostile_loop_lag(),
         devnull_stdin_cpu(),
+        *big_recording_status(),
     ]
 
 

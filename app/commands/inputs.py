@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,15 +35,17 @@ def element_history(settings: Settings) -> tuple[ElementsInfo, ...]:
     """The sets of the history file, if one is set; a file that cannot be used is a usage
     error naming it (exit 2), not a traceback."""
     from issdash.core.runtime import load_element_history
+    from issdash.feeds.localfiles import LocalFileError
     from issdash.feeds.sources import FeedError
 
     path = settings.elements_history
     if path is None:
         return ()
     try:
-        if not stat.S_ISREG(path.stat().st_mode):  # /dev/zero would be read without end
-            raise HistoryError(f"elements history {path}: not a regular file")
+        # Through the local-file gate: a regular file (not /dev/zero, not a FIFO) under its cap.
         return load_element_history(path)
+    except LocalFileError as exc:
+        raise HistoryError(str(exc)) from None
     except FeedError as exc:
         raise HistoryError(f"elements history {path}: {exc.reason}") from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -28,6 +28,7 @@ from issdash.feeds.adapters.tle import parse_element_sets
 from issdash.feeds.cache import FeedCache
 from issdash.feeds.clock import Clock
 from issdash.feeds.health import FeedHealth
+from issdash.feeds.localfiles import HISTORY_MAX_BYTES, read_bounded
 from issdash.feeds.poller import (
     FeedFailure,
     FeedSpec,
@@ -85,9 +86,9 @@ def bundled_elements_response() -> RawResponse:
 
 def load_element_history(path: Path) -> tuple[ElementsInfo, ...]:
     """Every station set in a history file (OMM JSON list or multi-set TLE text), for
-    answering about any time it covers. `FeedError` (or `OSError`) says why it cannot be
-    used."""
-    body = path.read_text(encoding="utf-8")
+    answering about any time it covers. `FeedError`, `LocalFileError` (not a regular file,
+    over its cap) or `OSError` says why it cannot be used."""
+    body = read_bounded(path, "elements history", HISTORY_MAX_BYTES).decode("utf-8")
     mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     sets = parse_element_sets(RawResponse(path.as_uri(), 200, "", body, mtime), None)
     return tuple(ElementsInfo(s, "history", mtime) for s in sets.sets)
@@ -199,9 +200,9 @@ class Runtime:
         clock = self.clock
         recording = self.recording
         if recording is not None and urlparse(feed.url).scheme == REPLAY_SCHEME:
-            entries = recording.entries.get("telemetry", [])
+            # Read a window at a time from the recording, never held whole.
             return StationFeed(
-                lambda f: TelemetryReplay(entries, clock, on_reset=f.reset),
+                lambda f: TelemetryReplay(recording, clock, on_reset=f.reset),
                 clock,
                 self.store.publish,
                 self.recorder,

@@ -78,8 +78,12 @@ class StationFeed:
         batch) or `timeout_s` passes; True if anything arrived. A stream that said nothing
         at all is reported as a failure, as a poll without an answer is."""
         if isinstance(self.source, TelemetryReplay):
-            # A replay knows at once what had arrived by now.
-            self.on_updates(self.source.due(self._clock.now()))
+            # A replay knows at once what had arrived by now (read in batches, so what is
+            # held is one batch, however large the recording); a one-off answer needs the
+            # current values, not the hour of history the dashboard's sparklines draw.
+            now = self._clock.now()
+            for batch in self.source.due_batches(now, TelemetryReplay.CURRENT_LOOKBACK):
+                self.on_updates(batch)
             return self.batches > 0
         task = asyncio.create_task(self.run())
         loop = asyncio.get_running_loop()
