@@ -239,6 +239,12 @@ class RedisMember:
                     self.channel_since = None
                     with contextlib.suppress(Exception):
                         await client.aclose()
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    # Redis' client can turn a cancel that lands mid-read into an error of its
+                    # own: the link was cancelled all the same, and must end (it went on
+                    # polling, and `await` on it never returned).
+                    raise asyncio.CancelledError
                 await self._lost(reason)
                 # Grows with every failed cycle, whatever failed; only a membership that
                 # worked for a while starts it afresh.

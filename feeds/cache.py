@@ -7,17 +7,20 @@ Reading is bounded (feeds/localfiles.py): a cache file is read only when it is a
 under `CACHE_MAX_BYTES`, and parsed with depth and number limits. A file that fails any of that
 is set aside as `<feed>.json.bad` (kept for a look, never read again) with a notice, and the
 next good fetch writes a fresh one. Temporary files left by a process killed mid-write are
-removed on first use.
+removed on first use. Where an event loop runs, `preload` reads the files in a thread of their
+own under a deadline (`CACHE_READ_TIMEOUT_S`), so a dead mount never holds the screen.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import logging
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from issdash.feeds.clock import iso_z, parse_iso_utc
@@ -26,6 +29,7 @@ from issdash.feeds.localfiles import (
     LocalFileError,
     describe_os_error,
     read_bounded,
+    run_off_loop,
 )
 from issdash.feeds.sources import RawResponse
 from issdash.feeds.text import clean_text
@@ -34,6 +38,9 @@ from issdash.feeds.validation import loads_limited
 # A temporary file older than this is an orphan of a killed write (a write takes milliseconds;
 # the margin keeps a second process sharing the folder from losing its write in flight).
 ORPHAN_AGE_S = 60.0
+# A cache file on a local disk is read in milliseconds; one on a network mount that died is
+# never read: past this, start-up goes on without it (the feed polls afresh), and says so.
+CACHE_READ_TIMEOUT_S = 5.0
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +55,9 @@ class FeedCache:
         # Told when the cache degrades to memory, so the screen can say so.
         self.on_notice: Callable[[str], None] | None = None
         self._swept = False
+        # Feeds whose cache file the file system did not give within the time: not read again
+        # this run (a read still stuck in its thread must not be joined by another).
+        self._unread: set[str] = set()
 
     def _tell(self, notice: str) -> None:
         if notice != self.notice:
@@ -142,27 +152,71 @@ class FeedCache:
             log.warning("cannot remove the cached %s: %s", feed, exc)
 
     def load(self, feed: str) -> RawResponse | None:
+        """The feed's cached response: from memory when `preload` read it, else read now (a
+        command that runs no event loop)."""
         if feed in self._memory:
             return self._memory[feed]
         path = self.path(feed)
-        if path is None:
+        if path is None or feed in self._unread:
             return None
         if not self._swept:
             self.sweep_orphans()
-        if not os.path.lexists(path):
-            return None
         try:
-            raw = parse_cache_file(read_bounded(path, "cache file", CACHE_MAX_BYTES), feed)
+            data = _read_cache_file(path)
         except LocalFileError as exc:
             log.warning("ignoring unreadable cache file %s: %s", path, exc)
             self.set_aside(feed, exc.reason)
             return None
+        return None if data is None else self._accept(feed, path, data)
+
+    async def preload(
+        self, feeds: Iterable[str], timeout_s: float = CACHE_READ_TIMEOUT_S
+    ) -> None:
+        """Read these feeds' cache files off the event loop, each within `timeout_s`; `load`
+        then answers from memory. Only the file-system work runs in the thread: parsing, and
+        setting a bad file aside with its notice, happen here, on the loop."""
+        if self._directory is None:
+            return
+        if not self._swept:
+            with contextlib.suppress(TimeoutError):
+                await run_off_loop(self.sweep_orphans, "cache folder", timeout_s)
+        for feed in feeds:
+            path = self.path(feed)
+            if path is None or feed in self._memory or feed in self._unread:
+                continue
+            try:
+                data = await run_off_loop(
+                    functools.partial(_read_cache_file, path), "cache file", timeout_s
+                )
+            except LocalFileError as exc:
+                log.warning("ignoring unreadable cache file %s: %s", path, exc)
+                self.set_aside(feed, exc.reason)
+                continue
+            except TimeoutError:
+                # Not set aside: the file may be fine on a file system that is slow today.
+                self._unread.add(feed)
+                log.warning("cache file %s not read within %g s: not used", path, timeout_s)
+                self._tell(f"cache file {path.name} not read within {timeout_s:g} s: not used")
+                continue
+            if data is not None:
+                self._accept(feed, path, data)
+
+    def _accept(self, feed: str, path: Path, data: bytes) -> RawResponse | None:
+        try:
+            raw = parse_cache_file(data, feed)
         except ValueError as exc:
             log.warning("ignoring unreadable cache file %s: %s", path, exc)
             self.set_aside(feed, str(exc))
             return None
         self._memory[feed] = raw
         return raw
+
+
+def _read_cache_file(path: Path) -> bytes | None:
+    """A cache file's bytes through the local-file gate, or None when there is none."""
+    if not os.path.lexists(path):
+        return None
+    return read_bounded(path, "cache file", CACHE_MAX_BYTES)
 
 
 def parse_cache_file(data: bytes, feed: str) -> RawResponse:

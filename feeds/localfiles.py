@@ -3,8 +3,8 @@
 A path given by a user or left in a cache folder may be anything: a FIFO that never answers,
 /dev/zero that never ends, a 100 MB file. Every local read goes through `read_bounded`, which
 opens without blocking, accepts only a regular file, and never reads more than a cap.
-`read_bounded_off_loop` is the same read for a coroutine: in a thread of its own and under a
-deadline, so neither a slow disk nor anything else in the file system holds the event loop.
+`read_bounded_off_loop` is the same read for a coroutine (and `run_off_loop` any such work, as
+the cache's start-up read): in a thread of its own and under a deadline, so neither a slow disk nor anything else in the file system holds the event loop.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ import errno
 import os
 import stat
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 # The caps, stated in README ("Limits on local files").
 CONFIG_MAX_BYTES = 1_000_000
@@ -23,6 +25,9 @@ CACHE_MAX_BYTES = 8_000_000  # a cached answer is at most the 2 MB HTTP body cap
 RECORDING_MAX_BYTES = 256_000_000  # on disk, and again after decompression
 # Every ISS element set since 1998 as OMM JSON is about 30 MB.
 HISTORY_MAX_BYTES = 64_000_000
+
+
+T = TypeVar("T")
 
 
 class LocalFileError(Exception):
@@ -110,33 +115,38 @@ def read_bounded(path: Path, what: str, max_bytes: int) -> bytes:
 
 async def read_bounded_off_loop(path: Path, what: str, max_bytes: int, timeout_s: float) -> bytes:
     """`read_bounded` in a thread, for at most `timeout_s`: `LocalFileError`, or TimeoutError
-    when the file system has not answered by then.
+    when the file system has not answered by then."""
+    return await run_off_loop(lambda: read_bounded(path, what, max_bytes), what, timeout_s)
+
+
+async def run_off_loop(work: Callable[[], T], what: str, timeout_s: float) -> T:
+    """`work()` (file-system work, bounded in bytes) in a thread, for at most `timeout_s`:
+    its result or its exception, or TimeoutError when it has not ended by then.
 
     A daemon thread of its own rather than the loop's executor: a read stuck in the kernel (a
     dead network mount) cannot be cancelled, and a stuck executor thread would hold the
-    program's exit (asyncio.run waits for the executor); a daemon thread does not. The read
+    program's exit (asyncio.run waits for the executor); a daemon thread does not. The work
     itself is bounded in bytes, so a thread that outlives its deadline ends by itself.
     """
     loop = asyncio.get_running_loop()
-    future: asyncio.Future[bytes] = loop.create_future()
+    future: asyncio.Future[T] = loop.create_future()
 
-    def settle(data: bytes | None, error: BaseException | None) -> None:
+    def settle(outcome: tuple[T] | BaseException) -> None:
         if future.done():  # the caller gave up (deadline, cancellation): nobody to tell
             return
-        if error is not None:
-            future.set_exception(error)
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
         else:
-            future.set_result(data or b"")
+            future.set_result(outcome[0])
 
     def run() -> None:
-        data: bytes | None = None
-        error: BaseException | None = None
+        outcome: tuple[T] | BaseException
         try:
-            data = read_bounded(path, what, max_bytes)
+            outcome = (work(),)
         except Exception as exc:  # handed to the caller, whatever it is
-            error = exc
+            outcome = exc
         with contextlib.suppress(RuntimeError):  # the loop is closed: the program is ending
-            loop.call_soon_threadsafe(settle, data, error)
+            loop.call_soon_threadsafe(settle, outcome)
 
     threading.Thread(target=run, name=f"read {what}", daemon=True).start()
     async with asyncio.timeout(timeout_s):

@@ -382,6 +382,7 @@ def run_passes(
     else:
         runtime = Runtime(only_elements(settings), FrozenClock(start), mode="live")
     runtime.element_history = element_history
+    asyncio.run(runtime.preload_cache())
     runtime.load_fallbacks()
     asyncio.run(runtime.gather_once(timeout_s))
     zone = settings.observer_zone()

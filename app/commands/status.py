@@ -46,6 +46,7 @@ def status_command(args: argparse.Namespace, settings: Settings) -> int:
         at = args.at or SystemClock().now()
         runtime = Runtime(settings, FrozenClock(at), mode="live")
     runtime.element_history = element_history(settings)
+    asyncio.run(runtime.preload_cache())
     runtime.load_fallbacks()
     asyncio.run(runtime.gather_once(args.timeout))
     status = build_status(runtime.store.state, at, settings.min_elevation_deg)

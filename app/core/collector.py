@@ -40,6 +40,7 @@ class Collector:
     async def start(self) -> None:
         await self.server.start()
         runtime = self.runtime
+        await runtime.preload_cache()
         runtime.load_fallbacks()
         # The cached answers accepted at start are the latest answers until the first polls.
         for name in runtime.cached_feeds():

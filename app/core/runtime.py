@@ -245,6 +245,15 @@ class Runtime:
             self._replay = ReplaySource(self.recording, self.clock)
         return SourceRouter(http, FileSource(self.clock), self._replay)
 
+    async def preload_cache(self) -> None:
+        """Read the cached answers `load_fallbacks` will use, off the event loop and each within
+        the cache's deadline (a replay and a bus member use none)."""
+        if self.recording is not None or self.bus is not None:
+            return
+        await self.cache.preload(
+            f.name for f in FEEDS if f.cacheable and self._enabled(f.name)
+        )
+
     def load_fallbacks(self) -> None:
         """Bundled elements and cached responses, so the screen has something at once.
 

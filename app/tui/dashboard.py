@@ -159,7 +159,7 @@ class IssDashApp(DashboardKeys):
         filters = super().get_line_filters()
         return filters if self.console_glyphs is None else [*filters, self.console_glyphs]
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self._apply_layout(size_class(*self.size))
         # The Station panel takes a place in the layout only when there is telemetry.
         self.set_class(self._telemetry_enabled, "-telemetry")
@@ -167,6 +167,9 @@ class IssDashApp(DashboardKeys):
             feeds = self.runtime.store.state.feeds.items()
             on = [name for name, health in feeds if health.enabled]
             self.kiosk.views = panels.kiosk_cycle((m.panel for m in self._panels), on)
+        # The cached answers are read in a thread (a dead mount must not hold the screen);
+        # the first frame still has them, as the mount waits for this.
+        await self.runtime.preload_cache()
         self.runtime.load_fallbacks()
         self.runtime.store.subscribe(self._on_state)
         if self.start_feeds:
