@@ -169,9 +169,7 @@ class FeedCache:
             return None
         return None if data is None else self._accept(feed, path, data)
 
-    async def preload(
-        self, feeds: Iterable[str], timeout_s: float = CACHE_READ_TIMEOUT_S
-    ) -> None:
+    async def preload(self, feeds: Iterable[str], timeout_s: float = CACHE_READ_TIMEOUT_S) -> None:
         """Read these feeds' cache files off the event loop, each within `timeout_s`; `load`
         then answers from memory. Only the file-system work runs in the thread: parsing, and
         setting a bad file aside with its notice, happen here, on the loop."""

@@ -3,8 +3,9 @@
 A path given by a user or left in a cache folder may be anything: a FIFO that never answers,
 /dev/zero that never ends, a 100 MB file. Every local read goes through `read_bounded`, which
 opens without blocking, accepts only a regular file, and never reads more than a cap.
-`read_bounded_off_loop` is the same read for a coroutine (and `run_off_loop` any such work, as
-the cache's start-up read): in a thread of its own and under a deadline, so neither a slow disk nor anything else in the file system holds the event loop.
+`read_bounded_off_loop` is the same read for a coroutine (and `run_off_loop` any such work,
+as the cache's start-up read): in a thread of its own and under a deadline, so neither a slow
+disk nor anything else in the file system holds the event loop.
 """
 
 from __future__ import annotations

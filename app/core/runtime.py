@@ -250,9 +250,7 @@ class Runtime:
         the cache's deadline (a replay and a bus member use none)."""
         if self.recording is not None or self.bus is not None:
             return
-        await self.cache.preload(
-            f.name for f in FEEDS if f.cacheable and self._enabled(f.name)
-        )
+        await self.cache.preload(f.name for f in FEEDS if f.cacheable and self._enabled(f.name))
 
     def load_fallbacks(self) -> None:
         """Bundled elements and cached responses, so the screen has something at once.
