@@ -5,7 +5,8 @@
 scheduled" and "the schedule is not known", "nobody aboard" and "no crew feed has answered".
 A part is known when one of its feeds has given an answer recent enough to describe now;
 otherwise it is unknown, with the reason in words (switched off, failing and why, no answer
-yet, last answer too old). The mode badge says LIVE only while feeds are answering.
+yet, last answer too old, or received after the time described). The mode badge says LIVE
+only while feeds are answering.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from issdash.feeds.registry import ASTROS, CREW, DOCKED, DOCKINGS, FEEDS, LAUNCHES
+from issdash.feeds.source_time import MAX_AHEAD_S
 from issdash.model.durations import age as age_words
 from issdash.model.state import MissionState
 
@@ -37,7 +39,7 @@ class FeedGap:
     """Why one feed gives nothing usable now."""
 
     feed: str
-    why: Literal["off", "failing", "waiting", "too old"]
+    why: Literal["off", "failing", "waiting", "too old", "from later"]
     detail: str  # in words: the error, or the age
 
     @property
@@ -48,6 +50,8 @@ class FeedGap:
             return f"{self.feed}: no answer yet"
         if self.why == "too old":
             return f"{self.feed}: last answer {self.detail} old"
+        if self.why == "from later":
+            return f"{self.feed}: last answer received {self.detail} after this time"
         return f"{self.feed}: {self.detail}"
 
 
@@ -56,7 +60,12 @@ def feed_gap(state: MissionState, feed: str, now: datetime) -> FeedGap | None:
     health = state.feeds.get(feed)
     received = state.received.get(feed)
     if received is not None:
-        age_s = max(0.0, (now - received.received_at).total_seconds())
+        age_s = (now - received.received_at).total_seconds()
+        if age_s < -MAX_AHEAD_S:
+            # Received after `now` (the clock stepped back, `status --at` before a cached
+            # answer): a negative age is not fresh; it is no answer about this time at all.
+            return FeedGap(feed, "from later", age_words(-age_s))
+        age_s = max(0.0, age_s)
         limit = TRUST_FOR.get(feed)
         if limit is None or age_s <= limit.total_seconds():
             return None
@@ -110,7 +119,11 @@ def unknown(state: MissionState, part: PartName, now: datetime) -> Unknown | Non
 def trusted(state: MissionState, now: datetime) -> MissionState:
     """The state with answers too old to describe now set aside: what is built from it (the
     docked list, the timelines, the roster) is built only from what is known."""
-    old = [f for f in TRUST_FOR if (g := feed_gap(state, f, now)) and g.why == "too old"]
+    old = [
+        f
+        for f in TRUST_FOR
+        if (g := feed_gap(state, f, now)) and g.why in ("too old", "from later")
+    ]
     if not old:
         return state
     return state.without(old)

@@ -56,6 +56,25 @@ def test_why_a_feed_gives_nothing_usable() -> None:
     assert gap is not None and gap.words == "docked feed off"
 
 
+@given(ahead_s=st.floats(min_value=-7 * 86400, max_value=30 * 86400))
+def test_an_answer_received_after_the_time_described_is_never_trusted(ahead_s: float) -> None:
+    """A negative age is not fresh: an answer received after `now` (a clock stepped back,
+    `status --at` before a cached answer) describes no part of now; within the stated skew
+    (two minutes) it is taken as now."""
+    state = answer(fresh(), "docked", at=AT + timedelta(seconds=ahead_s))
+    gap = feed_gap(state, "docked", AT)
+    if ahead_s > 120:
+        assert gap is not None and gap.why == "from later"
+        assert gap.words.startswith("docked: last answer received ")
+        assert gap.words.endswith(" after this time")
+        assert unknown(state, "docked", AT) is not None
+        assert "docked" not in trusted(state, AT).received
+    elif ahead_s >= -120:
+        assert gap is None  # a fresh answer, however the clocks differ within the skew
+    else:
+        assert gap is None or gap.why == "too old"  # an ordinary past answer, by its age
+
+
 def test_an_empty_docked_list_is_known_a_missing_one_is_not() -> None:
     assert docked_status(answer(fresh(), "docked"), AT) == []
     assert docked_status(fail(fresh(), "docked"), AT) is None
