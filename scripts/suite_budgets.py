@@ -10,6 +10,7 @@ budget makes `make bench` fail. Each measurement keeps the test's old method and
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import os
@@ -223,6 +224,23 @@ def big_recording_status() -> list[Budget]:
     ]  # fmt: skip
 
 
+def hook_time_limit() -> Budget:
+    """A pass-alert hook that closes its stderr, then hangs, is stopped after its limit once
+    (the limit was applied to reading stderr, then again to the wait: twice the limit)."""
+    from issdash.tui.passes.alert_effects import run_hook
+
+    script = "import os, time; time.sleep(4); os.close(2); time.sleep(60)"
+    started = time.monotonic()
+    problem = asyncio.run(run_hook([sys.executable, "-c", script], "x", 5.0))
+    elapsed = time.monotonic() - started
+    stopped = problem is not None and "was stopped" in problem
+    # Twice the limit would be 9 s at least (4 s, then 5 s again).
+    return Budget(
+        "hook closing stderr then hanging, 5 s limit", "s", [elapsed], "< 8.5 s, stopped",
+        stopped and elapsed < 8.5,
+    )  # fmt: skip
+
+
 def measure_all() -> list[Budget]:
     return [
         crew_dedupe_ratio(),
@@ -232,6 +250,7 @@ def measure_all() -> list[Budget]:
         *hostile_loop_lag(),
         devnull_stdin_cpu(),
         *big_recording_status(),
+        hook_time_limit(),
     ]
 
 

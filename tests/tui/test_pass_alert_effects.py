@@ -155,18 +155,14 @@ async def test_a_hook_that_exits_is_done_when_it_exits_and_leaves_nothing_runnin
             os.kill(child, signal.SIGKILL)
 
 
-@pytest.mark.slow
-async def test_a_time_limit_is_the_whole_time_not_twice_it() -> None:
-    """The limit was applied to reading stderr, then again to the wait: a hook that closed
-    its stderr early and then hung ran for up to twice its limit."""
-    script = "import os, time; time.sleep(4); os.close(2); time.sleep(60)"
-    started = time.monotonic()
-    problem = await run_hook([sys.executable, "-c", script], "x", 5.0)
-    elapsed = time.monotonic() - started
+async def test_a_hook_that_closes_stderr_and_hangs_is_stopped() -> None:
+    """The limit was applied to reading stderr, then again to the wait: a hook that closed its
+    stderr early and then hung ran for up to twice its limit. That it is stopped is checked
+    here; that it takes the limit once, not twice, is timed by `make bench`
+    (scripts/suite_budgets.py, hook_time_limit)."""
+    script = "import os, time; time.sleep(0.2); os.close(2); time.sleep(60)"
+    problem = await run_hook([sys.executable, "-c", script], "x", 1.0)
     assert problem is not None and "was stopped" in problem
-    # Twice the limit would be 9 s at least (4 s, then 5 s again): 3.5 s of room for a
-    # loaded machine between the right answer (5 s) and the wrong one.
-    assert elapsed < 8.5, f"a 5 s limit took {elapsed:.1f} s"
 
 
 class _TerminalDriver(Driver):
