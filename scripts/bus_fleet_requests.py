@@ -27,30 +27,15 @@ import tempfile
 from pathlib import Path
 
 from issdash.config.settings import FEED_NAMES, Settings
-from issdash.core.runtime import Runtime
-from issdash.feeds.clock import SystemClock
 from scripts.browser_check import free_port, wait_for_port
 from scripts.fixtures.faultserver import FaultServer
+from scripts.fixtures.fleet import bus_dashboard
 
 REDIS_FLAGS = {
     "read-only": lambda: ["--replicaof", "127.0.0.1", str(free_port())],
     "writable": lambda: [],
     "refusing": lambda: ["--user", "default", "on", "nopass", "~*", "&*", "+@all", "-@pubsub"],
 }
-
-
-def dashboard(upstream: FaultServer, redis_port: int, cache: Path) -> Runtime:
-    feeds: dict[str, dict[str, object]] = {n: {"url": upstream.url(n)} for n in FEED_NAMES}
-    feeds["telemetry"] = {"enabled": False}  # no stream server here
-    settings = Settings(
-        feeds=feeds,  # type: ignore[arg-type]
-        bus=f"redis://127.0.0.1:{redis_port}/0",
-        cache_dir=cache,
-    )
-    runtime = Runtime(settings, SystemClock(), mode="live")
-    runtime.load_fallbacks()
-    runtime.start()
-    return runtime
 
 
 async def measure(kind: str, count: int, seconds: float, folder: Path) -> dict[str, int]:
@@ -65,7 +50,7 @@ async def measure(kind: str, count: int, seconds: float, folder: Path) -> dict[s
     try:
         wait_for_port(port, 10)
         with FaultServer() as upstream:
-            runtimes = [dashboard(upstream, port, folder / f"d{i}") for i in range(count)]
+            runtimes = [bus_dashboard(upstream, port, folder / f"d{i}") for i in range(count)]
             try:
                 await asyncio.sleep(seconds)
             finally:

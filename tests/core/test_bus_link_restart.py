@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 import redis.asyncio as redis
 
-from issdash.config.settings import FEED_NAMES, Settings
+from issdash.config.settings import FEED_NAMES
 from issdash.core import bus_link
-from issdash.core.runtime import Runtime
 from issdash.feeds.bus import encode
 from issdash.feeds.bus_redis import CHANNEL
 from issdash.feeds.clock import SystemClock
 from issdash.feeds.recording import Entry
 from scripts.fixtures.faultserver import FaultServer
+from scripts.fixtures.fleet import bus_dashboard
 from tests.support.redisproc import RedisProcess, redis_process
 
 __all__ = ["redis_process"]  # the fixture, used by name
@@ -43,16 +43,7 @@ async def test_a_bus_link_that_ends_stops_the_pollers_it_started(
     redis_process: RedisProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with FaultServer() as upstream:
-        feeds: dict[str, dict[str, object]] = {n: {"url": upstream.url(n)} for n in FEED_NAMES}
-        feeds["telemetry"] = {"enabled": False}
-        settings = Settings(
-            feeds=feeds,  # type: ignore[arg-type]
-            bus=f"redis://127.0.0.1:{redis_process.port}/0",
-            cache_dir=tmp_path,
-        )
-        runtime = Runtime(settings, SystemClock(), mode="live")
-        runtime.load_fallbacks()
-        runtime.start()
+        runtime = bus_dashboard(upstream, redis_process.port, tmp_path)
         try:
             first = runtime.bus_member
             assert first is not None

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from issdash.config.settings import FEED_NAMES, Settings
 from issdash.core.runtime import Runtime
-from issdash.feeds.clock import SystemClock
 from scripts.fixtures.faultserver import FaultServer
+from scripts.fixtures.fleet import bus_dashboard
 from tests.support.redisproc import RedisProcess, redis_process
 
 __all__ = ["redis_process"]  # the fixture, used by name
@@ -29,18 +28,7 @@ POSITION_INTERVAL_S = 2.0
 
 
 def dashboard(upstream: FaultServer, redis_port: int, cache: Path) -> Runtime:
-    feeds = {n: {"url": upstream.url(n)} for n in FEED_NAMES}
-    feeds["position"]["interval_s"] = POSITION_INTERVAL_S  # type: ignore[assignment]
-    feeds["telemetry"] = {"enabled": False}  # type: ignore[dict-item]  # no stream server here
-    settings = Settings(
-        feeds=feeds,  # type: ignore[arg-type]
-        bus=f"redis://127.0.0.1:{redis_port}/0",
-        cache_dir=cache,
-    )
-    runtime = Runtime(settings, SystemClock(), mode="live")
-    runtime.load_fallbacks()
-    runtime.start()
-    return runtime
+    return bus_dashboard(upstream, redis_port, cache, POSITION_INTERVAL_S)
 
 
 async def until(predicate: object, timeout_s: float) -> bool:
