@@ -164,8 +164,7 @@ class FeedCache:
         try:
             data = _read_cache_file(path)
         except LocalFileError as exc:
-            log.warning("ignoring unreadable cache file %s: %s", path, exc)
-            self.set_aside(feed, exc.reason)
+            self._unusable(feed, path, exc.reason)
             return None
         return None if data is None else self._accept(feed, path, data)
 
@@ -187,8 +186,7 @@ class FeedCache:
                     functools.partial(_read_cache_file, path), "cache file", timeout_s
                 )
             except LocalFileError as exc:
-                log.warning("ignoring unreadable cache file %s: %s", path, exc)
-                self.set_aside(feed, exc.reason)
+                self._unusable(feed, path, exc.reason)
                 continue
             except TimeoutError:
                 # Not set aside: the file may be fine on a file system that is slow today.
@@ -203,11 +201,14 @@ class FeedCache:
         try:
             raw = parse_cache_file(data, feed)
         except ValueError as exc:
-            log.warning("ignoring unreadable cache file %s: %s", path, exc)
-            self.set_aside(feed, str(exc))
+            self._unusable(feed, path, str(exc))
             return None
         self._memory[feed] = raw
         return raw
+
+    def _unusable(self, feed: str, path: Path, reason: str) -> None:
+        log.warning("ignoring unreadable cache file %s: %s", path, reason)
+        self.set_aside(feed, reason)
 
 
 def _read_cache_file(path: Path) -> bytes | None:
