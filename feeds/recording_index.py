@@ -25,7 +25,7 @@ import threading
 import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, Generic, Protocol, TypeVar
 
@@ -34,7 +34,15 @@ import numpy.typing as npt
 
 from issdash.feeds.clock import iso_z, parse_iso_utc
 from issdash.feeds.localfiles import LocalFileError, describe_os_error, open_regular
-from issdash.feeds.recording_lines import WRITER_LINE, telemetry_columns
+from issdash.feeds.recording_lines import (
+    MAX_LINE_BYTES,
+    WRITER_LINE,
+    telemetry_columns,
+    to_us,
+)
+from issdash.feeds.recording_lines import (
+    from_us,
+)
 from issdash.feeds.text import clean_text
 from issdash.feeds.validation import loads_limited
 
@@ -70,15 +78,7 @@ BLOCK_BYTES = 1 << 20
 # Problems found while reading windows are kept up to this many (a damaged file read over and
 # over in a replay must not grow the list without end).
 MAX_LATE_PROBLEMS = 200
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-
 _SNAPSHOT_SLICE = 1 << 16
-
-
-def to_us(value: datetime) -> int:
-    """Microseconds since 1970, exactly (no float rounding)."""
-    return (value - _EPOCH) // _MICROSECOND
 
 
 class _FeedLines:
@@ -113,12 +113,8 @@ class FeedIndex:
         if times.size > 1 and bool(np.any(times[1:] < times[:-1])):
             # Streamed updates written a little out of order by a slow writer.
             order = np.argsort(times, kind="stable")
-            times, offsets, lengths, items = (
-                times[order],
-                offsets[order],
-                lengths[order],
-                items[order],
-            )
+            times, offsets, lengths = times[order], offsets[order], lengths[order]
+            items = items[order]
         self.times: npt.NDArray[np.int64] = times
         self.offsets: npt.NDArray[np.int32] = offsets
         self.lengths: npt.NDArray[np.int32] = lengths
@@ -130,11 +126,9 @@ class FeedIndex:
 
 
 class RecordingIndex(Generic[E]):
-    """The file (or its inflated copy) kept open, and every feed's index.
-
-    `known` is the set of feed names a line may have; the header must have `header_format`
-    and `version`; `parse` makes an entry of a line (and checks it).
-    """
+    """The file (or its inflated copy) kept open, and every feed's index. `known`: the feed
+    names a line may have; the header must have `header_format` and `version`; `parse` makes
+    an entry of a line (and checks it)."""
 
     def __init__(
         self,
@@ -200,7 +194,8 @@ class RecordingIndex(Generic[E]):
             raise
         if self.header is None:
             self.close()
-            raise RecordingFileError(f"{self.path}: empty, no header")
+            why = f" ({self.problems[0]})" if self.problems else ""
+            raise RecordingFileError(f"{self.path}: empty, no header{why}")
         self.feeds = {name: FeedIndex(lines) for name, lines in self._lines.items() if lines.times}
         self._lines = {}
         self._stamp_us = {}
@@ -248,10 +243,22 @@ class RecordingIndex(Generic[E]):
 
     def _scan(self, chunks: Iterable[bytes]) -> None:
         pending: list[bytes] = []  # text not indexed yet: the start of the last line
+        held = 0  # bytes in `pending`
         offset = 0  # of the pending text in the whole text
+        skipping = False  # inside a line too long to hold, up to its end
         for chunk in chunks:
+            if skipping and (end := chunk.find(b"\n")) < 0:
+                offset += len(chunk)
+                continue
+            if skipping:
+                offset, chunk, skipping = offset + end + 1, chunk[end + 1 :], False
             if pending and b"\n" not in chunk:
                 pending.append(chunk)  # a long line: joined once, when it ends
+                held += len(chunk)
+                if held > MAX_LINE_BYTES:  # never held whole (one line of 200 MB took 670 MB)
+                    self._line_no += 1
+                    self.problems.append(f"line {self._line_no}: over {MAX_LINE_BYTES:,} bytes")
+                    pending, held, offset, skipping = [], 0, offset + held, True
                 continue
             data = b"".join(pending) + chunk
             # Every whole line but the last: the last line of the file is judged apart (a cut
@@ -262,6 +269,7 @@ class RecordingIndex(Generic[E]):
                 self._block(data[:cut], offset)
                 offset += cut
             pending = [data[cut:]]
+            held = len(pending[0])
         rest = b"".join(pending)
         cut_short = self._cut_short
         if rest:
@@ -400,7 +408,7 @@ class RecordingIndex(Generic[E]):
         if bool(back.any()):
             for index in np.flatnonzero(back).tolist():
                 number = self._line_no + int(rows[index]) + 1
-                when = iso_z(_from_us(int(times[index])))
+                when = iso_z(from_us(int(times[index])))
                 self.problems.append(
                     f"line {number}: {feed} time {when} goes back in time, skipped"
                 )
@@ -558,7 +566,7 @@ class RecordingIndex(Generic[E]):
         lasts = [int(f.times[-1]) for f in self.feeds.values()]
         if not firsts:
             return None, None
-        return _from_us(min(firsts)), _from_us(max(lasts))
+        return from_us(min(firsts)), from_us(max(lasts))
 
     def cadence_s(self, feed: str) -> float | None:
         """The median gap between `feed`'s lines (the upper one of an even count)."""
@@ -589,7 +597,3 @@ class RecordingIndex(Generic[E]):
                 return entry
             index += 1
         return None
-
-
-def _from_us(value: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=value)

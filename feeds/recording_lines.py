@@ -6,9 +6,16 @@ Pure: bytes in, positions and fixed-width strings out."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import numpy.typing as npt
+
+from issdash.feeds.localfiles import CACHE_MAX_BYTES
+
+# The longest line kept: an answer is at most the 2 MB HTTP cap, JSON-escaped (as a cache
+# file); a longer line is skipped without being held whole.
+MAX_LINE_BYTES = CACHE_MAX_BYTES
 
 # A line as RecordingWriter writes it: the feed, the URL of a polled answer, the time, the item
 # of a streamed update, ..., and a closing brace. No escapes in the feed, time or item (the
@@ -76,3 +83,16 @@ def telemetry_columns(
     ok &= np.all(buf[fields] == _FIELDS, axis=1)
     ok &= buf[ends[rows] - 2] == 125
     return rows[ok], stamp[ok], item[ok]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def to_us(value: datetime) -> int:
+    """Microseconds since 1970, exactly (no float rounding): how the index keeps times."""
+    return (value - _EPOCH) // _MICROSECOND
+
+
+def from_us(value: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=value)

@@ -26,6 +26,7 @@ from issdash.feeds.recording import (
     FORMAT,
     Entry,
     Recording,
+    RecordingError,
     RecordingWriter,
     entry_from_json,
     load_recording,
@@ -271,3 +272,38 @@ def test_a_line_that_only_looks_right_is_skipped_when_read(
     assert len(recording.problems) == 1
     assert recording.problems[0].endswith(": update fields must be strings or null, skipped")
     assert recording.problems[0].startswith("the line at byte ")
+
+
+@pytest.mark.parametrize("gz", [False, True])
+@pytest.mark.parametrize("where", [0, 3, 6])
+def test_a_line_too_long_to_hold_is_skipped_and_the_rest_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gz: bool, where: int
+) -> None:
+    """One line of 200 MB once made a recording's first pass hold 670 MB: a line longer than
+    the cap is never held whole (scaled down: a 64 KB line, a 4 KB cap, 1 KB blocks), it is
+    named and skipped, and every other line is kept at its place. A file that is nothing but
+    such a line is refused, saying why."""
+    monkeypatch.setattr(recording_index, "BLOCK_BYTES", 1024)
+    monkeypatch.setattr(recording_index, "MAX_LINE_BYTES", 4096)
+    path = tmp_path / "r.jsonl"
+    writer = RecordingWriter(path, ["tle"], START, "test")
+    for n in range(6):
+        writer.write(Entry("tle", "u", START + timedelta(seconds=n), 200, "text/plain", f"{n}"))
+    writer.close()
+    lines = path.read_text().splitlines(keepends=True)
+    long_line = '{"feed": "tle", "body": "' + "x" * 65536 + '"}\n'
+    lines.insert(where, long_line)
+    text = "".join(lines).encode()
+    if gz:
+        path = tmp_path / "r.jsonl.gz"
+        path.write_bytes(gzip.compress(text))
+    else:
+        path.write_bytes(text)
+    recording = load_recording(path, KNOWN)
+    assert recording.problems == [f"line {where + 1}: over 4,096 bytes"]
+    assert [e.body for e in recording.entries["tle"]] == [str(n) for n in range(6)]
+    recording.close()
+    only = tmp_path / "only.jsonl"
+    only.write_text(long_line * 2)
+    with pytest.raises(RecordingError, match=r"no header \(line 1: over 4,096 bytes\)"):
+        load_recording(only, KNOWN)
