@@ -37,11 +37,9 @@ from issdash.feeds.localfiles import LocalFileError, describe_os_error, open_reg
 from issdash.feeds.recording_lines import (
     MAX_LINE_BYTES,
     WRITER_LINE,
+    from_us,
     telemetry_columns,
     to_us,
-)
-from issdash.feeds.recording_lines import (
-    from_us,
 )
 from issdash.feeds.text import clean_text
 from issdash.feeds.validation import loads_limited
