@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
@@ -23,7 +21,7 @@ from issdash.feeds.recording import Entry
 from issdash.feeds.telemetry_stream import LightstreamerTelemetry, StreamSettings, TelemetryReplay
 from issdash.model.state import MissionState, StateStore
 from issdash.model.status import build_status
-from tests.support.lsserver import LSServer
+from tests.support.lsserver import LSServer, serving_in_a_thread, telemetry_only
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 FORTY_H = timedelta(hours=40)
@@ -89,34 +87,14 @@ def test_status_exits_3_and_never_claims_aos_on_a_future_snapshot(
     is said, not AOS, and the exit status is 3 (degraded) for it alone; dated at `--at`, the
     same snapshot is AOS and exit 0."""
     at = datetime(2025, 4, 8, 5, 47, 15, tzinfo=UTC)  # the bundled elements are 17 h old here
-    ready = threading.Event()
-    holder: dict[str, Any] = {}
-
-    def serve() -> None:
-        async def run() -> None:
-            async with LSServer() as server:
-                holder["url"] = server.url
-                bogus = ts(at + ahead)
-                await server.push("TIME_000001", {"TimeStamp": bogus, "Status.Class": "24"})
-                await server.push("USLAB000058", {"Value": "760", "TimeStamp": bogus})
-                ready.set()
-                while not holder.get("stop"):
-                    await asyncio.sleep(0.05)
-
-        asyncio.run(run())
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    assert ready.wait(10)
-    try:
-        monkeypatch.setenv("ISSDASH_FEEDS__TELEMETRY__ENABLED", "true")
-        monkeypatch.setenv("ISSDASH_FEEDS__TELEMETRY__URL", holder["url"])
-        for feed in ("TLE", "POSITION", "CREW", "ASTROS", "DOCKED", "LAUNCHES", "DOCKINGS"):
-            monkeypatch.setenv(f"ISSDASH_FEEDS__{feed}__ENABLED", "false")
+    bogus = ts(at + ahead)
+    snapshot = [
+        ("TIME_000001", {"TimeStamp": bogus, "Status.Class": "24"}),
+        ("USLAB000058", {"Value": "760", "TimeStamp": bogus}),
+    ]
+    with serving_in_a_thread(snapshot) as url:
+        telemetry_only(monkeypatch, url)
         code = main(["status", "--json", "--at", "2025-04-08T05:47:15Z", "--timeout", "8"])
-    finally:
-        holder["stop"] = True
-        thread.join(10)
     report = json.loads(capsys.readouterr().out)
     future = [n for n in report["notices"] if "dated in the future" in n]
     if not ahead:

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
+import pytest
 from aiohttp import WSMsgType, web
 
 KEEPALIVE_MS = 1000
@@ -243,6 +245,43 @@ class LSServer:
             await self._send(session, f"UNSUB,{sub_id}")
         else:
             await self._send(session, f"REQOK,{req_id}")
+
+
+@contextlib.contextmanager
+def serving_in_a_thread(
+    pushes: Sequence[tuple[str, Mapping[str, str]]],
+) -> Iterator[str]:
+    """An LSServer in a thread of its own (for code that runs its own event loop, as
+    `issdash status` does) holding these updates as its snapshot; yields its URL."""
+    ready = threading.Event()
+    stop = threading.Event()
+    holder: dict[str, str] = {}
+
+    async def run() -> None:
+        async with LSServer() as server:
+            holder["url"] = server.url
+            for item, fields in pushes:
+                await server.push(item, dict(fields))
+            ready.set()
+            while not stop.is_set():
+                await asyncio.sleep(0.05)
+
+    thread = threading.Thread(target=lambda: asyncio.run(run()), daemon=True)
+    thread.start()
+    assert ready.wait(10), "the Lightstreamer-protocol server did not start"
+    try:
+        yield holder["url"]
+    finally:
+        stop.set()
+        thread.join(10)
+
+
+def telemetry_only(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    """Settings for a process whose only feed is the telemetry stream, at `url`."""
+    monkeypatch.setenv("ISSDASH_FEEDS__TELEMETRY__ENABLED", "true")
+    monkeypatch.setenv("ISSDASH_FEEDS__TELEMETRY__URL", url)
+    for feed in ("TLE", "POSITION", "CREW", "ASTROS", "DOCKED", "LAUNCHES", "DOCKINGS"):
+        monkeypatch.setenv(f"ISSDASH_FEEDS__{feed}__ENABLED", "false")
 
 
 async def _stream_forever(port: int) -> None:

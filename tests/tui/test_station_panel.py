@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -20,7 +19,7 @@ from issdash.model.kiosk import KioskController
 from issdash.model.station import StationModel
 from issdash.tui.dashboard import IssDashApp
 from issdash.widgets.station_panel import StationPanel, radar_text
-from tests.support.lsserver import LSServer
+from tests.support.lsserver import serving_in_a_thread, telemetry_only
 
 SAMPLE = bundled_path("isslive-2018-10-13.jsonl.gz")
 
@@ -109,38 +108,15 @@ def test_status_json_station_from_a_live_server(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`status --json` opens a Lightstreamer session, takes the snapshot, and closes it."""
-    import asyncio
-    import threading
-
     now = datetime.now(UTC)
     ts = f"{utc_to_timestamp(now):.8f}"
-    ready = threading.Event()
-    holder: dict[str, Any] = {}
-
-    def serve() -> None:
-        async def run() -> None:
-            async with LSServer() as server:
-                holder["url"] = server.url
-                await server.push("NODE3000005", {"Value": "35", "TimeStamp": ts})
-                await server.push("TIME_000001", {"TimeStamp": ts, "Status.Class": "24"})
-                ready.set()
-                while not holder.get("stop"):
-                    await asyncio.sleep(0.05)
-
-        asyncio.run(run())
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    assert ready.wait(10)
-    try:
-        monkeypatch.setenv("ISSDASH_FEEDS__TELEMETRY__ENABLED", "true")
-        monkeypatch.setenv("ISSDASH_FEEDS__TELEMETRY__URL", holder["url"])
-        for feed in ("TLE", "POSITION", "CREW", "ASTROS", "DOCKED", "LAUNCHES", "DOCKINGS"):
-            monkeypatch.setenv(f"ISSDASH_FEEDS__{feed}__ENABLED", "false")
+    snapshot = [
+        ("NODE3000005", {"Value": "35", "TimeStamp": ts}),
+        ("TIME_000001", {"TimeStamp": ts, "Status.Class": "24"}),
+    ]
+    with serving_in_a_thread(snapshot) as url:
+        telemetry_only(monkeypatch, url)
         code = main(["status", "--json", "--timeout", "8"])
-    finally:
-        holder["stop"] = True
-        thread.join(10)
     report = json.loads(capsys.readouterr().out)
     assert report["station"]["urine_tank_pct"] == 35
     assert report["feeds"]["telemetry"]["state"] == "ok"
