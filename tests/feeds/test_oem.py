@@ -208,3 +208,19 @@ def test_the_number_of_states_is_bounded() -> None:
 def test_a_state_line_with_the_wrong_number_of_fields_is_refused() -> None:
     state = next(line for line in KVN.splitlines() if line.startswith("2022-02-11T12:04"))
     assert "fields" in refused(KVN.replace(state, state + " 1.0"))
+
+
+def test_event_rows_with_an_orbit_number_or_without_heights() -> None:
+    start = datetime(2022, 2, 11, 12, tzinfo=UTC)
+    rows = [
+        "=" * 77,
+        " GMT057 Reboost        057:01:37:00.000   812       0.4     423.8     409.1",
+        " Soyuz Relocation      058:01:37:00.000             0.0",
+        "                                                   (1.3)   (228.8)   (220.9)",
+        "=" * 77,
+        " After The Table       059:01:00:00.000             9.9     1.0     1.0",
+    ]
+    reboost, relocation = parse_events(rows, start)
+    assert (reboost.name, reboost.delta_v_m_s, reboost.apogee_km) == ("GMT057 Reboost", 0.4, 423.8)
+    assert reboost.ignition == datetime(2022, 2, 26, 1, 37, tzinfo=UTC)
+    assert (relocation.apogee_km, relocation.perigee_km) == (None, None)
