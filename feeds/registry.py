@@ -16,6 +16,7 @@ from typing import Generic, TypeVar
 from urllib.parse import urlparse
 
 from issdash.feeds.adapters.crew import CrewReport, parse_astros, parse_corquaid
+from issdash.feeds.adapters.oem import Oem, parse_oem
 from issdash.feeds.adapters.position import parse_position
 from issdash.feeds.adapters.schedule import (
     Docked,
@@ -25,6 +26,7 @@ from issdash.feeds.adapters.schedule import (
     parse_dockings,
     parse_launches,
 )
+from issdash.feeds.adapters.supgp import SupGp, parse_supgp
 from issdash.feeds.adapters.tle import parse_element_sets
 from issdash.feeds.elements import APPROXIMATE_AFTER_H, ElementSets
 from issdash.feeds.poller import FeedUpdate, Parser
@@ -179,9 +181,51 @@ DOCKINGS = FeedDef(
     host_spacing_s=600.0,
     trust_for=timedelta(days=1),
 )
+# NASA's own predicted trajectory (CCSDS OEM, ~15 days ahead), published about three times a
+# week on the agency's public data bucket: polled every 6 hours at most, conditionally.
+NASA_OEM_URL = (
+    "https://nasa-public-data.s3.amazonaws.com/iss-coords/current/ISS_OEM/ISS.OEM_J2K_EPH.txt"
+)
+OEM = FeedDef(
+    name="oem",
+    parse=parse_oem,
+    value_type=Oem,
+    url=NASA_OEM_URL,
+    interval_s=6 * 3600.0,
+    min_interval_s=60.0,
+    timeout_s=30.0,
+    retry_max_s=6 * 3600.0,
+    data_time=lambda oem: oem.header.created or oem.header.start,
+    # A new trajectory comes about every two or three days; one a week old has missed two.
+    max_data_age_s=7 * 86400.0,
+)
+# CelesTrak's elements fitted to that trajectory (six-hour segments): the same two-hour
+# politeness as its GP, and the same host, so the spacing covers both feeds.
+SUPGP = FeedDef(
+    name="supgp",
+    parse=parse_supgp,
+    value_type=SupGp,
+    url="https://celestrak.org/NORAD/elements/supplemental/sup-gp.php?SOURCE=ISS-E&FORMAT=JSON",
+    interval_s=7200.0,
+    min_interval_s=60.0,
+    retry_max_s=4 * 3600.0,
+    host_spacing_s=7200.0,
+    data_time=lambda fit: fit.start,
+    max_data_age_s=7 * 86400.0,
+)
 
 # Every feed, in the order they are shown and started.
-FEEDS: tuple[FeedDef[object], ...] = (TLE, POSITION, CREW, ASTROS, DOCKED, LAUNCHES, DOCKINGS)
+FEEDS: tuple[FeedDef[object], ...] = (
+    TLE,
+    POSITION,
+    CREW,
+    ASTROS,
+    DOCKED,
+    LAUNCHES,
+    DOCKINGS,
+    OEM,
+    SUPGP,
+)
 FEED_NAMES: tuple[str, ...] = tuple(f.name for f in FEEDS)
 BY_NAME: Mapping[str, FeedDef[object]] = {f.name: f for f in FEEDS}
 

@@ -15,7 +15,9 @@ from types import MappingProxyType
 from typing import Literal, TypeVar, cast
 
 from issdash.feeds.adapters.crew import CrewReport
+from issdash.feeds.adapters.oem import Oem
 from issdash.feeds.adapters.schedule import Docked, Dockings, Launches, scheduled_times
+from issdash.feeds.adapters.supgp import SupGp
 from issdash.feeds.elements import ElementsChoice, ElementsInfo, ElementsOrigin, choose, merge
 from issdash.feeds.health import FeedHealth
 from issdash.feeds.poller import FeedEvent, FeedFailure, FeedUpdate
@@ -26,7 +28,9 @@ from issdash.feeds.registry import (
     DOCKED,
     DOCKINGS,
     LAUNCHES,
+    OEM,
     POSITION,
+    SUPGP,
     TLE,
     FeedDef,
     Received,
@@ -108,6 +112,16 @@ class MissionState:
     @property
     def dockings(self) -> Received[Dockings] | None:
         return self.latest(DOCKINGS)
+
+    @property
+    def oem(self) -> Received[Oem] | None:
+        """NASA's trajectory, as last received (see `issdash.model.trajectory`)."""
+        return self.latest(OEM)
+
+    @property
+    def supgp(self) -> Received[SupGp] | None:
+        """CelesTrak's elements fitted to NASA's trajectory, as last received."""
+        return self.latest(SUPGP)
 
     def without(self, feeds: Iterable[str]) -> MissionState:
         """The state with these feeds' values set aside, as if never received."""
