@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 # during the first install; only the notice about newer pip versions is left out.
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: demo run test check lint links bytecode screenshots bench bench-serve soak clean
+.PHONY: demo run test check lint links bytecode screenshots bench bench-serve soak figures clean
 
 $(RUNTIME_STAMP): pyproject.toml
 	@echo "==> [1/3] creating $(VENV) with $(PYTHON)"
@@ -79,6 +79,11 @@ screenshots: $(STAMP)
 
 bench: $(STAMP) bytecode
 	$(BIN)/python scripts/bench.py $(ARGS)
+
+# Issue 25's figures (docs/orbit-accuracy.md): OEM interpolation error on held-out states, TLE
+# vs OEM after days, pass times vs a direct computation; reads ../shared/reference (~30-60 s).
+figures: $(RUNTIME_STAMP)
+	$(BIN)/python scripts/orbit_figures.py $(ARGS)
 
 # 10 browser sessions of `issdash serve` against a counting upstream (about 2.5 minutes).
 bench-serve: $(STAMP) bytecode
