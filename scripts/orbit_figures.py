@@ -29,6 +29,7 @@ import gzip
 import itertools
 import json
 import math
+import os
 import statistics
 import sys
 import time
@@ -37,6 +38,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
+
+# BLAS threads only fight over the cores for these small matrices (27 s alone, 42 s with them
+# on two cores); set before numpy loads.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np
 import numpy.typing as npt
@@ -249,7 +254,12 @@ def tle_vs_oem(oem: Oem, sets: list[ElementSet]) -> list[SetRow]:
     old = nearest([s for s in sets if s.epoch <= start], start - timedelta(days=OLD_SET_DAYS))
     return [
         SetRow("set before the start", day_old.epoch, cells(lambda _w: day_old)),
-        SetRow(f"~{OLD_SET_DAYS:.0f}-day-old set", old.epoch, cells(lambda _w: old)),
+        SetRow(f"set ~{OLD_SET_DAYS:.0f} days before the start", old.epoch, cells(lambda _w: old)),
+        SetRow(
+            f"set ~{OLD_SET_DAYS:.0f} days old then",
+            None,
+            cells(lambda w: nearest(sets, w - timedelta(days=OLD_SET_DAYS))),
+        ),
         SetRow("freshest set then", None, cells(lambda w: latest_before(sets, w))),
     ]
 
@@ -498,21 +508,17 @@ def compare(reference: list[PassTimes], other: list[PassTimes], start_s: float) 
     return Differences(by_bin, rise, culm, sets, only_reference, len(unmatched))
 
 
-def engine_for_oem(oem: Oem, sets: list[ElementSet] | None) -> Any | None:
-    """issdash's own engine on the OEM, when the tree has one (issue 25, part B); None
-    before. The one place to adjust if that constructor's name changes."""
+def engine_for_oem(oem: Oem, fallback: ElementSet) -> Any | None:
+    """issdash's own engine on the OEM, when the tree has one (issue 25, part B:
+    `OrbitEngine(elements, OrbitInputs(oem=..., elements=...))`), else None. `fallback` is
+    the set the engine falls back on outside the OEM's span; the passes compared all lie
+    inside it. The one place to adjust if that constructor changes."""
     try:
-        from issdash.model import orbit_source
+        from issdash.model.orbit_source import OrbitInputs
     except ImportError:
         return None
-    builder = getattr(orbit_source, "engine_for_trajectory", None) or getattr(
-        OrbitEngine, "from_sources", None
-    )
-    if builder is None:
-        return None
-    fallback = sets[-1] if sets else None
     try:
-        return builder(oem=oem, elements=fallback)
+        return OrbitEngine(fallback, OrbitInputs(oem=oem, elements=fallback))
     except TypeError:
         return None
 
@@ -529,7 +535,9 @@ class PassReport:
     engine: Differences | None
 
 
-def pass_figures(oem: Oem, sets: list[ElementSet] | None) -> list[PassReport]:
+def pass_figures(oem: Oem, sets: list[ElementSet] | None, fallback: ElementSet) -> list[PassReport]:
+    """Passes over `PLACES` through the OEM's span; `sets`: the TLE history covering it (None
+    for the 2022 sample); `fallback`: the set issdash's engine falls back on outside the span."""
     trajectory = Trajectory.from_oem(oem)
     start, stop = oem.header.start, oem.header.stop
     grid_s = np.arange(start.timestamp(), stop.timestamp() + 1e-6, SAMPLE_STEP_S)
@@ -541,7 +549,7 @@ def pass_figures(oem: Oem, sets: list[ElementSet] | None) -> list[PassReport]:
     if tle_engine is not None:
         tle_fn = sgp4_positions(tle_engine)
         tle_direct = direct_passes(tle_fn, sites, grid_s, tle_fn(grid_s))
-    engine = engine_for_oem(oem, sets)
+    engine = engine_for_oem(oem, fallback)
     reports = []
     for p, (place, lat, lon) in enumerate(PLACES):
         observer = Observer(latitude_deg=lat, longitude_deg=lon)
@@ -674,7 +682,11 @@ def main() -> None:
 
     rows = []
     for name, oem in oems.items():
-        reports = pass_figures(oem, sets if name == TLE_SAMPLE else None)
+        # Outside its span the engine would use elements; for the 2022 sample (no history of
+        # its time) the oldest set stands there, never asked since every pass is inside.
+        history = sets if name == TLE_SAMPLE else None
+        fallback = latest_before(sets, oem.header.start) if history else sets[0]
+        reports = pass_figures(oem, history, fallback)
         for r in reports:
             tle_cells = (
                 [_max_s(b) for b in r.tle.by_bin] + [f"{r.tle.only_reference}/{r.tle.only_other}"]
