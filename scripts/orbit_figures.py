@@ -264,6 +264,23 @@ def tle_vs_oem(oem: Oem, sets: list[ElementSet]) -> list[SetRow]:
     ]
 
 
+# Each set at its own epoch (where a fresh set is good to about a kilometre, see
+# docs/expected-error.md) against the OEM at that time, by the OEM's age then: how far the
+# OEM's prediction has drifted from what the tracking behind each new set saw.
+OEM_AGE_BINS = ((0.0, 1.0), (1.0, 3.0), (3.0, 7.0), (7.0, 10.0), (10.0, 16.0))
+
+
+def sets_at_epoch(oem: Oem, sets: list[ElementSet]) -> list[tuple[float, Apart]]:
+    """(the OEM's age in days since its creation, apart) for every set dated inside the span."""
+    trajectory = Trajectory.from_oem(oem)
+    created = oem.header.created or oem.header.start
+    return [
+        ((s.epoch - created).total_seconds() / 86400, apart(trajectory, OrbitEngine(s), s.epoch))
+        for s in sets
+        if oem.header.start <= s.epoch <= oem.header.stop
+    ]
+
+
 # --- 3. pass times --------------------------------------------------------------------------
 
 PLACES = (
@@ -624,7 +641,12 @@ def main() -> None:
     began = time.perf_counter()
     oems = {name: load_oem(reference / name) for name in SAMPLES}
     sets = load_sets(reference / HISTORY)
-    figures: dict[str, Any] = {"held_out": {}, "tle_vs_oem": [], "passes": []}
+    figures: dict[str, Any] = {
+        "held_out": {},
+        "tle_vs_oem": [],
+        "oem_vs_sets_at_epoch": [],
+        "passes": [],
+    }
     lines: list[str] = []
 
     rows = []
@@ -678,6 +700,35 @@ def main() -> None:
         header,
         rows,
     )
+    pairs = sets_at_epoch(tle_oem, sets)
+    rows = []
+    for lo, hi in OEM_AGE_BINS:
+        inside = [a for age, a in pairs if lo <= age < hi]
+        kms = [a.km for a in inside]
+        along = [abs(a.along_s) for a in inside]
+        rows.append(
+            [f"{lo:g}-{hi:g} d", str(len(inside))]
+            + (
+                [f"{statistics.median(kms):.1f}", f"{max(kms):.1f}", f"{max(along):.1f}"]
+                if inside
+                else ["-", "-", "-"]
+            )
+        )
+        figures["oem_vs_sets_at_epoch"].append(
+            {
+                "oem_age_days": [lo, hi],
+                "sets": len(inside),
+                "median_km": statistics.median(kms) if inside else None,
+                "max_km": max(kms, default=None),
+                "max_along_track_s": max(along, default=None),
+            }
+        )
+    lines += _table(
+        f"{oem_name(tle_oem)} vs every CelesTrak set at its own epoch, by the OEM's age",
+        ["OEM age", "sets", "median km", "max km", "max along-track s"],
+        rows,
+    )
+    lines.append("")
     lines.append("(no TLE history covers the 2022 sample)")
 
     rows = []
