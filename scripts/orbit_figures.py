@@ -540,14 +540,33 @@ def engine_for_oem(oem: Oem, fallback: ElementSet) -> Any | None:
         return None
 
 
+def threshold_miss_s(satellite: Any, lat: float, lon: float, passes: list[PassTimes]) -> float:
+    """skyfield's own altitude (`(satellite - place).at(t).altaz()`) at the rises and sets
+    found directly: the largest distance from the threshold, as time at the rate it changes."""
+    from skyfield.api import wgs84
+
+    if not passes:
+        return math.nan
+    seen = satellite - wgs84.latlon(lat, lon, elevation_m=0.0)
+    edges = np.array([t for p in passes for t in (p.rise_s, p.set_s)])
+
+    def alt(unix_s: Vector) -> Vector:
+        result: Vector = np.asarray(seen.at(_times(unix_s)).altaz()[0].degrees)
+        return result
+
+    rate_deg_s = (alt(edges + 0.5) - alt(edges - 0.5)) / 1.0
+    return float(np.max(np.abs(alt(edges) - MIN_ELEVATION_DEG) / np.abs(rate_deg_s)))
+
+
 @dataclass
 class PassReport:
     sample: str
     place: str
     direct_count: int
-    # The direct method on SGP4 vs skyfield's event search on the same satellite: the largest
-    # difference of rise or set, and of culmination (ms).
-    validation_ms: tuple[float, float] | None
+    # The direct method on SGP4 checked by skyfield on the same satellite: the largest
+    # difference from its event search of rise or set, and of culmination; and how far from
+    # the threshold skyfield's own altitude is at the direct rises and sets, in time (ms).
+    validation_ms: tuple[float, float, float] | None
     tle: Differences | None
     engine: Differences | None
 
@@ -578,6 +597,7 @@ def pass_figures(oem: Oem, sets: list[ElementSet] | None, fallback: ElementSet) 
             validation = (
                 1000 * max([*check.rise_s, *check.set_s], default=math.nan),
                 1000 * max(check.culminate_s, default=math.nan),
+                1000 * threshold_miss_s(tle_engine.satellite, lat, lon, tle_direct[p]),
             )
             tle = compare(direct[p], tle_found, start.timestamp())
         found = finder_passes(engine, observer, start, stop) if engine is not None else None
@@ -753,7 +773,7 @@ def main() -> None:
             validation = (
                 "-"
                 if r.validation_ms is None
-                else f"{r.validation_ms[0]:.1f} / {r.validation_ms[1]:.1f} ms"
+                else "{:.0f} / {:.0f} ms; altaz {:.2g} ms".format(*r.validation_ms)
             )
             rows.append(
                 [r.sample, r.place, str(r.direct_count), validation, *tle_cells, engine_cell]
@@ -765,7 +785,7 @@ def main() -> None:
             "sample",
             "place",
             "passes",
-            "direct on SGP4 vs skyfield: rise-set / culm",
+            "direct on SGP4 vs skyfield: events rise-set / culm; altaz at rise-set",
             *(f"day-old TLE, days {lo:g}-{hi:g}: max" for lo, hi in DAY_BINS),
             "unmatched OEM/TLE",
             "issdash finder on the OEM: max rise / culm / set (unmatched)",
@@ -814,7 +834,11 @@ def _pass_json(r: PassReport) -> dict[str, Any]:
         "direct_on_sgp4_vs_skyfield_ms": (
             None
             if r.validation_ms is None
-            else {"rise_set": r.validation_ms[0], "culminate": r.validation_ms[1]}
+            else {
+                "event_search_rise_set": r.validation_ms[0],
+                "event_search_culminate": r.validation_ms[1],
+                "altaz_at_rise_set": r.validation_ms[2],
+            }
         ),
         "day_old_tle": diff(r.tle),
         "issdash_engine_on_oem": diff(r.engine) if r.engine else "not available",
