@@ -311,6 +311,7 @@ class PassTimes:
 
 
 PositionFn = Callable[[Vector], Vector]  # unix seconds (N,) -> ITRS km (3, N), NaN if unknown
+_TS: list[Any] = []  # skyfield's timescale, loaded once
 
 
 def _times(unix_s: Vector) -> Any:
@@ -325,9 +326,6 @@ def _times(unix_s: Vector) -> Any:
     return _TS[0].utc(
         base.year, base.month, base.day, base.hour, base.minute, base.second + (unix_s - base_s)
     )
-
-
-_TS: list[Any] = []
 
 
 def oem_positions(trajectory: Trajectory) -> PositionFn:
@@ -481,7 +479,10 @@ def _bisect(
     return result
 
 
-def finder_passes(engine: Any, observer: Observer, start: datetime, stop: datetime) -> list[Any]:
+def finder_passes(
+    engine: Any, observer: Observer, start: datetime, stop: datetime
+) -> list[PassTimes]:
+    """Passes as issdash finds them (`issdash.model.passes.finder.find_passes`)."""
     return [
         PassTimes(p.rise.timestamp(), p.culminate.timestamp(), p.set.timestamp())
         for p in find_passes(engine, observer, start, stop, MIN_ELEVATION_DEG)
@@ -672,14 +673,18 @@ def main() -> None:
     lines: list[str] = []
 
     rows = []
+    methods: tuple[Literal["hermite", "lagrange"], ...] = ("hermite", "lagrange")
     for oem in oems.values():
-        for method in ("hermite", "lagrange"):
+        for method in methods:
             checked = _check_local(oem, method)
             result = held_out(oem, method)
             every = result.every_m
+            by_place: dict[str, Any] = {
+                place: _summary(result.errors_m[place]) for place in PLACES_OF_STATES
+            }
             figures["held_out"][f"{oem_name(oem)} {method}"] = {
                 "all": _summary(every),
-                **{place: _summary(result.errors_m[place]) for place in PLACES_OF_STATES},
+                **by_place,
                 "no_answer": result.no_answer,
                 "worst_m": result.worst_m,
                 "worst_at": result.worst_at.isoformat(),
