@@ -74,18 +74,20 @@ class EngineCache:
     def get(
         self, elements: ElementSet | None, sources: OrbitInputs | None = None
     ) -> OrbitEngine | None:
+        """The engine for `elements` and `sources`. Without `sources` (a caller that knows
+        only the set, like the sky chart's), the engine in hand when it propagates the same
+        set: the one `orbit_at` built with every source, not a second engine beside it."""
         if elements is None:
             return None
-        same_sources = (
-            sources is None
-            if self._sources is None
-            else sources is not None and sources.same_as(self._sources)
-        )
-        if self._engine is None or self._elements != elements or not same_sources:
-            self._engine = OrbitEngine(elements, sources)
-            self._elements = elements
-            self._sources = sources
-        return self._engine
+        engine = self._engine
+        if engine is not None and self._elements == elements:
+            held = self._sources
+            if sources is None or (held is not None and sources.same_as(held)):
+                return engine
+        self._engine = engine = OrbitEngine(elements, sources)
+        self._elements = elements
+        self._sources = sources
+        return engine
 
 
 def orbit_at(engines: EngineCache, state: MissionState, now: datetime) -> Orbit | None:

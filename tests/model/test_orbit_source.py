@@ -364,3 +364,22 @@ def test_telemetry_map_and_passes_all_use_the_trajectory_where_it_holds() -> Non
     assert orbit_at(engines, state, now + timedelta(seconds=1)).engine is orbit.engine  # type: ignore[union-attr]
     newer = state.apply(FeedUpdate("oem", oem_of(DAY, created=START), START))
     assert orbit_at(engines, newer, now).engine is not orbit.engine  # type: ignore[union-attr]
+
+
+def test_a_new_trajectory_searches_the_passes_again_and_the_chart_shares_the_engine() -> None:
+    from issdash.model.passes.cache import PassSearchCache
+
+    state = MissionState().with_elements(ElementsInfo(OLD_ELEMENTS, "feed", START))
+    engines, searches = EngineCache(), PassSearchCache()
+    now = START + timedelta(hours=2)
+    plain = orbit_at(engines, state, now)
+    assert plain is not None
+    assert searches.due(plain.engine, LONDON, 10.0, now) is not None
+    searches.found(())
+    assert searches.due(plain.engine, LONDON, 10.0, now) is None
+    with_oem = orbit_at(engines, state.apply(FeedUpdate("oem", DAY_OEM, now)), now)
+    assert with_oem is not None and with_oem.engine is not plain.engine
+    search = searches.due(with_oem.engine, LONDON, 10.0, now)
+    assert search is not None and search.engine is with_oem.engine
+    # A caller that knows only the set (the sky chart) gets the engine with every source.
+    assert engines.get(OLD_ELEMENTS) is with_oem.engine
