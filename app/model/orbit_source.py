@@ -38,7 +38,7 @@ from issdash.feeds.adapters.supgp import SupGp
 from issdash.feeds.clock import ensure_utc
 from issdash.feeds.elements import ElementsInfo, expected_error_km
 from issdash.feeds.values import ElementSet
-from issdash.model.trajectory import Trajectory
+from issdash.model.trajectory import Trajectory, TrajectoryStates
 
 if TYPE_CHECKING:
     from issdash.model.state import MissionState
@@ -261,6 +261,12 @@ class BestOrbit(VectorFunction):  # type: ignore[misc]
     def kinds_at(self, unix_s: FloatArray) -> tuple[NDArray[np.int_], NDArray[np.int_]]:
         """For each time: 0 OEM, 1 SupGP, 2 elements, 3 nothing; and the SupGP segment index
         (-1 where none)."""
+        kinds, segment, _ = self._choose(unix_s)
+        return kinds, segment
+
+    def _choose(
+        self, unix_s: FloatArray
+    ) -> tuple[NDArray[np.int_], NDArray[np.int_], TrajectoryStates | None]:
         unix_s = np.atleast_1d(np.asarray(unix_s, dtype=np.float64))
         kinds = np.full(unix_s.shape, _KIND_NONE, dtype=np.int_)
         if self.elements_satellite is not None:
@@ -273,9 +279,11 @@ class BestOrbit(VectorFunction):  # type: ignore[misc]
             covered &= index >= 0
             segment = np.where(covered, index, -1)
             kinds[covered] = _KIND_SUPGP
+        states = None
         if self.trajectory is not None:
-            kinds[self.trajectory.states_at(unix_s).valid] = _KIND_OEM
-        return kinds, segment
+            states = self.trajectory.states_at(unix_s)
+            kinds[states.valid] = _KIND_OEM
+        return kinds, segment, states
 
     def _segment_satellite(self, index: int) -> Any:
         satellite = self._segment_satellites.get(index)
@@ -290,16 +298,21 @@ class BestOrbit(VectorFunction):  # type: ignore[misc]
 
     def _at(self, t: Any) -> tuple[FloatArray, FloatArray, None, str | None]:
         """GCRS position (au) and velocity (au/day), as skyfield's vector functions give."""
-        scalar = np.ndim(t.tt) == 0
+        shape = np.shape(t.tt)
+        if len(shape) > 1:
+            # Times in a grid: answered flat, then given the grid's shape back.
+            flat = self._ts.tt_jd(np.ravel(t.whole), np.ravel(t.tt_fraction))
+            p, v, _, message = self._at(flat)
+            return p.reshape((3, *shape)), v.reshape((3, *shape)), None, message
+        scalar = len(shape) == 0
         unix_s = unix_seconds(t)
-        kinds, segment = self.kinds_at(unix_s)
+        kinds, segment, states = self._choose(unix_s)
         position = np.full((3, unix_s.size), np.nan)
         velocity = np.full((3, unix_s.size), np.nan)
-        if self.trajectory is not None and (kinds == _KIND_OEM).any():
+        if states is not None:
             mask = kinds == _KIND_OEM
-            states = self.trajectory.states_at(unix_s[mask])
-            position[:, mask] = J2000_TO_GCRS @ states.position_km.T / AU_KM
-            velocity[:, mask] = J2000_TO_GCRS @ states.velocity_km_s.T * (DAY_S / AU_KM)
+            position[:, mask] = J2000_TO_GCRS @ states.position_km[mask].T / AU_KM
+            velocity[:, mask] = J2000_TO_GCRS @ states.velocity_km_s[mask].T * (DAY_S / AU_KM)
         for index in np.unique(segment[kinds == _KIND_SUPGP]):
             mask = (kinds == _KIND_SUPGP) & (segment == index)
             self._fill(self._segment_satellite(int(index)), t, mask, position, velocity, scalar)
@@ -345,7 +358,7 @@ class BestOrbit(VectorFunction):  # type: ignore[misc]
         cached = self._source_cache
         if cached is not None and cached[0] == key:
             return cached[1]
-        kinds, segment = self.kinds_at(np.array([key]))
+        kinds, segment, _ = self._choose(np.array([key]))
         kind = int(kinds[0])
         source: SourceAt | None
         if kind == _KIND_OEM:

@@ -291,6 +291,13 @@ def test_disagreement_in_km_and_seconds_along_the_track() -> None:
     assert tle is not None and found["celestrak-supgp"] is None
     assert tle.along_track_s == pytest.approx(3.0, abs=0.01)
     assert tle.distance_km == pytest.approx(3.0 * 7.66, rel=0.02)
+    # A segment (the same fields an hour earlier: elsewhere on the orbit) is measured too.
+    late = elements_at(elements.epoch - timedelta(hours=1))
+    fit = SupGp((SupGpSegment(late, None),))
+    both = engine_for(oem=oem, elements=elements, supgp=fit).disagreement(at)
+    assert both["elements"] == tle
+    segment = both["celestrak-supgp"]
+    assert segment is not None and segment.distance_km > 1.0
     assert engine_for(oem=oem, elements=elements).disagreement(at + timedelta(days=1)) == {
         "elements": None,
         "celestrak-supgp": None,
