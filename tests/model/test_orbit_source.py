@@ -390,3 +390,12 @@ def test_a_new_trajectory_searches_the_passes_again_and_the_chart_shares_the_eng
     assert search is not None and search.engine is with_oem.engine
     # A caller that knows only the set (the sky chart) gets the engine with every source.
     assert engines.get(OLD_ELEMENTS) is with_oem.engine
+
+
+def test_times_in_a_grid_are_answered_in_its_shape() -> None:
+    engine = engine_for(oem=DAY_OEM)
+    unix_s = START.timestamp() + np.array([[600.0, 700.0, 800.0], [86400.0 * 3, 900.0, 1000.0]])
+    flat = engine.satellite.at(engine.times(unix_s.ravel())).position.km
+    grid = engine.satellite.at(engine.times(unix_s)).position.km
+    assert grid.shape == (3, 2, 3)
+    assert np.allclose(grid.reshape(3, -1), flat, atol=1e-6, rtol=0)
