@@ -383,7 +383,9 @@ class BestOrbit(VectorFunction):  # type: ignore[misc]
             if now is not None and before is not None:
                 error_km = float(np.linalg.norm(np.subtract(now.position_km, before.position_km)))
         if error_km is None:
-            lead_days = max(age_h or 0.0, 0.0) / 24.0
+            # Without a creation date, the prediction is dated from its first state.
+            made = created if created is not None else oem.header.start
+            lead_days = max((at - made).total_seconds(), 0.0) / 86400.0
             error_km = OEM_FALLBACK_KM_PER_DAY * lead_days
         return SourceAt(
             kind="nasa-oem",
