@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,6 +22,11 @@ from numpy.typing import NDArray
 from issdash.feeds.clock import ensure_utc
 from issdash.feeds.elements import MAX_ALTITUDE_KM, MIN_ALTITUDE_KM, physical_problem, satrec
 from issdash.feeds.values import ElementSet, PositionFix
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from issdash.model.orbit_source import ComparedKind, Disagreement, OrbitInputs, SourceAt
 
 # Mean Earth radius, for great-circle distances and the footprint (the horizon circle).
 EARTH_RADIUS_KM = 6371.0088
@@ -109,21 +114,33 @@ class _LightSpan:
 class OrbitEngine:
     """Propagates one element set. Cheap to keep; build a new one when elements change."""
 
-    def __init__(self, elements: ElementSet) -> None:
-        from skyfield.api import EarthSatellite
+    def __init__(self, elements: ElementSet, sources: OrbitInputs | None = None) -> None:
+        """`OrbitEngine(elements)` propagates that set alone. With `sources` (NASA's
+        trajectory, CelesTrak's fitted segments, the chosen set and its origin: see
+        `issdash.model.orbit_source`), `satellite` is the best source at each time, so every
+        position asked of this engine comes from the one choice; `elements` stay the
+        fallback and what the orbit count and the period are read from."""
+        from issdash.model.orbit_source import BestOrbit, OrbitInputs
 
         self.elements = elements
         timescale, ephemeris = _skyfield()
         self._ts = timescale
         self._sun_from_earth = ephemeris["sun"] - ephemeris["earth"]
         self._eph = ephemeris
-        if elements.tle_line1 and elements.tle_line2:
-            self._sat = EarthSatellite(
-                elements.tle_line1, elements.tle_line2, elements.name, timescale
-            )
+        if sources is None:
+            sources = OrbitInputs(elements=elements)
+        elif sources.elements != elements:
+            sources = replace(sources, elements=elements)
+        self.sources = sources
+        # Always there to say which source holds when (`source_at`); it is the satellite
+        # itself only when there is more than the elements to choose from, so an engine on
+        # elements alone propagates exactly as skyfield's EarthSatellite does.
+        self._best = BestOrbit(sources, timescale)
+        self._sat: Any
+        if sources.oem is None and sources.supgp is None:
+            self._sat = self._best.elements_satellite
         else:
-            assert elements.omm is not None  # guaranteed by the model's validator
-            self._sat = EarthSatellite.from_omm(timescale, dict(elements.omm))
+            self._sat = self._best
         self._track_cache: GroundTrack | None = None
         # A dashboard asks about the same light span and the same API fix every second;
         # these one-entry caches answer those repeats without touching the ephemeris.
@@ -179,8 +196,28 @@ class OrbitEngine:
 
     @property
     def satellite(self) -> Any:
-        """skyfield's EarthSatellite for these elements."""
+        """What skyfield propagates: `issdash.model.orbit_source.BestOrbit` when the engine
+        has a trajectory or fitted segments to choose from, else skyfield's EarthSatellite
+        for the elements. Both are skyfield vector functions centred on the Earth; only the
+        latter has `find_events` (`issdash.model.passes.finder.find_events` handles both)."""
         return self._sat
+
+    # -- which source, how good ---------------------------------------------------------
+
+    def source_at(self, at: datetime) -> SourceAt | None:
+        """The source of the position at `at`, its age and expected error (see
+        `issdash.model.orbit_source.BestOrbit.source_at`)."""
+        return self._best.source_at(at)
+
+    def disagreement(self, at: datetime) -> Mapping[ComparedKind, Disagreement | None]:
+        """The elements and the SupGP segment measured against NASA's trajectory at `at`."""
+        return self._best.disagreement(at)
+
+    def from_elements_at(self, at: datetime) -> bool:
+        """Whether the position at `at` comes from the elements (not NASA's trajectory nor a
+        segment fitted to it): then the elements' own problems (decay, nonsense) matter."""
+        source = self.source_at(at)
+        return source is None or source.kind in ("elements", "bundled")
 
     @property
     def ephemeris(self) -> Any:
@@ -206,7 +243,7 @@ class OrbitEngine:
         from skyfield.api import wgs84
 
         at = ensure_utc(at)
-        problem = physical_problem(self.elements, at)
+        problem = physical_problem(self.elements, at) if self.from_elements_at(at) else None
         if problem is not None:
             raise ElementsUnusable(problem)
         t = self.times(at.timestamp())

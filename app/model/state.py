@@ -80,6 +80,9 @@ class MissionState:
     slips: Mapping[str, Slip] = field(default_factory=lambda: MappingProxyType({}))
     feeds: Mapping[str, FeedHealth] = field(default_factory=lambda: MappingProxyType({}))
     notices: tuple[str, ...] = ()
+    # NASA's trajectory before the current one (another creation time): how far consecutive
+    # predictions moved is the OEM's expected error (`issdash.model.orbit_source`).
+    previous_oem: Received[Oem] | None = None
     # Bumped on every change, so a widget can skip work when nothing it draws has changed.
     version: int = 0
 
@@ -127,7 +130,8 @@ class MissionState:
         """The state with these feeds' values set aside, as if never received."""
         gone = set(feeds)
         kept = {f: r for f, r in self.received.items() if f not in gone}
-        return replace(self, received=MappingProxyType(kept))
+        previous = None if OEM.name in gone else self.previous_oem
+        return replace(self, received=MappingProxyType(kept), previous_oem=previous)
 
     def with_feeds(self, feeds: Mapping[str, FeedHealth]) -> MissionState:
         return replace(self, feeds=MappingProxyType(dict(feeds)), version=self.version + 1)
@@ -240,6 +244,23 @@ def _elements(state: MissionState, event: FeedUpdate[object]) -> MissionState:
     return new
 
 
+def _oem(state: MissionState, event: FeedUpdate[object]) -> MissionState:
+    """A trajectory is stored like any answer; the one it replaces is kept as the previous
+    when it was made at another time (a re-fetch of the same file keeps the older one)."""
+    before = state.oem
+    stored = _store(state, event)
+    after = stored.oem
+    if stored is state or after is None or before is None:
+        return stored
+    if _made(before.value) == _made(after.value):
+        return stored
+    return replace(stored, previous_oem=before)
+
+
+def _made(oem: Oem) -> tuple[datetime | None, datetime]:
+    return oem.header.created, oem.header.start
+
+
 def _station(state: MissionState, event: FeedUpdate[object]) -> MissionState:
     """The streamed telemetry feed (not a registry entry yet) publishes its station model."""
     model = event.value
@@ -261,6 +282,7 @@ _REDUCERS: Mapping[str, Reduce] = {
     TLE.name: _elements,
     LAUNCHES.name: _store_schedule,
     DOCKINGS.name: _store_schedule,
+    OEM.name: _oem,
     "telemetry": _station,
 }
 

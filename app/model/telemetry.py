@@ -6,8 +6,11 @@ always say the same thing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from issdash.feeds.elements import ElementsChoice, ExpectedError
 from issdash.feeds.values import ElementSet, Observer, PositionFix
@@ -15,6 +18,13 @@ from issdash.model.orbit import ElementsUnusable, OrbitEngine, StationState
 from issdash.model.passes.finder import Pass
 from issdash.model.passes.upcoming import PASS_SEARCH_SPAN
 from issdash.model.state import ElementsOrigin, MissionState
+
+if TYPE_CHECKING:
+    from issdash.model.orbit_source import ComparedKind, Disagreement, OrbitInputs, SourceAt
+
+_NO_DISAGREEMENT: Mapping[ComparedKind, Disagreement | None] = MappingProxyType(
+    {"elements": None, "celestrak-supgp": None}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +41,14 @@ class Telemetry:
     elements_after_time: bool = False
     # Expected along-track error for the elements' age, and how to treat it.
     error: ExpectedError | None = None
+    # Where the position comes from (NASA's trajectory, CelesTrak's fit, elements), how old
+    # and how far off it is expected to be (`issdash.model.orbit_source.SourceAt`).
+    source: SourceAt | None = None
+    # The elements and CelesTrak's fit measured against NASA's trajectory at this time (None
+    # for each where either is missing there).
+    disagreement: Mapping[ComparedKind, Disagreement | None] = field(
+        default_factory=lambda: _NO_DISAGREEMENT
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,33 +63,55 @@ class Orbit:
 
 
 class EngineCache:
-    """Keeps the engine for the current element set; a new set builds a new engine."""
+    """Keeps the engine for the current sources; a new element set, trajectory or SupGP body
+    builds a new engine."""
 
     def __init__(self) -> None:
         self._elements: ElementSet | None = None
+        self._sources: OrbitInputs | None = None
         self._engine: OrbitEngine | None = None
 
-    def get(self, elements: ElementSet | None) -> OrbitEngine | None:
+    def get(
+        self, elements: ElementSet | None, sources: OrbitInputs | None = None
+    ) -> OrbitEngine | None:
+        """The engine for `elements` and `sources`. Without `sources` (a caller that knows
+        only the set, like the sky chart's), the engine in hand when it propagates the same
+        set: the one `orbit_at` built with every source, not a second engine beside it."""
         if elements is None:
             return None
-        if self._engine is None or self._elements != elements:
-            self._engine = OrbitEngine(elements)
-            self._elements = elements
-        return self._engine
+        engine = self._engine
+        if engine is not None and self._elements == elements:
+            held = self._sources
+            if sources is None or (held is not None and sources.same_as(held)):
+                return engine
+        self._engine = engine = OrbitEngine(elements, sources)
+        self._elements = elements
+        self._sources = sources
+        return engine
 
 
 def orbit_at(engines: EngineCache, state: MissionState, now: datetime) -> Orbit | None:
-    """The station at `now` from the set chosen for `now`; None when there are no elements.
+    """The station at `now` from the best source for `now` (NASA's trajectory, CelesTrak's
+    fit to it, the elements chosen for `now`); None when there are no elements.
 
     Elements that give nonsense at `now` (decayed, NaN) give an `Orbit` with a problem and no
-    telemetry, never an exception: the screen says the elements are unusable.
+    telemetry, never an exception: the screen says the elements are unusable. They do not
+    matter while the trajectory or a fitted segment gives the position.
     """
+    from issdash.model.orbit_source import OrbitInputs
+
     choice = state.elements_at(now)
     if choice is None:
         return None
-    engine = engines.get(choice.elements)
+    sources = OrbitInputs.of(
+        oem=state.oem.value if state.oem is not None else None,
+        previous_oem=state.previous_oem.value if state.previous_oem is not None else None,
+        supgp=state.supgp.value if state.supgp is not None else None,
+        elements=choice.info,
+    )
+    engine = engines.get(choice.elements, sources)
     assert engine is not None
-    if choice.problem is not None:
+    if choice.problem is not None and engine.from_elements_at(now):
         return Orbit(choice, engine, None, choice.problem)
     try:
         telemetry = compute_telemetry(engine, choice, state.position_fix, now)
@@ -99,6 +139,8 @@ def compute_telemetry(
         residual_km=engine.residual_km(fix) if fix is not None else None,
         elements_after_time=choice.after_time,
         error=choice.error,
+        source=engine.source_at(now),
+        disagreement=engine.disagreement(now),
     )
 
 

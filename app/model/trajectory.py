@@ -87,6 +87,7 @@ class Trajectory:
         # _arc_of[i]: the arc (first, last state index) that interval i (states i, i+1)
         # belongs to, or None where it is a gap.
         self._arc_of = self._arcs([(ensure_utc(b) - self._t0).total_seconds() for b in breaks])
+        self._hermite_table: _HermiteTable | None = None
 
     @classmethod
     def from_oem(cls, oem: Oem) -> Trajectory:
@@ -155,6 +156,20 @@ class Trajectory:
             weights @ self._velocities[lo : lo + WINDOW],
         )
 
+    def states_at(self, unix_s: npt.ArrayLike) -> TrajectoryStates:
+        """Positions and velocities at many unix times at once (the pass finder and the map
+        ask for thousands): the same arcs, windows and numbers as `state_at` (to rounding),
+        with `valid` False (and NaN) outside the span and in gaps.
+
+        The first call solves every interval's polynomial once (about 10 ms for a 15-day
+        file); after that a call costs a few microseconds per time."""
+        return _states_at(self, unix_s)
+
+    def _table(self) -> _HermiteTable:
+        if self._hermite_table is None:
+            self._hermite_table = _HermiteTable(self)
+        return self._hermite_table
+
     def _hermite(self, i: int, t: float, first: int, last: int) -> TrajectoryState:
         count = min(HERMITE_STATES, last - first + 1)
         lo = min(max(i - (count // 2 - 1), first), last - count + 1)
@@ -202,3 +217,93 @@ def _state(position: Vector, velocity: Vector) -> TrajectoryState:
     px, py, pz = (float(v) for v in position)
     vx, vy, vz = (float(v) for v in velocity)
     return TrajectoryState((px, py, pz), (vx, vy, vz))
+
+
+@dataclass(frozen=True, slots=True)
+class TrajectoryStates:
+    """States at many times at once: `position_km` and `velocity_km_s` are (N, 3) EME2000,
+    `valid` (N,) says where there is an answer (NaN rows elsewhere: outside the span, in a
+    gap)."""
+
+    position_km: Vector
+    velocity_km_s: Vector
+    valid: npt.NDArray[np.bool_]
+
+
+class _HermiteTable:
+    """Every interval's Hermite polynomial, solved once (one batched solve for the whole
+    file), so evaluating thousands of times is a gather and a polynomial, no Python loop.
+
+    Interval i uses exactly the window `Trajectory._hermite` uses there, with the same centred
+    and scaled variable, so both give the same numbers (to rounding)."""
+
+    def __init__(self, trajectory: Trajectory) -> None:
+        times = np.asarray(trajectory._times, dtype=np.float64)
+        intervals = len(times) - 1
+        degree = 2 * HERMITE_STATES
+        self.usable = np.zeros(intervals, dtype=bool)
+        self.centre = np.zeros(intervals)
+        self.scale = np.ones(intervals)
+        # (interval, power, xyz + velocity-xyz) in the scaled variable.
+        self.coefficients = np.zeros((intervals, degree, 6))
+        windows: dict[int, list[tuple[int, int]]] = {}
+        for i, arc in enumerate(trajectory._arc_of):
+            if arc is None:
+                continue
+            first, last = arc
+            count = min(HERMITE_STATES, last - first + 1)
+            lo = min(max(i - (count // 2 - 1), first), last - count + 1)
+            windows.setdefault(count, []).append((i, lo))
+        for count, members in windows.items():
+            index = np.array([i for i, _ in members])
+            starts = np.array([start for _, start in members])
+            rows = starts[:, None] + np.arange(count)[None, :]
+            nodes = times[rows]
+            centre = nodes.mean(axis=1)
+            scale = np.maximum((nodes[:, -1] - nodes[:, 0]) / 2, 1.0)
+            x = (nodes - centre[:, None]) / scale[:, None]
+            powers = np.arange(2 * count)
+            values = x[:, :, None] ** powers
+            slopes = powers * np.where(powers > 0, x[:, :, None] ** np.maximum(powers - 1, 0), 0.0)
+            system = np.concatenate([values, slopes], axis=1)
+            positions = trajectory._positions[rows]
+            velocities = trajectory._velocities[rows] * scale[:, None, None]
+            rhs = np.concatenate([positions, velocities], axis=1)
+            solved = np.linalg.solve(system, rhs)  # (members, 2*count, 3)
+            self.coefficients[index, : 2 * count, :3] = solved
+            # The velocity's polynomial: the derivative, in the same variable.
+            derivative = solved[:, 1:, :] * powers[1:, None]
+            self.coefficients[index, : 2 * count - 1, 3:] = derivative / scale[:, None, None]
+            self.centre[index] = centre
+            self.scale[index] = scale
+            self.usable[index] = True
+
+
+def _states_at(trajectory: Trajectory, unix_s: npt.ArrayLike) -> TrajectoryStates:
+    times = np.asarray(trajectory._times, dtype=np.float64)
+    t = np.atleast_1d(np.asarray(unix_s, dtype=np.float64)) - trajectory._t0.timestamp()
+    out = np.full((t.size, 6), np.nan)
+    with np.errstate(invalid="ignore"):
+        inside = (t >= times[0]) & (t <= times[-1])
+    state = np.clip(np.searchsorted(times, t, side="right") - 1, 0, len(times) - 1)
+    exact = inside & (times[state] == t)
+    interval = np.minimum(state, len(times) - 2)
+    if trajectory.method == "lagrange":
+        # Not the default, and not asked for thousands at once: the scalar path, per time.
+        for k in np.flatnonzero(inside & ~exact):
+            when = trajectory._t0 + timedelta(seconds=float(t[k]))
+            got = trajectory.state_at(when)
+            if got is not None:
+                out[k] = (*got.position_km, *got.velocity_km_s)
+    else:
+        table = trajectory._table()
+        wanted = inside & ~exact & table.usable[interval]
+        rows = interval[wanted]
+        u = (t[wanted] - table.centre[rows]) / table.scale[rows]
+        powers = u[:, None] ** np.arange(table.coefficients.shape[1])[None, :]
+        out[wanted] = np.einsum("np,npk->nk", powers, table.coefficients[rows])
+    # Exactly at a state, the state as published (as `state_at` does).
+    out[exact, :3] = trajectory._positions[state[exact]]
+    out[exact, 3:] = trajectory._velocities[state[exact]]
+    valid = ~np.isnan(out[:, 0])
+    return TrajectoryStates(out[:, :3], out[:, 3:], valid)

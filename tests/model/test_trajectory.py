@@ -180,3 +180,46 @@ def test_from_the_oem_adapter_with_its_burn() -> None:
     ):
         # The file's states are written with 12 decimals of a km: micrometres.
         assert error_m(trajectory.state_at(when), BURNING, when) < 1.0
+
+
+# -- many times at once (states_at) ---------------------------------------------------------
+
+HOLED = Trajectory([*states_of(PLAIN)[:30], *states_of(PLAIN)[34:]])  # a 20-minute gap
+VECTORISED = (
+    PLAIN_TRAJECTORIES["hermite"],
+    BURNING_TRAJECTORIES["hermite"],
+    BURNING_TRAJECTORIES["lagrange"],
+    HOLED,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    which=st.integers(0, len(VECTORISED) - 1),
+    offsets_s=st.lists(st.floats(-600.0, SPAN_S + 600.0), min_size=1, max_size=40),
+)
+def test_many_times_at_once_agree_with_one_at_a_time(which: int, offsets_s: list[float]) -> None:
+    """Same answer, same holes (outside the span, in the gap, beside the burn): to a mm."""
+    trajectory = VECTORISED[which]
+    # Exact states too, which must come back as published.
+    whens = [START + timedelta(seconds=s) for s in offsets_s] + [PLAIN.epochs[5]]
+    got = trajectory.states_at(np.array([w.timestamp() for w in whens]))
+    for k, when in enumerate(whens):
+        one = trajectory.state_at(when)
+        assert bool(got.valid[k]) == (one is not None)
+        if one is None:
+            assert np.isnan(got.position_km[k]).all()
+            continue
+        assert np.abs(got.position_km[k] - one.position_km).max() < 1e-5
+        assert np.abs(got.velocity_km_s[k] - one.velocity_km_s).max() < 1e-8
+    assert tuple(got.position_km[-1]) == trajectory.state_at(PLAIN.epochs[5]).position_km  # type: ignore[union-attr]
+
+
+def test_many_times_at_once_within_a_metre_of_the_truth_through_the_burn() -> None:
+    trajectory = BURNING_TRAJECTORIES["hermite"]
+    span_s = (BURNING.epochs[-1] - BURNING.epochs[0]).total_seconds()
+    whens = [BURNING.epochs[0] + timedelta(seconds=s) for s in np.arange(0.0, span_s, 13.7)]
+    got = trajectory.states_at(np.array([w.timestamp() for w in whens]))
+    assert got.valid.all()
+    truth = np.array([BURNING.truth(w)[0] for w in whens])
+    assert float(np.linalg.norm(got.position_km - truth, axis=1).max()) * 1000 < 1.0

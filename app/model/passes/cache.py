@@ -10,11 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from issdash.feeds.values import ElementSet, Observer
+from issdash.feeds.values import Observer
 from issdash.model.orbit import ElementsUnusable, OrbitEngine
 from issdash.model.passes.finder import Pass
 from issdash.model.passes.upcoming import PASS_PLANNER_DAYS, passes_between
+
+if TYPE_CHECKING:
+    # Importing it imports skyfield; the engine imports it when it is built.
+    from issdash.model.orbit_source import OrbitInputs
 
 # After the pass search fails, how long before it is tried again with the same inputs.
 PASSES_RETRY = timedelta(minutes=10)
@@ -23,8 +28,10 @@ PASSES_REUSE_S = 6 * 3600.0
 # With none found, how long before looking again.
 _NONE_FOUND_REUSE_S = 600.0
 
-# What a search depends on: the elements, the observer, the minimum elevation.
-SearchKey = tuple[ElementSet, Observer | None, float]
+# What a search depends on: the orbit's sources (the elements, and NASA's trajectory and
+# CelesTrak's segments when there are: a new trajectory searches again), the observer, the
+# minimum elevation.
+SearchKey = tuple["OrbitInputs", Observer | None, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +87,7 @@ class PassSearchCache:
     ) -> PassSearch | None:
         """The search to run now, or None when the passes in hand (or the search under way)
         still answer: asked every tick. Without an observer there are no passes, at once."""
-        key: SearchKey = (engine.elements, observer, min_elevation_deg)
+        key: SearchKey = (engine.sources, observer, min_elevation_deg)
         searched = self._searched_at
         age_s = (now - searched).total_seconds() if searched is not None else -1.0
         passes = self._passes

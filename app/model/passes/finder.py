@@ -23,7 +23,14 @@ from issdash.feeds.values import Observer
 from issdash.model.orbit import BoolArray, FloatArray, OrbitEngine
 from issdash.model.passes.brightness import visual_magnitude
 
-__all__ = ["OBSERVER_DARK_SUN_ALT_DEG", "Pass", "SkyPoint", "find_passes", "sky_path"]
+__all__ = [
+    "OBSERVER_DARK_SUN_ALT_DEG",
+    "Pass",
+    "SkyPoint",
+    "find_events",
+    "find_passes",
+    "sky_path",
+]
 
 # Civil twilight: below this the sky is dark enough to see the station by eye.
 OBSERVER_DARK_SUN_ALT_DEG = -6.0
@@ -92,7 +99,7 @@ def find_passes(
     site = _site(observer)
     t0 = engine.times(ensure_utc(start).timestamp())
     t1 = engine.times(ensure_utc(end).timestamp())
-    times, kinds = engine.satellite.find_events(site, t0, t1, altitude_degrees=min_elevation_deg)
+    times, kinds = find_events(engine.satellite, site, t0, t1, min_elevation_deg)
     windows: list[tuple[float, list[float], float]] = []
     rise: float | None = None
     culminations: list[float] = []
@@ -106,6 +113,81 @@ def find_passes(
             windows.append((rise, culminations, unix_s))
             rise, culminations = None, []
     return _describe_passes(engine, site, windows)
+
+
+# skyfield's own pass search (EarthSatellite.find_events), which `find_events` follows: the
+# altitude sampled every 0.05 revolution, maxima and crossings refined to half a second, the
+# crossings by subdividing each bracket in 8.
+_EVENT_STEP_REV = 0.05
+_EVENT_EPSILON_S = 0.5
+_EVENT_MAXIMA_NUM = 12
+_EVENT_CROSSING_NUM = 8
+
+
+def find_events(
+    satellite: Any, site: Any, t0: Any, t1: Any, altitude_degrees: float = 0.0
+) -> tuple[Any, Any]:
+    """Rises (0), culminations (1) and sets (2) of `satellite` over `site` between skyfield
+    times `t0` and `t1`, as skyfield's `EarthSatellite.find_events` returns them.
+
+    An EarthSatellite answers with its own method. Any other vector function centred on the
+    Earth (the best-source orbit, `issdash.model.orbit_source.BestOrbit`) gets the same
+    search, step for step, with skyfield's public `find_maxima` and the same bracket
+    subdivision, on the true topocentric altitude (skyfield's method skips the Earth's
+    rotation, which cancels for SGP4's frame but not for vectors given in the GCRS): on
+    plain elements both give the same times to a few milliseconds.
+    """
+    from skyfield.api import EarthSatellite
+    from skyfield.nutationlib import iau2000b_radians
+    from skyfield.searchlib import find_maxima
+
+    if isinstance(satellite, EarthSatellite):
+        own: tuple[Any, Any] = satellite.find_events(
+            site, t0, t1, altitude_degrees=altitude_degrees
+        )
+        return own
+    ts = t0.ts
+    relative = satellite - site
+    step_days = _EVENT_STEP_REV * _period_days(satellite)
+    epsilon_days = _EVENT_EPSILON_S / 86400.0
+
+    def altitude_at(t: Any) -> Any:
+        # IAU 2000B nutation (within a milliarcsecond, centimetres here) instead of the full
+        # series, which would be most of the search's cost; set as `OrbitEngine.times` does.
+        t._nutation_angles_radians = iau2000b_radians(t)
+        with np.errstate(all="ignore"):
+            return np.nan_to_num(relative.at(t).altaz()[0].degrees, nan=-90.0)
+
+    altitude_at.step_days = step_days  # type: ignore[attr-defined]
+    t_max, altitude = find_maxima(t0, t1, altitude_at, epsilon_days, _EVENT_MAXIMA_NUM)
+    jd_max = t_max.tt[altitude >= altitude_degrees]
+    # Sample points: the ends, every high enough maximum, and the midpoints between them
+    # (the station is below the horizon there); each change between two is a rise or a set.
+    doublets = np.repeat(np.concatenate(((t0.tt,), jd_max, (t1.tt,))), 2)
+    jd = (doublets[:-1] + doublets[1:]) / 2.0
+    end_mask = np.linspace(0.0, 1.0, _EVENT_CROSSING_NUM)
+    start_mask = end_mask[::-1]
+    while True:
+        below = altitude_at(ts.tt_jd(jd)) < altitude_degrees
+        changes = np.flatnonzero(np.diff(below))
+        starts, ends = jd[changes], jd[changes + 1]
+        if not changes.size or (ends - starts).max() <= epsilon_days:
+            crossings, rising = ends, ~below[changes + 1]
+            break
+        jd = (np.multiply.outer(starts, start_mask) + np.multiply.outer(ends, end_mask)).ravel()
+    jd_all = np.concatenate((jd_max, crossings))
+    kinds = np.concatenate((np.ones(jd_max.size, dtype=np.uint8), np.where(rising, 0, 2)))
+    order = jd_all.argsort()
+    return ts.tt_jd(jd_all[order]), kinds[order].astype(np.uint8)
+
+
+def _period_days(satellite: Any) -> float:
+    """One revolution in days: from the elements behind the satellite, else the station's."""
+    elements_satellite = getattr(satellite, "elements_satellite", None)
+    model = getattr(elements_satellite, "model", None)
+    if model is not None and model.no_kozai > 0:
+        return float(2 * math.pi / model.no_kozai / 1440.0)
+    return 92.9 / 1440.0
 
 
 def _geometry(engine: OrbitEngine, site: Any, unix_s: FloatArray) -> _Geometry:

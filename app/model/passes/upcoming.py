@@ -98,11 +98,16 @@ def passes_between(
         # Elements that decay into nonsense within the search span.
         raise ElementsUnusable(f"the pass search failed: {type(exc).__name__}") from exc
     # Where the elements decay into nonsense within the span, the "passes" found there are
-    # of an orbit nobody flies: only those at a physical state of the station are kept.
+    # of an orbit nobody flies: only those at a physical state of the station are kept (the
+    # elements' state does not matter where NASA's trajectory or a fitted segment holds).
     return [
         p
         for p in passes
-        if p.set > start and physical_problem(engine.elements, p.culminate) is None
+        if p.set > start
+        and (
+            not engine.from_elements_at(p.culminate)
+            or physical_problem(engine.elements, p.culminate) is None
+        )
     ]
 
 
