@@ -28,13 +28,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from issdash.feeds.clock import iso_z
-from issdash.feeds.elements import ElementsChoice, describe_age, expected_error_km
+from issdash.feeds.elements import ElementsChoice, describe_age
 from issdash.feeds.text import clean_text
 from issdash.feeds.values import Observer
 from issdash.model.local_time import format_local, is_utc, zone_abbreviation
 from issdash.model.orbit import ElementsUnusable, OrbitEngine
+from issdash.model.orbit_source import OrbitInputs
 from issdash.model.passes.finder import Pass
 from issdash.model.passes.upcoming import (
+    approximate_at,
     no_newer_elements,
     pass_directions,
     pass_json,
@@ -49,6 +51,8 @@ if TYPE_CHECKING:
     from issdash.feeds.recording import Recording
 
 MIN_DAYS, MAX_DAYS = 1, 30
+# The feeds a pass search rests on.
+ORBIT_FEEDS = ("tle", "oem", "supgp")
 # The station did not exist before Zarya's launch; the Sun comes from the bundled planetary
 # ephemeris (de421, to 2053-10-09), which every time of the search must stay inside.
 EARLIEST_START = datetime(1998, 11, 20, 6, 40, tzinfo=UTC)
@@ -74,6 +78,8 @@ class PlannedPasses:
     choice: ElementsChoice | None
     passes: list[Pass]
     approximate: list[bool]
+    # Per pass, where the station's position came from at its rise (see `pass_json`).
+    sources: list[str | None]
     withheld: str | None  # why passes (all, or those after `withheld_after`) are withheld
     withheld_after: datetime | None
     feeds: dict[str, dict[str, Any]]
@@ -121,20 +127,36 @@ def plan_passes(
     def none_offered(why: str) -> PlannedPasses:
         notices.append(f"passes withheld: {why}")
         return PlannedPasses(
-            at, days, visible_only, observer, zone, choice, [], [], why, None, feeds, notices, True
+            at,
+            days,
+            visible_only,
+            observer,
+            zone,
+            choice,
+            [],
+            [],
+            [],
+            why,
+            None,
+            feeds,
+            notices,
+            True,
         )
 
     if choice is None:
         return none_offered("no orbital elements")
     notices.extend(choice.notices())
     elements_feed = state.feeds.get("tle")
-    withheld = passes_withheld(choice, elements_feed)
+    # The one choice of source per time (NASA's trajectory, CelesTrak's fit, the elements)
+    # that the dashboard and `status` make too.
+    engine = OrbitEngine(choice.elements, OrbitInputs.from_state(state, at))
+    withheld = passes_withheld(choice, elements_feed, engine.source_at(at))
     if withheld is not None:
         return none_offered(withheld)
-    engine = OrbitEngine(choice.elements)
-    # Past 14 days from the epoch a pass may not happen at all: the search stops there.
+    # Past 14 days from the epoch a pass may not happen at all: the search stops there,
+    # unless NASA's trajectory (or a fit to it) reaches further.
     epoch = choice.elements.epoch
-    last_offered = epoch + timedelta(days=14)
+    last_offered = max(epoch + timedelta(days=14), engine.covered_until() or epoch)
     withheld_after: datetime | None = None
     search_end = end
     if end > last_offered:
@@ -144,8 +166,11 @@ def plan_passes(
     except ElementsUnusable as exc:
         return none_offered(str(exc))
     passes = [p for p in found if p.visible or not visible_only]
-    levels = [expected_error_km((p.rise - epoch).total_seconds() / 3600.0).level for p in passes]
-    approximate = [level != "good" for level in levels]
+    sources = [engine.source_at(p.rise) for p in passes]
+    approximate = [
+        approximate_at(source, (p.rise - epoch).total_seconds() / 3600.0)
+        for p, source in zip(passes, sources, strict=True)
+    ]
     too_old = None
     if withheld_after is not None:
         feed = no_newer_elements(elements_feed)
@@ -155,10 +180,15 @@ def plan_passes(
             " by then (a pass may not happen at all)" + ("" if feed is None else f"; {feed}")
         )
     if any(approximate):
-        first = passes[approximate.index(True)].rise
-        notices.append(
-            f"passes from {iso_z(first)} approximate: elements more than 3 days old by then"
-        )
+        index = approximate.index(True)
+        first, source = passes[index].rise, sources[index]
+        if source is not None and source.why is not None:
+            why = source.why
+        elif source is not None and source.kind not in ("elements", "bundled"):
+            why = f"{source.label} expected {source.expected_error_km:.0f} km off by then"
+        else:
+            why = "elements more than 3 days old by then"
+        notices.append(f"passes from {iso_z(first)} approximate: {why}")
     degraded = feed_trouble or withheld_after is not None or any(approximate)
     return PlannedPasses(
         at,
@@ -169,6 +199,7 @@ def plan_passes(
         choice,
         passes,
         approximate,
+        [s.kind if s is not None else None for s in sources],
         too_old,
         withheld_after,
         feeds,
@@ -203,8 +234,10 @@ def passes_json(plan: PlannedPasses) -> dict[str, Any]:
         "passes": None
         if plan.choice is None or (plan.withheld is not None and plan.withheld_after is None)
         else [
-            pass_json(p, approximate, plan.zone)
-            for p, approximate in zip(plan.passes, plan.approximate, strict=True)
+            pass_json(p, approximate, plan.zone, source)
+            for p, approximate, source in zip(
+                plan.passes, plan.approximate, plan.sources, strict=True
+            )
         ],
         "withheld": plan.withheld,
         "withheld_after": iso_z(plan.withheld_after) if plan.withheld_after else None,
@@ -377,10 +410,10 @@ def run_passes(
     start = at or (recording.start if recording is not None else now)
     check_span(start, days)
     if recording is not None:
-        replayed = only_elements(demo_settings(settings, recording))
+        replayed = only_orbit_feeds(demo_settings(settings, recording))
         runtime = Runtime(replayed, FrozenClock(start), mode="demo", recording=recording)
     else:
-        runtime = Runtime(only_elements(settings), FrozenClock(start), mode="live")
+        runtime = Runtime(only_orbit_feeds(settings), FrozenClock(start), mode="live")
     runtime.element_history = element_history
     asyncio.run(runtime.preload_cache())
     runtime.load_fallbacks()
@@ -406,13 +439,14 @@ def run_passes(
     return 3 if plan.degraded else 0
 
 
-def only_elements(settings: Settings) -> Settings:
-    """The settings with every feed but the elements off: passes need nothing else."""
+def only_orbit_feeds(settings: Settings) -> Settings:
+    """The settings with every feed but the orbit's (elements, NASA's trajectory, CelesTrak's
+    fit to it) off: passes need nothing else."""
     from issdash.config.settings import ALL_FEEDS
 
     feeds = settings.feeds.model_copy(deep=True)
     for name in ALL_FEEDS:
-        if name != "tle":
+        if name not in ORBIT_FEEDS:
             feeds.get(name).enabled = False
     return settings.model_copy(update={"feeds": feeds})
 

@@ -213,6 +213,10 @@ class OrbitEngine:
         """The elements and the SupGP segment measured against NASA's trajectory at `at`."""
         return self._best.disagreement(at)
 
+    def covered_until(self) -> datetime | None:
+        """The end of what NASA's trajectory or CelesTrak's fit to it covers (None: neither)."""
+        return self._best.covered_until()
+
     def from_elements_at(self, at: datetime) -> bool:
         """Whether the position at `at` comes from the elements (not NASA's trajectory nor a
         segment fitted to it): then the elements' own problems (decay, nonsense) matter."""

@@ -256,6 +256,15 @@ class BestOrbit(VectorFunction):  # type: ignore[misc]
         self._disagreement_cache: tuple[float, Mapping[ComparedKind, Disagreement | None]] | None
         self._disagreement_cache = None
 
+    def covered_until(self) -> datetime | None:
+        """The last time NASA's trajectory or a segment fitted to it covers, or None: beyond
+        it only the elements remain."""
+        ends = [
+            *((self.trajectory.stop,) if self.trajectory is not None else ()),
+            *((self.inputs.supgp.stop,) if self.inputs.supgp is not None else ()),
+        ]
+        return max(ends, default=None)
+
     # -- which source, per time -----------------------------------------------------------
 
     def kinds_at(self, unix_s: FloatArray) -> tuple[NDArray[np.int_], NDArray[np.int_]]:

@@ -14,11 +14,18 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from issdash.feeds.clock import iso_z
-from issdash.feeds.elements import ElementsChoice, describe_age, physical_problem
+from issdash.feeds.elements import (
+    APPROXIMATE_AFTER_H,
+    ElementsChoice,
+    describe_age,
+    expected_error_km,
+    physical_problem,
+)
 from issdash.feeds.health import FeedHealth
 from issdash.feeds.values import Observer
 from issdash.model.local_time import local_iso
 from issdash.model.orbit import ElementsUnusable, OrbitEngine
+from issdash.model.orbit_source import SourceAt
 from issdash.model.passes.finder import Pass, find_passes
 
 __all__ = [
@@ -44,11 +51,21 @@ _COMPASS = (
 )  # fmt: skip
 
 
-def passes_withheld(choice: ElementsChoice, elements_feed: FeedHealth | None = None) -> str | None:
+def passes_withheld(
+    choice: ElementsChoice,
+    elements_feed: FeedHealth | None = None,
+    source: SourceAt | None = None,
+) -> str | None:
     """Why passes are not offered as times to go outside, or None when they are. Given the
     element feed's health, the reason says why no better set is at hand when the feed is why
     (offline: "elements too old (609d 4h old): the element feed did not answer (cannot
-    connect: ...)"), in words in every form that says it."""
+    connect: ...)"), in words in every form that says it.
+
+    `source`: where the position comes from at the time asked. When that is NASA's trajectory
+    or a segment fitted to it, the elements' age is not what the passes rest on: nothing is
+    withheld for it (the passes past that source's span are judged per pass)."""
+    if source is not None and source.kind not in ("elements", "bundled"):
+        return None
     if choice.problem is not None:
         why = "elements unusable"
     elif choice.error.level == "uncertain":
@@ -57,6 +74,17 @@ def passes_withheld(choice: ElementsChoice, elements_feed: FeedHealth | None = N
         return None
     feed = no_newer_elements(elements_feed)
     return why if feed is None else f"{why}: {feed}"
+
+
+def approximate_at(source: SourceAt | None, elements_age_h: float) -> bool:
+    """Whether a time's position is only approximate. From elements: past 3 days from the
+    epoch (the table's "approximate"), or across a known burn. From NASA's trajectory or a fit
+    to it: when its own expected error is larger than that of 3-day-old elements, the same bar
+    for every source."""
+    if source is None or source.kind in ("elements", "bundled"):
+        crossed_burn = source is not None and source.why is not None
+        return expected_error_km(elements_age_h).level != "good" or crossed_burn
+    return source.expected_error_km > expected_error_km(APPROXIMATE_AFTER_H).median_km
 
 
 def no_newer_elements(elements_feed: FeedHealth | None) -> str | None:
@@ -149,9 +177,13 @@ def _round_or_none(value: float | None, digits: int) -> float | None:
     return round(value, digits)
 
 
-def pass_json(p: Pass, approximate: bool, zone: tzinfo | None = None) -> dict[str, Any]:
+def pass_json(
+    p: Pass, approximate: bool, zone: tzinfo | None = None, orbit_source: str | None = None
+) -> dict[str, Any]:
     """One pass as `status --json` and `passes --json` give it (a stable interface): times in
-    UTC with Z, null when there is none; with a zone, the same times in `local` too."""
+    UTC with Z, null when there is none; with a zone, the same times in `local` too.
+    `orbit_source`: where the station's position came from at the rise ("nasa-oem",
+    "celestrak-supgp", "elements", "bundled"; null when not known)."""
     result: dict[str, Any] = {
         "rise": iso_z(p.rise),
         "culminate": iso_z(p.culminate),
@@ -167,6 +199,7 @@ def pass_json(p: Pass, approximate: bool, zone: tzinfo | None = None) -> dict[st
         "shadow_exit": _iso_or_none(p.shadow_exit),
         "visible_from": _iso_or_none(p.visible_from),
         "visible_until": _iso_or_none(p.visible_until),
+        "orbit_source": orbit_source,
     }
     if zone is not None:
         times = {
