@@ -134,6 +134,12 @@ def burns(events: Iterable[Manoeuvre]) -> tuple[Manoeuvre, ...]:
     return tuple(m for m in events if m.is_burn)
 
 
+def planned_burns(state: MissionState) -> tuple[Manoeuvre, ...]:
+    """Every burn of the trajectory held, past or to come (none without one)."""
+    held = state.oem
+    return burns(manoeuvre(e) for e in held.value.events) if held is not None else ()
+
+
 def next_burn(state: MissionState, now: datetime) -> Manoeuvre | None:
     """The soonest burn still to come in the trajectory held (None: none is planned, or no
     trajectory). Only burns: the dockings and launches the trajectory lists are the schedule

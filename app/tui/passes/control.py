@@ -1,9 +1,10 @@
 """The dashboard's side of the pass feature (issue 17), kept out of `dashboard.py`: the one pass
 search (ten days, off the event loop, redone when the elements or the observer change; when,
 is `issdash.model.passes.cache`), the planner's views (its own screen and the kiosk's), the
-selected pass's sky path (computed in a thread), the zone pass times are said in, and the
+selected pass's sky path (computed in a thread), the zone pass times are said in, the
 alerts (scheduled by `issdash.model.passes.alerts`, delivered by
-`issdash.tui.passes.alert_effects`).
+`issdash.tui.passes.alert_effects`), and the passes a new orbit moved (marked in the planner,
+told in one notice: `issdash.model.passes.moves`).
 
 It knows the dashboard only through `PassesHost`: Textual's own `App`, and the few things of
 the dashboard it needs, each named.
@@ -27,14 +28,17 @@ from issdash.config.settings import Settings
 from issdash.feeds.clock import Clock
 from issdash.feeds.values import ElementSet, Observer
 from issdash.model.kiosk import KioskController
+from issdash.model.manoeuvres import planned_burns
 from issdash.model.map.glyphs import MapGlyphs
 from issdash.model.mission_bar import MissionBarView
 from issdash.model.orbit import OrbitEngine
 from issdash.model.passes.alerts import AlertScheduler, banner_alert
 from issdash.model.passes.cache import PassSearch, PassSearchCache
 from issdash.model.passes.finder import Pass, SkyPoint, sky_path
+from issdash.model.passes.moves import PassChanges, change_reason, diff_passes
 from issdash.model.passes.planner import planner_view
 from issdash.model.passes.sky_chart import position_at
+from issdash.model.passes.upcoming import PASS_PLANNER_DAYS
 from issdash.model.state import MissionState, StateStore
 from issdash.tui.passes.alert_effects import AlertEffects, AlertEffectSettings
 from issdash.tui.passes.screen import PassPlannerScreen
@@ -98,6 +102,9 @@ class PassesControl:
         self._sky_key: tuple[object, ...] | None = None
         self._sky_path: tuple[SkyPoint, ...] | None = None
         self._zoned_observer: tuple[Observer, Observer] | None = None
+        # The search whose passes are in hand, and what the last new orbit changed in them.
+        self._searched: PassSearch | None = None
+        self.changes: PassChanges | None = None
 
     # -- the zone ----------------------------------------------------------------------
 
@@ -153,16 +160,57 @@ class PassesControl:
     def _search_work(self, search: PassSearch) -> None:
         passes, problem = search.run()
         if not get_current_worker().is_cancelled:
-            self.host.app.call_from_thread(self._found, passes, problem)
+            self.host.app.call_from_thread(self._found, passes, problem, search)
 
-    def _found(self, passes: tuple[Pass, ...], problem: str | None) -> None:
+    def _found(
+        self, passes: tuple[Pass, ...], problem: str | None, search: PassSearch | None = None
+    ) -> None:
+        before, searched = self.search.passes, self._searched
         self.search.found(passes, problem)
+        # A search that found nothing usable (elements decaying) is nothing to compare with.
+        self._searched = search if problem is None else None
+        if search is not None and problem is None:
+            self._compare(searched, before, search, passes)
         self._sky_key = None  # the selected pass's path is computed again
         self.host.redraw()
+
+    def _compare(
+        self,
+        old: PassSearch | None,
+        before: tuple[Pass, ...] | None,
+        new: PassSearch,
+        after: tuple[Pass, ...],
+    ) -> None:
+        """A new orbit (the engine changed: new elements, a new trajectory) moved, added or
+        took away visible passes: marked in the planner, and with alerts on one notice. The
+        same orbit searched again (the clock moved on) keeps the marks it had."""
+        if old is None or before is None:
+            return
+        if (old.observer, old.min_elevation_deg) != (new.observer, new.min_elevation_deg):
+            self.changes = None  # another sky: nothing moved, the question changed
+            return
+        if old.engine is new.engine:
+            return
+        # Both searches cover from the newer one's start to the older one's end.
+        until = old.now + timedelta(days=PASS_PLANNER_DAYS)
+        found = diff_passes(before, after, new.now, until)
+        if not found:
+            self.changes = None
+            return
+        state = self.host.store.state
+        # The old orbit's epoch: a burn after it is one the old passes could not know of.
+        # (Elements engines; a trajectory engine is to give its own, see the lead's merge.)
+        reason = change_reason(found, planned_burns(state), old.engine.elements.epoch)
+        self.changes = PassChanges(found, reason)
+        notice = self.changes.notice(self.zone(new.now))
+        alerts = self.host.settings.alerts
+        if notice is not None and alerts.enabled and state.observer is not None:
+            self.effects.announce(notice)
 
     def search_failed(self) -> None:
         """The search's worker raised (the dashboard logs and says it): tried again later."""
         self.search.failed(self.host.clock.now())
+        self._searched = None  # its empty list is no orbit's passes
 
     # -- each tick ---------------------------------------------------------------------
 
@@ -177,6 +225,9 @@ class PassesControl:
         for outcome in self.alerts.jumped(now, self.search.passes):
             self.effects.deliver(outcome)
         self.search.forget()
+        # Passes searched after a jump are not a new orbit's: nothing to compare them with.
+        self._searched = None
+        self.changes = None
 
     def _planners(self) -> list[PassPlanner]:
         host = self.host
@@ -217,6 +268,7 @@ class PassesControl:
                 withheld=self.withheld,
                 approximate=self.approximate,
                 interactive=on_screen,
+                changes=self.changes,
             )
             self._update_chart(planner, now)
 
