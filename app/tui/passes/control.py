@@ -50,6 +50,8 @@ log = logging.getLogger(__name__)
 
 # The chart's path: a sample every 10 s (whole minutes among them, for the ticks).
 SKY_STEP_S = 10.0
+# Passes shown for less than this before a new orbit replaces them are not told as moved.
+PLAN_AFTER = timedelta(minutes=10)
 # The pass search's worker group (the dashboard's worker-failure handler looks for it).
 PASS_SEARCH_GROUP = "passes"
 
@@ -190,6 +192,11 @@ class PassesControl:
             self.changes = None  # another sky: nothing moved, the question changed
             return
         if old.engine is new.engine:
+            return
+        if new.now - old.now < PLAN_AFTER:
+            # A list replaced this soon was nobody's plan yet: at start-up the bundled or
+            # cached elements give passes, then the feed's answer replaces them.
+            self.changes = None
             return
         # Both searches cover from the newer one's start to the older one's end.
         until = old.now + timedelta(days=PASS_PLANNER_DAYS)
