@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 
 from issdash.config.settings import Settings, load_settings
 from issdash.core.runtime import Runtime, load_demo_recording
+from issdash.feeds.adapters.oem import Oem, parse_oem
 from issdash.feeds.adapters.tle import parse_elements
 from issdash.feeds.clock import FrozenClock
 from issdash.feeds.sources import RawResponse
@@ -23,6 +24,8 @@ from issdash.tui.passes.control import PassesControl, PassesHost
 from issdash.tui.passes.screen import PassPlannerScreen
 from issdash.widgets.passes.planner import columns_for
 from scripts.fixtures.elements import tle_text
+from scripts.fixtures.oem import Event, build_trajectory, write_kvn
+from tests.support.oem_sample import with_oem
 
 CAIRNS = "-16.92,145.77"
 AT = datetime(2025, 4, 8, 9, 5, tzinfo=UTC)  # 20 min before a visible pass at Cairns
@@ -66,10 +69,23 @@ async def search(
         await pilot.pause(0.02)
 
 
-async def run(alerts_on: bool) -> tuple[PassesControl, list[str], list[str]]:
+def reboost_trajectory(burn: datetime) -> Oem:
+    """NASA's trajectory planning a 0.4 m/s reboost at `burn`."""
+    start = burn - timedelta(hours=6)
+    trajectory = build_trajectory(start, hours=12, step_s=1800.0, burn=burn)
+    body = write_kvn(trajectory, [Event("GMT098 Reboost", burn, 0.4)])
+    return parse_oem(RawResponse("file:///oem.txt", 200, "", body, start), None)
+
+
+async def run(
+    alerts_on: bool, burn: datetime | None = None
+) -> tuple[PassesControl, list[str], list[str]]:
     settings = load_settings(observer=CAIRNS, alerts={"enabled": alerts_on, "desktop": False})
     app: App[None] = App()
     control = control_for(app, settings)
+    if burn is not None:
+        oem = reboost_trajectory(burn)
+        control.host.store.update(lambda s: with_oem(s, oem, AT))
     told: list[str] = []
 
     def notify(message: str, **_: Any) -> None:
@@ -102,6 +118,13 @@ async def test_new_elements_that_move_the_passes_are_marked_and_told_once() -> N
     assert len(told) == 1, told
     assert told[0].endswith("more changes), after new elements"), told
     assert " pass now " in told[0]
+
+
+async def test_a_reboost_planned_after_the_old_elements_is_named_as_why() -> None:
+    # The elements are of 2025-04-07 12:29; NASA's trajectory plans a reboost at 07:00 the
+    # next morning, before Cairns' passes of that evening.
+    _, told, _ = await run(alerts_on=True, burn=datetime(2025, 4, 8, 7, 0, tzinfo=UTC))
+    assert len(told) == 1 and told[0].endswith(", after the reboost"), told
 
 
 async def test_with_alerts_off_the_rows_are_marked_and_nothing_is_said() -> None:

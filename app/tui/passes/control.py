@@ -79,6 +79,14 @@ class PassesHost:
     redraw: Callable[[], None]
 
 
+def orbit_of(engine: OrbitEngine, at: datetime) -> tuple[str, datetime | None]:
+    """Which source the engine's passes from `at` come from ("elements", "nasa-oem", ...:
+    the orbit source's names) and when that source was made (the elements' epoch; a
+    trajectory's creation), for the words of a pass that moved. The engine of elements alone
+    is all there is yet; an engine that chooses among sources says its own here."""
+    return "elements", engine.elements.epoch
+
+
 class PassesControl:
     """One per dashboard."""
 
@@ -205,9 +213,10 @@ class PassesControl:
             self.changes = None
             return
         state = self.host.store.state
-        # The old orbit's epoch: a burn after it is one the old passes could not know of.
-        # (Elements engines; a trajectory engine is to give its own, see the lead's merge.)
-        reason = change_reason(found, planned_burns(state), old.engine.elements.epoch)
+        # A burn after the old orbit was made is one its passes could not know of.
+        _, made = orbit_of(old.engine, old.now)
+        source, _ = orbit_of(new.engine, new.now)
+        reason = change_reason(found, planned_burns(state), made, source)
         self.changes = PassChanges(found, reason)
         notice = self.changes.notice(self.zone(new.now))
         alerts = self.host.settings.alerts
