@@ -87,6 +87,8 @@ class MissionBar(TextLines):
                 text.append(f" ×{view.speed:g}", style=muted)
             else:
                 text.append(f"  ×{view.speed:g}", style=self.component_style("mission-bar--clock"))
+        if view.burn:
+            text.append(f"  {view.burn}", style=self.component_style("mission-bar--hint"))
         if view.detail:
             text.append(f"  {view.detail}", style=muted)
         if view.mode != "demo" and view.badge is not None and view.badge.hint:

@@ -25,6 +25,7 @@ from textual.renderables.digits import Digits as BigDigits
 from textual.widgets import Digits, Static
 
 from issdash.feeds.text import clean_text
+from issdash.model.manoeuvres import Manoeuvre, delta_v_words
 from issdash.model.next_event import (
     BAR_CELLS,
     ClockPart,
@@ -196,7 +197,9 @@ class EventClock(NextEventPart):
         if view is None or not self.is_mounted:
             return
         self._set("next-event-head", self._head(view))
-        if view.next is not None and not view.next[1].unconfirmed(view.now):
+        if view.burn is not None:
+            digits = fmt.countdown(max(0.0, (view.burn.time - view.now).total_seconds()))
+        elif view.next is not None and not view.next[1].unconfirmed(view.now):
             # The next event is ahead by definition: at its instant the digits rest at zero.
             digits = fmt.countdown(max(0.0, (view.next[1].time - view.now).total_seconds()))
         else:
@@ -213,6 +216,16 @@ class EventClock(NextEventPart):
 
     def _head(self, view: ClockPart) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
+        if view.burn is not None:
+            # A burn of the station's own: its size where the vehicle's name would be, and
+            # the row's own name below (NASA's, "GMT057 Reboost").
+            burn = view.burn
+            text.append(burn.label.upper(), style=self._s("event"))
+            size = delta_v_words(burn)
+            if size:
+                text.append(f"  {size}", style=self._s("vehicle"))
+            text.append(f"\n{clean_text(burn.name, 40)}, NASA trajectory", style=self._s("muted"))
+            return text
         if view.next is None:
             known = view.schedule_unknown is None
             text.append(
@@ -241,7 +254,9 @@ class EventClock(NextEventPart):
     def _when(self, view: ClockPart, *, one_line: bool = False) -> Text:
         text = Text()
         muted = self._s("muted")
-        if view.next is None and view.schedule_unknown is not None:
+        if view.burn is not None:
+            self._burn_when(view, view.burn, text, one_line=one_line)
+        elif view.next is None and view.schedule_unknown is not None:
             text.append(clean_text(view.schedule_unknown.reason, 160), style=muted)
         elif view.next is None:
             text.append("no launch or docking in the schedule", style=muted)
@@ -295,6 +310,25 @@ class EventClock(NextEventPart):
             text.append(" STALE ", style=self._s("warn"))
             text.append(f" schedule {fmt.age(view.schedule_age_s)} old", style=muted)
         return text
+
+    def _burn_when(self, view: ClockPart, burn: Manoeuvre, text: Text, *, one_line: bool) -> None:
+        """When the burn is: days, hours and minutes to it, its time, and that it is a plan
+        (nothing confirms a burn; a later trajectory would show it done or moved)."""
+        muted = self._s("muted")
+        to_go = max(0.0, (burn.time - view.now).total_seconds())
+        if one_line:
+            text.append("in ", style=self._s("current"))
+            text.append(fmt.countdown(to_go), style=self._s("digits"))
+        else:
+            text.append(f"in {fmt.countdown(to_go)[:-3]}", style=self._s("current"))
+        text.append(f"  {burn.time:%H:%M:%S}Z", style=self._s("upcoming"))
+        local = burn.time.astimezone(view.timezone)
+        if local.utcoffset():
+            text.append(f"  {local:%H:%M} {local.tzname() or 'local'}", style=muted)
+        text.append("  planned", style=muted)
+        text.append("\na plan, not confirmed", style=muted)
+        if view.schedule_unknown is not None:
+            text.append(f"\n{clean_text(view.schedule_unknown.notice, 160)}", style=muted)
 
 
 class PhaseTimeline(NextEventPart):

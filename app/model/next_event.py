@@ -1,5 +1,7 @@
 """The next-event panel's view: the next (and last) event of the visiting vehicles, the
-docked list, and how far the schedule behind them can be trusted (pure; no Textual).
+docked list, and how far the schedule behind them can be trusted (pure; no Textual). A burn
+planned in NASA's trajectory (a reboost, a debris avoidance) competes with the vehicles'
+events: the nearest is counted down.
 
 Built every tick by `build_next_event_view`; the panel (widgets/next_event.py) only draws it.
 """
@@ -12,6 +14,7 @@ from datetime import date, datetime, tzinfo
 from issdash.feeds.adapters.schedule import DockedVehicle
 from issdash.model.certainty import Unknown, part_gaps, unknown
 from issdash.model.durations import age
+from issdash.model.manoeuvres import Manoeuvre, next_burn
 from issdash.model.state import MissionState
 from issdash.model.station import radar_text
 from issdash.model.visits.moments import Moment
@@ -47,6 +50,10 @@ class NextEventView:
     # (issdash.model.visits.moments): at hatch opening the next event is another vehicle's, and the
     # step just done would otherwise never be seen ticked.
     focus: Timeline | None = None
+    # The coming burn of NASA's trajectory (None: none planned, or no trajectory). Only its
+    # burns: its docking and launch rows are the schedule's events, which name the vehicle
+    # and are confirmed by their sources (issdash.model.manoeuvres.next_burn).
+    burn: Manoeuvre | None = None
 
 
 def build_next_event_view(
@@ -89,6 +96,7 @@ def build_next_event_view(
         docked_age_s=(now - known.docked.received_at).total_seconds() if known.docked else None,
         docked_stale=docked_health is not None and docked_health.state(now) != "ok",
         focus=focus,
+        burn=next_burn(known, now),
     )
 
 
@@ -108,6 +116,8 @@ class ClockPart:
     schedule_unknown: Unknown | None
     schedule_partly: Unknown | None
     radar: str | None = None
+    # The burn counted down instead of `next`, when it comes first (or nothing else is next).
+    burn: Manoeuvre | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +145,18 @@ class DockedPart:
 BAR_CELLS = 30
 
 
+def burn_first(view: NextEventView) -> Manoeuvre | None:
+    """The burn, when it is the nearest event: before the next vehicle event, or with none.
+    An event of a vehicle past its time unconfirmed is before any burn still to come."""
+    burn = view.burn
+    if burn is None or (view.next is not None and view.next[1].time <= burn.time):
+        return None
+    return burn
+
+
 def split_view(view: NextEventView) -> tuple[ClockPart, TimelinePart, DockedPart]:
-    """The panel's view as its three parts' views (pure)."""
+    """The panel's view as its three parts' views (pure). The timeline part keeps the
+    vehicle's phases while a burn is counted down: a burn has no phases of its own."""
     clock = ClockPart(
         now=view.now,
         timezone=view.timezone,
@@ -147,6 +167,7 @@ def split_view(view: NextEventView) -> tuple[ClockPart, TimelinePart, DockedPart
         schedule_unknown=view.schedule_unknown,
         schedule_partly=view.schedule_partly,
         radar=view.radar,
+        burn=burn_first(view),
     )
     timeline = view.focus or (view.next[0] if view.next else (view.last[0] if view.last else None))
     filled, percent = 0, ""

@@ -14,6 +14,7 @@ from typing import Any
 from issdash.feeds.clock import iso_z
 from issdash.model.certainty import Unknown, feed_trouble, part_gaps, trusted, unknown
 from issdash.model.crew_roster import build_roster
+from issdash.model.manoeuvres import events_json, trajectory_events
 from issdash.model.orbit import ElementsUnusable
 from issdash.model.passes.finder import Pass
 from issdash.model.passes.upcoming import pass_json, passes_withheld, upcoming_passes
@@ -167,10 +168,23 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
         "station": station_model.to_json(now),
         "next_event": event,
         "last_event": last_event_status(state, now),
+        "orbit": orbit_status(state, now),
         "feeds": feeds,
         "notices": notices,
         "degraded": degraded or overdue,
     }
+
+
+def orbit_status(state: MissionState, now: datetime) -> dict[str, Any]:
+    """`status --json`'s `orbit`: what the orbit is known from, and the manoeuvres planned.
+
+    One dict built in one place, so the source's fields (which source, its age and span, its
+    expected error, how far the sources disagree) join `events` here. `events`: NASA's
+    trajectory's events from 6 h before `now` to the end of its span (issdash.model.manoeuvres);
+    null when no trajectory is held (not known, rather than none planned)."""
+    held = state.oem
+    events = events_json(trajectory_events(held.value, now)) if held is not None else None
+    return {"events": events}
 
 
 def feed_time_notices(state: MissionState) -> list[str]:

@@ -81,6 +81,10 @@ def _cells(row: PassRow, columns: tuple[str, ...], narrow_date: bool) -> list[Te
     if row.under_way:
         cells[0].stylize("bold")
         cells[0].append(" ●", style="bold red")
+    if row.change:
+        # Moved (or new) with the last new orbit: "19:27 (was 19:25)".
+        start_cell = cells[columns.index("Start")]
+        start_cell.append(f" ({row.change})", style="bold yellow")
     return cells
 
 
@@ -142,8 +146,10 @@ class PassPlanner(Vertical):
         if view is None or not self.is_mounted:
             return
         self._show_heading(view)
-        self.query_one("#passes-warning", Static).update(Text(view.warning or ""))
-        self.set_class(view.warning is not None, "-warning")
+        # The approximate-times warning and the passes a new orbit took away share a line.
+        warning = "\n".join(w for w in (view.warning, view.gone) if w)
+        self.query_one("#passes-warning", Static).update(Text(warning))
+        self.set_class(bool(warning), "-warning")
         self.query_one("#passes-message", Static).update(Text(view.message or ""))
         self.set_class(view.message is not None, "-message")
         self._fill_table(view.rows)

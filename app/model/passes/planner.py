@@ -15,6 +15,7 @@ from issdash.feeds.values import Observer
 from issdash.model.durations import duration
 from issdash.model.local_time import format_local
 from issdash.model.passes.finder import Pass
+from issdash.model.passes.moves import PassChanges
 from issdash.model.passes.upcoming import (
     PASS_PLANNER_DAYS,
     brightness_words,
@@ -45,6 +46,9 @@ class PassRow:
     visibility: str  # "visible", "fades 21:18", "from 05:02", "no"
     visible: bool
     under_way: bool
+    # The pass moved or appeared with the last new orbit: "was 19:25", "new"; "" otherwise
+    # (issdash.model.passes.moves).
+    change: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +65,8 @@ class PassPlannerView:
     warning: str | None
     visible_only: bool
     hidden: int  # passes the visible-only filter leaves out
+    # Visible passes the last new orbit took away, in words (None: none).
+    gone: str | None = None
 
 
 def _hm(t: datetime, zone: tzinfo | None) -> str:
@@ -81,7 +87,9 @@ def visibility_text(p: Pass, zone: tzinfo | None) -> str:
     return "visible"
 
 
-def pass_row(p: Pass, now: datetime, zone: tzinfo | None) -> PassRow:
+def pass_row(
+    p: Pass, now: datetime, zone: tzinfo | None, changes: PassChanges | None = None
+) -> PassRow:
     local = p.rise.astimezone(zone) if zone is not None else p.rise
     start = format_local(p.rise, zone, with_utc=False)
     with_utc = format_local(p.rise, zone, with_utc=True)
@@ -98,6 +106,7 @@ def pass_row(p: Pass, now: datetime, zone: tzinfo | None) -> PassRow:
         visibility=visibility_text(p, zone),
         visible=p.visible,
         under_way=p.rise <= now < p.set,
+        change=changes.mark(p, zone) if changes is not None else "",
     )
 
 
@@ -135,8 +144,10 @@ def planner_view(
     approximate: bool = False,
     days: int = PASS_PLANNER_DAYS,
     interactive: bool = True,
+    changes: PassChanges | None = None,
 ) -> PassPlannerView:
-    """The table of passes still to end, or what stands in its place."""
+    """The table of passes still to end, or what stands in its place; with `changes`, the
+    rows a new orbit moved marked, and the visible passes it took away said."""
     filter_text = "visible only" if visible_only else "all"
     if interactive:  # a kiosk has no keyboard to press v with
         filter_text += " (v: all)" if visible_only else " (v: visible only)"
@@ -158,7 +169,7 @@ def planner_view(
         return PassPlannerView((), message, heading, None, visible_only, 0)
     upcoming = [p for p in passes if p.set > now]
     shown = [p for p in upcoming if p.visible] if visible_only else upcoming
-    rows = tuple(pass_row(p, now, zone) for p in shown)
+    rows = tuple(pass_row(p, now, zone, changes) for p in shown)
     message = None
     if not upcoming:
         message = f"No passes above {min_elevation_deg:.0f}° in the next {days} days."
@@ -172,7 +183,9 @@ def planner_view(
         if approximate
         else None
     )
-    return PassPlannerView(rows, message, heading, warning, visible_only, len(upcoming) - len(rows))
+    gone = changes.gone(now, zone) if changes is not None else None
+    hidden = len(upcoming) - len(rows)
+    return PassPlannerView(rows, message, heading, warning, visible_only, hidden, gone)
 
 
 def pass_details(p: Pass, zone: tzinfo | None) -> tuple[tuple[str, str], ...]:

@@ -212,6 +212,18 @@ class AlertEffects:
                 exit_on_error=False,
             )
 
+    def announce(self, message: str) -> None:
+        """A notice that is not a pass alert (passes a new orbit moved): a toast, or in the
+        kiosk (no toasts) a line of the feed strip; and the desktop notification. No bell
+        and no hook: they are the alerts' own, and a hook's script expects a pass."""
+        log.info("pass notice: %s", message)
+        if self.settings.desktop and self.can_write_escapes():
+            self._write(osc_notifications(message))
+        if self.settings.toast:
+            self.app.notify(message, title=TITLE, timeout=15, markup=False)
+        else:
+            self.notice(message)
+
     def can_write_escapes(self) -> bool:
         """A real terminal: not a browser session, not headless (tests, screenshots)."""
         app = self.app

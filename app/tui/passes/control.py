@@ -1,9 +1,10 @@
 """The dashboard's side of the pass feature (issue 17), kept out of `dashboard.py`: the one pass
 search (ten days, off the event loop, redone when the elements or the observer change; when,
 is `issdash.model.passes.cache`), the planner's views (its own screen and the kiosk's), the
-selected pass's sky path (computed in a thread), the zone pass times are said in, and the
+selected pass's sky path (computed in a thread), the zone pass times are said in, the
 alerts (scheduled by `issdash.model.passes.alerts`, delivered by
-`issdash.tui.passes.alert_effects`).
+`issdash.tui.passes.alert_effects`), and the passes a new orbit moved (marked in the planner,
+told in one notice: `issdash.model.passes.moves`).
 
 It knows the dashboard only through `PassesHost`: Textual's own `App`, and the few things of
 the dashboard it needs, each named.
@@ -27,14 +28,17 @@ from issdash.config.settings import Settings
 from issdash.feeds.clock import Clock
 from issdash.feeds.values import ElementSet, Observer
 from issdash.model.kiosk import KioskController
+from issdash.model.manoeuvres import planned_burns
 from issdash.model.map.glyphs import MapGlyphs
 from issdash.model.mission_bar import MissionBarView
 from issdash.model.orbit import OrbitEngine
 from issdash.model.passes.alerts import AlertScheduler, banner_alert
 from issdash.model.passes.cache import PassSearch, PassSearchCache
 from issdash.model.passes.finder import Pass, SkyPoint, sky_path
+from issdash.model.passes.moves import PassChanges, change_reason, diff_passes
 from issdash.model.passes.planner import planner_view
 from issdash.model.passes.sky_chart import position_at
+from issdash.model.passes.upcoming import PASS_PLANNER_DAYS
 from issdash.model.state import MissionState, StateStore
 from issdash.tui.passes.alert_effects import AlertEffects, AlertEffectSettings
 from issdash.tui.passes.screen import PassPlannerScreen
@@ -46,6 +50,8 @@ log = logging.getLogger(__name__)
 
 # The chart's path: a sample every 10 s (whole minutes among them, for the ticks).
 SKY_STEP_S = 10.0
+# Passes shown for less than this before a new orbit replaces them are not told as moved.
+PLAN_AFTER = timedelta(minutes=10)
 # The pass search's worker group (the dashboard's worker-failure handler looks for it).
 PASS_SEARCH_GROUP = "passes"
 
@@ -73,6 +79,14 @@ class PassesHost:
     redraw: Callable[[], None]
 
 
+def orbit_of(engine: OrbitEngine, at: datetime) -> tuple[str, datetime | None]:
+    """Which source the engine's passes from `at` come from ("elements", "nasa-oem", ...:
+    the orbit source's names) and when that source was made (the elements' epoch; a
+    trajectory's creation), for the words of a pass that moved. The engine of elements alone
+    is all there is yet; an engine that chooses among sources says its own here."""
+    return "elements", engine.elements.epoch
+
+
 class PassesControl:
     """One per dashboard."""
 
@@ -98,6 +112,9 @@ class PassesControl:
         self._sky_key: tuple[object, ...] | None = None
         self._sky_path: tuple[SkyPoint, ...] | None = None
         self._zoned_observer: tuple[Observer, Observer] | None = None
+        # The search whose passes are in hand, and what the last new orbit changed in them.
+        self._searched: PassSearch | None = None
+        self.changes: PassChanges | None = None
 
     # -- the zone ----------------------------------------------------------------------
 
@@ -153,16 +170,63 @@ class PassesControl:
     def _search_work(self, search: PassSearch) -> None:
         passes, problem = search.run()
         if not get_current_worker().is_cancelled:
-            self.host.app.call_from_thread(self._found, passes, problem)
+            self.host.app.call_from_thread(self._found, passes, problem, search)
 
-    def _found(self, passes: tuple[Pass, ...], problem: str | None) -> None:
+    def _found(
+        self, passes: tuple[Pass, ...], problem: str | None, search: PassSearch | None = None
+    ) -> None:
+        before, searched = self.search.passes, self._searched
         self.search.found(passes, problem)
+        # A search that found nothing usable (elements decaying) is nothing to compare with.
+        self._searched = search if problem is None else None
+        if search is not None and problem is None:
+            self._compare(searched, before, search, passes)
         self._sky_key = None  # the selected pass's path is computed again
         self.host.redraw()
+
+    def _compare(
+        self,
+        old: PassSearch | None,
+        before: tuple[Pass, ...] | None,
+        new: PassSearch,
+        after: tuple[Pass, ...],
+    ) -> None:
+        """A new orbit (the engine changed: new elements, a new trajectory) moved, added or
+        took away visible passes: marked in the planner, and with alerts on one notice. The
+        same orbit searched again (the clock moved on) keeps the marks it had."""
+        if old is None or before is None:
+            return
+        if (old.observer, old.min_elevation_deg) != (new.observer, new.min_elevation_deg):
+            self.changes = None  # another sky: nothing moved, the question changed
+            return
+        if old.engine is new.engine:
+            return
+        if new.now - old.now < PLAN_AFTER:
+            # A list replaced this soon was nobody's plan yet: at start-up the bundled or
+            # cached elements give passes, then the feed's answer replaces them.
+            self.changes = None
+            return
+        # Both searches cover from the newer one's start to the older one's end.
+        until = old.now + timedelta(days=PASS_PLANNER_DAYS)
+        found = diff_passes(before, after, new.now, until)
+        if not found:
+            self.changes = None
+            return
+        state = self.host.store.state
+        # A burn after the old orbit was made is one its passes could not know of.
+        _, made = orbit_of(old.engine, old.now)
+        source, _ = orbit_of(new.engine, new.now)
+        reason = change_reason(found, planned_burns(state), made, source)
+        self.changes = PassChanges(found, reason)
+        notice = self.changes.notice(self.zone(new.now))
+        alerts = self.host.settings.alerts
+        if notice is not None and alerts.enabled and state.observer is not None:
+            self.effects.announce(notice)
 
     def search_failed(self) -> None:
         """The search's worker raised (the dashboard logs and says it): tried again later."""
         self.search.failed(self.host.clock.now())
+        self._searched = None  # its empty list is no orbit's passes
 
     # -- each tick ---------------------------------------------------------------------
 
@@ -177,6 +241,9 @@ class PassesControl:
         for outcome in self.alerts.jumped(now, self.search.passes):
             self.effects.deliver(outcome)
         self.search.forget()
+        # Passes searched after a jump are not a new orbit's: nothing to compare them with.
+        self._searched = None
+        self.changes = None
 
     def _planners(self) -> list[PassPlanner]:
         host = self.host
@@ -217,6 +284,7 @@ class PassesControl:
                 withheld=self.withheld,
                 approximate=self.approximate,
                 interactive=on_screen,
+                changes=self.changes,
             )
             self._update_chart(planner, now)
 
