@@ -26,3 +26,8 @@ def utc_hm(value: datetime) -> str:
 def pad(text: str, width: int) -> str:
     """Pad to `width` terminal cells (names may hold wide characters)."""
     return text + " " * max(0, width - cell_len(text))
+
+
+def distance_km(km: float) -> str:
+    """ "0.4 km", "3.4 km", "27 km", "1,406 km": a decimal only where it says something."""
+    return f"{km:.1f} km" if km < 10 else f"{km:,.0f} km"

@@ -10,6 +10,7 @@ from textual.reactive import reactive
 
 from issdash.feeds.elements import MAX_ERROR_KM, describe_age
 from issdash.model.local_time import format_local
+from issdash.model.orbit_source import DISAGREEMENT_NOTICE_KM, SourceAt
 from issdash.model.passes.upcoming import PASS_PLANNER_DAYS
 from issdash.model.telemetry import Telemetry, TelemetryView
 from issdash.widgets import format as fmt
@@ -72,11 +73,21 @@ class TelemetryPanel(Readout):
             # number from them would be a number nobody knows, printed as if known.
             rows.append(("Position", Text("not known", style=self._s("warn"))))
             rows.append(("", Text("elements unreliable, see below", style=muted)))
-        rows.append(("Elements", self._elements(t)))
-        rows.append(("Error", self._error(t)))
-        epoch = Text(f"{t.elements_epoch:%Y-%m-%d %H:%M}Z", style=muted)
-        epoch.append(f"  {t.elements_origin}", style=muted)
-        rows.append(("Epoch", epoch))
+        source = t.source
+        if source is not None and source.kind not in ("elements", "bundled"):
+            # NASA's trajectory (or CelesTrak's fit to it) places the station: say which and
+            # how old, then how far the elements are from it (the check a tracker never had).
+            rows.append(("Source", self._source(source)))
+            rows.append(("Error", self._error(t)))
+            rows.extend(self._checks(t))
+        else:
+            rows.append(("Elements", self._elements(t)))
+            rows.append(("Error", self._error(t)))
+            if source is not None and source.why is not None:
+                rows.append(("", Text(source.why, style=self._s("warn"))))
+            epoch = Text(f"{t.elements_epoch:%Y-%m-%d %H:%M}Z", style=muted)
+            epoch.append(f"  {t.elements_origin}", style=muted)
+            rows.append(("Epoch", epoch))
         rows.append(("API fix", self._residual(view.now, t)))
         pass_lines = self._next_pass(view)
         rows.append(("Next pass", pass_lines[0]))
@@ -141,9 +152,36 @@ class TelemetryPanel(Readout):
         style = "good" if level == "good" else "warn" if level == "approximate" else "alarm"
         if t.error.median_km >= MAX_ERROR_KM:
             return Text("anywhere along its orbit", style=self._s(style))
+        if t.source is not None and t.source.kind not in ("elements", "bundled"):
+            # One number: the distance between NASA's last two trajectories (or the fit's
+            # RMS); there is no table of percentiles behind it.
+            return Text(f"~{fmt.distance_km(t.error.median_km)}", style=self._s(style))
         text = Text(f"~{t.error.median_km:,.0f} km", style=self._s(style))
         text.append(f"  1 in 10: {t.error.p90_km:,.0f} km", style=self._s("muted"))
         return text
+
+    def _source(self, source: SourceAt) -> Text:
+        """ "NASA trajectory, 2d old" (its age from its creation)."""
+        text = Text(source.label, style=self._s("good"))
+        if source.age_h is not None:
+            text.append(f", {describe_age(source.age_h)}", style=self._s("muted"))
+        return text
+
+    def _checks(self, t: Telemetry) -> list[tuple[str, Text]]:
+        """Each other source against NASA's trajectory: "TLE 3.4 km, 0.4 s"."""
+        rows: list[tuple[str, Text]] = []
+        names = {"elements": "TLE", "celestrak-supgp": "Fit"}
+        for kind, found in t.disagreement.items():
+            if found is None:
+                continue
+            far = found.distance_km > DISAGREEMENT_NOTICE_KM
+            text = Text(
+                f"{names[kind]} {fmt.distance_km(found.distance_km)}",
+                style=self._s("warn" if far else "value"),
+            )
+            text.append(f", {abs(found.along_track_s):.1f} s", style=self._s("muted"))
+            rows.append(("vs NASA" if not rows else "", text))
+        return rows
 
     def _residual(self, now: datetime, t: Telemetry) -> Text:
         if t.fix is None or t.residual_km is None:

@@ -36,7 +36,14 @@ from skyfield.vectorlib import VectorFunction
 from issdash.feeds.adapters.oem import Oem, TrajectoryEvent
 from issdash.feeds.adapters.supgp import SupGp
 from issdash.feeds.clock import ensure_utc
-from issdash.feeds.elements import ElementsInfo, expected_error_km
+from issdash.feeds.elements import (
+    APPROXIMATE_AFTER_H,
+    MAX_ERROR_KM,
+    ElementsInfo,
+    ExpectedError,
+    Level,
+    expected_error_km,
+)
 from issdash.feeds.values import ElementSet
 from issdash.model.trajectory import Trajectory, TrajectoryStates
 
@@ -511,7 +518,54 @@ def burn_drift_km(delta_v_m_s: float, seconds_since: float) -> float:
     return per_revolution_km * max(seconds_since, 0.0) / _STATION_PERIOD_S
 
 
+# Past this the sources are not "a few km apart as usual": one of them is wrong or a burn
+# happened that one does not know. Said as a notice naming both.
+DISAGREEMENT_NOTICE_KM = 20.0
+_COMPARED_LABELS: Mapping[ComparedKind, str] = MappingProxyType(
+    {"elements": "elements", "celestrak-supgp": "CelesTrak fit"}
+)
+
+
+def expected_error_for(source: SourceAt | None, elements_error: ExpectedError) -> ExpectedError:
+    """The expected error of the position where it comes from, in the form every panel reads
+    (`ExpectedError`: the map's marker or "somewhere here", "≈", "approximate").
+
+    From elements: their table, widened by the drift of any known burn they cross (then at
+    least "approximate"). From NASA's trajectory or a fit to it: that source's own expected
+    error, "good" while it is no worse than 3-day-old elements (the bar elements pass as good)
+    and "approximate" beyond; there is no 90th percentile for it, so both numbers are one."""
+    if source is None:
+        return elements_error
+    if source.kind in ("elements", "bundled"):
+        if source.why is None:
+            return elements_error
+        extra_km = max(source.expected_error_km - elements_error.median_km, 0.0)
+        level: Level = "uncertain" if elements_error.level == "uncertain" else "approximate"
+        return ExpectedError(
+            min(elements_error.median_km + extra_km, MAX_ERROR_KM),
+            min(elements_error.p90_km + extra_km, MAX_ERROR_KM),
+            level,
+        )
+    good = source.expected_error_km <= expected_error_km(APPROXIMATE_AFTER_H).median_km
+    error_km = min(source.expected_error_km, MAX_ERROR_KM)
+    return ExpectedError(error_km, error_km, "good" if good else "approximate")
+
+
+def disagreement_notices(
+    disagreement: Mapping[ComparedKind, Disagreement | None],
+) -> list[str]:
+    """A notice for each source more than `DISAGREEMENT_NOTICE_KM` from NASA's trajectory,
+    naming both."""
+    return [
+        f"{_COMPARED_LABELS[kind]} and NASA trajectory disagree by {d.distance_km:,.0f} km"
+        f" ({abs(d.along_track_s):.1f} s along track)"
+        for kind, d in disagreement.items()
+        if d is not None and d.distance_km > DISAGREEMENT_NOTICE_KM
+    ]
+
+
 __all__ = [
+    "DISAGREEMENT_NOTICE_KM",
     "LABELS",
     "BestOrbit",
     "Burn",
@@ -521,6 +575,8 @@ __all__ = [
     "SourceAt",
     "SourceKind",
     "burn_drift_km",
+    "disagreement_notices",
     "earth_satellite",
+    "expected_error_for",
     "unix_seconds",
 ]

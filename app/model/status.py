@@ -16,12 +16,19 @@ from issdash.model.certainty import Unknown, feed_trouble, part_gaps, trusted, u
 from issdash.model.crew_roster import build_roster
 from issdash.model.manoeuvres import events_json, trajectory_events
 from issdash.model.orbit import ElementsUnusable
+from issdash.model.orbit_source import disagreement_notices
 from issdash.model.passes.finder import Pass
-from issdash.model.passes.upcoming import pass_json, passes_withheld, upcoming_passes
+from issdash.model.passes.upcoming import (
+    approximate_at,
+    pass_json,
+    passes_withheld,
+    upcoming_passes,
+)
 from issdash.model.state import MissionState
 from issdash.model.station import StationModel
 from issdash.model.telemetry import (
     EngineCache,
+    Orbit,
     orbit_at,
 )
 from issdash.model.visits.timeline import (
@@ -67,6 +74,7 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
     if orbit is not None and orbit.telemetry is not None:
         telemetry = orbit.telemetry
         station = telemetry.station
+        error_now = telemetry.error or orbit.choice.error
         position = {
             "latitude_deg": round(station.latitude_deg, 6),
             "longitude_deg": round(station.longitude_deg, 6),
@@ -78,11 +86,14 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
             "elements_age_h": round(telemetry.elements_age_h, 2),
             "elements_origin": telemetry.elements_origin,
             "elements_epoch_after_time": telemetry.elements_after_time,
-            "expected_error_km": round(orbit.choice.error.median_km, 1),
-            "approximate": orbit.choice.error.level != "good",
+            # The error where the position comes from (NASA's trajectory, CelesTrak's fit to
+            # it, the elements), see `orbit`.
+            "expected_error_km": round(error_now.median_km, 1),
+            "approximate": error_now.level != "good",
             # False: elements too far from their epoch to place the station at all (the map's
             # "somewhere here"); the numbers above are then a propagation nobody can trust.
-            "position_known": orbit.choice.error.position_known,
+            "position_known": error_now.position_known,
+            "source": telemetry.source.kind if telemetry.source is not None else None,
         }
         if telemetry.fix is not None and telemetry.residual_km is not None:
             fix = telemetry.fix
@@ -93,7 +104,8 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
                 "longitude_deg": fix.longitude_deg,
                 "residual_km": round(telemetry.residual_km, 3),
             }
-        withheld = passes_withheld(orbit.choice, state.feeds.get("tle"))
+        engine = orbit.engine
+        withheld = passes_withheld(orbit.choice, state.feeds.get("tle"), engine.source_at(now))
         found: list[Pass] = []
         if withheld is not None:
             element_notices.append(f"passes withheld: {withheld}")
@@ -105,7 +117,12 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
                 element_notices.append(f"passes withheld: {exc}")
             for p in found:
                 assert passes is not None
-                passes.append(pass_json(p, approximate=orbit.choice.error.level != "good"))
+                source = engine.source_at(p.rise)
+                age_h = engine.elements_age_h(p.rise)
+                approximate = approximate_at(source, age_h)
+                passes.append(
+                    pass_json(p, approximate, orbit_source=source.kind if source else None)
+                )
     feeds: dict[str, Any] = {}
     for name, health in state.feeds.items():
         age = health.age_s(now)
@@ -146,8 +163,12 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
     trouble = feed_trouble(state, now)
     # No position, or elements too old for passes to be offered, is degraded data too.
     elements_degraded = position is None or (
-        orbit is not None and orbit.choice.error.level != "good"
+        orbit is not None
+        and orbit.telemetry is not None
+        and (orbit.telemetry.error or orbit.choice.error).level != "good"
     )
+    orbit_part = orbit_status(state, now, orbit)
+    notices += orbit_part.pop("notices")
     degraded = (
         bool(trouble)
         or elements_degraded
@@ -168,23 +189,61 @@ def build_status(state: MissionState, now: datetime, min_elevation_deg: float) -
         "station": station_model.to_json(now),
         "next_event": event,
         "last_event": last_event_status(state, now),
-        "orbit": orbit_status(state, now),
+        "orbit": orbit_part,
         "feeds": feeds,
         "notices": notices,
         "degraded": degraded or overdue,
     }
 
 
-def orbit_status(state: MissionState, now: datetime) -> dict[str, Any]:
-    """`status --json`'s `orbit`: what the orbit is known from, and the manoeuvres planned.
+def orbit_status(state: MissionState, now: datetime, orbit: Orbit | None) -> dict[str, Any]:
+    """`status --json`'s `orbit`: where the position at `now` comes from (`source`: "nasa-oem",
+    "celestrak-supgp", "elements" or "bundled"), when that source was made and what it spans,
+    its expected error, how far the other sources are from NASA's trajectory, and the
+    manoeuvres planned.
 
-    One dict built in one place, so the source's fields (which source, its age and span, its
-    expected error, how far the sources disagree) join `events` here. `events`: NASA's
-    trajectory's events from 6 h before `now` to the end of its span (issdash.model.manoeuvres);
-    null when no trajectory is held (not known, rather than none planned)."""
+    `events`: NASA's trajectory's events from 6 h before `now` to the end of its span
+    (issdash.model.manoeuvres); `events_known` is false when no trajectory is held (the list is
+    then empty because nothing is known, not because nothing is planned). `notices` (taken out
+    by the caller into the report's notices): sources that disagree by more than 20 km, and a
+    trajectory that does not cover `now`."""
     held = state.oem
     events = events_json(trajectory_events(held.value, now)) if held is not None else None
-    return {"events": events}
+    source = orbit.engine.source_at(now) if orbit is not None else None
+    compared = orbit.engine.disagreement(now) if orbit is not None else {}
+    error_km: float | None = None
+    if orbit is not None and orbit.telemetry is not None and orbit.telemetry.error is not None:
+        error_km = orbit.telemetry.error.median_km
+    elif source is not None:
+        error_km = source.expected_error_km
+    notices = disagreement_notices(compared)
+    if held is not None and source is not None and source.kind != "nasa-oem":
+        header = held.value.header
+        notices.append(
+            f"NASA trajectory covers {iso_z(header.start)} to {iso_z(header.stop)}: at"
+            f" {iso_z(now)} the position is from {source.label}"
+        )
+    return {
+        "source": source.kind if source is not None else None,
+        "label": source.label if source is not None else None,
+        "created": iso_z(source.created) if source and source.created else None,
+        "span": [iso_z(t) for t in source.span] if source and source.span else None,
+        "age_h": round(source.age_h, 2) if source and source.age_h is not None else None,
+        "expected_error_km": round(error_km, 3) if error_km is not None else None,
+        "why": source.why if source is not None else None,
+        "disagreement_km": {
+            kind: round(d.distance_km, 3) if d is not None else None for kind, d in compared.items()
+        }
+        or {"elements": None, "celestrak-supgp": None},
+        "along_track_s": {
+            kind: round(d.along_track_s, 2) if d is not None else None
+            for kind, d in compared.items()
+        }
+        or {"elements": None, "celestrak-supgp": None},
+        "events": events or [],
+        "events_known": events is not None,
+        "notices": notices,
+    }
 
 
 def feed_time_notices(state: MissionState) -> list[str]:

@@ -126,8 +126,11 @@ def compute_telemetry(
     """Telemetry at `now`. Called every second with the same engine, this is cheap: the
     engine keeps its shadow search (asked first, so the light comes from it) and its last
     fix comparison."""
+    from issdash.model.orbit_source import expected_error_for
+
     next_shadow_change = engine.next_shadow_change(now)
     age_h = engine.elements_age_h(now)
+    source = engine.source_at(now)
     return Telemetry(
         station=engine.state_at(now),
         period_min=engine.period_min,
@@ -138,8 +141,10 @@ def compute_telemetry(
         fix=fix,
         residual_km=engine.residual_km(fix) if fix is not None else None,
         elements_after_time=choice.after_time,
-        error=choice.error,
-        source=engine.source_at(now),
+        # The error of the position where it comes from (NASA's trajectory is not as old as
+        # the elements): what the map, the panels and `status` judge the position by.
+        error=expected_error_for(source, choice.error),
+        source=source,
         disagreement=engine.disagreement(now),
     )
 

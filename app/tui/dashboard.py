@@ -358,7 +358,11 @@ class IssDashApp(DashboardKeys):
         """The pass search when needed; why no passes are offered (None: they are)."""
         control = self.passes_control
         tle = state.feeds.get("tle")
-        withheld = passes_withheld(orbit.choice, tle) if orbit is not None else None
+        withheld = (
+            passes_withheld(orbit.choice, tle, orbit.engine.source_at(now))
+            if orbit is not None
+            else None
+        )
         if orbit is not None and withheld is None and orbit.telemetry is not None:
             control.ensure_passes(orbit.engine, state.observer, now)
             withheld = control.search.problem

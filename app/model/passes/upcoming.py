@@ -15,7 +15,6 @@ from typing import Any
 
 from issdash.feeds.clock import iso_z
 from issdash.feeds.elements import (
-    APPROXIMATE_AFTER_H,
     ElementsChoice,
     describe_age,
     expected_error_km,
@@ -25,7 +24,7 @@ from issdash.feeds.health import FeedHealth
 from issdash.feeds.values import Observer
 from issdash.model.local_time import local_iso
 from issdash.model.orbit import ElementsUnusable, OrbitEngine
-from issdash.model.orbit_source import SourceAt
+from issdash.model.orbit_source import SourceAt, expected_error_for
 from issdash.model.passes.finder import Pass, find_passes
 
 __all__ = [
@@ -77,14 +76,11 @@ def passes_withheld(
 
 
 def approximate_at(source: SourceAt | None, elements_age_h: float) -> bool:
-    """Whether a time's position is only approximate. From elements: past 3 days from the
-    epoch (the table's "approximate"), or across a known burn. From NASA's trajectory or a fit
-    to it: when its own expected error is larger than that of 3-day-old elements, the same bar
-    for every source."""
-    if source is None or source.kind in ("elements", "bundled"):
-        crossed_burn = source is not None and source.why is not None
-        return expected_error_km(elements_age_h).level != "good" or crossed_burn
-    return source.expected_error_km > expected_error_km(APPROXIMATE_AFTER_H).median_km
+    """Whether a time's position is only approximate, by the same bar for every source (see
+    `issdash.model.orbit_source.expected_error_for`): from elements, past 3 days from the
+    epoch or across a known burn; from NASA's trajectory or a fit to it, when its own
+    expected error is larger than that of 3-day-old elements."""
+    return expected_error_for(source, expected_error_km(elements_age_h)).level != "good"
 
 
 def no_newer_elements(elements_feed: FeedHealth | None) -> str | None:

@@ -82,9 +82,11 @@ class PassesHost:
 def orbit_of(engine: OrbitEngine, at: datetime) -> tuple[str, datetime | None]:
     """Which source the engine's passes from `at` come from ("elements", "nasa-oem", ...:
     the orbit source's names) and when that source was made (the elements' epoch; a
-    trajectory's creation), for the words of a pass that moved. The engine of elements alone
-    is all there is yet; an engine that chooses among sources says its own here."""
-    return "elements", engine.elements.epoch
+    trajectory's creation), for the words of a pass that moved."""
+    source = engine.source_at(at)
+    if source is None:
+        return "elements", engine.elements.epoch
+    return source.kind, source.created or engine.elements.epoch
 
 
 class PassesControl:
