@@ -42,6 +42,7 @@ from issdash.model.passes.upcoming import (
     pass_json,
     passes_between,
     passes_withheld,
+    placed_at,
 )
 
 if TYPE_CHECKING:
@@ -85,6 +86,9 @@ class PlannedPasses:
     feeds: dict[str, dict[str, Any]]
     notices: list[str]
     degraded: bool
+    # Where the orbit comes from over the span, when not only from the elements: "orbit: NASA
+    # trajectory (made 2022-02-11 18:53Z) to 2022-02-26 11:56Z, then the elements".
+    orbit_said: str | None = None
 
 
 def check_span(at: datetime, days: int) -> None:
@@ -157,6 +161,10 @@ def plan_passes(
     # unless NASA's trajectory (or a fit to it) reaches further.
     epoch = choice.elements.epoch
     last_offered = max(epoch + timedelta(days=14), engine.covered_until() or epoch)
+    covered_until = engine.covered_until()
+    if covered_until is not None and not placed_at(engine, covered_until + timedelta(seconds=1)):
+        # Past the trajectory the elements cannot place the station (weeks from their epoch).
+        last_offered = covered_until
     withheld_after: datetime | None = None
     search_end = end
     if end > last_offered:
@@ -175,8 +183,13 @@ def plan_passes(
     if withheld_after is not None:
         feed = no_newer_elements(elements_feed)
         too_old = "elements too old" if feed is None else f"elements too old: {feed}"
+        where = (
+            "NASA's trajectory ends there and the elements are"
+            if covered_until is not None and withheld_after == covered_until
+            else "elements"
+        )
         notices.append(
-            f"passes after {iso_z(withheld_after)} withheld: elements more than 14 days old"
+            f"passes after {iso_z(withheld_after)} withheld: {where} more than 14 days old"
             " by then (a pass may not happen at all)" + ("" if feed is None else f"; {feed}")
         )
     if any(approximate):
@@ -190,6 +203,18 @@ def plan_passes(
             why = "elements more than 3 days old by then"
         notices.append(f"passes from {iso_z(first)} approximate: {why}")
     degraded = feed_trouble or withheld_after is not None or any(approximate)
+    orbit_said = None
+    first_source = engine.source_at(at)
+    if (
+        covered_until is not None
+        and first_source is not None
+        and first_source.kind not in ("elements", "bundled")
+        and first_source.created
+    ):
+        orbit_said = (
+            f"orbit: {first_source.label} (made {first_source.created:%Y-%m-%d %H:%M}Z)"
+            f" to {covered_until:%Y-%m-%d %H:%M}Z, then the elements"
+        )
     return PlannedPasses(
         at,
         days,
@@ -205,6 +230,7 @@ def plan_passes(
         feeds,
         notices,
         degraded,
+        orbit_said,
     )
 
 
@@ -271,6 +297,7 @@ def table_lines(plan: PlannedPasses, columns: int, degree: str = "°") -> Iterat
     heading = [
         f"from {iso_z(plan.at)} for {plan.days} day{'s' if plan.days != 1 else ''}, "
         f"elements: {_elements_said(plan.choice)}",
+        *([plan.orbit_said] if plan.orbit_said else []),
         _zone_said(plan, plan.at),
     ]
     for line in heading:

@@ -132,7 +132,19 @@ def passes_between(
             not engine.from_elements_at(p.culminate)
             or physical_problem(engine.elements, p.culminate) is None
         )
+        and placed_at(engine, p.culminate)
     ]
+
+
+def placed_at(engine: OrbitEngine, when: datetime) -> bool:
+    """Whether the station can be placed at `when` at all. Past the end of NASA's trajectory
+    (or the fit to it) the elements take over, and elements that are weeks from their epoch
+    then put the station anywhere along its orbit: a "pass" from them is no time to go out.
+    (With elements alone, their age is judged once for the whole search: `passes_withheld`.)"""
+    if engine.covered_until() is None:
+        return True
+    age_h = engine.elements_age_h(when)
+    return expected_error_for(engine.source_at(when), expected_error_km(age_h)).position_known
 
 
 def compass_point(azimuth_deg: float) -> str:
