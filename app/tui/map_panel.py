@@ -94,6 +94,8 @@ class MapScenes:
         second only recomposed an identical map.
         """
         key = (
+            # The engine, not just its elements: a new trajectory (or fit) moves the track.
+            engine,
             engine.elements,
             frame.state.observer,
             frame.toggles,
