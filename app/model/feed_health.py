@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,5 +17,9 @@ class HealthView:
     notices: tuple[str, ...] = ()
 
 
-def build_health_view(state: MissionState, now: datetime) -> HealthView:
-    return HealthView(now, state.feeds, state.notices)
+def build_health_view(
+    state: MissionState, now: datetime, orbit_notices: Sequence[str] = ()
+) -> HealthView:
+    """`orbit_notices`: what the orbit says of itself at `now` (sources that disagree by more
+    than 20 km, `issdash.model.orbit_source.disagreement_notices`), after the state's."""
+    return HealthView(now, state.feeds, (*state.notices, *orbit_notices))

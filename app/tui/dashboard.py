@@ -36,6 +36,7 @@ from issdash.model.layout import SizeClass, size_class
 from issdash.model.map.glyphs import GLYPHS, MapGlyphs
 from issdash.model.map.scene import MapToggles
 from issdash.model.mission_bar import MissionBarView, build_mission_bar_view
+from issdash.model.orbit_source import disagreement_notices
 from issdash.model.passes.finder import Pass
 from issdash.model.passes.upcoming import passes_withheld
 from issdash.model.replay_control import ReplayControl
@@ -287,7 +288,15 @@ class IssDashApp(DashboardKeys):
         if (kiosk := self.kiosk) is not None:
             zone = self.runtime.settings.tzinfo
             panel("kiosk layout", lambda: show_kiosk_frame(self, kiosk, self._panels, now, zone()))
-        panel("feed health", lambda: setattr(self._health, "view", build_health_view(state, now)))
+        orbit_notices = (
+            disagreement_notices(orbit.telemetry.disagreement)
+            if orbit is not None and orbit.telemetry is not None
+            else []
+        )
+        panel(
+            "feed health",
+            lambda: setattr(self._health, "view", build_health_view(state, now, orbit_notices)),
+        )
         frame = self._frame(state, known, now, orbit, moment) if known is not None else None
         if frame is not None:
             for mounted in self._panels:

@@ -95,3 +95,5 @@ async def test_panel_map_and_planner_place_the_station_from_nasa_trajectory(
         screen = screen_text(app)
         assert "NASA trajectory, 1" in screen  # "NASA trajectory, 13h 10m old"
         assert "vs NASA" in screen
+        # The bundled 2025 set is thousands of km from a 2022 trajectory: a notice names both.
+        assert "elements and NASA trajectory disagree by" in screen
