@@ -194,7 +194,8 @@ OEM = FeedDef(
     interval_s=6 * 3600.0,
     min_interval_s=60.0,
     timeout_s=30.0,
-    retry_max_s=6 * 3600.0,
+    # Failures back off from the interval to twice it, jittered (as the GP's do).
+    retry_max_s=12 * 3600.0,
     data_time=lambda oem: oem.header.created or oem.header.start,
     # A new trajectory comes about every two or three days; one a week old has missed two.
     max_data_age_s=7 * 86400.0,
