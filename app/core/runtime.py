@@ -191,6 +191,14 @@ class Runtime:
         """A runtime replaying `recording` through the normal adapters, never the network."""
         return cls(demo_settings(settings, recording), clock, mode="demo", recording=recording)
 
+    @property
+    def not_recorded(self) -> frozenset[str]:
+        """In a replay, the feeds its recording never answered (a recording made before a feed
+        existed): not replayed, so neither down nor switched off. Empty when live."""
+        if self.recording is None:
+            return frozenset()
+        return frozenset(n for n in ALL_FEEDS if n not in self.recording.feeds)
+
     def _enabled(self, name: str) -> bool:
         return (name in BY_NAME or name in STREAMED) and self.settings.feeds.get(name).enabled
 

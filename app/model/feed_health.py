@@ -15,7 +15,12 @@ class HealthView:
     now: datetime
     feeds: Mapping[str, FeedHealth]
     notices: tuple[str, ...] = ()
+    # A replay's feeds that its recording never answered: left out of the strip (they are not
+    # replayed, so they are neither down nor "off").
+    not_recorded: frozenset[str] = frozenset()
 
 
-def build_health_view(state: MissionState, now: datetime) -> HealthView:
-    return HealthView(now, state.feeds, state.notices)
+def build_health_view(
+    state: MissionState, now: datetime, not_recorded: frozenset[str] = frozenset()
+) -> HealthView:
+    return HealthView(now, state.feeds, state.notices, not_recorded)

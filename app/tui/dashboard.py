@@ -287,7 +287,11 @@ class IssDashApp(DashboardKeys):
         if (kiosk := self.kiosk) is not None:
             zone = self.runtime.settings.tzinfo
             panel("kiosk layout", lambda: show_kiosk_frame(self, kiosk, self._panels, now, zone()))
-        panel("feed health", lambda: setattr(self._health, "view", build_health_view(state, now)))
+        not_recorded = self.runtime.not_recorded
+        panel(
+            "feed health",
+            lambda: setattr(self._health, "view", build_health_view(state, now, not_recorded)),
+        )
         frame = self._frame(state, known, now, orbit, moment) if known is not None else None
         if frame is not None:
             for mounted in self._panels:

@@ -112,10 +112,7 @@ def test_dim_schedule_across_midnight() -> None:
 async def test_watchdog_restarts_a_poller_that_stopped(tmp_path: Path) -> None:
     tle = tmp_path / "iss.tle"
     tle.write_text(TLE_TEXT)
-    feeds: dict[str, Any] = {
-        f: {"enabled": False}
-        for f in ("position", "crew", "astros", "docked", "launches", "dockings")
-    }
+    feeds: dict[str, Any] = {f: {"enabled": False} for f in FEED_NAMES if f != "tle"}
     feeds["tle"] = {"url": tle.as_uri()}
     runtime = Runtime(load_settings(cache_dir=tmp_path / "c", feeds=feeds), FrozenClock(AT))
     runtime.start()
@@ -156,7 +153,7 @@ async def test_banner_on_screen(tmp_path: Path) -> None:
                 break
             await pilot.pause(0.02)
         assert banner.has_class("-shown")
-        assert "ALL 7 FEEDS DOWN" in banner.render().plain
+        assert f"ALL {len(FEED_NAMES)} FEEDS DOWN" in banner.render().plain
         assert app.query_one(GroundTrackMap).scene is not None  # bundled elements still drawn
 
 
