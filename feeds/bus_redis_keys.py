@@ -17,8 +17,9 @@ from issdash.feeds.text import clean_text
 PREFIX = "issdash"
 CHANNEL = f"{PREFIX}:answers"
 LEASE_KEY = f"{PREFIX}:lease"
-# All the latest updates of a streamed feed (one per item: a few hundred short lines).
-MAX_HASH_BYTES = 16_000_000
+# All the latest updates of a streamed feed (one per item: a few hundred short lines), and at
+# least room for one entry of the largest a line may be.
+MAX_HASH_BYTES = 2 * MAX_LINE_BYTES
 # The lease holds a member id (16 hex digits); more than this is not ours, and not read.
 LEASE_VALUE_BYTES = 64
 

@@ -26,15 +26,16 @@ from pydantic import (
 )
 
 from issdash.feeds.clock import ensure_utc
+from issdash.feeds.localfiles import ANSWER_LINE_MAX_BYTES
 from issdash.feeds.recording import Entry
 from issdash.feeds.text import clean_text
 
 __all__ = ["FUTURE_SKEW_S", "MAX_LINE_BYTES", "Envelope", "Skips", "decode", "decode_envelope"]
 
-# Longest accepted entry: a recorded answer is bounded by the source's body cap (2 MB), and
-# JSON escaping can double that; the same cap holds on every bus (loopback line, Redis value,
-# Redis message).
-MAX_LINE_BYTES = 8_000_000
+# Longest accepted entry: a recorded answer is bounded by its feed's body cap (8 MB at most:
+# NASA's trajectory), and JSON escaping can double that; the same cap holds on every bus
+# (loopback line, Redis value, Redis message).
+MAX_LINE_BYTES = ANSWER_LINE_MAX_BYTES
 # An entry received this far ahead of our clock is from the future: two hosts' clocks differ
 # by less than this under NTP, so beyond it the time is wrong, and a wrong time must not make
 # an answer look fresh (or hold back newer ones).

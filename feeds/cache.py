@@ -130,7 +130,9 @@ class FeedCache:
             fd, tmp = tempfile.mkstemp(prefix=f".{feed}.", suffix=".tmp", dir=path.parent)
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(record, handle)
+                    # UTF-8 as is (not \\u escapes): the file stays within the answer's
+                    # double, under CACHE_MAX_BYTES (feeds/localfiles.py).
+                    json.dump(record, handle, ensure_ascii=False)
                 os.replace(tmp, path)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)

@@ -22,7 +22,15 @@ from typing import TypeVar
 
 # The caps, stated in README ("Limits on local files").
 CONFIG_MAX_BYTES = 1_000_000
-CACHE_MAX_BYTES = 8_000_000  # a cached answer is at most the 2 MB HTTP body cap, JSON-escaped
+# The largest answer any feed may have (the registry's `FeedDef.max_body_bytes`, checked on
+# every way an answer comes in: HTTP, files, the cache, recordings, the bus): NASA's trajectory.
+LARGEST_BODY_BYTES = 8_000_000
+# The longest line (a recording's, the bus's) or cache file that holds one answer: written as
+# UTF-8 JSON, a text body's escapes (newline, quote, backslash: two bytes) at most double it.
+# A body of control characters could grow more: its line is then skipped on reading, said,
+# like any line over the cap, and its cache file set aside.
+ANSWER_LINE_MAX_BYTES = 2 * LARGEST_BODY_BYTES + 1_000_000
+CACHE_MAX_BYTES = ANSWER_LINE_MAX_BYTES
 RECORDING_MAX_BYTES = 256_000_000  # on disk, and again after decompression
 # Every ISS element set since 1998 as OMM JSON is about 30 MB.
 HISTORY_MAX_BYTES = 64_000_000

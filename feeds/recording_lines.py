@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import numpy.typing as npt
 
-from issdash.feeds.localfiles import CACHE_MAX_BYTES
+from issdash.feeds.localfiles import ANSWER_LINE_MAX_BYTES
 
-# The longest line kept: an answer is at most the 2 MB HTTP cap, JSON-escaped (as a cache
-# file); a longer line is skipped without being held whole.
-MAX_LINE_BYTES = CACHE_MAX_BYTES
+# The longest line kept: an answer is at most the largest feed's cap (8 MB), JSON-escaped (as a
+# cache file); a longer line is skipped without being held whole.
+MAX_LINE_BYTES = ANSWER_LINE_MAX_BYTES
 
 # A line as RecordingWriter writes it: the feed, the URL of a polled answer, the time, the item
 # of a streamed update, ..., and a closing brace. No escapes in the feed, time or item (the

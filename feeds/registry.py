@@ -29,7 +29,9 @@ from issdash.feeds.adapters.schedule import (
 from issdash.feeds.adapters.supgp import SupGp, parse_supgp
 from issdash.feeds.adapters.tle import parse_element_sets
 from issdash.feeds.elements import APPROXIMATE_AFTER_H, ElementSets
+from issdash.feeds.localfiles import LARGEST_BODY_BYTES
 from issdash.feeds.poller import FeedUpdate, Parser
+from issdash.feeds.sources import DEFAULT_MAX_BODY_BYTES
 from issdash.feeds.values import PositionFix
 
 T_co = TypeVar("T_co", covariant=True)
@@ -76,6 +78,9 @@ class FeedDef(Generic[T_co]):
     # epoch), and past what age that makes the feed stale even while it answers.
     data_time: Callable[[T_co], datetime] | None = None
     max_data_age_s: float | None = None
+    # The largest answer taken, on every way one comes in (HTTP, file://, the cache, a replay,
+    # the bus); at most LARGEST_BODY_BYTES, which cache files and recording lines are sized for.
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 
     def received(self, update: FeedUpdate[object]) -> Received[T_co] | None:
         """The update as this feed's typed value; None when it is another feed's or carries
@@ -194,10 +199,13 @@ OEM = FeedDef(
     interval_s=6 * 3600.0,
     min_interval_s=60.0,
     timeout_s=30.0,
-    retry_max_s=6 * 3600.0,
+    # Failures back off from the interval to twice it, jittered (as the GP's do).
+    retry_max_s=12 * 3600.0,
     data_time=lambda oem: oem.header.created or oem.header.start,
     # A new trajectory comes about every two or three days; one a week old has missed two.
     max_data_age_s=7 * 86400.0,
+    # NASA's 15 days are ~1.6 MB of text, ~3 MB as XML: over the 2 MB the other feeds get.
+    max_body_bytes=LARGEST_BODY_BYTES,
 )
 # CelesTrak's elements fitted to that trajectory (six-hour segments): the same two-hour
 # politeness as its GP, and the same host, so the spacing covers both feeds.

@@ -29,7 +29,9 @@ from issdash.feeds.text import clean_text
 
 USER_AGENT = "issdash/0.1 (terminal ISS dashboard; polite polling, cached)"
 # A real ISS payload is a few kilobytes; anything near this is not what we asked for, and
-# reading it all would let a misbehaving server fill memory.
+# reading it all would let a misbehaving server fill memory. A feed may declare its own cap
+# (`FeedDef.max_body_bytes`: NASA's trajectory is megabytes), never over the largest that a
+# cache file or a recording's line holds (feeds/localfiles.py: LARGEST_BODY_BYTES).
 DEFAULT_MAX_BODY_BYTES = 2_000_000
 MAX_REDIRECTS = 5
 # Names of the tasks requests run in (a leak check can leave requests in flight out).
@@ -382,6 +384,29 @@ class FileSource:
         body = data.decode("utf-8", errors="replace")
         content_type = "application/json" if path.suffix == ".json" else "text/plain"
         return RawResponse(url, 200, content_type, body, self._clock.now())
+
+
+def body_size_problem(body: str, max_bytes: int) -> str | None:
+    """ "body too large (N bytes)" when `body` is over `max_bytes` as UTF-8, else None."""
+    if len(body) * 4 <= max_bytes:  # no text of this many characters can be over
+        return None
+    size = len(body) if len(body) > max_bytes else len(body.encode("utf-8", errors="replace"))
+    return f"body too large ({size} bytes)" if size > max_bytes else None
+
+
+class BoundedSource:
+    """Another source's answers held to a feed's body cap: for sources that read no bytes of
+    their own (a replay hands back what a recording holds, whatever cap it was made under)."""
+
+    def __init__(self, inner: Source, max_body_bytes: int) -> None:
+        self._inner = inner
+        self._max_body_bytes = max_body_bytes
+
+    async def fetch(self, url: str, timeout_s: float) -> RawResponse:
+        raw = await self._inner.fetch(url, timeout_s)
+        if (problem := body_size_problem(raw.body, self._max_body_bytes)) is not None:
+            raise FeedError(problem)
+        return raw
 
 
 class SourceRouter:

@@ -64,6 +64,8 @@ class FeedHealthStrip(TextLines):
         off: list[str] = []
         for name, health in view.feeds.items():
             state = health.state(view.now)
+            if state == "disabled" and name in view.not_recorded:
+                continue
             if state == "disabled":
                 off.append(name)
                 continue

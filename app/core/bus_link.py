@@ -21,7 +21,8 @@ from issdash.feeds.bus_redis import RedisMember, is_redis_address
 from issdash.feeds.clock import Clock
 from issdash.feeds.poller import FeedFailure, FeedUpdate, parse_off_loop
 from issdash.feeds.recording import Entry, EntrySink
-from issdash.feeds.sources import FeedError, RawResponse
+from issdash.feeds.registry import BY_NAME
+from issdash.feeds.sources import FeedError, RawResponse, body_size_problem
 from issdash.feeds.telemetry_stream import OnStatus, OnUpdates, TelemetryUpdate
 from issdash.model.state import MissionState, StateStore
 
@@ -97,6 +98,11 @@ async def apply_entry(
         runtime.store.publish(
             FeedFailure(name, entry.error or "no answer", entry.received_at, interval_s)
         )
+        return
+    if (too_large := body_size_problem(entry.body, BY_NAME[name].max_body_bytes)) is not None:
+        # The feed's cap holds on the bus as on every way in: a collector of another version
+        # (or anything else on the bus) cannot hand this dashboard more than it would fetch.
+        runtime.store.publish(FeedFailure(name, too_large, entry.received_at, interval_s))
         return
     raw = RawResponse(
         entry.url, entry.status or 200, entry.content_type, entry.body, entry.received_at

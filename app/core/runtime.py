@@ -45,12 +45,14 @@ from issdash.feeds.registry import BY_NAME, FEED_NAMES, FEEDS, shared_limits_by_
 from issdash.feeds.replay import SCHEME as REPLAY_SCHEME
 from issdash.feeds.replay import PacedClock, ReplaySource, replay_url
 from issdash.feeds.sources import (
+    BoundedSource,
     FeedError,
     FileSource,
     HttpSource,
     RawResponse,
     Source,
     SourceRouter,
+    body_size_problem,
     make_http_client,
 )
 from issdash.feeds.telemetry_stream import LightstreamerTelemetry, StreamSettings, TelemetryReplay
@@ -191,6 +193,14 @@ class Runtime:
         """A runtime replaying `recording` through the normal adapters, never the network."""
         return cls(demo_settings(settings, recording), clock, mode="demo", recording=recording)
 
+    @property
+    def not_recorded(self) -> frozenset[str]:
+        """In a replay, the feeds its recording never answered (a recording made before a feed
+        existed): not replayed, so neither down nor switched off. Empty when live."""
+        if self.recording is None:
+            return frozenset()
+        return frozenset(n for n in ALL_FEEDS if n not in self.recording.feeds)
+
     def _enabled(self, name: str) -> bool:
         return (name in BY_NAME or name in STREAMED) and self.settings.feeds.get(name).enabled
 
@@ -233,17 +243,20 @@ class Runtime:
             min_interval_s=BY_NAME[name].min_interval_s,
         )
 
-    def _source(self) -> SourceRouter:
+    def _source(self, name: str) -> SourceRouter:
+        """The sources for feed `name`, every one held to its body cap (`max_body_bytes`)."""
         needs_http = any(
             self._enabled(n) and self.settings.feeds.get(n).url.startswith(("http:", "https:"))
             for n in FEED_NAMES
         )
         if needs_http and self._client is None:
             self._client = make_http_client()
-        http = HttpSource(self._client, self.clock) if self._client is not None else None
+        cap = BY_NAME[name].max_body_bytes
+        http = HttpSource(self._client, self.clock, cap) if self._client is not None else None
         if self.recording is not None and self._replay is None:
             self._replay = ReplaySource(self.recording, self.clock)
-        return SourceRouter(http, FileSource(self.clock), self._replay)
+        replay = BoundedSource(self._replay, cap) if self._replay is not None else None
+        return SourceRouter(http, FileSource(self.clock, cap), replay)
 
     async def preload_cache(self) -> None:
         """Read the cached answers `load_fallbacks` will use, off the event loop and each within
@@ -275,6 +288,13 @@ class Runtime:
                 continue
             cached = self.cache.load(name)
             if cached is None:
+                continue
+            cap = BY_NAME[name].max_body_bytes
+            if (too_large := body_size_problem(cached.body, cap)) is not None:
+                # Over the feed's cap however it got there (an older version's, a hand-made
+                # file): never parsed, set aside like any answer that fails its checks.
+                self.cache.discard(name)
+                self._notice(f"cached {name} discarded: {too_large}")
                 continue
             try:
                 value = feed.parse(cached, self.clock.now())
@@ -345,7 +365,6 @@ class Runtime:
 
     def start_pollers(self) -> None:
         """Start one poller task per enabled feed (those not running yet)."""
-        source = self._source()
         started: list[str] = []
         for name in ALL_FEEDS:
             if not self._enabled(name) or name in self._tasks:
@@ -355,9 +374,9 @@ class Runtime:
                 self._tasks[name] = asyncio.create_task(self.station_feed().run(), name=name)
                 continue
             gate = self._gates.get(urlparse(self.settings.feeds.get(name).url).hostname or "")
-            feed_source: Source = source
+            feed_source: Source = self._source(name)
             if self.recorder is not None:
-                feed_source = RecordingSource(source, name, self.recorder, self.clock)
+                feed_source = RecordingSource(feed_source, name, self.recorder, self.clock)
             replay = self._replay
             url = self.settings.feeds.get(name).url
             replayed = replay is not None and urlparse(url).scheme == REPLAY_SCHEME
@@ -450,7 +469,6 @@ class Runtime:
     async def gather_once(self, timeout_s: float) -> None:
         """Ask every enabled feed once, waiting at most `timeout_s`; a feed that has not
         answered by then is reported as failed."""
-        source = self._source()
         names = [n for n in FEED_NAMES if self._enabled(n) and n not in STREAMED]
         streams = [
             asyncio.create_task(self.station_feed().gather(timeout_s))
@@ -459,7 +477,9 @@ class Runtime:
         ]
         tasks = {
             n: asyncio.create_task(
-                gather_once(self.spec(n), source, self.clock, self.store.publish, self.cache)
+                gather_once(
+                    self.spec(n), self._source(n), self.clock, self.store.publish, self.cache
+                )
             )
             for n in names
         }

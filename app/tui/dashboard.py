@@ -293,9 +293,14 @@ class IssDashApp(DashboardKeys):
             if orbit is not None and orbit.telemetry is not None
             else []
         )
+        not_recorded = self.runtime.not_recorded
         panel(
             "feed health",
-            lambda: setattr(self._health, "view", build_health_view(state, now, orbit_notices)),
+            lambda: setattr(
+                self._health,
+                "view",
+                build_health_view(state, now, not_recorded, orbit_notices),
+            ),
         )
         frame = self._frame(state, known, now, orbit, moment) if known is not None else None
         if frame is not None:

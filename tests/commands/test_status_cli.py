@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from issdash.commands.cli import main
+from issdash.feeds.registry import FEED_NAMES
 from scripts.fixtures.ms27_payloads import TLE_TEXT, wheretheiss
 from tests.support.loopback import Reply, loopback_server
 
@@ -44,8 +45,8 @@ def test_bundled_elements_place_the_station_near_baikonur(
     # No feed answers (nothing listens on port 9): the bundled set is the last resort.
     monkeypatch.setenv("ISSDASH_FEEDS__TLE__URL", "http://127.0.0.1:9/gp")
     monkeypatch.setenv("ISSDASH_FEEDS__POSITION__URL", "http://127.0.0.1:9/iss")
-    for feed in ("CREW", "ASTROS", "DOCKED", "LAUNCHES", "DOCKINGS"):
-        monkeypatch.setenv(f"ISSDASH_FEEDS__{feed}__ENABLED", "false")
+    for feed in FEED_NAMES[2:]:  # every feed but the elements and the position
+        monkeypatch.setenv(f"ISSDASH_FEEDS__{feed.upper()}__ENABLED", "false")
     status = run_status(capsys, "--at", "2025-04-08T05:47:15Z", "--timeout", "2", code=3)
     assert status.keys() >= KEYS
     assert status["time"] == "2025-04-08T05:47:15Z"
@@ -181,7 +182,7 @@ def test_installed_command_runs_as_a_process(tmp_path: Path) -> None:
 
 def _feed_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **payloads: Any) -> None:
     """Point feeds at files (or switch them off), so status reads exactly these payloads."""
-    for feed in ("tle", "position", "crew", "astros", "docked", "launches", "dockings"):
+    for feed in FEED_NAMES:
         if feed in payloads:
             path = tmp_path / f"{feed}.json"
             path.write_text(json.dumps(payloads[feed]))

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from issdash.feeds.registry import FEED_NAMES
 from scripts.fixtures.ms27_payloads import (
     DOCKED_BEFORE_MS27,
     ISS_CREW_BEFORE_MS27,
@@ -26,12 +27,13 @@ from scripts.fixtures.ms27_payloads import (
     ll2_launches,
     wheretheiss,
 )
+from scripts.fixtures.orbit_feeds import oem_text, supgp_records
 
 # Many seconds in all (a real `issdash status` process per case):
 # `make check` leaves them to `make test`.
 pytestmark = pytest.mark.slow
 
-FEEDS = ("tle", "position", "crew", "astros", "docked", "launches", "dockings")
+FEEDS = FEED_NAMES
 NOON = "2025-04-08T12:00:00Z"
 
 
@@ -81,6 +83,8 @@ def ms27_feeds(tmp_path: Path, at: str = NOON, **overrides: Any) -> dict[str, st
             ll2_launch("Soyuz 2.1a | Soyuz MS-27", "2025-04-08T05:47:15Z", "Success")
         ),
         "dockings": ll2_dockings(),
+        "oem": oem_text(),
+        "supgp": supgp_records(),
     }
     payloads.update(overrides)
     return from_files(tmp_path, **payloads)

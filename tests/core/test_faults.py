@@ -77,9 +77,9 @@ pytestmark = pytest.mark.slow
 # thread had not yet read the request when the client gave up, so no answer was recorded.
 TIMEOUT_S = 2.0
 RELAXED_TIMEOUT_S = 5.0  # for the others, so a loaded machine cannot turn a good answer bad
-CAP = 65_536  # HttpSource(max_body_bytes=...): the good payloads are a few KB
-BIG = 200_000  # what the too_large faults send
-RETRY_AFTER_S = 20_000  # larger than every feed's interval and retry_max_s
+CAP = 262_144  # HttpSource(max_body_bytes=...): the good payloads are a few KB (oem: 180 KB)
+BIG = 600_000  # what the too_large faults send
+RETRY_AFTER_S = 50_000  # larger than every feed's interval and retry_max_s
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 # --- what each fault must be reported as -----------------------------------------------------
@@ -108,6 +108,8 @@ HTML_ERRORS = {
     "docked": r"got an HTML page, not schedule data",
     "launches": r"got an HTML page, not schedule data",
     "dockings": r"got an HTML page, not schedule data",
+    "oem": r"XML with a DOCTYPE or ENTITY declaration is refused",
+    "supgp": r"got an HTML page, not elements",
 }
 SCHEMA_V2_ERRORS = {
     "tle": r"no TLE line pairs found in the response",
@@ -117,7 +119,11 @@ SCHEMA_V2_ERRORS = {
     "docked": r"no spacecraft list in the response",
     "launches": r"no results list in the response",
     "dockings": r"no results list in the response",
+    "oem": r"not an OEM: neither CCSDS_OEM_VERS text nor XML",
+    "supgp": r"no TLE line pairs found in the response",
 }
+# The trajectory is text: cut in half, its last state is short.
+TRUNCATED_OEM = r"line \d+: a state (has \d+ fields, expected 7|value is not a number)"
 _NUMBER_TEXT = "Input should be a valid number, unable to parse string as a number"
 # Payload faults the adapter refuses as a whole: (feed, fault, variant) -> error.
 PAYLOAD_ERRORS: dict[tuple[str, str, str], str] = {
@@ -177,6 +183,29 @@ PAYLOAD_ERRORS: dict[tuple[str, str, str], str] = {
     ("launches", "missing_fields", "no_results"): r"no results list in the response",
     ("dockings", "wrong_shape", "results_by_id"): r"no results list in the response",
     ("dockings", "missing_fields", "no_results"): r"no results list in the response",
+    ("oem", "wrong_shape", "json_states"): SCHEMA_V2_ERRORS["oem"],
+    ("oem", "missing_fields", "no_ref_frame"): r"metadata without REF_FRAME",
+    ("oem", "wrong_types", "x_text"): r"line \d+: a state value is not a number",
+    (
+        "oem",
+        "absurd_values",
+        "metres",
+    ): r"state at 2025-04-07 18:00:00: \d+ km from the centre, not the station",
+    ("oem", "absurd_values", "hubble"): r"OBJECT_NAME 'HST' is not the station's \(ISS\)",
+    ("oem", "absurd_values", "created_2090"): r"created 2090-01-01, in the future",
+    ("supgp", "wrong_shape", "list_of_lines"): r"invalid OMM record: an entry is not an object",
+    ("supgp", "missing_fields", "no_mean_motion"): (
+        r"invalid OMM record: MEAN_MOTION: Field required"
+    ),
+    ("supgp", "wrong_types", "mean_motion_text"): (
+        rf"invalid OMM record: MEAN_MOTION: {_NUMBER_TEXT}"
+    ),
+    ("supgp", "absurd_values", "eccentricity_1_5"): (
+        r"invalid OMM record: implausible elements: eccentricity: Input should be less than 1"
+    ),
+    ("supgp", "absurd_values", "geostationary"): (
+        r"implausible elements: altitude 35,\d+ km .* outside the station's band .*"
+    ),
 }
 
 
@@ -203,6 +232,8 @@ def error_pattern(
         return rf"body too large \(over {cap} bytes\)"
     if fault == "html_error":
         return HTML_ERRORS[feed]
+    if fault == "truncated_json" and feed == "oem":
+        return TRUNCATED_OEM
     if fault == "schema_change":
         return SCHEMA_V2_ERRORS[feed]
     if fault in PAYLOAD_FAULTS:

@@ -151,8 +151,8 @@ async def test_huge_and_wrong_typed_values_are_skipped_said_and_never_read(
     redis_process: RedisProcess,
 ) -> None:
     """Issue 24 case 5: a well-formed 124 MB `issdash:latest:astros` made a joining dashboard
-    peak at 461 MB. Scaled down: a value over the 8 MB cap costs the joiner nothing like its
-    size, and values of the wrong type are skipped."""
+    peak at 461 MB. Scaled down: a value over the cap (MAX_LINE_BYTES) costs the joiner
+    nothing like its size, and values of the wrong type are skipped."""
     seen = Dashboard()
     member = seen.member(redis_process.port)
     tle = answer("tle", "ok")
@@ -170,10 +170,13 @@ async def test_huge_and_wrong_typed_values_are_skipped_said_and_never_read(
             _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    # Memory held does not grow with the value: far below the 9 MB never read.
+    # Memory held does not grow with the value: far below the megabytes never read.
     assert peak < 3_000_000
     assert seen.entries == [tle]
-    assert any("issdash:latest:crew holds 9.0 MB, over the cap" in s for s in seen.skipped)
+    held_mb = (MAX_LINE_BYTES + 1_000_000 + 28) / 1e6
+    assert any(
+        f"issdash:latest:crew holds {held_mb:.1f} MB, over the cap" in s for s in seen.skipped
+    )
     assert any("issdash:latest:position has the wrong type (list)" in s for s in seen.skipped)
     assert any("issdash:latest:telemetry has the wrong type (string)" in s for s in seen.skipped)
 

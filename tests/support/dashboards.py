@@ -17,6 +17,7 @@ from textual.pilot import Pilot
 from issdash.config.settings import load_settings
 from issdash.core.runtime import Runtime, load_demo_recording
 from issdash.feeds.clock import FrozenClock
+from issdash.feeds.registry import FEED_NAMES
 from issdash.model.terminal.console_font import CONSOLE_CHARS
 from issdash.tui.dashboard import IssDashApp
 from scripts.fixtures.ms27_payloads import (
@@ -62,7 +63,7 @@ def file_feeds_app(
 ) -> IssDashApp:
     """The live dashboard reading the given payloads from files (other feeds off)."""
     feeds: dict[str, Any] = {}
-    for feed in ("tle", "position", "crew", "astros", "docked", "launches", "dockings"):
+    for feed in FEED_NAMES:
         if feed in payloads:
             path = tmp_path / f"{feed}.json"
             body = payloads[feed]

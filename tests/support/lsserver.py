@@ -280,8 +280,10 @@ def telemetry_only(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
     """Settings for a process whose only feed is the telemetry stream, at `url`."""
     monkeypatch.setenv("ISSDASH_FEEDS__TELEMETRY__ENABLED", "true")
     monkeypatch.setenv("ISSDASH_FEEDS__TELEMETRY__URL", url)
-    for feed in ("TLE", "POSITION", "CREW", "ASTROS", "DOCKED", "LAUNCHES", "DOCKINGS"):
-        monkeypatch.setenv(f"ISSDASH_FEEDS__{feed}__ENABLED", "false")
+    from issdash.feeds.registry import FEED_NAMES
+
+    for feed in FEED_NAMES:
+        monkeypatch.setenv(f"ISSDASH_FEEDS__{feed.upper()}__ENABLED", "false")
 
 
 async def _stream_forever(port: int) -> None:

@@ -17,6 +17,7 @@ from textual.widgets import Static
 from issdash.config.settings import load_settings
 from issdash.core.runtime import Runtime, load_demo_recording
 from issdash.feeds.clock import FrozenClock, ScaledClock
+from issdash.feeds.registry import FEED_NAMES
 from issdash.model.map.raster import STATION_GLYPH, point_cell
 from issdash.tui.dashboard import HelpScreen, IssDashApp
 from issdash.widgets.crew_roster import CrewRoster
@@ -93,10 +94,7 @@ async def test_failing_feed_is_shown_in_words_and_the_app_keeps_running(tmp_path
             feeds={
                 "tle": {"url": tle.as_uri()},
                 "position": {"url": server.url("/iss"), "interval_s": 1.0},
-                **{
-                    f: {"enabled": False}
-                    for f in ("crew", "astros", "docked", "launches", "dockings")
-                },
+                **{f: {"enabled": False} for f in FEED_NAMES if f not in ("tle", "position")},
             },
         )
         runtime = Runtime(

@@ -15,6 +15,7 @@ from issdash.core.runtime import Runtime, load_demo_recording
 from issdash.feeds.clock import FrozenClock
 from issdash.feeds.health import FeedHealth
 from issdash.feeds.poller import FeedFailure, FeedUpdate
+from issdash.feeds.registry import FEED_NAMES
 from issdash.model.alert_banner import build_alert_view
 from issdash.model.kiosk import VIEWS, KioskController
 from issdash.model.state import MissionState
@@ -111,10 +112,7 @@ def test_dim_schedule_across_midnight() -> None:
 async def test_watchdog_restarts_a_poller_that_stopped(tmp_path: Path) -> None:
     tle = tmp_path / "iss.tle"
     tle.write_text(TLE_TEXT)
-    feeds: dict[str, Any] = {
-        f: {"enabled": False}
-        for f in ("position", "crew", "astros", "docked", "launches", "dockings")
-    }
+    feeds: dict[str, Any] = {f: {"enabled": False} for f in FEED_NAMES if f != "tle"}
     feeds["tle"] = {"url": tle.as_uri()}
     runtime = Runtime(load_settings(cache_dir=tmp_path / "c", feeds=feeds), FrozenClock(AT))
     runtime.start()
@@ -145,10 +143,7 @@ def test_banner_when_every_feed_is_down() -> None:
 
 
 async def test_banner_on_screen(tmp_path: Path) -> None:
-    feeds = {
-        f: {"url": f"http://127.0.0.1:9/{f}"}
-        for f in ("tle", "position", "crew", "astros", "docked", "launches", "dockings")
-    }
+    feeds = {f: {"url": f"http://127.0.0.1:9/{f}"} for f in FEED_NAMES}
     runtime = Runtime(load_settings(cache_dir=tmp_path / "c", feeds=feeds), FrozenClock(AT))
     app = IssDashApp(runtime)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -158,7 +153,7 @@ async def test_banner_on_screen(tmp_path: Path) -> None:
                 break
             await pilot.pause(0.02)
         assert banner.has_class("-shown")
-        assert "ALL 7 FEEDS DOWN" in banner.render().plain
+        assert f"ALL {len(FEED_NAMES)} FEEDS DOWN" in banner.render().plain
         assert app.query_one(GroundTrackMap).scene is not None  # bundled elements still drawn
 
 

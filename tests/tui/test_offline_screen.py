@@ -15,6 +15,7 @@ from issdash.config.settings import load_settings
 from issdash.core import runtime as runtime_module
 from issdash.core.runtime import Runtime
 from issdash.feeds.clock import FrozenClock
+from issdash.feeds.registry import FEED_NAMES
 from issdash.tui.dashboard import IssDashApp
 from issdash.widgets.alert_banner import AlertBanner
 from issdash.widgets.crew_roster import CrewRoster
@@ -22,7 +23,7 @@ from issdash.widgets.mission_bar import MissionBar
 from scripts.fixtures.ms27_payloads import TLE_TEXT
 
 AT = datetime(2025, 4, 8, 12, 0, tzinfo=UTC)
-FEEDS = ("tle", "position", "crew", "astros", "docked", "launches", "dockings")
+FEEDS = FEED_NAMES
 
 
 def shown(app: IssDashApp, part: str) -> str:
@@ -59,7 +60,10 @@ async def test_offline_with_a_feed_still_queued_says_offline_and_not_known(
         state = runtime.store.state
         await wait_for(
             pilot,
-            lambda: sum(h.last_error is not None for h in runtime.store.state.feeds.values()) == 6,
+            lambda: (
+                sum(h.last_error is not None for h in runtime.store.state.feeds.values())
+                == len(FEEDS) - 1
+            ),
         )
         state = runtime.store.state
         assert state.feeds["dockings"].last_attempt_at is None  # never asked yet
@@ -70,7 +74,9 @@ async def test_offline_with_a_feed_still_queued_says_offline_and_not_known(
         assert "LIVE" not in bar and "OFFLINE" in bar
         assert "nothing received · try issdash --demo" in bar
         banner = app.query_one(AlertBanner)
-        assert banner.has_class("-shown") and "ALL 7 FEEDS DOWN" in banner.render().plain
+        assert (
+            banner.has_class("-shown") and f"ALL {len(FEEDS)} FEEDS DOWN" in banner.render().plain
+        )
         # Not known, in words, with the reason; never "nothing".
         assert shown(app, "head").startswith("Schedule not known")
         assert "Nothing scheduled" not in shown(app, "head")
