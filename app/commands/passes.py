@@ -126,7 +126,11 @@ def plan_passes(
         for name, health in state.feeds.items()
         if health.enabled
     }
-    feed_trouble = any(f["state"] != "ok" for f in feeds.values())
+    # The element feed is what the passes rest on; NASA's trajectory and the fit to it make
+    # them better where they answer, and where they do not the passes are judged per pass
+    # by the source they came from (approximate, withheld), so their trouble is listed in
+    # `feeds` but does not by itself make the plan degraded.
+    feed_trouble = any(f["state"] != "ok" for name, f in feeds.items() if name == "tle")
 
     def none_offered(why: str) -> PlannedPasses:
         notices.append(f"passes withheld: {why}")

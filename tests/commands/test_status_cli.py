@@ -117,7 +117,9 @@ def test_live_feeds_over_loopback_with_residual_and_passes(
         "shadow_exit",
         "visible_from",
         "visible_until",
+        "orbit_source",
     }
+    assert {p["orbit_source"] for p in status["passes"]} == {"elements"}
     assert not any(p["approximate"] for p in status["passes"])  # 17 h old elements
     assert all(p["max_elevation_deg"] >= 10 for p in status["passes"])
 
