@@ -41,7 +41,7 @@ from issdash.feeds.poller import (
     gather_once,
 )
 from issdash.feeds.recording import EntrySink, Recording, RecordingSource, load_recording
-from issdash.feeds.registry import BY_NAME, FEED_NAMES, FEEDS, shared_limits_by_host
+from issdash.feeds.registry import BY_NAME, FEED_NAMES, FEEDS, gate_key, shared_limits_by_host
 from issdash.feeds.replay import SCHEME as REPLAY_SCHEME
 from issdash.feeds.replay import PacedClock, ReplaySource, replay_url
 from issdash.feeds.sources import (
@@ -61,8 +61,8 @@ from issdash.model.state import ElementsInfo, MissionState, Mode, StateStore
 log = logging.getLogger(__name__)
 
 
-# Upstreams whose rate limit covers all their endpoints together: seconds between requests
-# from every feed pointed at that host (from the registry's `host_spacing_s`).
+# Rate-limited upstreams: seconds between requests from every feed pointed at that host (or,
+# for a limit on one resource, that host and path: `gate_key`), from the registry.
 SHARED_LIMITS_BY_HOST: dict[str, float] = shared_limits_by_host()
 # Where the last request time per rate-limited host is kept, in the cache folder.
 GATE_RECORD_FILE = "request-times.json"
@@ -373,12 +373,14 @@ class Runtime:
             if name in STREAMED:
                 self._tasks[name] = asyncio.create_task(self.station_feed().run(), name=name)
                 continue
-            gate = self._gates.get(urlparse(self.settings.feeds.get(name).url).hostname or "")
+            url = self.settings.feeds.get(name).url
+            gate = self._gates.get(gate_key(url, per_path=True)) or self._gates.get(
+                gate_key(url, per_path=False)
+            )
             feed_source: Source = self._source(name)
             if self.recorder is not None:
                 feed_source = RecordingSource(feed_source, name, self.recorder, self.clock)
             replay = self._replay
-            url = self.settings.feeds.get(name).url
             replayed = replay is not None and urlparse(url).scheme == REPLAY_SCHEME
             wake = (
                 partial(replay.seconds_to_next, name) if replay is not None and replayed else None
