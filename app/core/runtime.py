@@ -52,6 +52,7 @@ from issdash.feeds.sources import (
     RawResponse,
     Source,
     SourceRouter,
+    Validators,
     body_size_problem,
     make_http_client,
 )
@@ -174,6 +175,8 @@ class Runtime:
         # replay's times are not real requests).
         cache_dir = settings.cache_dir if mode == "live" and recording is None else None
         record = GateRecord(cache_dir / GATE_RECORD_FILE) if cache_dir is not None else None
+        # Each feed's last HTTP answer and its validators, for conditional requests.
+        self._validators: dict[str, Validators] = {}
         self._gates = {
             host: RateGate(s, clock, host, record) for host, s in SHARED_LIMITS_BY_HOST.items()
         }
@@ -252,7 +255,12 @@ class Runtime:
         if needs_http and self._client is None:
             self._client = make_http_client()
         cap = BY_NAME[name].max_body_bytes
-        http = HttpSource(self._client, self.clock, cap) if self._client is not None else None
+        validators = self._validators.setdefault(name, Validators())
+        http = (
+            HttpSource(self._client, self.clock, cap, validators=validators)
+            if self._client is not None
+            else None
+        )
         if self.recording is not None and self._replay is None:
             self._replay = ReplaySource(self.recording, self.clock)
         replay = BoundedSource(self._replay, cap) if self._replay is not None else None
@@ -311,6 +319,8 @@ class Runtime:
                     self._notice(f"cached {name} not used at this time: {exc.reason}")
                 continue
             self._cached_at[name] = cached.received_at
+            # Its validators make the first request conditional (a 304 keeps this answer).
+            self._validators.setdefault(name, Validators()).last = cached
             self.store.publish(FeedUpdate(name, value, cached.received_at, from_cache=True))
         if self.cache.notice and self.mode == "live":
             self.store.update(lambda s: s.with_notice(self.cache.notice or ""))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,11 @@ import pytest
 from issdash.config.settings import load_settings
 from issdash.core import runtime as runtime_module
 from issdash.core.runtime import Runtime
-from issdash.feeds.clock import SystemClock
+from issdash.feeds.clock import FrozenClock, SystemClock
 from issdash.feeds.registry import FEED_NAMES, OEM, SUPGP, TLE, gate_key, shared_limits_by_host
 from scripts.fixtures.faultserver import FaultServer
+
+AT = datetime(2025, 4, 8, 6, 0, tzinfo=UTC)
 
 
 def test_the_shipped_spacing_of_the_orbit_feeds() -> None:
@@ -65,3 +68,46 @@ async def test_two_feeds_on_one_host_are_spaced_each_on_its_own(
         assert counts == (1, 1)
     else:
         assert sorted(counts) == [0, 1]
+
+
+def _oem_runtime(url: str, cache: Path, clock: FrozenClock) -> Runtime:
+    feeds: dict[str, Any] = {n: {"enabled": False} for n in FEED_NAMES}
+    feeds["oem"] = {"url": url}
+    return Runtime(load_settings(cache_dir=cache, feeds=feeds), clock)
+
+
+async def test_conditional_requests_keep_the_trajectory_on_a_304_across_restarts(
+    tmp_path: Path,
+) -> None:
+    """The server answers 304 (no body) when the request holds its validators: the feed is
+    ok, its fetch time moves, the trajectory and its age stay; after a restart the validators
+    come from the cache, so the first request is conditional too."""
+    clock = FrozenClock(AT)
+    with FaultServer("good") as server:
+        url = server.url("oem")
+        runtime = _oem_runtime(url, tmp_path / "cache", clock)
+        await runtime.gather_once(10.0)
+        first = runtime.store.state.latest(OEM)
+        assert first is not None and (server.count("oem"), server.not_modified("oem")) == (1, 0)
+
+        clock.advance(7 * 3600)
+        await runtime.gather_once(10.0)
+        again = runtime.store.state.latest(OEM)
+        assert (server.count("oem"), server.not_modified("oem")) == (2, 1)
+        assert again is not None and again.value == first.value
+        assert again.received_at == AT + timedelta(hours=7)  # fetched now
+        health = runtime.store.state.feeds["oem"]
+        assert health.state(clock.now()) == "ok" and health.last_error is None
+        assert health.data_time == first.value.header.created  # as old as it was
+        await runtime.stop()
+
+        # A restart: the cached answer's validators make the first request conditional.
+        clock.advance(7 * 3600)
+        restarted = _oem_runtime(url, tmp_path / "cache", clock)
+        restarted.load_fallbacks()
+        await restarted.gather_once(10.0)
+        assert (server.count("oem"), server.not_modified("oem")) == (3, 2)
+        latest = restarted.store.state.latest(OEM)
+        assert latest is not None and latest.value == first.value and not latest.from_cache
+        assert latest.received_at == AT + timedelta(hours=14)
+        await restarted.stop()
