@@ -123,6 +123,11 @@ class FeedCache:
             "received_at": iso_z(raw.received_at),
             "body": raw.body,
         }
+        # The answer's HTTP validators: the first request after a restart is conditional too.
+        if raw.etag:
+            record["etag"] = raw.etag
+        if raw.last_modified:
+            record["last_modified"] = raw.last_modified
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # Write beside the target and rename over it: a crash mid-write leaves the old
@@ -239,10 +244,16 @@ def parse_cache_file(data: bytes, feed: str) -> RawResponse:
         received_at = parse_iso_utc(record["received_at"])
     except (ValueError, OverflowError):
         raise ValueError("received_at is not an ISO 8601 time") from None
+    etag, last_modified = (
+        value if isinstance(value := record.get(key), str) and 0 < len(value) <= 200 else None
+        for key in ("etag", "last_modified")
+    )
     return RawResponse(
         url=record["url"],
         status=record["status"],
         content_type=record["content_type"],
         body=record["body"],
         received_at=received_at,
+        etag=etag,
+        last_modified=last_modified,
     )

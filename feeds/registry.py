@@ -71,6 +71,10 @@ class FeedDef(Generic[T_co]):
     # Seconds between requests from every feed pointed at this feed's default host, when the
     # upstream's limit covers all its endpoints together (Launch Library 2).
     host_spacing_s: float | None = None
+    # The spacing covers one resource (the host and path), not the whole host: CelesTrak's
+    # limit is on downloading the same data again, so its GP and its supplemental GP are
+    # spaced each on its own, never one waiting for the other.
+    spacing_per_path: bool = False
     # Past this age the last good answer no longer describes now: what is built from it is
     # shown as not known (see issdash.model.certainty). None: the feed's age is judged elsewhere.
     trust_for: timedelta | None = None
@@ -113,6 +117,7 @@ TLE = FeedDef(
     # CelesTrak blocks clients that download the same elements more than once every two hours,
     # whichever feed asks (and across restarts: the runtime keeps the last request time).
     host_spacing_s=7200.0,
+    spacing_per_path=True,
     # Elements age from their epoch: a feed answering with 40-day-old elements is not "ok".
     data_time=_newest_epoch,
     max_data_age_s=APPROXIMATE_AFTER_H * 3600.0,
@@ -199,6 +204,8 @@ OEM = FeedDef(
     interval_s=6 * 3600.0,
     min_interval_s=60.0,
     timeout_s=30.0,
+    # At most every 6 h, whichever feed asks and across restarts (as CelesTrak's spacing).
+    host_spacing_s=6 * 3600.0,
     # Failures back off from the interval to twice it, jittered (as the GP's do).
     retry_max_s=12 * 3600.0,
     data_time=lambda oem: oem.header.created or oem.header.start,
@@ -218,6 +225,7 @@ SUPGP = FeedDef(
     min_interval_s=60.0,
     retry_max_s=4 * 3600.0,
     host_spacing_s=7200.0,
+    spacing_per_path=True,
     data_time=lambda fit: fit.start,
     max_data_age_s=7 * 86400.0,
 )
@@ -238,11 +246,19 @@ FEED_NAMES: tuple[str, ...] = tuple(f.name for f in FEEDS)
 BY_NAME: Mapping[str, FeedDef[object]] = {f.name: f for f in FEEDS}
 
 
+def gate_key(url: str, per_path: bool) -> str:
+    """What a rate limit is kept for: the URL's host, or its host and path."""
+    parts = urlparse(url)
+    host = parts.hostname or ""
+    return f"{host}{parts.path}" if per_path and host else host
+
+
 def shared_limits_by_host() -> dict[str, float]:
-    """Seconds between requests to each upstream host whose limit covers all its endpoints."""
+    """Seconds between requests to each rate-limited upstream: by host where the limit covers
+    all its endpoints, by host and path where it covers one resource (`spacing_per_path`)."""
     limits: dict[str, float] = {}
     for feed in FEEDS:
-        host = urlparse(feed.url).hostname
-        if feed.host_spacing_s is not None and host:
-            limits[host] = max(limits.get(host, 0.0), feed.host_spacing_s)
+        key = gate_key(feed.url, feed.spacing_per_path)
+        if feed.host_spacing_s is not None and key:
+            limits[key] = max(limits.get(key, 0.0), feed.host_spacing_s)
     return limits

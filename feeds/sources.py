@@ -12,7 +12,7 @@ import email.utils
 import re
 import socket
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -50,6 +50,11 @@ class RawResponse:
     content_type: str
     body: str
     received_at: datetime
+    # What identifies this answer to its server (HTTP ETag and Last-Modified), to ask next
+    # time only for a changed one; and whether it is that earlier answer again (a 304).
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
 
 
 class FeedError(Exception):
@@ -99,11 +104,13 @@ class HttpSource:
         clock: Clock,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         max_redirects: int = MAX_REDIRECTS,
+        validators: Validators | None = None,
     ) -> None:
         self._client = client
         self._clock = clock
         self._max_body_bytes = max_body_bytes
         self._max_redirects = max_redirects
+        self._validators = validators
 
     async def fetch(self, url: str, timeout_s: float) -> RawResponse:
         import httpx
@@ -156,15 +163,23 @@ class HttpSource:
             return left
 
         current = url
+        validators = self._validators
+        asked = validators.request_headers(url) if validators is not None else {}
         for _ in range(self._max_redirects + 1):
             async with self._client.stream(
-                "GET", current, timeout=time_left(), follow_redirects=False
+                "GET", current, timeout=time_left(), follow_redirects=False, headers=asked
             ) as response:
                 progress.answered = True
                 status = response.status_code
                 if status in REDIRECT_STATUSES:
                     current = redirect_target(current, response.headers.get("location"))
                     continue
+                if status == 304 and asked and validators is not None and validators.last:
+                    # Unchanged since the answer we hold: that answer again, fetched now (its
+                    # data as old as it was). Never an empty body to parse.
+                    return replace(
+                        validators.last, received_at=self._clock.now(), not_modified=True
+                    )
                 if status >= 400:
                     raise FeedError(
                         f"HTTP {status} {clean_text(response.reason_phrase, 40)}".strip(),
@@ -196,14 +211,46 @@ class HttpSource:
                     decoder.feed(chunk)
                     time_left()
                 body = decoder.finish().decode(codec, errors="replace")
-                return RawResponse(
+                raw = RawResponse(
                     url=url,
                     status=status,
                     content_type=clean_text(content_type, 120),
                     body=body,
                     received_at=self._clock.now(),
+                    etag=_validator(response.headers.get("etag")),
+                    last_modified=_validator(response.headers.get("last-modified")),
                 )
+                if validators is not None:
+                    validators.last = raw
+                return raw
         raise FeedError("too many redirects")
+
+
+class Validators:
+    """One feed's last answer over HTTP, whose ETag and Last-Modified make the next request
+    conditional (If-None-Match, If-Modified-Since): a server with nothing new answers 304 and
+    sends no body. Seeded from the cache at start, so the validators outlive a restart."""
+
+    def __init__(self) -> None:
+        self.last: RawResponse | None = None
+
+    def request_headers(self, url: str) -> dict[str, str]:
+        last = self.last
+        if last is None or last.url != url:  # another URL: nothing of it is held
+            return {}
+        headers = {}
+        if last.etag:
+            headers["If-None-Match"] = last.etag
+        if last.last_modified:
+            headers["If-Modified-Since"] = last.last_modified
+        return headers
+
+
+def _validator(value: str | None) -> str | None:
+    """A header's validator as sent back: printable ASCII only, bounded, or None."""
+    if not value or len(value) > 200 or not all(32 <= ord(c) < 127 for c in value):
+        return None
+    return value
 
 
 class _Progress:

@@ -1,7 +1,7 @@
 """Seconds from the upstream's return to every feed ok (issue 24, case 8).
 
 The dashboard's runtime (live mode, its real HTTP client and pollers, no screen) polls the
-seven feeds at a local upstream that is down (nothing listens on its port: every connection
+every feed at a local upstream that is down (nothing listens on its port: every connection
 is refused, as for a machine offline) for `--outage-s`; then the upstream comes up on that
 port (scripts/fixtures/faultserver.py, good answers) and the seconds until every feed's
 health is "ok" are printed, with the requests each feed made during the outage.

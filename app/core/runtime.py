@@ -41,7 +41,7 @@ from issdash.feeds.poller import (
     gather_once,
 )
 from issdash.feeds.recording import EntrySink, Recording, RecordingSource, load_recording
-from issdash.feeds.registry import BY_NAME, FEED_NAMES, FEEDS, shared_limits_by_host
+from issdash.feeds.registry import BY_NAME, FEED_NAMES, FEEDS, gate_key, shared_limits_by_host
 from issdash.feeds.replay import SCHEME as REPLAY_SCHEME
 from issdash.feeds.replay import PacedClock, ReplaySource, replay_url
 from issdash.feeds.sources import (
@@ -52,6 +52,7 @@ from issdash.feeds.sources import (
     RawResponse,
     Source,
     SourceRouter,
+    Validators,
     body_size_problem,
     make_http_client,
 )
@@ -61,8 +62,8 @@ from issdash.model.state import ElementsInfo, MissionState, Mode, StateStore
 log = logging.getLogger(__name__)
 
 
-# Upstreams whose rate limit covers all their endpoints together: seconds between requests
-# from every feed pointed at that host (from the registry's `host_spacing_s`).
+# Rate-limited upstreams: seconds between requests from every feed pointed at that host (or,
+# for a limit on one resource, that host and path: `gate_key`), from the registry.
 SHARED_LIMITS_BY_HOST: dict[str, float] = shared_limits_by_host()
 # Where the last request time per rate-limited host is kept, in the cache folder.
 GATE_RECORD_FILE = "request-times.json"
@@ -174,6 +175,8 @@ class Runtime:
         # replay's times are not real requests).
         cache_dir = settings.cache_dir if mode == "live" and recording is None else None
         record = GateRecord(cache_dir / GATE_RECORD_FILE) if cache_dir is not None else None
+        # Each feed's last HTTP answer and its validators, for conditional requests.
+        self._validators: dict[str, Validators] = {}
         self._gates = {
             host: RateGate(s, clock, host, record) for host, s in SHARED_LIMITS_BY_HOST.items()
         }
@@ -252,7 +255,12 @@ class Runtime:
         if needs_http and self._client is None:
             self._client = make_http_client()
         cap = BY_NAME[name].max_body_bytes
-        http = HttpSource(self._client, self.clock, cap) if self._client is not None else None
+        validators = self._validators.setdefault(name, Validators())
+        http = (
+            HttpSource(self._client, self.clock, cap, validators=validators)
+            if self._client is not None
+            else None
+        )
         if self.recording is not None and self._replay is None:
             self._replay = ReplaySource(self.recording, self.clock)
         replay = BoundedSource(self._replay, cap) if self._replay is not None else None
@@ -311,6 +319,8 @@ class Runtime:
                     self._notice(f"cached {name} not used at this time: {exc.reason}")
                 continue
             self._cached_at[name] = cached.received_at
+            # Its validators make the first request conditional (a 304 keeps this answer).
+            self._validators.setdefault(name, Validators()).last = cached
             self.store.publish(FeedUpdate(name, value, cached.received_at, from_cache=True))
         if self.cache.notice and self.mode == "live":
             self.store.update(lambda s: s.with_notice(self.cache.notice or ""))
@@ -373,12 +383,14 @@ class Runtime:
             if name in STREAMED:
                 self._tasks[name] = asyncio.create_task(self.station_feed().run(), name=name)
                 continue
-            gate = self._gates.get(urlparse(self.settings.feeds.get(name).url).hostname or "")
+            url = self.settings.feeds.get(name).url
+            gate = self._gates.get(gate_key(url, per_path=True)) or self._gates.get(
+                gate_key(url, per_path=False)
+            )
             feed_source: Source = self._source(name)
             if self.recorder is not None:
                 feed_source = RecordingSource(feed_source, name, self.recorder, self.clock)
             replay = self._replay
-            url = self.settings.feeds.get(name).url
             replayed = replay is not None and urlparse(url).scheme == REPLAY_SCHEME
             wake = (
                 partial(replay.seconds_to_next, name) if replay is not None and replayed else None

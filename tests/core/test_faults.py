@@ -347,6 +347,7 @@ BUGS: dict[tuple[str, str, str], str] = {
 
 # --- the grid ---------------------------------------------------------------------------------
 
+ORBIT_FEEDS = ("oem", "supgp")
 NETWORK_FAULTS = (*(f for f in PER_REQUEST_FAULTS if f not in PAYLOAD_FAULTS), "no_dns")
 FAILING_PAYLOADS = tuple(
     (feed, fault, variant)
@@ -366,6 +367,9 @@ FAILING_CASES = [
     )
     for fault in NETWORK_FAULTS
     for feed in FEEDS
+    # A deadline is the transport's, the same for every feed: the orbit feeds (issue 25) do
+    # not wait through them again (seconds of wall time each).
+    if not (fault in SLOW_FAULTS and feed in ORBIT_FEEDS)
 ] + [pytest.param(*case, id="-".join(case)) for case in FAILING_PAYLOADS]
 ACCEPTED_CASES = [pytest.param(*case, id="-".join(case)) for case in ACCEPTED]
 BUG_CASES = [pytest.param(*case, id="-".join(case)) for case in BUGS]
