@@ -120,6 +120,9 @@ def parse_oem(raw: RawResponse, now: datetime | None) -> Oem:
     text = raw.body.lstrip("\ufeff").strip()
     if not text:
         raise FeedError("empty body")
+    if _HTML.match(text):
+        # An error or login page served with 200 (a moved bucket, a captive portal).
+        raise FeedError("got an HTML page, not a trajectory")
     if text.startswith("<"):
         header_meta, segments = _read_xml(text)
     elif text.startswith("CCSDS_OEM_VERS"):
@@ -248,6 +251,7 @@ def _check_count(segments: list[_Segment]) -> None:
 
 # A DTD can declare entities (billion laughs) or external ones (a file or URL fetched): no OEM
 # needs one, so any declaration refuses the body before a parser sees it.
+_HTML = re.compile(r"<!doctype\s+html|<html[\s>]", re.IGNORECASE)
 _DECLARATION = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _XML_META = (
     "OBJECT_NAME",

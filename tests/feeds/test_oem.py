@@ -187,7 +187,7 @@ def test_xml_with_a_doctype_or_entities_is_refused_before_parsing() -> None:
     ("body", "words"),
     [
         ("", "empty"),
-        ("<html><body>Not Found</body></html>", "<oem>"),
+        ("<html><body>Not Found</body></html>", "an HTML page"),
         ("<ndm><oem><body>", "malformed XML"),
         ('{"states": []}', "not an OEM"),
         ("CCSDS_OEM_VERS = 2.0\nMETA_START\nOBJECT_NAME = ISS\n", "META_STOP"),
@@ -224,3 +224,12 @@ def test_event_rows_with_an_orbit_number_or_without_heights() -> None:
     assert (reboost.name, reboost.delta_v_m_s, reboost.apogee_km) == ("GMT057 Reboost", 0.4, 423.8)
     assert reboost.ignition == datetime(2022, 2, 26, 1, 37, tzinfo=UTC)
     assert (relocation.apogee_km, relocation.perigee_km) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "page", ["<!DOCTYPE html><html><body>NoSuchKey</body></html>", "<html>\n<p>moved</p>"]
+)
+def test_an_html_page_is_named_as_one(page: str) -> None:
+    raw = RawResponse("https://nasa-public-data.s3.amazonaws.com/x", 200, "", page, None)
+    with pytest.raises(FeedError, match="got an HTML page, not a trajectory"):
+        parse_oem(raw, None)
