@@ -62,12 +62,27 @@ class FeedHealthStrip(TextLines):
         line.append("Feeds", style=name_style)
         latest_error: FeedHealth | None = None
         off: list[str] = []
+        # Feeds down that never answered carry no age: when several are, they are named in
+        # one group ("○ down: tle, position, ...") so that every name fits the line.
+        never = [
+            name
+            for name, health in view.feeds.items()
+            if health.state(view.now) == "down" and health.age_s(view.now) is None
+        ]
+        grouped = set(never) if len(never) >= _GROUP_DOWN_FROM else set()
+        if grouped:
+            style = self.component_style("feed-health--down")
+            line.append(f"  {_SYMBOL['down']} down: ", style=style)
+            line.append(", ".join(never), style=name_style)
         for name, health in view.feeds.items():
             state = health.state(view.now)
             if state == "disabled" and name in view.not_recorded:
                 continue
             if state == "disabled":
                 off.append(name)
+                continue
+            if name in grouped:
+                latest_error = _later_error(latest_error, health)
                 continue
             style = self.component_style(f"feed-health--{state}")
             line.append(f"  {_SYMBOL[state]} ", style=style)
@@ -82,16 +97,7 @@ class FeedHealthStrip(TextLines):
                 # Past its first deadline: it counts as down for the banner; say for how long.
                 label += f" {fmt.age((view.now - health.waiting_since).total_seconds())}"
             line.append(label, style=style)
-            if (
-                health.last_error
-                and health.last_attempt_at is not None
-                and (
-                    latest_error is None
-                    or latest_error.last_attempt_at is None
-                    or health.last_attempt_at >= latest_error.last_attempt_at
-                )
-            ):
-                latest_error = health
+            latest_error = _later_error(latest_error, health)
         if off:
             line.append(f"  · off: {', '.join(off)}", style=muted)
         lines = [line]
@@ -140,3 +146,22 @@ class FeedHealthStrip(TextLines):
                 )
             )
         return lines
+
+
+# From this many feeds down without ever answering, they are named as one group.
+_GROUP_DOWN_FROM = 3
+
+
+def _later_error(shown: FeedHealth | None, health: FeedHealth) -> FeedHealth | None:
+    """The feed whose error is the one to show: the latest attempt that failed."""
+    if (
+        health.last_error
+        and health.last_attempt_at is not None
+        and (
+            shown is None
+            or shown.last_attempt_at is None
+            or health.last_attempt_at >= shown.last_attempt_at
+        )
+    ):
+        return health
+    return shown
