@@ -14,9 +14,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -127,7 +129,10 @@ def received_text(events: list[dict[str, Any]]) -> str:
 
 async def check(url: str, out: Path, expect: list[str], timeout_s: float = 40.0) -> str:
     chromium = find_or_install_chromium()
-    with tempfile.TemporaryDirectory() as profile:
+    # Chromium's helpers (crash handler, GPU, renderers) can still be writing to the profile
+    # for a moment after the browser is gone: they are stopped with it (one process group),
+    # and what they leave behind never fails the check.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         proc = subprocess.Popen(
             [
                 chromium,
@@ -138,6 +143,7 @@ async def check(url: str, out: Path, expect: list[str], timeout_s: float = 40.0)
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         try:
             port_file = Path(profile) / "DevToolsActivePort"
@@ -173,7 +179,8 @@ async def check(url: str, out: Path, expect: list[str], timeout_s: float = 40.0)
                     out.write_bytes(base64.b64decode(shot["data"]))
                     return text
         finally:
-            proc.terminate()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=10)
 
 

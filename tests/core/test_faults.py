@@ -108,7 +108,7 @@ HTML_ERRORS = {
     "docked": r"got an HTML page, not schedule data",
     "launches": r"got an HTML page, not schedule data",
     "dockings": r"got an HTML page, not schedule data",
-    "oem": r"XML with a DOCTYPE or ENTITY declaration is refused",
+    "oem": r"got an HTML page, not a trajectory",
     "supgp": r"got an HTML page, not elements",
 }
 SCHEMA_V2_ERRORS = {
