@@ -196,9 +196,14 @@ async def test_an_outage_costs_one_probe_every_15_s_not_a_request_storm() -> Non
     await clock.run_for(3600.0)
     await run.stop()
     asked = {f: len(upstream.asked(f, later)) for f in run.pollers}
-    # Position probes every 15 s at most; the others keep their long back-off.
+    # Position probes every 15 s at most; the others keep their long back-off: it starts at
+    # their interval (plus up to half of it as jitter) and doubles, so a feed polled every 20
+    # or 30 min may be asked twice in the hour (at ~25 min and ~65 min from its first failure,
+    # by the draw of the jitter), the others once.
     assert asked["position"] <= 3600 / Recovery.PROBE_EVERY_S + 1
-    assert all(n <= 1 for f, n in asked.items() if f != "position"), asked
+    intervals = {f.name: f.interval_s for f in FEEDS}
+    allowed = {f: 2 if intervals[f] <= 1800 else 1 for f in asked if f != "position"}
+    assert all(asked[f] <= n for f, n in allowed.items()), asked
 
 
 # -- only an answer counts against the spacing ------------------------------------------
