@@ -100,6 +100,11 @@ class FeedDef(Generic[T_co]):
         return self.data_time(received.value) if self.data_time and received else None
 
 
+# CelesTrak answers 403 to a client that asks for the same resource more than once in two
+# hours: its GP and its supplemental GP both keep to this.
+CELESTRAK_SPACING_S = 7200.0
+
+
 def _newest_epoch(sets: ElementSets) -> datetime:
     return sets.sets[-1].epoch
 
@@ -111,12 +116,12 @@ TLE = FeedDef(
     url="https://celestrak.org/NORAD/elements/gp.php?CATNR=25544&FORMAT=JSON",
     # CelesTrak answers 403 to clients that ask more than once every two hours; the floor is
     # lower only so a local mirror or file can be polled faster.
-    interval_s=7200.0,
+    interval_s=CELESTRAK_SPACING_S,
     min_interval_s=60.0,
     retry_max_s=4 * 3600.0,
     # CelesTrak blocks clients that download the same elements more than once every two hours,
     # whichever feed asks (and across restarts: the runtime keeps the last request time).
-    host_spacing_s=7200.0,
+    host_spacing_s=CELESTRAK_SPACING_S,
     spacing_per_path=True,
     # Elements age from their epoch: a feed answering with 40-day-old elements is not "ok".
     data_time=_newest_epoch,
@@ -215,16 +220,16 @@ OEM = FeedDef(
     max_body_bytes=LARGEST_BODY_BYTES,
 )
 # CelesTrak's elements fitted to that trajectory (six-hour segments): the same two-hour
-# politeness as its GP, and the same host, so the spacing covers both feeds.
+# politeness as its GP, kept per resource (`spacing_per_path`), so neither waits for the other.
 SUPGP = FeedDef(
     name="supgp",
     parse=parse_supgp,
     value_type=SupGp,
     url="https://celestrak.org/NORAD/elements/supplemental/sup-gp.php?SOURCE=ISS-E&FORMAT=JSON",
-    interval_s=7200.0,
+    interval_s=CELESTRAK_SPACING_S,
     min_interval_s=60.0,
     retry_max_s=4 * 3600.0,
-    host_spacing_s=7200.0,
+    host_spacing_s=CELESTRAK_SPACING_S,
     spacing_per_path=True,
     data_time=lambda fit: fit.start,
     max_data_age_s=7 * 86400.0,

@@ -64,11 +64,9 @@ class MissionBar(TextLines):
         else:
             badge = view.badge or Badge("LIVE", "live")
             level = "live" if badge.level == "replay" else badge.level
-            label = badge.label
-            if view.clock_warning:
-                # A wrong clock makes every age and countdown wrong: its words come before
-                # the count of feeds down, which the feeds bar below lists one by one.
-                label = label.split(" · ")[0]
+            # A wrong clock makes every age and countdown wrong: its words come before the
+            # count of feeds down, which the feeds bar below lists.
+            label = (badge.short or badge.label) if view.clock_warning else badge.label
             text.append(f" {label} ", style=self.component_style(f"mission-bar--{level}"))
         text.append(
             f"  {view.now:%Y-%m-%d %H:%M:%S} UTC",

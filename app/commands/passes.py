@@ -24,6 +24,7 @@ import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -132,23 +133,20 @@ def plan_passes(
     # `feeds` but does not by itself make the plan degraded.
     feed_trouble = any(f["state"] != "ok" for name, f in feeds.items() if name == "tle")
 
+    # What every answer of this run says the same way; the passes and their honesty vary.
+    planned = partial(
+        PlannedPasses, at, days, visible_only, observer, zone, choice, feeds=feeds, notices=notices
+    )
+
     def none_offered(why: str) -> PlannedPasses:
         notices.append(f"passes withheld: {why}")
-        return PlannedPasses(
-            at,
-            days,
-            visible_only,
-            observer,
-            zone,
-            choice,
-            [],
-            [],
-            [],
-            why,
-            None,
-            feeds,
-            notices,
-            True,
+        return planned(
+            passes=[],
+            approximate=[],
+            sources=[],
+            withheld=why,
+            withheld_after=None,
+            degraded=True,
         )
 
     if choice is None:
@@ -219,22 +217,14 @@ def plan_passes(
             f"orbit: {first_source.label} (made {first_source.created:%Y-%m-%d %H:%M}Z)"
             f" to {covered_until:%Y-%m-%d %H:%M}Z, then the elements"
         )
-    return PlannedPasses(
-        at,
-        days,
-        visible_only,
-        observer,
-        zone,
-        choice,
-        passes,
-        approximate,
-        [s.kind if s is not None else None for s in sources],
-        too_old,
-        withheld_after,
-        feeds,
-        notices,
-        degraded,
-        orbit_said,
+    return planned(
+        passes=passes,
+        approximate=approximate,
+        sources=[s.kind if s is not None else None for s in sources],
+        withheld=too_old,
+        withheld_after=withheld_after,
+        degraded=degraded,
+        orbit_said=orbit_said,
     )
 
 

@@ -141,6 +141,9 @@ class Badge:
     label: str
     level: BadgeLevel
     hint: str = ""
+    # The label without its count of feeds down ("CONNECTING"), for when something more
+    # urgent needs the room (a wrong clock); the feeds bar names them anyway.
+    short: str = ""
 
 
 def mode_badge(state: MissionState, now: datetime) -> Badge:
@@ -159,12 +162,12 @@ def mode_badge(state: MissionState, now: datetime) -> Badge:
     if answering:
         if not down:
             return Badge("LIVE", "live")
-        return Badge(f"LIVE · {len(down)} down", "degraded")
+        return Badge(f"LIVE · {len(down)} down", "degraded", short="LIVE")
     if all(h.not_answering(now) for h in enabled):
         hint = "" if has_received_anything(state) else "nothing received · try issdash --demo"
         return Badge("OFFLINE", "offline", hint)
     label = "CONNECTING" if not down else f"CONNECTING · {len(down)} down"
-    return Badge(label, "degraded")
+    return Badge(label, "degraded", short="CONNECTING")
 
 
 def has_received_anything(state: MissionState) -> bool:

@@ -118,6 +118,12 @@ class Disagreement:
     along_track_s: float
 
 
+# Neither source measured (no trajectory, or no orbit at all).
+NO_DISAGREEMENT: Mapping[ComparedKind, Disagreement | None] = MappingProxyType(
+    {"elements": None, "celestrak-supgp": None}
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Burn:
     """A manoeuvre known from a trajectory's event summary (delta-v above zero)."""
@@ -567,6 +573,7 @@ def disagreement_notices(
 __all__ = [
     "DISAGREEMENT_NOTICE_KM",
     "LABELS",
+    "NO_DISAGREEMENT",
     "BestOrbit",
     "Burn",
     "ComparedKind",

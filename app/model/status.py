@@ -16,7 +16,7 @@ from issdash.model.certainty import Unknown, feed_trouble, part_gaps, trusted, u
 from issdash.model.crew_roster import build_roster
 from issdash.model.manoeuvres import events_json, trajectory_events
 from issdash.model.orbit import ElementsUnusable
-from issdash.model.orbit_source import disagreement_notices
+from issdash.model.orbit_source import NO_DISAGREEMENT, disagreement_notices
 from issdash.model.passes.finder import Pass
 from issdash.model.passes.upcoming import (
     approximate_at,
@@ -210,7 +210,7 @@ def orbit_status(state: MissionState, now: datetime, orbit: Orbit | None) -> dic
     held = state.oem
     events = events_json(trajectory_events(held.value, now)) if held is not None else None
     source = orbit.engine.source_at(now) if orbit is not None else None
-    compared = orbit.engine.disagreement(now) if orbit is not None else {}
+    compared = orbit.engine.disagreement(now) if orbit is not None else NO_DISAGREEMENT
     error_km: float | None = None
     if orbit is not None and orbit.telemetry is not None and orbit.telemetry.error is not None:
         error_km = orbit.telemetry.error.median_km
@@ -233,13 +233,11 @@ def orbit_status(state: MissionState, now: datetime, orbit: Orbit | None) -> dic
         "why": source.why if source is not None else None,
         "disagreement_km": {
             kind: round(d.distance_km, 3) if d is not None else None for kind, d in compared.items()
-        }
-        or {"elements": None, "celestrak-supgp": None},
+        },
         "along_track_s": {
             kind: round(d.along_track_s, 2) if d is not None else None
             for kind, d in compared.items()
-        }
-        or {"elements": None, "celestrak-supgp": None},
+        },
         "events": events or [],
         "events_known": events is not None,
         "notices": notices,

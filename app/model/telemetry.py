@@ -9,22 +9,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from issdash.feeds.elements import ElementsChoice, ExpectedError
 from issdash.feeds.values import ElementSet, Observer, PositionFix
 from issdash.model.orbit import ElementsUnusable, OrbitEngine, StationState
+from issdash.model.orbit_source import NO_DISAGREEMENT
 from issdash.model.passes.finder import Pass
 from issdash.model.passes.upcoming import PASS_SEARCH_SPAN
 from issdash.model.state import ElementsOrigin, MissionState
 
 if TYPE_CHECKING:
     from issdash.model.orbit_source import ComparedKind, Disagreement, OrbitInputs, SourceAt
-
-_NO_DISAGREEMENT: Mapping[ComparedKind, Disagreement | None] = MappingProxyType(
-    {"elements": None, "celestrak-supgp": None}
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +43,7 @@ class Telemetry:
     # The elements and CelesTrak's fit measured against NASA's trajectory at this time (None
     # for each where either is missing there).
     disagreement: Mapping[ComparedKind, Disagreement | None] = field(
-        default_factory=lambda: _NO_DISAGREEMENT
+        default_factory=lambda: NO_DISAGREEMENT
     )
 
 

@@ -94,9 +94,8 @@ class MapScenes:
         second only recomposed an identical map.
         """
         key = (
-            # The engine, not just its elements: a new trajectory (or fit) moves the track.
+            # The engine: rebuilt for new elements and for a new trajectory or fit alike.
             engine,
-            engine.elements,
             frame.state.observer,
             frame.toggles,
             frame.settings.map,

@@ -18,7 +18,7 @@ from issdash.model.manoeuvres import (
     state_events,
 )
 from issdash.model.state import MissionState
-from tests.support.oem_sample import REBOOST_2022, START_2022, oem_2022, with_oem
+from tests.support.oem_sample import REBOOST_2022, REBOOST_2022_JSON, START_2022, oem_2022, with_oem
 
 
 @pytest.mark.parametrize(
@@ -126,14 +126,7 @@ def test_events_json_names_kind_time_and_nulls_for_what_the_table_lacks() -> Non
         manoeuvre(row("PDAM", 0.0)),
     ]
     assert events_json(events) == [
-        {
-            "name": "GMT057 Reboost",
-            "kind": "reboost",
-            "time": "2022-02-26T01:37:00Z",
-            "delta_v_m_s": 0.4,
-            "apogee_km": 423.8,
-            "perigee_km": 409.1,
-        },
+        REBOOST_2022_JSON,
         {
             "name": "GMT060 Desat",
             "kind": "other",

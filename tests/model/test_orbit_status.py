@@ -14,7 +14,7 @@ from issdash.feeds.sources import RawResponse
 from issdash.model.state import MissionState
 from issdash.model.status import build_status, dumps_status
 from scripts.fixtures.oem import build_trajectory, write_kvn
-from tests.support.oem_sample import START_2022, oem_2022, with_oem
+from tests.support.oem_sample import REBOOST_2022_JSON, START_2022, oem_2022, with_oem
 
 
 def test_orbit_events_list_the_reboost_with_its_time_and_delta_v() -> None:
@@ -26,14 +26,7 @@ def test_orbit_events_list_the_reboost_with_its_time_and_delta_v() -> None:
         ("NG-17 Arrival", "docking"),
         ("GMT057 Reboost", "reboost"),
     ]
-    assert events[1] == {
-        "name": "GMT057 Reboost",
-        "kind": "reboost",
-        "time": "2022-02-26T01:37:00Z",
-        "delta_v_m_s": 0.4,
-        "apogee_km": 423.8,
-        "perigee_km": 409.1,
-    }
+    assert events[1] == REBOOST_2022_JSON
 
 
 def test_without_a_trajectory_the_events_are_not_known() -> None:

@@ -22,6 +22,15 @@ EVENTS_2022 = (
     Event("NG-17 Arrival", datetime(2022, 2, 21, 9, 35, tzinfo=UTC), 0.0, 424.8, 408.6),
     Event("GMT057 Reboost", REBOOST_2022, 0.4, 423.8, 409.1),
 )
+# That reboost as `status --json` lists it in `orbit.events`.
+REBOOST_2022_JSON = {
+    "name": "GMT057 Reboost",
+    "kind": "reboost",
+    "time": "2022-02-26T01:37:00Z",
+    "delta_v_m_s": 0.4,
+    "apogee_km": 423.8,
+    "perigee_km": 409.1,
+}
 
 
 def kvn_2022() -> str:

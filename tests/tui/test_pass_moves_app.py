@@ -12,20 +12,17 @@ from textual.app import App
 from textual.pilot import Pilot
 
 from issdash.config.settings import Settings, load_settings
-from issdash.core.runtime import Runtime, load_demo_recording
 from issdash.feeds.adapters.oem import Oem, parse_oem
 from issdash.feeds.adapters.tle import parse_elements
-from issdash.feeds.clock import FrozenClock
 from issdash.feeds.sources import RawResponse
-from issdash.model.map.glyphs import BRAILLE
-from issdash.model.mission_bar import MissionBarView
 from issdash.model.orbit import OrbitEngine
-from issdash.tui.passes.control import PassesControl, PassesHost
+from issdash.tui.passes.control import PassesControl
 from issdash.tui.passes.screen import PassPlannerScreen
 from issdash.widgets.passes.planner import columns_for
 from scripts.fixtures.elements import tle_text
 from scripts.fixtures.oem import Event, build_trajectory, write_kvn
 from tests.support.oem_sample import with_oem
+from tests.support.passes_host import bare_passes_control
 
 CAIRNS = "-16.92,145.77"
 AT = datetime(2025, 4, 8, 9, 5, tzinfo=UTC)  # 20 min before a visible pass at Cairns
@@ -40,22 +37,7 @@ def engine(mean_anomaly_deg: float) -> OrbitEngine:
 
 
 def control_for(app: App[None], settings: Settings) -> PassesControl:
-    runtime = Runtime.for_demo(settings, load_demo_recording(), FrozenClock(AT))
-    return PassesControl(
-        PassesHost(
-            app=app,
-            settings=settings,
-            store=runtime.store,
-            clock=runtime.clock,
-            kiosk=None,
-            glyphs=BRAILLE,
-            bar_view=lambda state, now: MissionBarView(now, state.mode, 1.0),
-            engine_for=lambda _elements: None,
-            tick_s=lambda: 1.0,
-            kiosk_widgets=lambda: (None, None),
-            redraw=lambda: None,
-        )
-    )
+    return bare_passes_control(app, settings, AT)[0]
 
 
 async def search(

@@ -400,32 +400,22 @@ async def test_the_pass_feature_runs_on_its_host_alone() -> None:
 
     from issdash.feeds.adapters.tle import parse_elements
     from issdash.feeds.sources import RawResponse
-    from issdash.model.map.glyphs import BRAILLE
-    from issdash.model.mission_bar import MissionBarView
     from issdash.model.orbit import OrbitEngine
-    from issdash.tui.passes.control import PassesControl, PassesHost
     from scripts.fixtures.ms27_payloads import TLE_TEXT
+    from tests.support.passes_host import bare_passes_control
 
     at = RISE - timedelta(minutes=20)
     settings = load_settings(observer=CAIRNS)
-    runtime = Runtime.for_demo(settings, load_demo_recording(), FrozenClock(at))
     engine = OrbitEngine(parse_elements(RawResponse("x", 200, "", TLE_TEXT, at), at))
     app: App[None] = App()
     redraws: list[datetime] = []
-    control = PassesControl(
-        PassesHost(
-            app=app,
-            settings=settings,
-            store=runtime.store,
-            clock=runtime.clock,
-            kiosk=None,
-            glyphs=BRAILLE,
-            bar_view=lambda state, now: MissionBarView(now, state.mode, 1.0),
-            engine_for=lambda _elements: engine,
-            tick_s=lambda: 1.0,
-            kiosk_widgets=lambda: (None, None),
-            redraw=lambda: redraws.append(runtime.clock.now()),
-        )
+    # The clock is frozen at `at`: every redraw happens at it.
+    control, runtime = bare_passes_control(
+        app,
+        settings,
+        at,
+        engine_for=lambda _elements: engine,
+        redraw=lambda: redraws.append(at),
     )
     observer = runtime.store.state.observer
     async with app.run_test(size=(120, 40)) as pilot:
