@@ -6,7 +6,7 @@ altitude, an eccentricity that is not an ellipse) instead of letting it be drawn
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -14,6 +14,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from issdash.feeds.clock import ensure_utc
 
 ISS_NORAD_ID = 25544
+# Zarya, the station's first module, was launched on 1998-11-20 at 06:40 UTC: nothing dated
+# before it describes the station (and its orbit count starts there).
+ZARYA_LAUNCH = datetime(1998, 11, 20, 6, 40, tzinfo=UTC)
 
 UtcDatetime = Annotated[datetime, AfterValidator(ensure_utc)]
 

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from issdash.feeds.clock import iso_z
 from issdash.feeds.elements import ElementsChoice, describe_age
 from issdash.feeds.text import clean_text
-from issdash.feeds.values import Observer
+from issdash.feeds.values import ZARYA_LAUNCH, Observer
 from issdash.model.local_time import format_local, is_utc, zone_abbreviation
 from issdash.model.orbit import ElementsUnusable, OrbitEngine
 from issdash.model.orbit_source import OrbitInputs
@@ -57,7 +57,7 @@ MIN_DAYS, MAX_DAYS = 1, 30
 ORBIT_FEEDS = ("tle", "oem", "supgp")
 # The station did not exist before Zarya's launch; the Sun comes from the bundled planetary
 # ephemeris (de421, to 2053-10-09), which every time of the search must stay inside.
-EARLIEST_START = datetime(1998, 11, 20, 6, 40, tzinfo=UTC)
+EARLIEST_START = ZARYA_LAUNCH
 LATEST_END = datetime(2053, 10, 7, tzinfo=UTC)
 # Wide enough for the start and time columns to carry UTC beside the local time.
 _WIDE_COLUMNS = 110

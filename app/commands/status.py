@@ -15,6 +15,7 @@ from issdash.commands.exits import EXIT_DEGRADED, EXIT_OK, LocalInputError
 from issdash.commands.inputs import element_history, recording
 from issdash.feeds.clock import FrozenClock, SystemClock, clock_doubt, iso_z
 from issdash.feeds.text import clean_text
+from issdash.feeds.values import ZARYA_LAUNCH
 
 if TYPE_CHECKING:
     from issdash.config.settings import Settings
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 # `status --at` range: the station did not exist before Zarya's launch, and the Sun's
 # position comes from the bundled planetary ephemeris (de421: to 2053-10-09), which a 24 h
 # pass search and the tracks around the time must stay inside.
-EARLIEST_AT = datetime(1998, 11, 20, 6, 40, tzinfo=UTC)
+EARLIEST_AT = ZARYA_LAUNCH
 LATEST_AT = datetime(2053, 10, 7, tzinfo=UTC)
 
 

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from issdash.feeds.clock import ensure_utc
 from issdash.feeds.elements import MAX_ALTITUDE_KM, MIN_ALTITUDE_KM, physical_problem, satrec
-from issdash.feeds.values import ElementSet, PositionFix
+from issdash.feeds.values import ZARYA_LAUNCH, ElementSet, PositionFix
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -39,9 +39,8 @@ _SHADOW_REFINE_POINTS = 65  # 20 s in 64 intervals: the change is known to 0.31 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
-# Zarya, the station's first module, was launched on 1998-11-20 at 06:40 UTC: the station's
-# orbit count starts there. The TLE's revolution field has five digits and wraps at 100,000.
-ZARYA_LAUNCH = datetime(1998, 11, 20, 6, 40, tzinfo=UTC)
+# The station's orbit count starts at Zarya's launch (`ZARYA_LAUNCH`). The TLE's revolution
+# field has five digits and wraps at 100,000.
 _REV_FIELD_WRAP = 100_000
 # The station has flown 15.5-15.8 revolutions a day (330-430 km); the middle of that is off by
 # under 2,000 revolutions after 25 years, far less than the 50,000 that would pick the wrong

@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 
 from issdash.feeds.sources import FeedError, RawResponse
 from issdash.feeds.text import clean_text
+from issdash.feeds.values import ZARYA_LAUNCH
 
 STATION_NAME = "ISS"
 STATION_ID = "1998-067A"  # COSPAR, written 1998-067-A by NASA; compared without dashes
@@ -427,6 +428,8 @@ def _validated(header_meta: dict[str, str], segments: list[_Segment], now: datet
                 raise FeedError(f"state at {state.epoch:%Y-%m-%d %H:%M:%S} is outside its span")
         states.extend(segment.states)
     _check_states(states)
+    if first[5] < ZARYA_LAUNCH:
+        raise FeedError(f"starts {first[5]:%Y-%m-%d}, before the station was launched")
     comments = [c for s in segments for c in s.comments]
     nodes = _nodes(comments)
     return Oem(

@@ -20,7 +20,7 @@ from typing import Any
 from issdash.feeds.adapters.tle import parse_element_sets
 from issdash.feeds.clock import ensure_utc, parse_iso_utc
 from issdash.feeds.sources import FeedError, RawResponse
-from issdash.feeds.values import ElementSet
+from issdash.feeds.values import ZARYA_LAUNCH, ElementSet
 
 # CelesTrak fits six-hour segments about two weeks ahead (~60); a month of them is the most a
 # body may hold to be believed.
@@ -30,6 +30,8 @@ MAX_SEGMENTS = 200
 SEGMENT_HOLD = timedelta(hours=8)
 # A body whose last segment ended this long before `now` is an old file, not this fit.
 MAX_STALE = timedelta(days=30)
+# CelesTrak fits from the latest trajectory onwards: its first segment is not days ahead.
+MAX_START_AHEAD = timedelta(days=2)
 # CelesTrak's RMS of a fit is tens of metres to a few km; anything outside is not an RMS.
 _MAX_RMS_KM = 1000.0
 
@@ -81,8 +83,13 @@ def parse_supgp(raw: RawResponse, now: datetime | None) -> SupGp:
     rms = _rms_by_epoch(raw.body)
     segments = tuple(SupGpSegment(s, rms.get(s.epoch)) for s in sets.sets)
     fit = SupGp(segments)
+    if fit.start < ZARYA_LAUNCH:
+        raise FeedError(f"a segment from {fit.start:%Y-%m-%d}, before the station was launched")
     if now is not None and fit.stop < ensure_utc(now) - MAX_STALE:
         raise FeedError(f"the last segment is from {fit.start:%Y-%m-%d}: an old fit")
+    if now is not None and fit.start > ensure_utc(now) + MAX_START_AHEAD:
+        # A fit runs from about now to two weeks ahead; one that begins later is not this one.
+        raise FeedError(f"the first segment is dated {fit.start:%Y-%m-%d}, in the future")
     return fit
 
 

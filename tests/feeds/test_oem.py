@@ -233,3 +233,9 @@ def test_an_html_page_is_named_as_one(page: str) -> None:
     raw = RawResponse("https://nasa-public-data.s3.amazonaws.com/x", 200, "", page, None)
     with pytest.raises(FeedError, match="got an HTML page, not a trajectory"):
         parse_oem(raw, None)
+
+
+def test_a_trajectory_from_before_the_station_existed_is_refused() -> None:
+    old = build_trajectory(datetime(1990, 1, 1, tzinfo=UTC), hours=3.0, burn=None)
+    with pytest.raises(FeedError, match="starts 1990-01-01, before the station was launched"):
+        parse(write_kvn(old, []), None)

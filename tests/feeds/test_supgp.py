@@ -70,3 +70,14 @@ def test_more_segments_than_one_fit_has_are_refused() -> None:
 def test_a_fit_from_months_ago_is_an_old_file_not_this_fit() -> None:
     with pytest.raises(FeedError, match="old fit"):
         parse_supgp(_raw(_segments(4)), NOW + timedelta(days=60))
+
+
+def test_a_fit_that_begins_days_ahead_is_not_this_fit() -> None:
+    with pytest.raises(FeedError, match="in the future"):
+        parse_supgp(_raw(_segments(4)), NOW - timedelta(days=5))
+
+
+def test_segments_before_the_station_existed_are_refused_whenever_used() -> None:
+    rows = [omm_record(EPOCH="1990-01-01T00:00:00.000000")]
+    with pytest.raises(FeedError, match="before the station was launched"):
+        parse_supgp(_raw(rows), None)
