@@ -17,6 +17,7 @@ from issdash.commands.cli import main
 from issdash.feeds.registry import FEED_NAMES
 from scripts.fixtures.ms27_payloads import TLE_TEXT, wheretheiss
 from tests.support.loopback import Reply, loopback_server
+from tests.support.lsserver import telemetry_only
 
 LAUNCH = datetime(2025, 4, 8, 5, 47, 15, tzinfo=UTC)
 KEYS = {
@@ -137,6 +138,21 @@ def test_timeout_reports_what_did_not_answer(
     assert status["feeds"]["position"]["error"] == "no answer within 0.5 s"
     assert status["feeds"]["tle"]["state"] == "disabled"
     assert status["position"] is not None  # bundled elements still give a position
+
+
+def test_a_refused_telemetry_stream_does_not_hold_status_for_its_timeout(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    telemetry_only(monkeypatch, "http://127.0.0.1:9")
+    status = run_status(capsys, "--timeout", "30", code=3)
+    # The refusal ended the wait (after 30 s it would say "no telemetry within 30 s"); the
+    # report still says why the telemetry is not known.
+    assert status["feeds"]["telemetry"] == {
+        "state": "down",
+        "age_s": None,
+        "error": "cannot connect to the server",
+    }
+    assert status["station"]["signal"] is None
 
 
 def test_bad_arguments_are_clear_errors(capsys: pytest.CaptureFixture[str]) -> None:
