@@ -11,6 +11,7 @@ import asyncio
 import email.utils
 import re
 import socket
+import sys
 import zlib
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -481,6 +482,10 @@ class SourceRouter:
 
 def make_http_client(max_connections: int = 8) -> httpx.AsyncClient:
     """The one HTTP client the whole program shares."""
+    # httpx imports its own command-line client (click, rich.syntax, pygments: half of its
+    # import time) whenever those happen to be installed; nothing here runs it. A None in
+    # sys.modules makes that one import fail, and httpx then defines a stub `main` instead.
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     import httpx
 
     return httpx.AsyncClient(

@@ -57,6 +57,12 @@ class StreamStatus:
 
 OnUpdates = Callable[[list[TelemetryUpdate]], None]
 OnStatus = Callable[[StreamStatus], None]
+# An attempt to open a session failed before any session existed (refused, not a server,
+# no answer within the client's own connect timeouts); the client will try again later.
+OnAttemptFailed = Callable[[str], None]
+# What that says (the client does not tell why: a refusal, a name that does not resolve and
+# an HTTP error all end an attempt the same way).
+CANNOT_CONNECT = "cannot connect to the server"
 
 
 class Coalescer:
@@ -114,9 +120,17 @@ class StreamSettings:
 class LightstreamerTelemetry:
     """Runs one Lightstreamer session until cancelled, delivering batches and status."""
 
-    def __init__(self, settings: StreamSettings, clock: Clock) -> None:
+    def __init__(
+        self,
+        settings: StreamSettings,
+        clock: Clock,
+        on_attempt_failed: OnAttemptFailed | None = None,
+    ) -> None:
         self.settings = settings
         self._clock = clock
+        # Told apart from `on_status`: the dashboard keeps waiting through failed attempts
+        # (the client retries), while a one-off `status` knows this round is over.
+        self._on_attempt_failed = on_attempt_failed
         self.connected = False
 
     async def run(self, on_updates: OnUpdates, on_status: OnStatus) -> None:
@@ -202,6 +216,9 @@ class LightstreamerTelemetry:
                     elif text.startswith("DISCONNECTED") and self.connected:
                         self.connected = False
                         on_status(StreamStatus(False, now, "connection lost, reconnecting"))
+                    elif text == "DISCONNECTED:WILL-RETRY" and self._on_attempt_failed:
+                        # Never connected: this attempt failed (at once when refused).
+                        self._on_attempt_failed(CANNOT_CONNECT)
                 else:
                     # The client gives up after a server error: try again later ourselves.
                     self.connected = False

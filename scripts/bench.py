@@ -130,6 +130,7 @@ def whole_process(runs: int, window_s: float, settle_s: float) -> list[dict[str,
         dashboard_argv,
         floor_argv,
         measure,
+        offline_status_seconds,
         status_seconds,
     )
 
@@ -148,6 +149,7 @@ def whole_process(runs: int, window_s: float, settle_s: float) -> list[dict[str,
         cpu60.append(d60.cpu_pct or 0.0)
         rss.append(max(d1.peak_rss_mb, d60.peak_rss_mb))
     status = [status_seconds() for _ in range(max(3, runs))]
+    offline = [offline_status_seconds() for _ in range(max(5, runs))]
     floor_median = statistics.median(floor_start)
     start_median = statistics.median(start)
     return [
@@ -180,6 +182,13 @@ def whole_process(runs: int, window_s: float, settle_s: float) -> list[dict[str,
             status,
             "<= 1.0 s",
             statistics.median(status) <= 1.0,
+        ),
+        row(
+            "status --json offline (every feed refused), whole process",
+            "s",
+            offline,
+            "<= 1.0 s",
+            statistics.median(offline) <= 1.0,
         ),
     ]
 

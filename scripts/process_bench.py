@@ -19,6 +19,7 @@ import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import termios
 import threading
 import time
@@ -158,3 +159,27 @@ def status_seconds() -> float:
         capture_output=True,
     )
     return time.monotonic() - t0
+
+
+def offline_status_seconds() -> float:
+    """`status --json` with every feed and the telemetry stream at a closed port (127.0.0.1:9,
+    refused at once), a fresh cache: nothing may be waited for until `--timeout`."""
+    from issdash.config.settings import FEED_NAMES
+
+    with tempfile.TemporaryDirectory(prefix="issdash-bench-") as tmp:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ISSDASH_")}
+        for feed in FEED_NAMES:
+            env[f"ISSDASH_FEEDS__{feed.upper()}__URL"] = "http://127.0.0.1:9/x"
+        env["ISSDASH_FEEDS__TELEMETRY__URL"] = "http://127.0.0.1:9"
+        env["ISSDASH_CACHE_DIR"] = str(Path(tmp) / "cache")
+        env["ISSDASH_LOG_FILE"] = str(Path(tmp) / "issdash.log")
+        t0 = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-m", "issdash", "status", "--json"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+        )
+        elapsed = time.monotonic() - t0
+    assert done.returncode == 3, done.stderr  # every feed down: degraded
+    return elapsed

@@ -29,10 +29,12 @@ LATEST_AT = datetime(2053, 10, 7, tzinfo=UTC)
 
 
 def status_command(args: argparse.Namespace, settings: Settings) -> int:
+    from issdash.core.gc_pause import freeze_at_exit
     from issdash.core.runtime import Runtime
     from issdash.model.status import build_status, dumps_status
 
     logging.basicConfig(level=logging.ERROR)
+    freeze_at_exit()  # a one-off: nothing it built needs collecting as the process ends
     if args.at is not None and not EARLIEST_AT <= args.at <= LATEST_AT:
         raise LocalInputError(
             f"--at {iso_z(args.at)}: outside what can be computed"

@@ -227,7 +227,7 @@ class Runtime:
             backoff_max_s=feed.retry_max_s,
         )
         return StationFeed(
-            lambda _: LightstreamerTelemetry(stream, clock),
+            lambda f: LightstreamerTelemetry(stream, clock, on_attempt_failed=f.on_attempt_failed),
             clock,
             self.store.publish,
             self.recorder,

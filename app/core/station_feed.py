@@ -43,6 +43,9 @@ class StationFeed:
         self._publish = publish
         self._recorder = recorder
         self.batches = 0
+        # Why the stream failed, if it did, and a wake-up for a gather waiting on it.
+        self._failure: str | None = None
+        self._wake: asyncio.Event | None = None
         self.source = source_factory(self)
 
     def reset(self) -> None:
@@ -66,6 +69,9 @@ class StationFeed:
 
     def on_status(self, status: StreamStatus) -> None:
         if not status.connected:
+            self._failure = status.error or "disconnected"
+            if self._wake is not None:
+                self._wake.set()
             self._publish(
                 FeedFailure(FEED, status.error or "disconnected", status.at, status.retry_in_s)
             )
@@ -73,10 +79,19 @@ class StationFeed:
     async def run(self) -> None:
         await self.source.run(self.on_updates, self.on_status)
 
+    def on_attempt_failed(self, reason: str) -> None:
+        """The stream could not open a session (it will try again): nothing is published, as
+        the dashboard waits through the client's retries; a one-off gather stops waiting."""
+        self._failure = reason
+        if self._wake is not None:
+            self._wake.set()
+
     async def gather(self, timeout_s: float, settle_s: float = 1.0) -> bool:
         """Run until the snapshot has arrived (nothing new for `settle_s` after the first
-        batch) or `timeout_s` passes; True if anything arrived. A stream that said nothing
-        at all is reported as a failure, as a poll without an answer is."""
+        batch), the stream has failed before anything arrived (a refused connection, a
+        refused adapter set), or `timeout_s` passes; True if anything arrived. A stream that
+        said nothing at all is reported as a failure, as a poll without an answer is, and with
+        the stream's reason when it gave one."""
         if isinstance(self.source, TelemetryReplay):
             # A replay knows at once what had arrived by now (read in batches, so what is
             # held is one batch, however large the recording); a one-off answer needs the
@@ -85,23 +100,36 @@ class StationFeed:
             for batch in self.source.due_batches(now, TelemetryReplay.CURRENT_LOOKBACK):
                 self.on_updates(batch)
             return self.batches > 0
+        self._failure = None
+        self._wake = wake = asyncio.Event()
         task = asyncio.create_task(self.run())
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
         seen, quiet_since = 0, loop.time()
         try:
-            while loop.time() < deadline and not task.done():
-                await asyncio.sleep(0.1)
-                if self.batches != seen:
-                    seen, quiet_since = self.batches, loop.time()
-                elif seen and loop.time() - quiet_since >= settle_s:
+            while not task.done():
+                now_s = loop.time()
+                if now_s >= deadline:
                     break
+                if self.batches != seen:
+                    seen, quiet_since = self.batches, now_s
+                elif seen and now_s - quiet_since >= settle_s:
+                    break
+                elif not seen and self._failure is not None:
+                    # Failed for this round: the client's next attempt comes after its own
+                    # retry delay, and waiting for it was most of an offline `status`.
+                    break
+                # Woken at once by a failure; the settling is checked every tenth of a second.
+                wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(min(0.1, deadline - now_s)):
+                        await wake.wait()
         finally:
+            self._wake = None
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         if not self.batches:
-            self._publish(
-                FeedFailure(FEED, f"no telemetry within {timeout_s:g} s", self._clock.now(), None)
-            )
+            reason = self._failure or f"no telemetry within {timeout_s:g} s"
+            self._publish(FeedFailure(FEED, reason, self._clock.now(), None))
         return self.batches > 0

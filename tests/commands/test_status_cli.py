@@ -17,6 +17,8 @@ from issdash.commands.cli import main
 from issdash.feeds.registry import FEED_NAMES
 from scripts.fixtures.ms27_payloads import TLE_TEXT, wheretheiss
 from tests.support.loopback import Reply, loopback_server
+from tests.support.lsserver import telemetry_only
+from tests.support.processes import offline_env, run_isolated
 
 LAUNCH = datetime(2025, 4, 8, 5, 47, 15, tzinfo=UTC)
 KEYS = {
@@ -137,6 +139,56 @@ def test_timeout_reports_what_did_not_answer(
     assert status["feeds"]["position"]["error"] == "no answer within 0.5 s"
     assert status["feeds"]["tle"]["state"] == "disabled"
     assert status["position"] is not None  # bundled elements still give a position
+
+
+def test_a_refused_telemetry_stream_does_not_hold_status_for_its_timeout(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    telemetry_only(monkeypatch, "http://127.0.0.1:9")
+    status = run_status(capsys, "--timeout", "30", code=3)
+    # The refusal ended the wait (after 30 s it would say "no telemetry within 30 s"); the
+    # report still says why the telemetry is not known.
+    assert status["feeds"]["telemetry"] == {
+        "state": "down",
+        "age_s": None,
+        "error": "cannot connect to the server",
+    }
+    assert status["station"]["signal"] is None
+
+
+def test_offline_status_loads_no_ui_nor_httpx_cli_and_is_not_collected_at_exit(
+    tmp_path: Path,
+) -> None:
+    env = offline_env(tmp_path)
+    result = run_isolated(
+        f"""
+        import atexit, contextlib, gc, io, json, os, sys
+        os.environ.clear()
+        os.environ.update({env!r})
+        state = {{}}
+
+        def report():
+            # Registered before main(): runs after every exit handler main() registered.
+            state["frozen_at_exit"] = [str(gc.get_freeze_count() > 0)]
+            print(json.dumps(state))
+
+        atexit.register(report)
+        from issdash.commands.cli import main
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            state["code"] = [str(main(["status", "--json", "--timeout", "30"]))]
+        state["telemetry"] = [json.loads(out.getvalue())["feeds"]["telemetry"]["error"]]
+        state["loaded"] = sorted(
+            m for m in sys.modules
+            if m.split(".")[0] in ("textual", "rich", "click", "pygments")
+        )
+        """
+    )
+    assert result["code"] == ["3"]
+    assert result["telemetry"] == ["cannot connect to the server"]
+    # httpx's own command-line client (click, rich, pygments) is never imported.
+    assert result["loaded"] == []
+    # The process's objects are frozen before the interpreter's last collections.
+    assert result["frozen_at_exit"] == ["True"]
 
 
 def test_bad_arguments_are_clear_errors(capsys: pytest.CaptureFixture[str]) -> None:
