@@ -92,6 +92,9 @@ class ScaledClock:
         self._anchor_mission = ensure_utc(start)
         self._anchor_mono = time.monotonic()
         self._speed = float(speed)
+        # The sleepers' wake-ups, resolved when the clock is set or its speed changes so each
+        # sleep is measured again at once (see `sleep`). Driven from the loop it sleeps on.
+        self._changed: set[asyncio.Future[None]] = set()
 
     @property
     def speed(self) -> float:
@@ -105,23 +108,56 @@ class ScaledClock:
         self._anchor_mission = self.now()
         self._anchor_mono = time.monotonic()
         self._speed = float(speed)
+        self._wake_sleepers()
 
     def set(self, at: datetime) -> None:
         self._anchor_mission = ensure_utc(at)
         self._anchor_mono = time.monotonic()
+        self._wake_sleepers()
+
+    def _wake_sleepers(self) -> None:
+        for woken in self._changed:
+            if not woken.get_loop().is_closed():
+                _resolve(woken)
+        self._changed.clear()
 
     async def sleep(self, seconds: float) -> None:
         # Until the mission time has moved on `seconds`, measured on the clock itself: counting
         # each step at the speed found at its end undercounted a step slowed down from 60x to
         # 1x by a minute, and a replayed poller then waited minutes of real time. Never longer
         # than `seconds` from the time of each look, should the clock be set back meanwhile.
-        target = self.now() + timedelta(seconds=max(0.0, seconds))
-        while (left_s := min((target - self.now()).total_seconds(), seconds)) > 0:
-            if self._speed <= 0:
-                # While paused, wake once a second of real time so a resume is noticed promptly.
-                await asyncio.sleep(1.0)
-                continue
-            await asyncio.sleep(min(left_s / self._speed, 1.0))
+        # One real wait per look, as long as the mission time left at the present speed (none
+        # while paused), cut short when the clock is set or its speed changes: it used to look
+        # every second, which woke every replayed poller each second of an idle dashboard.
+        # (The end is brought forward at each look: keeping it and only capping the wait, a
+        # sleep across a jump back waited until the mission time was back where it had been.)
+        wait = timedelta(seconds=max(0.0, seconds))
+        target = self.now() + wait
+        while True:
+            now = self.now()
+            target = min(target, now + wait)
+            left_s = (target - now).total_seconds()
+            if left_s <= 0:
+                return
+            await self._until_changed(left_s / self._speed if self._speed > 0 else None)
+
+    async def _until_changed(self, timeout_s: float | None) -> None:
+        """Wait `timeout_s` of real time (None: for ever), or until the clock changes."""
+        loop = asyncio.get_running_loop()
+        woken: asyncio.Future[None] = loop.create_future()
+        self._changed.add(woken)
+        timer = None if timeout_s is None else loop.call_later(timeout_s, _resolve, woken)
+        try:
+            await woken
+        finally:
+            self._changed.discard(woken)
+            if timer is not None:
+                timer.cancel()
+
+
+def _resolve(woken: asyncio.Future[None]) -> None:
+    if not woken.done():
+        woken.set_result(None)
 
 
 def ensure_utc(value: datetime) -> datetime:

@@ -76,7 +76,7 @@ class PacedClock:
 
     async def sleep(self, seconds: float) -> None:
         started = self._monotonic()
-        # The replay clock's own sleep follows speed changes (it looks at least every second).
+        # The replay clock's own sleep follows speed changes and jumps (it is woken by them).
         await self._clock.sleep(seconds)
         rest_s = self.MIN_REAL_WAIT_S - (self._monotonic() - started)
         if rest_s > 0:
