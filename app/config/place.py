@@ -6,9 +6,10 @@ and IANA time zone; no download at run time), through a compact index of it kept
 dir (`issdash.config.gazetteer`: built once, then each look-up is one query).
 `with_timezone(observer)` gives an observer its zone: the place's, else the one at its
 coordinates (`timezonefinder`, whose boundary data ships in the `timezonefinder-data`
-package), else the system's. Not pure (it reads the gazetteer), so it sits beside the settings, not in `issdash.model`. `parse_observer` reads
-coordinates as the settings and the command line take them: every way of giving the observer
-is resolved here (the settings call these when they load; see `Settings.zoned_observer`).
+package), else the system's. Not pure (it reads the gazetteer), so it sits beside the
+settings, not in `issdash.model`. `parse_observer` reads coordinates as the settings and the
+command line take them: every way of giving the observer is resolved here (the settings
+call these when they load; see `Settings.zoned_observer`).
 
 How a name is matched:
 
