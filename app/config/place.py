@@ -189,6 +189,77 @@ def _zone_finder() -> Any:
     return TimezoneFinder()
 
 
+# How many coordinates' zones the cache file keeps (an observer seldom moves; the newest win).
+_ZONE_CACHE_ENTRIES = 64
+
+
+def _zone_cache_path() -> Path | None:
+    """The file of zones already found at coordinates, named by the versions of the finder
+    and its boundary data (another version answers from its own file); None when unknown."""
+    import hashlib
+    import importlib.metadata
+
+    import platformdirs
+
+    try:
+        versions = "\0".join(
+            importlib.metadata.version(name) for name in ("timezonefinder", "timezonefinder-data")
+        )
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    digest = hashlib.sha256(f"v1\0{versions}".encode()).hexdigest()[:20]
+    return platformdirs.user_cache_path("issdash") / f"zones-{digest}.json"
+
+
+def _read_zone_cache(path: Path | None) -> dict[str, str | None]:
+    """The cached zones; empty when the file is missing or is not what this module writes."""
+    import json
+
+    if path is None:
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, str) or v is None}
+
+
+def _write_zone_cache(path: Path, cached: dict[str, str | None]) -> None:
+    """Written beside and renamed into place: a reader sees the old file or the new one."""
+    import json
+    import tempfile
+
+    kept = dict(list(cached.items())[-_ZONE_CACHE_ENTRIES:])
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=path.name, suffix=".part", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(kept, f)
+        os.replace(temp, path)
+    except OSError:
+        return  # a cache that cannot be written only means the finder is built next time
+
+
+def _zone_at(latitude_deg: float, longitude_deg: float) -> str | None:
+    """The zone `timezonefinder` finds at the coordinates (None: none there). Its answer is
+    kept in the cache dir: building the finder takes ~150-250 ms at each start, reading the
+    answer back well under one."""
+    key = f"{latitude_deg!r},{longitude_deg!r}"
+    path = _zone_cache_path()
+    cached = _read_zone_cache(path)
+    if key in cached:
+        return cached[key]
+    found = _zone_finder().timezone_at(lng=longitude_deg, lat=latitude_deg)
+    zone = found if isinstance(found, str) else None
+    if path is not None:
+        cached.pop(key, None)
+        cached[key] = zone
+        _write_zone_cache(path, cached)
+    return zone
+
+
 def system_zone_name() -> str | None:
     """The system's IANA zone name: $TZ when it names one, else where /etc/localtime points;
     None when neither says (then local times use the system's offset without a name)."""
@@ -208,7 +279,7 @@ def with_timezone(observer: Observer) -> Observer:
     the system's (`timezone_source` says which)."""
     if observer.timezone and _known_zone(observer.timezone):
         return observer
-    found = _zone_finder().timezone_at(lng=observer.longitude_deg, lat=observer.latitude_deg)
-    if isinstance(found, str) and _known_zone(found):
+    found = _zone_at(observer.latitude_deg, observer.longitude_deg)
+    if found is not None and _known_zone(found):
         return observer.model_copy(update={"timezone": found, "timezone_source": "coordinates"})
     return observer.model_copy(update={"timezone": system_zone_name(), "timezone_source": "system"})
