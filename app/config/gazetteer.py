@@ -36,8 +36,15 @@ __all__ = ["INDEX_VERSION", "City", "Gazetteer", "Sources", "fold", "open_gazett
 INDEX_VERSION = 1
 
 
+# ASCII punctuation, space and control characters to spaces: `fold` of ASCII text, at a
+# fraction of the cost (building the index folds 390,000 names, most of them ASCII).
+_ASCII_NOT_ALNUM = str.maketrans({chr(i): " " for i in range(128) if not chr(i).isalnum()})
+
+
 def fold(text: str) -> str:
     """Case, accents and punctuation folded away, spaces collapsed: how names are compared."""
+    if text.isascii():  # NFKD leaves ASCII as it is, and it has no combining marks
+        return " ".join(text.translate(_ASCII_NOT_ALNUM).lower().split())
     decomposed = unicodedata.normalize("NFKD", text)
     kept = "".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c))
     return " ".join(kept.casefold().split())
@@ -144,6 +151,7 @@ def _fill(conn: sqlite3.Connection, sources: Sources, fingerprint: str) -> None:
             names.append((1, own, index))
             names.extend((0, other, index) for other in _other_names(record, own))
         conn.executemany("INSERT INTO cities VALUES (?, ?, ?, ?, ?, ?, ?, ?)", cities)
+        names.sort()  # in key order, each row goes at the end of the index: a third faster
         conn.executemany("INSERT INTO names VALUES (?, ?, ?)", names)
         meta = {
             "countries": json.dumps(countries),

@@ -177,3 +177,13 @@ def test_any_small_gazetteer_answers_as_its_json(
     folder = tmp_path_factory.mktemp("g")
     # In memory: the same build as on disk (the tests above cover the file), without a sync.
     assert_answers_as(cities, open_gazetteer(write_sources(folder, cities), None))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+def test_ascii_names_fold_as_any_other_name(text: str) -> None:
+    """ASCII takes a shorter road through `fold`; a leading "é " sends the same text down the
+    general one (NFKD, combining marks), and both must agree."""
+    assert fold("é " + text) == " ".join(["e", fold(text)]).rstrip()
+    assert fold(text) == fold(text).strip() and "  " not in fold(text)
+    assert fold(text).isascii() and fold(text) == fold(text).lower()
