@@ -214,7 +214,9 @@ def _open_index(path: Path, fingerprint: str) -> sqlite3.Connection | None:
     if not path.is_file():
         return None
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        # as_uri: a '?' or '#' in the cache dir's path is part of the name, not of the URI.
+        uri = f"{path.absolute().as_uri()}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
     except sqlite3.Error:
         return None
     try:

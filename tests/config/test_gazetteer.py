@@ -98,6 +98,16 @@ def test_the_index_answers_as_the_json_and_is_built_once(tmp_path: Path) -> None
     assert (index.stat().st_ino, index.stat().st_mtime_ns) == (built.st_ino, built.st_mtime_ns)
 
 
+def test_a_cache_dir_with_uri_characters_in_its_name(tmp_path: Path) -> None:
+    sources = write_sources(tmp_path / "data", CITIES)
+    cache = tmp_path / "odd ?mode=rw#dir%20"
+    open_gazetteer(sources, cache).close()
+    (index,) = cache.iterdir()
+    built = index.stat()
+    assert_answers_as(CITIES, open_gazetteer(sources, cache))
+    assert index.stat().st_mtime_ns == built.st_mtime_ns  # read back, not rebuilt
+
+
 def test_a_changed_source_is_never_answered_from_the_old_index(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     sources = write_sources(tmp_path / "data", CITIES)
