@@ -170,11 +170,15 @@ def _other_names(record: Any, own: str) -> set[str]:
 class Gazetteer:
     """Cities by folded name, countries and US states: read from an open index."""
 
-    def __init__(self, conn: sqlite3.Connection, rebuild: Callable[[], sqlite3.Connection]):
-        self._conn = conn
-        self._rebuild = rebuild
-        # One connection shared by the threads that may resolve a place.
+    def __init__(self, connect: Callable[[bool], sqlite3.Connection]):
+        """`connect(fresh)`: the index, opened (fresh: built anew)."""
+        self._connect = connect
+        conn = self._conn = connect(False)
+        # One connection shared by the threads that may resolve a place; a forked child (a
+        # served session) opens its own, as SQLite requires.
         self._lock = threading.Lock()
+        self._pid = os.getpid()
+        self._inherited: list[sqlite3.Connection] = []
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         self.countries: dict[str, str] = json.loads(meta["countries"])
         self.us_states: dict[str, str] = json.loads(meta["us_states"])
@@ -195,12 +199,17 @@ class Gazetteer:
             " WHERE n.own = ? AND n.key = ? ORDER BY n.city"
         )
         with self._lock:
+            if self._pid != os.getpid():
+                # The parent's connection is neither used nor closed here (closing it could
+                # drop the parent's locks): kept unreferenced-by-use until this process ends.
+                self._inherited.append(self._conn)
+                self._conn, self._pid = self._connect(False), os.getpid()
             try:
                 rows = self._conn.execute(query, (own, key)).fetchall()
             except sqlite3.DatabaseError:
                 # Damage that opening did not see: never answer from it; build it again.
                 self._conn.close()
-                self._conn = self._rebuild()
+                self._conn = self._connect(True)
                 rows = self._conn.execute(query, (own, key)).fetchall()
         return [City(*row) for row in rows]
 
@@ -276,4 +285,4 @@ def open_gazetteer(sources: Sources, cache_dir: Path | None) -> Gazetteer:
                     return conn
         return _build_memory(sources, fingerprint)
 
-    return Gazetteer(connect(fresh=False), lambda: connect(fresh=True))
+    return Gazetteer(connect)

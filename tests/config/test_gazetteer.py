@@ -197,3 +197,29 @@ def test_ascii_names_fold_as_any_other_name(text: str) -> None:
     assert fold("é " + text) == " ".join(["e", fold(text)]).rstrip()
     assert fold(text) == fold(text).strip() and "  " not in fold(text)
     assert fold(text).isascii() and fold(text) == fold(text).lower()
+
+
+def test_a_forked_child_answers_from_its_own_connection(tmp_path: Path) -> None:
+    """A served session may be forked from a parent that already resolved a place: SQLite
+    connections must not cross a fork, so the child opens the index again."""
+    import os
+
+    sources = write_sources(tmp_path / "data", CITIES)
+    gazetteer = open_gazetteer(sources, tmp_path / "cache")
+    assert_answers_as(CITIES, gazetteer)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report, never return into pytest
+        code = 1
+        try:
+            assert_answers_as(CITIES, gazetteer)
+            code = 0 if len(gazetteer._inherited) == 1 else 2
+        finally:
+            os.write(write, bytes([code]))
+            os._exit(0)
+    os.close(write)
+    _, status = os.waitpid(pid, 0)
+    assert os.read(read, 1) == b"\x00" and status == 0
+    os.close(read)
+    assert gazetteer._inherited == []  # the parent's own connection is still its own
+    assert_answers_as(CITIES, gazetteer)
