@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -37,6 +38,15 @@ def write_sources(folder: Path, cities: dict[str, Any]) -> Sources:
     sources.countries.write_text(json.dumps(COUNTRIES), encoding="utf-8")
     sources.us_states.write_text(json.dumps(STATES), encoding="utf-8")
     return sources
+
+
+@pytest.fixture
+def no_child(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Builds in this process (no Python to start a child with): what the index holds is the
+    same either way, and a child costs ~0.1 s a build (see the tests of the child below)."""
+    import sys
+
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python"))
 
 
 CITIES = {
@@ -98,7 +108,7 @@ def test_the_index_answers_as_the_json_and_is_built_once(tmp_path: Path) -> None
     assert (index.stat().st_ino, index.stat().st_mtime_ns) == (built.st_ino, built.st_mtime_ns)
 
 
-def test_a_cache_dir_with_uri_characters_in_its_name(tmp_path: Path) -> None:
+def test_a_cache_dir_with_uri_characters_in_its_name(tmp_path: Path, no_child: None) -> None:
     sources = write_sources(tmp_path / "data", CITIES)
     cache = tmp_path / "odd ?mode=rw#dir%20"
     open_gazetteer(sources, cache).close()
@@ -108,7 +118,9 @@ def test_a_cache_dir_with_uri_characters_in_its_name(tmp_path: Path) -> None:
     assert index.stat().st_mtime_ns == built.st_mtime_ns  # read back, not rebuilt
 
 
-def test_a_changed_source_is_never_answered_from_the_old_index(tmp_path: Path) -> None:
+def test_a_changed_source_is_never_answered_from_the_old_index(
+    tmp_path: Path, no_child: None
+) -> None:
     cache = tmp_path / "cache"
     sources = write_sources(tmp_path / "data", CITIES)
     open_gazetteer(sources, cache).close()
@@ -136,7 +148,7 @@ def corrupt_index(cache: Path, how: str) -> None:
         index.write_bytes(other_index.read_bytes())
 
 
-def test_a_corrupt_or_foreign_index_is_rebuilt(tmp_path: Path) -> None:
+def test_a_corrupt_or_foreign_index_is_rebuilt(tmp_path: Path, no_child: None) -> None:
     sources = write_sources(tmp_path / "data", CITIES)
     for how in ("garbage", "truncated", "empty", "foreign"):
         cache = tmp_path / how
@@ -151,7 +163,7 @@ def test_a_corrupt_or_foreign_index_is_rebuilt(tmp_path: Path) -> None:
         again.close()
 
 
-def test_an_index_damaged_while_open_is_built_again(tmp_path: Path) -> None:
+def test_an_index_damaged_while_open_is_built_again(tmp_path: Path, no_child: None) -> None:
     sources = write_sources(tmp_path / "data", CITIES)
     cache = tmp_path / "cache"
     gazetteer = open_gazetteer(sources, cache)
@@ -223,3 +235,25 @@ def test_a_forked_child_answers_from_its_own_connection(tmp_path: Path) -> None:
     os.close(read)
     assert gazetteer._inherited == []  # the parent's own connection is still its own
     assert_answers_as(CITIES, gazetteer)
+
+
+def test_the_index_is_built_in_a_child_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The JSON's parse peak stays out of the dashboard's process: here, building in this
+    process fails, and the index is there all the same."""
+    import issdash.config.gazetteer as gazetteer
+
+    def no_fill(*_: object) -> None:
+        raise AssertionError("built in the calling process")
+
+    monkeypatch.setattr(gazetteer, "_fill", no_fill)
+    sources = write_sources(tmp_path / "data", CITIES)
+    assert_answers_as(CITIES, open_gazetteer(sources, tmp_path / "cache"))
+    assert len(list((tmp_path / "cache").iterdir())) == 1
+
+
+def test_no_child_process_still_builds_the_index_here(tmp_path: Path, no_child: None) -> None:
+    sources = write_sources(tmp_path / "data", CITIES)
+    assert_answers_as(CITIES, open_gazetteer(sources, tmp_path / "cache"))
+    assert len(list((tmp_path / "cache").iterdir())) == 1
