@@ -12,7 +12,10 @@ modification time of each, and this module's `INDEX_VERSION`): another install o
 file gets its own, rebuilt from the JSON. A file that is not a complete index of this
 fingerprint (stale, truncated, not SQLite) is never read as one: it is rebuilt, and when the
 cache dir cannot be written the index is built in memory (the old cost, the same answers).
-A build is written to a temporary file and renamed into place, so a reader never sees half.
+A build is written to a temporary file and renamed into place, so a reader never sees half;
+it runs in a child process (`python -m issdash.config.gazetteer`), so the JSON's parse peak is
+never the dashboard's RSS, and here when no child can be started. A forked process (a served
+session) opens its own connection: SQLite's must not cross a fork.
 """
 
 from __future__ import annotations
