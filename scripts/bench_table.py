@@ -109,7 +109,8 @@ def _num(value: float | None, unit: str = "") -> str:
         return "-"
     if not math.isfinite(value):
         return "failed"
-    text = f"{value:.2f}" if abs(value) < 100 else f"{value:.0f}"
+    # A tenth at least: 100.2 MB is not shown as a budget of 100 MB that failed at "100".
+    text = f"{value:.2f}" if abs(value) < 100 else f"{value:.1f}"
     return f"{text} {unit}".rstrip()
 
 

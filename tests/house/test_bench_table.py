@@ -63,10 +63,12 @@ def test_the_table_has_every_row_aligned_with_its_verdict() -> None:
         Row("idle CPU", "% core", [1.4], "<= 1.0 %", 1.0, note="60 s"),
         Row("live", "s", [INF], "<= 2.0x", 2.0, "ratio", [0.3]),
         Row("scene build", "ms", [1.0, 2.0]),
+        Row("rss", "MB", [100.04], "<= 100 MB", 100.0),
     ]  # fmt: skip
     lines = render_table(rows).splitlines()
     assert len(lines) == 1 + len(rows)
-    header, demo, cpu, live, scene = lines
+    header, demo, cpu, live, scene, rss = lines
+    assert "100.0 MB" in rss and rss.endswith("FAIL")
     assert header.split()[0] == "figure" and header.endswith("result")
     assert "0.60 s (0.50-0.70)" in demo and "0.30 s (bare app)" in demo
     assert "2.00x (1.67-2.33)" in demo and demo.endswith("PASS")
