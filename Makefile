@@ -78,7 +78,7 @@ screenshots: $(STAMP)
 	$(BIN)/python scripts/screenshots.py
 
 # Every budget of docs/performance.md, each against its floor in the same run, 5 runs each
-# (about 15 minutes; exit 1 on a missed budget). ARGS=--quick: one run of each (about 5);
+# (about 15 minutes; exit 1 on a missed budget). ARGS=--quick: one run of each (3-4 min);
 # ARGS="--only frames,status": some groups. Run `make soak` first for the 24 h growth row.
 bench: $(STAMP) bytecode
 	$(BIN)/python scripts/bench.py $(ARGS)

@@ -2,7 +2,7 @@
 and written to bench-results.json; exit status 1 when a budget is missed.
 
     make bench                    # 5 runs of each, 60 s idle windows (about 15 minutes)
-    make bench ARGS=--quick       # 1 run of each, 15 s windows (a few minutes)
+    make bench ARGS=--quick       # 1 run of each, 15 s windows (3-4 minutes)
     make bench ARGS="--only frames,status"
 
 Whole processes (scripts/process_bench.py), each figure against its floor measured in the
