@@ -12,9 +12,10 @@ same run, runs interleaved with the floor so that a machine slowing down hits bo
   process_bench.py) of `--demo`, `--demo` with ISSDASH_OBSERVER, `--demo` with
   ISSDASH_PLACE=Boston, and live with every feed refused and a fresh feed cache, against
   `scripts/floor_app.py` (a Textual app with one static line); rounds of floor, demo,
-  observer, place, live, floor, ...: each case's ratio is to the mean of the floors before
-  and after its round. A first untimed round warms the disk cache and builds the gazetteer
-  index and the zones in the bench's cache dir, as any start after a machine's first finds.
+  observer, place, live (in turn first), floor, ...: each case's ratio is to the mean of the
+  floors before and after its round. A first untimed round warms the disk cache and builds
+  the gazetteer index and the zones in the bench's cache dir, as any start after a machine's
+  first finds.
 - idle: demo, live, place and the floor at 1x, and the demo at 60x, side by side (each idles
   at about 1 % of a core; CPU time is the OS's ticks of each process, which other processes
   do not inflate): CPU over the window after a 10 s settle, RSS at the window's end. The
@@ -35,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
 import json
 import os
 import platform
@@ -56,6 +56,7 @@ if str(ROOT) not in sys.path:
 from scripts.bench_table import (  # noqa: E402
     Row,
     exit_code,
+    floors_between,
     load_text,
     missed,
     render_markdown,
@@ -124,13 +125,14 @@ def frames(runs: int, cache_home: Path) -> list[Row]:
     floors = [case("floor")[0]]
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
     for i in range(runs):
-        for name in cases:
+        # Each round in another order: no case is always the one right after the floor.
+        for name in cases[i % len(cases) :] + cases[: i % len(cases)]:
             times[name].append(case(name))
         floors.append(case("floor")[0])
         shown = ", ".join(f"{n} {times[n][-1][0]:.2f}" for n in cases)
         say(f"  round {i + 1}/{runs}: floor {floors[-2]:.2f}/{floors[-1]:.2f}, {shown} s")
     # Each round against the mean of the floors measured just before and just after it.
-    per_round = [(a + b) / 2 for a, b in itertools.pairwise(floors)]
+    per_round = floors_between(floors)
     labels = {
         "demo": "first full frame, --demo",
         "observer": "first full frame, --demo, ISSDASH_OBSERVER set",

@@ -14,6 +14,7 @@ process that did not answer) is infinite: it fails a `max` budget and counts in 
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import statistics
@@ -88,6 +89,12 @@ class Row:
             passed=self.passed,
         )
         return out
+
+
+def floors_between(floors: Sequence[float]) -> list[float]:
+    """The floor of each round run between two floor runs (rounds of floor, cases, floor,
+    cases, floor): the mean of the floor just before and just after it."""
+    return [(a + b) / 2 for a, b in itertools.pairwise(floors)]
 
 
 def _median(values: Sequence[float]) -> float | None:

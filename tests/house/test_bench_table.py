@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 import math
 
+import pytest
+
 from scripts.bench_table import (
     Row,
     exit_code,
+    floors_between,
     missed,
     render_markdown,
     render_table,
@@ -26,6 +29,12 @@ def test_a_ratio_is_each_run_against_its_own_floor() -> None:
     assert row.ratio == 2.0
     assert row.passed is True
     assert Row("start", "s", [1.0, 1.0, 4.0], "", 1.9, "ratio", [1.0, 0.25, 2.0]).passed is False
+
+
+def test_a_round_is_against_the_floors_measured_before_and_after_it() -> None:
+    # floor 0.2, round 1, floor 0.4, round 2, floor 0.4: the machine slowed during round 1.
+    assert floors_between([0.2, 0.4, 0.4]) == pytest.approx([0.3, 0.4])
+    assert floors_between([0.3]) == []
 
 
 def test_a_run_without_a_first_frame_counts_as_infinitely_slow() -> None:
