@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.metadata
 import os
 import re
 import sys
@@ -19,6 +18,7 @@ from issdash.commands.exits import (
     EXIT_OK,
     EXIT_USAGE,
     LocalInputError,
+    end,
     say,
 )
 from issdash.commands.inputs import HistoryError
@@ -140,19 +140,39 @@ class _Parser(argparse.ArgumentParser):
 
 def version() -> str:
     """The installed package's version (its metadata, so it is never out of step)."""
+    import importlib.metadata  # ~25 ms with what it imports: only when the version is asked
+
     try:
         return importlib.metadata.version("issdash")
     except importlib.metadata.PackageNotFoundError:
         return "unknown (not installed as a package)"
 
 
+class _VersionAction(argparse.Action):
+    """`--version`, as argparse's own prints it, but the version is read only when asked:
+    every other run would pay for reading the package metadata."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None):
+        super().__init__(
+            option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, nargs=0, help=help
+        )
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        sys.stdout.write(f"issdash {version()}\n")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="issdash", description="A mission-control dashboard for the ISS, in the terminal."
     )
-    parser.add_argument(
-        "--version", action="version", version=f"issdash {version()}", help="print the version"
-    )
+    parser.add_argument("--version", action=_VersionAction, help="print the version")
     _common(parser, top=True)
     _replay_flags(parser, top=True)
     sub = parser.add_subparsers(dest="command")
@@ -303,6 +323,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         resume_collector()  # a no-op if the dashboard already did, after its first frame
 
 
+def run() -> NoReturn:
+    """The program (`issdash`, `python -m issdash`): `main` on the process's own command line,
+    then the end of the process with its status (see `exits.end`)."""
+    end(main())
+
+
 def _reserve_standard_fds() -> None:
     """A closed stdin, stdout or stderr is given /dev/null before anything else opens a file:
     otherwise the next file opened (the log) would get that number, and a later write meant
@@ -418,4 +444,4 @@ def dashboard_argv(typed: Sequence[str]) -> list[str]:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

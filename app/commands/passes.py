@@ -478,11 +478,15 @@ def _print(line: str) -> None:
 
 def passes_command(args: argparse.Namespace, settings: Settings) -> int:
     """`issdash passes` from its parsed flags; what cannot be answered is a usage error."""
-    from issdash.commands.exits import LocalInputError
+    from issdash.commands.exits import LocalInputError, declare_one_off
     from issdash.commands.inputs import element_history, recording
+    from issdash.core.gc_pause import freeze_at_exit
     from issdash.feeds.clock import SystemClock
 
     logging.basicConfig(level=logging.ERROR)
+    # A one-off, as `status`: nothing it built needs collecting, nor freeing, at the end.
+    freeze_at_exit()
+    declare_one_off()
     try:
         return run_passes(
             settings,
