@@ -1,5 +1,10 @@
 """The `issdash` command line: the parser, `main` and the dispatch to each command's module
-(status, passes, record, serve, dashboard); the flags' values are read by `arguments`."""
+(status, passes, record, serve, dashboard); the flags' values are read by `arguments`.
+
+Importing this module is cheap (argparse and the standard library; nothing of pydantic,
+numpy or asyncio): `main` first pauses the garbage collector (issdash.core.gc_pause), then
+what each command needs is imported, so none of those imports is walked by the collector.
+"""
 
 from __future__ import annotations
 
@@ -23,8 +28,6 @@ from issdash.commands.exits import (
 )
 from issdash.commands.inputs import HistoryError
 from issdash.core.gc_pause import pause_collector, resume_collector
-from issdash.feeds.clock import SystemClock, iso_z
-from issdash.feeds.recording import RecordingError
 from issdash.feeds.text import clean_text
 
 if TYPE_CHECKING:  # imported lazily at run time: `status` must not pay for the dashboard
@@ -355,6 +358,7 @@ def _report_crash(exc: BaseException) -> None:
         import traceback
 
         from issdash.config.settings import Settings
+        from issdash.feeds.clock import SystemClock, iso_z
 
         log_path = Settings.model_fields["log_file"].get_default(call_default_factory=True)
         assert isinstance(log_path, Path)
@@ -379,6 +383,7 @@ def _main(argv: Sequence[str] | None) -> int:
     typed = _join_negative_values(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(typed)
     from issdash.config.settings import SettingsError
+    from issdash.feeds.recording import RecordingError
 
     try:
         settings = _settings(args)

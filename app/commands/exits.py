@@ -4,10 +4,8 @@ that says what went wrong."""
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import sys
-import threading
 from typing import NoReturn
 
 from issdash.feeds.text import clean_text
@@ -50,6 +48,9 @@ def end(code: int) -> NoReturn:
     printed its answer. Standard output and error are flushed and the log's handlers closed
     first; a thread that is not a daemon still running means the normal way (it is waited
     for)."""
+    import logging
+    import threading
+
     if not _one_off or any(
         t.is_alive() and not t.daemon
         for t in threading.enumerate()

@@ -1,6 +1,8 @@
-"""How the program ends (`issdash.commands.exits.end`): after a one-off command (`status`,
-`passes`) without the interpreter's teardown, its output whole and its exit status kept;
-after anything else, the normal way (exit handlers run, threads waited for)."""
+"""How the program starts and ends. Importing the command line loads none of the heavy
+libraries (`main` pauses the garbage collector before they are imported). The end
+(`issdash.commands.exits.end`): after a one-off command (`status`, `passes`) without the
+interpreter's teardown, its output whole and its exit status kept; after anything else, the
+normal way (exit handlers run, threads waited for)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import subprocess
 import sys
 import textwrap
 
-from tests.support.processes import ROOT
+from tests.support.processes import ROOT, run_isolated
 
 # Exit handlers run only in a normal exit; a skipped teardown skips them too.
 PROGRAM = """
@@ -20,6 +22,18 @@ atexit.register(lambda: print("exit handler ran", flush=True))
 sys.stdout.write("x" * 200_000 + "\\n")  # more than one buffer and one pipe's worth
 end(3)
 """
+
+
+def test_importing_the_command_line_loads_no_heavy_library() -> None:
+    result = run_isolated(
+        """
+        import json, sys
+        from issdash.commands.cli import main, run
+        heavy = ("pydantic", "pydantic_settings", "numpy", "skyfield", "asyncio", "textual")
+        print(json.dumps({"loaded": sorted(m for m in sys.modules if m in heavy)}))
+        """
+    )
+    assert result["loaded"] == []
 
 
 def run(setup: str) -> subprocess.CompletedProcess[str]:
