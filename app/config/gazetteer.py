@@ -160,10 +160,8 @@ def _fill(conn: sqlite3.Connection, sources: Sources, fingerprint: str) -> None:
         states[fold(str(state["name"]))] = code
         state_names[code] = str(state["name"])
     # A build is a file nobody reads until it is complete and renamed into place (or memory):
-    # no rollback journal, no waiting for the disk, and a cache that holds the whole index.
-    conn.executescript(
-        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -32768;"
-    )
+    # no rollback journal, no waiting for the disk.
+    conn.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
     with conn:
         conn.executescript(_SCHEMA)
         conn.execute("CREATE TEMP TABLE unsorted (own INTEGER, key TEXT, city INTEGER)")
@@ -178,6 +176,7 @@ def _fill(conn: sqlite3.Connection, sources: Sources, fingerprint: str) -> None:
         # In key order each row goes at the end of the index, a third faster; SQLite's sort
         # puts them in that order in a fraction of the time a Python sort of the tuples took.
         conn.executemany("INSERT INTO unsorted VALUES (?, ?, ?)", names)
+        del names, cities  # in the database now: the sort's memory is the peak's
         conn.execute("INSERT INTO names SELECT * FROM unsorted ORDER BY own, key, city")
         conn.execute("DROP TABLE unsorted")
         meta = {
