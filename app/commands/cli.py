@@ -143,7 +143,8 @@ class _Parser(argparse.ArgumentParser):
 
 def version() -> str:
     """The installed package's version (its metadata, so it is never out of step)."""
-    import importlib.metadata  # ~25 ms with what it imports: only when the version is asked
+    # Finding the package's metadata scans the installed distributions: only when asked.
+    import importlib.metadata
 
     try:
         return importlib.metadata.version("issdash")
