@@ -1,5 +1,3 @@
-import sys
+from issdash.commands.cli import run
 
-from issdash.commands.cli import main
-
-sys.exit(main())
+run()

@@ -13,12 +13,14 @@ from __future__ import annotations
 import argparse
 import re
 from collections.abc import Callable
-from datetime import datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from issdash.feeds.clock import parse_iso_utc
 from issdash.feeds.text import clean_text
-from issdash.feeds.values import Observer
+
+if TYPE_CHECKING:  # imported when a flag is read: see `issdash.commands.cli` on imports
+    from datetime import datetime
+
+    from issdash.feeds.values import Observer
 
 N = TypeVar("N", int, float)
 
@@ -66,6 +68,8 @@ def _quoted(text: str) -> str:
 
 
 def iso_time(text: str) -> datetime:
+    from issdash.feeds.clock import parse_iso_utc
+
     try:
         return parse_iso_utc(text)
     except (ValueError, OverflowError):

@@ -1,11 +1,15 @@
 """The `issdash` command line: the parser, `main` and the dispatch to each command's module
-(status, passes, record, serve, dashboard); the flags' values are read by `arguments`."""
+(status, passes, record, serve, dashboard); the flags' values are read by `arguments`.
+
+Importing this module is cheap (argparse and the standard library; nothing of pydantic,
+numpy or asyncio): `main` first pauses the garbage collector (issdash.core.gc_pause), then
+what each command needs is imported, so none of those imports is walked by the collector.
+"""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.metadata
 import os
 import re
 import sys
@@ -19,12 +23,11 @@ from issdash.commands.exits import (
     EXIT_OK,
     EXIT_USAGE,
     LocalInputError,
+    end,
     say,
 )
 from issdash.commands.inputs import HistoryError
 from issdash.core.gc_pause import pause_collector, resume_collector
-from issdash.feeds.clock import SystemClock, iso_z
-from issdash.feeds.recording import RecordingError
 from issdash.feeds.text import clean_text
 
 if TYPE_CHECKING:  # imported lazily at run time: `status` must not pay for the dashboard
@@ -140,19 +143,40 @@ class _Parser(argparse.ArgumentParser):
 
 def version() -> str:
     """The installed package's version (its metadata, so it is never out of step)."""
+    # Finding the package's metadata scans the installed distributions: only when asked.
+    import importlib.metadata
+
     try:
         return importlib.metadata.version("issdash")
     except importlib.metadata.PackageNotFoundError:
         return "unknown (not installed as a package)"
 
 
+class _VersionAction(argparse.Action):
+    """`--version`, as argparse's own prints it, but the version is read only when asked:
+    every other run would pay for reading the package metadata."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None):
+        super().__init__(
+            option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, nargs=0, help=help
+        )
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        sys.stdout.write(f"issdash {version()}\n")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="issdash", description="A mission-control dashboard for the ISS, in the terminal."
     )
-    parser.add_argument(
-        "--version", action="version", version=f"issdash {version()}", help="print the version"
-    )
+    parser.add_argument("--version", action=_VersionAction, help="print the version")
     _common(parser, top=True)
     _replay_flags(parser, top=True)
     sub = parser.add_subparsers(dest="command")
@@ -303,6 +327,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         resume_collector()  # a no-op if the dashboard already did, after its first frame
 
 
+def run() -> NoReturn:
+    """The program (`issdash`, `python -m issdash`): `main` on the process's own command line,
+    then the end of the process with its status (see `exits.end`)."""
+    end(main())
+
+
 def _reserve_standard_fds() -> None:
     """A closed stdin, stdout or stderr is given /dev/null before anything else opens a file:
     otherwise the next file opened (the log) would get that number, and a later write meant
@@ -329,6 +359,7 @@ def _report_crash(exc: BaseException) -> None:
         import traceback
 
         from issdash.config.settings import Settings
+        from issdash.feeds.clock import SystemClock, iso_z
 
         log_path = Settings.model_fields["log_file"].get_default(call_default_factory=True)
         assert isinstance(log_path, Path)
@@ -353,6 +384,7 @@ def _main(argv: Sequence[str] | None) -> int:
     typed = _join_negative_values(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(typed)
     from issdash.config.settings import SettingsError
+    from issdash.feeds.recording import RecordingError
 
     try:
         settings = _settings(args)
@@ -418,4 +450,4 @@ def dashboard_argv(typed: Sequence[str]) -> list[str]:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -420,7 +420,7 @@ def run_passes(
     (`--demo`), its elements and its start time (unless `--at`), never the network."""
     from issdash.core.runtime import Runtime, demo_settings
     from issdash.feeds.clock import FrozenClock
-    from issdash.model.status import dumps_status
+    from issdash.model.strict_json import dumps_strict
 
     observer = settings.zoned_observer()
     if observer is None:
@@ -449,7 +449,7 @@ def run_passes(
         if not as_json:
             _print(f"wrote {count} visible pass{'es' if count != 1 else ''} to {ics}")
     if as_json:
-        sys.stdout.write(dumps_status(passes_json(plan)) + "\n")
+        sys.stdout.write(dumps_strict(passes_json(plan)) + "\n")
     else:
         columns = shutil.get_terminal_size((80, 24)).columns
         encoding = (getattr(sys.stdout, "encoding", None) or "ascii").lower()
@@ -478,11 +478,15 @@ def _print(line: str) -> None:
 
 def passes_command(args: argparse.Namespace, settings: Settings) -> int:
     """`issdash passes` from its parsed flags; what cannot be answered is a usage error."""
-    from issdash.commands.exits import LocalInputError
+    from issdash.commands.exits import LocalInputError, declare_one_off
     from issdash.commands.inputs import element_history, recording
+    from issdash.core.gc_pause import freeze_at_exit
     from issdash.feeds.clock import SystemClock
 
     logging.basicConfig(level=logging.ERROR)
+    # A one-off, as `status`: nothing it built needs collecting, nor freeing, at the end.
+    freeze_at_exit()
+    declare_one_off()
     try:
         return run_passes(
             settings,

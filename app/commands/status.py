@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from issdash.commands.exits import EXIT_DEGRADED, EXIT_OK, LocalInputError
+from issdash.commands.exits import EXIT_DEGRADED, EXIT_OK, LocalInputError, declare_one_off
 from issdash.commands.inputs import element_history, recording
 from issdash.feeds.clock import FrozenClock, SystemClock, clock_doubt, iso_z
 from issdash.feeds.text import clean_text
@@ -35,6 +35,7 @@ def status_command(args: argparse.Namespace, settings: Settings) -> int:
 
     logging.basicConfig(level=logging.ERROR)
     freeze_at_exit()  # a one-off: nothing it built needs collecting as the process ends
+    declare_one_off()  # nor freeing: the program ends without the interpreter's teardown
     if args.at is not None and not EARLIEST_AT <= args.at <= LATEST_AT:
         raise LocalInputError(
             f"--at {iso_z(args.at)}: outside what can be computed"

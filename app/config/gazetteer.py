@@ -44,12 +44,27 @@ INDEX_VERSION = 1
 _ASCII_NOT_ALNUM = str.maketrans({chr(i): " " for i in range(128) if not chr(i).isalnum()})
 
 
+class _FoldTable(dict[int, str]):
+    """What `fold` makes of each character of decomposed text: a combining mark goes, any
+    other character that is not a letter or digit becomes a space. Filled as characters are
+    met, so that `str.translate` does the work in C (the index's build folds 390,000 names:
+    a Python loop over their characters was a third of it)."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        kept = "" if unicodedata.combining(char) else char if char.isalnum() else " "
+        self[code] = kept
+        return kept
+
+
+_FOLD_TABLE = _FoldTable()
+
+
 def fold(text: str) -> str:
     """Case, accents and punctuation folded away, spaces collapsed: how names are compared."""
     if text.isascii():  # NFKD leaves ASCII as it is, and it has no combining marks
         return " ".join(text.translate(_ASCII_NOT_ALNUM).lower().split())
-    decomposed = unicodedata.normalize("NFKD", text)
-    kept = "".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c))
+    kept = unicodedata.normalize("NFKD", text).translate(_FOLD_TABLE)
     return " ".join(kept.casefold().split())
 
 
@@ -144,8 +159,12 @@ def _fill(conn: sqlite3.Connection, sources: Sources, fingerprint: str) -> None:
         states[fold(code)] = code
         states[fold(str(state["name"]))] = code
         state_names[code] = str(state["name"])
+    # A build is a file nobody reads until it is complete and renamed into place (or memory):
+    # no rollback journal, no waiting for the disk.
+    conn.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
     with conn:
         conn.executescript(_SCHEMA)
+        conn.execute("CREATE TEMP TABLE unsorted (own INTEGER, key TEXT, city INTEGER)")
         cities: list[tuple[Any, ...]] = []
         names: list[tuple[int, str, int]] = []
         for index, record, row in _rows(_load_json(sources.cities)):
@@ -154,8 +173,12 @@ def _fill(conn: sqlite3.Connection, sources: Sources, fingerprint: str) -> None:
             names.append((1, own, index))
             names.extend((0, other, index) for other in _other_names(record, own))
         conn.executemany("INSERT INTO cities VALUES (?, ?, ?, ?, ?, ?, ?, ?)", cities)
-        names.sort()  # in key order, each row goes at the end of the index: a third faster
-        conn.executemany("INSERT INTO names VALUES (?, ?, ?)", names)
+        # In key order each row goes at the end of the index, a third faster; SQLite's sort
+        # puts them in that order in a fraction of the time a Python sort of the tuples took.
+        conn.executemany("INSERT INTO unsorted VALUES (?, ?, ?)", names)
+        del names, cities  # in the database now: the sort's memory is the peak's
+        conn.execute("INSERT INTO names SELECT * FROM unsorted ORDER BY own, key, city")
+        conn.execute("DROP TABLE unsorted")
         meta = {
             "countries": json.dumps(countries),
             "us_states": json.dumps(states),

@@ -1,13 +1,11 @@
 """`issdash status --json`: the state as one JSON object (a public interface, see README).
 
-The output is strict JSON: `dumps_status` refuses NaN and Infinity (`allow_nan=False`) after
-`finite_or_none` has turned any non-finite number that slipped through into null.
+The output is strict JSON (issdash.model.strict_json): never NaN or Infinity, any non-finite
+number that slipped through said as null.
 """
 
 from __future__ import annotations
 
-import json
-import math
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +24,7 @@ from issdash.model.passes.upcoming import (
 )
 from issdash.model.state import MissionState
 from issdash.model.station import StationModel
+from issdash.model.strict_json import dumps_strict
 from issdash.model.telemetry import (
     EngineCache,
     Orbit,
@@ -350,18 +349,6 @@ def docked_status(state: MissionState, now: datetime) -> list[dict[str, Any]] | 
     ]
 
 
-def finite_or_none(value: Any) -> Any:
-    """`value` with every non-finite float replaced by None (JSON has no NaN or Infinity;
-    a number that is not one is unknown, and null says so)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: finite_or_none(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [finite_or_none(v) for v in value]
-    return value
-
-
 def dumps_status(status: dict[str, Any]) -> str:
     """The status as strict JSON (never NaN or Infinity, which JSON parsers reject)."""
-    return json.dumps(finite_or_none(status), indent=2, allow_nan=False)
+    return dumps_strict(status)

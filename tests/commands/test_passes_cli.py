@@ -310,7 +310,8 @@ def test_any_time_and_span_is_a_result_or_a_clean_error(
 
 
 def test_passes_runs_without_textual_or_rich(tmp_path: Path) -> None:
-    """`issdash passes` is not in the dashboard's hot path: no Textual, no Rich loaded."""
+    """`issdash passes` is not in the dashboard's hot path: no Textual, no Rich loaded; nor
+    what only `status` reports (issdash.model.status: the crew, the visits, the station)."""
     elements = tmp_path / "iss.tle"
     elements.write_text(TLE_TEXT)
     result = run_isolated(
@@ -328,7 +329,11 @@ def test_passes_runs_without_textual_or_rich(tmp_path: Path) -> None:
         with contextlib.redirect_stdout(out):
             code = main(["passes", "--place", "Boston", "--at", {AT!r}, "--days", "1",
                          "--ics", {str(tmp_path / "x.ics")!r}])
-        loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("textual", "rich"))
+            main(["passes", "--place", "Boston", "--at", {AT!r}, "--days", "1", "--json"])
+        loaded = sorted(
+            m for m in sys.modules
+            if m.split(".")[0] in ("textual", "rich") or m == "issdash.model.status"
+        )
         print(json.dumps({{"code": [str(code)], "loaded": loaded}}))
         """
     )

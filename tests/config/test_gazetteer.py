@@ -5,6 +5,7 @@ or bypassed, never read as if it were right. Small made-up gazetteers, not the 1
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -257,3 +258,25 @@ def test_no_child_process_still_builds_the_index_here(tmp_path: Path, no_child: 
     sources = write_sources(tmp_path / "data", CITIES)
     assert_answers_as(CITIES, open_gazetteer(sources, tmp_path / "cache"))
     assert len(list((tmp_path / "cache").iterdir())) == 1
+
+
+def folded_by_definition(text: str) -> str:
+    """What `fold` means, one character at a time: NFKD, combining marks dropped, whatever
+    else is not a letter or digit a space, case folded, spaces collapsed."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept = "".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c))
+    return " ".join(kept.casefold().split())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=30))
+def test_any_name_folds_as_its_definition_says(text: str) -> None:
+    assert fold(text) == folded_by_definition(text)
+
+
+def test_names_of_many_scripts_fold_as_their_definition_says() -> None:
+    names = ["São Paulo", "Zürich", "Kraków", "Ålesund", "İstanbul", "Hà Nội", "Ærøskøbing"]
+    names += ["Москва", "東京", "القاهرة", "ﬁn de siècle", "Straße", "Ｔｏｋｙｏ", "Łódź"]
+    for name in names:
+        assert fold(name) == folded_by_definition(name)
+    assert fold("São Paulo") == "sao paulo" and fold("Straße") == "strasse"
