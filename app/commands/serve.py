@@ -30,13 +30,14 @@ import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlparse
 
 from aiohttp import WSMsgType, web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
+from issdash.commands.zygote_client import Zygote, ZygoteGone
 from issdash.tui.session_driver import DRIVER_PATH
 
 if TYPE_CHECKING:
@@ -67,10 +68,13 @@ class SessionService(AppService):
     everything it started), draining its output even after the browser left (a process
     blocked writing to a full pipe could never read the request to quit)."""
 
-    def __init__(self, argv: list[str], env: dict[str, str], **kwargs: Any) -> None:
+    def __init__(
+        self, argv: list[str], env: dict[str, str], zygote: Zygote | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(" ".join(argv), **kwargs)
         self._argv = argv
         self._extra_env = env
+        self._zygote = zygote
 
     async def _open_app_process(self, width: int = 80, height: int = 24) -> Any:
         environment = self._build_environment(width=width, height=height)
@@ -78,6 +82,17 @@ class SessionService(AppService):
         environment["TEXTUAL_DRIVER"] = DRIVER_PATH
         # Which server started it: for finding a session's processes (tests, operators).
         environment.setdefault("SERVED_BY_ISSDASH", str(os.getpid()))
+        if self._zygote is not None and not self._zygote.gone:
+            try:
+                # The flags after `python -m issdash`: the child runs that command's main.
+                forked = await self._zygote.spawn(self._argv[3:], environment, os.getcwd())
+            except ZygoteGone as exc:
+                log.warning("session not forked (%s): starting it as a process", exc)
+            else:
+                # Duck-typed: what textual-serve and `end` use of an asyncio process.
+                self._process = cast(asyncio.subprocess.Process, forked)
+                self._stdin = forked.stdin
+                return forked
         self._process = process = await asyncio.create_subprocess_exec(
             *self._argv,
             stdin=asyncio.subprocess.PIPE,
@@ -139,9 +154,11 @@ class SessionServer(Server):
         max_sessions: int = 16,
         trusted_origins: tuple[str, ...] = (),
         collector: Collector | None = None,
+        zygote: Zygote | None = None,
     ) -> None:
         super().__init__(" ".join(argv), host=host, port=port, title="issdash")
         self.argv = argv
+        self.zygote = zygote
         self.max_sessions = max_sessions
         self.collector = collector
         self.sessions: set[SessionService] = set()
@@ -152,6 +169,13 @@ class SessionServer(Server):
     async def _make_app(self) -> web.Application:
         app = await super()._make_app()
         app.on_shutdown.append(self._end_all)
+        if self.zygote is not None:
+            zygote = self.zygote
+
+            async def stop_zygote(_: web.Application) -> None:
+                zygote.close()
+
+            app.on_cleanup.append(stop_zygote)
         if self.collector is not None:
             collector = self.collector
 
@@ -213,6 +237,7 @@ class SessionServer(Server):
         service = SessionService(
             self.argv,
             self.collector.child_env() if self.collector is not None else {},
+            self.zygote,
             write_bytes=websocket.send_bytes,
             write_str=websocket.send_str,
             close=websocket.close,
@@ -306,6 +331,9 @@ def serve(
     collector: Collector | None = None,
 ) -> None:
     argv = [sys.executable, "-m", "issdash", *dashboard_args]
+    # Started first, from a clean interpreter: this process is about to run an event loop
+    # and threads, and must never fork itself.
+    zygote = Zygote.start(zygote_environment()) if fork_sessions() else None
     server = SessionServer(
         argv,
         host,
@@ -313,8 +341,34 @@ def serve(
         max_sessions=max_sessions,
         trusted_origins=trusted_origins,
         collector=collector,
+        zygote=zygote,
     )
-    server.serve()
+    try:
+        server.serve()
+    finally:
+        if zygote is not None:
+            zygote.close()
+
+
+def fork_sessions() -> bool:
+    """Sessions are forked from a warm parent unless ISSDASH_SERVE_FORK=0 (each its own
+    process, as before: for measuring the difference, scripts/serve_bench.py)."""
+    return os.environ.get("ISSDASH_SERVE_FORK", "1") != "0"
+
+
+def zygote_environment() -> dict[str, str]:
+    """The warm parent's environment: a session's, less its size and bus address (sent with
+    each request). Textual reads some of it when imported, and a forked session's
+    /proc/PID/environ is its parent's (how tests and operators find the sessions)."""
+    environment = dict(os.environ)
+    environment.update(
+        TEXTUAL_DRIVER=DRIVER_PATH,
+        TEXTUAL_FPS="60",
+        TEXTUAL_COLOR_SYSTEM="truecolor",
+        TERM_PROGRAM="textual",
+    )
+    environment.setdefault("SERVED_BY_ISSDASH", str(os.getpid()))
+    return environment
 
 
 def serve_command(args: argparse.Namespace, dashboard_args: list[str], settings: Settings) -> int:
