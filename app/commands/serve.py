@@ -1,7 +1,9 @@
 """`issdash serve`: the dashboard in web browsers, through textual-serve, with limits.
 
-Each browser session runs its own dashboard process with the flags given here. Around
-textual-serve's server this adds what a served dashboard needs:
+Each browser session runs its own dashboard process with the flags given here, forked from
+one warm parent that has already imported and loaded what every session needs
+(issdash.commands.zygote; `serve.fork = false`, or the parent gone: a plain process start).
+Around textual-serve's server this adds what a served dashboard needs:
 
 - Only the dashboard's own page may open a session: the websocket's `Origin` must be the
   address it is served on (or one of `serve.trusted_origins`), else 403. Without this any web
@@ -329,11 +331,12 @@ def serve(
     max_sessions: int = 16,
     trusted_origins: tuple[str, ...] = (),
     collector: Collector | None = None,
+    fork: bool = True,
 ) -> None:
     argv = [sys.executable, "-m", "issdash", *dashboard_args]
     # Started first, from a clean interpreter: this process is about to run an event loop
     # and threads, and must never fork itself.
-    zygote = Zygote.start(zygote_environment()) if fork_sessions() else None
+    zygote = Zygote.start(zygote_environment()) if fork else None
     server = SessionServer(
         argv,
         host,
@@ -348,12 +351,6 @@ def serve(
     finally:
         if zygote is not None:
             zygote.close()
-
-
-def fork_sessions() -> bool:
-    """Sessions are forked from a warm parent unless ISSDASH_SERVE_FORK=0 (each its own
-    process, as before: for measuring the difference, scripts/serve_bench.py)."""
-    return os.environ.get("ISSDASH_SERVE_FORK", "1") != "0"
 
 
 def zygote_environment() -> dict[str, str]:
@@ -387,5 +384,6 @@ def serve_command(args: argparse.Namespace, dashboard_args: list[str], settings:
         max_sessions=settings.serve.max_sessions,
         trusted_origins=tuple(settings.serve.trusted_origins),
         collector=collector,
+        fork=settings.serve.fork,
     )
     return 0

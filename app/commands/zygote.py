@@ -76,6 +76,13 @@ WARM_MODULES = (
     "textual.layouts.stream",
     "textual.pilot",
     "textual.scrollbar",
+    "_strptime",
+    "concurrent.futures.thread",
+    # Live sessions under a collector: the bus client.
+    "issdash.core.bus_link",
+    "issdash.feeds.bus",
+    "issdash.feeds.bus_redis",
+    "issdash.feeds.bus_wire",
 )
 # Largest message: a session's environment (a few kB) with room to spare.
 MAX_MESSAGE = 1 << 20
@@ -110,7 +117,10 @@ def warm() -> None:
 
 def _warm_data() -> None:
     """The bundled data every session loads: the ephemeris (its arrays mapped, so children
-    share the mapping and never read the file), the land mask, the bundled recording."""
+    share the mapping and never read the file), the land mask; and the settings loaded once,
+    so pydantic has built its validators here. Nothing that holds an open file position (the
+    recording is read as it is replayed): children would share the offset."""
+    from issdash.config.settings import load_settings
     from issdash.model.map.land_mask import load_land_mask
     from issdash.model.orbit import _skyfield
 
@@ -121,6 +131,8 @@ def _warm_data() -> None:
         for body in ("sun", "moon"):
             (ephemeris[body] - ephemeris["earth"]).at(t)
     load_land_mask()
+    with contextlib.suppress(Exception):  # an unusable configuration is each session's to say
+        load_settings()
 
 
 def serve_requests(sock: socket.socket) -> Spawn | None:
