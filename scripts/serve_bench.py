@@ -1,7 +1,7 @@
 """What N browser sessions of `issdash serve` cost, against a counting upstream on 127.0.0.1.
 
     python scripts/serve_bench.py [--sessions 10] [--steady 20] [--runs 1] [--plain]
-                                  [--total 60] [--check] [--json out.json]
+                                  [--warm 0] [--total 60] [--check] [--json out.json]
 
 Starts scripts.fixtures.faultserver (good answers, every request counted), `issdash serve` with
 every feed pointed at it (so the serve process hosts the collector), opens N websocket sessions at
@@ -23,7 +23,9 @@ and the goal rows of issue 26, each against its budget:
 - CPU per extra session: (CPU with N - CPU with 1) / (N - 1), in % of a core;
 - N sessions opened at once, all drawn, / one session drawn.
 
-`--runs R` repeats both (1 session, then N) and reports medians; `--plain` starts every session
+`--runs R` repeats both (1 session, then N) and reports medians; `--warm S` opens the
+sessions S seconds after the server listens (by default at once, the warm parent still
+loading, as issue 26 measured each session's own process); `--plain` starts every session
 as its own process (ISSDASH_SERVE__FORK=false), as before the warm parent, for comparison; `--check`
 exits 1 when a budget is missed. Each server runs `--total` seconds (60: the upstream counts of
 the two servers compare over the same time; 0: as short as the measurement allows).
@@ -128,7 +130,7 @@ class Viewer:
 
 
 async def run(
-    sessions: int, steady_s: float, settle_s: float, total_s: float, plain: bool
+    sessions: int, steady_s: float, settle_s: float, total_s: float, plain: bool, warm_s: float
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp, FaultServer() as upstream:
         env = {"ISSDASH_CACHE_DIR": tmp, "ISSDASH_LOG_FILE": f"{tmp}/log"}
@@ -137,6 +139,7 @@ async def run(
         env["ISSDASH_FEEDS__TELEMETRY__ENABLED"] = "false"  # no stream server here
         env["ISSDASH_SERVE__FORK"] = "false" if plain else "true"
         with running_serve(env=env) as (port, proc):
+            await asyncio.sleep(warm_s)
             stop = asyncio.Event()
             viewers = [Viewer(port) for _ in range(sessions)]
             started = time.monotonic()
@@ -214,14 +217,21 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--total", type=float, default=60.0)
     parser.add_argument("--plain", action="store_true", help="each session its own process")
+    parser.add_argument(
+        "--warm",
+        type=float,
+        default=0.0,
+        help="seconds between the server listening and"
+        " the first browser (0: at once, as issue 26 measured; the warm parent still loading)",
+    )
     parser.add_argument("--check", action="store_true", help="exit 1 when a budget is missed")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     load_before = os.getloadavg()
     pairs = []
     for _ in range(args.runs):
-        one = asyncio.run(run(1, args.steady, 5.0, args.total, args.plain))
-        many = asyncio.run(run(args.sessions, args.steady, 5.0, args.total, args.plain))
+        one = asyncio.run(run(1, args.steady, 5.0, args.total, args.plain, args.warm))
+        many = asyncio.run(run(args.sessions, args.steady, 5.0, args.total, args.plain, args.warm))
         pairs.append((one, many))
     goals = goal_rows(pairs)
     one, many = pairs[-1]
