@@ -184,6 +184,7 @@ class Zygote:
         with contextlib.suppress(ValueError, OSError):
             loop.remove_reader(self._sock.fileno())
         self._sock.close()
+        self.process.poll()  # reaped, if it exited
         for reply in self._pending.values():
             if not reply.done():
                 reply.set_exception(ZygoteGone(why))
@@ -200,11 +201,15 @@ class Zygote:
             with contextlib.suppress(RuntimeError, ValueError, OSError):
                 asyncio.get_running_loop().remove_reader(self._sock.fileno())
             self._sock.close()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        # It reads its socket once loaded: still loading, it is ended instead of awaited.
+        for stop in (None, self.process.terminate, self.process.kill):
+            if stop is not None:
+                stop()
+            try:
+                self.process.wait(timeout=2)
+                return
+            except subprocess.TimeoutExpired:
+                continue
 
 
 def _watch_orphan(loop: asyncio.AbstractEventLoop, pid: int, child: ForkedProcess) -> None:
