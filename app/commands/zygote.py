@@ -117,9 +117,9 @@ def warm() -> None:
 
 def _warm_data() -> None:
     """The bundled data every session loads: the ephemeris (its arrays mapped, so children
-    share the mapping and never read the file), the land mask; and the settings loaded once,
-    so pydantic has built its validators here. Nothing that holds an open file position (the
-    recording is read as it is replayed): children would share the offset."""
+    share the mapping and never read the file), the land mask, the country table; and the
+    settings loaded once, so pydantic has built its validators here. Nothing that holds an
+    open file position (the recording is read as it is replayed): children would share it."""
     from issdash.config.settings import load_settings
     from issdash.model.map.land_mask import load_land_mask
     from issdash.model.orbit import _skyfield
@@ -131,6 +131,10 @@ def _warm_data() -> None:
         for body in ("sun", "moon"):
             (ephemeris[body] - ephemeris["earth"]).at(t)
     load_land_mask()
+    # pycountry reads its country table on first lookup (the crew's flags and nations).
+    import pycountry
+
+    pycountry.countries.get(alpha_2="US")
     with contextlib.suppress(Exception):  # an unusable configuration is each session's to say
         load_settings()
 
