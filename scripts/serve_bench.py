@@ -1,17 +1,34 @@
 """What N browser sessions of `issdash serve` cost, against a counting upstream on 127.0.0.1.
 
-    python scripts/serve_bench.py [--sessions 10] [--steady 20] [--json out.json]
+    python scripts/serve_bench.py [--sessions 10] [--steady 20] [--runs 1] [--plain]
+                                  [--warm 0] [--total 60] [--check] [--json out.json]
 
 Starts scripts.fixtures.faultserver (good answers, every request counted), `issdash serve` with
 every feed pointed at it (so the serve process hosts the collector), opens N websocket sessions at
-once as browsers would, and reports:
+once as browsers would, and, in a second server, one session; for each it reports:
 
 - the time until every session has its first frame (the crew list drawn, which only the
   upstream knows);
-- RSS of the server and of the dashboards (total and per session), from /proc;
+- RSS and PSS (/proc/PID/smaps_rollup: shared pages split between the processes sharing them)
+  of the server, of the warm parent the sessions are forked from (issdash.commands.zygote) and
+  of the sessions;
 - CPU of all those processes together over `--steady` seconds once every session is drawn,
   as a percentage of one core;
-- upstream requests per feed, against a second run with one session for the same time.
+- upstream requests per feed.
+
+and the goal rows of issue 26, each against its budget:
+
+- PSS per extra session: (total PSS with N sessions - with 1) / (N - 1), every process of the
+  server counted (what one more browser costs the machine);
+- CPU per extra session: (CPU with N - CPU with 1) / (N - 1), in % of a core;
+- N sessions opened at once, all drawn, / one session drawn.
+
+`--runs R` repeats both (1 session, then N) and reports medians; `--warm S` opens the
+sessions S seconds after the server listens (by default at once, the warm parent still
+loading, as issue 26 measured each session's own process); `--plain` starts every session
+as its own process (ISSDASH_SERVE__FORK=false), as before the warm parent, for comparison; `--check`
+exits 1 when a budget is missed. Each server runs `--total` seconds (60: the upstream counts of
+the two servers compare over the same time; 0: as short as the measurement allows).
 """
 
 from __future__ import annotations
@@ -33,9 +50,18 @@ if str(ROOT) not in sys.path:
 import aiohttp  # noqa: E402
 
 from scripts.fixtures.faultserver import FEEDS, FaultServer  # noqa: E402
-from scripts.fixtures.serve_harness import dashboards_of, open_session, running_serve  # noqa: E402
+from scripts.fixtures.serve_harness import (  # noqa: E402
+    dashboards_of,
+    open_session,
+    running_serve,
+    zygote_of,
+)
 
 EXPECT = "Aleksey Ovchinin"
+# Issue 26's budgets for the serve rows.
+PSS_PER_EXTRA_SESSION_MB = 25.0
+CPU_PER_EXTRA_SESSION_PCT = 1.5
+ALL_DRAWN_RATIO = 3.0
 TICKS = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -54,6 +80,26 @@ def rss_mb(pid: int) -> float:
     except OSError:
         return 0.0
     return pages * PAGE / 1e6
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional set size: private pages, plus each shared page split between its sharers."""
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0.0
+    for line in text.splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) * 1024 / 1e6
+    return 0.0
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
 
 
 class Viewer:
@@ -83,13 +129,17 @@ class Viewer:
             await session.close()
 
 
-async def run(sessions: int, steady_s: float, settle_s: float, total_s: float) -> dict[str, Any]:
+async def run(
+    sessions: int, steady_s: float, settle_s: float, total_s: float, plain: bool, warm_s: float
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp, FaultServer() as upstream:
         env = {"ISSDASH_CACHE_DIR": tmp, "ISSDASH_LOG_FILE": f"{tmp}/log"}
         for feed in FEEDS:
             env[f"ISSDASH_FEEDS__{feed.upper()}__URL"] = upstream.url(feed)
         env["ISSDASH_FEEDS__TELEMETRY__ENABLED"] = "false"  # no stream server here
+        env["ISSDASH_SERVE__FORK"] = "false" if plain else "true"
         with running_serve(env=env) as (port, proc):
+            await asyncio.sleep(warm_s)
             stop = asyncio.Event()
             viewers = [Viewer(port) for _ in range(sessions)]
             started = time.monotonic()
@@ -98,7 +148,9 @@ async def run(sessions: int, steady_s: float, settle_s: float, total_s: float) -
                 await asyncio.sleep(0.1)
             frames = [v.first_frame_s for v in viewers]
             await asyncio.sleep(settle_s)
-            pids = [proc.pid, *dashboards_of(proc.pid)]
+            zygote = zygote_of(proc.pid)
+            servers = [proc.pid] if zygote is None else [proc.pid, zygote]
+            pids = [*servers, *dashboards_of(proc.pid)]
             cpu_before = sum(cpu_s(p) for p in pids)
             t0 = time.monotonic()
             await asyncio.sleep(steady_s)
@@ -106,51 +158,123 @@ async def run(sessions: int, steady_s: float, settle_s: float, total_s: float) -
             dashboards = dashboards_of(proc.pid)
             server_rss = rss_mb(proc.pid)
             session_rss = [rss_mb(p) for p in dashboards]
+            session_pss = [pss_mb(p) for p in dashboards]
+            zygote_pss = pss_mb(zygote) if zygote is not None else 0.0
+            server_pss = pss_mb(proc.pid)
             await asyncio.sleep(max(0.0, total_s - (time.monotonic() - started)))
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
             drawn = [f for f in frames if f is not None]
             return {
                 "sessions": sessions,
+                "forked": zygote is not None,
                 "drawn": len(drawn),
                 "all_drawn_s": round(max(drawn), 2) if len(drawn) == sessions else None,
                 "server_rss_mb": round(server_rss, 1),
                 "session_rss_mb": round(sum(session_rss) / max(1, len(session_rss)), 1),
                 "total_rss_mb": round(server_rss + sum(session_rss), 1),
-                "steady_cpu_pct_of_core": round(cpu_pct, 1),
+                "server_pss_mb": round(server_pss, 1),
+                "zygote_pss_mb": round(zygote_pss, 1),
+                "session_pss_mb": round(sum(session_pss) / max(1, len(session_pss)), 1),
+                "total_pss_mb": round(server_pss + zygote_pss + sum(session_pss), 1),
+                "steady_cpu_pct_of_core": round(cpu_pct, 2),
                 "upstream": {feed: upstream.count(feed) for feed in FEEDS},
                 "seconds": round(time.monotonic() - started, 1),
             }
+
+
+def goal_rows(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Issue 26's serve rows from (one session, N sessions) runs: medians over the runs."""
+    extra = [many["sessions"] - 1 for _one, many in pairs]
+    pss = [
+        (many["total_pss_mb"] - one["total_pss_mb"]) / n
+        for (one, many), n in zip(pairs, extra, strict=True)
+    ]
+    cpu = [
+        (many["steady_cpu_pct_of_core"] - one["steady_cpu_pct_of_core"]) / n
+        for (one, many), n in zip(pairs, extra, strict=True)
+    ]
+    ratio = [
+        many["all_drawn_s"] / one["all_drawn_s"]
+        if many["all_drawn_s"] and one["all_drawn_s"]
+        else float("inf")
+        for one, many in pairs
+    ]
+    return [
+        {"row": "serve: PSS per extra session (MB)", "value": round(median(pss), 1),
+         "budget": PSS_PER_EXTRA_SESSION_MB},
+        {"row": "serve: CPU per extra session (% of a core)", "value": round(median(cpu), 2),
+         "budget": CPU_PER_EXTRA_SESSION_PCT},
+        {"row": f"serve: {pairs[0][1]['sessions']} sessions at once, all drawn / 1 session",
+         "value": round(median(ratio), 2), "budget": ALL_DRAWN_RATIO},
+    ]  # fmt: skip
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sessions", type=int, default=10)
     parser.add_argument("--steady", type=float, default=20.0)
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--total", type=float, default=60.0)
+    parser.add_argument("--plain", action="store_true", help="each session its own process")
+    parser.add_argument(
+        "--warm",
+        type=float,
+        default=0.0,
+        help="seconds between the server listening and"
+        " the first browser (0: at once, as issue 26 measured; the warm parent still loading)",
+    )
+    parser.add_argument("--check", action="store_true", help="exit 1 when a budget is missed")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     load_before = os.getloadavg()
-    total_s = 60.0
-    many = asyncio.run(run(args.sessions, args.steady, 5.0, total_s))
-    one = asyncio.run(run(1, args.steady, 5.0, total_s))
-    result = {"load_before": [round(x, 2) for x in load_before], "many": many, "one": one}
-    print(f"machine load before: {result['load_before']} ({os.cpu_count()} cores)")
-    print(f"| measure | {args.sessions} sessions | 1 session |")
+    pairs = []
+    for _ in range(args.runs):
+        one = asyncio.run(run(1, args.steady, 5.0, args.total, args.plain, args.warm))
+        many = asyncio.run(run(args.sessions, args.steady, 5.0, args.total, args.plain, args.warm))
+        pairs.append((one, many))
+    goals = goal_rows(pairs)
+    one, many = pairs[-1]
+    result = {
+        "load_before": [round(x, 2) for x in load_before],
+        "load_after": [round(x, 2) for x in os.getloadavg()],
+        "forked": many["forked"],
+        "runs": [{"one": o, "many": m} for o, m in pairs],
+        "goals": goals,
+    }
+    print(
+        f"machine load before: {result['load_before']}, after: {result['load_after']}"
+        f" ({os.cpu_count()} cores); sessions "
+        + ("forked from a warm parent" if many["forked"] else "each its own process")
+    )
+    print(f"| measure (last of {args.runs} runs) | {args.sessions} sessions | 1 session |")
     print("|---|---|---|")
     for key, label in (
         ("all_drawn_s", "every session drawn (s)"),
-        ("total_rss_mb", "total RSS (MB)"),
-        ("server_rss_mb", "serve + collector RSS (MB)"),
+        ("total_pss_mb", "total PSS, every process (MB)"),
+        ("session_pss_mb", "PSS per session (MB)"),
+        ("zygote_pss_mb", "PSS of the warm parent (MB)"),
+        ("server_pss_mb", "serve + collector PSS (MB)"),
+        ("total_rss_mb", "total RSS, server and sessions (MB)"),
         ("session_rss_mb", "RSS per session (MB)"),
         ("steady_cpu_pct_of_core", "steady CPU, all processes (% of a core)"),
     ):
         print(f"| {label} | {many[key]} | {one[key]} |")
     for feed in FEEDS:
-        print(f"| upstream `{feed}` requests in {total_s:.0f} s | {many['upstream'][feed]} | "
-              f"{one['upstream'][feed]} |")  # fmt: skip
+        counts = f"{many['upstream'][feed]} | {one['upstream'][feed]}"
+        print(f"| upstream `{feed}` requests in {many['seconds']:.0f} s | {counts} |")
+    print()
+    print(f"| goal (median of {args.runs} runs) | measured | budget | |")
+    print("|---|---|---|---|")
+    missed = False
+    for goal in goals:
+        ok = goal["value"] <= goal["budget"]
+        missed = missed or not ok
+        verdict = "ok" if ok else "MISSED"
+        print(f"| {goal['row']} | {goal['value']} | {goal['budget']} | {verdict} |")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
-    return 0
+    return 1 if args.check and missed else 0
 
 
 if __name__ == "__main__":

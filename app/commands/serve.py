@@ -1,7 +1,9 @@
 """`issdash serve`: the dashboard in web browsers, through textual-serve, with limits.
 
-Each browser session runs its own dashboard process with the flags given here. Around
-textual-serve's server this adds what a served dashboard needs:
+Each browser session runs its own dashboard process with the flags given here, forked from
+one warm parent that has already imported and loaded what every session needs
+(issdash.commands.zygote; `serve.fork = false`, or the parent gone: a plain process start).
+Around textual-serve's server this adds what a served dashboard needs:
 
 - Only the dashboard's own page may open a session: the websocket's `Origin` must be the
   address it is served on (or one of `serve.trusted_origins`), else 403. Without this any web
@@ -30,13 +32,14 @@ import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlparse
 
 from aiohttp import WSMsgType, web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
+from issdash.commands.zygote_client import Zygote, ZygoteGone
 from issdash.tui.session_driver import DRIVER_PATH
 
 if TYPE_CHECKING:
@@ -67,10 +70,13 @@ class SessionService(AppService):
     everything it started), draining its output even after the browser left (a process
     blocked writing to a full pipe could never read the request to quit)."""
 
-    def __init__(self, argv: list[str], env: dict[str, str], **kwargs: Any) -> None:
+    def __init__(
+        self, argv: list[str], env: dict[str, str], zygote: Zygote | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(" ".join(argv), **kwargs)
         self._argv = argv
         self._extra_env = env
+        self._zygote = zygote
 
     async def _open_app_process(self, width: int = 80, height: int = 24) -> Any:
         environment = self._build_environment(width=width, height=height)
@@ -78,6 +84,17 @@ class SessionService(AppService):
         environment["TEXTUAL_DRIVER"] = DRIVER_PATH
         # Which server started it: for finding a session's processes (tests, operators).
         environment.setdefault("SERVED_BY_ISSDASH", str(os.getpid()))
+        if self._zygote is not None and not self._zygote.gone:
+            try:
+                # The flags after `python -m issdash`: the child runs that command's main.
+                forked = await self._zygote.spawn(self._argv[3:], environment, os.getcwd())
+            except ZygoteGone as exc:
+                log.warning("session not forked (%s): starting it as a process", exc)
+            else:
+                # Duck-typed: what textual-serve and `end` use of an asyncio process.
+                self._process = cast(asyncio.subprocess.Process, forked)
+                self._stdin = forked.stdin
+                return forked
         self._process = process = await asyncio.create_subprocess_exec(
             *self._argv,
             stdin=asyncio.subprocess.PIPE,
@@ -139,9 +156,11 @@ class SessionServer(Server):
         max_sessions: int = 16,
         trusted_origins: tuple[str, ...] = (),
         collector: Collector | None = None,
+        zygote: Zygote | None = None,
     ) -> None:
         super().__init__(" ".join(argv), host=host, port=port, title="issdash")
         self.argv = argv
+        self.zygote = zygote
         self.max_sessions = max_sessions
         self.collector = collector
         self.sessions: set[SessionService] = set()
@@ -152,6 +171,13 @@ class SessionServer(Server):
     async def _make_app(self) -> web.Application:
         app = await super()._make_app()
         app.on_shutdown.append(self._end_all)
+        if self.zygote is not None:
+            zygote = self.zygote
+
+            async def stop_zygote(_: web.Application) -> None:
+                zygote.close()
+
+            app.on_cleanup.append(stop_zygote)
         if self.collector is not None:
             collector = self.collector
 
@@ -213,6 +239,7 @@ class SessionServer(Server):
         service = SessionService(
             self.argv,
             self.collector.child_env() if self.collector is not None else {},
+            self.zygote,
             write_bytes=websocket.send_bytes,
             write_str=websocket.send_str,
             close=websocket.close,
@@ -304,8 +331,12 @@ def serve(
     max_sessions: int = 16,
     trusted_origins: tuple[str, ...] = (),
     collector: Collector | None = None,
+    fork: bool = True,
 ) -> None:
     argv = [sys.executable, "-m", "issdash", *dashboard_args]
+    # Started first, from a clean interpreter: this process is about to run an event loop
+    # and threads, and must never fork itself.
+    zygote = Zygote.start(zygote_environment()) if fork else None
     server = SessionServer(
         argv,
         host,
@@ -313,8 +344,28 @@ def serve(
         max_sessions=max_sessions,
         trusted_origins=trusted_origins,
         collector=collector,
+        zygote=zygote,
     )
-    server.serve()
+    try:
+        server.serve()
+    finally:
+        if zygote is not None:
+            zygote.close()
+
+
+def zygote_environment() -> dict[str, str]:
+    """The warm parent's environment: a session's, less its size and bus address (sent with
+    each request). Textual reads some of it when imported, and a forked session's
+    /proc/PID/environ is its parent's (how tests and operators find the sessions)."""
+    environment = dict(os.environ)
+    environment.update(
+        TEXTUAL_DRIVER=DRIVER_PATH,
+        TEXTUAL_FPS="60",
+        TEXTUAL_COLOR_SYSTEM="truecolor",
+        TERM_PROGRAM="textual",
+    )
+    environment.setdefault("SERVED_BY_ISSDASH", str(os.getpid()))
+    return environment
 
 
 def serve_command(args: argparse.Namespace, dashboard_args: list[str], settings: Settings) -> int:
@@ -333,5 +384,6 @@ def serve_command(args: argparse.Namespace, dashboard_args: list[str], settings:
         max_sessions=settings.serve.max_sessions,
         trusted_origins=tuple(settings.serve.trusted_origins),
         collector=collector,
+        fork=settings.serve.fork,
     )
     return 0

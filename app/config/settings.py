@@ -235,6 +235,12 @@ class ServeSettings(BaseModel):
         description="Origins besides the served address whose pages may open a session, "
         'e.g. ["https://wall.example.org"] behind a proxy.',
     )
+    fork: bool = Field(
+        default=True,
+        description="Fork each session from one warm parent process that has imported and "
+        "loaded what every session needs (faster, far less memory); false: each session "
+        "starts as its own process.",
+    )
 
 
 _HOUR_MINUTE = re.compile(r"(\d{1,2}):(\d{2})")
