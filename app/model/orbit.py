@@ -113,15 +113,27 @@ class _LightSpan:
 class OrbitEngine:
     """Propagates one element set. Cheap to keep; build a new one when elements change."""
 
-    def __init__(self, elements: ElementSet, sources: OrbitInputs | None = None) -> None:
+    def __init__(
+        self,
+        elements: ElementSet,
+        sources: OrbitInputs | None = None,
+        *,
+        coarse_nutation: bool = False,
+    ) -> None:
         """`OrbitEngine(elements)` propagates that set alone. With `sources` (NASA's
         trajectory, CelesTrak's fitted segments, the chosen set and its origin: see
         `issdash.model.orbit_source`), `satellite` is the best source at each time, so every
         position asked of this engine comes from the one choice; `elements` stay the
-        fallback and what the orbit count and the period are read from."""
+        fallback and what the orbit count and the period are read from.
+
+        `coarse_nutation`: the station's own position (`state_at`) with IAU 2000B too, as
+        tracks are (see `times`): for a screen that shows it to 0.01 degree and 0.1 km, where
+        a few centimetres never change a digit and the full series was the largest part of
+        a live dashboard's idle tick. `status --json` (six decimals) keeps the full series."""
         from issdash.model.orbit_source import BestOrbit, OrbitInputs
 
         self.elements = elements
+        self._coarse_station = coarse_nutation
         timescale, ephemeris = _skyfield()
         self._ts = timescale
         self._sun_from_earth = ephemeris["sun"] - ephemeris["earth"]
@@ -249,7 +261,7 @@ class OrbitEngine:
         problem = physical_problem(self.elements, at) if self.from_elements_at(at) else None
         if problem is not None:
             raise ElementsUnusable(problem)
-        t = self.times(at.timestamp())
+        t = self.times(at.timestamp(), coarse_nutation=self._coarse_station)
         geocentric = self._sat.at(t)
         lat, lon = wgs84.latlon_of(geocentric)
         sunlit = self._known_sunlit(at.timestamp())

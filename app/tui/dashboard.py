@@ -99,7 +99,8 @@ class IssDashApp(DashboardKeys):
         self.start_feeds = start_feeds
         self._timer: Timer | None = None
         self.toggles = MapToggles()
-        self._engines = EngineCache()
+        # The screen shows the position to 0.01 degree: IAU 2000B's centimetres never show.
+        self._engines = EngineCache(coarse_nutation=True)
         # Draws a change in what the state holds at once, not at the next tick.
         self._on_state = ShapeWatch(self.post_message)
         # The registry's panels as mounted, each with its box (issdash.tui.panels).
