@@ -4,13 +4,14 @@ Live, Lightstreamer's own client (`lightstreamer-client-lib`) runs the session o
 threads (WebSocket streaming, falling back as it sees fit, with its own session recovery).
 No client exists while the server cannot be reached: an attempt is then our own TCP connect,
 at a growing delay, and a client is made only for a server that accepts one (a failed
-attempt of the client's drops it again). Its callbacks never touch our state: they put the newest fields of each
-item into a dict under a lock and, if no wake-up is pending, schedule one on our loop with
-`call_soon_threadsafe`. The loop drains the dict at most `max_batches_per_s` times a second,
-so a flood of hundreds of updates a second costs a handful of batches, each item coalesced to
-its latest value (MERGE semantics: the client already merges unchanged fields, so the latest
-fields are complete). A server error (a refused adapter set) ends the client's own retries; we
-then reconnect with our own exponential back-off.
+attempt of the client's drops it again). Its callbacks never touch our state: they put the
+newest fields of each item into a dict under a lock and, if no wake-up is pending, schedule
+one on our loop with `call_soon_threadsafe`. The loop drains the dict at most
+`max_batches_per_s` times a second, so a flood of hundreds of updates a second costs a
+handful of batches, each item coalesced to its latest value (MERGE semantics: the client
+already merges unchanged fields, so the latest fields are complete). A server error (a
+refused adapter set) ends the client's own retries; we then reconnect with our own exponential
+back-off.
 
 Replayed, recorded updates are fed in time order through the same delivery, so the model sees
 a replay exactly as it saw the live stream.

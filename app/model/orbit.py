@@ -161,6 +161,9 @@ class OrbitEngine:
         # Orbit counting: revolutions completed since the epoch at whole days from it, filled in
         # as needed (see `orbit_number`).
         self._node_anchors: dict[int, int] = {0: 0}
+        # The argument of latitude at the whole day from the epoch the clock is in: the same
+        # for every tick of that day.
+        self._day_u: tuple[int, float] | None = None
         self._rev_at_epoch = full_revolution_number(elements)
         # The TLE's count belongs to the revolution begun at the last *mean* ascending node
         # (mean argument of latitude 0) before the epoch. The real crossing, which the count
@@ -299,7 +302,7 @@ class OrbitEngine:
         whole = int(days)  # towards zero
         try:
             completed = self._completed_at_day(whole)
-            u_anchor = self._u_rev(self.elements.epoch + timedelta(days=whole))
+            u_anchor = self._u_rev_at_day(whole)
             u_now = self._u_rev(at)
         except ElementsUnusable:
             return self._rev_at_epoch + math.floor(
@@ -347,6 +350,13 @@ class OrbitEngine:
         sin_u = float(np.dot(np.cross(node, rv), h)) / float(np.linalg.norm(h))
         u = math.atan2(sin_u, float(np.dot(node, rv)))
         return (u / (2 * math.pi)) % 1.0
+
+    def _u_rev_at_day(self, day: int) -> float:
+        """`_u_rev` at `day` whole days from the epoch, kept for the day asked last."""
+        known = self._day_u
+        if known is None or known[0] != day:
+            known = self._day_u = (day, self._u_rev(self.elements.epoch + timedelta(days=day)))
+        return known[1]
 
     def _u_rev_or_zero(self, at: datetime) -> float:
         try:

@@ -45,7 +45,7 @@ from issdash.model.telemetry import EngineCache, Orbit, orbit_at
 from issdash.model.terminal.capabilities import flag_style, screen_glyphs
 from issdash.model.visits.launch_card import LaunchCardView, launch_card
 from issdash.model.visits.moments import Moment, MomentTracker
-from issdash.model.visits.timeline import build_timelines
+from issdash.model.visits.timeline import Timeline, build_timelines
 from issdash.tui import panels
 from issdash.tui.console_screen import ConsoleGlyphs
 from issdash.tui.frame import Frame
@@ -276,13 +276,15 @@ class IssDashApp(DashboardKeys):
         # Answers too old to describe now are set aside (once a tick: the moments and the
         # panels' frame both read them).
         known = panel("known state", lambda: trusted(state, now))
-        # The moment to announce: timelines from the trusted answers, real time to stay up.
+        # The vehicles' timelines from the trusted answers, built once a tick: the moments
+        # and the next-event panel both read them.
+        timelines = (
+            panel("timelines", lambda: build_timelines(known, now)) if known is not None else None
+        )
+        # The moment to announce, with real time to stay up.
         moment = (
-            panel(
-                "moments",
-                lambda: self.moments.update(build_timelines(known, now), now, time.monotonic()),
-            )
-            if known is not None
+            panel("moments", lambda: self.moments.update(timelines, now, time.monotonic()))
+            if timelines is not None
             else None
         )
         panel("alert", lambda: setattr(self._alert, "view", build_alert_view(state, now, moment)))
@@ -303,7 +305,9 @@ class IssDashApp(DashboardKeys):
                 build_health_view(state, now, not_recorded, orbit_notices),
             ),
         )
-        frame = self._frame(state, known, now, orbit, moment) if known is not None else None
+        frame = (
+            self._frame(state, known, now, orbit, moment, timelines) if known is not None else None
+        )
         if frame is not None:
             for mounted in self._panels:
                 if mounted.update is not None:
@@ -318,6 +322,7 @@ class IssDashApp(DashboardKeys):
         now: datetime,
         orbit: Orbit | None,
         moment: Moment | None,
+        timelines: list[Timeline] | None,
     ) -> Frame:
         """The tick's inputs to every panel (`known`: the state without the answers too old
         to describe now)."""
@@ -334,6 +339,7 @@ class IssDashApp(DashboardKeys):
             settings=self.runtime.settings,
             orbit=orbit,
             moment=moment,
+            timelines=timelines,
             card=card,
             passes=self.passes,
             passes_withheld=withheld,

@@ -86,6 +86,16 @@ def test_a_screen_engine_takes_the_short_series_for_the_station_without_changing
     assert differs  # the short series is what was used
 
 
+def test_a_kept_engine_counts_orbits_as_a_new_one_across_days(engine: OrbitEngine) -> None:
+    # The engine keeps the day's anchor between ticks: moving to another day (either way)
+    # must count as an engine that never saw the earlier day does.
+    kept = OrbitEngine(engine.elements)
+    epoch = engine.elements.epoch
+    for days in (0.5, 0.9, 1.2, 0.6, -0.3, 2.7, 1.1):
+        at = epoch + timedelta(days=days)
+        assert kept.orbit_number(at) == OrbitEngine(engine.elements).orbit_number(at)
+
+
 def test_orbit_number_counts_from_the_epoch(engine: OrbitEngine) -> None:
     # The set is dated at the ascending node that begins revolution 50,420 (150,420 since
     # Zarya's launch; the TLE field has five digits); the real crossing is ~1 s after the
