@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -98,6 +99,7 @@ class IssDashApp(DashboardKeys):
         self.fixed_tick_s = tick_s
         self.start_feeds = start_feeds
         self._timer: Timer | None = None
+        self._restore_signals: Callable[[], None] = lambda: None
         self.toggles = MapToggles()
         # The screen shows the position to 0.01 degree: IAU 2000B's centimetres never show.
         self._engines = EngineCache(coarse_nutation=True)
@@ -176,7 +178,7 @@ class IssDashApp(DashboardKeys):
         self.runtime.store.subscribe(self._on_state)
         if self.start_feeds:
             self.runtime.start()
-        install_signal_handlers(self.exit)
+        self._restore_signals = install_signal_handlers(self.exit, self._terminal_fd())
         watchdog_s = self.runtime.settings.kiosk.watchdog_s
         self.set_interval(watchdog_s, self.runtime.watchdog)
         if self.kiosk is not None:
@@ -215,7 +217,17 @@ class IssDashApp(DashboardKeys):
         apply_size_class(self, layout, self._panels)
         self._map_rows.fit(layout=layout)
 
+    def _terminal_fd(self) -> int | None:
+        """The terminal drawn on, watched for going away (None: headless, a browser's)."""
+        if self.is_headless or self.is_web or sys.__stdout__ is None:
+            return None
+        with contextlib.suppress(OSError, ValueError):
+            fd = sys.__stdout__.fileno()
+            return fd if os.isatty(fd) else None
+        return None
+
     async def on_unmount(self) -> None:
+        self._restore_signals()
         self.runtime.store.unsubscribe(self._on_state)
         await self.runtime.stop()
 
