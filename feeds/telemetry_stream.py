@@ -1,14 +1,17 @@
 """The `telemetry` feed: ISSLIVE over Lightstreamer, live or replayed, delivered into asyncio.
 
 Live, Lightstreamer's own client (`lightstreamer-client-lib`) runs the session on its own
-threads (WebSocket streaming, falling back as it sees fit, with its own reconnection and
-growing retry delay). Its callbacks never touch our state: they put the newest fields of each
-item into a dict under a lock and, if no wake-up is pending, schedule one on our loop with
-`call_soon_threadsafe`. The loop drains the dict at most `max_batches_per_s` times a second,
-so a flood of hundreds of updates a second costs a handful of batches, each item coalesced to
-its latest value (MERGE semantics: the client already merges unchanged fields, so the latest
-fields are complete). A server error (a refused adapter set) ends the client's own retries; we
-then reconnect with our own exponential back-off.
+threads (WebSocket streaming, falling back as it sees fit, with its own session recovery).
+No client exists while the server cannot be reached: an attempt is then our own TCP connect,
+at a growing delay, and a client is made only for a server that accepts one (a failed
+attempt of the client's drops it again). Its callbacks never touch our state: they put the
+newest fields of each item into a dict under a lock and, if no wake-up is pending, schedule
+one on our loop with `call_soon_threadsafe`. The loop drains the dict at most
+`max_batches_per_s` times a second, so a flood of hundreds of updates a second costs a
+handful of batches, each item coalesced to its latest value (MERGE semantics: the client
+already merges unchanged fields, so the latest fields are complete). A server error (a
+refused adapter set) ends the client's own retries; we then reconnect with our own exponential
+back-off.
 
 Replayed, recorded updates are fed in time order through the same delivery, so the model sees
 a replay exactly as it saw the live stream.
@@ -25,6 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from issdash.feeds.clock import Clock
 from issdash.feeds.isslive import DEFAULT_ADAPTER_SET, DEFAULT_SERVER, FEED, FIELDS, ITEMS
@@ -63,6 +67,9 @@ OnAttemptFailed = Callable[[str], None]
 # What that says (the client does not tell why: a refusal, a name that does not resolve and
 # an HTTP error all end an attempt the same way).
 CANNOT_CONNECT = "cannot connect to the server"
+# Our attempts at an unreachable server start `retry_delay_ms` apart and grow to this (as
+# Lightstreamer's own client's do).
+MAX_RETRY_DELAY_S = 60.0
 
 
 class Coalescer:
@@ -134,6 +141,53 @@ class LightstreamerTelemetry:
         self.connected = False
 
     async def run(self, on_updates: OnUpdates, on_status: OnStatus) -> None:
+        # While the server cannot be reached, no client exists: each attempt is one TCP
+        # connect of our own, and only a server that accepts one gets a Lightstreamer client
+        # (its library starts three threads when first imported, and a client left to retry
+        # an unreachable server kept them busy on an idle dashboard).
+        first_delay_s = self.settings.retry_delay_ms / 1000.0
+        delay_s = first_delay_s
+        while True:
+            if await self._reachable():
+                if await self._session(on_updates, on_status):
+                    delay_s = first_delay_s
+            elif self._on_attempt_failed is not None:
+                self._on_attempt_failed(CANNOT_CONNECT)
+            await self._pause(delay_s, on_status)
+            delay_s = min(delay_s * 2, max(first_delay_s, MAX_RETRY_DELAY_S))
+
+    async def _pause(self, delay_s: float, on_status: OnStatus) -> None:
+        """The wait before the next attempt. A stream that has said nothing for
+        `connect_timeout_s` while not connected reports it (as a session's wait does)."""
+        quiet_s = self.settings.connect_timeout_s
+        while delay_s > quiet_s:
+            await asyncio.sleep(quiet_s)
+            delay_s -= quiet_s
+            on_status(StreamStatus(False, self._clock.now(), "no answer from the server"))
+        await asyncio.sleep(delay_s)
+
+    async def _reachable(self) -> bool:
+        """Whether the server's host accepts a TCP connection now (closed at once)."""
+        target = urlsplit(self.settings.server)
+        try:
+            port = target.port or (443 if target.scheme in ("https", "wss") else 80)
+        except ValueError:  # a port that is not a number: the client would fail too
+            return False
+        if not target.hostname:
+            return False
+        try:
+            async with asyncio.timeout(self.settings.connect_timeout_s):
+                _, writer = await asyncio.open_connection(target.hostname, port)
+        except (OSError, TimeoutError, UnicodeError):
+            return False
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+        return True
+
+    async def _session(self, on_updates: OnUpdates, on_status: OnStatus) -> bool:
+        """One client, until an attempt of it fails while not connected (then it is
+        disconnected and dropped: the next attempt is `run`'s). True if it connected."""
         # Imported here: the library starts its I/O thread when imported, which replay and
         # `status --at` never need.
         from lightstreamer.client import (
@@ -192,7 +246,10 @@ class LightstreamerTelemetry:
                 on_updates([TelemetryUpdate(i, f, now) for i, f in batch.items()])
                 await asyncio.sleep(gap_s)
 
+        was_connected = False
+
         async def watch() -> None:
+            nonlocal was_connected
             backoff_s = settings.backoff_first_s
             while True:
                 # asyncio.timeout, not wait_for: on 3.11 wait_for returns the item when a
@@ -210,15 +267,18 @@ class LightstreamerTelemetry:
                 now = self._clock.now()
                 if kind == "status":
                     if text.startswith("CONNECTED:") and text != "CONNECTED:STREAM-SENSING":
-                        self.connected = True
+                        self.connected = was_connected = True
                         backoff_s = settings.backoff_first_s
                         on_status(StreamStatus(True, now))
                     elif text.startswith("DISCONNECTED") and self.connected:
                         self.connected = False
                         on_status(StreamStatus(False, now, "connection lost, reconnecting"))
-                    elif text == "DISCONNECTED:WILL-RETRY" and self._on_attempt_failed:
-                        # Never connected: this attempt failed (at once when refused).
-                        self._on_attempt_failed(CANNOT_CONNECT)
+                    elif text == "DISCONNECTED:WILL-RETRY":
+                        # Not connected: this attempt failed (at once when refused). The
+                        # next one is ours, without this client.
+                        if self._on_attempt_failed is not None:
+                            self._on_attempt_failed(CANNOT_CONNECT)
+                        return
                 else:
                     # The client gives up after a server error: try again later ourselves.
                     self.connected = False
@@ -230,7 +290,10 @@ class LightstreamerTelemetry:
         client.connect()
         tasks = [asyncio.create_task(deliver()), asyncio.create_task(watch())]
         try:
-            await asyncio.gather(*tasks)
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in tasks:
+                if task.done():
+                    task.result()  # a loop's failure is the stream's
         finally:
             for task in tasks:
                 task.cancel()
@@ -239,6 +302,7 @@ class LightstreamerTelemetry:
             client.unsubscribe(subscription)
             client.disconnect()
             self.connected = False
+        return was_connected
 
 
 class TelemetryWindow(Protocol):

@@ -62,10 +62,13 @@ def build_next_event_view(
     now: datetime,
     timezone: tzinfo | None,
     moment: Moment | None = None,
+    timelines: list[Timeline] | None = None,
 ) -> NextEventView:
     """`known` is `state` without the answers too old to describe now; `moment` is the one
-    announced in the banner, whose vehicle's timeline the panel then shows."""
-    timelines = build_timelines(known, now)
+    announced in the banner, whose vehicle's timeline the panel then shows. `timelines`:
+    `build_timelines(known, now)` when the caller has it already (the dashboard's tick)."""
+    if timelines is None:
+        timelines = build_timelines(known, now)
     received = [r.received_at for r in (known.launches, known.dockings) if r is not None]
     schedule_health = [state.feeds[f] for f in ("launches", "dockings") if f in state.feeds]
     schedule_unknown = unknown(state, "schedule", now)

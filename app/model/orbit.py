@@ -113,15 +113,27 @@ class _LightSpan:
 class OrbitEngine:
     """Propagates one element set. Cheap to keep; build a new one when elements change."""
 
-    def __init__(self, elements: ElementSet, sources: OrbitInputs | None = None) -> None:
+    def __init__(
+        self,
+        elements: ElementSet,
+        sources: OrbitInputs | None = None,
+        *,
+        coarse_nutation: bool = False,
+    ) -> None:
         """`OrbitEngine(elements)` propagates that set alone. With `sources` (NASA's
         trajectory, CelesTrak's fitted segments, the chosen set and its origin: see
         `issdash.model.orbit_source`), `satellite` is the best source at each time, so every
         position asked of this engine comes from the one choice; `elements` stay the
-        fallback and what the orbit count and the period are read from."""
+        fallback and what the orbit count and the period are read from.
+
+        `coarse_nutation`: the station's own position (`state_at`) with IAU 2000B too, as
+        tracks are (see `times`): for a screen that shows it to 0.01 degree and 0.1 km, where
+        a few centimetres never change a digit and the full series was the largest part of
+        a live dashboard's idle tick. `status --json` (six decimals) keeps the full series."""
         from issdash.model.orbit_source import BestOrbit, OrbitInputs
 
         self.elements = elements
+        self._coarse_station = coarse_nutation
         timescale, ephemeris = _skyfield()
         self._ts = timescale
         self._sun_from_earth = ephemeris["sun"] - ephemeris["earth"]
@@ -149,6 +161,9 @@ class OrbitEngine:
         # Orbit counting: revolutions completed since the epoch at whole days from it, filled in
         # as needed (see `orbit_number`).
         self._node_anchors: dict[int, int] = {0: 0}
+        # The argument of latitude at the whole day from the epoch the clock is in: the same
+        # for every tick of that day.
+        self._day_u: tuple[int, float] | None = None
         self._rev_at_epoch = full_revolution_number(elements)
         # The TLE's count belongs to the revolution begun at the last *mean* ascending node
         # (mean argument of latitude 0) before the epoch. The real crossing, which the count
@@ -249,7 +264,7 @@ class OrbitEngine:
         problem = physical_problem(self.elements, at) if self.from_elements_at(at) else None
         if problem is not None:
             raise ElementsUnusable(problem)
-        t = self.times(at.timestamp())
+        t = self.times(at.timestamp(), coarse_nutation=self._coarse_station)
         geocentric = self._sat.at(t)
         lat, lon = wgs84.latlon_of(geocentric)
         sunlit = self._known_sunlit(at.timestamp())
@@ -287,7 +302,7 @@ class OrbitEngine:
         whole = int(days)  # towards zero
         try:
             completed = self._completed_at_day(whole)
-            u_anchor = self._u_rev(self.elements.epoch + timedelta(days=whole))
+            u_anchor = self._u_rev_at_day(whole)
             u_now = self._u_rev(at)
         except ElementsUnusable:
             return self._rev_at_epoch + math.floor(
@@ -335,6 +350,13 @@ class OrbitEngine:
         sin_u = float(np.dot(np.cross(node, rv), h)) / float(np.linalg.norm(h))
         u = math.atan2(sin_u, float(np.dot(node, rv)))
         return (u / (2 * math.pi)) % 1.0
+
+    def _u_rev_at_day(self, day: int) -> float:
+        """`_u_rev` at `day` whole days from the epoch, kept for the day asked last."""
+        known = self._day_u
+        if known is None or known[0] != day:
+            known = self._day_u = (day, self._u_rev(self.elements.epoch + timedelta(days=day)))
+        return known[1]
 
     def _u_rev_or_zero(self, at: datetime) -> float:
         try:

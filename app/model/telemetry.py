@@ -60,9 +60,11 @@ class Orbit:
 
 class EngineCache:
     """Keeps the engine for the current sources; a new element set, trajectory or SupGP body
-    builds a new engine."""
+    builds a new engine. `coarse_nutation`: its engines' station positions take IAU 2000B
+    (`OrbitEngine`), for a screen that shows them to 0.01 degree."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, coarse_nutation: bool = False) -> None:
+        self._coarse_nutation = coarse_nutation
         self._elements: ElementSet | None = None
         self._sources: OrbitInputs | None = None
         self._engine: OrbitEngine | None = None
@@ -80,7 +82,9 @@ class EngineCache:
             held = self._sources
             if sources is None or (held is not None and sources.same_as(held)):
                 return engine
-        self._engine = engine = OrbitEngine(elements, sources)
+        self._engine = engine = OrbitEngine(
+            elements, sources, coarse_nutation=self._coarse_nutation
+        )
         self._elements = elements
         self._sources = sources
         return engine

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -45,7 +46,7 @@ from issdash.model.telemetry import EngineCache, Orbit, orbit_at
 from issdash.model.terminal.capabilities import flag_style, screen_glyphs
 from issdash.model.visits.launch_card import LaunchCardView, launch_card
 from issdash.model.visits.moments import Moment, MomentTracker
-from issdash.model.visits.timeline import build_timelines
+from issdash.model.visits.timeline import Timeline, build_timelines
 from issdash.tui import panels
 from issdash.tui.console_screen import ConsoleGlyphs
 from issdash.tui.frame import Frame
@@ -98,8 +99,10 @@ class IssDashApp(DashboardKeys):
         self.fixed_tick_s = tick_s
         self.start_feeds = start_feeds
         self._timer: Timer | None = None
+        self._restore_signals: Callable[[], None] = lambda: None
         self.toggles = MapToggles()
-        self._engines = EngineCache()
+        # The screen shows the position to 0.01 degree: IAU 2000B's centimetres never show.
+        self._engines = EngineCache(coarse_nutation=True)
         # Draws a change in what the state holds at once, not at the next tick.
         self._on_state = ShapeWatch(self.post_message)
         # The registry's panels as mounted, each with its box (issdash.tui.panels).
@@ -175,7 +178,7 @@ class IssDashApp(DashboardKeys):
         self.runtime.store.subscribe(self._on_state)
         if self.start_feeds:
             self.runtime.start()
-        install_signal_handlers(self.exit)
+        self._restore_signals = install_signal_handlers(self.exit, self._terminal_fd())
         watchdog_s = self.runtime.settings.kiosk.watchdog_s
         self.set_interval(watchdog_s, self.runtime.watchdog)
         if self.kiosk is not None:
@@ -214,7 +217,17 @@ class IssDashApp(DashboardKeys):
         apply_size_class(self, layout, self._panels)
         self._map_rows.fit(layout=layout)
 
+    def _terminal_fd(self) -> int | None:
+        """The terminal drawn on, watched for going away (None: headless, a browser's)."""
+        if self.is_headless or self.is_web or sys.__stdout__ is None:
+            return None
+        with contextlib.suppress(OSError, ValueError):
+            fd = sys.__stdout__.fileno()
+            return fd if os.isatty(fd) else None
+        return None
+
     async def on_unmount(self) -> None:
+        self._restore_signals()
         self.runtime.store.unsubscribe(self._on_state)
         await self.runtime.stop()
 
@@ -275,13 +288,15 @@ class IssDashApp(DashboardKeys):
         # Answers too old to describe now are set aside (once a tick: the moments and the
         # panels' frame both read them).
         known = panel("known state", lambda: trusted(state, now))
-        # The moment to announce: timelines from the trusted answers, real time to stay up.
+        # The vehicles' timelines from the trusted answers, built once a tick: the moments
+        # and the next-event panel both read them.
+        timelines = (
+            panel("timelines", lambda: build_timelines(known, now)) if known is not None else None
+        )
+        # The moment to announce, with real time to stay up.
         moment = (
-            panel(
-                "moments",
-                lambda: self.moments.update(build_timelines(known, now), now, time.monotonic()),
-            )
-            if known is not None
+            panel("moments", lambda: self.moments.update(timelines, now, time.monotonic()))
+            if timelines is not None
             else None
         )
         panel("alert", lambda: setattr(self._alert, "view", build_alert_view(state, now, moment)))
@@ -302,7 +317,9 @@ class IssDashApp(DashboardKeys):
                 build_health_view(state, now, not_recorded, orbit_notices),
             ),
         )
-        frame = self._frame(state, known, now, orbit, moment) if known is not None else None
+        frame = (
+            self._frame(state, known, now, orbit, moment, timelines) if known is not None else None
+        )
         if frame is not None:
             for mounted in self._panels:
                 if mounted.update is not None:
@@ -317,6 +334,7 @@ class IssDashApp(DashboardKeys):
         now: datetime,
         orbit: Orbit | None,
         moment: Moment | None,
+        timelines: list[Timeline] | None,
     ) -> Frame:
         """The tick's inputs to every panel (`known`: the state without the answers too old
         to describe now)."""
@@ -333,6 +351,7 @@ class IssDashApp(DashboardKeys):
             settings=self.runtime.settings,
             orbit=orbit,
             moment=moment,
+            timelines=timelines,
             card=card,
             passes=self.passes,
             passes_withheld=withheld,

@@ -16,6 +16,7 @@ from issdash.model.state import MissionState
 from issdash.model.telemetry import Orbit
 from issdash.model.visits.launch_card import LaunchCardView
 from issdash.model.visits.moments import Moment
+from issdash.model.visits.timeline import Timeline
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,8 @@ class Frame:
     orbit: Orbit | None = None
     # The moment announced in the banner (liftoff, docking, hatch opening), if any.
     moment: Moment | None = None
+    # The vehicles' timelines from `known` at `now` (built once a tick; None: not built).
+    timelines: list[Timeline] | None = None
     # The launch card's view (None: no launch close enough); its pad is marked on the map.
     card: LaunchCardView | None = None
     # The planner's passes (ten days; None while searched) and why none are offered.

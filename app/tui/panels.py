@@ -188,7 +188,12 @@ def _show_station(widget: StationPanel, frame: Frame) -> None:
 
 def _show_next_event(widget: NextEventPanel, frame: Frame) -> None:
     widget.view = build_next_event_view(
-        frame.state, frame.known, frame.now, frame.settings.tzinfo(), frame.moment
+        frame.state,
+        frame.known,
+        frame.now,
+        frame.settings.tzinfo(),
+        frame.moment,
+        timelines=frame.timelines,
     )
 
 

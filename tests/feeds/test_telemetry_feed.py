@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ import pytest
 from issdash.feeds.clock import FrozenClock
 from issdash.feeds.isslive import utc_to_timestamp
 from issdash.feeds.telemetry_stream import (
+    CANNOT_CONNECT,
     LightstreamerTelemetry,
     StreamSettings,
     StreamStatus,
@@ -219,5 +221,41 @@ async def test_signal_lost_and_regained_through_the_stream(server: LSServer) -> 
             model.apply_raw(u.item, u.fields, clock_now)
         assert model.signal(clock_now)[0] == "AOS"
         assert model.to_json(clock_now)["items"]["USLAB000058"]["stale"] is False
+    finally:
+        await stop(task)
+
+
+async def test_no_client_exists_while_the_server_cannot_be_reached(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Attempts at an unreachable server are our own TCP connects: no Lightstreamer client
+    (whose retries kept the library's threads busy) is made until a server accepts one; then
+    a single client opens the session."""
+    import lightstreamer.client as ls
+
+    made: list[object] = []
+    real = ls.LightstreamerClient
+
+    def counted(*args: object) -> object:
+        made.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(ls, "LightstreamerClient", counted)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    failed: list[str] = []
+    settings = StreamSettings(server=f"http://127.0.0.1:{port}", retry_delay_ms=20)
+    got = Collector()
+    feed = LightstreamerTelemetry(settings, FrozenClock(NOW), on_attempt_failed=failed.append)
+    task = asyncio.create_task(feed.run(got.on_updates, got.on_status))
+    try:
+        await until(lambda: len(failed) >= 3)
+        assert made == [] and set(failed) == {CANNOT_CONNECT}
+        server = LSServer()
+        server.port_wanted = port  # type: ignore[attr-defined]
+        async with server:
+            await until(lambda: bool(got.statuses) and got.statuses[-1].connected)
+        assert len(made) == 1
     finally:
         await stop(task)

@@ -66,6 +66,36 @@ def test_tracks_use_the_short_nutation_series_within_a_milliarcsecond(
         assert lon == pytest.approx(full.longitude_deg, abs=1e-6)
 
 
+def test_a_screen_engine_takes_the_short_series_for_the_station_without_changing_a_digit(
+    engine: OrbitEngine,
+) -> None:
+    # The dashboard's engines (`coarse_nutation`) take IAU 2000B for the station's own
+    # position too: what the screen shows of it (0.01 degree, 0.1 km) never moves, and it is
+    # not the full series' number (status --json, to six decimals, keeps that one).
+    screen = OrbitEngine(engine.elements, coarse_nutation=True)
+    differs = 0
+    for minute in range(0, 24 * 60, 97):
+        at = LAUNCH + timedelta(minutes=minute, seconds=0.5)
+        full, coarse = engine.state_at(at), screen.state_at(at)
+        assert coarse.latitude_deg == pytest.approx(full.latitude_deg, abs=1e-6)
+        assert coarse.longitude_deg == pytest.approx(full.longitude_deg, abs=1e-6)
+        assert coarse.altitude_km == pytest.approx(full.altitude_km, abs=1e-4)
+        assert coarse.speed_km_s == pytest.approx(full.speed_km_s, abs=1e-9)
+        assert (coarse.sunlit, coarse.orbit_number) == (full.sunlit, full.orbit_number)
+        differs += coarse.latitude_deg != full.latitude_deg
+    assert differs  # the short series is what was used
+
+
+def test_a_kept_engine_counts_orbits_as_a_new_one_across_days(engine: OrbitEngine) -> None:
+    # The engine keeps the day's anchor between ticks: moving to another day (either way)
+    # must count as an engine that never saw the earlier day does.
+    kept = OrbitEngine(engine.elements)
+    epoch = engine.elements.epoch
+    for days in (0.5, 0.9, 1.2, 0.6, -0.3, 2.7, 1.1):
+        at = epoch + timedelta(days=days)
+        assert kept.orbit_number(at) == OrbitEngine(engine.elements).orbit_number(at)
+
+
 def test_orbit_number_counts_from_the_epoch(engine: OrbitEngine) -> None:
     # The set is dated at the ascending node that begins revolution 50,420 (150,420 since
     # Zarya's launch; the TLE field has five digits); the real crossing is ~1 s after the
