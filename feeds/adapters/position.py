@@ -33,15 +33,17 @@ class _WhereTheIssAt(BaseModel):
     timestamp: float = Field(gt=0)
 
 
+# Open Notify is the fallback source: its models are built (schema and validator) when one of
+# its answers is first read, not at import (a start that never reads one never pays for them).
 class _OpenNotifyPosition(BaseModel):
-    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False, defer_build=True)
 
     latitude: float
     longitude: float
 
 
 class _OpenNotifyNow(BaseModel):
-    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False, defer_build=True)
 
     message: str
     timestamp: float = Field(gt=0)
