@@ -230,8 +230,10 @@ class ServeSettings(BaseModel):
     max_sessions: int = Field(
         default=16, ge=1, le=1000, description="Concurrent browser sessions; then a busy page."
     )
+    # A lambda, not `list`: pydantic reads the factory's signature, and a builtin's is parsed
+    # from text with the tokenizer, whose first use compiles its large pattern (~3 ms at start).
     trusted_origins: list[str] = Field(
-        default_factory=list,
+        default_factory=lambda: [],
         description="Origins besides the served address whose pages may open a session, "
         'e.g. ["https://wall.example.org"] behind a proxy.',
     )
