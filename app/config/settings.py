@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from contextvars import ContextVar
 from datetime import time, tzinfo
@@ -535,6 +534,9 @@ def read_config(path: Path) -> dict[str, Any]:
         data = read_bounded(path, "config file", CONFIG_MAX_BYTES)
     except LocalFileError as exc:
         raise SettingsError(str(exc)) from None
+    # Imported here: most starts have no config file, and the parser is not needed for them.
+    import tomllib
+
     try:
         table = tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
