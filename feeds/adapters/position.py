@@ -23,7 +23,8 @@ EARLIEST_FIX = datetime(1998, 11, 20, tzinfo=UTC)  # Zarya's launch: nothing bef
 
 
 class _WhereTheIssAt(BaseModel):
-    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+    # Built when an answer is first read (see FrozenModel), as are Open Notify's below.
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False, defer_build=True)
 
     latitude: float
     longitude: float
@@ -33,8 +34,6 @@ class _WhereTheIssAt(BaseModel):
     timestamp: float = Field(gt=0)
 
 
-# Open Notify is the fallback source: its models are built (schema and validator) when one of
-# its answers is first read, not at import (a start that never reads one never pays for them).
 class _OpenNotifyPosition(BaseModel):
     model_config = ConfigDict(extra="ignore", allow_inf_nan=False, defer_build=True)
 
