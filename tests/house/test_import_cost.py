@@ -35,15 +35,16 @@ def test_the_feeds_layer_loads_no_xml_parser() -> None:
 def test_the_dashboard_and_its_orbit_engine_load_no_download_stack() -> None:
     """The dashboard's modules, and an orbit engine that has placed the station, drawn a track
     and found its light: skyfield's download stack (`skyfield.api` imports `skyfield.iokit`,
-    urllib.request, http.client, certifi) and httpx are not loaded; the models of answers
-    the demo never reads (OMM JSON, Open Notify) are not built."""
+    urllib.request, http.client, certifi) and httpx are not loaded; of the models of the
+    feeds' answers, only the elements' is built (a live start whose feeds have not answered
+    builds no other before its first frame)."""
     result = run_isolated(
         """
         import json, sys
         from datetime import UTC, datetime, timedelta
         import issdash.commands.cli, issdash.commands.dashboard, issdash.tui.dashboard
-        from issdash.feeds.adapters.position import _OpenNotifyNow
-        from issdash.feeds.adapters.tle import OmmRecord, parse_elements
+        from pydantic import BaseModel
+        from issdash.feeds.adapters.tle import parse_elements
         from issdash.feeds.sources import RawResponse
         from issdash.model.orbit import OrbitEngine
         from scripts.fixtures.ms27_payloads import TLE_TEXT
@@ -54,11 +55,22 @@ def test_the_dashboard_and_its_orbit_engine_load_no_download_stack() -> None:
         engine.subsolar_point(at)
         stack = ("skyfield.api", "skyfield.iokit", "urllib.request", "http.client", "certifi")
         loaded = sorted(m for m in sys.modules if m in stack or m.split(".")[0] == "httpx")
-        built = [str(OmmRecord.__pydantic_complete__), str(_OpenNotifyNow.__pydantic_complete__)]
+        models = {
+            value
+            for name, module in list(sys.modules.items())
+            if name.startswith("issdash.feeds.")
+            for value in vars(module).values()
+            if isinstance(value, type) and issubclass(value, BaseModel)
+            and value.__module__ == name and name != "issdash.feeds.bus_wire"
+        }
+        built = sorted(m.__name__ for m in models if m.__pydantic_complete__)
+        built.append(str(len(models)))
         print(json.dumps({"loaded": loaded, "built": built, "lat": [f"{state.latitude_deg:.2f}"]}))
         """
     )
     # The engine really ran: at MS-27's launch the station is near 43.9 N (see test_orbit.py).
     assert result["lat"] == ["43.91"]
     assert result["loaded"] == []
-    assert result["built"] == ["False", "False"]
+    # Twenty-odd models (a walk that found none must not pass), and only ElementSet built.
+    assert result["built"][:-1] == ["ElementSet"]
+    assert int(result["built"][-1]) > 20
