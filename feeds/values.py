@@ -22,9 +22,14 @@ UtcDatetime = Annotated[datetime, AfterValidator(ensure_utc)]
 
 
 class FrozenModel(BaseModel):
-    """Immutable, strict about NaN/Infinity, tolerant of extra upstream fields."""
+    """Immutable, strict about NaN/Infinity, tolerant of extra upstream fields.
 
-    model_config = ConfigDict(frozen=True, allow_inf_nan=False, extra="ignore")
+    Built (schema and validator) when a value is first validated, not when its module is
+    imported (`defer_build`, inherited by every subclass): a live start whose feeds have not
+    answered draws its first frame without building the models of their answers; the first
+    answer of each kind builds its model once (a millisecond or so, in the feed's parse)."""
+
+    model_config = ConfigDict(frozen=True, allow_inf_nan=False, extra="ignore", defer_build=True)
 
 
 class ElementSet(FrozenModel):

@@ -10,6 +10,7 @@ vectorised over numpy arrays of times: one call propagates a whole ground track.
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -58,8 +59,18 @@ class ElementsUnusable(ValueError):
 
 @cache
 def _skyfield() -> tuple[Any, Any]:
-    """Timescale and ephemeris, loaded once, lazily (importing skyfield costs ~0.2 s)."""
-    from skyfield.api import Loader, load
+    """Timescale and ephemeris, loaded once, lazily (importing skyfield costs ~0.2 s).
+
+    From skyfield's submodules, not `skyfield.api`: that module loads its download stack
+    (`skyfield.iokit`: urllib.request, http.client, certifi) and star and constellation tables,
+    none of which an offline engine uses. The timescale is built as
+    `Loader.timescale(builtin=True)` builds it, from the ∆T and leap-second tables skyfield
+    carries (tests hold the two equal), and the ephemeris is opened as `Loader` opens a `.bsp`
+    it already has (it could only download one that is missing; skyfield-data ships it).
+    """
+    from skyfield.functions import load_bundled_npy
+    from skyfield.jpllib import SpiceKernel
+    from skyfield.timelib import Timescale
 
     with warnings.catch_warnings():
         # skyfield-data warns that its bundled Earth-orientation table has expired; we use
@@ -68,8 +79,11 @@ def _skyfield() -> tuple[Any, Any]:
         from skyfield_data import get_skyfield_data_path
 
         path = get_skyfield_data_path()
-    timescale = load.timescale(builtin=True)
-    ephemeris = Loader(path, expire=False, verbose=False)("de421.bsp")
+    arrays = load_bundled_npy("iers.npz")
+    daily_tt = arrays["tt_jd_minus_arange"] + np.arange(len(arrays["tt_jd_minus_arange"]))
+    daily_delta_t = (arrays["delta_t_1e7"] / 1e7).round(7)
+    timescale = Timescale((daily_tt, daily_delta_t), arrays["leap_dates"], arrays["leap_offsets"])
+    ephemeris = SpiceKernel(os.path.join(path, "de421.bsp"))
     return timescale, ephemeris
 
 
@@ -258,7 +272,7 @@ class OrbitEngine:
 
     def state_at(self, at: datetime) -> StationState:
         """The station at `at`; `ElementsUnusable` when the elements give nonsense then."""
-        from skyfield.api import wgs84
+        from skyfield.toposlib import wgs84
 
         at = ensure_utc(at)
         problem = physical_problem(self.elements, at) if self.from_elements_at(at) else None
@@ -366,7 +380,7 @@ class OrbitEngine:
 
     def subsolar_point(self, at: datetime) -> tuple[float, float]:
         """Latitude and longitude (degrees) where the Sun is overhead."""
-        from skyfield.api import wgs84
+        from skyfield.toposlib import wgs84
 
         unix_s = ensure_utc(at).timestamp()
         if self._subsolar is not None and self._subsolar[0] == unix_s:
@@ -382,7 +396,7 @@ class OrbitEngine:
         self, start: datetime, end: datetime, step_s: float = _TRACK_STEP_S
     ) -> GroundTrack:
         """Sub-satellite points from `start` to `end`, one propagation call for all of them."""
-        from skyfield.api import wgs84
+        from skyfield.toposlib import wgs84
 
         t0 = ensure_utc(start).timestamp()
         t1 = ensure_utc(end).timestamp()
@@ -509,7 +523,7 @@ class OrbitEngine:
             lat = math.degrees(math.atan2(z, math.hypot(x, y)))
             lon = math.degrees(math.atan2(y, x))
         else:
-            from skyfield.api import wgs84
+            from skyfield.toposlib import wgs84
 
             lat_a, lon_a = wgs84.latlon_of(position)
             lat, lon = float(lat_a.degrees), float(lon_a.degrees)

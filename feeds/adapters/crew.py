@@ -65,8 +65,9 @@ class CrewReport(FrozenModel):
         return tuple(p for p in self.people if p.on_iss)
 
 
+# The upstream shapes are built when an answer is first read (see FrozenModel).
 class _CorquaidPerson(BaseModel):
-    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False, defer_build=True)
 
     name: str
     country: str | None = None
@@ -91,21 +92,21 @@ class _CorquaidPerson(BaseModel):
 
 
 class _CorquaidPeople(BaseModel):
-    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False, defer_build=True)
 
     people: list[dict[str, Any]]
     iss_expedition: int | None = None
 
 
 class _Astronaut(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     name: str
     craft: str | None = None
 
 
 class _Astros(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     message: str = "success"
     people: list[dict[str, Any]]

@@ -16,14 +16,18 @@ from __future__ import annotations
 
 import math
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from issdash.feeds.sources import FeedError, RawResponse
 from issdash.feeds.text import clean_text
 from issdash.feeds.values import ZARYA_LAUNCH
+
+if TYPE_CHECKING:
+    # The parser is imported when an XML OEM is read, not at start (it is not needed to draw).
+    import xml.etree.ElementTree as ET
 
 STATION_NAME = "ISS"
 STATION_ID = "1998-067A"  # COSPAR, written 1998-067-A by NASA; compared without dashes
@@ -269,6 +273,8 @@ _XML_STATE = ("X", "Y", "Z", "X_DOT", "Y_DOT", "Z_DOT")
 def _read_xml(text: str) -> tuple[dict[str, str], list[_Segment]]:
     if _DECLARATION.search(text):
         raise FeedError("XML with a DOCTYPE or ENTITY declaration is refused")
+    import xml.etree.ElementTree as ET
+
     try:
         root = ET.fromstring(text)
     except ET.ParseError as exc:

@@ -23,7 +23,8 @@ EARLIEST_FIX = datetime(1998, 11, 20, tzinfo=UTC)  # Zarya's launch: nothing bef
 
 
 class _WhereTheIssAt(BaseModel):
-    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+    # Built when an answer is first read (see FrozenModel), as are Open Notify's below.
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False, defer_build=True)
 
     latitude: float
     longitude: float
@@ -34,14 +35,14 @@ class _WhereTheIssAt(BaseModel):
 
 
 class _OpenNotifyPosition(BaseModel):
-    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False, defer_build=True)
 
     latitude: float
     longitude: float
 
 
 class _OpenNotifyNow(BaseModel):
-    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False, defer_build=True)
 
     message: str
     timestamp: float = Field(gt=0)

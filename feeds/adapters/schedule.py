@@ -94,7 +94,8 @@ class Docked(FrozenModel):
 
 
 class _Loose(BaseModel):
-    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+    # Built when an answer is first read (see FrozenModel); inherited by the upstream shapes.
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False, defer_build=True)
 
 
 class _LL2Launch(_Loose):

@@ -41,7 +41,9 @@ _REASONS_KEPT = 5
 class OmmRecord(BaseModel):
     """The OMM keys SGP4 needs, as CelesTrak writes them."""
 
-    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+    # Built when the first OMM JSON body is read (see FrozenModel): a start from TLE text
+    # (the demo, `status --demo`, the bundled elements) never builds it.
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False, defer_build=True)
 
     OBJECT_NAME: str = "UNKNOWN"
     OBJECT_ID: str = ""

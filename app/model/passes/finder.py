@@ -137,9 +137,9 @@ def find_events(
     rotation, which cancels for SGP4's frame but not for vectors given in the GCRS): on
     plain elements both give the same times to a few milliseconds.
     """
-    from skyfield.api import EarthSatellite
     from skyfield.nutationlib import iau2000b_radians
     from skyfield.searchlib import find_maxima
+    from skyfield.sgp4lib import EarthSatellite
 
     if isinstance(satellite, EarthSatellite):
         own: tuple[Any, Any] = satellite.find_events(
@@ -412,7 +412,7 @@ def _visible_span(
 
 def _site(observer: Observer) -> Any:
     """The observer as a skyfield place on the WGS84 ellipsoid."""
-    from skyfield.api import wgs84
+    from skyfield.toposlib import wgs84
 
     return wgs84.latlon(
         observer.latitude_deg, observer.longitude_deg, elevation_m=observer.altitude_m
