@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from textual import events
 from textual.app import App, ComposeResult
@@ -63,8 +63,12 @@ from issdash.tui.size_layout import apply_size_class
 from issdash.widgets.alert_banner import AlertBanner
 from issdash.widgets.feed_health import FeedHealthStrip
 from issdash.widgets.mission_bar import MissionBar
-from issdash.widgets.passes.banner import PassBanner
-from issdash.widgets.passes.planner import PassPlanner
+
+if TYPE_CHECKING:
+    # The planner and the kiosk's pass banner are imported when first shown (a kiosk's, the
+    # planner's screen): the dashboard's first screen has neither.
+    from issdash.widgets.passes.banner import PassBanner
+    from issdash.widgets.passes.planner import PassPlanner
 
 __all__ = ["HelpScreen", "IssDashApp"]
 
@@ -132,6 +136,8 @@ class IssDashApp(DashboardKeys):
         yield self._alert
         self.pass_banner: PassBanner | None = None
         if self.kiosk is not None:
+            from issdash.widgets.passes.banner import PassBanner
+
             self.pass_banner = PassBanner(id="pass-banner")
             yield self.pass_banner
         with Horizontal(id="body"):
@@ -152,8 +158,8 @@ class IssDashApp(DashboardKeys):
             self._panels.append(mounted)
             if panel.id == "map":
                 self._map_rows.map = mounted.widget  # its rows give way to the launch card
-            if isinstance(mounted.widget, PassPlanner):
-                self.kiosk_planner = mounted.widget
+            if panel.id == "kiosk-planner":
+                self.kiosk_planner = cast("PassPlanner", mounted.widget)
             yield mounted.box
 
     def get_line_filters(self) -> Sequence[LineFilter]:
@@ -174,7 +180,14 @@ class IssDashApp(DashboardKeys):
         self.runtime.load_fallbacks()
         self.runtime.store.subscribe(self._on_state)
         if self.start_feeds:
-            self.runtime.start()
+            if self.runtime.recording is None and self.runtime.bus is None:
+                # Live: the first frame is drawn from the cache and the bundled elements, and
+                # the network clients (httpx, the Lightstreamer stream: a fifth of a second of
+                # imports and 15 MB) load after it, not before.
+                self.call_after_refresh(self.runtime.start)
+            else:
+                # A replay's feeds (its first answers are the first frame's) and a bus link.
+                self.runtime.start()
         install_signal_handlers(self.exit)
         watchdog_s = self.runtime.settings.kiosk.watchdog_s
         self.set_interval(watchdog_s, self.runtime.watchdog)
@@ -325,7 +338,9 @@ class IssDashApp(DashboardKeys):
         built = panel("launch card", lambda: (launch_card(known, now),))
         card = self._show_card(built[0]) if built is not None else self._card
         withheld = panel("pass search", lambda: self._pass_search(orbit, state, now))
-        zone = panel("pass zone", lambda: self.passes_control.zone(now))
+        # Only pass times are said in it: without passes in hand (the search still running, at
+        # start) the observer's zone is not looked up (from coordinates, a TimezoneFinder).
+        zone = panel("pass zone", lambda: self.passes_control.zone(now)) if self.passes else None
         return Frame(
             now=now,
             state=state,
