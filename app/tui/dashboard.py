@@ -59,7 +59,7 @@ from issdash.tui.passes.alert_effects import announcing
 from issdash.tui.passes.control import PASS_SEARCH_GROUP, PassesControl, PassesHost
 from issdash.tui.passes.palette import PassCommands
 from issdash.tui.signals import install_signal_handlers
-from issdash.tui.size_layout import apply_size_class
+from issdash.tui.size_layout import apply_size_class, size_classes
 from issdash.widgets.alert_banner import AlertBanner
 from issdash.widgets.feed_health import FeedHealthStrip
 from issdash.widgets.mission_bar import MissionBar
@@ -147,6 +147,10 @@ class IssDashApp(DashboardKeys):
                 yield from self._column("side")
         yield self._health
         yield Footer()
+        # The classes the tcss reads, set before the composed widgets are first styled: set
+        # at mount (as they still are, unchanged then), each restyled every widget again.
+        size_classes(self, size_class(*self.size), self._panels, update=False)
+        self.set_class(self._telemetry_enabled, "-telemetry", update=False)
 
     def _column(self, column: str) -> ComposeResult:
         """The registry's panels that go in `column`, each in a titled box."""
@@ -359,8 +363,13 @@ class IssDashApp(DashboardKeys):
     def _show_card(self, card: LaunchCardView | None) -> LaunchCardView | None:
         """While a launch is close the card shows, and the map gives it rows."""
         self._card = card
-        self.set_class(card is not None, "-launch-card")
-        self._map_rows.fit(card=card is not None)
+        shown = card is not None
+        if self.has_class("-launch-card") != shown:
+            # The class's rules (dashboard.tcss) are all on the left column's boxes: that
+            # column is restyled, not every widget on screen (tens of ms as the card appears).
+            self.set_class(shown, "-launch-card", update=False)
+            self.query_one("#left").update_node_styles()
+        self._map_rows.fit(card=shown)
         return card
 
     def _panel(self, name: str, build: Callable[[], R]) -> R | None:
