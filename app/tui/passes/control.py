@@ -159,14 +159,19 @@ class PassesControl:
         """Search again (in a thread) when the passes in hand no longer answer; each tick."""
         search = self.search.due(engine, observer, self.host.settings.min_elevation_deg, now)
         if search is not None:
-            self.host.app.run_worker(
-                partial(self._search_work, search),
-                name="pass search",
-                group=PASS_SEARCH_GROUP,
-                exit_on_error=False,
-                exclusive=True,
-                thread=True,
-            )
+            # Started once the screen is painted: the search's thread holds the interpreter for
+            # most of a second, and would slow the frame being drawn (at start, the first).
+            self.host.app.call_after_refresh(self._start_search, search)
+
+    def _start_search(self, search: PassSearch) -> None:
+        self.host.app.run_worker(
+            partial(self._search_work, search),
+            name="pass search",
+            group=PASS_SEARCH_GROUP,
+            exit_on_error=False,
+            exclusive=True,
+            thread=True,
+        )
 
     def _search_work(self, search: PassSearch) -> None:
         passes, problem = search.run()
