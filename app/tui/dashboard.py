@@ -7,6 +7,7 @@ update and lay out by looping over it. Views are built in issdash.model; widgets
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -75,6 +76,8 @@ __all__ = ["HelpScreen", "IssDashApp"]
 log = logging.getLogger(__name__)
 R = TypeVar("R")
 _RESUME_COLLECTOR_AFTER_S = 2.0
+# How long the screen waits for the cache's reads at start (see on_load).
+_PRELOAD_BEFORE_SCREEN_S = 0.5
 
 
 class IssDashApp(DashboardKeys):
@@ -123,6 +126,15 @@ class IssDashApp(DashboardKeys):
         self.passes_control = PassesControl(self._passes_host())
 
     # -- layout -----------------------------------------------------------------------
+
+    async def on_load(self) -> None:
+        # Before the screen is up, the cached answers are read (in a thread; the mount waits
+        # for them) for a moment at most. Read by then, the first frame painted has them: the
+        # reads no longer let the layout without them be painted first (a tenth of a second
+        # of a live start). A file system that does not answer delays the screen no longer.
+        self._preloaded = asyncio.ensure_future(self.runtime.preload_cache())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._preloaded), _PRELOAD_BEFORE_SCREEN_S)
 
     def compose(self) -> ComposeResult:
         # Kept by reference: the tick updates all of them every second, and a DOM query
@@ -180,7 +192,7 @@ class IssDashApp(DashboardKeys):
             self.kiosk.views = panels.kiosk_cycle((m.panel for m in self._panels), on)
         # The cached answers are read in a thread (a dead mount must not hold the screen);
         # the first frame still has them, as the mount waits for this.
-        await self.runtime.preload_cache()
+        await self._preloaded
         self.runtime.load_fallbacks()
         self.runtime.store.subscribe(self._on_state)
         if self.start_feeds:
