@@ -7,6 +7,7 @@ update and lay out by looping over it. Views are built in issdash.model; widgets
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -16,7 +17,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from textual import events
 from textual.app import App, ComposeResult
@@ -60,18 +61,24 @@ from issdash.tui.passes.alert_effects import announcing
 from issdash.tui.passes.control import PASS_SEARCH_GROUP, PassesControl, PassesHost
 from issdash.tui.passes.palette import PassCommands
 from issdash.tui.signals import install_signal_handlers
-from issdash.tui.size_layout import apply_size_class
+from issdash.tui.size_layout import apply_size_class, size_classes
 from issdash.widgets.alert_banner import AlertBanner
 from issdash.widgets.feed_health import FeedHealthStrip
 from issdash.widgets.mission_bar import MissionBar
-from issdash.widgets.passes.banner import PassBanner
-from issdash.widgets.passes.planner import PassPlanner
+
+if TYPE_CHECKING:
+    # The planner and the kiosk's pass banner are imported when first shown (a kiosk's, the
+    # planner's screen): the dashboard's first screen has neither.
+    from issdash.widgets.passes.banner import PassBanner
+    from issdash.widgets.passes.planner import PassPlanner
 
 __all__ = ["HelpScreen", "IssDashApp"]
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
 _RESUME_COLLECTOR_AFTER_S = 2.0
+# How long the screen waits for the cache's reads at start (see on_load).
+_PRELOAD_BEFORE_SCREEN_S = 0.5
 
 
 class IssDashApp(DashboardKeys):
@@ -123,6 +130,15 @@ class IssDashApp(DashboardKeys):
 
     # -- layout -----------------------------------------------------------------------
 
+    async def on_load(self) -> None:
+        # Before the screen is up, the cached answers are read (in a thread; the mount waits
+        # for them) for a moment at most. Read by then, the first frame painted has them: the
+        # reads no longer let the layout without them be painted first (a tenth of a second
+        # of a live start). A file system that does not answer delays the screen no longer.
+        self._preloaded = asyncio.ensure_future(self.runtime.preload_cache())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._preloaded), _PRELOAD_BEFORE_SCREEN_S)
+
     def compose(self) -> ComposeResult:
         # Kept by reference: the tick updates all of them every second, and a DOM query
         # per widget per tick was a measurable share of the idle CPU.
@@ -135,6 +151,8 @@ class IssDashApp(DashboardKeys):
         yield self._alert
         self.pass_banner: PassBanner | None = None
         if self.kiosk is not None:
+            from issdash.widgets.passes.banner import PassBanner
+
             self.pass_banner = PassBanner(id="pass-banner")
             yield self.pass_banner
         with Horizontal(id="body"):
@@ -144,6 +162,10 @@ class IssDashApp(DashboardKeys):
                 yield from self._column("side")
         yield self._health
         yield Footer()
+        # The classes the tcss reads, set before the composed widgets are first styled: set
+        # at mount (as they still are, unchanged then), each restyled every widget again.
+        size_classes(self, size_class(*self.size), self._panels, update=False)
+        self.set_class(self._telemetry_enabled, "-telemetry", update=False)
 
     def _column(self, column: str) -> ComposeResult:
         """The registry's panels that go in `column`, each in a titled box."""
@@ -155,8 +177,8 @@ class IssDashApp(DashboardKeys):
             self._panels.append(mounted)
             if panel.id == "map":
                 self._map_rows.map = mounted.widget  # its rows give way to the launch card
-            if isinstance(mounted.widget, PassPlanner):
-                self.kiosk_planner = mounted.widget
+            if panel.id == "kiosk-planner":
+                self.kiosk_planner = cast("PassPlanner", mounted.widget)
             yield mounted.box
 
     def get_line_filters(self) -> Sequence[LineFilter]:
@@ -173,11 +195,18 @@ class IssDashApp(DashboardKeys):
             self.kiosk.views = panels.kiosk_cycle((m.panel for m in self._panels), on)
         # The cached answers are read in a thread (a dead mount must not hold the screen);
         # the first frame still has them, as the mount waits for this.
-        await self.runtime.preload_cache()
+        await self._preloaded
         self.runtime.load_fallbacks()
         self.runtime.store.subscribe(self._on_state)
         if self.start_feeds:
-            self.runtime.start()
+            if self.runtime.recording is None and self.runtime.bus is None:
+                # Live: the first frame is drawn from the cache and the bundled elements, and
+                # the network clients (httpx, the Lightstreamer stream: a fifth of a second of
+                # imports and 15 MB) load after it, not before.
+                self.call_after_refresh(self.runtime.start)
+            else:
+                # A replay's feeds (its first answers are the first frame's) and a bus link.
+                self.runtime.start()
         self._restore_signals = install_signal_handlers(self.exit, self._terminal_fd())
         watchdog_s = self.runtime.settings.kiosk.watchdog_s
         self.set_interval(watchdog_s, self.runtime.watchdog)
@@ -343,7 +372,9 @@ class IssDashApp(DashboardKeys):
         built = panel("launch card", lambda: (launch_card(known, now),))
         card = self._show_card(built[0]) if built is not None else self._card
         withheld = panel("pass search", lambda: self._pass_search(orbit, state, now))
-        zone = panel("pass zone", lambda: self.passes_control.zone(now))
+        # Only pass times are said in it: without passes in hand (the search still running, at
+        # start) the observer's zone is not looked up (from coordinates, a TimezoneFinder).
+        zone = panel("pass zone", lambda: self.passes_control.zone(now)) if self.passes else None
         return Frame(
             now=now,
             state=state,
@@ -363,8 +394,13 @@ class IssDashApp(DashboardKeys):
     def _show_card(self, card: LaunchCardView | None) -> LaunchCardView | None:
         """While a launch is close the card shows, and the map gives it rows."""
         self._card = card
-        self.set_class(card is not None, "-launch-card")
-        self._map_rows.fit(card=card is not None)
+        shown = card is not None
+        if self.has_class("-launch-card") != shown:
+            # The class's rules (dashboard.tcss) are all on the left column's boxes: that
+            # column is restyled, not every widget on screen (tens of ms as the card appears).
+            self.set_class(shown, "-launch-card", update=False)
+            self.query_one("#left").update_node_styles()
+        self._map_rows.fit(card=shown)
         return card
 
     def _panel(self, name: str, build: Callable[[], R]) -> R | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
-from typing import Generic, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, Literal, Protocol, TypeVar
 
 from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
@@ -34,9 +34,11 @@ from issdash.widgets.crew_roster import CrewRoster
 from issdash.widgets.ground_track import GroundTrackMap
 from issdash.widgets.launch_card import LaunchCard
 from issdash.widgets.next_event import NextEventPanel
-from issdash.widgets.passes.planner import PassPlanner
 from issdash.widgets.station_panel import StationPanel
 from issdash.widgets.telemetry import TelemetryPanel
+
+if TYPE_CHECKING:
+    from issdash.widgets.passes.planner import PassPlanner
 
 W = TypeVar("W", bound=Widget)
 Column = Literal["left", "side"]
@@ -166,6 +168,13 @@ def _card(looks: Looks) -> LaunchCard:
     return card
 
 
+def _kiosk_planner(looks: Looks) -> PassPlanner:
+    # Imported only for a kiosk (the one dashboard that shows a planner among its panels).
+    from issdash.widgets.passes.planner import PassPlanner
+
+    return PassPlanner(id="kiosk-planner", glyphs=looks.map_glyphs)
+
+
 def _show_crew(widget: CrewRoster, frame: Frame) -> None:
     widget.view = build_crew_view(frame.state, frame.known, frame.now, frame.flags)
 
@@ -245,7 +254,7 @@ PANELS: tuple[Declared, ...] = (
         box="passes-panel",
         title="Passes",
         column="left",
-        widget=lambda looks: PassPlanner(id="kiosk-planner", glyphs=looks.map_glyphs),
+        widget=_kiosk_planner,
         kiosk="passes",
         kiosk_only=True,
     ),

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from textual.app import App
@@ -36,15 +36,14 @@ from issdash.model.passes.alerts import AlertScheduler, banner_alert
 from issdash.model.passes.cache import PassSearch, PassSearchCache
 from issdash.model.passes.finder import Pass, SkyPoint, sky_path
 from issdash.model.passes.moves import PassChanges, change_reason, diff_passes
-from issdash.model.passes.planner import planner_view
-from issdash.model.passes.sky_chart import position_at
 from issdash.model.passes.upcoming import PASS_PLANNER_DAYS
 from issdash.model.state import MissionState, StateStore
 from issdash.tui.passes.alert_effects import AlertEffects, AlertEffectSettings
 from issdash.tui.passes.screen import PassPlannerScreen
-from issdash.widgets.passes.banner import PassBanner
-from issdash.widgets.passes.planner import PassPlanner
-from issdash.widgets.passes.sky_chart import SkyChartView
+
+if TYPE_CHECKING:
+    from issdash.widgets.passes.banner import PassBanner
+    from issdash.widgets.passes.planner import PassPlanner
 
 log = logging.getLogger(__name__)
 
@@ -160,17 +159,25 @@ class PassesControl:
         """Search again (in a thread) when the passes in hand no longer answer; each tick."""
         search = self.search.due(engine, observer, self.host.settings.min_elevation_deg, now)
         if search is not None:
-            self.host.app.run_worker(
-                partial(self._search_work, search),
-                name="pass search",
-                group=PASS_SEARCH_GROUP,
-                exit_on_error=False,
-                exclusive=True,
-                thread=True,
-            )
+            # Started once the screen is painted: the search's thread holds the interpreter for
+            # most of a second, and would slow the frame being drawn (at start, the first).
+            self.host.app.call_after_refresh(self._start_search, search)
+
+    def _start_search(self, search: PassSearch) -> None:
+        self.host.app.run_worker(
+            partial(self._search_work, search),
+            name="pass search",
+            group=PASS_SEARCH_GROUP,
+            exit_on_error=False,
+            exclusive=True,
+            thread=True,
+        )
 
     def _search_work(self, search: PassSearch) -> None:
         passes, problem = search.run()
+        # The zone the passes are said in, looked up here in the search's thread (from
+        # coordinates it builds a TimezoneFinder) rather than on the loop when they are drawn.
+        self.zoned(search.observer)
         if not get_current_worker().is_cancelled:
             self.host.app.call_from_thread(self._found, passes, problem, search)
 
@@ -260,6 +267,10 @@ class PassesControl:
         planners = self._planners()
         if not planners:
             return
+        # Loaded with the first planner shown (its screen, or the kiosk's "passes" view), not
+        # at start: nothing on the dashboard's first screen draws them.
+        from issdash.model.passes.planner import planner_view
+
         host = self.host
         now = host.clock.now() if now is None else now
         state = host.store.state
@@ -291,6 +302,9 @@ class PassesControl:
             self._update_chart(planner, now)
 
     def _update_chart(self, planner: PassPlanner, now: datetime) -> None:
+        from issdash.model.passes.sky_chart import position_at
+        from issdash.widgets.passes.sky_chart import SkyChartView
+
         chosen = planner.selected
         state = self.host.store.state
         observer = state.observer

@@ -9,7 +9,7 @@ on top so the time (and a replay's state) is always in view; escape, p or q go b
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -18,7 +18,9 @@ from textual.widgets import Footer
 
 from issdash.model.map.glyphs import BRAILLE, MapGlyphs
 from issdash.widgets.mission_bar import MissionBar
-from issdash.widgets.passes.planner import PassPlanner
+
+if TYPE_CHECKING:
+    from issdash.widgets.passes.planner import PassPlanner
 
 
 class PassPlannerScreen(Screen[None]):
@@ -44,7 +46,11 @@ class PassPlannerScreen(Screen[None]):
         # Draws the planner's views again (the pass feature's `PassesControl.refresh`).
         self._on_change = on_change
         self.bar = MissionBar(id="passes-bar")
-        self.planner = PassPlanner(id="passes-view", glyphs=glyphs)
+        # Imported when the screen is first opened: the planner (its table, its sky chart and
+        # their models) is not on the dashboard's first screen, so its start does not load it.
+        from issdash.widgets.passes.planner import PassPlanner
+
+        self.planner: PassPlanner = PassPlanner(id="passes-view", glyphs=glyphs)
 
     def compose(self) -> ComposeResult:
         yield self.bar
