@@ -487,8 +487,9 @@ class RecordingIndex(Generic[E]):
         with self._lock:
             if self._handle is None:
                 return None
-            self._handle.seek(offset)
-            raw = self._handle.read(length)
+            # By offset, never through the file position: forked processes (issdash serve's
+            # sessions) share this one open file, and a seek in one would move the others'.
+            raw = os.pread(self._handle.fileno(), length, offset)
         try:
             data = loads_limited(raw.decode("utf-8", errors="replace"))
         except ValueError as exc:

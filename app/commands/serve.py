@@ -336,7 +336,7 @@ def serve(
     argv = [sys.executable, "-m", "issdash", *dashboard_args]
     # Started first, from a clean interpreter: this process is about to run an event loop
     # and threads, and must never fork itself.
-    zygote = Zygote.start(zygote_environment()) if fork else None
+    zygote = Zygote.start(zygote_environment(), dashboard_args) if fork else None
     server = SessionServer(
         argv,
         host,

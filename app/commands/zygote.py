@@ -7,9 +7,10 @@ paid again by every session. Forked from this process, a session starts with all
 done, and its pages are this process's until written: the heap is frozen (`gc.freeze`) before
 the first fork so the collector never walks, and so never copies, what was imported here.
 
-The serve process starts this module with `python -m issdash.commands.zygote FD` (a clean
-interpreter: the serve process runs an event loop and threads, and must never fork itself),
-FD being its end of a SOCK_SEQPACKET socket pair. Over it, one message per request:
+The serve process starts this module with `python -m issdash.commands.zygote FD ARGS...` (a
+clean interpreter: the serve process runs an event loop and threads, and must never fork
+itself), FD being its end of a SOCK_SEQPACKET socket pair and ARGS the sessions' flags. Over
+it, one message per request:
 
 - serve -> here: `{"op": "spawn", "id": N, "args": [...], "env": {...}, "cwd": "..."}` with
   three file descriptors attached (SCM_RIGHTS): the session's stdin, stdout and stderr.
@@ -78,6 +79,15 @@ WARM_MODULES = (
     "textual.scrollbar",
     "_strptime",
     "concurrent.futures.thread",
+    "encodings.utf_32_le",
+    # The pass planner: loaded when a user first opens it (each session paying ~MBs of
+    # private pages for its own copy of the modules otherwise).
+    "issdash.tui.passes.screen",
+    "issdash.widgets.passes.planner",
+    "issdash.widgets.passes.sky_chart",
+    "issdash.model.passes.planner",
+    "issdash.model.passes.sky_chart",
+    "issdash.model.passes.finder",
     # Live sessions under a collector: the bus client.
     "issdash.core.bus_link",
     "issdash.feeds.bus",
@@ -99,9 +109,10 @@ class Spawn:
     cwd: str
 
 
-def warm() -> None:
+def warm(session_args: list[str] | None = None) -> None:
     """Import and load what every session would, without starting anything (no event loop,
-    no thread: a fork keeps only the forking thread)."""
+    no thread: a fork keeps only the forking thread). `session_args`: the sessions' flags,
+    for what depends on them (the recording they replay)."""
     # One BLAS thread: numpy's OpenBLAS would otherwise start a thread per core at import,
     # and threads do not survive a fork.
     os.environ["OPENBLAS_NUM_THREADS"] = "1"
@@ -113,6 +124,22 @@ def warm() -> None:
             log.warning("zygote: cannot import %s: %s", name, exc)
     with contextlib.suppress(Exception):
         _warm_data()
+    if session_args is not None:
+        # A recording that cannot be loaded is each session's to report, as it would.
+        with contextlib.suppress(Exception, SystemExit):
+            _warm_recording(session_args)
+
+
+def _warm_recording(session_args: list[str]) -> None:
+    """The recording `--demo` sessions replay, loaded once here (issdash.commands.inputs):
+    its index is then shared by every session, and its lines read by offset (os.pread), so
+    the one open file they share has no position to fight over."""
+    from issdash.commands.cli import build_parser
+    from issdash.commands.inputs import keep_recording
+
+    args = build_parser().parse_args(session_args)
+    if args.command is None and args.demo is not None:
+        keep_recording(args)
 
 
 def _warm_data() -> None:
@@ -135,6 +162,10 @@ def _warm_data() -> None:
     import pycountry
 
     pycountry.countries.get(alpha_2="US")
+    # Rich's table of character widths, read at the first text measured (~0.5 MB of objects).
+    from rich._unicode_data import load as load_cell_table
+
+    load_cell_table()
     with contextlib.suppress(Exception):  # an unusable configuration is each session's to say
         load_settings()
 
@@ -278,12 +309,15 @@ def run_session(spawn: Spawn) -> int:
 
 def main(argv: list[str]) -> int:
     sock = socket.socket(fileno=int(argv[0]))
+    session_args = argv[1:]
     # Ctrl+C in the serve process's terminal reaches this process too: the serve process
     # decides; this one ends when its socket closes.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     gc.disable()
-    warm()
-    gc.collect()
+    warm(session_args)
+    # No collection before freezing: the garbage it would free leaves holes in the heap's
+    # pages that the children's first allocations fill, copying those pages (Python's docs
+    # on gc.freeze); what garbage there is stays, shared.
     gc.freeze()
     gc.enable()
     try:

@@ -22,6 +22,7 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -75,12 +76,19 @@ class Zygote:
         self.gone = False
 
     @classmethod
-    def start(cls, env: dict[str, str]) -> Zygote | None:
-        """Start the zygote (from a clean interpreter); None if it cannot be started."""
+    def start(cls, env: dict[str, str], session_args: Sequence[str] = ()) -> Zygote | None:
+        """Start the zygote (from a clean interpreter); None if it cannot be started.
+        `session_args`: the sessions' flags, for what it loads ahead (the recording)."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             process = subprocess.Popen(
-                [sys.executable, "-m", "issdash.commands.zygote", str(theirs.fileno())],
+                [
+                    sys.executable,
+                    "-m",
+                    "issdash.commands.zygote",
+                    str(theirs.fileno()),
+                    *session_args,
+                ],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 env=env,

@@ -7,6 +7,7 @@ A real `issdash serve` on a loopback port, real websocket clients, processes see
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -43,6 +44,17 @@ def channels(pid: int) -> dict[int, str]:
     return held
 
 
+def unnamed_files(pid: int) -> set[str]:
+    """The unlinked files a process holds open ("/tmp/#123 (deleted)": one per file)."""
+    held = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.endswith("(deleted)"):
+                held.add(target)
+    return held
+
+
 async def test_sessions_are_forked_hold_only_their_own_pipes_and_survive_the_parent() -> None:
     with running_serve("--demo") as (port, proc):
         opened = [await open_session(port) for _ in range(2)]
@@ -63,6 +75,11 @@ async def test_sessions_are_forked_hold_only_their_own_pipes_and_survive_the_par
                 assert len({own[0], own[1], own[2]}) == 3
             assert not set(first.values()) & set(second.values())
             assert not {first[0], second[0]} & set(channels(zygote).values())
+            # The recording they replay (the bundled one, inflated into an unnamed file) was
+            # loaded once, by the parent: both read that one file, not copies of their own.
+            recording = unnamed_files(zygote)
+            assert len(recording) == 1
+            assert [unnamed_files(pid) for pid in sessions] == [recording, recording]
 
             # The parent gone: the sessions it forked run on; the next one is a plain
             # process of the server, and draws.

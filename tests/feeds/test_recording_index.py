@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from bisect import insort
 from datetime import datetime, timedelta
 from itertools import pairwise
@@ -222,6 +223,26 @@ def test_what_a_replay_reads_from_scratch_does_not_grow_with_the_file(
     )
     assert read[0] == items + window
     assert window < short.index.size("telemetry") / 2
+
+
+def test_lines_are_read_by_offset_whatever_the_shared_file_position(
+    short_and_long: tuple[Path, Path, datetime],
+) -> None:
+    """issdash serve's sessions are forked from a parent that loaded the recording: they
+    share its one open file, and so its position. Another process moving it between two
+    reads (here: to the start, before each) must not change what a line reads."""
+    short_path, _, _ = short_and_long
+    before = set(os.listdir("/proc/self/fd"))
+    shared = load_recording(short_path, KNOWN)
+    opened = [int(fd) for fd in set(os.listdir("/proc/self/fd")) - before]
+    assert opened
+    alone = load_recording(short_path, KNOWN)
+    for feed in shared.feeds:
+        for i in range(shared.index.size(feed)):
+            for fd in opened:
+                os.lseek(fd, 0, os.SEEK_SET)
+            assert shared.index.entry(feed, i) == alone.index.entry(feed, i)
+    assert shared.problems == alone.problems == []
 
 
 def test_the_answer_at_a_time_is_the_full_loads(
