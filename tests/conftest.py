@@ -112,6 +112,10 @@ def isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterat
 _NO_PLACES = tuple(Path(__file__).parent / name for name in ("feeds", "model", "house"))
 
 
+# Not ISSDASH_*: isolated_settings and offline_env drop those.
+_SESSION_GAZETTEER_VAR = "TESTS_SESSION_GAZETTEER"
+
+
 @pytest.fixture(scope="session")
 def session_gazetteer(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The packaged gazetteer's index (app/config/gazetteer.py), built once for the whole run.
@@ -123,6 +127,11 @@ def session_gazetteer(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """
     from issdash.config.gazetteer import Sources, open_gazetteer
 
+    # A pytest run inside a test (tests/commands/test_first_run.py runs one) takes its
+    # parent's index rather than building another.
+    given = os.environ.get(_SESSION_GAZETTEER_VAR)
+    if given and Path(given).is_file():
+        return Path(given)
     base = tmp_path_factory.getbasetemp()
     shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     folder = shared / "session-gazetteer"
@@ -130,6 +139,7 @@ def session_gazetteer(tmp_path_factory: pytest.TempPathFactory) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         open_gazetteer(Sources.packaged(), folder).close()
     (index,) = folder.glob("gazetteer-*.sqlite3")
+    os.environ[_SESSION_GAZETTEER_VAR] = str(index)
     return index
 
 
