@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import ipaddress
 import os
 import socket
@@ -62,6 +63,14 @@ def _local_names_only(host: Any, *args: Any, **kwargs: Any) -> Any:
     return _real_getaddrinfo(host, *args, **kwargs)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "own_gazetteer: the test's cache starts without the session's gazetteer index "
+        "(tests of the index itself, which build their own)",
+    )
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The tests marked slow (real processes and servers, tens of seconds each) run first.
 
@@ -96,3 +105,72 @@ def isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterat
     monkeypatch.setenv("TERM", "xterm-256color")
     monkeypatch.delenv("TEXTUAL_DRIVER", raising=False)
     yield
+
+
+# Below issdash.config nothing reads the gazetteer (the layers forbid it), and the house tests
+# check the tree: their cache dirs stay as they were, empty.
+_NO_PLACES = tuple(Path(__file__).parent / name for name in ("feeds", "model", "house"))
+
+
+# Not ISSDASH_*: isolated_settings and offline_env drop those.
+_SESSION_GAZETTEER_VAR = "TESTS_SESSION_GAZETTEER"
+
+
+@pytest.fixture(scope="session")
+def session_gazetteer(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The packaged gazetteer's index (app/config/gazetteer.py), built once for the whole run.
+
+    Each test has its own cache dir, so every test that resolved a place in a fresh process
+    built the index again (1.5-3 s of CPU each). Built here once, in a folder the pytest-xdist
+    workers of this run share (under a lock: the first builds, the others open it), exactly as
+    `issdash` builds it for a user (`open_gazetteer` of the packaged sources).
+    """
+    from issdash.config.gazetteer import Sources, open_gazetteer
+
+    # A pytest run inside a test (tests/commands/test_first_run.py runs one) takes its
+    # parent's index rather than building another.
+    given = os.environ.get(_SESSION_GAZETTEER_VAR)
+    if given and Path(given).is_file():
+        return Path(given)
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = shared / "session-gazetteer"
+    with (shared / "session-gazetteer.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        open_gazetteer(Sources.packaged(), folder).close()
+    (index,) = folder.glob("gazetteer-*.sqlite3")
+    os.environ[_SESSION_GAZETTEER_VAR] = str(index)
+    return index
+
+
+@pytest.fixture(autouse=True)
+def gazetteer_in_cache(
+    request: pytest.FixtureRequest, isolated_settings: None, tmp_path: Path
+) -> Iterator[None]:
+    """The session's gazetteer index in this test's cache dir, where the place look-up reads
+    it (platformdirs' user cache under XDG_CACHE_HOME): a hard link, so no copy per test.
+
+    Nothing writes an index in place (it is opened read-only; a rebuild writes a new file and
+    renames it over the link), and the check after the test makes sure of that: the shared
+    file is the same file, unchanged. The gazetteer's own tests (marked own_gazetteer) start
+    without it and build their own.
+    """
+    no_places = any(request.path.is_relative_to(folder) for folder in _NO_PLACES)
+    if no_places or request.node.get_closest_marker("own_gazetteer"):
+        yield
+        return
+    index: Path = request.getfixturevalue("session_gazetteer")
+    cache = tmp_path / "cache" / "issdash"
+    cache.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(index, cache / index.name)
+    except OSError:  # another file system: a copy, as the code would read either
+        import shutil
+
+        shutil.copyfile(index, cache / index.name)
+    before = index.stat()
+    yield
+    after = index.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns), (
+        f"a test changed the session's gazetteer index {index} in place"
+    )

@@ -4,16 +4,22 @@ feed, and a replay of the recording gives them back: the same states, the same s
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+import issdash.commands.record as record_module
 from issdash.commands.record import record
 from issdash.config.settings import FEED_NAMES, load_settings
 from issdash.core.runtime import Runtime, load_demo_recording
 from issdash.feeds.adapters.oem import parse_oem
 from issdash.feeds.adapters.supgp import parse_supgp
 from issdash.feeds.clock import FrozenClock
+from issdash.feeds.recording import Entry, RecordingWriter
 from issdash.feeds.registry import OEM, SUPGP
 from issdash.feeds.sources import RawResponse
 from scripts.fixtures.faultserver import FaultServer
@@ -24,8 +30,20 @@ ORBIT_FEEDS = ("oem", "supgp")
 
 
 async def test_record_from_the_fault_server_then_replay_gives_the_same_trajectory(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Stopped once both answers are in the file (the writer's own count), not after a fixed
+    # pause: a 0.5 s sleep after the requests came failed on a loaded machine.
+    written = threading.Event()
+
+    class WatchedWriter(RecordingWriter):
+        def write(self, entry: Entry) -> bool:
+            kept = super().write(entry)
+            if self.count >= len(ORBIT_FEEDS):
+                written.set()
+            return kept
+
+    monkeypatch.setattr(record_module, "RecordingWriter", WatchedWriter)
     feeds: dict[str, Any] = {n: {"enabled": False} for n in FEED_NAMES}
     out = tmp_path / "orbit.jsonl.gz"
     with FaultServer("good") as server:
@@ -36,11 +54,9 @@ async def test_record_from_the_fault_server_then_replay_gives_the_same_trajector
         task = asyncio.create_task(
             record(settings, out, None, None, "orbit feeds", clock=FrozenClock(T0), stop=stop)
         )
-        for _ in range(300):
-            if all(server.count(n) for n in ORBIT_FEEDS):
-                break
+        deadline = time.monotonic() + 120  # bounds a hang only
+        while not written.is_set() and not task.done() and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
-        await asyncio.sleep(0.5)  # the answers read and written after their requests came
         stop.set()
         summary = await task
     assert (summary.good, summary.errors) == (2, 0)

@@ -105,20 +105,22 @@ async def test_fifty_sessions_dropped_abruptly_leave_no_process() -> None:
                 await asyncio.sleep(0.5)
         raise AssertionError("no session place freed in 30 s")
 
+    # Each session's fate drawn up front, as the five rounds of ten drew them: some leave at
+    # once (an aborted page load), some mid start-up, some later.
+    delays_s = [rng.choice([0.0, 0.05, 0.5, 1.5, 3.0]) for _ in range(50)]
+    # Ten browsers at a time (the cap), each opening its next session as soon as it dropped
+    # one: five rounds that each waited for their slowest drop took twice as long.
+    browsers = [delays_s[i::10] for i in range(10)]
+
+    async def browse(port: int, delays: list[float]) -> None:
+        for delay in delays:
+            session, ws = await open_when_free(port)
+            await asyncio.sleep(delay)
+            abort(session, ws)
+            await session.close()
+
     with running_serve(*DEMO) as (port, proc):
-        for _ in range(5):
-            opened = await asyncio.gather(*(open_when_free(port) for _ in range(10)))
-
-            async def drop(
-                pair: tuple[aiohttp.ClientSession, aiohttp.ClientWebSocketResponse],
-            ) -> None:
-                session, ws = pair
-                # Some leave at once (an aborted page load), some mid start-up, some later.
-                await asyncio.sleep(rng.choice([0.0, 0.05, 0.5, 1.5, 3.0]))
-                abort(session, ws)
-                await session.close()
-
-            await asyncio.gather(*(drop(p) for p in opened))
+        await asyncio.gather(*(browse(port, delays) for delays in browsers))
         # Reaped within seconds (the reaper's own period); the deadline is for a loaded machine.
         assert wait_until(lambda: dashboards_of(proc.pid) == [], 60), dashboards_of(proc.pid)
         assert proc.poll() is None  # the server itself is still serving

@@ -15,6 +15,10 @@ from hypothesis import strategies as st
 
 from issdash.config.gazetteer import City, Sources, fold, open_gazetteer
 
+# These tests build their own indexes of small made-up gazetteers in tmp_path/"cache", and
+# count what is in it: the session's index (tests/conftest.py) stays out.
+pytestmark = pytest.mark.own_gazetteer
+
 COUNTRIES = {"NL": {"name": "Netherlands"}, "US": {"name": "United States"}}
 STATES = {"MA": {"code": "MA", "name": "Massachusetts"}, "OR": {"code": "OR", "name": "Oregon"}}
 

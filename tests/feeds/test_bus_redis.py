@@ -54,7 +54,9 @@ async def test_dashboards_share_one_poller_hand_over_and_fall_back(
 ) -> None:
     with FaultServer() as upstream:
         first = dashboard(upstream, redis_process.port, tmp_path / "a")
-        await asyncio.sleep(0.5)
+        # The second starts once the first holds the lease (it was a fixed 0.5 s): either may
+        # lead below, this only keeps their starts apart as they were meant to be.
+        await until(lambda: leading(first), 60)
         second = dashboard(upstream, redis_process.port, tmp_path / "b")
         try:
             # Both have the crew; one of them asked for it, once.
