@@ -105,6 +105,8 @@ def frames(runs: int, cache_home: Path) -> list[Row]:
             env = pb.dashboard_env(cache_home, tmp)
             if name == "floor":
                 return first_frame(pb.floor_argv(), env, pb.FLOOR_MARKERS)
+            if name == "libraries":
+                return first_frame(pb.floor_argv("--libraries"), env, pb.FLOOR_MARKERS)
             if name == "demo":
                 return first_frame(pb.dashboard_argv(), env, pb.DASHBOARD_MARKERS)
             if name in ("observer", "place"):
@@ -118,7 +120,7 @@ def frames(runs: int, cache_home: Path) -> list[Row]:
             env = pb.offline_env(cache_home, tmp)  # a fresh feed cache every run
             return first_frame(pb.live_argv(), env, pb.LIVE_MARKERS)
 
-    cases = ("demo", "observer", "place", "live")
+    cases = ("demo", "observer", "place", "live", "libraries")
     say("first frames: a warm-up round (builds the gazetteer index and zones), then timed")
     for name in ("floor", *cases):
         case(name)
@@ -142,6 +144,19 @@ def frames(runs: int, cache_home: Path) -> list[Row]:
     rows = []
     for name in cases:
         first = [t[0] for t in times[name]]
+        if name == "libraries":
+            # Context, not a budget: the bare app after importing only the libraries the
+            # dashboard's first frame cannot do without (scripts/floor_app.py --libraries).
+            rows.append(
+                Row(
+                    "  bare app importing numpy, pydantic(-settings), skyfield first",
+                    "s",
+                    first,
+                    floors=per_round,
+                    floor_name="bare app",
+                )
+            )
+            continue
         rows.append(
             Row(labels[name], "s", first, "<= 2.0x floor", 2.0, "ratio", per_round, "bare app")
         )

@@ -192,8 +192,8 @@ def live_argv() -> list[str]:
     return [sys.executable, "-m", "issdash"]
 
 
-def floor_argv() -> list[str]:
-    return [sys.executable, str(ROOT / "scripts" / "floor_app.py")]
+def floor_argv(*flags: str) -> list[str]:
+    return [sys.executable, str(ROOT / "scripts" / "floor_app.py"), *flags]
 
 
 def dashboard_env(cache_home: Path, log_dir: Path, **extra: str) -> dict[str, str]:
