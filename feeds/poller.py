@@ -17,13 +17,15 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Generic, TypeVar
-
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from issdash.feeds.cache import FeedCache
 from issdash.feeds.clock import Clock, iso_z, parse_iso_utc
 from issdash.feeds.sources import FeedError, RawResponse, Source
+
+if TYPE_CHECKING:  # tenacity is imported when a poller first retries or runs (see `run`)
+    from tenacity import RetryCallState
+    from tenacity.wait import wait_base
 
 log = logging.getLogger(__name__)
 
@@ -289,12 +291,9 @@ class Poller(Generic[T]):
         self._clock = clock
         self._publish = publish
         self._cache = cache if spec.cacheable else None
-        # Jitter so many dashboards started together do not poll in lock-step.
-        self._backoff = wait_exponential_jitter(
-            multiplier=spec.interval_s,
-            max=max(spec.retry_max_s, spec.interval_s),
-            jitter=spec.interval_s * 0.5,
-        )
+        # Built at the first retry: a one-off `status` polls once and never needs it (nor
+        # tenacity's import, ~5 ms of its start).
+        self._backoff_wait: wait_base | None = None
         self.polls = 0
         # The other pollers of the run, told when this one is answered after an outage, and
         # telling it to retry early (see Recovery).
@@ -410,7 +409,7 @@ class Poller(Generic[T]):
         honoured, and never sooner than the feed's own interval; but while its upstream is
         out of reach, the fastest such feed tries every `Recovery.PROBE_EVERY_S` (not
         sooner than its upstream's floor after its last answer)."""
-        delay = self._backoff(state)
+        delay = self._backoff()(state)
         outcome = state.outcome
         exc = outcome.exception() if outcome is not None else None
         if isinstance(exc, FeedError) and exc.retry_after_s is not None:
@@ -419,6 +418,18 @@ class Poller(Generic[T]):
         delay = max(delay, self.spec.interval_s)
         probe_s = self._recovery.probe_s(self) if self._recovery is not None else None
         return delay if probe_s is None else min(delay, max(probe_s, self.held_s()))
+
+    def _backoff(self) -> wait_base:
+        if self._backoff_wait is None:
+            from tenacity import wait_exponential_jitter
+
+            # Jitter so many dashboards started together do not poll in lock-step.
+            self._backoff_wait = wait_exponential_jitter(
+                multiplier=self.spec.interval_s,
+                max=max(self.spec.retry_max_s, self.spec.interval_s),
+                jitter=self.spec.interval_s * 0.5,
+            )
+        return self._backoff_wait
 
     async def _sleep_retry(self, delay_s: float) -> None:
         """The back-off, cut short by a nudge; a Retry-After is still waited out."""
@@ -449,6 +460,8 @@ class Poller(Generic[T]):
         try:
             if self._first_wait_s > 0:
                 await self._clock.sleep(self._first_wait_s)
+            from tenacity import AsyncRetrying, retry_if_exception_type
+
             while True:
                 retrying = AsyncRetrying(
                     sleep=self._sleep_retry,

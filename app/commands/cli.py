@@ -300,7 +300,15 @@ _NEGATIVE = re.compile(r"^-[\d.]")
 # Process-wide defaults, set before numpy is first imported (the user's environment wins).
 # OpenBLAS otherwise starts a worker thread per core that spins for a while after each
 # numpy call: measured 0.33 s of a second core during start-up, for matrices of 3x3.
-_ENVIRONMENT_DEFAULTS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+# Pydantic looks for plugins (the "pydantic" entry-point group) at the first model it builds,
+# scanning every installed distribution's metadata: ~6 ms of every start, and issdash uses
+# none. PYDANTIC_DISABLE_PLUGINS is pydantic's documented switch; a user who wants a plugin
+# sets it (to "" for all, or to the names of those to leave out).
+_ENVIRONMENT_DEFAULTS = {
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "PYDANTIC_DISABLE_PLUGINS": "__all__",
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
+from sgp4.api import jday
 
 from issdash.feeds.clock import ensure_utc
 from issdash.feeds.elements import MAX_ALTITUDE_KM, MIN_ALTITUDE_KM, physical_problem, satrec
@@ -332,20 +333,40 @@ class OrbitEngine:
         return float((sat.mdot + sat.argpdot) * 1440.0 / (2 * math.pi))
 
     def _completed_at_day(self, day: int) -> int:
-        """Ascending nodes passed between the epoch and `day` whole days from it."""
+        """Ascending nodes passed between the epoch and `day` whole days from it: one rounded
+        step a day (months of the secular rate's drift would not round right), the days'
+        arguments of latitude from one vectorised propagation (~600 days: 28 ms -> ~2 ms)."""
         anchors = self._node_anchors
         if day in anchors:
             return anchors[day]
         step = 1 if day > 0 else -1
         known = max((d for d in anchors if d * step >= 0 and abs(d) <= abs(day)), key=abs)
+        days = range(known, day + step, step)
+        u_revs, usable = self._u_revs_at_days(days)
+        if not usable.all():
+            raise ElementsUnusable("SGP4 error")
+        revs_per_day = self._revs_per_day * step
         completed = anchors[known]
-        u_prev = self._u_rev(self.elements.epoch + timedelta(days=known))
-        for d in range(known + step, day + step, step):
-            u = self._u_rev(self.elements.epoch + timedelta(days=d))
-            completed = round(completed + u_prev + self._revs_per_day * step - u)
-            anchors[d] = completed
-            u_prev = u
+        for i in range(1, len(days)):
+            completed = round(completed + u_revs[i - 1] + revs_per_day - u_revs[i])
+            anchors[days[i]] = completed
         return completed
+
+    def _u_revs_at_days(self, days: range) -> tuple[list[float], BoolArray]:
+        """`_u_rev`'s arithmetic on arrays at `days` whole days from the epoch; which propagated."""
+        epoch = ensure_utc(self.elements.epoch)
+        jd, fr = np.empty(len(days)), np.empty(len(days))
+        for i, at in enumerate(epoch + timedelta(days=d) for d in days):
+            sec = at.second + at.microsecond / 1e6
+            jd[i], fr[i] = jday(at.year, at.month, at.day, at.hour, at.minute, sec)
+        errors, r, v = satrec(self.elements).sgp4_array(jd, fr)
+        usable = (errors == 0) & np.isfinite(r).all(axis=1) & np.isfinite(v).all(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):  # unusable rows: NaN, not used
+            h = np.cross(r, v)
+            node = np.stack([-h[:, 1], h[:, 0], np.zeros(len(days))], axis=1)
+            sin_u = np.einsum("ij,ij->i", np.cross(node, r), h) / np.linalg.norm(h, axis=1)
+            u = np.arctan2(sin_u, np.einsum("ij,ij->i", node, r))
+        return ((u / (2 * np.pi)) % 1.0).tolist(), usable
 
     def _u_rev(self, at: datetime) -> float:
         """Argument of latitude at `at` in revolutions, [0, 1): 0 at the ascending node."""
