@@ -14,8 +14,10 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
+from issdash.widgets.kept_render import KeptRender
 
-class LineCache(Widget):
+
+class LineCache(KeptRender, Widget):
     """Subclasses implement `build_row`; a row whose build failed calls `row_failed` and is
     not kept (see `row_not_kept`)."""
 
