@@ -177,7 +177,8 @@ class NextEventPart(KeptRender, Vertical):
         elif previous == content:
             return
         self._shown[child_id] = content
-        widget = self.query_one(f"#{child_id}")
+        # Its own child, found by id at once (a query walks the DOM; this runs every tick).
+        widget = self.get_child_by_id(child_id)
         if isinstance(widget, Digits):
             widget.update(str(content))
         elif isinstance(widget, Static):
@@ -217,7 +218,7 @@ class EventClock(NextEventPart):
         # ("11d 10:29:56" is 34 columns); otherwise the count is the first thing on the
         # line below, never cut to its top row.
         big = self._panel.big_digits and BigDigits.get_width(digits) <= self.content_size.width
-        widget = self.query_one("#next-event-digits", Digits)
+        widget = self.get_child_by_id("next-event-digits", Digits)
         if widget.display != big:
             widget.display = big
         self._set("next-event-digits", digits)
