@@ -20,11 +20,10 @@ from typing import Any, TypeVar
 
 from textual import events
 from textual.app import App, ComposeResult
-from textual.containers import Horizontal, Vertical
 from textual.driver import Driver
 from textual.filter import LineFilter
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker
 
 from issdash.core.gc_pause import collector_paused, resume_collector
@@ -137,13 +136,15 @@ class IssDashApp(DashboardKeys):
         if self.kiosk is not None:
             self.pass_banner = PassBanner(id="pass-banner")
             yield self.pass_banner
-        with Horizontal(id="body"):
-            with Vertical(id="left"):
+        # Kept lines (issdash.widgets.kept_render): the clock and the feed strip repaint
+        # every row between them each second, these included.
+        with panels.Row(id="body"):
+            with panels.Box(id="left"):
                 yield from self._column("left")
-            with Vertical(id="side"):
+            with panels.Box(id="side"):
                 yield from self._column("side")
         yield self._health
-        yield Footer()
+        yield panels.KeptFooter()
 
     def _column(self, column: str) -> ComposeResult:
         """The registry's panels that go in `column`, each in a titled box."""

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Generic, Literal, Protocol, TypeVar
 
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
+from textual.widgets import Footer
 
 from issdash.model.crew_roster import build_crew_view
 from issdash.model.kiosk import STATION_VIEW, VIEWS
@@ -54,6 +55,14 @@ class Box(KeptRender, Vertical):
 
 class ScrollBox(KeptRender, VerticalScroll):
     """A titled box that scrolls, kept the same way."""
+
+
+class Row(KeptRender, Horizontal):
+    """The body's row of columns, kept the same way."""
+
+
+class KeptFooter(KeptRender, Footer):
+    """The footer, kept the same way (its keys change with the screen, not each second)."""
 
 
 @dataclass(frozen=True, slots=True)
