@@ -15,9 +15,10 @@ from textual.widget import Widget
 from issdash.model.alert_banner import AlertView
 from issdash.widgets import format as fmt
 from issdash.widgets.guard import guarded, render_failed
+from issdash.widgets.kept_render import KeptRender
 
 
-class AlertBanner(Widget):
+class AlertBanner(KeptRender, Widget):
     DEFAULT_CSS = """
     AlertBanner { height: 1; background: $error; color: $background; text-style: bold;
                   padding: 0 1; display: none; }

@@ -19,12 +19,13 @@ from issdash.model.layout import RosterMode
 from issdash.widgets import format as fmt
 from issdash.widgets.countries import country_name, flag
 from issdash.widgets.guard import guarded, render_failed
+from issdash.widgets.kept_render import KeptRender
 
 WIDE_MIN = 66  # below this many columns the roster condenses; it never hides a person
 RosterForm = Literal["grouped", "flat", "compact"]
 
 
-class CrewRoster(Widget):
+class CrewRoster(KeptRender, Widget):
     """Grouped by country, largest group first; commander marked ★."""
 
     COMPONENT_CLASSES = {

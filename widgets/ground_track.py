@@ -161,8 +161,7 @@ class GroundTrackMap(LineCache):
             np.any(old.codes != frame.codes, axis=1) | np.any(old.styles != frame.styles, axis=1)
         )
         top = self._top(frame)
-        for row in changed.tolist():
-            self.refresh_lines(top + row)
+        self.refresh_rows(top + row for row in changed.tolist())
 
     def _top(self, frame: CellFrame) -> int:
         return (self.size.height - frame.size[1]) // 2

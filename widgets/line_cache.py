@@ -8,14 +8,17 @@ say which, and only those are built and painted again.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
+from issdash.widgets.kept_render import KeptRender
 
-class LineCache(Widget):
+
+class LineCache(KeptRender, Widget):
     """Subclasses implement `build_row`; a row whose build failed calls `row_failed` and is
     not kept (see `row_not_kept`)."""
 
@@ -37,9 +40,17 @@ class LineCache(Widget):
 
     def refresh_lines(self, y_start: int, line_count: int = 1) -> None:
         """Forget these rows and repaint them."""
-        for y in range(y_start, y_start + line_count):
-            self._strips.pop(y, None)
-        self.refresh(Region(0, y_start, self.size.width, line_count))
+        self.refresh_rows(range(y_start, y_start + line_count))
+
+    def refresh_rows(self, rows: Iterable[int]) -> None:
+        """Forget these rows and repaint them, in one refresh (each costs a pass over the
+        widget's dirty regions and a wake-up of the app)."""
+        width = self.size.width
+        regions = [Region(0, y, width, 1) for y in rows]
+        for region in regions:
+            self._strips.pop(region.y, None)
+        if regions:
+            self.refresh(*regions)
 
     def forget_rows(self) -> None:
         """Forget every row; the next repaint builds them all again."""

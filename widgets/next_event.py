@@ -37,13 +37,14 @@ from issdash.model.next_event import (
 from issdash.model.visits.timeline import AWAITING, Phase
 from issdash.widgets import format as fmt
 from issdash.widgets.guard import guarded
+from issdash.widgets.kept_render import KeptRender
 from issdash.widgets.style_cache import KeptStyles
 from issdash.widgets.text_lines import same_text
 
 _MARK = {"done": "✓", "current": "▶", "scheduled": "○", "estimated": "○"}
 
 
-class NextEventPanel(KeptStyles, Vertical):
+class NextEventPanel(KeptStyles, KeptRender, Vertical):
     """The next event: a launch, docking, hatch opening, undocking or landing, counted down."""
 
     COMPONENT_CLASSES = {
@@ -135,7 +136,15 @@ class NextEventPanel(KeptStyles, Vertical):
         self._clock.view, self._phases.view, self._docked.view = split_view(view)
 
 
-class NextEventPart(Vertical):
+class _Line(KeptRender, Static):
+    """A line of the panel: its lines kept while it shows the same (issdash.widgets.kept_render)."""
+
+
+class _Count(KeptRender, Digits):
+    """The big countdown, kept the same way."""
+
+
+class NextEventPart(KeptRender, Vertical):
     """One part of the next-event panel, drawn with the panel's component styles."""
 
     def __init__(self, panel: NextEventPanel) -> None:
@@ -168,7 +177,8 @@ class NextEventPart(Vertical):
         elif previous == content:
             return
         self._shown[child_id] = content
-        widget = self.query_one(f"#{child_id}")
+        # Its own child, found by id at once (a query walks the DOM; this runs every tick).
+        widget = self.get_child_by_id(child_id)
         if isinstance(widget, Digits):
             widget.update(str(content))
         elif isinstance(widget, Static):
@@ -184,9 +194,9 @@ class EventClock(NextEventPart):
     view: reactive[ClockPart | None] = reactive(None, layout=False, repaint=False)
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="next-event-head", markup=False)
-        yield Digits("", id="next-event-digits")
-        yield Static("", id="next-event-when", markup=False)
+        yield _Line("", id="next-event-head", markup=False)
+        yield _Count("", id="next-event-digits")
+        yield _Line("", id="next-event-when", markup=False)
 
     @guarded(lambda self, view: None)
     def watch_view(self, view: ClockPart | None) -> None:
@@ -208,7 +218,7 @@ class EventClock(NextEventPart):
         # ("11d 10:29:56" is 34 columns); otherwise the count is the first thing on the
         # line below, never cut to its top row.
         big = self._panel.big_digits and BigDigits.get_width(digits) <= self.content_size.width
-        widget = self.query_one("#next-event-digits", Digits)
+        widget = self.get_child_by_id("next-event-digits", Digits)
         if widget.display != big:
             widget.display = big
         self._set("next-event-digits", digits)
@@ -337,8 +347,8 @@ class PhaseTimeline(NextEventPart):
     view: reactive[TimelinePart | None] = reactive(None, layout=False, repaint=False)
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="next-event-timeline", markup=False)
-        yield Static("", id="next-event-timeline-short", markup=False)
+        yield _Line("", id="next-event-timeline", markup=False)
+        yield _Line("", id="next-event-timeline-short", markup=False)
 
     @guarded(lambda self, view: None)
     def watch_view(self, view: TimelinePart | None) -> None:
@@ -402,7 +412,7 @@ class DockedList(NextEventPart):
     view: reactive[DockedPart | None] = reactive(None, layout=False, repaint=False)
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="next-event-docked", markup=False)
+        yield _Line("", id="next-event-docked", markup=False)
 
     @guarded(lambda self, view: None)
     def watch_view(self, view: DockedPart | None) -> None:

@@ -54,9 +54,11 @@ class TextLines(KeptStyles, LineCache):
             # panel shown) is lost: ask again once that pass is done.
             self.call_after_refresh(self._relayout)
             return
-        for y, (before, after) in enumerate(zip(old, lines, strict=True)):
-            if not same_text(before, after):
-                self.refresh_lines(y)
+        self.refresh_rows(
+            y
+            for y, (before, after) in enumerate(zip(old, lines, strict=True))
+            if not same_text(before, after)
+        )
 
     def on_resize(self) -> None:
         # Widths decide truncation (and some panels' content): redraw every row.

@@ -123,8 +123,24 @@ def group_by_country(people: list[RosterPerson]) -> tuple[CountryGroup, ...]:
     )
 
 
+# The last two reports compared and the verdict: the dashboard asks every second, and the
+# reports (immutable) change only when a source answers anew; comparing their names is a
+# tenth of an idle tick.
+_compared: tuple[CrewReport, CrewReport, str | None] | None = None
+
+
 def describe_disagreement(primary: CrewReport, other: CrewReport) -> str | None:
     """A short sentence when two sources disagree on who is aboard the ISS."""
+    global _compared
+    last = _compared
+    if last is not None and last[0] is primary and last[1] is other:
+        return last[2]
+    said = _disagreement(primary, other)
+    _compared = (primary, other, said)
+    return said
+
+
+def _disagreement(primary: CrewReport, other: CrewReport) -> str | None:
     a, b = primary.on_iss, other.on_iss
     if len(a) != len(b):
         return f"{other.source} lists {len(b)} aboard, {primary.source} {len(a)}"

@@ -21,11 +21,10 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from textual import events
 from textual.app import App, ComposeResult
-from textual.containers import Horizontal, Vertical
 from textual.driver import Driver
 from textual.filter import LineFilter
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker
 
 from issdash.core.gc_pause import collector_paused, resume_collector
@@ -155,13 +154,15 @@ class IssDashApp(DashboardKeys):
 
             self.pass_banner = PassBanner(id="pass-banner")
             yield self.pass_banner
-        with Horizontal(id="body"):
-            with Vertical(id="left"):
+        # Kept lines (issdash.widgets.kept_render): the clock and the feed strip repaint
+        # every row between them each second, these included.
+        with panels.Row(id="body"):
+            with panels.Box(id="left"):
                 yield from self._column("left")
-            with Vertical(id="side"):
+            with panels.Box(id="side"):
                 yield from self._column("side")
         yield self._health
-        yield Footer()
+        yield panels.KeptFooter()
         # The classes the tcss reads, set before the composed widgets are first styled: set
         # at mount (as they still are, unchanged then), each restyled every widget again.
         size_classes(self, size_class(*self.size), self._panels, update=False)

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Generic, Literal, Protocol, TypeVar
 
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
+from textual.widgets import Footer
 
 from issdash.model.crew_roster import build_crew_view
 from issdash.model.kiosk import STATION_VIEW, VIEWS
@@ -32,6 +33,7 @@ from issdash.tui.frame import Frame
 from issdash.tui.map_panel import MAP_LEGEND, MapScenes
 from issdash.widgets.crew_roster import CrewRoster
 from issdash.widgets.ground_track import GroundTrackMap
+from issdash.widgets.kept_render import KeptRender
 from issdash.widgets.launch_card import LaunchCard
 from issdash.widgets.next_event import NextEventPanel
 from issdash.widgets.station_panel import StationPanel
@@ -46,6 +48,23 @@ Update = Callable[[Frame], None]
 
 # Every size class (below the minimum only the notice shows, whatever an entry says).
 EVERY_SIZE: frozenset[SizeName] = frozenset(SIZE_NAMES)
+
+
+class Box(KeptRender, Vertical):
+    """A panel's titled box; its border kept while nothing of it changes (the panel inside
+    changes every second, the box seldom: issdash.widgets.kept_render)."""
+
+
+class ScrollBox(KeptRender, VerticalScroll):
+    """A titled box that scrolls, kept the same way."""
+
+
+class Row(KeptRender, Horizontal):
+    """The body's row of columns, kept the same way."""
+
+
+class KeptFooter(KeptRender, Footer):
+    """The footer, kept the same way (its keys change with the screen, not each second)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +108,7 @@ class Panel(Generic[W]):
         """A new widget in its titled box, and its per-tick update and fit (typed here, where
         W is known)."""
         widget = self.widget(looks)
-        box = (VerticalScroll if self.scroll else Vertical)(widget, id=self.box_id, classes="panel")
+        box = (ScrollBox if self.scroll else Box)(widget, id=self.box_id, classes="panel")
         box.border_title = self.title
         box.border_subtitle = self.subtitle or None
         update: Update | None = None

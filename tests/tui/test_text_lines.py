@@ -57,3 +57,34 @@ async def test_lines_follow_a_theme_change() -> None:
         assert after != before
         drawn = next(s for s in widget.render_line(0) if s.text.strip())
         assert drawn.style is not None and drawn.style.color == after
+
+
+class _Rows(TextLines):
+    DEFAULT_CSS = "_Rows { height: auto; }"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.words = ["one", "two", "three"]
+
+    def build_lines(self) -> list[Text]:
+        return [Text(w) for w in self.words]
+
+
+class _RowsApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield _Rows()
+
+
+async def test_only_the_changed_lines_are_drawn_again() -> None:
+    app = _RowsApp()
+    async with app.run_test(size=(20, 5)) as pilot:
+        widget = app.query_one(_Rows)
+        widget.redraw_lines()
+        await pilot.pause()
+        before = [widget.render_line(y) for y in range(3)]
+        widget.words = ["uno", "two", "tres"]
+        widget.redraw_lines()
+        await pilot.pause()
+        after = [widget.render_line(y) for y in range(3)]
+        assert after[1] is before[1]  # kept, not drawn again
+        assert after[0].text.startswith("uno") and after[2].text.startswith("tres")
