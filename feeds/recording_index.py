@@ -37,6 +37,7 @@ from issdash.feeds.localfiles import LocalFileError, describe_os_error, open_reg
 from issdash.feeds.recording_lines import (
     MAX_LINE_BYTES,
     WRITER_LINE,
+    distinct_ints,
     from_us,
     telemetry_columns,
     to_us,
@@ -319,7 +320,7 @@ class RecordingIndex(Generic[E]):
             feed_of[row], times[row] = code, when
             if item:
                 items[row] = self._item_code(item.decode("utf-8", errors="replace"))
-        for code in np.unique(feed_of).tolist():
+        for code in distinct_ints(feed_of):
             rows = np.flatnonzero(feed_of == code)
             self._append(self._feed_list[code], rows, times, starts, ends, items, offset)
         return True
@@ -418,7 +419,7 @@ class RecordingIndex(Generic[E]):
         lines.offsets.frombytes((starts + offset).astype(np.int32).tobytes())
         lines.lengths.frombytes((ends - starts).astype(np.int32).tobytes())
         lines.items.frombytes(items.astype(np.int32).tobytes())
-        lines.distinct_items.update(np.unique(items).tolist())
+        lines.distinct_items.update(distinct_ints(items))
         top = int(times.max())
         lines.max_us = top if lines.max_us is None else max(lines.max_us, top)
 

@@ -96,3 +96,17 @@ def to_us(value: datetime) -> int:
 
 def from_us(value: int) -> datetime:
     return _EPOCH + timedelta(microseconds=value)
+
+
+def distinct_ints(values: npt.NDArray[np.int64]) -> list[int]:
+    """The distinct values, in increasing order: `np.unique(values).tolist()`, without
+    `np.unique`, which imports `numpy.ma` (~8 ms of a start's CPU) to ask whether its argument
+    is a masked array."""
+    ordered = np.sort(values)
+    if ordered.size == 0:
+        return []
+    first = np.empty(ordered.size, dtype=bool)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    distinct: list[int] = ordered[first].tolist()
+    return distinct

@@ -48,7 +48,6 @@ from issdash.model.visits.launch_card import LaunchCardView, launch_card
 from issdash.model.visits.moments import Moment, MomentTracker
 from issdash.model.visits.timeline import Timeline, build_timelines
 from issdash.tui import panels
-from issdash.tui.console_screen import ConsoleGlyphs
 from issdash.tui.frame import Frame
 from issdash.tui.heartbeat import HEARTBEAT_EVERY_S, ScreenHealth
 from issdash.tui.help_screen import HelpScreen
@@ -66,6 +65,8 @@ from issdash.widgets.feed_health import FeedHealthStrip
 from issdash.widgets.mission_bar import MissionBar
 
 if TYPE_CHECKING:
+    from issdash.tui.console_screen import ConsoleGlyphs
+
     # The planner and the kiosk's pass banner are imported when first shown (a kiosk's, the
     # planner's screen): the dashboard's first screen has neither.
     from issdash.widgets.passes.banner import PassBanner
@@ -119,7 +120,13 @@ class IssDashApp(DashboardKeys):
         # What this terminal can draw: decided once (TERM=linux, a browser, or the settings).
         self.screen_glyphs = screen_glyphs(runtime.settings.glyphs, os.environ)
         self.flag_style = flag_style(runtime.settings.flags, os.environ, self.screen_glyphs)
-        self.console_glyphs = ConsoleGlyphs() if self.screen_glyphs == "console" else None
+        self.console_glyphs: ConsoleGlyphs | None = None
+        if self.screen_glyphs == "console":
+            # Imported only here: its table of the console font's characters is built at
+            # import, and only a Linux console draws with it.
+            from issdash.tui.console_screen import ConsoleGlyphs
+
+            self.console_glyphs = ConsoleGlyphs()
         # Liftoff, docking, hatch opening: announced in the banner (issdash.model.visits.moments).
         self.moments = MomentTracker()
         self._card: LaunchCardView | None = None
