@@ -109,6 +109,12 @@ def band_problem(elements: ElementSet) -> str | None:
     return None
 
 
+def _minute_words(at: datetime) -> str:
+    """`at` to the minute, as a problem says it ("2025-04-08 05:44Z"). Formatted only for a
+    problem: for the sound state (every check, twice a tick) it was most of a check's cost."""
+    return f"{at:%Y-%m-%d %H:%M}Z"
+
+
 def physical_problem(elements: ElementSet, at: datetime) -> str | None:
     """Why propagating `elements` to `at` does not give the station's kind of state (an SGP4
     error code, a non-finite number, an altitude or speed outside the band), or None."""
@@ -121,21 +127,20 @@ def physical_problem(elements: ElementSet, at: datetime) -> str | None:
         error, r, v = sat.sgp4(jd, fr)
     except (ValueError, ArithmeticError, KeyError) as exc:
         return f"SGP4 failed ({type(exc).__name__})"
-    when = f"{at:%Y-%m-%d %H:%M}Z"
     if error:
-        return f"SGP4 error {error} at {when}: {SGP4_ERRORS.get(error, 'unknown')}"
+        return f"SGP4 error {error} at {_minute_words(at)}: {SGP4_ERRORS.get(error, 'unknown')}"
     if not all(math.isfinite(x) for x in (*r, *v)):
-        return f"propagates to non-finite numbers at {when}"
+        return f"propagates to non-finite numbers at {_minute_words(at)}"
     altitude_km = math.sqrt(r[0] ** 2 + r[1] ** 2 + r[2] ** 2) - _MEAN_EARTH_RADIUS_KM
     speed_km_s = math.sqrt(v[0] ** 2 + v[1] ** 2 + v[2] ** 2)
     if not MIN_ALTITUDE_KM <= altitude_km <= MAX_ALTITUDE_KM:
         return (
-            f"altitude {altitude_km:,.0f} km at {when} is outside the station's band "
+            f"altitude {altitude_km:,.0f} km at {_minute_words(at)} is outside the station's band "
             f"({MIN_ALTITUDE_KM:.0f}-{MAX_ALTITUDE_KM:.0f} km)"
         )
     if not MIN_SPEED_KM_S <= speed_km_s <= MAX_SPEED_KM_S:
         return (
-            f"speed {speed_km_s:.2f} km/s at {when} is outside the station's band "
+            f"speed {speed_km_s:.2f} km/s at {_minute_words(at)} is outside the station's band "
             f"({MIN_SPEED_KM_S:.1f}-{MAX_SPEED_KM_S:.1f} km/s)"
         )
     return None

@@ -55,6 +55,9 @@ class LaunchCard(TextLines):
     """The card at one moment; set by the app every tick."""
 
     flags: str = "emoji"
+    # The crew's lines and what they were made from (`_crew_lines`).
+    _crew_key: tuple[object, ...] | None = None
+    _crew_kept: list[Text] = []
     # On short terminals the card keeps to three lines (the crew on one line, cut if need
     # be): a person a line would take the rows the crew roster and the map need.
     compact: bool = False
@@ -129,6 +132,22 @@ class LaunchCard(TextLines):
         return [head, pad, *crew]
 
     def _crew_lines(self, crew: tuple[LaunchCrewMember, ...] | None) -> list[Text]:
+        """The crew's lines, kept for their inputs: the card redraws every second for its
+        countdown, while its crew (names, flags, their fit to the width) changes seldom."""
+        style = self.component_style
+        key = (
+            crew,
+            self.content_size.width,
+            self.compact,
+            self.flags,
+            *(style(f"launch-card--{name}") for name in ("label", "unknown", "commander", "muted")),
+        )
+        if key != self._crew_key:
+            self._crew_kept = self._fit_crew(crew)
+            self._crew_key = key
+        return self._crew_kept
+
+    def _fit_crew(self, crew: tuple[LaunchCrewMember, ...] | None) -> list[Text]:
         style = self.component_style
         label = style("launch-card--label")
         if crew is None or not crew:

@@ -16,12 +16,14 @@ part only the lines whose text changed are updated.
 from __future__ import annotations
 
 from rich.cells import cell_len
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.renderables.digits import Digits as BigDigits
+from textual.strip import Strip
 from textual.widgets import Digits, Static
 
 from issdash.feeds.text import clean_text
@@ -141,7 +143,35 @@ class _Line(KeptRender, Static):
 
 
 class _Count(KeptRender, Digits):
-    """The big countdown, kept the same way."""
+    """The big countdown: its three rows are the digits renderable's own, drawn once for each
+    count, style and width. Textual's path for a widget's Rich renderable (aligned, measured,
+    styled and cropped again on every request) was the largest part of an idle second's
+    drawing."""
+
+    _rows_for: tuple[str, int] | None = None
+    _rows: list[Strip] = []
+    # The widget's style with its ancestors' background (walking them costs more than the
+    # rows): kept until its styles change, as `TextLines` keeps it.
+    _style: Style | None = None
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._style = self._rows_for = None
+
+    def render_line(self, y: int) -> Strip:
+        if self._style is None:
+            self._style, self._rows_for = self.rich_style, None
+        style, width = self._style, self.size.width
+        if self._rows_for != (self.value, width):
+            # Segments only (typed as any Rich render result).
+            digits = (
+                s for s in BigDigits(self.value, style).render(style) if isinstance(s, Segment)
+            )
+            self._rows = [
+                Strip(row).adjust_cell_length(width, style) for row in Segment.split_lines(digits)
+            ]
+            self._rows_for = (self.value, width)
+        return self._rows[y] if y < len(self._rows) else Strip.blank(width, style)
 
 
 class NextEventPart(KeptRender, Vertical):

@@ -379,11 +379,11 @@ class OrbitEngine:
         error, r, v = satrec(self.elements).sgp4(jd, fr)
         if error or not all(math.isfinite(x) for x in (*r, *v)):
             raise ElementsUnusable(f"SGP4 error {error}")
-        rv = np.array(r)
-        h = np.cross(rv, np.array(v))
-        node = np.array([-h[1], h[0], 0.0])  # towards the ascending node, in the equator
-        sin_u = float(np.dot(np.cross(node, rv), h)) / float(np.linalg.norm(h))
-        u = math.atan2(sin_u, float(np.dot(node, rv)))
+        (x, y, z), (vx, vy, vz) = r, v  # plain floats: numpy's set-up costs more than sums
+        hx, hy, hz = y * vz - z * vy, z * vx - x * vz, x * vy - y * vx  # h = r x v
+        # The node n = (-hy, hx, 0), towards the ascending node; sin u = (n x r) . h / |h|.
+        sin_u = (hx * z * hx + hy * z * hy - (hy * y + hx * x) * hz) / math.hypot(hx, hy, hz)
+        u = math.atan2(sin_u, y * hx - x * hy)
         return (u / (2 * math.pi)) % 1.0
 
     def _u_rev_at_day(self, day: int) -> float:

@@ -8,6 +8,7 @@ from textual.geometry import Region
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
+from textual.widgets import Digits
 
 from issdash.feeds.clock import FrozenClock
 from issdash.widgets.kept_render import KeptRender
@@ -116,3 +117,38 @@ async def test_the_dashboard_kept_lines_are_the_lines_drawn_now() -> None:
                 handed = widget.render_lines(crop)
                 widget.forget_render()
                 assert widget.render_lines(crop) == handed, widget
+
+
+async def test_the_countdown_draws_what_textual_s_digits_draw_as_it_moves() -> None:
+    """The big countdown builds its rows itself, kept for its count, width and style: each of
+    them changing gives the rows Textual's own Digits would draw now."""
+    app = demo_app()
+    clock = app.clock
+    assert isinstance(clock, FrozenClock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        digits = app.query_one("#next-event-digits", Digits)
+
+        def rows() -> list[list[tuple[str, object]]]:
+            ours = [[(s.text, s.style) for s in digits.render_line(y).simplify()] for y in range(3)]
+            textual = [
+                [(s.text, s.style) for s in Widget.render_line(digits, y).simplify()]
+                for y in range(3)
+            ]
+            assert ours == textual
+            return ours
+
+        seen = [rows()]
+        for _ in range(2):
+            clock.advance(1)
+            app._tick()
+            await pilot.pause()
+            seen.append(rows())
+        assert seen[0] != seen[1] != seen[2]  # a new count each second
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        await pilot.pause()
+        await pilot.pause()
+        assert rows() != seen[-1]  # the same count in the new theme's colours
+        await pilot.resize_terminal(110, 40)
+        await pilot.pause()
+        rows()

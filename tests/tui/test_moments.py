@@ -18,7 +18,7 @@ from textual.pilot import Pilot
 
 from issdash.config.settings import load_settings
 from issdash.core.runtime import Runtime, load_demo_recording
-from issdash.feeds.adapters.schedule import parse_launches
+from issdash.feeds.adapters.schedule import LaunchCrewMember, parse_launches
 from issdash.feeds.clock import FrozenClock, ScaledClock
 from issdash.model.kiosk import KioskController
 from issdash.model.map.raster import PAD_GLYPH, MapScene, compose, point_cell
@@ -425,3 +425,51 @@ async def test_the_card_says_unknown_for_what_the_record_lacks() -> None:
         await pilot.pause()
         text = card.render().plain
         assert "expected 05:47:15Z, not confirmed" in text and "T-" not in text
+
+
+async def test_the_card_s_crew_lines_follow_the_crew_flags_and_width() -> None:
+    # The crew's lines are kept between the card's redraws (every second, for the
+    # countdown): each of their inputs changing must still change them.
+    class CardApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield LaunchCard()
+
+    two = (
+        LaunchCrewMember(name="Sergey Ryzhikov", role="Commander", country_code="RU"),
+        LaunchCrewMember(name="Jonny Kim", role="Flight Engineer", country_code="US"),
+    )
+    view = LaunchCardView(
+        now=at(5, 44),
+        vehicle="Soyuz MS-27",
+        net=LAUNCH,
+        rocket="Soyuz 2.1a",
+        pad="31/6",
+        pad_place=None,
+        crew=two,
+        status="Go",
+    )
+    app = CardApp()
+    async with app.run_test(size=(100, 10)) as pilot:
+        card = app.query_one(LaunchCard)
+        card.view = view
+        await pilot.pause()
+        assert "🇷🇺 Sergey Ryzhikov CDR  🇺🇸 Jonny Kim FE" in card.render().plain
+        card.view = replace(view, now=at(5, 45))  # the countdown moves; the crew stays
+        await pilot.pause()
+        assert "Jonny Kim FE" in card.render().plain
+        card.view = replace(view, now=at(5, 45), crew=two[1:])
+        await pilot.pause()
+        text = card.render().plain
+        assert "Jonny Kim" in text and "Ryzhikov" not in text
+        card.view = replace(view, now=at(5, 46))
+        await pilot.pause()
+        await pilot.resize_terminal(40, 10)
+        await pilot.pause()
+        card.view = replace(view, now=at(5, 46, 1))
+        await pilot.pause()
+        assert "★Ryzhikov" in card.render().plain  # surnames, the commander starred
+        card.flags = "letters"
+        card.view = replace(view, now=at(5, 46, 2))
+        await pilot.pause()
+        text = card.render().plain
+        assert "RU ★Ryzhikov" in text and "🇷🇺" not in text
