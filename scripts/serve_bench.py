@@ -41,6 +41,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,22 +57,15 @@ from scripts.fixtures.serve_harness import (  # noqa: E402
     running_serve,
     zygote_of,
 )
+from scripts.process_bench import proc_cpu_s as cpu_s  # noqa: E402
+from scripts.process_bench import proc_pss_mb as pss_mb  # noqa: E402
 
 EXPECT = "Aleksey Ovchinin"
 # Issue 26's budgets for the serve rows.
 PSS_PER_EXTRA_SESSION_MB = 25.0
 CPU_PER_EXTRA_SESSION_PCT = 1.5
 ALL_DRAWN_RATIO = 3.0
-TICKS = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
-
-
-def cpu_s(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 def rss_mb(pid: int) -> float:
@@ -80,26 +74,6 @@ def rss_mb(pid: int) -> float:
     except OSError:
         return 0.0
     return pages * PAGE / 1e6
-
-
-def pss_mb(pid: int) -> float:
-    """Proportional set size: private pages, plus each shared page split between its sharers."""
-    try:
-        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
-    except OSError:
-        return 0.0
-    for line in text.splitlines():
-        if line.startswith("Pss:"):
-            return int(line.split()[1]) * 1024 / 1e6
-    return 0.0
-
-
-def median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[middle]
-    return (ordered[middle - 1] + ordered[middle]) / 2
 
 
 class Viewer:
