@@ -22,25 +22,17 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from scripts.process_bench import offline_env  # noqa: E402
+
 AT = "2025-04-08T08:00:00Z"
 CASES = {
     "status demo": ["status", "--json", "--demo", "--at", AT],
     "status offline": ["status", "--json"],
     "passes place": ["passes", "--place", "Boston", "--days", "10", "--demo"],
 }
-
-
-def offline_env(tmp: Path) -> dict[str, str]:
-    """Every feed and the telemetry stream at a closed port (refused at once), a fresh cache."""
-    from issdash.config.settings import FEED_NAMES
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ISSDASH_")}
-    for feed in FEED_NAMES:
-        env[f"ISSDASH_FEEDS__{feed.upper()}__URL"] = "http://127.0.0.1:9/x"
-    env["ISSDASH_FEEDS__TELEMETRY__URL"] = "http://127.0.0.1:9"
-    env["ISSDASH_CACHE_DIR"] = str(tmp / "cache")
-    env["ISSDASH_LOG_FILE"] = str(tmp / "issdash.log")
-    return env
 
 
 def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, float, float]:
@@ -81,7 +73,8 @@ def main() -> int:
                 for case, args in CASES.items():
                     env = dict(os.environ)
                     if case == "status offline":
-                        env = offline_env(Path(tmp) / f"{len(figures)}-{i}")
+                        run_dir = Path(tmp) / f"{len(figures)}-{i}"
+                        env = offline_env(run_dir / "xdg", run_dir)
                     if path is not None:
                         env["PYTHONPATH"] = path
                     argv = [sys.executable, "-m", "issdash", *args]
