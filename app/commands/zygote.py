@@ -62,7 +62,6 @@ WARM_MODULES = (
     "textual.css.query",
     "rich.console",
     "numpy",
-    "skyfield.api",
     "skyfield.sgp4lib",
     "pydantic",
     "pycountry",
@@ -114,7 +113,8 @@ def warm(session_args: list[str] | None = None) -> None:
     no thread: a fork keeps only the forking thread). `session_args`: the sessions' flags,
     for what depends on them (the recording they replay)."""
     # One BLAS thread: numpy's OpenBLAS would otherwise start a thread per core at import,
-    # and threads do not survive a fork.
+    # and threads do not survive a fork. Set here even over a user's own value (unlike the
+    # command line's defaults): a parent with BLAS threads would fork broken sessions.
     os.environ["OPENBLAS_NUM_THREADS"] = "1"
     os.environ["OMP_NUM_THREADS"] = "1"
     for name in WARM_MODULES:
@@ -222,6 +222,7 @@ def _fork(
     sock: socket.socket, request: dict[str, Any], fds: list[int], own: tuple[socket.socket, ...]
 ) -> Spawn | None:
     ident = request.get("id")
+    ready: tuple[int, int] | None = None
     try:
         if len(fds) != FDS_PER_SPAWN:
             raise ValueError(f"{len(fds)} descriptors, not {FDS_PER_SPAWN}")
@@ -230,15 +231,19 @@ def _fork(
             env={str(k): str(v) for k, v in request["env"].items()},
             cwd=str(request["cwd"]),
         )
-        ready_r, ready_w = os.pipe()
+        ready = os.pipe()
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
     except Exception as exc:
-        for fd in fds:
+        # Nothing of a failed spawn stays open in a parent that lives as long as the server
+        # (a fork refused under load would otherwise leak its ready pipe each time).
+        for fd in (*fds, *(ready or ())):
             os.close(fd)
         _send(sock, {"id": ident, "error": f"{type(exc).__name__}: {exc}"})
         return None
+    assert ready is not None  # set before the fork, which succeeded
+    ready_r, ready_w = ready
     if pid == 0:
         _become_session(fds, ready_r, ready_w, own)
         return spawn

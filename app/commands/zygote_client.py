@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 # Exit status of a session whose parent (the zygote) died before reporting it.
 UNKNOWN_STATUS = 255
+# Seconds a session waits for the warm parent to fork it: room for the parent's own warm-up
+# (a second or two; a large --demo recording more) on a loaded machine, not for a stuck one.
+SPAWN_TIMEOUT_S = 15.0
 
 
 class ZygoteGone(RuntimeError):
@@ -136,7 +139,19 @@ class Zygote:
             for fd in theirs:
                 os.close(fd)
         try:
-            answer = await reply
+            async with asyncio.timeout(SPAWN_TIMEOUT_S):
+                answer = await reply
+        except TimeoutError as exc:
+            # Alive but not answering (stuck, stopped): every later session would wait on it
+            # too. Given up on and ended; this session and the next start as processes.
+            self._pending.pop(ident, None)
+            for fd in (stdin_w, stdout_r, stderr_r):
+                os.close(fd)
+            self._lost(f"no answer within {SPAWN_TIMEOUT_S:g} s")
+            with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+                self.process.kill()
+                self.process.wait(timeout=2)  # SIGKILL: at once; reaped, not left a zombie
+            raise ZygoteGone("no answer") from exc
         except BaseException:
             for fd in (stdin_w, stdout_r, stderr_r):
                 os.close(fd)

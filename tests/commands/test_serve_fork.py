@@ -113,3 +113,22 @@ async def test_a_gone_parent_is_logged_and_refuses_to_fork(
     with pytest.raises(ZygoteGone):  # and says so at once from then on
         await zygote.spawn(["--demo"], dict(os.environ), os.getcwd())
     zygote.close()
+
+
+async def test_a_parent_that_does_not_answer_is_given_up_and_ended(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Stopped (SIGSTOP): alive, its socket open, never answering. A session must not wait on
+    # it for ever, nor every session after it.
+    monkeypatch.setattr("issdash.commands.zygote_client.SPAWN_TIMEOUT_S", 0.5)
+    zygote = Zygote.start(zygote_environment())
+    assert zygote is not None
+    os.kill(zygote.process.pid, signal.SIGSTOP)
+    with caplog.at_level(logging.WARNING), pytest.raises(ZygoteGone):
+        await zygote.spawn(["--demo"], dict(os.environ), os.getcwd())
+    assert zygote.gone
+    assert "no answer within 0.5 s" in caplog.text
+    assert zygote.process.returncode == -signal.SIGKILL  # ended and reaped
+    with pytest.raises(ZygoteGone):
+        await zygote.spawn(["--demo"], dict(os.environ), os.getcwd())
+    zygote.close()
