@@ -370,8 +370,6 @@ class OrbitEngine:
 
     def _u_rev(self, at: datetime) -> float:
         """Argument of latitude at `at` in revolutions, [0, 1): 0 at the ascending node."""
-        from sgp4.api import jday
-
         at = ensure_utc(at)
         jd, fr = jday(
             at.year, at.month, at.day, at.hour, at.minute, at.second + at.microsecond / 1e6
