@@ -28,7 +28,7 @@ import sqlite3
 import tempfile
 import threading
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,11 +100,18 @@ class Sources:
 
     def fingerprint(self) -> str:
         """What the index depends on; OSError when a source file is missing."""
-        parts: list[str] = [f"v{INDEX_VERSION}"]
-        for path in (self.cities, self.countries, self.us_states):
-            stat = path.stat()
-            parts.append(f"{path.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}")
-        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+        return files_fingerprint(f"v{INDEX_VERSION}", (self.cities, self.countries, self.us_states))
+
+
+def files_fingerprint(tag: str, paths: Iterable[Path]) -> str:
+    """A digest of `tag` and each file's path, size and modification time: what a file kept in
+    the cache dir was made from (a reinstalled package changes it). OSError when one is
+    missing. Cheaper than asking the installed packages' metadata for their versions."""
+    parts: list[str] = [tag]
+    for path in paths:
+        stat = path.stat()
+        parts.append(f"{path.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 _SCHEMA = """

@@ -35,7 +35,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import ValidationError
 
 from issdash.config.errors import describe_settings_error
-from issdash.config.gazetteer import City, Gazetteer, Sources, fold, open_gazetteer
+from issdash.config.gazetteer import (
+    City,
+    Gazetteer,
+    Sources,
+    files_fingerprint,
+    fold,
+    open_gazetteer,
+)
 from issdash.feeds.text import clean_text
 from issdash.feeds.values import Observer
 
@@ -194,20 +201,20 @@ _ZONE_CACHE_ENTRIES = 64
 
 
 def _zone_cache_path() -> Path | None:
-    """The file of zones already found at coordinates, named by the versions of the finder
-    and its boundary data (another version answers from its own file); None when unknown."""
-    import hashlib
-    import importlib.metadata
+    """The file of zones already found at coordinates, named by the installed finder and its
+    boundary data (another install answers from its own file); None when unknown."""
+    import importlib.util
 
     import platformdirs
 
-    try:
-        versions = "\0".join(
-            importlib.metadata.version(name) for name in ("timezonefinder", "timezonefinder-data")
-        )
-    except importlib.metadata.PackageNotFoundError:
+    specs = [importlib.util.find_spec(name) for name in ("timezonefinder", "timezonefinder_data")]
+    origins = [spec.origin for spec in specs if spec is not None and spec.origin]
+    if len(origins) != len(specs):
         return None
-    digest = hashlib.sha256(f"v1\0{versions}".encode()).hexdigest()[:20]
+    try:
+        digest = files_fingerprint("zones v2", map(Path, origins))[:20]
+    except OSError:
+        return None
     return platformdirs.user_cache_path("issdash") / f"zones-{digest}.json"
 
 
