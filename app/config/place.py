@@ -198,6 +198,8 @@ def _zone_finder() -> Any:
 
 # How many coordinates' zones the cache file keeps (an observer seldom moves; the newest win).
 _ZONE_CACHE_ENTRIES = 64
+# Its size at most: 64 entries are ~5 KB; anything far larger is not a file this module wrote.
+_ZONE_CACHE_MAX_BYTES = 64 * 1024
 
 
 def _zone_cache_path() -> Path | None:
@@ -220,13 +222,16 @@ def _zone_cache_path() -> Path | None:
 
 def _read_zone_cache(path: Path | None) -> dict[str, str | None]:
     """The cached zones; empty when the file is missing or is not what this module writes."""
-    import json
+    from issdash.feeds.localfiles import LocalFileError, read_bounded
+    from issdash.feeds.validation import loads_limited
 
     if path is None:
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        # The cache dir is a way in like any other: a regular file only (never a FIFO that
+        # blocks or a device without end), bounded, JSON of bounded depth.
+        data = loads_limited(read_bounded(path, "zone cache", _ZONE_CACHE_MAX_BYTES))
+    except (LocalFileError, ValueError):
         return {}
     if not isinstance(data, dict):
         return {}
@@ -256,7 +261,8 @@ def _zone_at(latitude_deg: float, longitude_deg: float) -> str | None:
     key = f"{latitude_deg!r},{longitude_deg!r}"
     path = _zone_cache_path()
     cached = _read_zone_cache(path)
-    if key in cached:
+    # A cached name that is no zone (damaged, or written by hand) is asked again, not trusted.
+    if key in cached and (cached[key] is None or _known_zone(cached[key])):
         return cached[key]
     found = _zone_finder().timezone_at(lng=longitude_deg, lat=latitude_deg)
     zone = found if isinstance(found, str) else None

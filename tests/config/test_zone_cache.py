@@ -53,7 +53,18 @@ def test_no_zone_at_the_coordinates_is_kept_too(
 
 
 @pytest.mark.parametrize(
-    "content", ["", "{not json", "[1, 2]", '{"52.0,5.0": 7}', '{"52.0,5.0": ["Europe/Paris"]}']
+    "content",
+    [
+        "",
+        "{not json",
+        "[1, 2]",
+        '{"52.0,5.0": 7}',
+        '{"52.0,5.0": ["Europe/Paris"]}',
+        '{"52.0,5.0": "Not/AZone"}',
+        '{"52.0,5.0": "../../etc/passwd"}',
+        "[" * 100_000 + "]" * 100_000,
+        '{"52.0,5.0": "Europe/Paris", "pad": "' + "x" * 200_000 + '"}',
+    ],
 )
 def test_a_damaged_cache_file_is_ignored(finder: CountingFinder, content: str) -> None:
     observer = Observer(latitude_deg=52.0, longitude_deg=5.0)
@@ -70,3 +81,24 @@ def test_the_real_finder_answers_the_same_from_the_cache() -> None:
     observer = Observer(latitude_deg=42.36, longitude_deg=-71.06)
     assert with_timezone(observer) == with_timezone(observer)
     assert with_timezone(observer).timezone == "America/New_York"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "directory"])
+def test_a_cache_path_that_is_no_regular_file_is_ignored_at_once(
+    finder: CountingFinder, kind: str
+) -> None:
+    # A FIFO would block a plain read for ever, /dev/zero would be read without end.
+    import os
+
+    path = place._zone_cache_path()
+    assert path is not None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "device":
+        path.symlink_to("/dev/zero")
+    else:
+        path.mkdir()
+    zoned = with_timezone(Observer(latitude_deg=52.0, longitude_deg=5.0))
+    assert zoned.timezone == "Europe/Amsterdam"
+    assert finder.asked == [(52.0, 5.0)]
